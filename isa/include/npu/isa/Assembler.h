@@ -1,0 +1,22 @@
+// Text assembly <-> isa::Program. The syntax is documented in docs/assembly.md; field names come from Isa.def.
+#pragma once
+
+#include "npu/isa/Program.h"
+
+#include <string>
+#include <string_view>
+
+namespace npu::isa {
+
+/// Assembles a program for config C. Errors name the source, the line and the offending token
+/// ("prog.s:12: load: field 'sram' value 9000 does not fit ..."). Values wider than their field are errors.
+Expected<Program> assemble(std::string_view Text, const HardwareConfig &C, const std::string &SourceName);
+Expected<Program> assembleFile(const std::string &Path, const HardwareConfig &C);
+
+/// Prints a whole program (directives, data, micro-ops, instructions) as assembly text that assembles back,
+/// for the same config, to a byte-identical container.
+std::string disassemble(const Program &P);
+/// One instruction as a single assembly line, without a trailing newline.
+std::string formatInstruction(const IsaLayout &L, const Instruction &I);
+
+} // namespace npu::isa

@@ -1,0 +1,45 @@
+// The functional simulator: the bit-exact oracle that executes an isa::Program over a DRAM image.
+#pragma once
+
+#include "npu/config/HardwareConfig.h"
+#include "npu/isa/Program.h"
+#include "npu/support/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace npu::sim {
+
+/// What a run did. Counts are exact and identical for every run of the same program and data.
+struct SimStats {
+  uint64_t Instructions = 0;
+  uint64_t Loads = 0, Stores = 0, Gemms = 0, Alus = 0, Finishes = 0;
+  uint64_t GemmUops = 0;    ///< micro-op executions by GEMM (each is one batch x block_in x block_out product)
+  uint64_t Macs = 0;        ///< multiply-accumulates (GemmUops x batch x block_in x block_out)
+  uint64_t AluUops = 0;     ///< micro-op executions by ALU
+  uint64_t AluLaneOps = 0;  ///< lane operations (AluUops x batch x block_out)
+  /// DRAM bytes moved per buffer (indexed by isa::MemType): LOAD reads from DRAM, STORE writes to DRAM.
+  uint64_t BytesLoaded[5] = {0, 0, 0, 0, 0};
+  uint64_t BytesStored[5] = {0, 0, 0, 0, 0};
+  uint64_t PaddingRowsWritten = 0; ///< buffer rows zero-filled by LOAD padding
+  uint64_t TokensPushed[4] = {0, 0, 0, 0}; ///< l2c, c2l, c2s, s2c
+
+  /// JSON object with every field above, the config name and hash.
+  std::string toJson(const HardwareConfig &C) const;
+};
+
+class FuncSim {
+public:
+  explicit FuncSim(const HardwareConfig &C) : C(C) {}
+  /// Runs P over Dram (its initial image, e.g. from Program::dramImage(), modified in place).
+  /// Errors: an illegal instruction, an SRAM or DRAM access out of bounds (naming the instruction index,
+  /// opcode and the buffer), or a token deadlock (naming the instruction each blocked queue waits on).
+  /// Never hangs: every run terminates.
+  Expected<SimStats> run(const isa::Program &P, std::vector<uint8_t> &Dram);
+
+private:
+  const HardwareConfig &C;
+};
+
+} // namespace npu::sim
