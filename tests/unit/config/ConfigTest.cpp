@@ -1,0 +1,151 @@
+// HardwareConfig: every bundled config loads, derived values, canonical hash, and the documented errors.
+#include "npu/config/HardwareConfig.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+using namespace npu;
+
+namespace {
+
+std::string configPath(const std::string &Name) { return std::string(NPU_SOURCE_DIR) + "/configs/" + Name; }
+
+/// Parses YAML and returns the error message ("" when it loads).
+std::string errorOf(const std::string &Yaml) {
+  auto C = parseHardwareConfig(Yaml, "t.yaml");
+  return C ? "" : C.message();
+}
+
+} // namespace
+
+TEST(Config, EveryBundledConfigLoads) {
+  int Count = 0;
+  for (auto &E : std::filesystem::directory_iterator(std::string(NPU_SOURCE_DIR) + "/configs")) {
+    if (E.path().extension() != ".yaml")
+      continue;
+    auto C = loadHardwareConfig(E.path().string());
+    ASSERT_TRUE(C) << C.message();
+    EXPECT_EQ(C->Hash.size(), 64u);
+    EXPECT_GT(C->D.InstructionBits, 0u);
+    ++Count;
+  }
+  EXPECT_GE(Count, 3);
+}
+
+TEST(Config, DefaultDerivedValues) {
+  auto C = loadHardwareConfig(configPath("default.yaml"));
+  ASSERT_TRUE(C) << C.message();
+  // VTA's default point: 16 B input rows, 256 B weight tiles, 64 B int32 accumulator rows.
+  EXPECT_EQ(C->D.InputRowBytes, 16u);
+  EXPECT_EQ(C->D.WeightRowBytes, 256u);
+  EXPECT_EQ(C->D.AccRowBytes, 64u);
+  EXPECT_EQ(C->D.OutputRowBytes, 16u);
+  EXPECT_EQ(C->D.InputDepth, 32768u / 16);
+  EXPECT_EQ(C->D.WeightDepth, 262144u / 256);
+  EXPECT_EQ(C->D.AccDepth, 131072u / 64);
+  EXPECT_EQ(C->D.OutputDepth, 32768u / 16);
+  EXPECT_EQ(C->D.UopDepth, 32768u / 4);
+  EXPECT_EQ(C->D.PeakMacsPerCycle, 256u);
+  EXPECT_EQ(C->D.InputIndexBits, 11u);
+  EXPECT_EQ(C->D.WeightIndexBits, 10u);
+  EXPECT_EQ(C->D.UopIndexBits, 13u);
+  EXPECT_EQ(C->D.InstructionBits % 64, 0u);
+}
+
+TEST(Config, NonPowerOfTwoSizesAndNarrowTypes) {
+  auto C = parseHardwareConfig(R"(
+core: {batch: 1, block_in: 16, block_out: 8}
+dtypes: {input: int4, weight: int4, accumulator: int32, output: int4}
+buffers: {input: 24KiB, weight: 3008, accumulator: 6KiB, output: 768, uop: 12KiB}
+)",
+                               "narrow.yaml");
+  ASSERT_TRUE(C) << C.message();
+  EXPECT_EQ(C->D.InputRowBytes, 8u);    // 16 int4
+  EXPECT_EQ(C->D.WeightRowBytes, 64u);  // 8 x 16 int4
+  EXPECT_EQ(C->D.OutputRowBytes, 4u);   // 8 int4
+  EXPECT_EQ(C->D.InputDepth, 3072u);
+  EXPECT_EQ(C->D.AccDepth, 192u);
+  EXPECT_EQ(C->D.AccIndexBits, 8u);
+  auto C16 = parseHardwareConfig("dtypes: {input: int16, weight: int16, accumulator: int32, output: int16}", "i16");
+  ASSERT_TRUE(C16) << C16.message();
+  EXPECT_EQ(C16->D.InputRowBytes, 32u);
+}
+
+TEST(Config, CanonicalFormRoundTripsAndHashIgnoresLayout) {
+  auto C = loadHardwareConfig(configPath("default.yaml"));
+  ASSERT_TRUE(C);
+  auto Back = parseHardwareConfig(C->canonicalYaml(), "canonical");
+  ASSERT_TRUE(Back) << Back.message();
+  EXPECT_EQ(Back->Hash, C->Hash);
+  EXPECT_EQ(Back->canonicalYaml(), C->canonicalYaml());
+  // Key order, comments and spelling of sizes do not matter; values do.
+  auto A = parseHardwareConfig("buffers: {input: 32KiB}\ncore: {batch: 1}\n", "a");
+  auto B = parseHardwareConfig("# comment\ncore:\n  batch: 1\nbuffers:\n  input: 32768\n", "b");
+  ASSERT_TRUE(A && B);
+  EXPECT_EQ(A->Hash, B->Hash);
+  auto D = parseHardwareConfig("buffers: {input: 64KiB}\n", "d");
+  ASSERT_TRUE(D);
+  EXPECT_NE(A->Hash, D->Hash);
+}
+
+TEST(Config, EveryConfigDiffersInHash) {
+  auto A = loadHardwareConfig(configPath("default.yaml"));
+  auto B = loadHardwareConfig(configPath("edge.yaml"));
+  auto L = loadHardwareConfig(configPath("large.yaml"));
+  ASSERT_TRUE(A && B && L);
+  EXPECT_NE(A->Hash, B->Hash);
+  EXPECT_NE(A->Hash, L->Hash);
+  EXPECT_NE(B->Hash, L->Hash);
+}
+
+TEST(ConfigErrors, UnknownKeysNameFileLineAndKey) {
+  EXPECT_EQ(errorOf("core:\n  batch: 1\n  blok_in: 16\n"), "t.yaml:3:3: unknown key 'core.blok_in'");
+  EXPECT_EQ(errorOf("name: x\nfrobnicate: 3\n"), "t.yaml:2:1: unknown key 'frobnicate'");
+}
+
+TEST(ConfigErrors, WrongTypes) {
+  EXPECT_EQ(errorOf("core:\n  batch: many\n"),
+            "t.yaml:2:10: core.batch: expected a non-negative integer, got 'many'");
+  EXPECT_EQ(errorOf("dtypes:\n  input: float32\n"),
+            "t.yaml:2:10: dtypes.input: unknown element type 'float32' (expected int4, int8, int16 or int32)");
+  EXPECT_NE(errorOf("core: [1, 2]\n").find("t.yaml:1:7: core: expected a mapping"), std::string::npos);
+  EXPECT_NE(errorOf("core:\n  batch: [1]\n").find("t.yaml:2:10: core.batch: expected a single value"),
+            std::string::npos);
+  EXPECT_NE(errorOf("clock:\n  mhz: fast\n").find("expected a number"), std::string::npos);
+}
+
+TEST(ConfigErrors, ImpossibleValues) {
+  EXPECT_EQ(errorOf("core:\n  block_in: 0\n"),
+            "t.yaml:2:13: core.block_in: value 0 is outside the allowed range 1..256");
+  EXPECT_EQ(errorOf("core:\n  batch: -2\n"), "t.yaml:2:10: core.batch: expected a non-negative integer, got '-2'");
+  EXPECT_NE(errorOf("buffers:\n  input: 0\n").find("t.yaml:2:10: buffers.input: a buffer size must be positive"),
+            std::string::npos);
+  EXPECT_EQ(errorOf("buffers:\n  weight: 100\n"),
+            "t.yaml:2:11: buffers.weight: 100 bytes is smaller than one tile row of 256 bytes");
+  EXPECT_EQ(errorOf("buffers:\n  input: 1000\n"),
+            "t.yaml:2:10: buffers.input: 1000 bytes is not a whole number of 16-byte rows");
+  EXPECT_NE(errorOf("dtypes:\n  accumulator: int8\n").find("t.yaml:2:16: dtypes.accumulator: the accumulator must be"),
+            std::string::npos);
+  EXPECT_NE(errorOf("core: {block_in: 1}\ndtypes: {input: int4}\n").find("not a whole number of bytes"),
+            std::string::npos);
+  EXPECT_NE(errorOf("buffers:\n  output: 64KiB\n").find("buffers.output: holds 4096 rows"), std::string::npos);
+  EXPECT_NE(errorOf("core:\n  batch: 1\n  batch: 2\n").find("batch"), std::string::npos);
+}
+
+TEST(ConfigErrors, FieldsTooWideToEncode) {
+  EXPECT_EQ(errorOf("isa:\n  loop_bits: 40\n"),
+            "t.yaml:2:14: isa.loop_bits: value 40 is outside the allowed range 1..32");
+  // One-byte rows and 4 GiB buffers need indices too wide for a 64-bit micro-op.
+  std::string Huge = "core: {block_in: 1, block_out: 1}\n"
+                     "buffers: {input: 4GiB, weight: 4GiB, accumulator: 4GiB, output: 4}\n";
+  EXPECT_NE(errorOf(Huge).find("micro-op fields need"), std::string::npos) << errorOf(Huge);
+}
+
+TEST(ConfigErrors, FilesAndSyntax) {
+  auto Missing = loadHardwareConfig("/nonexistent/x.yaml");
+  ASSERT_FALSE(Missing);
+  EXPECT_EQ(Missing.message(), "/nonexistent/x.yaml: cannot open the config file");
+  EXPECT_NE(errorOf("core: {batch: 1\n").find("t.yaml:"), std::string::npos);
+  EXPECT_NE(errorOf("- 1\n- 2\n").find("must be a YAML mapping"), std::string::npos);
+}
