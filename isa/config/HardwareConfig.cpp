@@ -414,30 +414,38 @@ Expected<HardwareConfig> parseHardwareConfig(std::string_view Yaml, const std::s
     return makeError(SourceName, ":", N.Mark().line + 1, ":", N.Mark().column + 1, ": ").message();
   };
   for (auto It = Root.begin(); It != Root.end(); ++It) {
-    std::string Top = It->first.as<std::string>();
-    const YAML::Node &Value = It->second;
+    // yaml-cpp's iterator yields a temporary pair: copy the nodes (they are handles) rather than bind references.
+    const YAML::Node KeyNode = It->first;
+    const YAML::Node Value = It->second;
+    if (!KeyNode.IsScalar())
+      return Error(Where(KeyNode) + "keys must be plain names");
+    std::string Top = KeyNode.Scalar();
     bool IsSection = Sections.count(Top) && !Top.empty();
     const KeyInfo *TopKey = nullptr;
     for (const KeyInfo &K : schema())
       if (std::string(K.Section).empty() && Top == K.Key)
         TopKey = &K;
     if (!IsSection && !TopKey)
-      return Error(Where(It->first) + "unknown key '" + Top + "'");
+      return Error(Where(KeyNode) + "unknown key '" + Top + "'");
     std::vector<std::pair<const KeyInfo *, std::pair<YAML::Node, YAML::Node>>> Items;
     if (TopKey) {
-      Items.push_back({TopKey, {It->first, Value}});
+      Items.push_back({TopKey, {KeyNode, Value}});
     } else {
       if (!Value.IsMap())
         return Error(Where(Value) + Top + ": expected a mapping of keys");
       for (auto Jt = Value.begin(); Jt != Value.end(); ++Jt) {
-        std::string Key = Jt->first.as<std::string>();
+        const YAML::Node SubKey = Jt->first;
+        const YAML::Node SubValue = Jt->second;
+        if (!SubKey.IsScalar())
+          return Error(Where(SubKey) + Top + ": keys must be plain names");
+        std::string Key = SubKey.Scalar();
         const KeyInfo *Found = nullptr;
         for (const KeyInfo &K : schema())
           if (Top == K.Section && Key == K.Key)
             Found = &K;
         if (!Found)
-          return Error(Where(Jt->first) + "unknown key '" + Top + "." + Key + "'");
-        Items.push_back({Found, {Jt->first, Jt->second}});
+          return Error(Where(SubKey) + "unknown key '" + Top + "." + Key + "'");
+        Items.push_back({Found, {SubKey, SubValue}});
       }
     }
     for (auto &[K, Nodes] : Items) {

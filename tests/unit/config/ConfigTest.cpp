@@ -1,9 +1,12 @@
 // HardwareConfig: every bundled config loads, derived values, canonical hash, and the documented errors.
 #include "npu/config/HardwareConfig.h"
+#include "npu/isa/Generators.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace npu;
 
@@ -148,4 +151,20 @@ TEST(ConfigErrors, FilesAndSyntax) {
   EXPECT_EQ(Missing.message(), "/nonexistent/x.yaml: cannot open the config file");
   EXPECT_NE(errorOf("core: {batch: 1\n").find("t.yaml:"), std::string::npos);
   EXPECT_NE(errorOf("- 1\n- 2\n").find("must be a YAML mapping"), std::string::npos);
+}
+
+TEST(ConfigDocs, SchemaDocIsUpToDate) {
+  std::ifstream In(std::string(NPU_SOURCE_DIR) + "/docs/config-schema.md");
+  ASSERT_TRUE(In) << "docs/config-schema.md is missing";
+  std::stringstream SS;
+  SS << In.rdbuf();
+  EXPECT_EQ(SS.str(), npu::isa::generateConfigSchemaDoc())
+      << "docs/config-schema.md is stale: regenerate it with `build/bin/npu-isagen schema -o docs/config-schema.md`";
+}
+
+TEST(ConfigErrors, OddYamlShapesAreErrorsNotCrashes) {
+  for (const char *Yaml : {"[1, 2]: 3\n", "core:\n  [a]: 1\n", "core: !!binary aGVsbG8=\n", "? |\n  x\n: 1\n",
+                           "core:\n  batch: *undefined\n", "\t\x01\x02", "core: {batch: 1, batch: 2}\n",
+                           "name: [1]\n", "core:\n  batch: ~\n", "name: &a x\ncore: *a\n"})
+    EXPECT_NE(errorOf(Yaml), "") << Yaml;
 }

@@ -1,0 +1,42 @@
+// The Device factory and the functional-simulator device.
+#include "npu/runtime/Device.h"
+
+namespace npu::runtime {
+
+Status checkProgramConfig(const isa::Program &P, const HardwareConfig &C) {
+  if (P.Config.Hash != C.Hash)
+    return makeError("the program was built for config '", P.Config.Name, "' (hash ", P.Config.shortHash(),
+                     ") but the device is configured for '", C.Name, "' (hash ", C.shortHash(), ")");
+  return Status::ok();
+}
+
+Expected<DeviceResult> FuncDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
+  NPU_TRY(checkProgramConfig(P, Config));
+  sim::FuncSim Sim(Config);
+  auto Stats = Sim.run(P, Dram);
+  if (!Stats)
+    return Stats.error();
+  DeviceResult R;
+  R.Stats = *Stats;
+  R.StatsJson = Stats->toJson(Config);
+  return R;
+}
+
+const std::vector<std::string> &deviceNames() {
+  static const std::vector<std::string> Names = {"func", "systemc", "rtl", "host", "gpu"};
+  return Names;
+}
+
+Expected<std::unique_ptr<Device>> makeDevice(const std::string &Name, const HardwareConfig &C) {
+  if (Name == "func")
+    return std::unique_ptr<Device>(std::make_unique<FuncDevice>(C));
+  for (const std::string &Known : deviceNames())
+    if (Name == Known)
+      return makeError("backend '", Name, "' is not built yet (available: func)");
+  std::string List;
+  for (const std::string &Known : deviceNames())
+    List += (List.empty() ? "" : ", ") + Known;
+  return makeError("unknown backend '", Name, "' (expected one of ", List, ")");
+}
+
+} // namespace npu::runtime

@@ -1,0 +1,93 @@
+// Devices: the factory, the functional-simulator device through runProgram, config mismatches, the summary.
+#include "TestUtil.h"
+#include "TileProgram.h"
+
+#include "npu/runtime/Binding.h"
+#include "npu/runtime/Runner.h"
+
+#include <random>
+
+using namespace npu;
+using namespace npu::runtime;
+using namespace npu::runtime::test;
+
+namespace {
+
+bool contains(const std::string &Text, const std::string &Part) {
+  return Text.find(Part) != std::string::npos;
+}
+
+} // namespace
+
+TEST(Device, Factory) {
+  HardwareConfig C = defaultHardwareConfig();
+  auto Func = makeDevice("func", C);
+  ASSERT_TRUE(Func.isOk()) << Func.message();
+  EXPECT_EQ((*Func)->name(), "func");
+  for (const char *Later : {"systemc", "rtl", "host", "gpu"}) {
+    auto D = makeDevice(Later, C);
+    ASSERT_FALSE(D.isOk()) << Later;
+    EXPECT_TRUE(contains(D.message(), "not built yet")) << D.message();
+  }
+  auto Unknown = makeDevice("tpu", C);
+  ASSERT_FALSE(Unknown.isOk());
+  EXPECT_TRUE(contains(Unknown.message(), "unknown backend 'tpu'")) << Unknown.message();
+}
+
+TEST(Device, FuncRunsTileProduct) {
+  HardwareConfig C = defaultHardwareConfig();
+  isa::Program P = tiletest::tileProgram(C);
+  std::mt19937 Rng(7);
+  std::uniform_int_distribution<int> Dist(-128, 127);
+  std::vector<int8_t> X(16), W(256);
+  for (int8_t &V : X)
+    V = int8_t(Dist(Rng));
+  for (int8_t &V : W)
+    V = int8_t(Dist(Rng));
+  X[0] = -128, W[0] = -128; // the extreme product
+
+  FuncDevice D(C);
+  std::vector<std::optional<Tensor>> In = {makeTensor<int8_t>("X", {1, 16}, X),
+                                           makeTensor<int8_t>("W", {16, 16}, W)};
+  auto R = runProgram(D, P, In);
+  ASSERT_TRUE(R.isOk()) << R.message();
+  ASSERT_EQ(R->Outputs.size(), 1u);
+  EXPECT_EQ(R->Outputs[0].values<int32_t>(), tiletest::tileReference(X, W));
+  EXPECT_EQ(R->Result.Stats.Instructions, 7u);
+  EXPECT_EQ(R->Result.Stats.Macs, 256u);
+  EXPECT_TRUE(contains(R->Result.StatsJson, C.Hash.substr(0, 16))) << R->Result.StatsJson;
+
+  std::string Summary = formatStatsSummary(R->Result.Stats, C);
+  EXPECT_TRUE(contains(Summary, "instructions 7: load 3, store 1, gemm 2, alu 0, finish 1")) << Summary;
+  EXPECT_TRUE(contains(Summary, "256 MACs")) << Summary;
+  EXPECT_TRUE(contains(Summary, "hash " + C.shortHash())) << Summary;
+}
+
+TEST(Device, EmbeddedDataWhenInputsMissing) {
+  HardwareConfig C = defaultHardwareConfig();
+  isa::Program P = finishOnlyProgram(C);
+  // The output aliases the input: a finish-only program returns what was bound.
+  P.IO = {binding("A", true, "int16", {3}, 256), binding("B", false, "int16", {3}, 256)};
+  P.Segments.push_back(isa::Segment{"A", 256, {1, 0, 2, 0, 3, 0}});
+  FuncDevice D(C);
+  auto Kept = runProgram(D, P, {});
+  ASSERT_TRUE(Kept.isOk()) << Kept.message();
+  EXPECT_FALSE(Kept->InputSources[0]);
+  EXPECT_EQ(Kept->Outputs[0].values<int16_t>(), (std::vector<int16_t>{1, 2, 3}));
+  auto Given = runProgram(D, P, {makeTensor<int16_t>("", {3}, {-4, 5, -6})});
+  ASSERT_TRUE(Given.isOk()) << Given.message();
+  EXPECT_EQ(Given->InputSources[0], std::optional<size_t>(0));
+  EXPECT_EQ(Given->Outputs[0].values<int16_t>(), (std::vector<int16_t>{-4, 5, -6}));
+}
+
+TEST(Device, RefusesProgramForAnotherConfig) {
+  HardwareConfig C = defaultHardwareConfig();
+  auto Other = parseHardwareConfig("name: other\ncore:\n  block_out: 8\n", "other.yaml");
+  ASSERT_TRUE(Other.isOk()) << Other.message();
+  isa::Program P = finishOnlyProgram(*Other);
+  FuncDevice D(C);
+  auto R = runProgram(D, P, {});
+  ASSERT_FALSE(R.isOk());
+  EXPECT_TRUE(contains(R.message(), "'other'") && contains(R.message(), Other->shortHash())) << R.message();
+  EXPECT_TRUE(contains(R.message(), C.shortHash())) << R.message();
+}

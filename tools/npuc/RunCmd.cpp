@@ -1,0 +1,158 @@
+// npuc run: execute a .npub program on a backend with tensors from/to ONNX TensorProto files.
+#include "Command.h"
+
+#include "npu/runtime/Binding.h"
+#include "npu/runtime/Compare.h"
+#include "npu/runtime/Runner.h"
+#include "npu/runtime/TensorProto.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace npuc {
+
+using namespace npu;
+using namespace npu::runtime;
+
+namespace {
+
+std::string joinPath(const std::string &Dir, const std::string &File) {
+  return (std::filesystem::path(Dir) / File).string();
+}
+
+/// Prints which inputs came from files and which kept the program's embedded data.
+void reportInputs(const isa::Program &P, const RunOutcome &R, const std::string &Dir) {
+  std::vector<const isa::TensorBinding *> Inputs = inputBindings(P);
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    const isa::TensorBinding &B = *Inputs[I];
+    std::cout << "input_" << I << " " << B.Name << " " << B.DType << " " << formatShape(B.Shape) << ": ";
+    if (R.InputSources[I])
+      std::cout << "from " << joinPath(Dir, "input_" + std::to_string(*R.InputSources[I]) + ".pb") << "\n";
+    else
+      std::cout << "not given, keeping the program's embedded data\n";
+  }
+}
+
+Status writeOutputs(const RunOutcome &R, const std::string &Dir) {
+  std::error_code Ec;
+  std::filesystem::create_directories(Dir, Ec);
+  if (Ec)
+    return makeError(Dir, ": cannot create the output directory: ", Ec.message());
+  for (size_t K = 0; K < R.Outputs.size(); ++K)
+    NPU_TRY(writeTensorProto(R.Outputs[K], joinPath(Dir, "output_" + std::to_string(K) + ".pb")));
+  return Status::ok();
+}
+
+/// Prints one line per output; returns the number of outputs that differ or could not be compared.
+size_t compareOutputs(const isa::Program &P, const RunOutcome &R, const std::string &Dir) {
+  std::vector<const isa::TensorBinding *> Outputs = outputBindings(P);
+  size_t Failed = 0;
+  for (size_t K = 0; K < R.Outputs.size(); ++K) {
+    const isa::TensorBinding &B = *Outputs[K];
+    std::cout << "output_" << K << " " << B.Name << " " << elemTypeName(R.Outputs[K].Type) << " "
+              << formatShape(B.Shape) << ": ";
+    auto Expected = readTensorProto(joinPath(Dir, "output_" + std::to_string(K) + ".pb"));
+    if (!Expected) {
+      std::cout << "no reference: " << Expected.message() << "\n";
+      ++Failed;
+      continue;
+    }
+    CompareResult C = compareTensors(R.Outputs[K], *Expected);
+    std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
+    Failed += !C.Match;
+  }
+  return Failed;
+}
+
+int runRun(const Command &Self, const Args &A) {
+  if (A.Positional.size() != 1)
+    return usageError(Self, A.Positional.empty()
+                                ? "missing the program (PROGRAM.npub)"
+                                : "expected one program, got " + std::to_string(A.Positional.size()));
+  std::string Backend = A.get("--backend", "func");
+  bool Known = false;
+  for (const std::string &Name : deviceNames())
+    Known |= Name == Backend;
+  if (!Known) {
+    std::string List;
+    for (const std::string &Name : deviceNames())
+      List += (List.empty() ? "" : ", ") + Name;
+    return usageError(Self, "unknown backend '" + Backend + "' (expected one of " + List + ")");
+  }
+
+  std::optional<HardwareConfig> Config;
+  if (A.has("--config")) {
+    auto C = loadHardwareConfig(A.get("--config"));
+    if (!C)
+      return fail(C.message());
+    Config = C.takeValue();
+  }
+  auto P = isa::readContainerFile(A.Positional[0], Config ? &*Config : nullptr);
+  if (!P)
+    return fail(P.message());
+  auto Dev = makeDevice(Backend, P->Config);
+  if (!Dev)
+    return fail(Dev.message());
+
+  std::vector<std::optional<Tensor>> Inputs;
+  if (A.has("--inputs")) {
+    auto Read = readTensorDir(A.get("--inputs"), "input");
+    if (!Read)
+      return fail(Read.message());
+    Inputs = Read.takeValue();
+  }
+  auto R = runProgram(**Dev, *P, Inputs);
+  if (!R)
+    return fail(A.Positional[0] + ": " + R.message());
+
+  reportInputs(*P, *R, A.get("--inputs", "-"));
+  std::cout << formatStatsSummary(R->Result.Stats, P->Config);
+  if (A.has("--stats")) {
+    std::string Path = A.get("--stats");
+    std::ofstream OS(Path, std::ios::binary | std::ios::trunc);
+    OS << R->Result.StatsJson << "\n";
+    OS.close();
+    if (!OS)
+      return fail(Path + ": cannot write the statistics file");
+  }
+  if (A.has("--outputs"))
+    if (Status S = writeOutputs(*R, A.get("--outputs")); !S)
+      return fail(S.message());
+  if (!A.has("--compare"))
+    return ExitOk;
+  size_t Failed = compareOutputs(*P, *R, A.get("--compare"));
+  if (Failed)
+    return fail(std::to_string(Failed) + " of " + std::to_string(R->Outputs.size()) +
+                " outputs differ from " + A.get("--compare"));
+  return ExitOk;
+}
+
+} // namespace
+
+const Command RunCommand = {
+    "run",
+    "Run a .npub program on a backend",
+    "npuc run PROGRAM.npub [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
+    "                [--compare DIR] [--stats FILE.json]",
+    "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
+    "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
+    "without a file keep the data embedded in the program. The element type must match the input's\n"
+    "(int8 data for an int4 input) and the shape must match up to leading 1s. A statistics summary\n"
+    "(instructions by opcode, MACs, DRAM bytes per buffer, config) is always printed.\n"
+    "With --compare, each output is compared with DIR/output_K.pb (integers exactly, float32 with\n"
+    "rtol 1e-3, atol 1e-7); the command fails if any differs.\n"
+    "Backends: func (functional simulator); systemc, rtl, host and gpu are not built yet.\n\n"
+    "example:\n"
+    "  npuc run gemm.npub --backend func --inputs test_data_set_0 --compare test_data_set_0 \\\n"
+    "       --outputs out --stats stats.json\n",
+    {{"--backend", true, "func (default), systemc, rtl, host or gpu"},
+     {"--config", true, "refuse the program unless it was built for this config (YAML)"},
+     {"--inputs", true, "directory of input_K.pb files"},
+     {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},
+     {"--compare", true, "compare the outputs with the output_K.pb files in this directory"},
+     {"--stats", true, "write the full statistics as JSON to this file"}},
+    runRun,
+};
+
+} // namespace npuc
