@@ -57,7 +57,7 @@ int runCommand(const Command &C, const std::vector<std::string> &Argv) {
         Spec = &O;
     if (!Spec)
       return usageError(C, "unknown option '" + Name + "'");
-    if (A.has(Name))
+    if (A.has(Name) && !Spec->Repeatable)
       return usageError(C, "option " + Name + " given twice");
     if (!Spec->TakesValue) {
       if (Inline)
@@ -74,6 +74,7 @@ int runCommand(const Command &C, const std::vector<std::string> &Argv) {
     if (Value.empty())
       return usageError(C, "option " + Name + " needs a non-empty value");
     A.Values[Name] = Value;
+    A.All[Name].push_back(Value);
   }
   return C.Run(C, A);
 }

@@ -14,6 +14,7 @@ struct OptionSpec {
   const char *Name; ///< "--config", "-o"
   bool TakesValue;
   const char *Help;
+  bool Repeatable = false; ///< may be given several times (Args::getAll)
 };
 
 struct Args;
@@ -30,11 +31,16 @@ struct Command {
 /// Parsed command line of one subcommand: positional arguments and option values ("" for flags).
 struct Args {
   std::vector<std::string> Positional;
-  std::map<std::string, std::string> Values;
+  std::map<std::string, std::string> Values;            ///< the last value of each option
+  std::map<std::string, std::vector<std::string>> All; ///< every value, for repeatable options
   bool has(const std::string &Option) const { return Values.count(Option) != 0; }
   std::string get(const std::string &Option, const std::string &Default = "") const {
     auto It = Values.find(Option);
     return It == Values.end() ? Default : It->second;
+  }
+  std::vector<std::string> getAll(const std::string &Option) const {
+    auto It = All.find(Option);
+    return It == All.end() ? std::vector<std::string>() : It->second;
   }
 };
 

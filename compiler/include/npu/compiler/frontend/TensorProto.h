@@ -1,0 +1,29 @@
+// Reading and writing ONNX TensorProto files (the input_K.pb / output_K.pb of ONNX backend tests).
+#pragma once
+
+#include "npu/compiler/ir/Tensor.h"
+#include "npu/support/Status.h"
+
+#include <string>
+
+namespace npu::frontend {
+
+/// An ONNX TensorProto.DataType code as an element type; FP8/FP4/INT4/INT2, strings and complex are errors
+/// that name the type ("unsupported element type FLOAT8E4M3FN").
+Expected<ir::ElemType> elemTypeFromOnnx(int32_t DataType);
+int32_t elemTypeToOnnx(ir::ElemType T);
+/// "FLOAT", "INT4", ... or "type 99".
+std::string onnxDataTypeName(int32_t DataType);
+
+struct NamedTensor {
+  std::string Name;
+  ir::Tensor Data;
+};
+
+/// Reads a serialized TensorProto. Errors (unreadable, not a TensorProto, unsupported type, data size not
+/// matching the dims) name the file.
+Expected<NamedTensor> readTensorProtoFile(const std::string &Path);
+/// Writes T as a TensorProto (raw_data) named Name.
+Status writeTensorProtoFile(const std::string &Path, const std::string &Name, const ir::Tensor &T);
+
+} // namespace npu::frontend

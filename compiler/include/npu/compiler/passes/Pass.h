@@ -1,0 +1,32 @@
+// The interface every graph pass implements, and what a pass may read besides the graph.
+#pragma once
+
+#include "npu/compiler/ir/Graph.h"
+#include "npu/config/HardwareConfig.h"
+#include "npu/support/Status.h"
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace npu::passes {
+
+/// Inputs of passes other than the graph. Absent pieces make the passes that need them fail with a message.
+struct PassOptions {
+  const HardwareConfig *Config = nullptr; ///< the target NPU (layout, quantization limits)
+  std::vector<std::string> CalibDirs;     ///< folders of input_K.pb sets for calibration (quantization)
+  std::string CalibMethod = "minmax";     ///< activation range estimator (quantization)
+  std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
+};
+
+class Pass {
+public:
+  virtual ~Pass() = default;
+  /// The name used on the command line (--print-after=NAME) and in Passes.def.
+  virtual const char *name() const = 0;
+  /// Transforms G in place. Errors name the node at fault; G may be left partly transformed on error.
+  virtual Status run(ir::Graph &G, const PassOptions &Opts) = 0;
+};
+
+} // namespace npu::passes

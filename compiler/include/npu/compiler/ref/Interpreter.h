@@ -1,0 +1,21 @@
+// Reference interpreter: runs a Graph IR graph with plain C++ kernels following ONNX semantics.
+#pragma once
+
+#include "npu/compiler/ir/Graph.h"
+#include "npu/support/Status.h"
+
+#include <vector>
+
+namespace npu::ref {
+
+/// Runs one node on concrete inputs (nullptr for omitted optional inputs); outputs get the inferred types.
+Expected<std::vector<ir::Tensor>> runNode(const ir::Node &N, const std::vector<const ir::Tensor *> &Inputs);
+
+/// Runs G: Inputs[K] feeds G.Inputs[K] and must have its type. Returns one tensor per graph output.
+/// Errors name the failing node.
+Expected<std::vector<ir::Tensor>> interpret(const ir::Graph &G, const std::vector<ir::Tensor> &Inputs);
+
+/// True when the interpreter has a kernel for the operator.
+bool hasKernel(std::string_view OpType);
+
+} // namespace npu::ref

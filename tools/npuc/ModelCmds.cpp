@@ -1,0 +1,172 @@
+// npuc compile and npuc opt: the frontend and the graph pass pipeline, with IR printing between passes.
+#include "Command.h"
+
+#include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/ir/Printer.h"
+#include "npu/compiler/passes/PassManager.h"
+
+#include <fstream>
+#include <iostream>
+
+namespace npuc {
+
+using namespace npu;
+
+namespace {
+
+/// Fills the pipeline printing options from --print-after / --stop-after.
+int pipelineFlags(const Command &Self, const Args &A, passes::PipelineOptions &Pipe) {
+  for (const std::string &P : A.getAll("--print-after")) {
+    if (P == "all") {
+      Pipe.PrintAfterAll = true;
+      continue;
+    }
+    if (!passes::findPass(P))
+      return usageError(Self, "--print-after: unknown pass '" + P + "' (npuc opt --list-passes lists them)");
+    Pipe.PrintAfter.insert(P);
+  }
+  Pipe.StopAfter = A.get("--stop-after");
+  if (!Pipe.StopAfter.empty() && !passes::findPass(Pipe.StopAfter))
+    return usageError(Self, "--stop-after: unknown pass '" + Pipe.StopAfter + "'");
+  Pipe.Out = &std::cout;
+  return ExitOk;
+}
+
+/// Loads --config if given.
+int loadConfig(const Args &A, std::optional<HardwareConfig> &Config) {
+  if (!A.has("--config"))
+    return ExitOk;
+  auto C = loadHardwareConfig(A.get("--config"));
+  if (!C)
+    return fail(C.message());
+  Config = C.takeValue();
+  return ExitOk;
+}
+
+int writeText(const Args &A, const std::string &Text) {
+  if (!A.has("-o")) {
+    std::cout << Text;
+    return ExitOk;
+  }
+  std::ofstream Out(A.get("-o"), std::ios::binary | std::ios::trunc);
+  Out << Text;
+  if (!Out)
+    return fail(A.get("-o") + ": cannot write");
+  return ExitOk;
+}
+
+int runOpt(const Command &Self, const Args &A) {
+  if (A.has("--list-passes")) {
+    for (const passes::PassInfo &P : passes::allPasses())
+      std::cout << "  " << P.Name << std::string(std::string(P.Name).size() < 18 ? 18 - std::string(P.Name).size() : 1, ' ')
+                << P.Summary << "\n";
+    return ExitOk;
+  }
+  if (A.Positional.size() != 1)
+    return usageError(Self, "expected one model (MODEL.onnx or FILE.graph)");
+  auto Passes = passes::parsePassList(A.get("--passes"));
+  if (!Passes)
+    return usageError(Self, Passes.message());
+  passes::PipelineOptions Pipe;
+  if (int E = pipelineFlags(Self, A, Pipe))
+    return E;
+  std::optional<HardwareConfig> Config;
+  if (int E = loadConfig(A, Config))
+    return E;
+  auto G = frontend::loadModel(A.Positional[0]);
+  if (!G)
+    return fail(G.message());
+  passes::PassOptions Opts;
+  Opts.Config = Config ? &*Config : nullptr;
+  if (Status S = passes::runPipeline(*G, *Passes, Opts, Pipe); !S)
+    return fail(A.Positional[0] + ": " + S.message());
+  return writeText(A, ir::printGraph(*G));
+}
+
+int runCompile(const Command &Self, const Args &A) {
+  if (A.Positional.size() != 1)
+    return usageError(Self, "expected one model (MODEL.onnx)");
+  std::string Target = A.get("--target", "npu");
+  if (Target != "npu" && Target != "host")
+    return usageError(Self, "--target must be npu or host");
+  std::string Emit = A.get("--emit");
+  if (!Emit.empty() && Emit != "graph")
+    return usageError(Self, "--emit=" + Emit + ": this build emits graph only (tile and asm come with the NPU backend)");
+  frontend::ImportOptions Import;
+  for (const std::string &Spec : A.getAll("--input-shape"))
+    if (Status S = frontend::addInputShapeOption(Import, Spec); !S)
+      return usageError(Self, S.message());
+  passes::PipelineOptions Pipe;
+  if (int E = pipelineFlags(Self, A, Pipe))
+    return E;
+  std::optional<HardwareConfig> Config;
+  if (int E = loadConfig(A, Config))
+    return E;
+  if (Target == "npu" && !Config) {
+    auto C = loadHardwareConfig("configs/default.yaml");
+    if (!C)
+      return fail("--target npu needs --config FILE.yaml (configs/default.yaml was not found either)");
+    Config = C.takeValue();
+  }
+  auto G = frontend::loadModel(A.Positional[0], Import);
+  if (!G)
+    return fail(G.message());
+  passes::PassOptions Opts;
+  Opts.Config = Config ? &*Config : nullptr;
+  Opts.CalibDirs = A.getAll("--calib");
+  if (A.has("--report"))
+    Opts.Report = &std::cout;
+  if (Status S = passes::runPipeline(*G, passes::defaultPipeline(Target), Opts, Pipe); !S)
+    return fail(A.Positional[0] + ": " + S.message());
+  if (Emit == "graph")
+    return writeText(A, ir::printGraph(*G));
+  return fail("code generation for --target " + Target +
+              " is not part of this build yet; use --emit=graph to see the optimized graph");
+}
+
+} // namespace
+
+const Command OptCommand = {
+    "opt",
+    "Run chosen graph passes on a model and print the resulting Graph IR",
+    "npuc opt MODEL.onnx|FILE.graph --passes=PASS[,PASS...] [--print-after=PASS|all] [-o OUT.graph]",
+    "Loads an ONNX model or Graph IR text, runs the listed passes in order (the verifier checks the graph\n"
+    "after each) and prints the final graph as text that parses back. This is how passes are tested alone:\n"
+    "the golden tests in tests/golden feed IR text in and check the text that comes out.\n\n"
+    "examples:\n"
+    "  npuc opt --list-passes\n"
+    "  npuc opt model.graph --passes=dce\n"
+    "  npuc opt mnist.onnx --passes=dce --print-after=all\n",
+    {{"--passes", true, "comma-separated pass names, run in order"},
+     {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
+     {"--stop-after", true, "stop after this pass"},
+     {"--config", true, "hardware config for passes that need one"},
+     {"--list-passes", false, "list every pass with a summary"},
+     {"-o", true, "write the graph to this file instead of standard output"}},
+    runOpt,
+};
+
+const Command CompileCommand = {
+    "compile",
+    "Compile an ONNX model for the NPU or the host",
+    "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
+    "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
+    "            [--emit=graph] [--report]",
+    "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
+    "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph.\n\n"
+    "examples:\n"
+    "  npuc compile mnist.onnx --config configs/default.yaml --emit=graph\n"
+    "  npuc compile model.onnx --input-shape data=1x3x224x224 --print-after=all --emit=graph -o /dev/null\n",
+    {{"--config", true, "hardware config (default configs/default.yaml for --target npu)"},
+     {"-o", true, "output file"},
+     {"--target", true, "npu (default) or host"},
+     {"--calib", true, "folder of input_K.pb sets for calibration; repeatable", true},
+     {"--input-shape", true, "fix a dynamic input shape, NAME=1x3x224x224; repeatable", true},
+     {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
+     {"--stop-after", true, "stop the pipeline after this pass"},
+     {"--emit", true, "graph: write the optimized Graph IR"},
+     {"--report", false, "print what the passes did"}},
+    runCompile,
+};
+
+} // namespace npuc
