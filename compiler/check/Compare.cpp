@@ -16,7 +16,9 @@ std::string compareTensors(const ir::Tensor &Got, const ir::Tensor &Exp, const C
   }
   ElemType E = Got.elemType();
   bool Float = ir::isFloatType(E);
-  Tolerance Tol = E == ElemType::Float16 ? Opts.Float16 : E == ElemType::BFloat16 ? Opts.BFloat16 : Opts.Float32;
+  Tolerance Tol = E == ElemType::Float16    ? Opts.Float16
+                  : E == ElemType::BFloat16 ? Opts.BFloat16
+                                            : Opts.Float32;
   int64_t Bad = 0, First = -1;
   for (int64_t I = 0; I < Got.numElements(); ++I) {
     bool Ok;

@@ -1,4 +1,5 @@
-// Runs ONNX backend-test folders (model.onnx + test_data_set_*) through the importer and reference interpreter.
+// Runs ONNX backend-test folders (model.onnx + test_data_set_*) through the importer and reference
+// interpreter.
 #include "npu/compiler/check/Conformance.h"
 #include "npu/compiler/frontend/OnnxImporter.h"
 #include "npu/compiler/frontend/TensorProto.h"
@@ -57,16 +58,18 @@ Result runTest(const fs::path &Dir, const CheckOptions &Opts) {
   std::sort(Sets.begin(), Sets.end());
   if (Sets.empty())
     return {Outcome::Fail, "no test_data_set_* folder"};
+  // input_K feeds the K-th graph input; its shape fixes any dynamic dims of that input.
   frontend::ImportOptions IO;
+  std::string Model = (Dir / "model.onnx").string();
   auto FirstInputs = readAll(numbered(Sets[0], "input"));
-  if (!FirstInputs) { // the model may say why better (e.g. a sequence input)
-    auto G = frontend::importOnnx((Dir / "model.onnx").string(), IO);
-    return fromError(G ? FirstInputs.message() : G.message());
+  auto Names = frontend::onnxGraphInputs(Model);
+  if (!FirstInputs || !Names) { // the import may say why better (e.g. a sequence input)
+    auto G = frontend::importOnnx(Model, IO);
+    return fromError(G ? (FirstInputs ? Names.message() : FirstInputs.message()) : G.message());
   }
-  for (const auto &T : *FirstInputs)
-    if (!T.Name.empty())
-      IO.InputShapes[T.Name] = T.Data.shape();
-  auto G = frontend::importOnnx((Dir / "model.onnx").string(), IO);
+  for (size_t K = 0; K < FirstInputs->size() && K < Names->size(); ++K)
+    IO.InputShapes[(*Names)[K]] = (*FirstInputs)[K].Data.shape();
+  auto G = frontend::importOnnx(Model, IO);
   if (!G)
     return fromError(G.message());
   for (const fs::path &Set : Sets) {
@@ -81,13 +84,13 @@ Result runTest(const fs::path &Dir, const CheckOptions &Opts) {
     if (!Got)
       return fromError(Set.filename().string() + ": " + Got.message());
     if (Got->size() != Outs->size())
-      return {Outcome::Fail, Set.filename().string() + ": " + std::to_string(Got->size()) + " outputs, expected " +
-                                 std::to_string(Outs->size())};
+      return {Outcome::Fail, Set.filename().string() + ": " + std::to_string(Got->size()) +
+                                 " outputs, expected " + std::to_string(Outs->size())};
     for (size_t K = 0; K < Got->size(); ++K) {
       std::string Diff = compareTensors((*Got)[K], (*Outs)[K].Data, Opts);
       if (!Diff.empty())
-        return {Outcome::Fail, (Sets.size() > 1 ? Set.filename().string() + ": " : std::string()) + "output " +
-                                   std::to_string(K) + " " + Diff};
+        return {Outcome::Fail, (Sets.size() > 1 ? Set.filename().string() + ": " : std::string()) +
+                                   "output " + std::to_string(K) + " " + Diff};
     }
   }
   return {Outcome::Pass, ""};
@@ -151,7 +154,8 @@ CheckCounts runCheckCounts(const std::vector<std::string> &Dirs, const CheckOpti
       break;
     }
   }
-  OS << Counts.Passed << " passed, " << Counts.Failed << " failed, " << Counts.Unsupported << " unsupported\n";
+  OS << Counts.Passed << " passed, " << Counts.Failed << " failed, " << Counts.Unsupported
+     << " unsupported\n";
   return Counts;
 }
 

@@ -18,7 +18,8 @@ public:
   ir::Graph G;
   int64_t Opset = 0;
   std::string BaseDir;
-  /// Declared types (value_info, graph outputs) with static shapes, used where inference cannot decide a shape.
+  /// Declared types (value_info, graph outputs) with static shapes, used where inference cannot decide a
+  /// shape.
   std::unordered_map<std::string, ir::TensorType> Declared;
   /// Known values of constants and of small computed integer tensors (shape arithmetic), by value id.
   std::unordered_map<ir::ValueId, std::shared_ptr<const ir::Tensor>> Known;
@@ -32,7 +33,7 @@ public:
               const std::vector<std::string> &OutNames, const std::string &NodeName);
   const ir::TensorType &type(ir::ValueId Id) const { return G.type(Id); }
   /// The node name to use: Name when free, else a fresh one.
-  std::string nodeName(const std::string &Name, const std::string &OpType);
+  std::string nodeName(const std::string &Name);
 
 private:
   void recordKnown(const ir::Node &N);

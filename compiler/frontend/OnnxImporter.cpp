@@ -10,6 +10,7 @@
 
 #include <climits>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace npu::frontend {
@@ -38,13 +39,12 @@ ValueId ImportState::addConstant(const std::string &Base, Tensor Data) {
   return Id;
 }
 
-std::string ImportState::nodeName(const std::string &Name, const std::string &OpType) {
-  std::string Base = Name;
-  int &Count = NodeNames[Base];
+std::string ImportState::nodeName(const std::string &Name) {
+  int &Count = NodeNames[Name];
   if (Count++ == 0)
-    return Base;
+    return Name;
   while (true) {
-    std::string N = Base + "_" + std::to_string(Count++);
+    std::string N = Name + "_" + std::to_string(Count++);
     if (NodeNames.emplace(N, 1).second)
       return N;
   }
@@ -63,8 +63,8 @@ void ImportState::recordKnown(const Node &N) {
     int64_t Start = N.getInt("start", 0), End = N.getInt("end", R);
     Start = std::clamp<int64_t>(Start < 0 ? Start + R : Start, 0, R);
     End = std::clamp<int64_t>(End < 0 ? End + R : End, 0, R);
-    Known[N.Outputs[0]] = std::make_shared<const Tensor>(
-        Tensor::fromInt64s(Start < End ? std::vector<int64_t>(D.begin() + Start, D.begin() + End) : std::vector<int64_t>{}));
+    Known[N.Outputs[0]] = std::make_shared<const Tensor>(Tensor::fromInt64s(
+        Start < End ? std::vector<int64_t>(D.begin() + Start, D.begin() + End) : std::vector<int64_t>{}));
     return;
   }
   std::vector<const Tensor *> Ins;
@@ -79,7 +79,8 @@ void ImportState::recordKnown(const Node &N) {
     Ins.push_back(It->second.get());
   }
   for (ValueId Out : N.Outputs)
-    if (Out != NoValue && (shapeNumElements(G.type(Out).Dims) > MaxKnownElements || isFloatType(G.type(Out).Elem)))
+    if (Out != NoValue &&
+        (shapeNumElements(G.type(Out).Dims) > MaxKnownElements || isFloatType(G.type(Out).Elem)))
       return;
   auto Outs = ref::runNode(N, Ins);
   if (!Outs)
@@ -94,7 +95,8 @@ Status ImportState::emit(const std::string &OpType, std::vector<ValueId> Inputs,
   const OpDef *Def = findOp(OpType);
   if (!Def)
     return makeError("unsupported operator");
-  Node N{NodeName, OpType, std::move(Inputs), std::vector<ValueId>(OutNames.size(), NoValue), std::move(Attrs)};
+  Node N{NodeName, OpType, std::move(Inputs), std::vector<ValueId>(OutNames.size(), NoValue),
+         std::move(Attrs)};
   for (size_t I = 0; I < OutNames.size(); ++I) // placeholders until the output values exist
     N.Outputs[I] = OutNames[I].empty() ? NoValue : 0;
   NPU_TRY(checkNodeSignature(N, *Def));
@@ -217,11 +219,12 @@ Expected<TensorType> inputType(const onnx::ValueInfoProto &V, const std::vector<
                        formatShape(*Given), " has rank ", Given->size());
     for (size_t I = 0; I < Given->size(); ++I) {
       if ((*Given)[I] < 0)
-        return makeError("given shape ", formatShape(*Given), " for input '", V.name(), "' has a negative dim");
+        return makeError("given shape ", formatShape(*Given), " for input '", V.name(),
+                         "' has a negative dim");
       if (TT.has_shape() && TT.shape().dim(static_cast<int>(I)).has_dim_value() &&
           TT.shape().dim(static_cast<int>(I)).dim_value() != (*Given)[I])
-        return makeError("given shape ", formatShape(*Given), " for input '", V.name(), "' contradicts its dim ",
-                         I, " = ", TT.shape().dim(static_cast<int>(I)).dim_value());
+        return makeError("given shape ", formatShape(*Given), " for input '", V.name(),
+                         "' contradicts its dim ", I, " = ", TT.shape().dim(static_cast<int>(I)).dim_value());
     }
     return TensorType(E, *Given);
   }
@@ -311,10 +314,11 @@ Status importGraph(ImportState &S, const onnx::GraphProto &GP, const ImportOptio
       S.Declared[V.name()] = *T;
   for (int I = 0; I < GP.node_size(); ++I) {
     const auto &P = GP.node(I);
-    std::string Name = S.nodeName(P.name().empty() ? P.op_type() + "_" + std::to_string(I) : P.name(), P.op_type());
+    std::string Name = S.nodeName(P.name().empty() ? P.op_type() + "_" + std::to_string(I) : P.name());
     Status St = convertNode(S, P, Name);
     if (!St)
-      return St.withContext("node '" + P.name() + "' (" + P.op_type() + ", opset " + std::to_string(S.Opset) + ")");
+      return St.withContext("node '" + P.name() + "' (" + P.op_type() + ", opset " + std::to_string(S.Opset) +
+                            ")");
   }
   for (const auto &V : GP.output()) {
     if (V.type().value_case() != onnx::TypeProto::VALUE_NOT_SET && !V.type().has_tensor_type())
@@ -346,7 +350,8 @@ Status importGraph(ImportState &S, const onnx::GraphProto &GP, const ImportOptio
 Expected<Graph> importOnnxBytes(std::string_view Bytes, const ImportOptions &Opts, const std::string &BaseDir,
                                 const std::string &Label) {
   onnx::ModelProto M;
-  if (Bytes.size() > static_cast<size_t>(INT_MAX) || !M.ParseFromArray(Bytes.data(), static_cast<int>(Bytes.size())))
+  if (Bytes.size() > static_cast<size_t>(INT_MAX) ||
+      !M.ParseFromArray(Bytes.data(), static_cast<int>(Bytes.size())))
     return makeError(Label, ": not a valid ONNX model (protobuf parse failed)");
   if (!M.has_graph())
     return makeError(Label, ": the model has no graph");
@@ -369,8 +374,29 @@ Expected<Graph> importOnnx(const std::string &Path, const ImportOptions &Opts) {
     return makeError(Path, ": cannot open");
   std::stringstream SS;
   SS << In.rdbuf();
-  std::string Dir = Path.find_last_of('/') == std::string::npos ? "." : Path.substr(0, Path.find_last_of('/'));
+  std::string Dir =
+      Path.find_last_of('/') == std::string::npos ? "." : Path.substr(0, Path.find_last_of('/'));
   return importOnnxBytes(SS.str(), Opts, Dir, Path);
+}
+
+Expected<std::vector<std::string>> onnxGraphInputs(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return makeError(Path, ": cannot open");
+  std::stringstream SS;
+  SS << In.rdbuf();
+  std::string Bytes = SS.str();
+  onnx::ModelProto M;
+  if (Bytes.size() > static_cast<size_t>(INT_MAX) || !M.ParseFromString(Bytes))
+    return makeError(Path, ": not a valid ONNX model (protobuf parse failed)");
+  std::set<std::string> Inits;
+  for (const auto &T : M.graph().initializer())
+    Inits.insert(T.name());
+  std::vector<std::string> Names;
+  for (const auto &V : M.graph().input())
+    if (!Inits.count(V.name()))
+      Names.push_back(V.name());
+  return Names;
 }
 
 Status addInputShapeOption(ImportOptions &Opts, const std::string &Spec) {

@@ -60,7 +60,7 @@ struct NodeCtx {
   /// Emits a Reshape of X to Dims and returns the new value.
   Expected<ValueId> reshape(ValueId X, const Shape &Dims, const std::string &What) {
     std::string Out = S.G.uniqueName(Name + "_" + What);
-    NPU_TRY(S.emit("Reshape", {X, constInts(What + "_shape", Dims)}, {}, {Out}, S.nodeName(Out, "Reshape")));
+    NPU_TRY(S.emit("Reshape", {X, constInts(What + "_shape", Dims)}, {}, {Out}, S.nodeName(Out)));
     return S.G.findValue(Out);
   }
 };
@@ -158,7 +158,7 @@ Status legacySoftmax(NodeCtx &C) {
   std::string Y2 = C.S.G.uniqueName(C.Name + "_2d_out");
   NPU_TRY(C.S.emit(C.Op, {X2}, C.Attrs, {Y2}, C.Name));
   ValueId Shp = C.constInts("shape", Dims);
-  return C.S.emit("Reshape", {C.S.G.findValue(Y2), Shp}, {}, {C.Outs[0]}, C.S.nodeName(C.Name + "_reshape", "Reshape"));
+  return C.S.emit("Reshape", {C.S.G.findValue(Y2), Shp}, {}, {C.Outs[0]}, C.S.nodeName(C.Name + "_reshape"));
 }
 
 Status convertCast(NodeCtx &C) {
@@ -196,7 +196,8 @@ Status dtypeAttrToName(NodeCtx &C, const char *AttrName) {
 Status convertBatchNorm(NodeCtx &C) {
   if (C.Opset < 7) {
     auto IsTest = C.take("is_test");
-    if (IsTest && std::get_if<int64_t>(&IsTest->Val) && std::get<int64_t>(IsTest->Val) == 0 && C.Outs.size() > 1)
+    if (IsTest && std::get_if<int64_t>(&IsTest->Val) && std::get<int64_t>(IsTest->Val) == 0 &&
+        C.Outs.size() > 1)
       return makeError("unsupported: BatchNormalization in training mode (is_test=0)");
   }
   if (C.Opset < 9) {
@@ -250,10 +251,10 @@ Status convertResizeLike(NodeCtx &C) {
   return C.emit();
 }
 
-const std::set<std::string> LegacyBroadcastOps = {"Add", "Sub", "Mul", "Div", "Pow", "And",
+const std::set<std::string> LegacyBroadcastOps = {"Add", "Sub", "Mul",   "Div",     "Pow", "And",
                                                   "Or",  "Xor", "Equal", "Greater", "Less"};
-const std::set<std::string> ReduceOps = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
-                                         "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp"};
+const std::set<std::string> ReduceOps = {"ReduceMean", "ReduceMax", "ReduceMin",       "ReduceProd",
+                                         "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
 
 } // namespace
 

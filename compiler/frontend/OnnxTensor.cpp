@@ -12,12 +12,11 @@ using ir::ElemType;
 
 namespace {
 // Indexed by TensorProto.DataType (onnx.proto, up to IR version 12).
-const char *const OnnxTypeNames[] = {"UNDEFINED",     "FLOAT",   "UINT8",          "INT8",       "UINT16",
-                                     "INT16",         "INT32",   "INT64",          "STRING",     "BOOL",
-                                     "FLOAT16",       "DOUBLE",  "UINT32",         "UINT64",     "COMPLEX64",
-                                     "COMPLEX128",    "BFLOAT16", "FLOAT8E4M3FN",  "FLOAT8E4M3FNUZ",
-                                     "FLOAT8E5M2",    "FLOAT8E5M2FNUZ", "UINT4",   "INT4",       "FLOAT4E2M1",
-                                     "FLOAT8E8M0",    "UINT2",   "INT2"};
+const char *const OnnxTypeNames[] = {
+    "UNDEFINED", "FLOAT",      "UINT8",      "INT8",         "UINT16",         "INT16",      "INT32",
+    "INT64",     "STRING",     "BOOL",       "FLOAT16",      "DOUBLE",         "UINT32",     "UINT64",
+    "COMPLEX64", "COMPLEX128", "BFLOAT16",   "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
+    "UINT4",     "INT4",       "FLOAT4E2M1", "FLOAT8E8M0",   "UINT2",          "INT2"};
 constexpr int32_t NumOnnxTypes = sizeof(OnnxTypeNames) / sizeof(OnnxTypeNames[0]);
 constexpr int64_t MaxTensorBytes = int64_t(1) << 32;
 } // namespace
@@ -135,7 +134,8 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
   }
   if (Raw) {
     if (Raw->size() != T.byteSize())
-      return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(T.type()), " needs ", T.byteSize());
+      return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(T.type()), " needs ",
+                       T.byteSize());
     if (!Raw->empty())
       std::memcpy(T.bytes(), Raw->data(), Raw->size());
     if (*ET == ElemType::Bool)

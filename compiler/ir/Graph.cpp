@@ -109,7 +109,8 @@ ValueId Graph::addConstant(std::string N, Tensor Data) {
   return addConstant(std::move(N), std::make_shared<const Tensor>(std::move(Data)), std::move(T));
 }
 
-ValueId Graph::addConstant(std::string N, std::shared_ptr<const Tensor> Data, std::optional<TensorType> Type) {
+ValueId Graph::addConstant(std::string N, std::shared_ptr<const Tensor> Data,
+                           std::optional<TensorType> Type) {
   return addValueImpl(Value{std::move(N), ValueKind::Constant, std::move(Type), std::move(Data)});
 }
 

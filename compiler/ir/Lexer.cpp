@@ -19,7 +19,9 @@ void Lexer::advance() {
   ++Pos;
 }
 
-Error Lexer::errorHere(const std::string &Msg) const { return makeError("line ", Line, ", col ", Col, ": ", Msg); }
+Error Lexer::errorHere(const std::string &Msg) const {
+  return makeError("line ", Line, ", col ", Col, ": ", Msg);
+}
 
 Expected<std::string> Lexer::quoted() {
   advance(); // opening quote
@@ -110,7 +112,9 @@ Expected<Token> Lexer::next() {
     }
     return T;
   }
-  if (std::isdigit(static_cast<unsigned char>(C)) || ((C == '-' || C == '+') && (std::isdigit(static_cast<unsigned char>(peek(1))) || peek(1) == 'i' || peek(1) == 'n'))) {
+  if (std::isdigit(static_cast<unsigned char>(C)) ||
+      ((C == '-' || C == '+') &&
+       (std::isdigit(static_cast<unsigned char>(peek(1))) || peek(1) == 'i' || peek(1) == 'n'))) {
     T.Kind = Tok::Number;
     T.Text += C;
     advance();

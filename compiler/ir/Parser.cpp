@@ -25,7 +25,9 @@ private:
     Cur = *T;
     return Status::ok();
   }
-  Error error(const std::string &Msg) const { return makeError("line ", Cur.Line, ", col ", Cur.Col, ": ", Msg); }
+  Error error(const std::string &Msg) const {
+    return makeError("line ", Cur.Line, ", col ", Cur.Col, ": ", Msg);
+  }
   bool isPunct(char C) const { return Cur.Kind == Tok::Punct && Cur.Text[0] == C; }
   bool isIdent(std::string_view S) const { return Cur.Kind == Tok::Ident && Cur.Text == S; }
   Status expectPunct(char C) {
@@ -86,7 +88,7 @@ Expected<double> Parser::parseNumber(bool &IsFloat) {
   if (Text == "-inf" || Text == "+inf" || Text == "-nan" || Text == "+nan") {
     IsFloat = true;
     double V = Text.substr(1) == "inf" ? std::numeric_limits<double>::infinity()
-                                        : std::numeric_limits<double>::quiet_NaN();
+                                       : std::numeric_limits<double>::quiet_NaN();
     return Text[0] == '-' ? -V : V;
   }
   IsFloat = Text.find_first_of(".eE") != std::string::npos;
@@ -406,7 +408,7 @@ Status Parser::parseNode() {
     Ins.push_back(Id);
   }
   NPU_TRY(bump());
-  Node &N = G.addNode(Op, std::move(Ins), std::move(Outs));
+  G.addNode(Op, std::move(Ins), std::move(Outs));
   size_t NodeIndex = G.nodes().size() - 1;
   if (isPunct('{')) {
     NPU_TRY(bump());
@@ -420,7 +422,6 @@ Status Parser::parseNode() {
     }
     NPU_TRY(bump());
   }
-  (void)N;
   if (isIdent("name")) {
     NPU_TRY(bump());
     if (Cur.Kind != Tok::String)

@@ -60,7 +60,8 @@ Tensor::Tensor(ElemType E, Shape D) : Elem(E), Dims(std::move(D)) {
   Bytes.assign(static_cast<size_t>(NumElements) * elemTypeSize(E), 0);
 }
 
-Tensor::Tensor(ElemType E, Shape D, std::vector<uint8_t> B) : Elem(E), Dims(std::move(D)), Bytes(std::move(B)) {
+Tensor::Tensor(ElemType E, Shape D, std::vector<uint8_t> B)
+    : Elem(E), Dims(std::move(D)), Bytes(std::move(B)) {
   NumElements = shapeNumElements(Dims);
   assert(NumElements >= 0 && Bytes.size() == static_cast<size_t>(NumElements) * elemTypeSize(E));
 }
@@ -104,8 +105,8 @@ void Tensor::setDouble(int64_t I, double V) {
       if (std::isnan(V))
         V = 0;
       if constexpr (std::is_signed_v<T>)
-        P[I] = static_cast<T>(static_cast<int64_t>(
-            std::fmax(std::fmin(V, 9.2e18), -9.2e18))); // wraps to T like numpy's astype
+        P[I] = static_cast<T>(
+            static_cast<int64_t>(std::fmax(std::fmin(V, 9.2e18), -9.2e18))); // wraps to T like numpy's astype
       else
         P[I] = static_cast<T>(static_cast<uint64_t>(std::fmax(std::fmin(V, 1.8e19), 0.0)));
     } else if constexpr (std::is_same_v<T, double>) {

@@ -1,8 +1,8 @@
 // Exact float and quoted-name formatting for the Graph IR text form.
 #include "TextFormat.h"
 
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 
 namespace npu::ir {

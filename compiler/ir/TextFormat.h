@@ -1,4 +1,5 @@
-// Exact, round-trippable text of floats, strings and names, shared by the IR printer, parser and type formatting.
+// Exact, round-trippable text of floats, strings and names, shared by the IR printer, parser and type
+// formatting.
 #pragma once
 
 #include <string>
@@ -6,7 +7,8 @@
 
 namespace npu::ir {
 
-/// Shortest text that parses back to the same float; always has '.', 'e', "inf" or "nan" so it reads as a float.
+/// Shortest text that parses back to the same float; always has '.', 'e', "inf" or "nan" so it reads as a
+/// float.
 std::string formatFloat(float F);
 std::string formatDouble(double D);
 /// A double-quoted string with \" \\ \n \t and \xHH escapes.

@@ -2,7 +2,6 @@
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/ops/OpRegistry.h"
 
-#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -68,30 +67,38 @@ Status checkInputsOutputs(const Graph &G) {
   return Status::ok();
 }
 
-/// Finds a node on a cycle, if the node graph has one.
+/// Finds a node on a cycle, if the node graph has one (iterative DFS: graphs may be long chains).
 const Node *findCycle(const Graph &G, const std::vector<int> &Producer) {
   size_t N = G.nodes().size();
-  std::vector<int> State(N, 0); // 0 unvisited, 1 on stack, 2 done
-  const Node *Found = nullptr;
-  std::function<void(size_t)> Visit = [&](size_t K) {
-    State[K] = 1;
-    for (ValueId In : G.nodes()[K].Inputs) {
-      if (Found || In == NoValue || static_cast<size_t>(In) >= Producer.size())
+  std::vector<int> State(N, 0);                 // 0 unvisited, 1 on the DFS stack, 2 done
+  std::vector<std::pair<size_t, size_t>> Stack; // node, next input to look at
+  for (size_t Root = 0; Root < N; ++Root) {
+    if (State[Root])
+      continue;
+    Stack.push_back({Root, 0});
+    State[Root] = 1;
+    while (!Stack.empty()) {
+      auto &[K, Next] = Stack.back();
+      const auto &Ins = G.nodes()[K].Inputs;
+      if (Next == Ins.size()) {
+        State[K] = 2;
+        Stack.pop_back();
         continue;
-      int P = Producer[static_cast<size_t>(In)];
-      if (P < 0)
+      }
+      ValueId In = Ins[Next++];
+      if (In == NoValue || static_cast<size_t>(In) >= Producer.size() ||
+          Producer[static_cast<size_t>(In)] < 0)
         continue;
-      if (State[static_cast<size_t>(P)] == 1)
-        Found = &G.nodes()[static_cast<size_t>(P)];
-      else if (State[static_cast<size_t>(P)] == 0)
-        Visit(static_cast<size_t>(P));
+      size_t P = static_cast<size_t>(Producer[static_cast<size_t>(In)]);
+      if (State[P] == 1)
+        return &G.nodes()[P];
+      if (State[P] == 0) {
+        State[P] = 1;
+        Stack.push_back({P, 0});
+      }
     }
-    State[K] = 2;
-  };
-  for (size_t K = 0; K < N && !Found; ++K)
-    if (State[K] == 0)
-      Visit(K);
-  return Found;
+  }
+  return nullptr;
 }
 
 Status checkNodes(const Graph &G, const VerifyOptions &Opts) {

@@ -18,7 +18,8 @@ Expected<int64_t> checkConvOperands(const InferContext &C, size_t X, size_t W, b
   if (G <= 0 || XD[1] % G != 0)
     return makeError("group ", G, " does not divide the ", XD[1], " input channels");
   if (!Transposed && (WD[0] % G != 0 || WD[1] * G != XD[1]))
-    return makeError("weights ", formatShape(WD), " do not match ", XD[1], " input channels in ", G, " groups");
+    return makeError("weights ", formatShape(WD), " do not match ", XD[1], " input channels in ", G,
+                     " groups");
   if (Transposed && WD[0] != XD[1])
     return makeError("weights ", formatShape(WD), " do not match ", XD[1], " input channels");
   Shape K = C.node().getInts("kernel_shape");
@@ -144,8 +145,8 @@ Expected<TypeList> inferGlobalPool(const InferContext &C) {
 } // namespace
 
 void addConvPoolOps(std::vector<OpDef> &Ops) {
-  std::vector<AttrSpec> ConvAttrs = {
-      {"auto_pad", S}, {"dilations", Is}, {"group", I}, {"kernel_shape", Is}, {"pads", Is}, {"strides", Is}};
+  std::vector<AttrSpec> ConvAttrs = {{"auto_pad", S},      {"dilations", Is}, {"group", I},
+                                     {"kernel_shape", Is}, {"pads", Is},      {"strides", Is}};
   std::vector<AttrSpec> TransAttrs = ConvAttrs;
   TransAttrs.push_back({"output_padding", Is});
   TransAttrs.push_back({"output_shape", Is});

@@ -12,6 +12,9 @@ void addMatMulOps(std::vector<OpDef> &Ops);
 void addQuantOps(std::vector<OpDef> &Ops);
 void addShapeOps(std::vector<OpDef> &Ops);
 void addReduceNormOps(std::vector<OpDef> &Ops);
+void addFusedOps(std::vector<OpDef> &Ops);
+void addNpuQuantOps(std::vector<OpDef> &Ops);
+void addNpuLayoutOps(std::vector<OpDef> &Ops);
 
 using TypeList = std::vector<TensorType>;
 

@@ -66,7 +66,8 @@ Status readCommon(const Node &N, size_t R, WindowGeometry &G) {
   for (size_t I = 0; I < R; ++I) {
     if (G.Strides[I] <= 0 || G.Dilations[I] <= 0 || G.Kernel[I] <= 0)
       return makeError("kernel, strides and dilations must be positive");
-    if (G.Kernel[I] > (int64_t(1) << 31) || G.Dilations[I] > (int64_t(1) << 31) || G.Strides[I] > (int64_t(1) << 31))
+    if (G.Kernel[I] > (int64_t(1) << 31) || G.Dilations[I] > (int64_t(1) << 31) ||
+        G.Strides[I] > (int64_t(1) << 31))
       return makeError("kernel, strides or dilations too large");
   }
   G.PadsBegin.assign(R, 0);
@@ -103,8 +104,9 @@ Expected<WindowGeometry> resolveWindow(const Node &N, const Shape &In, const Sha
     if (AutoPad == "NOTSET" || AutoPad.empty()) {
       G.PadsBegin[I] = Pads[I];
       G.PadsEnd[I] = Pads[I + R];
-      if (Pads[I] < 0 || Pads[I + R] < 0)
-        return makeError("negative pads are not supported");
+      if (Pads[I] < 0 || Pads[I + R] < 0 || Pads[I] >= (int64_t(1) << 31) ||
+          Pads[I + R] >= (int64_t(1) << 31))
+        return makeError("pads ", Pads[I], ",", Pads[I + R], " out of range");
     } else if (AutoPad != "VALID") {
       return makeError("unsupported auto_pad '", AutoPad, "'");
     }
@@ -137,6 +139,14 @@ Expected<WindowGeometry> resolveTransposedWindow(const Node &N, const Shape &In,
     OutShape.erase(OutShape.begin(), OutShape.begin() + 2);
   if (Pads.size() != 2 * R || OutPad.size() != R || (!OutShape.empty() && OutShape.size() != R))
     return makeError("pads, output_padding or output_shape have the wrong number of values");
+  constexpr int64_t Limit = int64_t(1) << 31; // keeps the size arithmetic below far from overflow
+  for (const Shape *List : {&Pads, &OutPad, &OutShape})
+    for (int64_t V : *List)
+      if (V <= -Limit || V >= Limit)
+        return makeError("pads, output_padding or output_shape value ", V, " out of range");
+  for (int64_t D : In)
+    if (D >= Limit)
+      return makeError("input too large for ConvTranspose");
   bool Same = AutoPad == "SAME_UPPER" || AutoPad == "SAME_LOWER";
   if (!Same && AutoPad != "NOTSET" && AutoPad != "VALID" && !AutoPad.empty())
     return makeError("unsupported auto_pad '", AutoPad, "'");

@@ -18,6 +18,9 @@ std::vector<OpDef> buildOps() {
   addQuantOps(Ops);
   addShapeOps(Ops);
   addReduceNormOps(Ops);
+  addFusedOps(Ops);
+  addNpuQuantOps(Ops);
+  addNpuLayoutOps(Ops);
   return Ops;
 }
 } // namespace
@@ -51,7 +54,8 @@ Status checkNodeSignature(const Node &N, const OpDef &Def) {
     return makeError("output 0 is missing");
   for (size_t I = 0; I < N.Attrs.size(); ++I) {
     const Attribute &A = N.Attrs[I];
-    auto It = std::find_if(Def.Attrs.begin(), Def.Attrs.end(), [&](const AttrSpec &S) { return S.Name == A.Name; });
+    auto It =
+        std::find_if(Def.Attrs.begin(), Def.Attrs.end(), [&](const AttrSpec &S) { return S.Name == A.Name; });
     if (It == Def.Attrs.end())
       return makeError("unsupported attribute '", A.Name, "'");
     if (It->Kind != A.kind())
@@ -84,8 +88,8 @@ Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferCo
 
 Status sameElem(const InferContext &C, size_t I, size_t J) {
   if (C.elem(I) != C.elem(J))
-    return makeError("inputs ", I, " and ", J, " have different element types (", elemTypeName(C.elem(I)), ", ",
-                     elemTypeName(C.elem(J)), ")");
+    return makeError("inputs ", I, " and ", J, " have different element types (", elemTypeName(C.elem(I)),
+                     ", ", elemTypeName(C.elem(J)), ")");
   return Status::ok();
 }
 

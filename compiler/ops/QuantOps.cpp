@@ -12,7 +12,8 @@ Status checkQuantParams(const InferContext &C, size_t X, size_t Scale, size_t Zp
   NPU_TRY(requireFloat(C, Scale));
   const Shape &XD = C.dims(X), &SD = C.dims(Scale);
   if (C.hasInput(Zp) && C.dims(Zp) != SD)
-    return makeError("zero point shape ", formatShape(C.dims(Zp)), " differs from scale shape ", formatShape(SD));
+    return makeError("zero point shape ", formatShape(C.dims(Zp)), " differs from scale shape ",
+                     formatShape(SD));
   int64_t Block = C.node().getInt("block_size", 0);
   if (Block < 0)
     return makeError("block_size must not be negative");
@@ -32,8 +33,8 @@ Status checkQuantParams(const InferContext &C, size_t X, size_t Scale, size_t Zp
   for (size_t K = 0; K < XD.size(); ++K) {
     int64_t Want = static_cast<int64_t>(K) == *Axis ? (XD[K] + Block - 1) / Block : XD[K];
     if (SD[K] != Want)
-      return makeError("blocked scale ", formatShape(SD), " does not match ", formatShape(XD), " with block_size ",
-                       Block);
+      return makeError("blocked scale ", formatShape(SD), " does not match ", formatShape(XD),
+                       " with block_size ", Block);
   }
   return Status::ok();
 }
@@ -91,7 +92,12 @@ void addQuantOps(std::vector<OpDef> &Ops) {
                  1,
                  {{"axis", I}, {"block_size", I}, {"output_dtype", S}, {"saturate", I}, {"precision", S}},
                  inferQuantize});
-  Ops.push_back({"DequantizeLinear", 2, 3, 1, 1, {{"axis", I}, {"block_size", I}, {"output_dtype", S}},
+  Ops.push_back({"DequantizeLinear",
+                 2,
+                 3,
+                 1,
+                 1,
+                 {{"axis", I}, {"block_size", I}, {"output_dtype", S}},
                  inferDequantize});
 }
 

@@ -98,7 +98,8 @@ Expected<TypeList> inferLayerNorm(const InferContext &C) {
     if (C.hasInput(K)) {
       auto B = broadcastShapes(C.dims(K), Norm);
       if (!B || *B != Norm)
-        return makeError("input ", K, " ", formatShape(C.dims(K)), " does not broadcast to ", formatShape(Norm));
+        return makeError("input ", K, " ", formatShape(C.dims(K)), " does not broadcast to ",
+                         formatShape(Norm));
     }
   Shape Stat = C.dims(0);
   for (size_t K = static_cast<size_t>(*Axis); K < Stat.size(); ++K)
@@ -121,8 +122,8 @@ Expected<TypeList> inferLrn(const InferContext &C) {
 void addReduceNormOps(std::vector<OpDef> &Ops) {
   Ops.push_back({"Softmax", 1, 1, 1, 1, {{"axis", I}}, inferSoftmax});
   Ops.push_back({"LogSoftmax", 1, 1, 1, 1, {{"axis", I}}, inferSoftmax});
-  for (const char *Name : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-                           "ReduceSumSquare", "ReduceLogSumExp"})
+  for (const char *Name : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+                           "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp"})
     Ops.push_back({Name, 1, 2, 1, 1, {{"keepdims", I}, {"noop_with_empty_axes", I}}, inferReduce});
   for (const char *Name : {"ArgMax", "ArgMin"})
     Ops.push_back({Name, 1, 1, 1, 1, {{"axis", I}, {"keepdims", I}, {"select_last_index", I}}, inferArgMax});
@@ -134,13 +135,8 @@ void addReduceNormOps(std::vector<OpDef> &Ops) {
                  {{"epsilon", F}, {"momentum", F}, {"training_mode", I}},
                  inferBatchNorm});
   Ops.push_back({"InstanceNormalization", 3, 3, 1, 1, {{"epsilon", F}}, inferInstanceNorm});
-  Ops.push_back({"LayerNormalization",
-                 2,
-                 3,
-                 1,
-                 3,
-                 {{"axis", I}, {"epsilon", F}, {"stash_type", I}},
-                 inferLayerNorm});
+  Ops.push_back(
+      {"LayerNormalization", 2, 3, 1, 3, {{"axis", I}, {"epsilon", F}, {"stash_type", I}}, inferLayerNorm});
   Ops.push_back({"LRN", 1, 1, 1, 1, {{"alpha", F}, {"beta", F}, {"bias", F}, {"size", I}}, inferLrn});
 }
 

@@ -2,12 +2,13 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 namespace npu::ir {
 
-Expected<SliceParams> resolveSlice(const Shape &In, const Tensor &Starts, const Tensor &Ends, const Tensor *Axes,
-                                   const Tensor *Steps) {
+Expected<SliceParams> resolveSlice(const Shape &In, const Tensor &Starts, const Tensor &Ends,
+                                   const Tensor *Axes, const Tensor *Steps) {
   int64_t R = static_cast<int64_t>(In.size());
   int64_t N = Starts.numElements();
   if (Starts.rank() != 1 || Ends.rank() != 1 || Ends.numElements() != N ||
@@ -26,8 +27,8 @@ Expected<SliceParams> resolveSlice(const Shape &In, const Tensor &Starts, const 
   for (int64_t I = 0; I < N; ++I) {
     int64_t A = (*Norm)[I], D = In[A];
     int64_t S = Starts.getInt64(I), E = Ends.getInt64(I), T = Steps ? Steps->getInt64(I) : 1;
-    if (T == 0)
-      return makeError("Slice step must not be 0");
+    if (T == 0 || T == INT64_MIN)
+      return makeError("Slice step ", T, " is invalid");
     if (S < 0)
       S += D;
     if (E < 0)
@@ -76,7 +77,8 @@ Expected<PadParams> resolvePads(const Shape &In, const Tensor &Pads, const Tenso
   return P;
 }
 
-Expected<ResizeParams> resolveResize(const Node &N, const Shape &In, const Tensor *Scales, const Tensor *Sizes) {
+Expected<ResizeParams> resolveResize(const Node &N, const Shape &In, const Tensor *Scales,
+                                     const Tensor *Sizes) {
   int64_t R = static_cast<int64_t>(In.size());
   std::vector<int64_t> Axes;
   if (const Attribute *A = N.findAttr("axes")) {
@@ -133,7 +135,8 @@ Expected<ResizeParams> resolveResize(const Node &N, const Shape &In, const Tenso
   return P;
 }
 
-Expected<Shape> resolveSplit(const Node &N, const Shape &In, int64_t Axis, const Tensor *Split, size_t NumOutputs) {
+Expected<Shape> resolveSplit(const Node &N, const Shape &In, int64_t Axis, const Tensor *Split,
+                             size_t NumOutputs) {
   int64_t D = In[Axis];
   Shape Sizes;
   if (Split) {
@@ -145,7 +148,8 @@ Expected<Shape> resolveSplit(const Node &N, const Shape &In, int64_t Axis, const
       Sum += S;
     }
     if (Sum != D || Sizes.size() != NumOutputs)
-      return makeError("split ", formatShape(Sizes), " does not cut dim ", D, " into ", NumOutputs, " outputs");
+      return makeError("split ", formatShape(Sizes), " does not cut dim ", D, " into ", NumOutputs,
+                       " outputs");
     return Sizes;
   }
   int64_t Parts = N.getInt("num_outputs", static_cast<int64_t>(NumOutputs));

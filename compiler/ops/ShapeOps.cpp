@@ -1,4 +1,5 @@
-// Type inference of the data-movement operators: Reshape, Transpose, Concat, Split, Slice, Gather, Pad, Resize...
+// Type inference of the data-movement operators: Reshape, Transpose, Concat, Split, Slice, Gather, Pad,
+// Resize...
 #include "OpFamilies.h"
 
 #include <algorithm>
@@ -34,7 +35,8 @@ Expected<TypeList> inferFlatten(const InferContext &C) {
   if (Axis < 0)
     Axis += R;
   const Shape &D = C.dims(0);
-  Shape Out = {shapeNumElements(Shape(D.begin(), D.begin() + Axis)), shapeNumElements(Shape(D.begin() + Axis, D.end()))};
+  Shape Out = {shapeNumElements(Shape(D.begin(), D.begin() + Axis)),
+               shapeNumElements(Shape(D.begin() + Axis, D.end()))};
   return one(C.elem(0), Out);
 }
 
@@ -288,8 +290,8 @@ Expected<TypeList> inferConstantOfShape(const InferContext &C) {
 Expected<TypeList> inferDepthToSpace(const InferContext &C) {
   int64_t B = C.node().getInt("blocksize", 0);
   const Shape &D = C.dims(0);
-  if (D.size() != 4 || B <= 0)
-    return makeError("needs a 4-D input and a positive blocksize");
+  if (D.size() != 4 || B <= 0 || B > 4096)
+    return makeError("needs a 4-D input and a blocksize in 1..4096");
   std::string Mode = C.node().getString("mode", "DCR");
   if (Mode != "DCR" && Mode != "CRD")
     return makeError("unsupported DepthToSpace mode '", Mode, "'");

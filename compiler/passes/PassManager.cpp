@@ -3,7 +3,14 @@
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/ir/Verifier.h"
 
+#include "CommonSubexpressionElimination.h"
+#include "ConstantFolding.h"
 #include "DeadCodeElimination.h"
+#include "FoldBatchNorm.h"
+#include "Fuse.h"
+#include "Layout.h"
+#include "Quantize.h"
+#include "ShapeInference.h"
 
 #include <sstream>
 

@@ -82,7 +82,8 @@ bool isPointwise(const ConvDims &D) {
 }
 
 /// Y[n, m, :] = sum over the group's channels and taps of W * X (+ Bias[m]), in the accumulation type Acc.
-template <typename Acc> void convCore(const ConvDims &D, const Acc *X, const Acc *W, const Acc *Bias, Acc *Y) {
+template <typename Acc>
+void convCore(const ConvDims &D, const Acc *X, const Acc *W, const Acc *Bias, Acc *Y) {
   int64_t Cg = D.C / D.G, Mg = D.M / D.G, KRows = Cg * D.KSize;
   bool Direct = isPointwise(D);
   std::vector<Acc> Col(Direct ? 0 : static_cast<size_t>(KRows * D.OutSize));
@@ -130,8 +131,8 @@ Status kConv(KernelContext &C) {
     auto D = convGeometry(C, 0, 1);
     if (!D)
       return D.error();
-    convCore<float>(*D, C.in(0).data<float>(), C.in(1).data<float>(), C.has(2) ? C.in(2).data<float>() : nullptr,
-                    C.out(0).data<float>());
+    convCore<float>(*D, C.in(0).data<float>(), C.in(1).data<float>(),
+                    C.has(2) ? C.in(2).data<float>() : nullptr, C.out(0).data<float>());
     return Status::ok();
   }
   return convFloat<float>(C);
@@ -152,7 +153,7 @@ std::vector<int32_t> shifted(const Tensor &T, const Tensor *Zp, int64_t ChannelD
 
 /// ConvInteger's int32 result for X (input XI, zero point XZ) and W (input WI, zero point WZ), bias optional.
 Expected<std::vector<int32_t>> integerConv(KernelContext &C, size_t XI, size_t XZ, size_t WI, size_t WZ,
-                                          const Tensor *Bias) {
+                                           const Tensor *Bias) {
   auto D = convGeometry(C, XI, WI);
   if (!D)
     return D.error();
@@ -204,7 +205,8 @@ Status kQLinearConv(KernelContext &C) {
   double Lo = static_cast<double>(ir::integerTypeMin(YT)), Hi = static_cast<double>(ir::integerTypeMax(YT));
   for (int64_t I = 0; I < C.out(0).numElements(); ++I) {
     int64_t Ch = (I / Spatial) % M;
-    double Mult = roundToType(roundToType(C.in(1).getDouble(0) * scaleAt(WS, Ch), SE) / C.in(6).getDouble(0), SE);
+    double Mult =
+        roundToType(roundToType(C.in(1).getDouble(0) * scaleAt(WS, Ch), SE) / C.in(6).getDouble(0), SE);
     double V = static_cast<double>((*Acc)[static_cast<size_t>(I)]) * Mult + YZ;
     C.out(0).setDouble(I, std::clamp(roundHalfEven(V), Lo, Hi));
   }
@@ -233,8 +235,8 @@ template <typename Acc> Status convTransposeCore(KernelContext &C) {
       for (int64_t J = 0; J < Mg * KSize; ++J)
         WT[static_cast<size_t>(J * Cg + Ci)] = W[static_cast<size_t>((Grp * Cg + Ci) * Mg * KSize + J)];
     for (int64_t B = 0; B < N; ++B) {
-      gemm<Acc>(Mg * KSize, InSize, Cg, WT.data(), Cg, X.data() + (B * Cin + Grp * Cg) * InSize, InSize, Col.data(),
-                InSize, false);
+      gemm<Acc>(Mg * KSize, InSize, Cg, WT.data(), Cg, X.data() + (B * Cin + Grp * Cg) * InSize, InSize,
+                Col.data(), InSize, false);
       for (int64_t MK = 0; MK < Mg * KSize; ++MK) {
         int64_t Mo = MK / KSize, K = MK % KSize;
         for (int64_t Rem = K, D = static_cast<int64_t>(R) - 1; D >= 0; --D) {

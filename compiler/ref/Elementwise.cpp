@@ -1,4 +1,5 @@
-// Reference kernels of the elementwise operators: activations, arithmetic with numpy broadcasting, Clip, Cast.
+// Reference kernels of the elementwise operators: activations, arithmetic with numpy broadcasting, Clip,
+// Cast.
 #include "Kernels.h"
 
 #include <algorithm>
@@ -41,14 +42,15 @@ template <typename F> Status unaryNumeric(KernelContext &C, F Fn) {
 }
 
 /// A float activation; Alpha/Beta/Gamma are the attributes with the operator's defaults.
-#define FLOAT_KERNEL(NAME, DA, DB, DG, EXPR)                                                                      \
-  Status NAME(KernelContext &C) {                                                                                 \
-    float Alpha = C.N.getFloat("alpha", DA), Beta = C.N.getFloat("beta", DB), Gamma = C.N.getFloat("gamma", DG); \
-    (void)Alpha, (void)Beta, (void)Gamma;                                                                         \
-    return unaryFloat(C, [&](auto X) -> decltype(X) {                                                             \
-      using V [[maybe_unused]] = decltype(X);                                                                     \
-      return EXPR;                                                                                                \
-    });                                                                                                           \
+#define FLOAT_KERNEL(NAME, DA, DB, DG, EXPR)                                                                 \
+  Status NAME(KernelContext &C) {                                                                            \
+    float Alpha = C.N.getFloat("alpha", DA), Beta = C.N.getFloat("beta", DB),                                \
+          Gamma = C.N.getFloat("gamma", DG);                                                                 \
+    (void)Alpha, (void)Beta, (void)Gamma;                                                                    \
+    return unaryFloat(C, [&](auto X) -> decltype(X) {                                                        \
+      using V [[maybe_unused]] = decltype(X);                                                                \
+      return EXPR;                                                                                           \
+    });                                                                                                      \
   }
 
 template <typename V> V sigmoid(V X) {
@@ -71,11 +73,12 @@ FLOAT_KERNEL(kMish, 0, 0, 0, X *std::tanh(softplus(X)))
 FLOAT_KERNEL(kCeil, 0, 0, 0, std::ceil(X))
 FLOAT_KERNEL(kFloor, 0, 0, 0, std::floor(X))
 FLOAT_KERNEL(kRound, 0, 0, 0, std::nearbyint(X))
-FLOAT_KERNEL(kHardSwish, 0, 0, 0, X *std::max(V(0), std::min(V(1), X * V(1.0f / 6.0f) + V(0.5f))))
+FLOAT_KERNEL(kHardSwish, 0, 0, 0, X *std::max(V(0), std::min(V(1), X *V(1.0f / 6.0f) + V(0.5f))))
 FLOAT_KERNEL(kHardSigmoid, 0.2f, 0.5f, 0, std::max(V(0), std::min(V(1), V(Alpha) * X + V(Beta))))
 FLOAT_KERNEL(kLeakyRelu, 0.01f, 0, 0, X >= V(0) ? X : V(Alpha) * X)
 FLOAT_KERNEL(kElu, 1.0f, 0, 0, X >= V(0) ? X : V(Alpha) * (std::exp(X) - V(1)))
-FLOAT_KERNEL(kCelu, 1.0f, 0, 0, std::max(V(0), X) + std::min(V(0), V(Alpha) * (std::exp(X / V(Alpha)) - V(1))))
+FLOAT_KERNEL(kCelu, 1.0f, 0, 0,
+             std::max(V(0), X) + std::min(V(0), V(Alpha) * (std::exp(X / V(Alpha)) - V(1))))
 FLOAT_KERNEL(kThresholdedRelu, 1.0f, 0, 0, X > V(Alpha) ? X : V(0))
 FLOAT_KERNEL(kSelu, 1.67326319f, 0, 1.05070102f,
              X > V(0) ? V(Gamma) * X : V(Gamma) * (V(Alpha) * std::exp(X) - V(Alpha)))

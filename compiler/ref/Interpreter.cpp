@@ -21,6 +21,8 @@ const KernelTable &kernels() {
     addQuantKernels(T);
     addShapeKernels(T);
     addReduceNormKernels(T);
+    addFusedKernels(T);
+    addNpuQuantKernels(T);
     return T;
   }();
   return Table;
@@ -72,8 +74,8 @@ Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor
     ValueId Id = G.Inputs[I];
     const TensorType &T = G.type(Id);
     if (Inputs[I].elemType() != T.Elem || Inputs[I].shape() != T.Dims)
-      return makeError("input '", G.value(Id).Name, "' is ", formatType(Inputs[I].type()), ", the graph takes ",
-                       formatType(T));
+      return makeError("input '", G.value(Id).Name, "' is ", formatType(Inputs[I].type()),
+                       ", the graph takes ", formatType(T));
     Val[static_cast<size_t>(Id)] = &Inputs[I];
   }
   // Frees each intermediate after its last use, so large models run in little memory.
@@ -98,8 +100,10 @@ Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor
         continue;
       Tensor &T = (*Outs)[O];
       if (T.elemType() != G.type(Id).Elem || T.shape() != G.type(Id).Dims)
-        return makeError(describeNode(N), ": output ", O, " is ", formatType(T.type()), " but the graph declares ",
-                         formatType(G.type(Id)));
+        return makeError(describeNode(N), ": output ", O, " is ", formatType(T.type()),
+                         " but the graph declares ", formatType(G.type(Id)));
+      if (LastUse[static_cast<size_t>(Id)] < 0)
+        continue; // nobody reads it (e.g. Dropout's mask)
       Owned[static_cast<size_t>(Id)] = std::make_unique<Tensor>(std::move(T));
       Val[static_cast<size_t>(Id)] = Owned[static_cast<size_t>(Id)].get();
     }

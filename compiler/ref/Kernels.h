@@ -38,6 +38,8 @@ void addMatMulKernels(KernelTable &T);
 void addQuantKernels(KernelTable &T);
 void addShapeKernels(KernelTable &T);
 void addReduceNormKernels(KernelTable &T);
+void addFusedKernels(KernelTable &T);
+void addNpuQuantKernels(KernelTable &T);
 
 /// Arithmetic type for a storage type: float for f16/bf16/f32, double for f64, the type itself for integers.
 template <typename T>
@@ -110,8 +112,8 @@ template <typename F> void broadcast1(const Shape &Out, const Shape &In, F &&Fn)
 }
 
 /// C[M,N] = A[M,K] * B[K,N] (+ C when Accumulate), row-major with leading dims.
-void gemmF32(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda, const float *B, int64_t Ldb, float *C,
-             int64_t Ldc, bool Accumulate);
+void gemmF32(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda, const float *B, int64_t Ldb,
+             float *C, int64_t Ldc, bool Accumulate);
 template <typename T>
 void gemmGeneric(int64_t M, int64_t N, int64_t K, const T *A, int64_t Lda, const T *B, int64_t Ldb, T *C,
                  int64_t Ldc, bool Accumulate) {
@@ -129,8 +131,8 @@ void gemmGeneric(int64_t M, int64_t N, int64_t K, const T *A, int64_t Lda, const
   }
 }
 template <typename T>
-void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t Lda, const T *B, int64_t Ldb, T *C, int64_t Ldc,
-          bool Accumulate) {
+void gemm(int64_t M, int64_t N, int64_t K, const T *A, int64_t Lda, const T *B, int64_t Ldb, T *C,
+          int64_t Ldc, bool Accumulate) {
   if constexpr (std::is_same_v<T, float>)
     gemmF32(M, N, K, A, Lda, B, Ldb, C, Ldc, Accumulate);
   else

@@ -5,8 +5,8 @@
 
 namespace npu::ref {
 
-void gemmF32(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda, const float *B, int64_t Ldb, float *C,
-             int64_t Ldc, bool Accumulate) {
+void gemmF32(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda, const float *B, int64_t Ldb,
+             float *C, int64_t Ldc, bool Accumulate) {
   // Column blocks keep the touched part of B in cache; four rows of A share each load of B.
   constexpr int64_t NB = 512;
   for (int64_t J0 = 0; J0 < N; J0 += NB) {
@@ -19,7 +19,8 @@ void gemmF32(int64_t M, int64_t N, int64_t K, const float *A, int64_t Lda, const
         for (int64_t J = 0; J < JN; ++J)
           C0[J] = C1[J] = C2[J] = C3[J] = 0.0f;
       for (int64_t P = 0; P < K; ++P) {
-        float A0 = A[I * Lda + P], A1 = A[(I + 1) * Lda + P], A2 = A[(I + 2) * Lda + P], A3 = A[(I + 3) * Lda + P];
+        float A0 = A[I * Lda + P], A1 = A[(I + 1) * Lda + P], A2 = A[(I + 2) * Lda + P],
+              A3 = A[(I + 3) * Lda + P];
         const float *__restrict BR = B + P * Ldb + J0;
         for (int64_t J = 0; J < JN; ++J) {
           float BV = BR[J];
@@ -73,7 +74,8 @@ struct MatMulDims {
 MatMulDims matMulDims(const Shape &A0, const Shape &B0) {
   Shape A = A0.size() == 1 ? Shape{1, A0[0]} : A0;
   Shape B = B0.size() == 1 ? Shape{B0[0], 1} : B0;
-  MatMulDims D{A[A.size() - 2], A.back(), B.back(), Shape(A.begin(), A.end() - 2), Shape(B.begin(), B.end() - 2), {}};
+  MatMulDims D{
+      A[A.size() - 2], A.back(), B.back(), Shape(A.begin(), A.end() - 2), Shape(B.begin(), B.end() - 2), {}};
   D.OutBatch = *ir::broadcastShapes(D.ABatch, D.BBatch);
   return D;
 }
@@ -121,9 +123,11 @@ template <typename Acc> std::vector<Acc> operand2D(const Tensor &T, bool Transpo
 
 template <typename Acc> Status gemmOp(KernelContext &C) {
   bool TA = C.N.getInt("transA", 0) != 0, TB = C.N.getInt("transB", 0) != 0;
-  Acc Alpha = static_cast<Acc>(C.N.getFloat("alpha", 1.0f)), Beta = static_cast<Acc>(C.N.getFloat("beta", 1.0f));
+  Acc Alpha = static_cast<Acc>(C.N.getFloat("alpha", 1.0f)),
+      Beta = static_cast<Acc>(C.N.getFloat("beta", 1.0f));
   std::vector<Acc> A = operand2D<Acc>(C.in(0), TA), B = operand2D<Acc>(C.in(1), TB);
-  int64_t M = C.out(0).shape()[0], N = C.out(0).shape()[1], K = static_cast<int64_t>(A.size()) / std::max<int64_t>(M, 1);
+  int64_t M = C.out(0).shape()[0], N = C.out(0).shape()[1],
+          K = static_cast<int64_t>(A.size()) / std::max<int64_t>(M, 1);
   if (M == 0)
     K = TA ? C.in(0).shape()[0] : C.in(0).shape()[1];
   std::vector<Acc> Y(static_cast<size_t>(M * N));
@@ -132,8 +136,9 @@ template <typename Acc> Status gemmOp(KernelContext &C) {
     V *= Alpha;
   if (C.has(2)) {
     std::vector<Acc> Bias = toCalc<Acc>(C.in(2));
-    broadcast1(C.out(0).shape(), C.in(2).shape(),
-               [&](int64_t O, int64_t I) { Y[static_cast<size_t>(O)] += Beta * Bias[static_cast<size_t>(I)]; });
+    broadcast1(C.out(0).shape(), C.in(2).shape(), [&](int64_t O, int64_t I) {
+      Y[static_cast<size_t>(O)] += Beta * Bias[static_cast<size_t>(I)];
+    });
   }
   fromCalc(Y, C.out(0));
   return Status::ok();
@@ -230,13 +235,15 @@ Status kQLinearMatMul(KernelContext &C) {
       return makeError("unsupported: QLinearMatMul with per-axis scales");
   // The multiplier is formed in the scales' precision, as the ONNX reference does.
   ElemType SE = C.in(1).elemType();
-  double Mult = roundToType(roundToType(C.in(1).getDouble(0) * C.in(4).getDouble(0), SE) / C.in(6).getDouble(0), SE);
+  double Mult =
+      roundToType(roundToType(C.in(1).getDouble(0) * C.in(4).getDouble(0), SE) / C.in(6).getDouble(0), SE);
   double YZ = C.has(7) ? C.in(7).getDouble(0) : 0.0;
   ElemType YT = C.out(0).elemType();
   double Lo = static_cast<double>(ir::integerTypeMin(YT)), Hi = static_cast<double>(ir::integerTypeMax(YT));
   for (int64_t I = 0; I < C.out(0).numElements(); ++I)
-    C.out(0).setDouble(I, std::clamp(roundHalfEven(static_cast<double>((*Acc)[static_cast<size_t>(I)]) * Mult) + YZ,
-                                     Lo, Hi));
+    C.out(0).setDouble(
+        I,
+        std::clamp(roundHalfEven(static_cast<double>((*Acc)[static_cast<size_t>(I)]) * Mult) + YZ, Lo, Hi));
   return Status::ok();
 }
 

@@ -10,8 +10,7 @@ namespace {
 /// Visits every output position of a pooling window over one (n, c) plane. For each it calls
 /// Fn(OutIndex, Taps) where Taps lists the in-bounds input offsets, and PadCount counts the taps inside the
 /// padded extent (for count_include_pad).
-template <typename F>
-void forEachWindow(const ir::WindowGeometry &G, const Shape &InSp, F &&Fn) {
+template <typename F> void forEachWindow(const ir::WindowGeometry &G, const Shape &InSp, F &&Fn) {
   size_t R = InSp.size();
   int64_t KSize = ir::shapeNumElements(G.Kernel), OutSize = ir::shapeNumElements(G.OutSpatial);
   Shape InStr = ir::stridesOf(InSp);
@@ -60,7 +59,8 @@ Status kMaxPool(KernelContext &C) {
     return G.error();
   const Shape &X = C.in(0).shape();
   Shape InSp(X.begin() + 2, X.end());
-  int64_t Planes = X[0] * X[1], InSize = ir::shapeNumElements(InSp), OutSize = ir::shapeNumElements(G->OutSpatial);
+  int64_t Planes = X[0] * X[1], InSize = ir::shapeNumElements(InSp),
+          OutSize = ir::shapeNumElements(G->OutSpatial);
   bool WantIdx = C.N.hasOutput(1);
   // storage_order=1 numbers the spatial positions column-major (first spatial dim fastest).
   bool ColMajor = C.N.getInt("storage_order", 0) != 0;
@@ -110,7 +110,8 @@ Status kAveragePool(KernelContext &C) {
     return G.error();
   const Shape &X = C.in(0).shape();
   Shape InSp(X.begin() + 2, X.end());
-  int64_t Planes = X[0] * X[1], InSize = ir::shapeNumElements(InSp), OutSize = ir::shapeNumElements(G->OutSpatial);
+  int64_t Planes = X[0] * X[1], InSize = ir::shapeNumElements(InSp),
+          OutSize = ir::shapeNumElements(G->OutSpatial);
   bool IncludePad = C.N.getInt("count_include_pad", 0) != 0;
   return dispatchFloat(C.in(0).elemType(), [&](auto Tag) {
     using T = decltype(Tag);

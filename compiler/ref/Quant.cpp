@@ -1,4 +1,5 @@
-// Reference kernels of QuantizeLinear and DequantizeLinear (per tensor, per axis, blocked; round half to even).
+// Reference kernels of QuantizeLinear and DequantizeLinear (per tensor, per axis, blocked; round half to
+// even).
 #include "Kernels.h"
 
 #include <algorithm>

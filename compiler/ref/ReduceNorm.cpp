@@ -167,8 +167,10 @@ Status kBatchNorm(KernelContext &C) {
     const T *In = X.data<T>();
     T *Out = C.out(0).data<T>();
     for (int64_t K = 0; K < Ch; ++K) {
-      Calc A = static_cast<Calc>(Scale[static_cast<size_t>(K)] / std::sqrt(BVar[static_cast<size_t>(K)] + Eps));
-      Calc B = static_cast<Calc>(Bias[static_cast<size_t>(K)] - BMean[static_cast<size_t>(K)] * static_cast<double>(A));
+      Calc A =
+          static_cast<Calc>(Scale[static_cast<size_t>(K)] / std::sqrt(BVar[static_cast<size_t>(K)] + Eps));
+      Calc B = static_cast<Calc>(Bias[static_cast<size_t>(K)] -
+                                 BMean[static_cast<size_t>(K)] * static_cast<double>(A));
       for (int64_t Bt = 0; Bt < N; ++Bt) {
         int64_t Off = (Bt * Ch + K) * Sp;
         for (int64_t P = 0; P < Sp; ++P)
@@ -206,9 +208,12 @@ Status kInstanceNorm(KernelContext &C) {
   int64_t Ch = X.shape()[1], Groups = X.shape()[0] * Ch;
   int64_t Size = Groups ? X.numElements() / Groups : 0;
   std::vector<double> Scale = C.in(1).toDoubles(), Bias = C.in(2).toDoubles();
-  normalizeBlocks(X, C.out(0), Groups, Size, C.N.getFloat("epsilon", 1e-5f), [&](int64_t G, int64_t, double V) {
-    return V * Scale[static_cast<size_t>(G % Ch)] + Bias[static_cast<size_t>(G % Ch)];
-  }, nullptr, nullptr);
+  normalizeBlocks(
+      X, C.out(0), Groups, Size, C.N.getFloat("epsilon", 1e-5f),
+      [&](int64_t G, int64_t, double V) {
+        return V * Scale[static_cast<size_t>(G % Ch)] + Bias[static_cast<size_t>(G % Ch)];
+      },
+      nullptr, nullptr);
   return Status::ok();
 }
 
@@ -219,19 +224,25 @@ Status kLayerNorm(KernelContext &C) {
   int64_t Size = ir::shapeNumElements(Norm), Groups = Size ? X.numElements() / Size : 0;
   // Scale and bias broadcast to the normalized shape.
   std::vector<double> Scale(static_cast<size_t>(Size), 1.0), Bias(static_cast<size_t>(Size), 0.0);
-  broadcast1(Norm, C.in(1).shape(), [&](int64_t O, int64_t I) { Scale[static_cast<size_t>(O)] = C.in(1).getDouble(I); });
+  broadcast1(Norm, C.in(1).shape(),
+             [&](int64_t O, int64_t I) { Scale[static_cast<size_t>(O)] = C.in(1).getDouble(I); });
   if (C.has(2))
-    broadcast1(Norm, C.in(2).shape(), [&](int64_t O, int64_t I) { Bias[static_cast<size_t>(O)] = C.in(2).getDouble(I); });
-  normalizeBlocks(X, C.out(0), Groups, Size, C.N.getFloat("epsilon", 1e-5f), [&](int64_t, int64_t I, double V) {
-    return V * Scale[static_cast<size_t>(I)] + Bias[static_cast<size_t>(I)];
-  }, C.N.hasOutput(1) ? &C.out(1) : nullptr, C.N.hasOutput(2) ? &C.out(2) : nullptr);
+    broadcast1(Norm, C.in(2).shape(),
+               [&](int64_t O, int64_t I) { Bias[static_cast<size_t>(O)] = C.in(2).getDouble(I); });
+  normalizeBlocks(
+      X, C.out(0), Groups, Size, C.N.getFloat("epsilon", 1e-5f),
+      [&](int64_t, int64_t I, double V) {
+        return V * Scale[static_cast<size_t>(I)] + Bias[static_cast<size_t>(I)];
+      },
+      C.N.hasOutput(1) ? &C.out(1) : nullptr, C.N.hasOutput(2) ? &C.out(2) : nullptr);
   return Status::ok();
 }
 
 Status kLrn(KernelContext &C) {
   const Tensor &X = C.in(0);
   int64_t N = X.shape()[0], Ch = X.shape()[1], Sp = X.numElements() / std::max<int64_t>(1, N * Ch);
-  double Alpha = C.N.getFloat("alpha", 1e-4f), Beta = C.N.getFloat("beta", 0.75f), Bias = C.N.getFloat("bias", 1.0f);
+  double Alpha = C.N.getFloat("alpha", 1e-4f), Beta = C.N.getFloat("beta", 0.75f),
+         Bias = C.N.getFloat("bias", 1.0f);
   int64_t Size = C.N.getInt("size", 1);
   int64_t Lo = (Size - 1) / 2, Hi = Size - 1 - Lo;
   std::vector<double> V = X.toDoubles();
@@ -244,7 +255,8 @@ Status kLrn(KernelContext &C) {
           Sq += E * E;
         }
         size_t At = static_cast<size_t>((B * Ch + K) * Sp + P);
-        C.out(0).setDouble(static_cast<int64_t>(At), V[At] / std::pow(Bias + Alpha / static_cast<double>(Size) * Sq, Beta));
+        C.out(0).setDouble(static_cast<int64_t>(At),
+                           V[At] / std::pow(Bias + Alpha / static_cast<double>(Size) * Sq, Beta));
       }
   return Status::ok();
 }
@@ -254,8 +266,8 @@ Status kLrn(KernelContext &C) {
 void addReduceNormKernels(KernelTable &T) {
   T["Softmax"] = kSoftmax;
   T["LogSoftmax"] = kSoftmax;
-  for (const char *Name : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-                           "ReduceSumSquare", "ReduceLogSumExp"})
+  for (const char *Name : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+                           "ReduceL2", "ReduceSumSquare", "ReduceLogSumExp"})
     T[Name] = kReduce;
   T["ArgMax"] = kArgMax;
   T["ArgMin"] = kArgMax;

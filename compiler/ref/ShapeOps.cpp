@@ -1,4 +1,5 @@
-// Reference kernels of the data-movement operators: reshapes, Transpose, Concat, Split, Slice, Gather, Pad, ...
+// Reference kernels of the data-movement operators: reshapes, Transpose, Concat, Split, Slice, Gather, Pad,
+// ...
 #include "Kernels.h"
 
 #include <algorithm>
@@ -114,7 +115,8 @@ Status kGather(KernelContext &C) {
   size_t ES = ir::elemTypeSize(X.elemType());
   int64_t Outer = ir::shapeNumElements(Shape(X.shape().begin(), X.shape().begin() + Axis));
   int64_t D = X.shape()[static_cast<size_t>(Axis)];
-  int64_t Inner = ir::shapeNumElements(Shape(X.shape().begin() + Axis + 1, X.shape().end())) * static_cast<int64_t>(ES);
+  int64_t Inner =
+      ir::shapeNumElements(Shape(X.shape().begin() + Axis + 1, X.shape().end())) * static_cast<int64_t>(ES);
   int64_t NI = Ind.numElements();
   for (int64_t J = 0; J < NI; ++J) {
     int64_t K = Ind.getInt64(J);
@@ -125,7 +127,8 @@ Status kGather(KernelContext &C) {
     for (int64_t J = 0; J < NI; ++J) {
       int64_t K = Ind.getInt64(J);
       K = K < 0 ? K + D : K;
-      std::memcpy(C.out(0).bytes() + (O * NI + J) * Inner, X.bytes() + (O * D + K) * Inner, static_cast<size_t>(Inner));
+      std::memcpy(C.out(0).bytes() + (O * NI + J) * Inner, X.bytes() + (O * D + K) * Inner,
+                  static_cast<size_t>(Inner));
     }
   return Status::ok();
 }
@@ -228,7 +231,8 @@ Status kDepthToSpace(KernelContext &C) {
       return I[0] * InStr[0] + Ch * InStr[1] + (I[2] / B) * InStr[2] + (I[3] / B) * InStr[3];
     }
     int64_t Cc = In[1], Blk = I[1] / Cc, Ch = I[1] % Cc;
-    return I[0] * InStr[0] + Ch * InStr[1] + (I[2] * B + Blk / B) * InStr[2] + (I[3] * B + Blk % B) * InStr[3];
+    return I[0] * InStr[0] + Ch * InStr[1] + (I[2] * B + Blk / B) * InStr[2] +
+           (I[3] * B + Blk % B) * InStr[3];
   });
   return Status::ok();
 }

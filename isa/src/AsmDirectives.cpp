@@ -1,4 +1,5 @@
-// Assembler directives: DRAM segments and their data, micro-op table, I/O bindings, metadata, config hash.
+// Assembler directives: DRAM segments and their data, micro-op table, I/O bindings, metadata, config hash,
+// node provenance.
 #include "AsmParser.h"
 
 #include <algorithm>
@@ -68,6 +69,8 @@ Status AsmParser::directive(const Tokens &T) {
     return ioDirective(T, D == ".input");
   if (D == ".meta")
     return metaDirective(T);
+  if (D == ".node")
+    return nodeDirective(T);
   return err("unknown directive '" + D + "'");
 }
 
@@ -329,6 +332,15 @@ Status AsmParser::metaDirective(const Tokens &T) {
   if (T.size() != 3 || T[1].HasKey || T[2].HasKey)
     return err(".meta expects: .meta KEY \"VALUE\"");
   P.Meta.push_back({T[1].Value, T[2].Value});
+  return Status::ok();
+}
+
+Status AsmParser::nodeDirective(const Tokens &T) {
+  if (T.size() > 2 || (T.size() == 2 && T[1].HasKey))
+    return err(".node expects: .node \"NAME\" (or .node alone to end the tagging)");
+  if (T.size() == 2 && T[1].Value.empty())
+    return err(".node: the node name is empty (write .node alone to end the tagging)");
+  CurNode = T.size() == 2 ? T[1].Value : "";
   return Status::ok();
 }
 

@@ -39,6 +39,7 @@ private:
   Status randomDirective(const Tokens &T);
   Status ioDirective(const Tokens &T, bool IsInput);
   Status metaDirective(const Tokens &T);
+  Status nodeDirective(const Tokens &T);
   Status configHashDirective(const Tokens &T);
   Status dramDirective(const Tokens &T);
   Status uopsDirective(const Tokens &T);
@@ -63,6 +64,7 @@ private:
   std::map<std::string, unsigned> SymbolLines;
   std::optional<size_t> CurSegment; ///< index into P.Segments that data lines append to
   bool HalfByte = false;            ///< the current segment's last byte has only its low nibble set
+  std::string CurNode;              ///< the node `.node` tags the following instructions with ("": none)
   std::optional<unsigned> DramLine, UopsLine, ConfigHashLine;
   std::vector<unsigned> SegmentLines, IOLines, InsnLines;
 };

@@ -246,6 +246,8 @@ Status AsmParser::instruction(const Tokens &T) {
   }
   P.Insns.push_back(I);
   InsnLines.push_back(Line);
+  if (!CurNode.empty())
+    P.setNode(P.Insns.size() - 1, CurNode);
   return Status::ok();
 }
 
@@ -326,6 +328,8 @@ Status AsmParser::finish() {
   if (P.Insns.back().opcode() != Opcode::Finish)
     return errAt(InsnLines.back(), std::string("the program must end with finish (the last instruction is ") +
                                        opcodeName(P.Insns.back().opcode()) + ")");
+  if (!P.InsnNode.empty())
+    P.InsnNode.resize(P.Insns.size(), Program::NoNode); // untagged instructions after the last tagged one
   if (!DramLine) {
     // Default DRAM size: everything the program declares, rounded up to whole 4 KiB pages.
     uint64_t End = 0;

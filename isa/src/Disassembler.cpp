@@ -115,8 +115,13 @@ std::string disassemble(const Program &P) {
   for (auto &[K, V] : P.Meta)
     OS << ".meta " << asmtext::wordOrQuoted(K) << " " << asmtext::quoteString(V) << "\n";
   OS << "\n";
-  for (size_t I = 0; I < P.Insns.size(); ++I)
+  for (size_t I = 0; I < P.Insns.size(); ++I) {
+    // `.node` lines appear where the provenance changes, so the tags assemble back unchanged.
+    const std::string &Node = P.nodeOf(I);
+    if (Node != (I ? P.nodeOf(I - 1) : std::string()))
+      OS << (Node.empty() ? std::string(".node") : ".node " + asmtext::quoteString(Node)) << "\n";
     withIndex(OS, formatInstruction(L, P.Insns[I]), I);
+  }
   return OS.str();
 }
 

@@ -3,6 +3,7 @@
 #include "npu/support/Sha256.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -39,6 +40,25 @@ const TensorBinding *Program::findIO(const std::string &Name) const {
   return nullptr;
 }
 
+const std::string &Program::nodeOf(size_t I) const {
+  static const std::string None;
+  if (I >= InsnNode.size() || InsnNode[I] == NoNode || InsnNode[I] >= NodeNames.size())
+    return None;
+  return NodeNames[InsnNode[I]];
+}
+
+void Program::setNode(size_t I, const std::string &Name) {
+  assert(I < Insns.size() && "setNode on a missing instruction");
+  if (InsnNode.size() < Insns.size())
+    InsnNode.resize(Insns.size(), NoNode);
+  auto It = std::find(NodeNames.begin(), NodeNames.end(), Name);
+  if (It == NodeNames.end()) {
+    NodeNames.push_back(Name);
+    It = NodeNames.end() - 1;
+  }
+  InsnNode[I] = uint32_t(It - NodeNames.begin());
+}
+
 Status Program::verify() const {
   for (size_t I = 0; I < Insns.size(); ++I)
     if (Status S = checkInstruction(Config, Insns[I]); !S)
@@ -65,6 +85,14 @@ Status Program::verify() const {
   for (size_t I = 1; I < Ranges.size(); ++I)
     if (Ranges[I].Begin < Ranges[I - 1].End)
       return makeError(Ranges[I - 1].What, " overlaps ", Ranges[I].What);
+  if (!InsnNode.empty() && InsnNode.size() != Insns.size())
+    return makeError("node provenance has ", InsnNode.size(), " entries for ", Insns.size(), " instructions");
+  for (size_t I = 0; I < InsnNode.size(); ++I)
+    if (InsnNode[I] != NoNode && InsnNode[I] >= NodeNames.size())
+      return makeError("instruction ", I, " names node ", InsnNode[I], " of ", NodeNames.size());
+  for (const std::string &Name : NodeNames)
+    if (Name.empty())
+      return makeError("a node name is empty");
   for (const TensorBinding &B : IO) {
     if (!isValidTensorDType(B.DType))
       return makeError("I/O tensor '", B.Name, "': unknown dtype '", B.DType, "'");
@@ -93,7 +121,18 @@ Expected<std::vector<uint8_t>> Program::dramImage() const {
 namespace {
 
 // Section tags, in the order they are written.
-enum Tag : uint32_t { TagConfig = 1, TagInsns = 2, TagUops = 3, TagSegments = 4, TagIO = 5, TagMeta = 6 };
+enum Tag : uint32_t {
+  TagConfig = 1,
+  TagInsns = 2,
+  TagUops = 3,
+  TagSegments = 4,
+  TagIO = 5,
+  TagMeta = 6,
+  TagNodes = 7, ///< since version 2
+};
+
+/// The last section of each container version.
+uint32_t lastTag(uint32_t Version) { return Version == 1 ? TagMeta : TagNodes; }
 
 class Writer {
 public:
@@ -250,6 +289,30 @@ Expected<std::vector<uint8_t>> writeContainer(const Program &P) {
     }
     section(W, TagMeta, B);
   }
+  {
+    // Canonical form: only the names in use, in order of first use, so equal provenance gives equal bytes.
+    Writer B;
+    std::vector<uint32_t> Renumber(P.NodeNames.size(), Program::NoNode);
+    std::vector<std::string> Names;
+    bool Any = false;
+    for (uint32_t N : P.InsnNode) {
+      if (N == Program::NoNode)
+        continue;
+      Any = true;
+      if (Renumber[N] == Program::NoNode) {
+        Renumber[N] = uint32_t(Names.size());
+        Names.push_back(P.NodeNames[N]);
+      }
+    }
+    B.u64(Names.size());
+    for (const std::string &N : Names)
+      B.str(N);
+    B.u64(Any ? P.InsnNode.size() : 0);
+    if (Any)
+      for (uint32_t N : P.InsnNode)
+        B.u32(N == Program::NoNode ? N : Renumber[N]);
+    section(W, TagNodes, B);
+  }
   // A digest of everything before it detects corruption anywhere in the file.
   auto Digest = sha256(std::string_view(reinterpret_cast<const char *>(W.Out.data()), W.Out.size()));
   W.bytes(Digest.data(), Digest.size());
@@ -267,7 +330,7 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
   Reader R(Bytes.data(), Body, Name);
   R.take(4);
   uint32_t Version = R.u32();
-  if (Version != ContainerVersion)
+  if (Version != ContainerVersion && Version != 1)
     return makeError(Name, ": container format version ", Version, " is not supported (this build reads version ",
                      ContainerVersion, ")");
   if (std::memcmp(Digest.data(), Bytes.data() + Body, 32) != 0)
@@ -283,7 +346,7 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
     const uint8_t *Data = R.take(Len);
     if (!Data)
       break;
-    if (T != Expect)
+    if (T != Expect || T > lastTag(Version))
       return makeError(Name, ": unexpected section ", T, " (expected ", Expect, ")");
     ++Expect;
     Reader S(Data, Len, Name + " section " + std::to_string(T));
@@ -373,6 +436,19 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
       }
       break;
     }
+    case TagNodes: {
+      uint64_t Count = S.u64();
+      for (uint64_t I = 0; I < Count && !S.Failed; ++I)
+        P.NodeNames.push_back(S.str());
+      uint64_t Tags = S.u64();
+      if (Tags != 0 && Tags != P.Insns.size())
+        return makeError(Name, ": node provenance has ", Tags, " entries for ", P.Insns.size(), " instructions");
+      for (uint64_t I = 0; I < Tags && !S.Failed; ++I)
+        P.InsnNode.push_back(S.u32());
+      break;
+    }
+    default:
+      return makeError(Name, ": unexpected section ", T);
     }
     if (S.Failed)
       return makeError(S.Why);
@@ -381,7 +457,7 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
   }
   if (R.Failed)
     return makeError(R.Why);
-  if (Expect != TagMeta + 1)
+  if (Expect != lastTag(Version) + 1)
     return makeError(Name, ": truncated container (missing section ", Expect, ")");
   if (Status S = P.verify(); !S)
     return S.error().withContext(Name);

@@ -1,4 +1,4 @@
-// The Device factory and the functional-simulator device.
+// The Device factory and the functional-simulator and SystemC devices.
 #include "npu/runtime/Device.h"
 
 namespace npu::runtime {
@@ -22,6 +22,22 @@ Expected<DeviceResult> FuncDevice::run(const isa::Program &P, std::vector<uint8_
   return R;
 }
 
+Expected<DeviceResult> SystemCDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
+  NPU_TRY(checkProgramConfig(P, Config));
+  sim::SystemCSim Sim(Config);
+  auto Timing = Sim.run(P, Dram);
+  if (!Timing)
+    return Timing.error();
+  DeviceResult R;
+  R.Stats = Timing->Counts;
+  R.StatsJson = Timing->toJson(Config);
+  R.Report = Timing->summary(Config);
+  if (Trace)
+    R.TraceJson = Timing->traceJson(P);
+  R.Timing = Timing.takeValue();
+  return R;
+}
+
 const std::vector<std::string> &deviceNames() {
   static const std::vector<std::string> Names = {"func", "systemc", "rtl", "host", "gpu"};
   return Names;
@@ -30,9 +46,11 @@ const std::vector<std::string> &deviceNames() {
 Expected<std::unique_ptr<Device>> makeDevice(const std::string &Name, const HardwareConfig &C) {
   if (Name == "func")
     return std::unique_ptr<Device>(std::make_unique<FuncDevice>(C));
+  if (Name == "systemc")
+    return std::unique_ptr<Device>(std::make_unique<SystemCDevice>(C));
   for (const std::string &Known : deviceNames())
     if (Name == Known)
-      return makeError("backend '", Name, "' is not built yet (available: func)");
+      return makeError("backend '", Name, "' is not built yet (available: func, systemc)");
   std::string List;
   for (const std::string &Known : deviceNames())
     List += (List.empty() ? "" : ", ") + Known;

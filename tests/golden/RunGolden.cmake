@@ -6,7 +6,10 @@ if(passes STREQUAL "")
   message(FATAL_ERROR "${INPUT}: no '# RUN-PASSES:' line")
 endif()
 string(REGEX MATCH "# RUN-ARGS: *([^\n]*)" _ "${text}")
-separate_arguments(extra UNIX_COMMAND "${CMAKE_MATCH_1}")
+# %S in RUN-ARGS is the test file's folder (for data next to it: --calib %S/data/x, --config %S/x.yaml).
+get_filename_component(srcdir ${INPUT} DIRECTORY)
+string(REPLACE "%S" "${srcdir}" runargs "${CMAKE_MATCH_1}")
+separate_arguments(extra UNIX_COMMAND "${runargs}")
 get_filename_component(stem ${INPUT} NAME_WE)
 set(out ${WORK}/${stem}.out)
 execute_process(COMMAND ${NPUC} opt ${INPUT} --passes=${passes} ${extra}

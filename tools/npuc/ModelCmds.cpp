@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace npuc {
 
@@ -43,6 +44,15 @@ int loadConfig(const Args &A, std::optional<HardwareConfig> &Config) {
   return ExitOk;
 }
 
+/// --calib DIR... and --calib-method NAME for the quantize pass.
+int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
+  Opts.CalibDirs = A.getAll("--calib");
+  Opts.CalibMethod = A.get("--calib-method", "minmax");
+  if (Opts.CalibMethod != "minmax" && Opts.CalibMethod != "percentile" && Opts.CalibMethod != "entropy")
+    return usageError(Self, "--calib-method must be minmax, percentile or entropy");
+  return ExitOk;
+}
+
 int writeText(const Args &A, const std::string &Text) {
   if (!A.has("-o")) {
     std::cout << Text;
@@ -53,6 +63,23 @@ int writeText(const Args &A, const std::string &Text) {
   if (!Out)
     return fail(A.get("-o") + ": cannot write");
   return ExitOk;
+}
+
+/// The model for npuc opt. Graph IR text may leave types to infer (`?`) when shape-inference runs first: it is
+/// parsed without the verifier then, since that pass fills the types and the pipeline verifies after it.
+Expected<ir::Graph> loadForOpt(const std::string &Path, const std::vector<std::string> &Passes) {
+  bool IsOnnx = Path.size() >= 5 && Path.compare(Path.size() - 5, 5, ".onnx") == 0;
+  if (IsOnnx || Passes.empty() || Passes.front() != "shape-inference")
+    return frontend::loadModel(Path);
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return makeError(Path, ": cannot open the model");
+  std::stringstream SS;
+  SS << In.rdbuf();
+  auto G = ir::parseGraph(SS.str());
+  if (!G)
+    return G.error().withContext(Path);
+  return G;
 }
 
 int runOpt(const Command &Self, const Args &A) {
@@ -73,11 +100,13 @@ int runOpt(const Command &Self, const Args &A) {
   std::optional<HardwareConfig> Config;
   if (int E = loadConfig(A, Config))
     return E;
-  auto G = frontend::loadModel(A.Positional[0]);
+  auto G = loadForOpt(A.Positional[0], *Passes);
   if (!G)
     return fail(G.message());
   passes::PassOptions Opts;
   Opts.Config = Config ? &*Config : nullptr;
+  if (int E = calibFlags(Self, A, Opts))
+    return E;
   if (Status S = passes::runPipeline(*G, *Passes, Opts, Pipe); !S)
     return fail(A.Positional[0] + ": " + S.message());
   return writeText(A, ir::printGraph(*G));
@@ -113,7 +142,8 @@ int runCompile(const Command &Self, const Args &A) {
     return fail(G.message());
   passes::PassOptions Opts;
   Opts.Config = Config ? &*Config : nullptr;
-  Opts.CalibDirs = A.getAll("--calib");
+  if (int E = calibFlags(Self, A, Opts))
+    return E;
   if (A.has("--report"))
     Opts.Report = &std::cout;
   if (Status S = passes::runPipeline(*G, passes::defaultPipeline(Target), Opts, Pipe); !S)
@@ -129,10 +159,12 @@ int runCompile(const Command &Self, const Args &A) {
 const Command OptCommand = {
     "opt",
     "Run chosen graph passes on a model and print the resulting Graph IR",
-    "npuc opt MODEL.onnx|FILE.graph --passes=PASS[,PASS...] [--print-after=PASS|all] [-o OUT.graph]",
+    "npuc opt MODEL.onnx|FILE.graph --passes=PASS[,PASS...] [--print-after=PASS|all] [-o OUT.graph]\n"
+    "         [--config FILE.yaml] [--calib DIR]... [--calib-method NAME]",
     "Loads an ONNX model or Graph IR text, runs the listed passes in order (the verifier checks the graph\n"
     "after each) and prints the final graph as text that parses back. This is how passes are tested alone:\n"
-    "the golden tests in tests/golden feed IR text in and check the text that comes out.\n\n"
+    "the golden tests in tests/golden feed IR text in and check the text that comes out. Graph IR text may\n"
+    "leave types as `?` when shape-inference is the first pass (it fills them before the first check).\n\n"
     "examples:\n"
     "  npuc opt --list-passes\n"
     "  npuc opt model.graph --passes=dce\n"
@@ -141,6 +173,8 @@ const Command OptCommand = {
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop after this pass"},
      {"--config", true, "hardware config for passes that need one"},
+     {"--calib", true, "folder of input_K.pb sets for quantize's calibration; repeatable", true},
+     {"--calib-method", true, "quantize's range estimator: minmax (default), percentile or entropy"},
      {"--list-passes", false, "list every pass with a summary"},
      {"-o", true, "write the graph to this file instead of standard output"}},
     runOpt,
@@ -150,6 +184,7 @@ const Command CompileCommand = {
     "compile",
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
+    "            [--calib-method minmax|percentile|entropy]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph] [--report]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -160,7 +195,9 @@ const Command CompileCommand = {
     {{"--config", true, "hardware config (default configs/default.yaml for --target npu)"},
      {"-o", true, "output file"},
      {"--target", true, "npu (default) or host"},
-     {"--calib", true, "folder of input_K.pb sets for calibration; repeatable", true},
+     {"--calib", true, "folder of input_K.pb sets (or of test_data_set_* folders) for calibration; repeatable",
+      true},
+     {"--calib-method", true, "calibration range estimator: minmax (default), percentile or entropy"},
      {"--input-shape", true, "fix a dynamic input shape, NAME=1x3x224x224; repeatable", true},
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop the pipeline after this pass"},

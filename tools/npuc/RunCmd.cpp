@@ -94,6 +94,9 @@ int runRun(const Command &Self, const Args &A) {
   auto Dev = makeDevice(Backend, P->Config);
   if (!Dev)
     return fail(Dev.message());
+  if (A.has("--trace"))
+    if (Status S = (*Dev)->enableTrace(); !S)
+      return usageError(Self, "--trace: " + S.message());
 
   std::vector<std::optional<Tensor>> Inputs;
   if (A.has("--inputs")) {
@@ -107,15 +110,17 @@ int runRun(const Command &Self, const Args &A) {
     return fail(A.Positional[0] + ": " + R.message());
 
   reportInputs(*P, *R, A.get("--inputs", "-"));
-  std::cout << formatStatsSummary(R->Result.Stats, P->Config);
-  if (A.has("--stats")) {
-    std::string Path = A.get("--stats");
+  std::cout << formatStatsSummary(R->Result.Stats, P->Config) << R->Result.Report;
+  auto WriteFile = [](const std::string &Path, const std::string &Text) {
     std::ofstream OS(Path, std::ios::binary | std::ios::trunc);
-    OS << R->Result.StatsJson << "\n";
+    OS << Text;
     OS.close();
-    if (!OS)
-      return fail(Path + ": cannot write the statistics file");
-  }
+    return bool(OS);
+  };
+  if (A.has("--stats") && !WriteFile(A.get("--stats"), R->Result.StatsJson + "\n"))
+    return fail(A.get("--stats") + ": cannot write the statistics file");
+  if (A.has("--trace") && !WriteFile(A.get("--trace"), R->Result.TraceJson))
+    return fail(A.get("--trace") + ": cannot write the trace file");
   if (A.has("--outputs"))
     if (Status S = writeOutputs(*R, A.get("--outputs")); !S)
       return fail(S.message());
@@ -134,15 +139,18 @@ const Command RunCommand = {
     "run",
     "Run a .npub program on a backend",
     "npuc run PROGRAM.npub [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
-    "                [--compare DIR] [--stats FILE.json]",
+    "                [--compare DIR] [--stats FILE.json] [--trace FILE.json]",
     "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
     "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
     "without a file keep the data embedded in the program. The element type must match the input's\n"
     "(int8 data for an int4 input) and the shape must match up to leading 1s. A statistics summary\n"
-    "(instructions by opcode, MACs, DRAM bytes per buffer, config) is always printed.\n"
+    "(instructions by opcode, MACs, DRAM bytes per buffer, config) is always printed; the systemc\n"
+    "backend adds cycles, per-unit busy/stall/idle cycles, DRAM bandwidth and a per-node table.\n"
     "With --compare, each output is compared with DIR/output_K.pb (integers exactly, float32 with\n"
     "rtol 1e-3, atol 1e-7); the command fails if any differs.\n"
-    "Backends: func (functional simulator); systemc, rtl, host and gpu are not built yet.\n\n"
+    "Backends: func (functional simulator), systemc (cycle-level model, docs/timing.md); rtl, host and\n"
+    "gpu are not built yet. --trace (systemc) writes a Chrome/Perfetto trace: chrome://tracing or\n"
+    "ui.perfetto.dev.\n\n"
     "example:\n"
     "  npuc run gemm.npub --backend func --inputs test_data_set_0 --compare test_data_set_0 \\\n"
     "       --outputs out --stats stats.json\n",
@@ -151,7 +159,8 @@ const Command RunCommand = {
      {"--inputs", true, "directory of input_K.pb files"},
      {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},
      {"--compare", true, "compare the outputs with the output_K.pb files in this directory"},
-     {"--stats", true, "write the full statistics as JSON to this file"}},
+     {"--stats", true, "write the full statistics as JSON to this file"},
+     {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc)"}},
     runRun,
 };
 

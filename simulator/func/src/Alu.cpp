@@ -1,7 +1,7 @@
 // ALU: lane-wise tensor operations on accumulator rows over the micro-op loop nest, mirrored to the output.
 // Arithmetic is done in int64 (operands are at most 32-bit, so no step overflows) and then wrapped to the
 // accumulator width, which is exactly two's-complement hardware arithmetic.
-#include "Executors.h"
+#include "npu/sim/Exec.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // GEMM: the tensor core's micro-op loop nest, acc[dst] += inp[src] x wgt[wgt]^T, with the output mirror.
 // This is the simulator's hot path: bounds are checked once per micro-op before the instruction runs, and the
 // per-tile dot products are plain loops the compiler vectorizes.
-#include "Executors.h"
+#include "npu/sim/Exec.h"
 
 #include <algorithm>
 #include <type_traits>

@@ -1,5 +1,6 @@
-// LOAD and STORE: 2-D strided DMA between DRAM rows and on-chip buffer rows, with LOAD's zero padding.
-#include "Executors.h"
+// LOAD and STORE: 2-D strided DMA between DRAM rows and on-chip buffer rows, with LOAD's zero padding; the
+// per-opcode dispatch to the executors.
+#include "npu/sim/Exec.h"
 
 #include <algorithm>
 
@@ -132,6 +133,28 @@ Status executeStore(ExecContext &X, const isa::Instruction &I) {
     return makeError("store reads the out or acc buffer, not the ", bufferName(T));
   X.Stats.BytesStored[unsigned(T)] += Count * isa::rowBytes(X.C, T);
   return Status::ok();
+}
+
+Status executeInstruction(ExecContext &X, const isa::Instruction &I) {
+  SimStats &St = X.Stats;
+  switch (I.opcode()) {
+  case isa::Opcode::Load:
+    ++St.Loads;
+    return executeLoad(X, I);
+  case isa::Opcode::Store:
+    ++St.Stores;
+    return executeStore(X, I);
+  case isa::Opcode::Gemm:
+    ++St.Gemms;
+    return executeGemm(X, I);
+  case isa::Opcode::Alu:
+    ++St.Alus;
+    return executeAlu(X, I);
+  case isa::Opcode::Finish:
+    ++St.Finishes;
+    return Status::ok();
+  }
+  return makeError("invalid opcode ", I.H.Op);
 }
 
 } // namespace npu::sim

@@ -1,5 +1,5 @@
 // Allocation of the simulator's decoded on-chip buffers.
-#include "SramState.h"
+#include "npu/sim/SramState.h"
 
 namespace npu::sim {
 
@@ -17,7 +17,7 @@ SramState::SramState(const HardwareConfig &C)
 
 } // namespace npu::sim
 
-#include "Executors.h"
+#include "npu/sim/Exec.h"
 
 namespace npu::sim {
 

@@ -1,5 +1,6 @@
 // The .npub container: exact round trip, determinism, and clear errors for truncated, corrupted or foreign files.
 #include "npu/isa/Program.h"
+#include "npu/support/Sha256.h"
 
 #include <gtest/gtest.h>
 
@@ -124,6 +125,59 @@ TEST(Container, ForeignFilesAndVersions) {
   std::vector<uint8_t> Newer = *Bytes;
   Newer[4] = 99;
   EXPECT_NE(readContainer(Newer, "n").message().find("version 99 is not supported"), std::string::npos);
+}
+
+/// Rewrites a version-2 container as version 1: drops the node section and recomputes the digest.
+static std::vector<uint8_t> asVersion1(std::vector<uint8_t> Bytes) {
+  Bytes.resize(Bytes.size() - 32);
+  size_t Pos = 8;
+  auto U64 = [&](size_t At) {
+    uint64_t V = 0;
+    for (int I = 0; I < 8; ++I)
+      V |= uint64_t(Bytes[At + I]) << (8 * I);
+    return V;
+  };
+  Pos += 8 + U64(Pos); // config hash string
+  Pos += 8;            // DRAM size
+  while (Pos < Bytes.size()) {
+    const uint32_t Tag = Bytes[Pos];
+    if (Tag == 7) {
+      Bytes.resize(Pos);
+      break;
+    }
+    Pos += 4 + 8 + U64(Pos + 4);
+  }
+  Bytes[4] = 1;
+  auto Digest = sha256(std::string_view(reinterpret_cast<const char *>(Bytes.data()), Bytes.size()));
+  Bytes.insert(Bytes.end(), Digest.begin(), Digest.end());
+  return Bytes;
+}
+
+TEST(Container, NodeProvenanceRoundTripsAndVersion1IsRead) {
+  Program P = sampleProgram(defaultHardwareConfig());
+  P.NodeNames = {"unused", "relu", "conv"};
+  P.InsnNode = {2, 2, 1, Program::NoNode};
+  auto Bytes = writeContainer(P);
+  ASSERT_TRUE(Bytes) << Bytes.message();
+  EXPECT_EQ((*Bytes)[4], ContainerVersion);
+  auto Back = readContainer(*Bytes, "p.npub");
+  ASSERT_TRUE(Back) << Back.message();
+  // Stored canonically: the names in use, in order of first use.
+  EXPECT_EQ(Back->NodeNames, (std::vector<std::string>{"conv", "relu"}));
+  EXPECT_EQ(Back->InsnNode, (std::vector<uint32_t>{0, 0, 1, Program::NoNode}));
+  for (size_t I = 0; I < P.Insns.size(); ++I)
+    EXPECT_EQ(Back->nodeOf(I), P.nodeOf(I)) << I;
+
+  // A version-1 file (no node section) still reads, without provenance.
+  auto Old = readContainer(asVersion1(*Bytes), "old.npub");
+  ASSERT_TRUE(Old) << Old.message();
+  EXPECT_TRUE(Old->InsnNode.empty());
+  EXPECT_EQ(Old->Insns.size(), P.Insns.size());
+
+  P.InsnNode = {0, 1};
+  EXPECT_FALSE(writeContainer(P));
+  P.InsnNode = {0, 1, 7, 0};
+  EXPECT_FALSE(writeContainer(P));
 }
 
 TEST(Container, ConfigMismatchIsRefused) {

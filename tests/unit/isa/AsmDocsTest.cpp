@@ -46,7 +46,7 @@ TEST(AsmDocs, EveryMnemonicAndFieldIsDocumented) {
     }
   }
   for (const char *D : {".config_hash", ".dram", ".equ", ".segment", ".i4", ".i8", ".i16", ".i32", ".hex",
-                        ".zero", ".random", ".uops", ".input", ".output", ".meta"})
+                        ".zero", ".random", ".uops", ".input", ".output", ".meta", ".node"})
     EXPECT_NE(Doc.find(std::string("`") + D), std::string::npos) << D;
 }
 

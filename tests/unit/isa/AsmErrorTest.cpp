@@ -111,6 +111,9 @@ TEST(AsmErrors, DataAndDirectives) {
   expectError(".meta key\nfinish\n", 1, ".meta expects");
   expectError(".meta key \"open\nfinish\n", 1, "unterminated string");
   expectError(".meta key \"\\q\"\nfinish\n", 1, "unknown escape");
+  expectError(".node a b\nfinish\n", 1, ".node expects");
+  expectError(".node name=a\nfinish\n", 1, ".node expects");
+  expectError(".node \"\"\nfinish\n", 1, ".node: the node name is empty");
 }
 
 TEST(AsmErrors, Symbols) {

@@ -185,6 +185,13 @@ Program randomProgram(const HardwareConfig &C, std::mt19937_64 &R, int Index) {
   Instruction Finish;
   Finish.H.Op = int64_t(Opcode::Finish);
   P.Insns.push_back(Finish);
+  // Node provenance on some programs: runs of tagged and untagged instructions, names that need quoting.
+  if (R() % 2) {
+    std::vector<std::string> Names = {"conv_" + std::to_string(Index), "odd node " + randomText(R), "relu"};
+    for (size_t I = 0; I < P.Insns.size(); ++I)
+      if (size_t Pick = R() % 4; Pick < Names.size())
+        P.setNode(I, Names[Pick]);
+  }
   Status S = P.verify();
   EXPECT_TRUE(S) << "program " << Index << ": " << (S ? "" : S.message());
   return P;

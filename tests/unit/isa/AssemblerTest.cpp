@@ -274,4 +274,36 @@ TEST(Disassembler, PrintsEverySection) {
   EXPECT_EQ(Text.find('\n', First) - First, 5u + 64u);
 }
 
+TEST(Assembler, NodeProvenance) {
+  HardwareConfig C = loadConfig("default");
+  Program P = assembleOk("load.inp y=1 x=1\n"
+                         ".node \"conv1/Conv\"\n"
+                         "load.wgt y=1 x=1\n"
+                         "load.wgt y=1 x=1\n"
+                         ".node relu\n"
+                         "load.inp y=1 x=1\n"
+                         ".node \"conv1/Conv\"\n"
+                         "load.inp y=1 x=1\n"
+                         ".node\n"
+                         "finish\n",
+                         C);
+  ASSERT_EQ(P.NodeNames, (std::vector<std::string>{"conv1/Conv", "relu"}));
+  const uint32_t None = Program::NoNode;
+  EXPECT_EQ(P.InsnNode, (std::vector<uint32_t>{None, 0, 0, 1, 0, None}));
+  EXPECT_EQ(P.nodeOf(0), "");
+  EXPECT_EQ(P.nodeOf(3), "relu");
+  // The disassembly marks each change of node, and assembles back to the same tags.
+  std::string Text = disassemble(P);
+  EXPECT_NE(Text.find(".node \"conv1/Conv\"\nload.wgt"), std::string::npos) << Text;
+  EXPECT_NE(Text.find(".node \"relu\"\nload.inp"), std::string::npos) << Text;
+  EXPECT_NE(Text.find(".node\nfinish"), std::string::npos) << Text;
+  Program Q = assembleOk(Text, C);
+  EXPECT_EQ(Q.NodeNames, P.NodeNames);
+  EXPECT_EQ(Q.InsnNode, P.InsnNode);
+  // Without .node there is no provenance at all.
+  Program Plain = assembleOk("finish\n", C);
+  EXPECT_TRUE(Plain.NodeNames.empty());
+  EXPECT_TRUE(Plain.InsnNode.empty());
+}
+
 } // namespace

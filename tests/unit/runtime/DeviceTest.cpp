@@ -1,4 +1,5 @@
-// Devices: the factory, the functional-simulator device through runProgram, config mismatches, the summary.
+// Devices: the factory, the functional-simulator and SystemC devices through runProgram, config mismatches,
+// the summary, traces.
 #include "TestUtil.h"
 #include "TileProgram.h"
 
@@ -24,7 +25,10 @@ TEST(Device, Factory) {
   auto Func = makeDevice("func", C);
   ASSERT_TRUE(Func.isOk()) << Func.message();
   EXPECT_EQ((*Func)->name(), "func");
-  for (const char *Later : {"systemc", "rtl", "host", "gpu"}) {
+  auto SystemC = makeDevice("systemc", C);
+  ASSERT_TRUE(SystemC.isOk()) << SystemC.message();
+  EXPECT_EQ((*SystemC)->name(), "systemc");
+  for (const char *Later : {"rtl", "host", "gpu"}) {
     auto D = makeDevice(Later, C);
     ASSERT_FALSE(D.isOk()) << Later;
     EXPECT_TRUE(contains(D.message(), "not built yet")) << D.message();
@@ -61,6 +65,37 @@ TEST(Device, FuncRunsTileProduct) {
   EXPECT_TRUE(contains(Summary, "instructions 7: load 3, store 1, gemm 2, alu 0, finish 1")) << Summary;
   EXPECT_TRUE(contains(Summary, "256 MACs")) << Summary;
   EXPECT_TRUE(contains(Summary, "hash " + C.shortHash())) << Summary;
+}
+
+TEST(Device, SystemCRunsTileProductWithTiming) {
+  HardwareConfig C = defaultHardwareConfig();
+  isa::Program P = tiletest::tileProgram(C);
+  std::mt19937 Rng(9);
+  std::uniform_int_distribution<int> Dist(-128, 127);
+  std::vector<int8_t> X(16), W(256);
+  for (int8_t &V : X)
+    V = int8_t(Dist(Rng));
+  for (int8_t &V : W)
+    V = int8_t(Dist(Rng));
+  std::vector<std::optional<Tensor>> In = {makeTensor<int8_t>("X", {1, 16}, X),
+                                           makeTensor<int8_t>("W", {16, 16}, W)};
+  SystemCDevice D(C);
+  auto R = runProgram(D, P, In);
+  ASSERT_TRUE(R.isOk()) << R.message();
+  EXPECT_EQ(R->Outputs[0].values<int32_t>(), tiletest::tileReference(X, W));
+  EXPECT_EQ(R->Result.Stats.Macs, 256u);
+  ASSERT_TRUE(R->Result.Timing.has_value());
+  EXPECT_GT(R->Result.Timing->TotalCycles, 0u);
+  EXPECT_TRUE(contains(R->Result.StatsJson, "\"total_cycles\": " + std::to_string(R->Result.Timing->TotalCycles)))
+      << R->Result.StatsJson;
+  EXPECT_TRUE(contains(R->Result.Report, "cycles")) << R->Result.Report;
+  EXPECT_TRUE(R->Result.TraceJson.empty()); // only when asked for
+  ASSERT_TRUE(D.enableTrace().isOk());
+  auto Traced = runProgram(D, P, In);
+  ASSERT_TRUE(Traced.isOk()) << Traced.message();
+  EXPECT_TRUE(contains(Traced->Result.TraceJson, "\"traceEvents\"")) << Traced->Result.TraceJson;
+  FuncDevice F(C);
+  EXPECT_FALSE(F.enableTrace().isOk());
 }
 
 TEST(Device, EmbeddedDataWhenInputsMissing) {

@@ -45,6 +45,12 @@ struct Program {
   std::vector<TensorBinding> IO;
   uint64_t DramBytes = 0; ///< DRAM size the program may touch; every access is checked against it
   std::vector<std::pair<std::string, std::string>> Meta; ///< free-form provenance (tool, source file, ...)
+  /// Per-instruction provenance: the graph node (e.g. the ONNX node) each instruction was generated for.
+  /// InsnNode is empty when no instruction is tagged; otherwise it has one entry per instruction, an index
+  /// into NodeNames or NoNode. Names are non-empty. The container stores the names in order of first use.
+  std::vector<std::string> NodeNames;
+  std::vector<uint32_t> InsnNode;
+  static constexpr uint32_t NoNode = 0xffffffffu;
 
   /// The DRAM address range of the micro-op table.
   uint64_t uopTableBytes() const { return Uops.size() * Config.D.UopRowBytes; }
@@ -53,10 +59,15 @@ struct Program {
   /// Structural checks: every instruction legal, segments inside DRAM and not overlapping, I/O inside DRAM.
   Status verify() const;
   const TensorBinding *findIO(const std::string &Name) const;
+  /// The node instruction I was generated for, or "" when it has none.
+  const std::string &nodeOf(size_t I) const;
+  /// Tags instruction I (which must exist) with node Name, adding the name if it is new.
+  void setNode(size_t I, const std::string &Name);
 };
 
 constexpr char ContainerMagic[4] = {'N', 'P', 'U', 'B'};
-constexpr uint32_t ContainerVersion = 1;
+/// Version 2 added the node provenance section; version 1 files (without it) are still read.
+constexpr uint32_t ContainerVersion = 2;
 
 /// Serializes a program. Deterministic: the same program gives the same bytes.
 Expected<std::vector<uint8_t>> writeContainer(const Program &P);

@@ -1,12 +1,14 @@
-// Device: a backend that runs an isa::Program over a DRAM image (func now; systemc, rtl, host, gpu later).
+// Device: a backend that runs an isa::Program over a DRAM image (func, systemc; rtl, host, gpu later).
 #pragma once
 
 #include "npu/config/HardwareConfig.h"
 #include "npu/isa/Program.h"
 #include "npu/sim/FuncSim.h"
+#include "npu/sim/SystemCSim.h"
 #include "npu/support/Status.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,9 @@ struct DeviceResult {
   sim::SimStats Stats; ///< operation counts (identical across backends for the same program and data)
   std::string
       StatsJson; ///< the backend's full statistics as a JSON object (carries the config name and hash)
+  std::string Report;    ///< extra lines for people (systemc: cycles, units, per-node table); may be empty
+  std::string TraceJson; ///< Chrome/Perfetto trace-event JSON, when the device was asked for one
+  std::optional<sim::TimingStats> Timing; ///< cycle-level results (systemc)
 };
 
 class Device {
@@ -27,6 +32,8 @@ public:
   /// Runs P over Dram (its initial image with inputs bound), leaving the final DRAM contents in Dram.
   /// A program built for a config other than the device's is refused.
   virtual Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) = 0;
+  /// Asks for a trace in DeviceResult::TraceJson on the following runs; backends without timing refuse.
+  virtual Status enableTrace() { return makeError("the ", name(), " backend produces no trace (use systemc)"); }
 };
 
 /// The functional simulator as a device: bit-exact, no timing.
@@ -38,6 +45,22 @@ public:
 
 private:
   HardwareConfig Config;
+};
+
+/// The cycle-level SystemC model as a device: the same data as func, plus timing, a report and a trace.
+class SystemCDevice : public Device {
+public:
+  explicit SystemCDevice(const HardwareConfig &C) : Config(C) {}
+  std::string name() const override { return "systemc"; }
+  Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) override;
+  Status enableTrace() override {
+    Trace = true;
+    return Status::ok();
+  }
+
+private:
+  HardwareConfig Config;
+  bool Trace = false;
 };
 
 /// Every backend name the command line accepts, built or not.

@@ -30,7 +30,8 @@ struct CheckCounts {
 
 /// Finds the test folders (a folder with model.onnx, or any folder below one of Dirs), runs each data set
 /// through the ONNX importer and the reference interpreter and compares with output_K.pb. Prints one line per
-/// test ("PASS name", "FAIL name: why", "UNSUPPORTED name: why") and then "N passed, N failed, N unsupported".
+/// test ("PASS name", "FAIL name: why", "UNSUPPORTED name: why") and then "N passed, N failed, N
+/// unsupported".
 CheckCounts runCheckCounts(const std::vector<std::string> &Dirs, const CheckOptions &Opts, std::ostream &OS);
 
 /// runCheckCounts, as an exit status: 0 when no test failed and at least one ran.

@@ -20,8 +20,11 @@ struct ImportOptions {
 /// Unsupported operators, attribute values and element types give errors whose text contains "unsupported".
 Expected<ir::Graph> importOnnx(const std::string &Path, const ImportOptions &Opts = {});
 /// Same, from the serialized model bytes; BaseDir locates external data, Label names the model in errors.
-Expected<ir::Graph> importOnnxBytes(std::string_view Bytes, const ImportOptions &Opts, const std::string &BaseDir,
-                                    const std::string &Label);
+Expected<ir::Graph> importOnnxBytes(std::string_view Bytes, const ImportOptions &Opts,
+                                    const std::string &BaseDir, const std::string &Label);
+
+/// The names of a model's graph inputs that are not initializers, in order (what input_K.pb files feed).
+Expected<std::vector<std::string>> onnxGraphInputs(const std::string &Path);
 
 /// Parses "NAME=1x3x224x224" (as --input-shape takes it) into Opts.
 Status addInputShapeOption(ImportOptions &Opts, const std::string &Spec);

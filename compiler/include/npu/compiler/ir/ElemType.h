@@ -62,7 +62,8 @@ struct BFloat16 {
   operator float() const { return bfloat16BitsToFloat(Bits); }
 };
 
-/// Calls Fn(T{}) with T the C++ storage type of an element type (Half, BFloat16, float, double, intN_t, bool).
+/// Calls Fn(T{}) with T the C++ storage type of an element type (Half, BFloat16, float, double, intN_t,
+/// bool).
 template <typename F> decltype(auto) dispatchElemType(ElemType T, F &&Fn) {
   switch (T) {
   case ElemType::Float32:

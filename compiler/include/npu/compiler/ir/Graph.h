@@ -36,7 +36,7 @@ enum class ValueKind { Input, Constant, NodeOutput };
 struct Value {
   std::string Name;
   ValueKind Kind = ValueKind::NodeOutput;
-  std::optional<TensorType> Type;      ///< absent only in graphs under construction; the verifier rejects it
+  std::optional<TensorType> Type;     ///< absent only in graphs under construction; the verifier rejects it
   std::shared_ptr<const Tensor> Data; ///< the data of a constant (shared: copying a graph shares constants)
 };
 

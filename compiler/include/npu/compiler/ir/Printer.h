@@ -10,7 +10,8 @@
 namespace npu::ir {
 
 struct PrintOptions {
-  /// Constants larger than this many bytes print as `elided "sha256:..."` (not parseable); -1 prints all data.
+  /// Constants larger than this many bytes print as `elided "sha256:..."` (not parseable); -1 prints all
+  /// data.
   int64_t ElideConstantsAbove = -1;
 };
 

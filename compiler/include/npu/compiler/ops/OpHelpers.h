@@ -23,7 +23,8 @@ struct WindowGeometry {
 
 /// For Conv/ConvInteger/QLinearConv/MaxPool/AveragePool: In is the spatial input shape. Kernel comes from the
 /// weights (conv) or from kernel_shape (pools).
-Expected<WindowGeometry> resolveWindow(const Node &N, const Shape &InSpatial, const Shape &Kernel, bool CeilMode);
+Expected<WindowGeometry> resolveWindow(const Node &N, const Shape &InSpatial, const Shape &Kernel,
+                                       bool CeilMode);
 /// For ConvTranspose: output_shape/output_padding/auto_pad resolved into pads and the output size.
 Expected<WindowGeometry> resolveTransposedWindow(const Node &N, const Shape &InSpatial, const Shape &Kernel);
 
@@ -42,8 +43,8 @@ namespace npu::ir {
 struct SliceParams {
   Shape Starts, Steps, OutDims;
 };
-Expected<SliceParams> resolveSlice(const Shape &In, const Tensor &Starts, const Tensor &Ends, const Tensor *Axes,
-                                   const Tensor *Steps);
+Expected<SliceParams> resolveSlice(const Shape &In, const Tensor &Starts, const Tensor &Ends,
+                                   const Tensor *Axes, const Tensor *Steps);
 
 /// Pad amounts for every dim (negative crops), from the pads input and the optional axes input.
 struct PadParams {
@@ -56,10 +57,12 @@ struct ResizeParams {
   Shape OutDims;
   std::vector<double> Scales;
 };
-Expected<ResizeParams> resolveResize(const Node &N, const Shape &In, const Tensor *Scales, const Tensor *Sizes);
+Expected<ResizeParams> resolveResize(const Node &N, const Shape &In, const Tensor *Scales,
+                                     const Tensor *Sizes);
 
 /// Output sizes along the split axis.
-Expected<Shape> resolveSplit(const Node &N, const Shape &In, int64_t Axis, const Tensor *Split, size_t NumOutputs);
+Expected<Shape> resolveSplit(const Node &N, const Shape &In, int64_t Axis, const Tensor *Split,
+                             size_t NumOutputs);
 
 /// Reshape target with 0 (copy, unless allowzero) and -1 (inferred) resolved.
 Expected<Shape> resolveReshape(const Shape &In, const std::vector<int64_t> &Target, bool AllowZero);

@@ -1,9 +1,9 @@
-// The functional simulator's unit executors: each runs one instruction on the on-chip state and DRAM.
-// Every executor checks all of its SRAM and DRAM accesses before it changes any state, so a failing
-// instruction has no effect. Errors carry no instruction context; the scheduler prefixes it.
+// The unit executors shared by the functional and the SystemC simulator: each runs one instruction on the
+// on-chip state and DRAM. Every executor checks all of its SRAM and DRAM accesses before it changes any state,
+// so a failing instruction has no effect. Errors carry no instruction context; the scheduler prefixes it.
 #pragma once
 
-#include "SramState.h"
+#include "npu/sim/SramState.h"
 
 #include "npu/config/HardwareConfig.h"
 #include "npu/isa/Isa.h"
@@ -28,6 +28,9 @@ Status executeLoad(ExecContext &X, const isa::Instruction &I);
 Status executeStore(ExecContext &X, const isa::Instruction &I);
 Status executeGemm(ExecContext &X, const isa::Instruction &I);
 Status executeAlu(ExecContext &X, const isa::Instruction &I);
+/// Counts the instruction by opcode in X.Stats and runs its executor (FINISH only counts). Token pushes and
+/// the Instructions count are the scheduler's.
+Status executeInstruction(ExecContext &X, const isa::Instruction &I);
 
 /// "input buffer", "accumulator buffer", ...: how errors name a buffer.
 const char *bufferName(isa::MemType M);

@@ -1,0 +1,191 @@
+// Runs a compiled host program: binds buffers, runs kernels on the thread pool and fallbacks on the interpreter.
+#include "Compile.h"
+#include "ThreadPool.h"
+#include "npu/compiler/ops/OpRegistry.h"
+#include "npu/compiler/ref/Interpreter.h"
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace npu::host {
+
+using namespace ir;
+
+HostModel::~HostModel() = default;
+
+namespace {
+
+/// Raw storage aligned for the widest vector loads.
+struct AlignedBytes {
+  std::unique_ptr<uint8_t[]> Raw;
+  uint8_t *Data = nullptr;
+  void resize(size_t N) {
+    Raw.reset(new uint8_t[N + 64]);
+    Data = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(Raw.get()) + 63) & ~uintptr_t(63));
+  }
+};
+
+/// Below this many operations a kernel runs on the calling thread alone.
+constexpr double SerialCost = 40000;
+
+class HostModelImpl : public HostModel {
+public:
+  Program P;
+  HostStats Stats;
+  std::string Ir;
+  std::unique_ptr<CompiledCode> Code;
+  std::unique_ptr<ThreadPool> Pool;
+  AlignedBytes Arena, ScratchMem;
+  size_t ScratchStride = 0;
+  std::mutex RunMutex;
+
+  const HostStats &stats() const override { return Stats; }
+  const std::string &irText() const override { return Ir; }
+  Expected<std::vector<Tensor>> run(const std::vector<Tensor> &Inputs) override;
+
+private:
+  Status runFallback(const Step &S, std::vector<void *> &Bufs);
+  void runKernel(const Step &S, std::vector<void *> &Bufs);
+};
+
+void HostModelImpl::runKernel(const Step &S, std::vector<void *> &Bufs) {
+  if (S.WorkItems <= 0)
+    return;
+  double Total = S.CostPerItem * static_cast<double>(S.WorkItems);
+  void **B = Bufs.data();
+  if (Total < SerialCost || Pool->threads() == 1) {
+    S.Fn(B, 0, S.WorkItems, ScratchMem.Data);
+    return;
+  }
+  // Several chunks per thread balance uneven work; a chunk is never smaller than ~SerialCost/4 operations.
+  int Threads = Pool->threads();
+  int64_t MinChunk = std::max<int64_t>(1, static_cast<int64_t>(SerialCost / 4 / std::max(S.CostPerItem, 1e-3)));
+  int64_t Chunk = std::max<int64_t>(MinChunk, S.WorkItems / (Threads * 4));
+  if (Chunk * Threads > S.WorkItems) // few items: one per thread rather than idle threads
+    Chunk = (S.WorkItems + Threads - 1) / Threads;
+  TaskFn Fn = S.Fn;
+  uint8_t *Scr = ScratchMem.Data;
+  size_t Stride = ScratchStride;
+  Pool->parallelFor(S.WorkItems, Chunk, Threads,
+                    [&](int64_t Lo, int64_t Hi, int T) { Fn(B, Lo, Hi, Scr + Stride * static_cast<size_t>(T)); });
+}
+
+Status HostModelImpl::runFallback(const Step &S, std::vector<void *> &Bufs) {
+  const Node &N = P.G.nodes()[static_cast<size_t>(S.Nodes[0])];
+  std::vector<Tensor> Held;
+  Held.reserve(N.Inputs.size());
+  std::vector<const Tensor *> Ins;
+  for (ValueId V : N.Inputs) {
+    if (V == NoValue) {
+      Ins.push_back(nullptr);
+      continue;
+    }
+    if (const Tensor *K = P.known(V)) {
+      Ins.push_back(K);
+      continue;
+    }
+    const TensorType &T = P.type(V);
+    Tensor X(T.Elem, T.Dims);
+    std::memcpy(X.bytes(), Bufs[static_cast<size_t>(P.slotOf(V))], X.byteSize());
+    Held.push_back(std::move(X));
+    Ins.push_back(&Held.back());
+  }
+  auto Outs = ref::runNode(N, Ins);
+  if (!Outs)
+    return Outs.error().withContext(describeNode(N));
+  for (size_t O = 0; O < N.Outputs.size(); ++O)
+    if (int Sl = P.slotOf(N.Outputs[O]); Sl > 0)
+      std::memcpy(Bufs[static_cast<size_t>(Sl)], (*Outs)[O].bytes(), (*Outs)[O].byteSize());
+  return Status::ok();
+}
+
+Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inputs) {
+  std::lock_guard<std::mutex> L(RunMutex);
+  const Graph &G = P.G;
+  if (Inputs.size() != G.Inputs.size())
+    return makeError("graph '", G.Name, "' takes ", G.Inputs.size(), " inputs, got ", Inputs.size());
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    const TensorType &T = G.type(G.Inputs[I]);
+    if (Inputs[I].elemType() != T.Elem || Inputs[I].shape() != T.Dims)
+      return makeError("input '", G.value(G.Inputs[I]).Name, "' is ", formatType(Inputs[I].type()),
+                       ", the graph takes ", formatType(T));
+  }
+  for (const auto &[Index, Value] : P.Specialized)
+    if (!(Inputs[static_cast<size_t>(Index)] == Value))
+      return makeError("input '", G.value(G.Inputs[static_cast<size_t>(Index)]).Name,
+                       "' differs from the value the model was compiled for");
+  std::vector<Tensor> Results;
+  Results.reserve(G.Outputs.size());
+  for (ValueId O : G.Outputs)
+    Results.emplace_back(G.type(O).Elem, G.type(O).Dims);
+  int32_t StatusWord = 0;
+  std::vector<void *> Bufs(P.Slots.size(), nullptr);
+  for (size_t S = 0; S < P.Slots.size(); ++S) {
+    const Slot &Sl = P.Slots[S];
+    switch (Sl.Kind) {
+    case SlotKind::Status:
+      Bufs[S] = &StatusWord;
+      break;
+    case SlotKind::Input:
+      Bufs[S] = const_cast<uint8_t *>(Inputs[static_cast<size_t>(Sl.Index)].bytes());
+      break;
+    case SlotKind::Constant:
+      Bufs[S] = Sl.Raw ? Sl.Raw.get() : const_cast<uint8_t *>(Sl.Data->bytes());
+      break;
+    case SlotKind::Arena:
+      Bufs[S] = Arena.Data + Sl.Offset;
+      break;
+    case SlotKind::Output:
+      Bufs[S] = Results[static_cast<size_t>(Sl.Index)].bytes();
+      break;
+    case SlotKind::Unused:
+      break;
+    }
+  }
+  for (const Step &S : P.Steps) {
+    if (S.Kind == StepKind::Fallback) {
+      NPU_TRY(runFallback(S, Bufs));
+      continue;
+    }
+    runKernel(S, Bufs);
+    if (StatusWord != 0) {
+      const Node &N = G.nodes()[static_cast<size_t>(S.Nodes.back())];
+      return makeError(describeNode(N), ": ", StatusWord == 1 ? "integer division by zero" : "index out of range");
+    }
+  }
+  // Outputs not written in place: graph inputs, constants, repeated outputs.
+  for (size_t K = 0; K < G.Outputs.size(); ++K) {
+    int S = P.slotOf(G.Outputs[K]);
+    const Slot &Sl = P.Slots[static_cast<size_t>(S)];
+    if (Sl.Kind == SlotKind::Output && Sl.Index == static_cast<int>(K))
+      continue;
+    if (Results[K].byteSize())
+      std::memcpy(Results[K].bytes(), Bufs[static_cast<size_t>(S)], Results[K].byteSize());
+  }
+  return Results;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<HostModel>> compileHostModel(const Graph &G, const HostOptions &Opts) {
+  auto Model = std::make_unique<HostModelImpl>();
+  auto P = buildProgram(G, Opts, Model->Stats);
+  if (!P)
+    return P.error();
+  Model->P = P.takeValue();
+  auto Code = compileForHost(Model->P, Opts, Model->Stats, Model->Ir);
+  if (!Code)
+    return Code.error();
+  Model->Code = Code.takeValue();
+  planMemory(Model->P);
+  Model->Arena.resize(Model->P.ArenaBytes);
+  int Threads = Opts.Threads > 0 ? Opts.Threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  Model->Pool = std::make_unique<ThreadPool>(Threads);
+  Model->ScratchStride = (Model->P.ScratchBytes + 63) / 64 * 64;
+  Model->ScratchMem.resize(Model->ScratchStride * static_cast<size_t>(Threads) + 64);
+  return std::unique_ptr<HostModel>(std::move(Model));
+}
+
+} // namespace npu::host

@@ -1,0 +1,257 @@
+// Packed-GEMM lowering of f32 Conv, Gemm and MatMul with their fused epilogue nodes (bias, BatchNormalization,
+// residual Add/Sum, Relu/Clip/LeakyRelu): builds the GemmProblem and packs constant weights at compile time.
+#include "Gemm.h"
+#include "npu/compiler/ops/OpHelpers.h"
+
+#include <cmath>
+
+namespace npu::host {
+
+using ir::ElemType;
+using ir::Shape;
+using ir::ValueId;
+
+namespace {
+
+/// Packs A (rows i < M, columns k < K, element at Src[i*RS + k*CS]) as [ceil(M/MR)][K][MR], zero padded.
+void packA(const float *Src, int64_t M, int64_t K, int64_t RS, int64_t CS, int MR, std::vector<float> &Out) {
+  int64_t Panels = (M + MR - 1) / MR;
+  size_t At = Out.size();
+  Out.resize(At + static_cast<size_t>(Panels * K * MR), 0.0f);
+  for (int64_t P = 0; P < Panels; ++P)
+    for (int64_t Kk = 0; Kk < K; ++Kk)
+      for (int64_t I = 0; I < MR && P * MR + I < M; ++I)
+        Out[At + static_cast<size_t>((P * K + Kk) * MR + I)] = Src[(P * MR + I) * RS + Kk * CS];
+}
+
+/// Packs B (element (k, j) at Src[k*KS + j*NS]) as [ceil(N/NR)][K][NR], zero padded.
+void packB(const float *Src, int64_t K, int64_t N, int64_t KS, int64_t NS, int NR, std::vector<float> &Out) {
+  int64_t Panels = (N + NR - 1) / NR;
+  size_t At = Out.size();
+  Out.resize(At + static_cast<size_t>(Panels * K * NR), 0.0f);
+  for (int64_t P = 0; P < Panels; ++P)
+    for (int64_t Kk = 0; Kk < K; ++Kk)
+      for (int64_t J = 0; J < NR && P * NR + J < N; ++J)
+        Out[At + static_cast<size_t>((P * K + Kk) * NR + J)] = Src[Kk * KS + (P * NR + J) * NS];
+}
+
+/// How the value a member node combines with the running result maps onto GEMM coordinates.
+struct Layout {
+  bool Conv;           ///< rows are output channels (within group), columns spatial positions
+  int64_t M, N, Mg, P; ///< output dims: conv [B0=n][B1=g][Mg][P]; matrix [B0][M][N]
+  Shape Out;
+};
+
+/// The epilogue operand for V (broadcast to the output): per channel, per element or a scalar.
+Expected<EpOperand> operandFor(LowerCtx &C, ValueId V, const Layout &L) {
+  EpOperand O;
+  O.Slot = C.slot(V);
+  const Shape &S = C.dims(V);
+  int64_t Elems = ir::shapeNumElements(S);
+  if (Elems == 1)
+    return O;
+  if (S == L.Out) {
+    if (L.Conv) {
+      O.Off = {0, L.Mg * L.P * (L.M / L.Mg), L.Mg * L.P};
+      O.SM = L.P;
+    } else {
+      O.Off = {0, L.M * L.N, 0};
+      O.SM = L.N;
+    }
+    O.SN = 1;
+    return O;
+  }
+  // Per channel (dim 1): a conv's rows, a 2-D matrix's columns.
+  if (Elems == L.Out[1] && L.Out.size() >= 2) {
+    if (L.Conv) {
+      O.Off = {0, 0, L.Mg};
+      O.SM = 1;
+    } else {
+      O.SN = 1;
+    }
+    return O;
+  }
+  return makeError("epilogue operand shape ", ir::formatShape(S), " not supported");
+}
+
+/// Appends the epilogue steps of the group's members (after the anchor).
+Status memberSteps(LowerCtx &C, const Layout &L, GemmProblem &P) {
+  ValueId Cur = C.Group[0]->Outputs[0];
+  for (size_t I = 1; I < C.Group.size(); ++I) {
+    const ir::Node &N = *C.Group[I];
+    EpStep S{EpKind::Relu, {}, {}, 1, 0};
+    if (N.OpType == "Relu") {
+      S.Kind = EpKind::Relu;
+    } else if (N.OpType == "LeakyRelu") {
+      S.Kind = EpKind::LeakyRelu;
+      S.F1 = N.getFloat("alpha", 0.01f);
+    } else if (N.OpType == "Clip") {
+      S.Kind = EpKind::Clip;
+      S.F1 = N.hasInput(1) ? static_cast<float>(C.known(N.Inputs[1])->getDouble(0)) : -INFINITY;
+      S.F2 = N.hasInput(2) ? static_cast<float>(C.known(N.Inputs[2])->getDouble(0)) : INFINITY;
+    } else if (N.OpType == "Add" || (N.OpType == "Sum" && N.Inputs.size() == 2)) {
+      ValueId Other = N.Inputs[0] == Cur ? N.Inputs[1] : N.Inputs[0];
+      auto O = operandFor(C, Other, L);
+      if (!O)
+        return O.error();
+      S.Kind = EpKind::Add;
+      S.Op = *O;
+    } else if (N.OpType == "BatchNormalization" && L.Conv) {
+      std::vector<float> A, Bv;
+      batchNormAffine(*C.known(N.Inputs[1]), *C.known(N.Inputs[2]), *C.known(N.Inputs[3]), *C.known(N.Inputs[4]),
+                      N.getFloat("epsilon", 1e-5f), A, Bv);
+      int64_t Ch = static_cast<int64_t>(A.size());
+      A.insert(A.end(), Bv.begin(), Bv.end());
+      int Slot = C.P.addRawSlot(A);
+      S.Kind = EpKind::Affine;
+      S.Op = EpOperand{Slot, {0, 0, L.Mg}, 1, 0};
+      S.Op2 = EpOperand{Slot, {Ch, 0, L.Mg}, 1, 0};
+    } else {
+      return noCodegen(C, "cannot fuse " + N.OpType);
+    }
+    P.Ep.push_back(S);
+    Cur = N.Outputs[0];
+  }
+  P.YSlot = C.slot(Cur);
+  return Status::ok();
+}
+
+Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
+  const ir::Node &N = C.node();
+  const Shape &X = C.dims(N.Inputs[0]), &W = C.dims(N.Inputs[1]);
+  if (C.elem(N.Inputs[1]) != ElemType::Float32 || (N.hasInput(2) && C.elem(N.Inputs[2]) != ElemType::Float32))
+    return noCodegen(C, "mixed types");
+  Shape InSp(X.begin() + 2, X.end());
+  auto G = ir::resolveWindow(N, InSp, Shape(W.begin() + 2, W.end()), false);
+  if (!G)
+    return G.error();
+  int64_t Groups = N.getInt("group", 1), Cin = X[1], M = W[0];
+  if (Groups <= 0 || Cin % Groups || M % Groups || W[1] != Cin / Groups)
+    return noCodegen(C, "inconsistent group");
+  int64_t Cg = Cin / Groups, Mg = M / Groups, KSize = ir::shapeNumElements(G->Kernel);
+  int64_t InSize = ir::shapeNumElements(InSp), OutSize = ir::shapeNumElements(G->OutSpatial);
+  // Thin problems (depthwise, a handful of channels per group) waste the register tile: loops do better there.
+  if (Mg < 4 || Cg * KSize < 4)
+    return noCodegen(C, "too few channels per group for the GEMM kernel");
+  P.M = Mg;
+  P.N = OutSize;
+  P.K = Cg * KSize;
+  P.B0 = X[0];
+  P.B1 = Groups;
+  GemmBlocking Bl = gemmBlocking(C.E.T);
+  if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
+    std::vector<float> Packed;
+    for (int64_t G2 = 0; G2 < Groups; ++G2)
+      packA(WT->data<float>() + G2 * Mg * P.K, Mg, P.K, P.K, 1, Bl.MR, Packed);
+    P.APacked = true;
+    P.ASlot = C.P.addRawSlot(Packed);
+    P.AOff = {0, 0, (Mg + Bl.MR - 1) / Bl.MR * Bl.MR * P.K};
+  } else {
+    P.ASlot = C.slot(N.Inputs[1]);
+    P.AOff = {0, 0, Mg * P.K};
+    P.ARS = P.K;
+    P.ACS = 1;
+  }
+  P.BK = GemmProblem::BKind::Im2col;
+  P.BSlot = C.slot(N.Inputs[0]);
+  P.BOff = {0, Cin * InSize, Cg * InSize};
+  P.InSp = InSp;
+  P.OutSp = G->OutSpatial;
+  P.Kernel = G->Kernel;
+  P.Strides = G->Strides;
+  P.Dilations = G->Dilations;
+  P.PadsBegin = G->PadsBegin;
+  P.YOff = {0, M * OutSize, Mg * OutSize};
+  P.Ldc = OutSize;
+  L = Layout{true, M, OutSize, Mg, OutSize, C.dims(N.Outputs[0])};
+  if (N.hasInput(2))
+    P.Ep.push_back(EpStep{EpKind::Add, EpOperand{C.slot(N.Inputs[2]), {0, 0, Mg}, 1, 0}, {}, 1, 0});
+  return Status::ok();
+}
+
+/// Gemm (2-D, transposes, alpha, beta, C) and MatMul (batched with whole or broadcast batches).
+Status matrixProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
+  const ir::Node &N = C.node();
+  bool IsGemm = N.OpType == "Gemm";
+  ValueId AV = N.Inputs[0], BV = N.Inputs[1];
+  if (C.elem(BV) != ElemType::Float32)
+    return noCodegen(C, "mixed types");
+  Shape A = C.dims(AV), B = C.dims(BV);
+  bool TA = IsGemm && N.getInt("transA", 0) != 0, TB = IsGemm && N.getInt("transB", 0) != 0;
+  if (A.size() == 1)
+    A.insert(A.begin(), 1);
+  if (B.size() == 1)
+    B.push_back(1);
+  int64_t M = TA ? A[A.size() - 1] : A[A.size() - 2], Kk = TA ? A[A.size() - 2] : A.back();
+  int64_t Nn = TB ? B[B.size() - 2] : B.back();
+  Shape AB(A.begin(), A.end() - 2), BB(B.begin(), B.end() - 2);
+  auto OutB = ir::broadcastShapes(AB, BB);
+  if (!OutB)
+    return OutB.error();
+  int64_t Batch = ir::shapeNumElements(*OutB);
+  int64_t ABatch = ir::shapeNumElements(AB), BBatch = ir::shapeNumElements(BB);
+  if ((ABatch != 1 && AB != *OutB) || (BBatch != 1 && BB != *OutB))
+    return noCodegen(C, "partially broadcast batch dims");
+  P.M = M;
+  P.N = Nn;
+  P.K = Kk;
+  P.B0 = Batch;
+  P.ASlot = C.slot(AV);
+  P.AOff = {0, ABatch == 1 ? 0 : M * Kk, 0};
+  P.ARS = TA ? 1 : Kk;
+  P.ACS = TA ? M : 1;
+  int64_t BKS = TB ? 1 : Nn, BNS = TB ? Kk : 1;
+  GemmBlocking Bl = gemmBlocking(C.E.T);
+  if (const ir::Tensor *BT = C.known(BV)) {
+    std::vector<float> Packed;
+    for (int64_t I = 0; I < BBatch; ++I)
+      packB(BT->data<float>() + I * Kk * Nn, Kk, Nn, BKS, BNS, Bl.NR, Packed);
+    P.BK = GemmProblem::BKind::Packed;
+    P.BSlot = C.P.addRawSlot(Packed);
+    P.BOff = {0, BBatch == 1 ? 0 : (Nn + Bl.NR - 1) / Bl.NR * Bl.NR * Kk, 0};
+  } else {
+    P.BK = GemmProblem::BKind::Dense;
+    P.BSlot = C.slot(BV);
+    P.BOff = {0, BBatch == 1 ? 0 : Kk * Nn, 0};
+    P.BKS = BKS;
+    P.BNS = BNS;
+  }
+  P.YOff = {0, M * Nn, 0};
+  P.Ldc = Nn;
+  L = Layout{false, M, Nn, M, Nn, C.dims(N.Outputs[0])};
+  if (IsGemm) {
+    float Alpha = N.getFloat("alpha", 1.0f), Beta = N.getFloat("beta", 1.0f);
+    if (Alpha != 1.0f)
+      P.Ep.push_back(EpStep{EpKind::Scale, {}, {}, Alpha, 0});
+    if (N.hasInput(2)) {
+      ValueId CV = N.Inputs[2];
+      if (C.elem(CV) != ElemType::Float32)
+        return noCodegen(C, "mixed types");
+      const Shape &CS = C.dims(CV);
+      EpOperand O;
+      O.Slot = C.slot(CV);
+      Shape Full = CS;
+      while (Full.size() < 2)
+        Full.insert(Full.begin(), 1);
+      O.SM = Full[0] == 1 ? 0 : (Full[1] == 1 ? 1 : Nn);
+      O.SN = Full[1] == 1 ? 0 : 1;
+      P.Ep.push_back(EpStep{EpKind::Add, O, {}, Beta, 0});
+    }
+  }
+  return Status::ok();
+}
+
+} // namespace
+
+Status lowerFusedGemm(LowerCtx &C) {
+  GemmProblem P;
+  Layout L{};
+  const ir::Node &N = C.node();
+  if (C.elem(N.Inputs[0]) != ElemType::Float32 || C.E.T.Gpu)
+    return noCodegen(C, "not f32 on the CPU");
+  NPU_TRY(N.OpType == "Conv" ? convProblem(C, P, L) : matrixProblem(C, P, L));
+  NPU_TRY(memberSteps(C, L, P));
+  return emitGemm(C, P);
+}
+
+} // namespace npu::host

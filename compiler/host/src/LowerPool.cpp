@@ -1,0 +1,165 @@
+// Lowering of MaxPool (with indices), AveragePool and the global pools (N-d, pads, dilations, ceil_mode).
+#include "Lower.h"
+#include "npu/compiler/ops/OpHelpers.h"
+
+#include <limits>
+
+namespace npu::host {
+
+using namespace llvm;
+using ir::ElemType;
+using ir::Shape;
+
+namespace {
+
+/// Calls Body(TapIndex per dim) for every kernel tap: unrolled when the window is small, else as loops.
+void forEachTap(KB &K, const Shape &Kernel, const std::function<void(const std::vector<Value *> &)> &Body) {
+  int64_t Taps = ir::shapeNumElements(Kernel);
+  if (Taps <= 64) {
+    Shape Str = ir::stridesOf(Kernel);
+    for (int64_t T = 0; T < Taps; ++T) {
+      std::vector<Value *> Idx;
+      for (size_t D = 0; D < Kernel.size(); ++D)
+        Idx.push_back(K.c64((T / Str[D]) % Kernel[D]));
+      Body(Idx);
+    }
+    return;
+  }
+  std::function<void(size_t, std::vector<Value *> &)> Rec = [&](size_t D, std::vector<Value *> &Idx) {
+    if (D == Kernel.size()) {
+      Body(Idx);
+      return;
+    }
+    K.loop(Kernel[D], [&](Value *I) {
+      Idx.push_back(I);
+      Rec(D + 1, Idx);
+      Idx.pop_back();
+    });
+  };
+  std::vector<Value *> Idx;
+  Rec(0, Idx);
+}
+
+Status pool(LowerCtx &C, bool Max) {
+  const ir::Node &N = C.node();
+  const Shape &X = C.dims(N.Inputs[0]);
+  ElemType E = C.elem(N.Inputs[0]);
+  if (!Max && !ir::isFloatType(E))
+    return noCodegen(C, "not a float type");
+  if (X.size() < 3)
+    return noCodegen(C, "rank below 3");
+  Shape InSp(X.begin() + 2, X.end());
+  auto G = ir::resolveWindow(N, InSp, N.getInts("kernel_shape"), N.getInt("ceil_mode", 0) != 0);
+  if (!G)
+    return G.error();
+  int64_t Planes = X[0] * X[1], InSize = ir::shapeNumElements(InSp);
+  Shape Space = {Planes};
+  Space.insert(Space.end(), G->OutSpatial.begin(), G->OutSpatial.end());
+  if (ir::shapeNumElements(Space) == 0)
+    return Status::ok();
+  bool WantIdx = Max && N.hasOutput(1);
+  bool ColMajor = N.getInt("storage_order", 0) != 0;
+  bool IncludePad = N.getInt("count_include_pad", 0) != 0;
+  size_t R = InSp.size();
+  Shape RowStr = ir::stridesOf(InSp), ColStr(R, 1);
+  for (size_t D = 1; D < R; ++D)
+    ColStr[D] = ColStr[D - 1] * InSp[D - 1];
+  KB K(C.E, C.kernelName());
+  Buf In = C.buf(K, N.Inputs[0]), Out = C.buf(K, N.Outputs[0]);
+  Buf Ind = WantIdx ? C.buf(K, N.Outputs[1]) : Buf{};
+  auto &B = K.B;
+  Type *T = computeType(C.E, E);
+  Value *Init;
+  if (T->isFloatingPointTy())
+    Init = ConstantFP::getInfinity(T, true);
+  else
+    Init = ConstantInt::get(T, static_cast<uint64_t>(ir::integerTypeMin(E)), true);
+  int64_t Items = emitNest(K, Space, [&](const std::vector<Value *> &Idx, Value *Flat) {
+    Value *PlaneBase = B.CreateMul(Idx[0], K.c64(InSize));
+    std::vector<Value *> Start(R);
+    for (size_t D = 0; D < R; ++D)
+      Start[D] = B.CreateSub(B.CreateMul(Idx[D + 1], K.c64(G->Strides[D])), K.c64(G->PadsBegin[D]));
+    AllocaInst *Acc = K.var(T, Max ? Init : ConstantFP::get(T, 0.0));
+    AllocaInst *Have = K.var(C.E.I1, B.getFalse());
+    AllocaInst *BestAt = K.var(C.E.I64, K.c64(0));
+    AllocaInst *Count = K.var(C.E.I64, K.c64(0));
+    forEachTap(K, G->Kernel, [&](const std::vector<Value *> &Tap) {
+      Value *Valid = B.getTrue(), *InPad = B.getTrue(), *Off = K.c64(0), *Pos = K.c64(0);
+      for (size_t D = 0; D < R; ++D) {
+        Value *I = B.CreateAdd(Start[D], B.CreateMul(Tap[D], K.c64(G->Dilations[D])));
+        Valid = B.CreateAnd(Valid, B.CreateICmpULT(I, K.c64(InSp[D])));
+        if (!Max && IncludePad)
+          InPad = B.CreateAnd(InPad, B.CreateAnd(B.CreateICmpSGE(I, K.c64(-G->PadsBegin[D])),
+                                                 B.CreateICmpSLT(I, K.c64(InSp[D] + G->PadsEnd[D]))));
+        Off = B.CreateAdd(Off, B.CreateMul(I, K.c64(RowStr[D])));
+        if (WantIdx)
+          Pos = B.CreateAdd(Pos, B.CreateMul(I, K.c64((ColMajor ? ColStr : RowStr)[D])));
+      }
+      Value *V = K.load(In, B.CreateAdd(PlaneBase, B.CreateSelect(Valid, Off, K.c64(0))));
+      Value *Cur = K.get(Acc);
+      if (Max) { // the first tap in the window wins, later ones only when greater (as the reference)
+        Value *Take = B.CreateAnd(Valid, B.CreateOr(B.CreateNot(K.get(Have)), cmpGt(K, V, Cur, E)));
+        K.set(Acc, B.CreateSelect(Take, V, Cur));
+        K.set(Have, B.CreateOr(K.get(Have), Valid));
+        if (WantIdx)
+          K.set(BestAt, B.CreateSelect(Take, Pos, K.get(BestAt)));
+      } else {
+        K.set(Acc, B.CreateSelect(Valid, B.CreateFAdd(Cur, V), Cur));
+        K.set(Count, B.CreateAdd(K.get(Count), B.CreateZExt(IncludePad ? InPad : Valid, C.E.I64)));
+      }
+    });
+    if (Max) {
+      K.store(Out, Flat, K.get(Acc));
+      if (WantIdx)
+        K.store(Ind, Flat, B.CreateAdd(PlaneBase, K.get(BestAt)));
+      return;
+    }
+    Value *Cnt = K.get(Count);
+    Value *Avg = B.CreateFDiv(K.get(Acc), B.CreateSIToFP(Cnt, T));
+    K.store(Out, Flat, B.CreateSelect(B.CreateICmpEQ(Cnt, K.c64(0)), ConstantFP::get(T, 0.0), Avg));
+  });
+  double Cost = 3.0 * static_cast<double>(ir::shapeNumElements(G->Kernel)) *
+                static_cast<double>(ir::shapeNumElements(Space)) / static_cast<double>(Items);
+  C.add(K.finish(Items, Cost));
+  return Status::ok();
+}
+
+Status globalPool(LowerCtx &C, bool Max) {
+  const ir::Node &N = C.node();
+  const Shape &X = C.dims(N.Inputs[0]);
+  ElemType E = C.elem(N.Inputs[0]);
+  if (!ir::isFloatType(E) || X.size() < 2)
+    return noCodegen(C, "not a float type");
+  int64_t Planes = X[0] * X[1], Size = Planes ? ir::shapeNumElements(X) / Planes : 0;
+  if (Planes == 0)
+    return Status::ok();
+  KB K(C.E, C.kernelName());
+  Buf In = C.buf(K, N.Inputs[0]), Out = C.buf(K, N.Outputs[0]);
+  auto &B = K.B;
+  Type *T = computeType(C.E, E);
+  emitItems(K, [&](Value *P) {
+    AllocaInst *Acc = K.var(T, Max ? ConstantFP::getInfinity(T, true) : ConstantFP::get(T, 0.0));
+    Value *Base = B.CreateMul(P, K.c64(Size));
+    K.loop(Size, [&](Value *I) {
+      Value *V = K.load(In, B.CreateAdd(Base, I)), *A = K.get(Acc);
+      K.set(Acc, Max ? stdMax(K, A, V, E) : B.CreateFAdd(A, V));
+    });
+    Value *R = K.get(Acc);
+    if (!Max)
+      R = B.CreateFDiv(R, ConstantFP::get(T, static_cast<double>(Size)));
+    K.store(Out, P, R);
+  });
+  C.add(K.finish(Planes, 2.0 * static_cast<double>(Size)));
+  return Status::ok();
+}
+
+} // namespace
+
+void addPoolLowering(LowerTable &T) {
+  T["MaxPool"] = [](LowerCtx &C) { return pool(C, true); };
+  T["AveragePool"] = [](LowerCtx &C) { return pool(C, false); };
+  T["GlobalAveragePool"] = [](LowerCtx &C) { return globalPool(C, false); };
+  T["GlobalMaxPool"] = [](LowerCtx &C) { return globalPool(C, true); };
+}
+
+} // namespace npu::host

@@ -1,0 +1,45 @@
+// A small fork-join thread pool for the generated kernels: the caller works too, chunks are taken dynamically.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace npu::host {
+
+class ThreadPool {
+public:
+  /// Threads in total, the caller included (at least 1).
+  explicit ThreadPool(int Threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  int threads() const { return static_cast<int>(Workers.size()) + 1; }
+  /// Calls Fn(Lo, Hi, ThreadIndex) over [0, N) in chunks of Chunk items, on up to MaxThreads threads; returns
+  /// when all chunks are done.
+  void parallelFor(int64_t N, int64_t Chunk, int MaxThreads,
+                   const std::function<void(int64_t, int64_t, int)> &Fn);
+
+private:
+  void workerLoop(int Index);
+  void runChunks(int Index);
+
+  std::vector<std::thread> Workers;
+  std::mutex M;
+  std::condition_variable Wake, Done;
+  uint64_t Generation = 0;
+  bool Stop = false;
+  // The current job.
+  const std::function<void(int64_t, int64_t, int)> *Job = nullptr;
+  int64_t JobN = 0, JobChunk = 1;
+  int JobThreads = 1;
+  std::atomic<int64_t> Next{0};
+  std::atomic<int> Active{0};
+};
+
+} // namespace npu::host

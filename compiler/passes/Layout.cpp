@@ -1,0 +1,328 @@
+// layout: connected chains of NPU-eligible int8 operators (npu.QConv, npu.QMatMul, npu.QAdd, npu.QAvgPool,
+// npu.QGlobalAvgPool, MaxPool/Relu/npu.Requantize on int8, Flatten of [N, C, 1, 1]) are rewritten to the
+// blocked layout [N/n, C/c, spatial..., n, c] with c = core.block_in where a GEMM reads and core.block_out where it writes,
+// n = core.batch when it divides the batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain
+// meets the rest of the graph; npu.Reblock where block_out != block_in inside a chain.
+#include "Layout.h"
+#include "QuantRewrite.h"
+
+#include "npu/compiler/ops/BlockedLayout.h"
+#include "npu/compiler/ops/OpRegistry.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/compiler/support/Try.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <set>
+
+namespace npu::passes {
+
+using namespace ir;
+
+namespace {
+
+bool isI8(const Graph &G, ValueId V) { return V != NoValue && G.type(V).Elem == ElemType::Int8; }
+
+/// [N, C, 1, ..., 1] -> [N, C] (global pool -> Flatten -> Gemm): in the blocked layout the same bytes.
+bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
+  const Shape &In = G.type(N.Inputs[0]).Dims, &Out = G.type(N.Outputs[0]).Dims;
+  if (In.size() < 3 || Out != Shape{In[0], In[1]})
+    return false;
+  return std::all_of(In.begin() + 2, In.end(), [](int64_t D) { return D == 1; });
+}
+
+/// True for a node the NPU runs in the blocked layout.
+bool eligible(const Graph &G, const Node &N) {
+  const std::string &Op = N.OpType;
+  if (!N.hasOutput(0) || N.Outputs.size() != 1 || !isI8(G, N.Outputs[0]) || !isI8(G, N.Inputs[0]) ||
+      isBlockedNode(N))
+    return false;
+  const int64_t Rank = G.type(N.Inputs[0]).rank();
+  if (Op == "npu.QConv")
+    return N.getInt("group", 1) == 1 && Rank >= 3;
+  if (Op == "npu.QMatMul")
+    return Rank == 2;
+  if (Op == "npu.QAvgPool" || Op == "npu.QGlobalAvgPool" || Op == "MaxPool")
+    return Rank >= 3;
+  if (Op == "npu.QAdd")
+    return Rank >= 2 && isI8(G, N.Inputs[1]) && G.type(N.Inputs[0]).Dims == G.type(N.Inputs[1]).Dims;
+  if (Op == "Flatten" || Op == "Reshape")
+    return isSqueezeOfUnitSpatial(G, N);
+  return (Op == "Relu" || Op == "npu.Requantize") && Rank >= 2;
+}
+
+/// A chain is worth blocking when it does NPU arithmetic, not only data movement.
+bool isAnchor(const Node &N) {
+  return N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul" || N.OpType == "npu.QAdd" ||
+         N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool";
+}
+
+/// Conv weights [O, C, k...] as [O/bo, C/bi, k..., bo, bi], zero padded.
+Tensor blockConvWeights(const Tensor &W, int64_t Bo, int64_t Bi) {
+  const Shape &D = W.shape();
+  BlockedShape WB;
+  WB.NOuter = (D[0] + Bo - 1) / Bo, WB.COuter = (D[1] + Bi - 1) / Bi, WB.BlockN = Bo, WB.BlockC = Bi;
+  WB.Spatial.assign(D.begin() + 2, D.end());
+  Tensor R(ElemType::Int8, WB.dims());
+  const int64_t K = WB.spatialSize();
+  for (int64_t O = 0; O < D[0]; ++O)
+    for (int64_t C = 0; C < D[1]; ++C)
+      for (int64_t S = 0; S < K; ++S)
+        R.data<int8_t>()[WB.offset(O, C, S)] = W.data<int8_t>()[(O * D[1] + C) * K + S];
+  return R;
+}
+
+/// MatMul weights [K, N] as [N/bo, K/bi, bo, bi] (each tile [out][in], as the weight buffer holds it).
+Tensor blockMatMulWeights(const Tensor &W, int64_t Bo, int64_t Bi) {
+  const int64_t K = W.shape()[0], N = W.shape()[1];
+  BlockedShape WB;
+  WB.NOuter = (N + Bo - 1) / Bo, WB.COuter = (K + Bi - 1) / Bi, WB.BlockN = Bo, WB.BlockC = Bi;
+  Tensor R(ElemType::Int8, WB.dims());
+  for (int64_t Kk = 0; Kk < K; ++Kk)
+    for (int64_t Nn = 0; Nn < N; ++Nn)
+      R.data<int8_t>()[WB.offset(Nn, Kk, 0)] = W.data<int8_t>()[Kk * N + Nn];
+  return R;
+}
+
+class Layout {
+public:
+  Layout(const Graph &Old, const HardwareConfig &C)
+      : Old(Old), BlockIn(int64_t(C.BlockIn)), BlockOut(int64_t(C.BlockOut)), Batch(int64_t(C.Batch)),
+        Logical(Old.numValues(), NoValue), NativeC(Old.numValues(), 0) {
+    for (size_t I = 0; I < Old.numValues(); ++I)
+      OldNames.insert(Old.value(ValueId(I)).Name);
+  }
+
+  Expected<Graph> run() {
+    std::vector<bool> Convert = chooseNodes();
+    New.Name = Old.Name;
+    for (ValueId In : Old.Inputs)
+      Logical[size_t(In)] = New.addInput(Old.value(In).Name, Old.type(In));
+    for (size_t I = 0; I < Old.nodes().size(); ++I)
+      NPU_TRY(Convert[I] ? convertNode(Old.nodes()[I]) : copyNode(Old.nodes()[I]));
+    for (ValueId Out : Old.Outputs) {
+      NPU_ASSIGN(ValueId L, logical(Out));
+      New.Outputs.push_back(L);
+    }
+    return std::move(New);
+  }
+
+private:
+  const Graph &Old;
+  Graph New;
+  const int64_t BlockIn, BlockOut, Batch;
+  std::vector<ValueId> Logical;  ///< old value -> its plain form in the new graph
+  std::vector<int64_t> NativeC;  ///< old value -> c of the blocked form a converted node made (0: none)
+  std::map<std::pair<ValueId, int64_t>, ValueId> Blocked; ///< (old value, c) -> blocked form
+  std::set<std::string> OldNames;
+
+  /// Eligible nodes, grouped into chains through the values they pass; chains without an anchor stay.
+  std::vector<bool> chooseNodes() const {
+    const size_t NN = Old.nodes().size();
+    std::vector<bool> Elig(NN);
+    std::vector<size_t> Parent(NN), Producer(Old.numValues(), SIZE_MAX);
+    std::iota(Parent.begin(), Parent.end(), 0);
+    auto Find = [&](size_t X) {
+      while (Parent[X] != X)
+        X = Parent[X] = Parent[Parent[X]];
+      return X;
+    };
+    for (size_t I = 0; I < NN; ++I) {
+      const Node &N = Old.nodes()[I];
+      Elig[I] = eligible(Old, N);
+      for (ValueId Out : N.Outputs)
+        if (Out != NoValue)
+          Producer[size_t(Out)] = I;
+      if (!Elig[I])
+        continue;
+      for (ValueId In : N.Inputs)
+        if (In != NoValue && Producer[size_t(In)] != SIZE_MAX && Elig[Producer[size_t(In)]])
+          Parent[Find(I)] = Find(Producer[size_t(In)]);
+    }
+    std::set<size_t> Anchored;
+    for (size_t I = 0; I < NN; ++I)
+      if (Elig[I] && isAnchor(Old.nodes()[I]))
+        Anchored.insert(Find(I));
+    std::vector<bool> Convert(NN);
+    for (size_t I = 0; I < NN; ++I)
+      Convert[I] = Elig[I] && Anchored.count(Find(I));
+    return Convert;
+  }
+
+  std::string freshName(const std::string &Base) const {
+    std::string Name = Base;
+    for (int K = 1; OldNames.count(Name) || New.findValue(Name) != NoValue; ++K)
+      Name = Base + "_" + std::to_string(K);
+    return Name;
+  }
+  int64_t batchBlock(const Shape &D) const { return D[0] % Batch == 0 ? Batch : 1; }
+  int64_t padValue(ValueId V) const {
+    const auto &Q = Old.type(V).Quant;
+    return Q && Q->ZeroPoints.size() == 1 ? Q->ZeroPoints[0] : 0;
+  }
+  TensorType blockedType(ValueId V, int64_t C) const {
+    TensorType T = Old.type(V);
+    T.Dims = blockLogical(T.Dims, batchBlock(T.Dims), C)->dims();
+    return T;
+  }
+
+  Expected<ValueId> logical(ValueId V) {
+    if (Logical[size_t(V)] != NoValue)
+      return Logical[size_t(V)];
+    const Value &OV = Old.value(V);
+    if (OV.Kind == ValueKind::Constant) {
+      Logical[size_t(V)] = New.addConstant(OV.Name, OV.Data, OV.Type);
+    } else if (NativeC[size_t(V)]) {
+      // The plain form keeps the old name, so graph outputs and host operators see the same tensor.
+      ValueId L = New.addValue(OV.Name, *OV.Type);
+      Node &N = New.addNode("npu.FromBlocked", {Blocked[{V, NativeC[size_t(V)]}]}, {L});
+      N.Name = "from_blocked_" + OV.Name;
+      N.setAttr("shape", OV.Type->Dims);
+      Logical[size_t(V)] = L;
+    } else {
+      return makeError("internal error: value '", OV.Name, "' has no form after layout");
+    }
+    return Logical[size_t(V)];
+  }
+
+  /// V in the blocked layout with channel block C: made by a chain node, reblocked, or converted at entry.
+  Expected<ValueId> blocked(ValueId V, int64_t C) {
+    if (auto It = Blocked.find({V, C}); It != Blocked.end())
+      return It->second;
+    const Value &OV = Old.value(V);
+    const Shape &D = OV.Type->Dims;
+    Node N;
+    N.Name = "to_blocked_" + OV.Name + "_c" + std::to_string(C);
+    if (NativeC[size_t(V)]) {
+      N.OpType = "npu.Reblock";
+      N.Inputs = {Blocked[{V, NativeC[size_t(V)]}]};
+      N.setAttr("block_c", C);
+      N.setAttr("channels", D[1]);
+    } else {
+      N.OpType = "npu.ToBlocked";
+      NPU_ASSIGN(ValueId L, logical(V));
+      N.Inputs = {L};
+      N.setAttr("block_n", batchBlock(D));
+      N.setAttr("block_c", C);
+    }
+    N.setAttr("pad_value", padValue(V));
+    ValueId R;
+    if (OV.Kind == ValueKind::Constant) {
+      // A constant operand is blocked now rather than at run time.
+      N.Outputs = {0};
+      NPU_ASSIGN(std::vector<Tensor> Out, ref::runNode(N, {OV.Data.get()}));
+      R = New.addConstant(freshName(OV.Name + "_blk"), std::move(Out[0]));
+    } else {
+      R = New.addValue(freshName(OV.Name + "_blk"), blockedType(V, C));
+      New.addNode(N.OpType, N.Inputs, {R}, N.Name).Attrs = N.Attrs;
+    }
+    Blocked[{V, C}] = R;
+    return R;
+  }
+
+  /// C of V's blocked form if a chain node made it; else what an ALU operator works in (block_out).
+  int64_t nativeOrOut(ValueId V) const { return NativeC[size_t(V)] ? NativeC[size_t(V)] : BlockOut; }
+
+  Status copyNode(const Node &N) {
+    std::vector<ValueId> Ins, Outs;
+    for (ValueId In : N.Inputs) {
+      if (In == NoValue) {
+        Ins.push_back(NoValue);
+        continue;
+      }
+      NPU_ASSIGN(ValueId L, logical(In));
+      Ins.push_back(L);
+    }
+    for (ValueId Out : N.Outputs) {
+      ValueId R = Out == NoValue ? NoValue : New.addValue(Old.value(Out).Name, Old.type(Out));
+      if (Out != NoValue)
+        Logical[size_t(Out)] = R;
+      Outs.push_back(R);
+    }
+    Node &M = New.addNode(N.OpType, Ins, Outs, N.Name);
+    M.Attrs = N.Attrs;
+    return Status::ok();
+  }
+
+  /// Bias padded with zeros and per-channel multipliers padded with 0 to the padded channel count.
+  void padChannels(Node &M, const Node &N, int64_t Padded) {
+    std::vector<int64_t> Mult = N.getInts("multiplier");
+    if (Mult.size() > 1)
+      Mult.resize(size_t(Padded), 0);
+    M.setAttr("multiplier", Mult);
+    if (M.Inputs.size() > 2 && M.Inputs[2] != NoValue) {
+      const Tensor &B = *Old.value(N.Inputs[2]).Data;
+      Tensor P(ElemType::Int32, {Padded});
+      for (int64_t I = 0; I < B.numElements(); ++I)
+        P.data<int32_t>()[I] = B.data<int32_t>()[I];
+      M.Inputs[2] = New.addConstant(freshName(Old.value(N.Inputs[2]).Name + "_blk"), std::move(P));
+    }
+  }
+
+  Status convertNode(const Node &N) {
+    const std::string &Op = N.OpType;
+    const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
+    const int64_t InC = Gemm ? BlockIn : nativeOrOut(N.Inputs[0]), OutC = Gemm ? BlockOut : InC;
+    NPU_ASSIGN(ValueId X, blocked(N.Inputs[0], InC));
+    ValueId Y = New.addValue(freshName(Old.value(N.Outputs[0]).Name + "_blk"), blockedType(N.Outputs[0], OutC));
+    Node M;
+    M.OpType = Op == "MaxPool" ? "npu.MaxPool" : Op;
+    M.Inputs = {X};
+    M.Attrs = N.Attrs;
+    if (Gemm) {
+      const Value &W = Old.value(N.Inputs[1]);
+      if (W.Kind != ValueKind::Constant)
+        return makeError(describeNode(N), ": weights are not a constant");
+      Tensor WB = Op == "npu.QConv" ? blockConvWeights(*W.Data, BlockOut, BlockIn)
+                                    : blockMatMulWeights(*W.Data, BlockOut, BlockIn);
+      const int64_t Padded = WB.shape()[0] * BlockOut;
+      M.Inputs.push_back(New.addConstant(freshName(W.Name + "_blk"), std::move(WB)));
+      if (N.hasInput(2)) {
+        if (Old.value(N.Inputs[2]).Kind != ValueKind::Constant)
+          return makeError(describeNode(N), ": bias is not a constant");
+        M.Inputs.push_back(N.Inputs[2]);
+      }
+      padChannels(M, N, Padded);
+    } else if (Op == "npu.QAdd") {
+      NPU_ASSIGN(ValueId B, blocked(N.Inputs[1], InC));
+      M.Inputs.push_back(B);
+    } else if (Op == "Flatten" || Op == "Reshape") {
+      // Dropping unit spatial dims of [N/n, C/c, 1.., n, c] is a reshape of the blocked tensor.
+      M.OpType = "Reshape";
+      M.Attrs.clear();
+      M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_shape"),
+                                         Tensor::fromInt64s(New.type(Y).Dims)));
+    } else if (Op == "MaxPool") {
+      const Shape &XD = Old.type(N.Inputs[0]).Dims;
+      M.Attrs.clear();
+      NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), N.getInts("kernel_shape"), false));
+      M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
+    }
+    if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && M.OpType != "Reshape")
+      M.setAttr("layout", std::string("blocked"));
+    New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
+    NativeC[size_t(N.Outputs[0])] = OutC;
+    Blocked[{N.Outputs[0], OutC}] = Y;
+    return Status::ok();
+  }
+};
+
+class LayoutPass : public Pass {
+public:
+  const char *name() const override { return "layout"; }
+  Status run(ir::Graph &G, const PassOptions &Opts) override {
+    if (!Opts.Config)
+      return makeError("no hardware config (--config FILE.yaml): the blocked layout follows core.batch, "
+                       "core.block_in and core.block_out");
+    NPU_ASSIGN(Graph R, Layout(G, *Opts.Config).run());
+    G = std::move(R);
+    return Status::ok();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createLayoutPass() { return std::make_unique<LayoutPass>(); }
+
+} // namespace npu::passes

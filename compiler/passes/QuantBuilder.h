@@ -1,0 +1,93 @@
+// Rebuilds a graph while quantizing it: each old value may get its original form and/or an int8 form in the new
+// graph, and whichever a new node needs is made on demand (QuantizeLinear, DequantizeLinear, npu.Requantize).
+#pragma once
+
+#include "npu/compiler/ir/Graph.h"
+#include "npu/support/Status.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace npu::passes {
+
+/// An int8 value of the new graph standing for real = (q - Zp) * Scale.
+struct QValue {
+  ir::ValueId Id = ir::NoValue;
+  double Scale = 1;
+  int64_t Zp = 0;
+};
+
+class QuantBuilder {
+public:
+  explicit QuantBuilder(const ir::Graph &Old);
+
+  const ir::Graph &old() const { return Old; }
+  ir::Graph &graph() { return New; }
+
+  // --- The old graph.
+  /// Node indices reading each old value, and the node defining it (-1 for inputs and constants).
+  const std::vector<int> &consumers(ir::ValueId V) const { return Consumers[size_t(V)]; }
+  int producer(ir::ValueId V) const { return Producer[size_t(V)]; }
+  bool isGraphOutput(ir::ValueId V) const { return OutputSet.count(V) != 0; }
+  /// The single node reading V, when V has exactly one reader and is not a graph output; else -1.
+  int soleConsumer(ir::ValueId V) const;
+  /// The value of V if it is a constant or computable from constants only (evaluated once), else nullptr.
+  const ir::Tensor *constantOf(ir::ValueId V);
+
+  // --- Representations of old values in the new graph.
+  /// Per old float value: the symmetric range |x| <= R from calibration (negative: none).
+  std::vector<double> Ranges;
+  /// V in its original element type (a DequantizeLinear or npu.Requantize back from the int8 form if needed).
+  Expected<ir::ValueId> orig(ir::ValueId V);
+  /// V as int8: its int8 form, or a QuantizeLinear of the float value with the calibrated scale.
+  Expected<QValue> int8(ir::ValueId V);
+  /// For an old uint8/int8 tensor: the new int8 value holding q (int8) or q - 128 (uint8).
+  Expected<ir::ValueId> int8Data(ir::ValueId V);
+  bool hasInt8(ir::ValueId V) const { return Int8[size_t(V)].Id != ir::NoValue; }
+  bool hasInt8Data(ir::ValueId V) const { return I8Data[size_t(V)] != ir::NoValue; }
+  const QValue &int8Form(ir::ValueId V) const { return Int8[size_t(V)]; }
+  void setInt8(ir::ValueId V, QValue Q) { Int8[size_t(V)] = Q; }
+  void setOrig(ir::ValueId V, ir::ValueId N) { Orig[size_t(V)] = N; }
+  void setInt8Data(ir::ValueId V, ir::ValueId N) { I8Data[size_t(V)] = N; }
+
+  // --- Building the new graph.
+  /// A new value named after Base that clashes with no old or new name.
+  ir::ValueId addValue(const std::string &Base, ir::TensorType T);
+  ir::ValueId addConstant(const std::string &Base, ir::Tensor T);
+  /// A new value with old value V's exact name (its original form in the new graph, recorded as such).
+  ir::ValueId addOldValue(ir::ValueId V, ir::TensorType T);
+  /// An int8 activation value annotated with its scale and zero point.
+  ir::ValueId addInt8Value(const std::string &Base, const ir::Shape &Dims, double Scale, int64_t Zp);
+  /// A new node named NameBase, or NameBase_K when taken; an old node's name is used as it is the first time
+  /// (the node that replaces it).
+  ir::Node &addNode(std::string OpType, std::vector<ir::ValueId> Inputs, std::vector<ir::ValueId> Outputs,
+                    const std::string &NameBase);
+  /// Copies old node I unchanged: inputs in their original form, outputs keep their names.
+  Status copyNode(size_t I);
+  /// Sets the outputs (original forms), removes what nothing uses and returns the graph.
+  Expected<ir::Graph> finish();
+
+private:
+  const ir::Graph &Old;
+  ir::Graph New;
+  std::vector<std::vector<int>> Consumers;
+  std::vector<int> Producer;
+  std::set<ir::ValueId> OutputSet;
+  std::set<std::string> OldNames, OldNodeNames, NodeNames;
+  std::vector<ir::ValueId> Orig;
+  std::vector<QValue> Int8;
+  std::vector<ir::ValueId> I8Data;
+  std::map<ir::ValueId, std::shared_ptr<ir::Tensor>> Folded;
+  std::set<ir::ValueId> NotConstant;
+};
+
+/// An int8 scalar constant tensor / an f32 scalar.
+ir::Tensor int8Scalar(int64_t V);
+ir::Tensor f32Scalar(double V);
+/// Activation scales are float32 numbers (that is what QuantizeLinear / DequantizeLinear carry).
+double roundScale(double S);
+
+} // namespace npu::passes

@@ -1,0 +1,227 @@
+// Calibration: runs the float graph on the calibration sets and estimates a symmetric range per f32 tensor.
+#include "QuantCalibrate.h"
+
+#include "npu/compiler/frontend/TensorProto.h"
+#include "npu/compiler/ops/OpRegistry.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/compiler/support/Try.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+namespace npu::passes {
+
+using namespace ir;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t HistBins = 2048;
+
+Expected<CalibSet> loadOneSet(const Graph &G, const fs::path &Dir) {
+  CalibSet S;
+  S.Dir = Dir.string();
+  for (size_t K = 0; K < G.Inputs.size(); ++K) {
+    fs::path P = Dir / ("input_" + std::to_string(K) + ".pb");
+    NPU_ASSIGN(frontend::NamedTensor T, frontend::readTensorProtoFile(P.string()));
+    const TensorType &Want = G.type(G.Inputs[K]);
+    if (T.Data.elemType() != Want.Elem || T.Data.shape() != Want.Dims)
+      return makeError(P.string(), ": ", formatType(T.Data.type()), " does not match graph input '",
+                       G.value(G.Inputs[K]).Name, "' ", formatType(Want));
+    S.Inputs.push_back(std::move(T.Data));
+  }
+  return S;
+}
+
+} // namespace
+
+Expected<std::vector<CalibSet>> loadCalibSets(const Graph &G, const std::vector<std::string> &Dirs) {
+  std::vector<CalibSet> Sets;
+  for (const std::string &D : Dirs) {
+    std::error_code EC;
+    if (!fs::is_directory(D, EC))
+      return makeError("calibration folder '", D, "' does not exist");
+    if (fs::exists(fs::path(D) / "input_0.pb") || G.Inputs.empty()) {
+      NPU_ASSIGN(CalibSet S, loadOneSet(G, D));
+      Sets.push_back(std::move(S));
+      continue;
+    }
+    std::vector<fs::path> Subs;
+    for (const auto &E : fs::directory_iterator(D, EC))
+      if (E.is_directory() && fs::exists(E.path() / "input_0.pb"))
+        Subs.push_back(E.path());
+    if (Subs.empty())
+      return makeError("calibration folder '", D, "' holds no input_0.pb (nor subfolders with one)");
+    std::sort(Subs.begin(), Subs.end());
+    for (const fs::path &P : Subs) {
+      NPU_ASSIGN(CalibSet S, loadOneSet(G, P));
+      Sets.push_back(std::move(S));
+    }
+  }
+  return Sets;
+}
+
+Status runObserved(const Graph &G, const std::vector<Tensor> &Inputs,
+                   const std::function<void(ValueId, const Tensor &)> &Observe) {
+  if (Inputs.size() != G.Inputs.size())
+    return makeError("graph '", G.Name, "' takes ", G.Inputs.size(), " inputs, got ", Inputs.size());
+  std::vector<const Tensor *> Val(G.numValues(), nullptr);
+  std::vector<std::unique_ptr<Tensor>> Owned(G.numValues());
+  std::vector<int64_t> LastUse(G.numValues(), -1);
+  for (size_t I = 0; I < G.numValues(); ++I)
+    Val[I] = G.value(ValueId(I)).Data.get();
+  for (size_t I = 0; I < Inputs.size(); ++I) {
+    Val[size_t(G.Inputs[I])] = &Inputs[I];
+    Observe(G.Inputs[I], Inputs[I]);
+  }
+  for (size_t K = 0; K < G.nodes().size(); ++K)
+    for (ValueId In : G.nodes()[K].Inputs)
+      if (In != NoValue)
+        LastUse[size_t(In)] = int64_t(K);
+  for (size_t K = 0; K < G.nodes().size(); ++K) {
+    const Node &N = G.nodes()[K];
+    std::vector<const Tensor *> Ins;
+    for (ValueId In : N.Inputs)
+      Ins.push_back(In == NoValue ? nullptr : Val[size_t(In)]);
+    auto Outs = ref::runNode(N, Ins);
+    if (!Outs)
+      return Outs.error().withContext(describeNode(N));
+    for (size_t O = 0; O < N.Outputs.size(); ++O) {
+      if (N.Outputs[O] == NoValue)
+        continue;
+      Observe(N.Outputs[O], (*Outs)[O]);
+      Owned[size_t(N.Outputs[O])] = std::make_unique<Tensor>(std::move((*Outs)[O]));
+      Val[size_t(N.Outputs[O])] = Owned[size_t(N.Outputs[O])].get();
+    }
+    // Intermediates are dropped after their last reader so large models calibrate in little memory.
+    for (ValueId In : N.Inputs)
+      if (In != NoValue && LastUse[size_t(In)] == int64_t(K) && Owned[size_t(In)]) {
+        Owned[size_t(In)].reset();
+        Val[size_t(In)] = nullptr;
+      }
+  }
+  return Status::ok();
+}
+
+const std::vector<std::string> &calibMethods() {
+  static const std::vector<std::string> M = {"minmax", "percentile", "entropy"};
+  return M;
+}
+
+double percentileThreshold(const std::vector<double> &Hist, double Max, double Fraction) {
+  double Total = 0;
+  for (double H : Hist)
+    Total += H;
+  if (Total == 0 || Max == 0)
+    return Max;
+  double Want = Fraction * Total, Sum = 0;
+  for (size_t B = 0; B < Hist.size(); ++B) {
+    Sum += Hist[B];
+    if (Sum >= Want)
+      return Max * double(B + 1) / double(Hist.size()); // the bin's upper edge
+  }
+  return Max;
+}
+
+double entropyThreshold(const std::vector<double> &Hist, double Max) {
+  const size_t Bins = Hist.size(), Levels = 128;
+  if (Max == 0 || Bins < Levels)
+    return Max;
+  double BestKl = INFINITY;
+  size_t Best = Bins;
+  for (size_t I = Levels; I <= Bins; ++I) {
+    // P: the first I bins with the clipped tail folded into the last one; Q: the same bins merged into 128
+    // levels and spread back evenly over their non-empty bins (TensorRT's calibration).
+    std::vector<double> P(Hist.begin(), Hist.begin() + long(I));
+    for (size_t K = I; K < Bins; ++K)
+      P[I - 1] += Hist[K];
+    std::vector<double> Q(I, 0.0);
+    for (size_t L = 0; L < Levels; ++L) {
+      size_t B = L * I / Levels, E = (L + 1) * I / Levels;
+      double Sum = 0;
+      size_t NonZero = 0;
+      for (size_t K = B; K < E; ++K) {
+        Sum += Hist[K];
+        NonZero += Hist[K] != 0;
+      }
+      for (size_t K = B; K < E; ++K)
+        Q[K] = Hist[K] != 0 ? Sum / double(NonZero) : 0.0;
+    }
+    double PS = 0, QS = 0;
+    for (size_t K = 0; K < I; ++K)
+      PS += P[K], QS += Q[K];
+    if (PS == 0 || QS == 0)
+      continue;
+    double Kl = 0;
+    for (size_t K = 0; K < I; ++K) {
+      if (P[K] == 0)
+        continue;
+      double PK = P[K] / PS, QK = Q[K] / QS;
+      Kl += PK * std::log(PK / (QK > 0 ? QK : 1e-12));
+    }
+    if (Kl < BestKl) {
+      BestKl = Kl;
+      Best = I;
+    }
+  }
+  return Max * double(Best) / double(Bins);
+}
+
+Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<CalibSet> &Sets,
+                                              const std::string &Method) {
+  if (std::find(calibMethods().begin(), calibMethods().end(), Method) == calibMethods().end())
+    return makeError("unknown calibration method '", Method, "' (minmax, percentile, entropy)");
+  if (Sets.empty())
+    return makeError("no calibration data");
+  std::vector<double> Max(G.numValues(), -1.0);
+  auto IsF32 = [](const Tensor &T) { return T.elemType() == ElemType::Float32; };
+  // Pass 1: max |x|, which is the minmax estimate and the histogram range of the others.
+  for (const CalibSet &S : Sets)
+    NPU_TRY(runObserved(G, S.Inputs, [&](ValueId V, const Tensor &T) {
+              if (!IsF32(T))
+                return;
+              double M = std::max(Max[size_t(V)], 0.0);
+              for (int64_t I = 0; I < T.numElements(); ++I)
+                if (std::isfinite(T.data<float>()[I]))
+                  M = std::max(M, double(std::fabs(T.data<float>()[I])));
+              Max[size_t(V)] = M;
+            }).withContext("calibration on " + S.Dir));
+  if (Method == "minmax")
+    return Max;
+  // Pass 2: histograms of |x| over [0, max].
+  std::vector<std::vector<double>> Hist(G.numValues());
+  std::vector<double> Zeros(G.numValues(), 0.0);
+  for (const CalibSet &S : Sets)
+    NPU_TRY(runObserved(G, S.Inputs, [&](ValueId V, const Tensor &T) {
+      if (!IsF32(T) || Max[size_t(V)] <= 0)
+        return;
+      std::vector<double> &H = Hist[size_t(V)];
+      H.resize(HistBins, 0.0);
+      double Scale = double(HistBins) / Max[size_t(V)];
+      for (int64_t I = 0; I < T.numElements(); ++I) {
+        double A = std::fabs(double(T.data<float>()[I]));
+        // Exact zeros (most of a post-Relu tensor) are exact at any scale: they say nothing about the
+        // threshold and would make the entropy estimate clip far too much.
+        if (A == 0)
+          Zeros[size_t(V)] += 1;
+        else if (std::isfinite(A))
+          H[std::min(HistBins - 1, size_t(A * Scale))] += 1;
+      }
+    }));
+  std::vector<double> R = Max;
+  for (size_t V = 0; V < R.size(); ++V) {
+    if (Hist[V].empty())
+      continue;
+    if (Method == "entropy") {
+      R[V] = entropyThreshold(Hist[V], Max[V]);
+      continue;
+    }
+    Hist[V][0] += Zeros[V]; // the percentile is of all |x|, zeros included
+    R[V] = percentileThreshold(Hist[V], Max[V], 0.9999);
+  }
+  return R;
+}
+
+} // namespace npu::passes

@@ -1,0 +1,40 @@
+// Calibration for post-training quantization: loading the input sets and estimating every tensor's range.
+#pragma once
+
+#include "npu/compiler/ir/Graph.h"
+#include "npu/support/Status.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace npu::passes {
+
+/// One calibration input set: input_K.pb of a folder feeds the K-th graph input.
+struct CalibSet {
+  std::string Dir;
+  std::vector<ir::Tensor> Inputs;
+};
+
+/// Reads the sets. A folder holding no input_0.pb but test_data_set_* subfolders contributes each of them.
+/// Errors name the folder or file, and inputs whose type differs from the graph's.
+Expected<std::vector<CalibSet>> loadCalibSets(const ir::Graph &G, const std::vector<std::string> &Dirs);
+
+/// Runs G on Inputs with the reference interpreter and calls Observe for every graph input and node output.
+Status runObserved(const ir::Graph &G, const std::vector<ir::Tensor> &Inputs,
+                   const std::function<void(ir::ValueId, const ir::Tensor &)> &Observe);
+
+/// The estimators PassOptions::CalibMethod may name.
+const std::vector<std::string> &calibMethods();
+
+/// For every f32 graph input and node output: the bound R of the symmetric range [-R, R] the estimator picks
+/// (-1 for other values). "minmax": max |x|; "percentile": the 99.99th percentile of |x|; "entropy": the
+/// threshold minimising the KL divergence between the |x| histogram and its 128-level quantization.
+Expected<std::vector<double>> calibrateRanges(const ir::Graph &G, const std::vector<CalibSet> &Sets,
+                                              const std::string &Method);
+
+/// The estimators on one histogram of |x| (Bins equal bins over [0, Max]); exposed for tests.
+double percentileThreshold(const std::vector<double> &Hist, double Max, double Fraction);
+double entropyThreshold(const std::vector<double> &Hist, double Max);
+
+} // namespace npu::passes

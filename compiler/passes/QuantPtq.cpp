@@ -1,0 +1,383 @@
+// Post-training quantization: float Conv/MatMul/Gemm/Add/pools (with their bias adds and Relu/Clip) become
+// npu.* int8 operators using the calibrated ranges; everything else stays float between Dequantize/Quantize.
+#include "QuantRewrite.h"
+
+#include "npu/compiler/ops/FixedPoint.h"
+#include "npu/compiler/support/Try.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace npu::passes {
+
+using namespace ir;
+
+namespace {
+
+/// What follows an operator and folds into it: a bias add of a per-channel constant, then Relu/Clip.
+struct Tail {
+  ValueId Out = NoValue;
+  std::vector<int> Nodes;
+  std::vector<double> Bias; ///< per channel, empty when no bias add was folded
+  double Lo = -INFINITY, Hi = INFINITY;
+};
+
+/// Scale-preserving operators that run on int8 unchanged (data movement, max).
+const std::set<std::string> &passThroughOps() {
+  static const std::set<std::string> Ops = {"Reshape", "Flatten",  "Squeeze", "Unsqueeze",
+                                            "Transpose", "Identity", "MaxPool"};
+  return Ops;
+}
+
+class Ptq {
+public:
+  Ptq(const Graph &G, const std::vector<double> &Ranges) : B(G), Done(G.nodes().size(), false) {
+    B.Ranges = Ranges;
+  }
+
+  Expected<Graph> run() {
+    for (size_t I = 0; I < B.old().nodes().size(); ++I) {
+      if (Done[I])
+        continue;
+      NPU_ASSIGN(bool Converted, convert(I));
+      if (!Converted)
+        NPU_TRY(B.copyNode(I));
+      Done[I] = true;
+    }
+    return B.finish();
+  }
+
+private:
+  QuantBuilder B;
+  std::vector<bool> Done;
+
+  const Node &node(size_t I) const { return B.old().nodes()[I]; }
+  bool isF32(ValueId V) const { return V != NoValue && B.old().type(V).Elem == ElemType::Float32; }
+  bool hasRange(ValueId V) const { return B.Ranges[size_t(V)] >= 0; }
+  bool quantizable(ValueId V) const { return B.hasInt8(V) || (isF32(V) && hasRange(V)); }
+
+  Expected<bool> convert(size_t I) {
+    const Node &N = node(I);
+    const std::string &Op = N.OpType;
+    if (Op == "Conv" || Op == "npu.FusedConv")
+      return convertConv(I);
+    if (Op == "MatMul" || Op == "Gemm" || Op == "npu.FusedGemm")
+      return convertMatMul(I);
+    if (Op == "Add")
+      return convertAdd(I);
+    if (Op == "AveragePool" || Op == "GlobalAveragePool")
+      return convertAvgPool(I);
+    if (Op == "Concat")
+      return convertConcat(I);
+    if (Op == "Relu" || Op == "Clip")
+      return convertActivation(I);
+    if (passThroughOps().count(Op))
+      return convertPassThrough(I);
+    return false;
+  }
+
+  /// Activation bounds of the fuse pass's npu.FusedConv/FusedGemm (relu, clip); false for the others.
+  static bool fusedActivation(const Node &N, Tail &T) {
+    std::string A = N.getString("activation", "");
+    if (A == "relu")
+      T.Lo = 0;
+    else if (A == "clip")
+      T.Lo = N.getFloat("act_min", -INFINITY), T.Hi = N.getFloat("act_max", INFINITY);
+    return A.empty() || A == "relu" || A == "clip";
+  }
+
+  /// Follows V through an optional bias add (per channel along Axis, Channels long) and Relu/Clip nodes.
+  Tail followTail(ValueId V, size_t Axis, int64_t Channels, bool AllowBias, Tail T) {
+    T.Out = V;
+    for (;;) {
+      int C = B.soleConsumer(T.Out);
+      if (C < 0)
+        return T;
+      const Node &N = node(size_t(C));
+      if (N.OpType == "Add" && AllowBias && T.Bias.empty() && T.Lo == -INFINITY && T.Hi == INFINITY) {
+        ValueId Other = N.Inputs[0] == T.Out ? N.Inputs[1] : N.Inputs[0];
+        const Tensor *K = isF32(Other) ? B.constantOf(Other) : nullptr;
+        const Shape &Dims = B.old().type(T.Out).Dims;
+        auto Vec = K ? channelVector(*K, Dims, Axis) : std::nullopt;
+        if (!Vec || B.old().type(N.Outputs[0]).Dims != Dims || int64_t(Vec->size()) != Channels)
+          return T;
+        T.Bias = *Vec;
+      } else if (N.OpType == "Relu") {
+        T.Lo = std::max(T.Lo, 0.0);
+      } else if (N.OpType == "Clip") {
+        const Tensor *Lo = N.hasInput(1) ? B.constantOf(N.Inputs[1]) : nullptr;
+        const Tensor *Hi = N.hasInput(2) ? B.constantOf(N.Inputs[2]) : nullptr;
+        if ((N.hasInput(1) && !Lo) || (N.hasInput(2) && !Hi) || !isF32(N.Inputs[0]))
+          return T;
+        if (Lo)
+          T.Lo = std::max(T.Lo, Lo->getDouble(0));
+        if (Hi)
+          T.Hi = std::min(T.Hi, Hi->getDouble(0));
+      } else {
+        return T;
+      }
+      T.Nodes.push_back(C);
+      T.Out = N.Outputs[0];
+    }
+  }
+
+  /// The int8 bounds of a real activation range at scale S (Q is monotone, so Q(clip(x)) = clamp(Q(x))).
+  static std::pair<int64_t, int64_t> actRange(const Tail &T, double S) {
+    int64_t Lo = std::isfinite(T.Lo) ? quant::quantizeValue(T.Lo, S, -128, 127) : -128;
+    int64_t Hi = std::isfinite(T.Hi) ? quant::quantizeValue(T.Hi, S, -128, 127) : 127;
+    return {Lo, std::max(Lo, Hi)};
+  }
+
+  /// The int8 output value of a converted chain ending in T.Out, registered as T.Out's int8 form.
+  QValue makeOutput(const Tail &T) {
+    QValue Y;
+    Y.Scale = roundScale(quant::symmetricScale(B.Ranges[size_t(T.Out)]));
+    Y.Id = B.addInt8Value(B.old().value(T.Out).Name + "_q", B.old().type(T.Out).Dims, Y.Scale, 0);
+    B.setInt8(T.Out, Y);
+    for (int K : T.Nodes)
+      Done[size_t(K)] = true;
+    return Y;
+  }
+
+  Expected<bool> convertConv(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    const Tensor *W = B.constantOf(N.Inputs[1]);
+    const Tensor *Bc = N.hasInput(2) ? B.constantOf(N.Inputs[2]) : nullptr;
+    if (!isF32(X) || !quantizable(X) || !W || !isF32(N.Inputs[1]) || (N.hasInput(2) && !Bc))
+      return false;
+    const int64_t O = W->shape()[0];
+    Tail T;
+    if (!fusedActivation(N, T))
+      return false;
+    T = followTail(N.Outputs[0], 1, O, N.OpType == "Conv", T);
+    if (!hasRange(T.Out))
+      return false;
+    NPU_ASSIGN(QValue XQ, B.int8(X));
+    QValue Y = makeOutput(T);
+    QuantizedWeights WQ = quantizeWeights(*W, O, false);
+    std::vector<double> Bias(size_t(O), 0.0), Ratios;
+    for (int64_t K = 0; K < O; ++K) {
+      Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
+      Ratios.push_back(XQ.Scale * WQ.Scales[size_t(K)] / Y.Scale);
+    }
+    const std::string &WName = B.old().value(N.Inputs[1]).Name;
+    ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
+    ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
+    Node &M = B.addNode("npu.QConv", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
+    const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
+    NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), Shape(WD.begin() + 2, WD.end()), true));
+    auto [Lo, Hi] = actRange(T, Y.Scale);
+    NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
+    return true;
+  }
+
+  /// MatMul(X, W const [K, N]) and Gemm(A, B const, C const) with transA = 0.
+  Expected<bool> convertMatMul(size_t I) {
+    const Node &N = node(I);
+    bool IsGemm = N.OpType != "MatMul";
+    ValueId X = N.Inputs[0];
+    const Tensor *Wt = B.constantOf(N.Inputs[1]);
+    if (!isF32(X) || !quantizable(X) || !Wt || !isF32(N.Inputs[1]) || Wt->rank() != 2 ||
+        B.old().type(X).rank() < 2 || (IsGemm && N.getInt("transA", 0) != 0))
+      return false;
+    // W as [K, N] in doubles: Gemm's transB and alpha applied.
+    bool TransB = IsGemm && N.getInt("transB", 0) != 0;
+    const int64_t K = TransB ? Wt->shape()[1] : Wt->shape()[0], Cols = TransB ? Wt->shape()[0] : Wt->shape()[1];
+    const double Alpha = IsGemm ? N.getFloat("alpha", 1.0f) : 1.0;
+    Tensor W(ElemType::Float32, {K, Cols});
+    for (int64_t R = 0; R < K; ++R)
+      for (int64_t C = 0; C < Cols; ++C)
+        W.data<float>()[R * Cols + C] = float(Alpha * Wt->getDouble(TransB ? C * K + R : R * Cols + C));
+    std::vector<double> Bias(size_t(Cols), 0.0);
+    const Shape &YD = B.old().type(N.Outputs[0]).Dims;
+    if (IsGemm && N.hasInput(2)) {
+      const Tensor *Ct = B.constantOf(N.Inputs[2]);
+      auto Vec = Ct ? channelVector(*Ct, YD, 1) : std::nullopt;
+      if (!Vec)
+        return false;
+      for (int64_t C = 0; C < Cols; ++C)
+        Bias[size_t(C)] = N.getFloat("beta", 1.0f) * (*Vec)[size_t(C)];
+    }
+    Tail T;
+    if (!fusedActivation(N, T))
+      return false;
+    T = followTail(N.Outputs[0], YD.size() - 1, Cols, N.OpType != "npu.FusedGemm", T);
+    if (!hasRange(T.Out))
+      return false;
+    NPU_ASSIGN(QValue XQ, B.int8(X));
+    QValue Y = makeOutput(T);
+    QuantizedWeights WQ = quantizeWeights(W, Cols, true);
+    std::vector<double> Ratios;
+    for (int64_t C = 0; C < Cols; ++C) {
+      Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
+      Ratios.push_back(XQ.Scale * WQ.Scales[size_t(C)] / Y.Scale);
+    }
+    const std::string &WName = B.old().value(N.Inputs[1]).Name;
+    ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
+    ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
+    Node &M = B.addNode("npu.QMatMul", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
+    auto [Lo, Hi] = actRange(T, Y.Scale);
+    NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
+    return true;
+  }
+
+  /// An operand of npu.QAdd: its int8 form, or a constant quantized per tensor.
+  Expected<QValue> addOperand(ValueId V) {
+    if (const Tensor *K = B.constantOf(V); K && !B.hasInt8(V)) {
+      double Max = 0;
+      for (int64_t E = 0; E < K->numElements(); ++E)
+        Max = std::max(Max, std::fabs(K->getDouble(E)));
+      QValue Q;
+      Q.Scale = roundScale(quant::symmetricScale(Max));
+      Tensor D(ElemType::Int8, K->shape());
+      for (int64_t E = 0; E < K->numElements(); ++E)
+        D.data<int8_t>()[E] = int8_t(quant::quantizeValue(K->getDouble(E), Q.Scale, -127, 127));
+      Q.Id = B.addConstant(B.old().value(V).Name + "_q", std::move(D));
+      return Q;
+    }
+    return B.int8(V);
+  }
+
+  Expected<bool> convertAdd(size_t I) {
+    const Node &N = node(I);
+    ValueId A = N.Inputs[0], C = N.Inputs[1];
+    auto Ok = [&](ValueId V) { return isF32(V) && (quantizable(V) || B.constantOf(V)); };
+    if (!Ok(A) || !Ok(C) || (B.constantOf(A) && B.constantOf(C)))
+      return false;
+    Tail T = followTail(N.Outputs[0], 0, 0, false, Tail());
+    if (!hasRange(T.Out))
+      return false;
+    NPU_ASSIGN(QValue QA, addOperand(A));
+    NPU_ASSIGN(QValue QC, addOperand(C));
+    QValue Y = makeOutput(T);
+    NPU_ASSIGN(quant::FixedMultipliers F,
+               quant::chooseMultipliers({QA.Scale / Y.Scale, QC.Scale / Y.Scale}, quant::MaxAddMultiplier));
+    Node &M = B.addNode("npu.QAdd", {QA.Id, QC.Id}, {Y.Id}, N.Name);
+    auto [Lo, Hi] = actRange(T, Y.Scale);
+    M.setAttr("a_multiplier", F.M[0]);
+    M.setAttr("b_multiplier", F.M[1]);
+    M.setAttr("shift", int64_t(F.Shift));
+    M.setAttr("a_zero_point", QA.Zp);
+    M.setAttr("b_zero_point", QC.Zp);
+    M.setAttr("y_zero_point", int64_t(0));
+    M.setAttr("act_min", Lo);
+    M.setAttr("act_max", Hi);
+    return true;
+  }
+
+  /// AveragePool when every window counts the same number of taps (one multiplier), GlobalAveragePool always.
+  Expected<bool> convertAvgPool(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    bool Global = N.OpType == "GlobalAveragePool";
+    const Shape &XD = B.old().type(X).Dims;
+    Shape Sp(XD.begin() + 2, XD.end());
+    if (!isF32(X) || !quantizable(X) || !hasRange(N.Outputs[0]))
+      return false;
+    int64_t Count = shapeNumElements(Sp);
+    if (!Global) {
+      auto Geo = resolveWindow(N, Sp, N.getInts("kernel_shape"), N.getInt("ceil_mode", 0) != 0);
+      if (!Geo || !uniformWindowCount(*Geo, Sp, N.getInt("count_include_pad", 0) != 0, Count))
+        return false;
+    }
+    Tail T;
+    T.Out = N.Outputs[0];
+    NPU_ASSIGN(QValue XQ, B.int8(X));
+    QValue Y = makeOutput(T);
+    Node &M = B.addNode(Global ? "npu.QGlobalAvgPool" : "npu.QAvgPool", {XQ.Id}, {Y.Id}, N.Name);
+    if (!Global) {
+      NPU_TRY(setWindowAttrs(M, N, Sp, N.getInts("kernel_shape"), false));
+      M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
+    }
+    NPU_TRY(setRequant(M, XQ.Scale / (double(Count) * Y.Scale), XQ.Zp, 0, -128, 127));
+    return true;
+  }
+
+  /// Concat of int8 inputs: each is requantized to the largest input scale first.
+  Expected<bool> convertConcat(size_t I) {
+    const Node &N = node(I);
+    double S = 0;
+    for (ValueId In : N.Inputs) {
+      if (In == NoValue || !B.hasInt8(In) || B.int8Form(In).Zp != 0)
+        return false;
+      S = std::max(S, B.int8Form(In).Scale);
+    }
+    std::vector<ValueId> Ins;
+    for (ValueId In : N.Inputs) {
+      QValue Q = B.int8Form(In);
+      if (Q.Scale != S) {
+        ValueId R = B.addInt8Value(B.old().value(In).Name + "_rq", B.old().type(In).Dims, S, 0);
+        Node &M = B.addNode("npu.Requantize", {Q.Id}, {R}, "requantize_" + B.old().value(In).Name);
+        NPU_TRY(setRequant(M, Q.Scale / S, 0, 0, -128, 127));
+        Q.Id = R;
+      }
+      Ins.push_back(Q.Id);
+    }
+    Tail T;
+    T.Out = N.Outputs[0];
+    ValueId Y = B.addInt8Value(B.old().value(T.Out).Name + "_q", B.old().type(T.Out).Dims, S, 0);
+    B.addNode("Concat", Ins, {Y}, N.Name).Attrs = N.Attrs;
+    B.setInt8(T.Out, {Y, S, 0});
+    return true;
+  }
+
+  /// Relu/Clip on an int8 value: Relu as is (zero point 0), Clip as an identity npu.Requantize with bounds.
+  Expected<bool> convertActivation(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    if (!B.hasInt8(X) || B.int8Form(X).Zp != 0)
+      return false;
+    QValue Q = B.int8Form(X);
+    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims,
+                               Q.Scale, 0);
+    if (N.OpType == "Relu") {
+      B.addNode("Relu", {Q.Id}, {Y}, N.Name);
+    } else {
+      Tail T;
+      for (size_t K : {size_t(1), size_t(2)}) {
+        const Tensor *V = N.hasInput(K) ? B.constantOf(N.Inputs[K]) : nullptr;
+        if (N.hasInput(K) && !V)
+          return false;
+        (K == 1 ? T.Lo : T.Hi) = V ? V->getDouble(0) : (K == 1 ? -INFINITY : INFINITY);
+      }
+      Node &M = B.addNode("npu.Requantize", {Q.Id}, {Y}, N.Name);
+      auto [Lo, Hi] = actRange(T, Q.Scale);
+      NPU_TRY(setRequant(M, 1.0, 0, 0, Lo, Hi));
+    }
+    B.setInt8(N.Outputs[0], {Y, Q.Scale, 0});
+    return true;
+  }
+
+  /// Data movement and MaxPool keep the scale: they run on the int8 form when their input has one.
+  Expected<bool> convertPassThrough(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    if (!B.hasInt8(X) || N.Outputs.size() != 1 || !isF32(N.Outputs[0]))
+      return false;
+    QValue Q = B.int8Form(X);
+    std::vector<ValueId> Ins = {Q.Id};
+    for (size_t K = 1; K < N.Inputs.size(); ++K) {
+      if (N.Inputs[K] == NoValue) {
+        Ins.push_back(NoValue);
+        continue;
+      }
+      NPU_ASSIGN(ValueId O, B.orig(N.Inputs[K]));
+      Ins.push_back(O);
+    }
+    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims,
+                               Q.Scale, Q.Zp);
+    B.addNode(N.OpType, Ins, {Y}, N.Name).Attrs = N.Attrs;
+    B.setInt8(N.Outputs[0], {Y, Q.Scale, Q.Zp});
+    return true;
+  }
+};
+
+} // namespace
+
+Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges) {
+  return Ptq(G, Ranges).run();
+}
+
+} // namespace npu::passes

@@ -1,0 +1,52 @@
+// The two ways the quantize pass rewrites a graph into npu.* int8 operators, and the helpers they share.
+#pragma once
+
+#include "QuantBuilder.h"
+#include "npu/compiler/ops/OpHelpers.h"
+
+#include <optional>
+
+namespace npu::passes {
+
+/// True when the graph already carries quantization: QuantizeLinear/DequantizeLinear, QLinearConv,
+/// QLinearMatMul, ConvInteger or MatMulInteger.
+bool isQuantizedModel(const ir::Graph &G);
+
+/// Post-training quantization of a float graph with calibrated ranges (one per old value, -1 for none).
+Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges);
+
+/// Converts an already quantized graph (QDQ pairs, QLinear*, *Integer) to npu.* operators with the scales it
+/// carries; what does not match a known pattern is kept as it is.
+Expected<ir::Graph> convertQuantizedGraph(const ir::Graph &G);
+
+// --- Shared pieces.
+
+/// The values of T (which broadcasts to Out) along Out's dim Axis, when T varies along no other dim.
+std::optional<std::vector<double>> channelVector(const ir::Tensor &T, const ir::Shape &Out, size_t Axis);
+
+/// Symmetric per-output-channel int8 weights: W viewed as [rows, cols]; channel o is column o when ColumnMajor
+/// (MatMul's [K, N]) else row o (Conv's [O, ...]). Scales are float32 numbers; values in [-127, 127].
+struct QuantizedWeights {
+  ir::Tensor Data;
+  std::vector<double> Scales;
+};
+QuantizedWeights quantizeWeights(const ir::Tensor &W, int64_t Channels, bool ChannelIsLastDim);
+
+/// round(b / (s_x * s_w[o])) saturated to int32.
+ir::Tensor quantizeBias(const std::vector<double> &Bias, double XScale, const std::vector<double> &WScales);
+
+/// Writes multiplier/shift/zero points/activation range on an npu.QConv/QMatMul from r_o = s_x*s_w[o]/s_y.
+Status setPerChannelRequant(ir::Node &N, const std::vector<double> &Ratios, int64_t XZp, int64_t YZp,
+                            int64_t ActMin, int64_t ActMax);
+/// Same for the single-multiplier operators (npu.QAvgPool, npu.QGlobalAvgPool, npu.Requantize).
+Status setRequant(ir::Node &N, double Ratio, int64_t XZp, int64_t YZp, int64_t ActMin, int64_t ActMax);
+
+/// Window attributes with auto_pad resolved into explicit pads (npu.* operators take no auto_pad).
+Status setWindowAttrs(ir::Node &To, const ir::Node &From, const ir::Shape &InSpatial, const ir::Shape &Kernel,
+                      bool WithGroup);
+
+/// True when every pooling window counts the same number of taps (in the image, or in the padded extent with
+/// count_include_pad); Count gets that number.
+bool uniformWindowCount(const ir::WindowGeometry &G, const ir::Shape &Spatial, bool IncludePad, int64_t &Count);
+
+} // namespace npu::passes

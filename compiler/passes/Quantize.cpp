@@ -1,0 +1,54 @@
+// quantize: float models are calibrated on PassOptions::CalibDirs and rewritten to int8 npu.* operators;
+// models that already carry quantization are converted with their own scales (docs/quantization.md).
+#include "Quantize.h"
+#include "QuantReport.h"
+#include "QuantRewrite.h"
+
+#include "npu/compiler/support/Try.h"
+
+namespace npu::passes {
+namespace {
+
+/// The int8 operators assume int8 inputs, weights and outputs with int32 accumulators.
+Status checkConfig(const HardwareConfig &C) {
+  if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.OutputType != DType::Int8 ||
+      C.AccType != DType::Int32)
+    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
+                     " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
+                     " accumulators; int8 quantization needs int8/int8/int8 with int32 (unsupported)");
+  return Status::ok();
+}
+
+class Quantize : public Pass {
+public:
+  const char *name() const override { return "quantize"; }
+  Status run(ir::Graph &G, const PassOptions &Opts) override {
+    if (Opts.Config)
+      NPU_TRY(checkConfig(*Opts.Config));
+    const bool Imported = isQuantizedModel(G);
+    if (!Imported && Opts.CalibDirs.empty())
+      return makeError("no calibration data (--calib DIR): a float model is quantized with ranges measured on "
+                       "sample inputs");
+    std::vector<CalibSet> Sets;
+    if (!Opts.CalibDirs.empty()) {
+      NPU_ASSIGN(Sets, loadCalibSets(G, Opts.CalibDirs));
+    }
+    ir::Graph Quant;
+    if (Imported) {
+      NPU_ASSIGN(Quant, convertQuantizedGraph(G));
+    } else {
+      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod));
+      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges));
+    }
+    if (Opts.Report)
+      NPU_TRY(writeQuantReport(*Opts.Report, G, Quant, Sets, Imported ? "" : Opts.CalibMethod));
+    G = std::move(Quant);
+    return Status::ok();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createQuantizePass() { return std::make_unique<Quantize>(); }
+
+} // namespace npu::passes

@@ -1,0 +1,141 @@
+// Reference kernels of npu.QConv and npu.QMatMul, plain and blocked, written directly from the integer
+// formulas of docs/quantization.md (int32 accumulation of int8 products, then the ALU requant).
+#include "NpuKernels.h"
+#include "npu/compiler/support/Try.h"
+
+namespace npu::ref {
+
+std::vector<std::vector<Tap>> windowTaps(const ir::WindowGeometry &G, const Shape &InSp) {
+  size_t R = InSp.size();
+  int64_t KSize = ir::shapeNumElements(G.Kernel), OutSize = ir::shapeNumElements(G.OutSpatial);
+  Shape InStr = ir::stridesOf(InSp), OIdx(R, 0), KIdx(R, 0);
+  std::vector<std::vector<Tap>> Taps(static_cast<size_t>(OutSize));
+  for (int64_t O = 0; O < OutSize; ++O) {
+    for (int64_t K = 0; K < KSize; ++K) {
+      for (int64_t Rem = K, D = int64_t(R) - 1; D >= 0; --D) {
+        KIdx[size_t(D)] = Rem % G.Kernel[size_t(D)];
+        Rem /= G.Kernel[size_t(D)];
+      }
+      bool In = true;
+      int64_t Off = 0;
+      for (size_t D = 0; D < R; ++D) {
+        int64_t I = OIdx[D] * G.Strides[D] - G.PadsBegin[D] + KIdx[D] * G.Dilations[D];
+        In &= I >= 0 && I < InSp[D];
+        Off += I * InStr[D];
+      }
+      if (In)
+        Taps[size_t(O)].push_back({K, Off});
+    }
+    for (size_t D = R; D-- > 0;) {
+      if (++OIdx[D] < G.OutSpatial[D])
+        break;
+      OIdx[D] = 0;
+    }
+  }
+  return Taps;
+}
+
+Expected<ActView> actView(const Shape &Dims, bool Blocked) {
+  ActView V;
+  V.Blocked = Blocked;
+  if (Blocked) {
+    NPU_ASSIGN(V.B, ir::decodeBlocked(Dims));
+    V.C = V.B.channels();
+    V.Size = V.B.spatialSize();
+    return V;
+  }
+  if (Dims.size() < 2)
+    return makeError("expected a [N, C, ...] tensor, got ", ir::formatShape(Dims));
+  V.C = Dims[1];
+  V.Size = ir::shapeNumElements(Shape(Dims.begin() + 2, Dims.end()));
+  return V;
+}
+
+namespace {
+
+/// Bias (int32) of output channel O, or 0.
+int64_t biasAt(const KernelContext &C, size_t I, int64_t O) { return C.has(I) ? C.in(I).data<int32_t>()[O] : 0; }
+
+/// Stores one result: int8 after requantization, or the raw int32 accumulator when there is no multiplier.
+struct ResultWriter {
+  RequantParams P;
+  bool Raw;
+  Tensor &Y;
+  void put(int64_t Off, int64_t Acc, int64_t Channel) {
+    int32_t A = wrapInt32(Acc);
+    if (Raw)
+      Y.data<int32_t>()[Off] = A;
+    else
+      Y.data<int8_t>()[Off] = P.apply(A, Channel);
+  }
+};
+
+Status kQConv(KernelContext &C) {
+  bool Blocked = ir::isBlockedNode(C.N);
+  const Tensor &X = C.in(0), &W = C.in(1);
+  NPU_ASSIGN(ActView XV, actView(X.shape(), Blocked));
+  NPU_ASSIGN(ActView YV, actView(C.out(0).shape(), Blocked));
+  // The weights [O, C/G, k...] read like an activation tensor with N = O (blocked: [O/bo, C/bi, k..., bo, bi]).
+  NPU_ASSIGN(ActView WV, actView(W.shape(), Blocked));
+  Shape InSp = Blocked ? XV.B.Spatial : Shape(X.shape().begin() + 2, X.shape().end());
+  Shape KSp = Blocked ? WV.B.Spatial : Shape(W.shape().begin() + 2, W.shape().end());
+  NPU_ASSIGN(ir::WindowGeometry Geo, ir::resolveWindow(C.N, InSp, KSp, false));
+  const std::vector<std::vector<Tap>> Taps = windowTaps(Geo, InSp);
+  const int64_t Batch = Blocked ? XV.B.batch() : X.shape()[0];
+  const int64_t O = YV.C, G = C.N.getInt("group", 1), Cg = WV.C, Og = O / G;
+  const int64_t XZp = C.N.getInt("x_zero_point", 0);
+  const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();
+  ResultWriter Out{requantParams(C.N), !C.N.findAttr("multiplier"), C.out(0)};
+  for (int64_t P = 0; P < int64_t(Taps.size()); ++P)
+    for (int64_t N = 0; N < Batch; ++N)
+      for (int64_t M = 0; M < O; ++M) {
+        int64_t Acc = biasAt(C, 2, M);
+        for (int64_t Ci = 0; Ci < Cg; ++Ci)
+          for (const Tap &T : Taps[size_t(P)])
+            Acc += (int64_t(XD[XV.at(N, M / Og * Cg + Ci, T.second)]) - XZp) * WD[WV.at(M, Ci, T.first)];
+        Out.put(YV.at(N, M, P), Acc, M);
+      }
+  return Status::ok();
+}
+
+/// X [..., K] as rows (plain) or [M/n, K/bi, n, bi] (blocked), and likewise W [K, N] / [N/bo, K/bi, bo, bi].
+Status kQMatMul(KernelContext &C) {
+  bool Blocked = ir::isBlockedNode(C.N);
+  const Tensor &X = C.in(0), &W = C.in(1);
+  Tensor &Y = C.out(0);
+  int64_t Rows, K, Cols;
+  ir::BlockedShape XB, WB, YB;
+  if (Blocked) {
+    NPU_ASSIGN(XB, ir::decodeBlocked(X.shape()));
+    NPU_ASSIGN(WB, ir::decodeBlocked(W.shape()));
+    NPU_ASSIGN(YB, ir::decodeBlocked(Y.shape()));
+    Rows = XB.batch(), K = XB.channels(), Cols = WB.batch();
+  } else {
+    K = W.shape()[0], Cols = W.shape()[1], Rows = X.numElements() / std::max<int64_t>(K, 1);
+  }
+  auto XAt = [&](int64_t R, int64_t Kk) { return Blocked ? XB.offset(R, Kk, 0) : R * K + Kk; };
+  auto WAt = [&](int64_t Kk, int64_t Cc) { return Blocked ? WB.offset(Cc, Kk, 0) : Kk * Cols + Cc; };
+  auto YAt = [&](int64_t R, int64_t Cc) { return Blocked ? YB.offset(R, Cc, 0) : R * Cols + Cc; };
+  const int64_t XZp = C.N.getInt("x_zero_point", 0);
+  const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();
+  ResultWriter Out{requantParams(C.N), !C.N.findAttr("multiplier"), Y};
+  for (int64_t R = 0; R < Rows; ++R)
+    for (int64_t Cc = 0; Cc < Cols; ++Cc) {
+      int64_t Acc = biasAt(C, 2, Cc);
+      for (int64_t Kk = 0; Kk < K; ++Kk)
+        Acc += (int64_t(XD[XAt(R, Kk)]) - XZp) * WD[WAt(Kk, Cc)];
+      Out.put(YAt(R, Cc), Acc, Cc);
+    }
+  return Status::ok();
+}
+
+} // namespace
+
+void addNpuQuantKernels(KernelTable &T) {
+  T["npu.QConv"] = kQConv;
+  T["npu.QMatMul"] = kQMatMul;
+  addNpuPoolKernels(T);
+  addNpuLayoutKernels(T);
+}
+
+} // namespace npu::ref

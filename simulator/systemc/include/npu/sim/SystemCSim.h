@@ -1,0 +1,105 @@
+// The cycle-level SystemC model of the NPU: runs an isa::Program over a DRAM image with real data (bit-identical
+// to the functional simulator) and times it by the rules of docs/timing.md. SystemC stays behind this header, so
+// its users do not compile SystemC.
+#pragma once
+
+#include "npu/config/HardwareConfig.h"
+#include "npu/isa/Program.h"
+#include "npu/sim/FuncSim.h"
+#include "npu/support/Status.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace npu::sim {
+
+/// The model's units, in the order UnitStats are kept.
+enum class Unit : uint8_t { Fetch, Load, Compute, Store };
+constexpr unsigned NumUnits = 4;
+const char *unitName(Unit U); ///< "fetch", "load", "compute", "store"
+/// The unit that executes an instruction (its command queue's unit).
+Unit unitOf(const isa::Instruction &I);
+
+/// When one instruction ran, in cycles from the start of the run.
+struct InsnTiming {
+  uint64_t Dispatch = 0; ///< fetch put it into its command queue
+  uint64_t Head = 0;     ///< its unit took it up (head of the queue, unit free); token waits start here
+  uint64_t Start = 0;    ///< its tokens were popped and it began executing
+  uint64_t End = 0;      ///< it finished and pushed its tokens
+  // LOAD/STORE with data only:
+  uint64_t Bursts = 0;         ///< DRAM bursts moved
+  uint64_t DramStart = 0;      ///< first cycle its transfer was eligible for the DRAM port
+  uint64_t DramEnd = 0;        ///< its last burst left the port
+  uint64_t DramWait = 0;       ///< cycles waiting for DRAM: latency plus contention
+  uint64_t DramContention = 0; ///< the part of DramWait caused by other units' transfers
+};
+
+/// Where one unit's cycles went. Busy + StallToken + StallDram + Idle == total cycles.
+struct UnitStats {
+  uint64_t Instructions = 0;
+  uint64_t Busy = 0;           ///< executing (for fetch: dispatching, pipeline.fetch per instruction)
+  uint64_t StallToken = 0;     ///< head instruction waiting for a token or token-queue room (fetch: for
+                               ///< room in a command queue)
+  uint64_t StallDram = 0;      ///< waiting for DRAM data (latency and contention)
+  uint64_t Idle = 0;           ///< nothing to do
+  uint64_t DramContention = 0; ///< part of StallDram caused by the other units' transfers
+};
+
+/// One graph node's share of the run, through the program's node provenance.
+struct NodeStats {
+  std::string Name; ///< "" collects the instructions without a node
+  uint64_t Instructions = 0;
+  uint64_t FirstStart = 0, LastEnd = 0; ///< from its first instruction's start to its last one's end
+  std::array<uint64_t, NumUnits> Busy{}; ///< execution cycles per unit (fetch: 0)
+  uint64_t Macs = 0;
+  uint64_t cycles() const { return LastEnd - FirstStart; }
+  /// MACs / (peak MACs per cycle x cycles()).
+  double macUtilization(const HardwareConfig &C) const;
+};
+
+struct TimingStats {
+  uint64_t TotalCycles = 0; ///< the last instruction's end
+  SimStats Counts;          ///< operation counts, identical to the functional simulator's
+  std::array<UnitStats, NumUnits> Units{};
+  uint64_t DramBursts = 0;     ///< bursts moved over the DRAM port
+  uint64_t DramBusyCycles = 0; ///< cycles the port moved data
+  std::vector<InsnTiming> Insns; ///< per instruction, in program order
+  std::vector<NodeStats> Nodes;  ///< per node in order of first appearance; empty without provenance
+
+  /// MACs / (peak MACs per cycle x TotalCycles).
+  double macUtilization(const HardwareConfig &C) const;
+  uint64_t dramBytesRead() const;
+  uint64_t dramBytesWritten() const;
+  /// Data bytes moved per cycle over the whole run.
+  double dramBytesPerCycle() const;
+
+  /// Everything above except the per-instruction list, as a JSON object with the config's name and hash.
+  std::string toJson(const HardwareConfig &C) const;
+  /// A few lines for people: cycles and time, per-unit breakdown, utilization, DRAM, and a per-node table.
+  std::string summary(const HardwareConfig &C) const;
+  /// Chrome/Perfetto trace-event JSON: one track per unit (and one per unit's DRAM transfers), spans named by
+  /// node and instruction (isa::formatInstruction), token stalls as their own spans; times in microseconds
+  /// at clock.mhz.
+  std::string traceJson(const isa::Program &P) const;
+};
+
+/// The cost-model hook: cycles per node (NodeStats::cycles), in order of first appearance. The compiler's
+/// per-layer estimates are compared with these.
+std::vector<std::pair<std::string, uint64_t>> nodeCycles(const TimingStats &S);
+
+class SystemCSim {
+public:
+  explicit SystemCSim(const HardwareConfig &C) : C(C) {}
+  /// Runs P over Dram (modified in place, exactly as FuncSim::run would) and times it. Errors are those of
+  /// FuncSim::run (illegal instruction, out of bounds, deadlock with the blocked instructions named). Several
+  /// runs in one process are fine; they are serialized (SystemC's kernel is one per process).
+  Expected<TimingStats> run(const isa::Program &P, std::vector<uint8_t> &Dram);
+
+private:
+  const HardwareConfig &C;
+};
+
+} // namespace npu::sim

@@ -1,0 +1,87 @@
+// The per-instruction timing rules (docs/timing.md): DMA bursts, padding, GEMM and ALU loop costs.
+#include "npu/sim/TimingRules.h"
+
+#include <algorithm>
+
+namespace npu::sim::timing {
+
+namespace {
+
+uint64_t ceilDiv(uint64_t A, uint64_t B) { return A / B + (A % B != 0); }
+
+} // namespace
+
+uint64_t burstCycles(const HardwareConfig &C) { return ceilDiv(C.DramBurst, C.DramBandwidth); }
+
+uint64_t dmaBursts(const HardwareConfig &C, const isa::MemFields &M) {
+  if (M.YSize == 0 || M.XSize == 0)
+    return 0;
+  const uint64_t Rb = isa::rowBytes(C, isa::MemType(M.Mem)), Burst = C.DramBurst;
+  const uint64_t RowBytes = uint64_t(M.XSize) * Rb, StrideBytes = uint64_t(M.XStride) * Rb;
+  const uint64_t Base = uint64_t(M.DramBase);
+  // Rows laid end to end form one contiguous range.
+  if (M.YSize == 1 || StrideBytes == RowBytes) {
+    const uint64_t Last = Base + uint64_t(M.YSize) * RowBytes - 1;
+    return Last / Burst - Base / Burst + 1;
+  }
+  uint64_t Bursts = 0, PrevLast = ~uint64_t(0);
+  for (uint64_t R = 0; R < uint64_t(M.YSize); ++R) {
+    const uint64_t First = (Base + R * StrideBytes) / Burst;
+    const uint64_t Last = (Base + R * StrideBytes + RowBytes - 1) / Burst;
+    Bursts += Last - First + 1 - (First == PrevLast ? 1 : 0);
+    PrevLast = Last;
+  }
+  return Bursts;
+}
+
+uint64_t paddingRows(const isa::MemFields &M) {
+  if (M.YSize == 0)
+    return 0;
+  const uint64_t Rows = uint64_t(M.PadTop + M.YSize + M.PadBottom);
+  const uint64_t Cols = uint64_t(M.PadLeft + M.XSize + M.PadRight);
+  return Rows * Cols - uint64_t(M.YSize) * uint64_t(M.XSize);
+}
+
+uint64_t dmaIssueLatency(const HardwareConfig &C, const isa::Instruction &I) {
+  return I.opcode() == isa::Opcode::Store ? C.StoreLatency : C.LoadLatency;
+}
+
+uint64_t loopUops(const isa::Instruction &I) {
+  if (I.opcode() == isa::Opcode::Gemm)
+    return uint64_t(I.Gemm.UopEnd - I.Gemm.UopBegin) * uint64_t(I.Gemm.LoopOut) * uint64_t(I.Gemm.LoopIn);
+  if (I.opcode() == isa::Opcode::Alu)
+    return uint64_t(I.Alu.UopEnd - I.Alu.UopBegin) * uint64_t(I.Alu.LoopOut) * uint64_t(I.Alu.LoopIn);
+  return 0;
+}
+
+uint64_t gemmCycles(const HardwareConfig &C, const isa::Instruction &I) {
+  const uint64_t N = loopUops(I);
+  return N == 0 ? 1 : N + C.GemmLatency;
+}
+
+uint64_t aluCycles(const HardwareConfig &C, const isa::Instruction &I) {
+  const uint64_t N = loopUops(I);
+  return N == 0 ? 1 : N * ceilDiv(C.Batch * C.BlockOut, C.AluLanes) + C.AluLatency;
+}
+
+uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I) {
+  switch (I.opcode()) {
+  case isa::Opcode::Load:
+  case isa::Opcode::Store: {
+    const uint64_t Bursts = dmaBursts(C, I.Mem);
+    if (Bursts == 0)
+      return 1;
+    const uint64_t Issue = dmaIssueLatency(C, I);
+    return Issue + std::max(C.DramLatency + Bursts * burstCycles(C), paddingRows(I.Mem));
+  }
+  case isa::Opcode::Gemm:
+    return gemmCycles(C, I);
+  case isa::Opcode::Alu:
+    return aluCycles(C, I);
+  case isa::Opcode::Finish:
+    return 1;
+  }
+  return 1;
+}
+
+} // namespace npu::sim::timing

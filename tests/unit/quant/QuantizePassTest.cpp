@@ -1,0 +1,168 @@
+// The quantize pass on small float graphs: which operators become npu.* ones, what stays float, the error
+// against the float graph, the report, and the errors a user can cause.
+#include "QuantTestUtil.h"
+
+#include "npu/compiler/ir/Verifier.h"
+#include "npu/compiler/ref/Interpreter.h"
+
+#include <cmath>
+#include <sstream>
+
+using namespace npu;
+using namespace npu::ir;
+using namespace npu::qtest;
+
+namespace {
+
+Attribute ints(const std::string &N, Shape V) { return {N, V}; }
+Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
+
+/// conv3x3+bias -> Add(per-channel const) -> Relu -> MaxPool -> conv1x1 -> Add(residual) -> Relu -> AveragePool
+/// -> GlobalAveragePool -> Flatten -> Gemm(transB, bias): every float pattern the pass converts.
+Graph smallCnn(bool WithSigmoid = false) {
+  Graph G;
+  G.Name = "small";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 3, 8, 8}));
+  ValueId W1 = G.addConstant("w1", randomFloats({4, 3, 3, 3}, 1));
+  ValueId B1 = G.addConstant("b1", randomFloats({4}, 2, -0.2f, 0.2f));
+  ValueId A1 = G.addConstant("a1", randomFloats({4, 1, 1}, 3, -0.2f, 0.2f));
+  ValueId W2 = G.addConstant("w2", randomFloats({4, 4, 1, 1}, 4));
+  ValueId W3 = G.addConstant("w3", randomFloats({5, 4}, 5));
+  ValueId B3 = G.addConstant("b3", randomFloats({5}, 6));
+  ValueId C1 = addOp(G, "Conv", {X, W1, B1}, {ints("pads", {1, 1, 1, 1}), ints("kernel_shape", {3, 3})});
+  ValueId R1 = addOp(G, "Relu", {addOp(G, "Add", {C1, A1})});
+  ValueId P1 = addOp(G, "MaxPool", {R1}, {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})});
+  ValueId C2 = addOp(G, "Conv", {P1, W2});
+  if (WithSigmoid)
+    C2 = addOp(G, "Sigmoid", {C2});
+  ValueId R2 = addOp(G, "Relu", {addOp(G, "Add", {C2, P1})});
+  ValueId P2 = addOp(G, "AveragePool", {R2}, {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})});
+  ValueId F = addOp(G, "Flatten", {addOp(G, "GlobalAveragePool", {P2})});
+  G.Outputs = {addOp(G, "Gemm", {F, W3, B3}, {i64("transB", 1)})};
+  EXPECT_TRUE(verifyGraph(G).isOk());
+  return G;
+}
+
+std::vector<std::vector<Tensor>> randomSets(int N, uint32_t Seed) {
+  std::vector<std::vector<Tensor>> Sets;
+  for (int K = 0; K < N; ++K)
+    Sets.push_back({randomFloats({1, 3, 8, 8}, Seed + K, -2, 2)});
+  return Sets;
+}
+
+int countInt8(const Graph &G, const std::string &Op) {
+  int N = 0;
+  for (const Node &M : G.nodes())
+    N += M.OpType == Op && G.type(M.Outputs[0]).Elem == ElemType::Int8;
+  return N;
+}
+
+} // namespace
+
+TEST(QuantizePass, PlainPatternsBecomeNpuOperators) {
+  Graph G = smallCnn();
+  auto Sets = randomSets(6, 100);
+  passes::PassOptions Opts;
+  Opts.CalibDirs = writeSets(tempDir("plain"), Sets);
+  Graph Q = G;
+  ASSERT_TRUE(runPasses(Q, {"quantize"}, Opts).isOk());
+  EXPECT_EQ(countOps(Q, "npu.QConv"), 2);
+  EXPECT_EQ(countOps(Q, "npu.QAdd"), 1);
+  EXPECT_EQ(countOps(Q, "npu.QAvgPool"), 1);
+  EXPECT_EQ(countOps(Q, "npu.QGlobalAvgPool"), 1);
+  EXPECT_EQ(countOps(Q, "npu.QMatMul"), 1);
+  EXPECT_EQ(countInt8(Q, "MaxPool"), 1);
+  EXPECT_EQ(countInt8(Q, "Flatten"), 1);
+  EXPECT_EQ(countOps(Q, "QuantizeLinear"), 1);
+  EXPECT_EQ(countOps(Q, "DequantizeLinear"), 1);
+  for (const char *Float : {"Conv", "Add", "Relu", "Gemm", "AveragePool"})
+    EXPECT_EQ(countOps(Q, Float), 0) << Float;
+  // The bias add and the Relu folded into the first conv: its activation range starts at zero.
+  for (const Node &N : Q.nodes())
+    if (N.OpType == "npu.QConv" && N.Inputs[0] == Q.findValue("x_q"))
+      EXPECT_EQ(N.getInt("act_min", -128), 0);
+  // Signature unchanged; the int8 graph stays close to the float one on the calibration inputs.
+  ASSERT_EQ(Q.Inputs.size(), 1u);
+  EXPECT_EQ(Q.value(Q.Inputs[0]).Name, "x");
+  EXPECT_EQ(Q.value(Q.Outputs[0]).Name, G.value(G.Outputs[0]).Name);
+  double MaxErr = 0, Range = 0;
+  for (const auto &S : Sets) {
+    auto F = ref::interpret(G, S), I = ref::interpret(Q, S);
+    ASSERT_TRUE(F.isOk() && I.isOk()) << (I ? "" : I.message());
+    for (int64_t K = 0; K < (*F)[0].numElements(); ++K) {
+      MaxErr = std::max(MaxErr, std::fabs((*F)[0].getDouble(K) - (*I)[0].getDouble(K)));
+      Range = std::max(Range, std::fabs((*F)[0].getDouble(K)));
+    }
+  }
+  EXPECT_LT(MaxErr, 0.05 * Range) << "max abs error " << MaxErr << " for outputs up to " << Range;
+}
+
+TEST(QuantizePass, FusedOperatorsFromTheFloatPipeline) {
+  if (!passes::findPass("fuse"))
+    GTEST_SKIP() << "no fuse pass in this build";
+  Graph G = smallCnn();
+  passes::PassOptions Opts;
+  Opts.CalibDirs = writeSets(tempDir("fused"), randomSets(4, 200));
+  Graph Q = G;
+  ASSERT_TRUE(runPasses(Q, {"fuse", "quantize"}, Opts).isOk());
+  EXPECT_EQ(countOps(Q, "npu.QConv"), 2);
+  EXPECT_EQ(countOps(Q, "npu.QMatMul"), 1);
+  EXPECT_EQ(countOps(Q, "npu.FusedConv") + countOps(Q, "npu.FusedGemm") + countOps(Q, "Relu"), 0);
+}
+
+TEST(QuantizePass, OperatorsWithoutInt8FormStayFloat) {
+  Graph G = smallCnn(true);
+  passes::PassOptions Opts;
+  Opts.CalibDirs = writeSets(tempDir("sigmoid"), randomSets(3, 300));
+  ASSERT_TRUE(runPasses(G, {"quantize"}, Opts).isOk());
+  const Node *Sig = nullptr;
+  for (const Node &N : G.nodes())
+    if (N.OpType == "Sigmoid")
+      Sig = &N;
+  ASSERT_TRUE(Sig);
+  EXPECT_EQ(G.type(Sig->Inputs[0]).Elem, ElemType::Float32);
+  EXPECT_EQ(countOps(G, "DequantizeLinear"), 2); // before the Sigmoid and at the output
+  EXPECT_EQ(countOps(G, "QuantizeLinear"), 2);   // at the input and after the Sigmoid
+}
+
+TEST(QuantizePass, ReportGivesErrorAndTop1) {
+  Graph G = smallCnn();
+  std::ostringstream OS;
+  passes::PassOptions Opts;
+  Opts.CalibDirs = {tempDir("report")};
+  writeSets(Opts.CalibDirs[0], randomSets(3, 400)); // a folder of set folders works too
+  Opts.CalibMethod = "percentile";
+  Opts.Report = &OS;
+  ASSERT_TRUE(runPasses(G, {"quantize"}, Opts).isOk());
+  EXPECT_NE(OS.str().find("calibration percentile over 3 input sets"), std::string::npos) << OS.str();
+  EXPECT_NE(OS.str().find("max abs error"), std::string::npos) << OS.str();
+  EXPECT_NE(OS.str().find("top-1 agreement"), std::string::npos) << OS.str();
+}
+
+TEST(QuantizePass, UserErrors) {
+  Graph G = smallCnn();
+  passes::PassOptions Opts;
+  Status S = runPasses(G, {"quantize"}, Opts);
+  ASSERT_FALSE(S.isOk());
+  EXPECT_NE(S.message().find("quantize: no calibration data (--calib DIR)"), std::string::npos) << S.message();
+  Opts.CalibDirs = {"/nonexistent/calib"};
+  S = runPasses(G, {"quantize"}, Opts);
+  ASSERT_FALSE(S.isOk());
+  EXPECT_NE(S.message().find("/nonexistent/calib"), std::string::npos) << S.message();
+  // An input of the wrong shape names the file.
+  std::string Dir = tempDir("badshape");
+  Opts.CalibDirs = writeSets(Dir, {{randomFloats({1, 3, 4, 4}, 1)}});
+  S = runPasses(G, {"quantize"}, Opts);
+  ASSERT_FALSE(S.isOk());
+  EXPECT_NE(S.message().find("input_0.pb"), std::string::npos) << S.message();
+  Opts.CalibDirs = writeSets(tempDir("method"), randomSets(1, 1));
+  Opts.CalibMethod = "median";
+  EXPECT_FALSE(runPasses(G, {"quantize"}, Opts).isOk());
+  Opts.CalibMethod = "minmax";
+  HardwareConfig C = loadConfig("default");
+  C.AccType = DType::Int16;
+  Opts.Config = &C;
+  S = runPasses(G, {"quantize"}, Opts);
+  ASSERT_FALSE(S.isOk());
+  EXPECT_NE(S.message().find("unsupported"), std::string::npos) << S.message();
+}
