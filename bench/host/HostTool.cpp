@@ -1,8 +1,11 @@
 // npu-host-tool: runs ONNX test folders on the host path, compiles models and prints their op mix and timings.
 #include "npu/compiler/frontend/OnnxImporter.h"
+#include "npu/host/Gpu.h"
 #include "npu/host/HostCheck.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -14,7 +17,8 @@ namespace {
 int usage() {
   std::cerr << "usage: npu-host-tool check DIR... [--filter TEXT] [--quiet] [--no-fallback] [--threads N]\n"
                "       npu-host-tool compile MODEL.onnx [--threads N] [--runs N] [--ir]\n"
-               "       npu-host-tool ops MODEL.onnx\n";
+               "       npu-host-tool ops MODEL.onnx\n"
+               "       npu-host-tool ptx MODEL.onnx [sm_80]\n";
   return 2;
 }
 
@@ -47,6 +51,8 @@ int main(int Argc, char **Argv) {
       Runs = std::atoi(Argv[++I]);
     else if (A == "--ir")
       PrintIr = true;
+    else if (A == "--profile")
+      HO.Profile = true;
     else
       Pos.push_back(A);
   }
@@ -65,6 +71,20 @@ int main(int Argc, char **Argv) {
       std::cout << Op << " " << N << "\n";
     for (auto V : G->Inputs)
       std::cout << "input " << G->value(V).Name << " " << ir::formatType(G->type(V)) << "\n";
+    return 0;
+  }
+  if (Cmd == "ptx") {
+    host::PtxOptions PO;
+    if (Pos.size() > 1)
+      PO.Arch = Pos[1];
+    auto Ptx = host::emitPtx(*G, PO);
+    if (!Ptx) {
+      std::cerr << Ptx.message() << "\n";
+      return 1;
+    }
+    std::cout << Ptx->Ptx;
+    std::cerr << Ptx->Kernels.size() << " kernels, " << Ptx->FallbackNodes << " fallback nodes, " << Ptx->CompileMs
+              << " ms\n";
     return 0;
   }
   if (Cmd != "compile")
@@ -101,5 +121,15 @@ int main(int Argc, char **Argv) {
     Best = std::min(Best, Ms);
   }
   std::cout << "run best of " << Runs << ": " << Best << " ms\n";
+  if (HO.Profile) {
+    auto Prof = (*M)->profile();
+    std::sort(Prof.begin(), Prof.end(), [](const auto &A, const auto &B) { return A.Ms > B.Ms; });
+    double Total = 0;
+    for (const auto &P : Prof)
+      Total += P.Ms;
+    for (size_t I = 0; I < Prof.size() && I < 25; ++I)
+      std::printf("%8.3f ms %5.1f%%  %-40s %s\n", Prof[I].Ms / Prof[I].Runs, 100 * Prof[I].Ms / Total,
+                  Prof[I].Kernel.c_str(), Prof[I].Ops.c_str());
+  }
   return 0;
 }

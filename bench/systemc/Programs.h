@@ -15,8 +15,8 @@ struct BenchProgram {
   npu::isa::Program P;
 };
 
-/// Double-buffered load -> GEMM (K weight tiles) -> requantize -> store over Tiles tiles of Rows rows, with RAW
-/// and WAR tokens on all four FIFOs: every unit and the DRAM port are busy at once.
+/// Double-buffered load -> GEMM (K weight tiles) -> requantize -> store over Tiles tiles of Rows rows, with
+/// RAW and WAR tokens on all four FIFOs: every unit and the DRAM port are busy at once.
 npu::isa::Program pipelinedMatmul(const npu::HardwareConfig &C, int64_t Tiles, int64_t Rows, int64_t K);
 /// One large GEMM loop repeated: the compute unit runs flat out (about Macs MACs in all).
 npu::isa::Program gemmBound(const npu::HardwareConfig &C, uint64_t Macs);

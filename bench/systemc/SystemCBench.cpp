@@ -1,5 +1,5 @@
-// SystemC model speed: simulated cycles per wall second and wall time beside the functional simulator's on the
-// same program (the example programs and large synthetic ones), checking that both leave the same DRAM.
+// SystemC model speed: simulated cycles per wall second and wall time beside the functional simulator's on
+// the same program (the example programs and large synthetic ones), checking that both leave the same DRAM.
 #include "Programs.h"
 
 #include "npu/isa/Assembler.h"
@@ -70,16 +70,17 @@ void measure(const std::string &Name, const isa::Program &P, double MinSeconds) 
     std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), Error.c_str());
     return;
   }
-  std::printf("%-22s %-8s %8zu %13llu %6.1f%% %11.3f %10.2f %11.3f %8.2fx  %s\n", Name.c_str(), C.Name.c_str(),
-              P.Insns.size(), static_cast<unsigned long long>(Cycles), 100 * Util, Sc * 1e3, Cycles / Sc / 1e6,
-              Func * 1e3, Sc / Func, FuncDram == ScDram ? "identical" : "DIFFERENT");
+  std::printf("%-22s %-8s %8zu %13llu %6.1f%% %11.3f %10.2f %11.3f %8.2fx  %s\n", Name.c_str(),
+              C.Name.c_str(), P.Insns.size(), static_cast<unsigned long long>(Cycles), 100 * Util, Sc * 1e3,
+              Cycles / Sc / 1e6, Func * 1e3, Sc / Func, FuncDram == ScDram ? "identical" : "DIFFERENT");
 }
 
 } // namespace
 
 int main(int Argc, char **Argv) {
   const double MinSeconds = Argc > 1 ? std::atof(Argv[1]) : 0.3;
-  std::printf("SystemC model speed (fastest wall time per run; Mcycles/s = simulated cycles / SystemC wall time)\n\n");
+  std::printf("SystemC model speed (fastest wall time per run; Mcycles/s = simulated cycles / SystemC wall "
+              "time)\n\n");
   std::printf("%-22s %-8s %8s %13s %7s %11s %10s %11s %9s  %s\n", "program", "config", "insns", "sim cycles",
               "MACutil", "systemc ms", "Mcycles/s", "func ms", "sc/func", "DRAM vs func");
   std::vector<HardwareConfig> Configs;
@@ -111,7 +112,8 @@ int main(int Argc, char **Argv) {
     measure("dma-bound", npubench::dmaBound(C, 20000), MinSeconds);
     measure("alu-bound", npubench::aluBound(C, 2000), MinSeconds);
   }
-  std::printf("\nmnist-8 and ResNet-50 are not measured: they need the ONNX -> NPU compiler backend, which does not\n"
-              "exist yet. Add them here once `npuc compile` produces .npub programs.\n");
+  std::printf(
+      "\nmnist-8 and ResNet-50 are not measured: they need the ONNX -> NPU compiler backend, which does not\n"
+      "exist yet. Add them here once `npuc compile` produces .npub programs.\n");
   return 0;
 }

@@ -29,7 +29,8 @@ Expected<TypeList> inferFromBlocked(const InferContext &C) {
   Shape L = C.node().getInts("shape");
   if (L.size() != B.Spatial.size() + 2 || L[0] != B.batch() || L[1] > B.channels() ||
       L[1] <= B.channels() - B.BlockC || Shape(L.begin() + 2, L.end()) != B.Spatial)
-    return makeError("shape ", formatShape(L), " is not the logical shape of the blocked ", formatShape(C.dims(0)));
+    return makeError("shape ", formatShape(L), " is not the logical shape of the blocked ",
+                     formatShape(C.dims(0)));
   return one(C.elem(0), L);
 }
 
@@ -47,9 +48,11 @@ Expected<TypeList> inferReblock(const InferContext &C) {
 } // namespace
 
 void addNpuLayoutOps(std::vector<OpDef> &Ops) {
-  Ops.push_back({"npu.ToBlocked", 1, 1, 1, 1, {{"block_n", I}, {"block_c", I}, {"pad_value", I}}, inferToBlocked});
+  Ops.push_back(
+      {"npu.ToBlocked", 1, 1, 1, 1, {{"block_n", I}, {"block_c", I}, {"pad_value", I}}, inferToBlocked});
   Ops.push_back({"npu.FromBlocked", 1, 1, 1, 1, {{"shape", Is}}, inferFromBlocked});
-  Ops.push_back({"npu.Reblock", 1, 1, 1, 1, {{"block_c", I}, {"channels", I}, {"pad_value", I}}, inferReblock});
+  Ops.push_back(
+      {"npu.Reblock", 1, 1, 1, 1, {{"block_c", I}, {"channels", I}, {"pad_value", I}}, inferReblock});
 }
 
 } // namespace npu::ir

@@ -1,5 +1,5 @@
-// Schemas and type inference of the int8 NPU operators npu.QConv, npu.QMatMul, npu.QAdd, npu.QAvgPool,
-// npu.QGlobalAvgPool, npu.Requantize and npu.MaxPool (semantics: docs/quantization.md).
+// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, pools, Requantize...).
+// Their semantics: docs/quantization.md.
 #include "OpFamilies.h"
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/ops/FixedPoint.h"
@@ -80,7 +80,8 @@ Expected<TypeList> inferQConv(const InferContext &C) {
     if (X.size() < 3 || W.size() != X.size())
       return makeError("input ", formatShape(X), " and weights ", formatShape(W), " need equal rank >= 3");
     if (G <= 0 || X[1] % G != 0 || W[0] % G != 0 || W[1] * G != X[1])
-      return makeError("weights ", formatShape(W), " do not match ", X[1], " input channels in ", G, " groups");
+      return makeError("weights ", formatShape(W), " do not match ", X[1], " input channels in ", G,
+                       " groups");
     auto Geo = resolveWindow(C.node(), Shape(X.begin() + 2, X.end()), Shape(W.begin() + 2, W.end()), false);
     if (!Geo)
       return Geo.error();
@@ -237,8 +238,8 @@ std::vector<AttrSpec> withAttrs(std::vector<AttrSpec> A, std::initializer_list<A
 } // namespace
 
 void addNpuQuantOps(std::vector<OpDef> &Ops) {
-  const std::initializer_list<AttrSpec> Window = {{"kernel_shape", Is}, {"strides", Is}, {"pads", Is},
-                                                  {"dilations", Is},    {"layout", S}};
+  const std::initializer_list<AttrSpec> Window = {
+      {"kernel_shape", Is}, {"strides", Is}, {"pads", Is}, {"dilations", Is}, {"layout", S}};
   Ops.push_back({"npu.QConv", 2, 3, 1, 1,
                  withAttrs(requantAttrs(true), {{"kernel_shape", Is},
                                                 {"strides", Is},
@@ -262,9 +263,10 @@ void addNpuQuantOps(std::vector<OpDef> &Ops) {
                   {"act_min", I},
                   {"act_max", I}},
                  inferQAdd});
-  Ops.push_back({"npu.QAvgPool", 1, 1, 1, 1, withAttrs(withAttrs(requantAttrs(false), Window), {{"ceil_mode", I}}),
-                 inferQPool});
-  Ops.push_back({"npu.QGlobalAvgPool", 1, 1, 1, 1, withAttrs(requantAttrs(false), {{"layout", S}}), inferQPool});
+  Ops.push_back({"npu.QAvgPool", 1, 1, 1, 1,
+                 withAttrs(withAttrs(requantAttrs(false), Window), {{"ceil_mode", I}}), inferQPool});
+  Ops.push_back(
+      {"npu.QGlobalAvgPool", 1, 1, 1, 1, withAttrs(requantAttrs(false), {{"layout", S}}), inferQPool});
   Ops.push_back({"npu.Requantize", 1, 1, 1, 1, withAttrs(requantAttrs(false), {{"to", S}}), inferRequantize});
   Ops.push_back({"npu.MaxPool", 1, 1, 1, 1, withAttrs(Window, {{"ceil_mode", I}}), inferMaxPool});
 }

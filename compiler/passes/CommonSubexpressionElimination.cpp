@@ -58,9 +58,10 @@ public:
         if (In != NoValue)
           In = Map[size_t(In)];
       std::string Key = N.OpType;
-      for (ValueId In : N.Inputs)
+      for (ValueId In : N.Inputs) {
         Key += ',';
-      Key += std::to_string(In);
+        Key += std::to_string(In);
+      }
       std::vector<size_t> &Same = Seen[Key];
       auto Dup = std::find_if(Same.begin(), Same.end(), [&](size_t K) {
         const Node &M = G.nodes()[K];

@@ -1,9 +1,10 @@
-// layout: connected chains of NPU-eligible int8 operators (npu.QConv, npu.QMatMul, npu.QAdd, npu.QAvgPool,
-// npu.QGlobalAvgPool, MaxPool/Relu/npu.Requantize on int8, Flatten of [N, C, 1, 1]) are rewritten to the
-// blocked layout [N/n, C/c, spatial..., n, c] with c = core.block_in where a GEMM reads and core.block_out where it writes,
-// n = core.batch when it divides the batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain
-// meets the rest of the graph; npu.Reblock where block_out != block_in inside a chain.
+// layout: chains of NPU-eligible int8 operators move to the blocked layout [N/n, C/c, spatial..., n, c].
+// Eligible: npu.QConv, npu.QMatMul, npu.QAdd, npu.QAvgPool, npu.QGlobalAvgPool, MaxPool/Relu/npu.Requantize/
+// Concat on int8 and Flatten of [N, C, 1, 1]. c = core.block_in where a GEMM reads and core.block_out where
+// it writes; n = core.batch when it divides the batch. Conversions (npu.ToBlocked/FromBlocked) appear only
+// where a chain meets the rest of the graph; npu.Reblock where block_out != block_in inside a chain.
 #include "Layout.h"
+#include "PassReport.h"
 #include "QuantRewrite.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
@@ -32,8 +33,21 @@ bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
   return std::all_of(In.begin() + 2, In.end(), [](int64_t D) { return D == 1; });
 }
 
-/// True for a node the NPU runs in the blocked layout.
-bool eligible(const Graph &G, const Node &N) {
+/// Concat along channels of blocked tensors is a concat of their channel blocks when every input but the last
+/// fills whole blocks of C.
+bool isBlockConcat(const Graph &G, const Node &N, int64_t C) {
+  const int64_t Rank = G.type(N.Inputs[0]).rank();
+  auto Axis = normalizeAxis(N.getInt("axis", 0), Rank);
+  if (!Axis || *Axis != 1 || Rank < 2)
+    return false;
+  for (size_t K = 0; K < N.Inputs.size(); ++K)
+    if (!isI8(G, N.Inputs[K]) || (K + 1 < N.Inputs.size() && G.type(N.Inputs[K]).Dims[1] % C != 0))
+      return false;
+  return true;
+}
+
+/// True for a node the NPU runs in the blocked layout (BlockOut: the c of ALU operators' tensors).
+bool eligible(const Graph &G, const Node &N, int64_t BlockOut) {
   const std::string &Op = N.OpType;
   if (!N.hasOutput(0) || N.Outputs.size() != 1 || !isI8(G, N.Outputs[0]) || !isI8(G, N.Inputs[0]) ||
       isBlockedNode(N))
@@ -49,6 +63,8 @@ bool eligible(const Graph &G, const Node &N) {
     return Rank >= 2 && isI8(G, N.Inputs[1]) && G.type(N.Inputs[0]).Dims == G.type(N.Inputs[1]).Dims;
   if (Op == "Flatten" || Op == "Reshape")
     return isSqueezeOfUnitSpatial(G, N);
+  if (Op == "Concat")
+    return isBlockConcat(G, N, BlockOut);
   return (Op == "Relu" || Op == "npu.Requantize") && Rank >= 2;
 }
 
@@ -92,10 +108,15 @@ public:
         Logical(Old.numValues(), NoValue), NativeC(Old.numValues(), 0) {
     for (size_t I = 0; I < Old.numValues(); ++I)
       OldNames.insert(Old.value(ValueId(I)).Name);
+    for (const Node &N : Old.nodes())
+      NodeNames.insert(N.Name);
   }
+
+  int ConvertedNodes = 0;
 
   Expected<Graph> run() {
     std::vector<bool> Convert = chooseNodes();
+    ConvertedNodes = int(std::count(Convert.begin(), Convert.end(), true));
     New.Name = Old.Name;
     for (ValueId In : Old.Inputs)
       Logical[size_t(In)] = New.addInput(Old.value(In).Name, Old.type(In));
@@ -112,10 +133,10 @@ private:
   const Graph &Old;
   Graph New;
   const int64_t BlockIn, BlockOut, Batch;
-  std::vector<ValueId> Logical;  ///< old value -> its plain form in the new graph
-  std::vector<int64_t> NativeC;  ///< old value -> c of the blocked form a converted node made (0: none)
+  std::vector<ValueId> Logical; ///< old value -> its plain form in the new graph
+  std::vector<int64_t> NativeC; ///< old value -> c of the blocked form a converted node made (0: none)
   std::map<std::pair<ValueId, int64_t>, ValueId> Blocked; ///< (old value, c) -> blocked form
-  std::set<std::string> OldNames;
+  std::set<std::string> OldNames, NodeNames;
 
   /// Eligible nodes, grouped into chains through the values they pass; chains without an anchor stay.
   std::vector<bool> chooseNodes() const {
@@ -130,7 +151,7 @@ private:
     };
     for (size_t I = 0; I < NN; ++I) {
       const Node &N = Old.nodes()[I];
-      Elig[I] = eligible(Old, N);
+      Elig[I] = eligible(Old, N, BlockOut);
       for (ValueId Out : N.Outputs)
         if (Out != NoValue)
           Producer[size_t(Out)] = I;
@@ -156,6 +177,14 @@ private:
       Name = Base + "_" + std::to_string(K);
     return Name;
   }
+  /// A node name no old or new node has.
+  std::string nodeName(const std::string &Base) {
+    std::string Name = Base;
+    for (int K = 1; NodeNames.count(Name); ++K)
+      Name = Base + "_" + std::to_string(K);
+    NodeNames.insert(Name);
+    return Name;
+  }
   int64_t batchBlock(const Shape &D) const { return D[0] % Batch == 0 ? Batch : 1; }
   int64_t padValue(ValueId V) const {
     const auto &Q = Old.type(V).Quant;
@@ -177,7 +206,7 @@ private:
       // The plain form keeps the old name, so graph outputs and host operators see the same tensor.
       ValueId L = New.addValue(OV.Name, *OV.Type);
       Node &N = New.addNode("npu.FromBlocked", {Blocked[{V, NativeC[size_t(V)]}]}, {L});
-      N.Name = "from_blocked_" + OV.Name;
+      N.Name = nodeName("from_blocked_" + OV.Name);
       N.setAttr("shape", OV.Type->Dims);
       Logical[size_t(V)] = L;
     } else {
@@ -193,7 +222,7 @@ private:
     const Value &OV = Old.value(V);
     const Shape &D = OV.Type->Dims;
     Node N;
-    N.Name = "to_blocked_" + OV.Name + "_c" + std::to_string(C);
+    N.Name = nodeName("to_blocked_" + OV.Name + "_c" + std::to_string(C));
     if (NativeC[size_t(V)]) {
       N.OpType = "npu.Reblock";
       N.Inputs = {Blocked[{V, NativeC[size_t(V)]}]};
@@ -263,9 +292,11 @@ private:
   Status convertNode(const Node &N) {
     const std::string &Op = N.OpType;
     const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
-    const int64_t InC = Gemm ? BlockIn : nativeOrOut(N.Inputs[0]), OutC = Gemm ? BlockOut : InC;
+    const int64_t InC = Gemm ? BlockIn : Op == "Concat" ? BlockOut : nativeOrOut(N.Inputs[0]);
+    const int64_t OutC = Gemm ? BlockOut : InC;
     NPU_ASSIGN(ValueId X, blocked(N.Inputs[0], InC));
-    ValueId Y = New.addValue(freshName(Old.value(N.Outputs[0]).Name + "_blk"), blockedType(N.Outputs[0], OutC));
+    ValueId Y =
+        New.addValue(freshName(Old.value(N.Outputs[0]).Name + "_blk"), blockedType(N.Outputs[0], OutC));
     Node M;
     M.OpType = Op == "MaxPool" ? "npu.MaxPool" : Op;
     M.Inputs = {X};
@@ -284,9 +315,11 @@ private:
         M.Inputs.push_back(N.Inputs[2]);
       }
       padChannels(M, N, Padded);
-    } else if (Op == "npu.QAdd") {
-      NPU_ASSIGN(ValueId B, blocked(N.Inputs[1], InC));
-      M.Inputs.push_back(B);
+    } else if (Op == "npu.QAdd" || Op == "Concat") {
+      for (size_t K = 1; K < N.Inputs.size(); ++K) {
+        NPU_ASSIGN(ValueId B, blocked(N.Inputs[K], InC));
+        M.Inputs.push_back(B);
+      }
     } else if (Op == "Flatten" || Op == "Reshape") {
       // Dropping unit spatial dims of [N/n, C/c, 1.., n, c] is a reshape of the blocked tensor.
       M.OpType = "Reshape";
@@ -299,7 +332,7 @@ private:
       NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), N.getInts("kernel_shape"), false));
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
-    if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && M.OpType != "Reshape")
+    if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "Concat" && M.OpType != "Reshape")
       M.setAttr("layout", std::string("blocked"));
     New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
     NativeC[size_t(N.Outputs[0])] = OutC;
@@ -315,7 +348,19 @@ public:
     if (!Opts.Config)
       return makeError("no hardware config (--config FILE.yaml): the blocked layout follows core.batch, "
                        "core.block_in and core.block_out");
-    NPU_ASSIGN(Graph R, Layout(G, *Opts.Config).run());
+    Layout L(G, *Opts.Config);
+    NPU_ASSIGN(Graph R, L.run());
+    auto Count = [&](const char *Op) {
+      return std::to_string(
+          std::count_if(R.nodes().begin(), R.nodes().end(), [&](const Node &N) { return N.OpType == Op; }));
+    };
+    const HardwareConfig &C = *Opts.Config;
+    reportPass(Opts, "layout", G.nodes().size(), R.nodes().size(),
+               std::to_string(L.ConvertedNodes) +
+                   " operators in the blocked layout (core.batch=" + std::to_string(C.Batch) +
+                   ", block_in=" + std::to_string(C.BlockIn) + ", block_out=" + std::to_string(C.BlockOut) +
+                   "); " + Count("npu.ToBlocked") + " npu.ToBlocked, " + Count("npu.FromBlocked") +
+                   " npu.FromBlocked, " + Count("npu.Reblock") + " npu.Reblock");
     G = std::move(R);
     return Status::ok();
   }

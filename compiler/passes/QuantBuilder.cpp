@@ -90,7 +90,8 @@ Expected<ValueId> QuantBuilder::orig(ValueId V) {
     const QValue &Q = Int8[size_t(V)];
     R = New.addValue(OV.Name, T);
     addNode("DequantizeLinear",
-            {Q.Id, addConstant(OV.Name + "_scale", f32Scalar(Q.Scale)), addConstant(OV.Name + "_zp", int8Scalar(Q.Zp))},
+            {Q.Id, addConstant(OV.Name + "_scale", f32Scalar(Q.Scale)),
+             addConstant(OV.Name + "_zp", int8Scalar(Q.Zp))},
             {R}, "dequantize_" + OV.Name);
   } else if (I8Data[size_t(V)] != NoValue && T.Elem == ElemType::Int8) {
     R = I8Data[size_t(V)];
@@ -122,7 +123,8 @@ Expected<QValue> QuantBuilder::int8(ValueId V) {
   Q.Scale = roundScale(quant::symmetricScale(Ranges[size_t(V)]));
   Q.Id = addInt8Value(OV.Name + "_q", OV.Type->Dims, Q.Scale, 0);
   addNode("QuantizeLinear",
-          {F, addConstant(OV.Name + "_q_scale", f32Scalar(Q.Scale)), addConstant(OV.Name + "_q_zp", int8Scalar(0))},
+          {F, addConstant(OV.Name + "_q_scale", f32Scalar(Q.Scale)),
+           addConstant(OV.Name + "_q_zp", int8Scalar(0))},
           {Q.Id}, "quantize_" + OV.Name);
   Int8[size_t(V)] = Q;
   return Q;

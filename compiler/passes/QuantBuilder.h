@@ -1,5 +1,6 @@
-// Rebuilds a graph while quantizing it: each old value may get its original form and/or an int8 form in the new
-// graph, and whichever a new node needs is made on demand (QuantizeLinear, DequantizeLinear, npu.Requantize).
+// Rebuilds a graph while quantizing it, making each value's float or int8 form on demand.
+// Each old value may get its original form and/or an int8 form in the new graph; QuantizeLinear,
+// DequantizeLinear and npu.Requantize are inserted where a node needs the other one.
 #pragma once
 
 #include "npu/compiler/ir/Graph.h"

@@ -50,15 +50,15 @@ QuantizedWeights quantizeWeights(const Tensor &W, int64_t Channels, bool Channel
     Q.Scales.push_back(roundScale(quant::symmetricScale(A)));
   // [-127, 127]: symmetric, so negating a weight never overflows.
   for (int64_t I = 0; I < N; ++I)
-    Q.Data.data<int8_t>()[I] = int8_t(quant::quantizeValue(W.getDouble(I), Q.Scales[size_t(ChannelOf(I))], -127, 127));
+    Q.Data.data<int8_t>()[I] =
+        int8_t(quant::quantizeValue(W.getDouble(I), Q.Scales[size_t(ChannelOf(I))], -127, 127));
   return Q;
 }
 
 Tensor quantizeBias(const std::vector<double> &Bias, double XScale, const std::vector<double> &WScales) {
   Tensor B(ElemType::Int32, {int64_t(Bias.size())});
   for (size_t O = 0; O < Bias.size(); ++O)
-    B.data<int32_t>()[O] =
-        int32_t(quant::quantizeValue(Bias[O], XScale * WScales[O], INT32_MIN, INT32_MAX));
+    B.data<int32_t>()[O] = int32_t(quant::quantizeValue(Bias[O], XScale * WScales[O], INT32_MIN, INT32_MAX));
   return B;
 }
 
@@ -70,8 +70,8 @@ static void setCommon(Node &N, int Shift, int64_t XZp, int64_t YZp, int64_t ActM
   N.setAttr("act_max", ActMax);
 }
 
-Status setPerChannelRequant(Node &N, const std::vector<double> &Ratios, int64_t XZp, int64_t YZp, int64_t ActMin,
-                            int64_t ActMax) {
+Status setPerChannelRequant(Node &N, const std::vector<double> &Ratios, int64_t XZp, int64_t YZp,
+                            int64_t ActMin, int64_t ActMax) {
   NPU_ASSIGN(quant::FixedMultipliers F, quant::chooseMultipliers(Ratios));
   N.setAttr("multiplier", F.M);
   setCommon(N, F.Shift, XZp, YZp, ActMin, ActMax);
@@ -85,7 +85,8 @@ Status setRequant(Node &N, double Ratio, int64_t XZp, int64_t YZp, int64_t ActMi
   return Status::ok();
 }
 
-Status setWindowAttrs(Node &To, const Node &From, const Shape &InSpatial, const Shape &Kernel, bool WithGroup) {
+Status setWindowAttrs(Node &To, const Node &From, const Shape &InSpatial, const Shape &Kernel,
+                      bool WithGroup) {
   NPU_ASSIGN(WindowGeometry Geo, resolveWindow(From, InSpatial, Kernel, From.getInt("ceil_mode", 0) != 0));
   Shape Pads = Geo.PadsBegin;
   Pads.insert(Pads.end(), Geo.PadsEnd.begin(), Geo.PadsEnd.end());

@@ -1,5 +1,5 @@
-// Conversion of already quantized models, the helpers: reading Q/DQ parameters, following a chain to its
-// QuantizeLinear, int8 forms of uint8 tensors (int8 = uint8 - 128, exact), weights and bias.
+// Conversion of already quantized models, the helpers (Q/DQ parameters, chains, uint8 forms, weights, bias).
+// uint8 tensors are carried as int8 = uint8 - 128 with zero point - 128, which is exact.
 #include "QuantImport.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
@@ -38,7 +38,8 @@ std::optional<TP> Import::scalarParams(ValueId S, ValueId Z, ElemType E) {
 std::optional<TP> Import::qdqParams(const Node &N) {
   if (N.getInt("block_size", 0) != 0)
     return std::nullopt;
-  ElemType E = N.OpType == "QuantizeLinear" ? B.old().type(N.Outputs[0]).Elem : B.old().type(N.Inputs[0]).Elem;
+  ElemType E =
+      N.OpType == "QuantizeLinear" ? B.old().type(N.Outputs[0]).Elem : B.old().type(N.Inputs[0]).Elem;
   return scalarParams(N.Inputs[1], N.hasInput(2) ? N.Inputs[2] : NoValue, E);
 }
 
@@ -112,7 +113,8 @@ std::optional<Sink> Import::findSink(ValueId V, bool AllowActivation) {
 ValueId Import::makeOutput(const Sink &S, std::pair<int64_t, int64_t> *Act) {
   TensorType T(ElemType::Int8, B.old().type(S.Out).Dims);
   T.Quant = QuantParams{{float(S.P.Scale)}, {S.P.zp8()}, std::nullopt};
-  ValueId Y = S.P.Elem == ElemType::Int8 ? B.addOldValue(S.Out, T) : B.addValue(B.old().value(S.Out).Name + "_i8", T);
+  ValueId Y =
+      S.P.Elem == ElemType::Int8 ? B.addOldValue(S.Out, T) : B.addValue(B.old().value(S.Out).Name + "_i8", T);
   B.setInt8Data(S.Out, Y);
   for (int K : S.Nodes)
     Done[size_t(K)] = true;
@@ -152,7 +154,8 @@ std::optional<QuantizedWeights> Import::dqWeights(ValueId F, int64_t Channels, b
     return std::nullopt;
   const Tensor *W = B.constantOf(N->Inputs[0]), *S = B.constantOf(N->Inputs[1]);
   const Tensor *Z = N->hasInput(2) ? B.constantOf(N->Inputs[2]) : nullptr;
-  if (!W || !S || (N->hasInput(2) && !Z) || (W->elemType() != ElemType::Int8 && W->elemType() != ElemType::UInt8))
+  if (!W || !S || (N->hasInput(2) && !Z) ||
+      (W->elemType() != ElemType::Int8 && W->elemType() != ElemType::UInt8))
     return std::nullopt;
   if (S->numElements() > 1) {
     auto Axis = normalizeAxis(N->getInt("axis", 1), W->rank());
@@ -169,7 +172,8 @@ std::optional<Tensor> Import::dqBias(ValueId V, double XScale, const std::vector
     const Tensor *K = B.constantOf(V);
     const Tensor *Bi = N && N->OpType == "DequantizeLinear" ? B.constantOf(N->Inputs[0]) : nullptr;
     const Tensor *Bs = Bi ? B.constantOf(N->Inputs[1]) : nullptr;
-    if (Bi && Bs && Bi->elemType() == ElemType::Int32 && !N->hasInput(2) && Bi->numElements() == int64_t(Real.size()) &&
+    if (Bi && Bs && Bi->elemType() == ElemType::Int32 && !N->hasInput(2) &&
+        Bi->numElements() == int64_t(Real.size()) &&
         (Bs->numElements() == 1 || Bs->numElements() == Bi->numElements())) {
       // An int32 bias at exactly s_x * s_w[o] (as float32, as quantizers write it) is taken as it is.
       bool Exact = true;

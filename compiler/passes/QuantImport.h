@@ -1,5 +1,5 @@
-// Internal to the quantize pass: conversion of already quantized models (QDQ patterns, QLinear*, *Integer) to
-// npu.* operators. The helpers are in QuantImport.cpp, the per-operator rules in QuantImportRules.cpp.
+// Internal to the quantize pass: conversion of already quantized models to npu.* operators.
+// QDQ patterns, QLinear*, *Integer. Helpers in QuantImport.cpp, per-operator rules in QuantImportRules.cpp.
 #pragma once
 
 #include "QuantRewrite.h"
@@ -69,8 +69,8 @@ public:
   Expected<bool> convertDequantize(size_t I);
 
   /// Weights W - w_zp as int8 (nullopt when they do not fit) with one scale per output channel.
-  std::optional<QuantizedWeights> weights(const Tensor &W, const Tensor *Zp, const Tensor &Scale, int64_t Channels,
-                                          bool ChannelIsLastDim);
+  std::optional<QuantizedWeights> weights(const Tensor &W, const Tensor *Zp, const Tensor &Scale,
+                                          int64_t Channels, bool ChannelIsLastDim);
   /// Conv/MatMul weights given as DequantizeLinear(constant).
   std::optional<QuantizedWeights> dqWeights(ValueId F, int64_t Channels, bool ChannelIsLastDim);
   /// An int32 bias for accumulators at scales s_x * s_w[o]: from a float constant or DequantizeLinear(int32).

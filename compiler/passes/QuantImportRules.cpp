@@ -1,5 +1,5 @@
-// Conversion of already quantized models, the rules: which QDQ pattern or quantized ONNX operator becomes which
-// npu.* operator, with the model's scales turned into fixed-point multipliers.
+// Conversion of already quantized models, the rules: which pattern becomes which npu.* operator.
+// The model's scales become fixed-point multipliers.
 #include "QuantImport.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
@@ -31,8 +31,8 @@ Tensor transpose2d(const Tensor &W) {
 }
 
 bool isPassThrough(const std::string &Op) {
-  static const std::set<std::string> Ops = {"MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose",
-                                            "Identity"};
+  static const std::set<std::string> Ops = {"MaxPool",   "Reshape",   "Flatten", "Squeeze",
+                                            "Unsqueeze", "Transpose", "Identity"};
   return Ops.count(Op) != 0;
 }
 
@@ -57,14 +57,16 @@ Expected<bool> Import::convert(size_t I) {
   return false;
 }
 
-/// DequantizeLinear(x) -> Conv/MatMul/Gemm(., DequantizeLinear(w const), bias) [-> Relu/Clip] -> QuantizeLinear.
+/// DequantizeLinear(x) -> Conv/MatMul/Gemm(., DequantizeLinear(w const), bias) [-> Relu/Clip] ->
+/// QuantizeLinear.
 Expected<bool> Import::convertQdqConvOrMatMul(size_t I) {
   const Node &N = node(I);
   const bool Conv = N.OpType == "Conv", Gemm = N.OpType == "Gemm";
   auto X = dqSource(N.Inputs[0]);
   if (!X || B.old().type(N.Inputs[0]).rank() < (Conv ? 3 : 2))
     return false;
-  if (Gemm && (N.getInt("transA", 0) || N.getFloat("alpha", 1.0f) != 1.0f || N.getFloat("beta", 1.0f) != 1.0f))
+  if (Gemm &&
+      (N.getInt("transA", 0) || N.getFloat("alpha", 1.0f) != 1.0f || N.getFloat("beta", 1.0f) != 1.0f))
     return false;
   const Shape &WD = B.old().type(N.Inputs[1]).Dims;
   const bool TransB = Gemm && N.getInt("transB", 0);
@@ -105,7 +107,8 @@ Expected<bool> Import::convertQLinear(size_t I) {
   auto YP = scalarParams(N.Inputs[6], N.Inputs[7], B.old().type(N.Outputs[0]).Elem);
   const Tensor *W = B.constantOf(N.Inputs[3]), *WS = B.constantOf(N.Inputs[4]);
   const Tensor *WZ = N.hasInput(5) ? B.constantOf(N.Inputs[5]) : nullptr;
-  if (!XP || !YP || !W || !WS || (N.hasInput(5) && !WZ) || (!Conv && (W->rank() != 2 || WS->numElements() != 1)))
+  if (!XP || !YP || !W || !WS || (N.hasInput(5) && !WZ) ||
+      (!Conv && (W->rank() != 2 || WS->numElements() != 1)))
     return false;
   const int64_t Channels = Conv ? W->shape()[0] : W->shape()[1];
   auto WQ = weights(*W, WZ, *WS, Channels, !Conv);
@@ -214,8 +217,8 @@ Expected<bool> Import::convertQdqPool(size_t I) {
     NPU_TRY(setWindowAttrs(M, N, Sp, N.getInts("kernel_shape"), false));
     M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
   }
-  NPU_TRY(setRequant(M, X->second.Scale / (double(Count) * S->P.Scale), X->second.zp8(), S->P.zp8(), Act.first,
-                     Act.second));
+  NPU_TRY(setRequant(M, X->second.Scale / (double(Count) * S->P.Scale), X->second.zp8(), S->P.zp8(),
+                     Act.first, Act.second));
   return true;
 }
 
@@ -247,13 +250,15 @@ Expected<bool> Import::convertDequantize(size_t I) {
   const Node &N = node(I);
   auto P = qdqParams(N);
   ValueId Q = N.Inputs[0];
-  if (!P || P->Elem != ElemType::UInt8 || !B.hasInt8Data(Q) || B.old().type(N.Outputs[0]).Elem != ElemType::Float32)
+  if (!P || P->Elem != ElemType::UInt8 || !B.hasInt8Data(Q) ||
+      B.old().type(N.Outputs[0]).Elem != ElemType::Float32)
     return false;
   NPU_ASSIGN(ValueId QI, B.int8Data(Q));
   const std::string &Name = B.old().value(N.Outputs[0]).Name;
   ValueId Y = B.addOldValue(N.Outputs[0], B.old().type(N.Outputs[0]));
   B.addNode("DequantizeLinear",
-            {QI, B.addConstant(Name + "_scale", f32Scalar(P->Scale)), B.addConstant(Name + "_zp", int8Scalar(P->zp8()))},
+            {QI, B.addConstant(Name + "_scale", f32Scalar(P->Scale)),
+             B.addConstant(Name + "_zp", int8Scalar(P->zp8()))},
             {Y}, N.Name);
   return true;
 }

@@ -1,5 +1,6 @@
-// Post-training quantization: float Conv/MatMul/Gemm/Add/pools (with their bias adds and Relu/Clip) become
-// npu.* int8 operators using the calibrated ranges; everything else stays float between Dequantize/Quantize.
+// Post-training quantization of a float graph into npu.* int8 operators with the calibrated ranges.
+// Conv/MatMul/Gemm/Add/pools take their bias adds and Relu/Clip along; the rest stays float between
+// DequantizeLinear and QuantizeLinear.
 #include "QuantRewrite.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
@@ -25,8 +26,8 @@ struct Tail {
 
 /// Scale-preserving operators that run on int8 unchanged (data movement, max).
 const std::set<std::string> &passThroughOps() {
-  static const std::set<std::string> Ops = {"Reshape", "Flatten",  "Squeeze", "Unsqueeze",
-                                            "Transpose", "Identity", "MaxPool"};
+  static const std::set<std::string> Ops = {"Reshape",   "Flatten",  "Squeeze", "Unsqueeze",
+                                            "Transpose", "Identity", "MaxPool", "Dropout"};
   return Ops;
 }
 
@@ -64,7 +65,7 @@ private:
       return convertConv(I);
     if (Op == "MatMul" || Op == "Gemm" || Op == "npu.FusedGemm")
       return convertMatMul(I);
-    if (Op == "Add")
+    if (Op == "Add" || (Op == "Sum" && N.Inputs.size() == 2))
       return convertAdd(I);
     if (Op == "AveragePool" || Op == "GlobalAveragePool")
       return convertAvgPool(I);
@@ -184,7 +185,8 @@ private:
       return false;
     // W as [K, N] in doubles: Gemm's transB and alpha applied.
     bool TransB = IsGemm && N.getInt("transB", 0) != 0;
-    const int64_t K = TransB ? Wt->shape()[1] : Wt->shape()[0], Cols = TransB ? Wt->shape()[0] : Wt->shape()[1];
+    const int64_t K = TransB ? Wt->shape()[1] : Wt->shape()[0],
+                  Cols = TransB ? Wt->shape()[0] : Wt->shape()[1];
     const double Alpha = IsGemm ? N.getFloat("alpha", 1.0f) : 1.0;
     Tensor W(ElemType::Float32, {K, Cols});
     for (int64_t R = 0; R < K; ++R)
@@ -330,8 +332,8 @@ private:
     if (!B.hasInt8(X) || B.int8Form(X).Zp != 0)
       return false;
     QValue Q = B.int8Form(X);
-    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims,
-                               Q.Scale, 0);
+    ValueId Y =
+        B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale, 0);
     if (N.OpType == "Relu") {
       B.addNode("Relu", {Q.Id}, {Y}, N.Name);
     } else {
@@ -354,8 +356,11 @@ private:
   Expected<bool> convertPassThrough(size_t I) {
     const Node &N = node(I);
     ValueId X = N.Inputs[0];
-    if (!B.hasInt8(X) || N.Outputs.size() != 1 || !isF32(N.Outputs[0]))
+    if (!B.hasInt8(X) || !isF32(N.Outputs[0]))
       return false;
+    for (size_t K = 1; K < N.Outputs.size(); ++K) // Dropout's mask or MaxPool's indices, if anyone reads them
+      if (N.Outputs[K] != NoValue && (!B.consumers(N.Outputs[K]).empty() || B.isGraphOutput(N.Outputs[K])))
+        return false;
     QValue Q = B.int8Form(X);
     std::vector<ValueId> Ins = {Q.Id};
     for (size_t K = 1; K < N.Inputs.size(); ++K) {

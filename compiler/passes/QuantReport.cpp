@@ -60,8 +60,8 @@ Expected<std::vector<OutputError>> compareGraphs(const Graph &Float, const Graph
   return Errs;
 }
 
-Status writeQuantReport(std::ostream &OS, const Graph &Float, const Graph &Quant, const std::vector<CalibSet> &Sets,
-                        const std::string &Method) {
+Status writeQuantReport(std::ostream &OS, const Graph &Float, const Graph &Quant,
+                        const std::vector<CalibSet> &Sets) {
   std::map<std::string, int> Npu, Int8Plain, FloatOps;
   int Boundaries = 0;
   for (const Node &N : Quant.nodes()) {
@@ -80,8 +80,6 @@ Status writeQuantReport(std::ostream &OS, const Graph &Float, const Graph &Quant
       S += (S.empty() ? "" : ", ") + Op + " x" + std::to_string(C);
     return S.empty() ? std::string("none") : S;
   };
-  OS << "quantize: " << (Method.empty() ? "converted the quantized model's own scales" : "calibration " + Method)
-     << (Sets.empty() ? "" : " over " + std::to_string(Sets.size()) + " input sets") << "\n";
   OS << "quantize: npu operators: " << List(Npu) << "\n";
   OS << "quantize: int8 operators: " << List(Int8Plain) << "\n";
   OS << "quantize: float operators left: " << List(FloatOps) << "; " << Boundaries

@@ -19,8 +19,9 @@ struct OutputError {
 Expected<std::vector<OutputError>> compareGraphs(const ir::Graph &Float, const ir::Graph &Quant,
                                                  const std::vector<CalibSet> &Sets);
 
-/// Operator counts of the quantized graph, then one line per output from compareGraphs (when Sets is not empty).
+/// Operator counts of the quantized graph, then one line per output from compareGraphs (when Sets is not
+/// empty).
 Status writeQuantReport(std::ostream &OS, const ir::Graph &Float, const ir::Graph &Quant,
-                        const std::vector<CalibSet> &Sets, const std::string &Method);
+                        const std::vector<CalibSet> &Sets);
 
 } // namespace npu::passes

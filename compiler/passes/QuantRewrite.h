@@ -24,8 +24,9 @@ Expected<ir::Graph> convertQuantizedGraph(const ir::Graph &G);
 /// The values of T (which broadcasts to Out) along Out's dim Axis, when T varies along no other dim.
 std::optional<std::vector<double>> channelVector(const ir::Tensor &T, const ir::Shape &Out, size_t Axis);
 
-/// Symmetric per-output-channel int8 weights: W viewed as [rows, cols]; channel o is column o when ColumnMajor
-/// (MatMul's [K, N]) else row o (Conv's [O, ...]). Scales are float32 numbers; values in [-127, 127].
+/// Symmetric per-output-channel int8 weights: W viewed as [rows, cols]; channel o is column o when
+/// ColumnMajor (MatMul's [K, N]) else row o (Conv's [O, ...]). Scales are float32 numbers; values in [-127,
+/// 127].
 struct QuantizedWeights {
   ir::Tensor Data;
   std::vector<double> Scales;
@@ -47,6 +48,7 @@ Status setWindowAttrs(ir::Node &To, const ir::Node &From, const ir::Shape &InSpa
 
 /// True when every pooling window counts the same number of taps (in the image, or in the padded extent with
 /// count_include_pad); Count gets that number.
-bool uniformWindowCount(const ir::WindowGeometry &G, const ir::Shape &Spatial, bool IncludePad, int64_t &Count);
+bool uniformWindowCount(const ir::WindowGeometry &G, const ir::Shape &Spatial, bool IncludePad,
+                        int64_t &Count);
 
 } // namespace npu::passes

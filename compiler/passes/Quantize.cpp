@@ -1,6 +1,7 @@
-// quantize: float models are calibrated on PassOptions::CalibDirs and rewritten to int8 npu.* operators;
-// models that already carry quantization are converted with their own scales (docs/quantization.md).
+// quantize: calibrated int8 quantization of float models, or conversion of already quantized ones.
+// Float models are calibrated on PassOptions::CalibDirs; quantized ones keep their own scales.
 #include "Quantize.h"
+#include "PassReport.h"
 #include "QuantReport.h"
 #include "QuantRewrite.h"
 
@@ -13,8 +14,9 @@ namespace {
 Status checkConfig(const HardwareConfig &C) {
   if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.OutputType != DType::Int8 ||
       C.AccType != DType::Int32)
-    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
-                     " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
+    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ",
+                     dtypeName(C.WeightType), " weights, ", dtypeName(C.OutputType), " outputs and ",
+                     dtypeName(C.AccType),
                      " accumulators; int8 quantization needs int8/int8/int8 with int32 (unsupported)");
   return Status::ok();
 }
@@ -27,8 +29,9 @@ public:
       NPU_TRY(checkConfig(*Opts.Config));
     const bool Imported = isQuantizedModel(G);
     if (!Imported && Opts.CalibDirs.empty())
-      return makeError("no calibration data (--calib DIR): a float model is quantized with ranges measured on "
-                       "sample inputs");
+      return makeError(
+          "no calibration data (--calib DIR): a float model is quantized with ranges measured on "
+          "sample inputs");
     std::vector<CalibSet> Sets;
     if (!Opts.CalibDirs.empty()) {
       NPU_ASSIGN(Sets, loadCalibSets(G, Opts.CalibDirs));
@@ -40,8 +43,12 @@ public:
       NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod));
       NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges));
     }
+    std::string How =
+        Imported ? "converted with the model's own scales"
+                 : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets";
+    reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report)
-      NPU_TRY(writeQuantReport(*Opts.Report, G, Quant, Sets, Imported ? "" : Opts.CalibMethod));
+      NPU_TRY(writeQuantReport(*Opts.Report, G, Quant, Sets));
     G = std::move(Quant);
     return Status::ok();
   }

@@ -1,4 +1,4 @@
-// quantize: post-training int8 quantization (calibrated) or conversion of QDQ/QLinear models to npu.* operators.
+// quantize: calibrated int8 post-training quantization, or conversion of QDQ/QLinear models to npu.* ops.
 #pragma once
 
 #include "npu/compiler/passes/Pass.h"

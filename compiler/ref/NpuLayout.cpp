@@ -1,5 +1,5 @@
-// Reference kernels of the layout conversions npu.ToBlocked, npu.FromBlocked and npu.Reblock (element moves;
-// padded channels get pad_value, the tensor's zero point, so they stand for real zeros).
+// Reference kernels of the layout conversions npu.ToBlocked, npu.FromBlocked and npu.Reblock.
+// Padded channels get pad_value, the tensor's zero point, so they stand for real zeros.
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 

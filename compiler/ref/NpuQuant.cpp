@@ -1,5 +1,5 @@
-// Reference kernels of npu.QConv and npu.QMatMul, plain and blocked, written directly from the integer
-// formulas of docs/quantization.md (int32 accumulation of int8 products, then the ALU requant).
+// Reference kernels of npu.QConv and npu.QMatMul (plain and blocked), from docs/quantization.md's formulas.
+// Int32 accumulation of int8 products, then the ALU requant.
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 
@@ -54,7 +54,9 @@ Expected<ActView> actView(const Shape &Dims, bool Blocked) {
 namespace {
 
 /// Bias (int32) of output channel O, or 0.
-int64_t biasAt(const KernelContext &C, size_t I, int64_t O) { return C.has(I) ? C.in(I).data<int32_t>()[O] : 0; }
+int64_t biasAt(const KernelContext &C, size_t I, int64_t O) {
+  return C.has(I) ? C.in(I).data<int32_t>()[O] : 0;
+}
 
 /// Stores one result: int8 after requantization, or the raw int32 accumulator when there is no multiplier.
 struct ResultWriter {
@@ -75,7 +77,8 @@ Status kQConv(KernelContext &C) {
   const Tensor &X = C.in(0), &W = C.in(1);
   NPU_ASSIGN(ActView XV, actView(X.shape(), Blocked));
   NPU_ASSIGN(ActView YV, actView(C.out(0).shape(), Blocked));
-  // The weights [O, C/G, k...] read like an activation tensor with N = O (blocked: [O/bo, C/bi, k..., bo, bi]).
+  // The weights [O, C/G, k...] read like an activation tensor with N = O (blocked: [O/bo, C/bi, k..., bo,
+  // bi]).
   NPU_ASSIGN(ActView WV, actView(W.shape(), Blocked));
   Shape InSp = Blocked ? XV.B.Spatial : Shape(X.shape().begin() + 2, X.shape().end());
   Shape KSp = Blocked ? WV.B.Spatial : Shape(W.shape().begin() + 2, W.shape().end());
@@ -83,18 +86,45 @@ Status kQConv(KernelContext &C) {
   const std::vector<std::vector<Tap>> Taps = windowTaps(Geo, InSp);
   const int64_t Batch = Blocked ? XV.B.batch() : X.shape()[0];
   const int64_t O = YV.C, G = C.N.getInt("group", 1), Cg = WV.C, Og = O / G;
+  const int64_t KSize = ir::shapeNumElements(KSp), Out = int64_t(Taps.size()), Rows = Cg * KSize;
   const int64_t XZp = C.N.getInt("x_zero_point", 0);
   const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();
-  ResultWriter Out{requantParams(C.N), !C.N.findAttr("multiplier"), C.out(0)};
-  for (int64_t P = 0; P < int64_t(Taps.size()); ++P)
-    for (int64_t N = 0; N < Batch; ++N)
-      for (int64_t M = 0; M < O; ++M) {
-        int64_t Acc = biasAt(C, 2, M);
-        for (int64_t Ci = 0; Ci < Cg; ++Ci)
-          for (const Tap &T : Taps[size_t(P)])
-            Acc += (int64_t(XD[XV.at(N, M / Og * Cg + Ci, T.second)]) - XZp) * WD[WV.at(M, Ci, T.first)];
-        Out.put(YV.at(N, M, P), Acc, M);
+  ResultWriter Res{requantParams(C.N), !C.N.findAttr("multiplier"), C.out(0)};
+  // acc[o][p] = B[o] + sum over rows r = (c, tap) of W[o][r] * Col[r][p], Col[r][p] = X - x_zp at the tap's
+  // input position, 0 where the tap falls in the padding. Sums are formed modulo 2^32 (uint32), which is
+  // exactly the NPU's wrapping int32 accumulator.
+  std::vector<int64_t> TapAt(size_t(KSize * Out), -1); // [tap][p] -> input spatial offset, -1 in the padding
+  for (int64_t P = 0; P < Out; ++P)
+    for (const Tap &T : Taps[size_t(P)])
+      TapAt[size_t(T.first * Out + P)] = T.second;
+  std::vector<int32_t> Col(size_t(Rows * Out)), Wm(size_t(O * Rows));
+  std::vector<uint32_t> Acc(static_cast<size_t>(Out));
+  for (int64_t M = 0; M < O; ++M)
+    for (int64_t Ci = 0; Ci < Cg; ++Ci)
+      for (int64_t K = 0; K < KSize; ++K)
+        Wm[size_t(M * Rows + Ci * KSize + K)] = WD[WV.at(M, Ci, K)];
+  for (int64_t N = 0; N < Batch; ++N)
+    for (int64_t Grp = 0; Grp < G; ++Grp) {
+      for (int64_t Ci = 0; Ci < Cg; ++Ci)
+        for (int64_t K = 0; K < KSize; ++K)
+          for (int64_t P = 0; P < Out; ++P) {
+            int64_t S = TapAt[size_t(K * Out + P)];
+            Col[size_t((Ci * KSize + K) * Out + P)] =
+                S < 0 ? 0 : int32_t(XD[XV.at(N, Grp * Cg + Ci, S)]) - int32_t(XZp);
+          }
+      for (int64_t M = Grp * Og; M < (Grp + 1) * Og; ++M) {
+        std::fill(Acc.begin(), Acc.end(), uint32_t(biasAt(C, 2, M)));
+        for (int64_t R = 0; R < Rows; ++R) {
+          const uint32_t Wv = uint32_t(Wm[size_t(M * Rows + R)]);
+          const int32_t *ColR = Col.data() + R * Out;
+          if (Wv != 0)
+            for (int64_t P = 0; P < Out; ++P)
+              Acc[size_t(P)] += Wv * uint32_t(ColR[P]);
+        }
+        for (int64_t P = 0; P < Out; ++P)
+          Res.put(YV.at(N, M, P), int64_t(int32_t(Acc[size_t(P)])), M);
       }
+    }
   return Status::ok();
 }
 

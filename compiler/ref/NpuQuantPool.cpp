@@ -1,5 +1,4 @@
-// Reference kernels of npu.QAdd, npu.QAvgPool, npu.QGlobalAvgPool, npu.MaxPool and npu.Requantize (plain and
-// blocked), from the integer formulas of docs/quantization.md.
+// Reference kernels of npu.QAdd, QAvgPool, QGlobalAvgPool, MaxPool and Requantize (plain and blocked).
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 
@@ -9,7 +8,8 @@ namespace npu::ref {
 
 namespace {
 
-/// t = (A - a_zp) * Ma + (B - b_zp) * Mb stays inside int32 (the multipliers are < 2^22), then one requant by 1.
+/// t = (A - a_zp) * Ma + (B - b_zp) * Mb stays inside int32 (the multipliers are < 2^22), then one requant
+/// by 1.
 Status kQAdd(KernelContext &C) {
   const ir::Node &N = C.N;
   const int64_t Ma = N.getInt("a_multiplier", 0), Mb = N.getInt("b_multiplier", 0);
@@ -38,8 +38,8 @@ template <typename F> Status poolLoop(KernelContext &C, bool Global, F &&Reduce)
     for (int64_t S = 0; S < XV.Size; ++S)
       Taps[0].push_back({S, S});
   } else {
-    NPU_ASSIGN(ir::WindowGeometry Geo, ir::resolveWindow(C.N, InSp, C.N.getInts("kernel_shape"),
-                                                         C.N.getInt("ceil_mode", 0) != 0));
+    NPU_ASSIGN(ir::WindowGeometry Geo,
+               ir::resolveWindow(C.N, InSp, C.N.getInts("kernel_shape"), C.N.getInt("ceil_mode", 0) != 0));
     Taps = windowTaps(Geo, InSp);
   }
   const int64_t Batch = Blocked ? XV.B.batch() : X.shape()[0];
@@ -48,7 +48,8 @@ template <typename F> Status poolLoop(KernelContext &C, bool Global, F &&Reduce)
   for (int64_t N = 0; N < Batch; ++N)
     for (int64_t Ch = 0; Ch < XV.C; ++Ch)
       for (int64_t P = 0; P < int64_t(Taps.size()); ++P)
-        YD[YV.at(N, Ch, P)] = Reduce(Taps[size_t(P)], [&](int64_t S) { return int64_t(XD[XV.at(N, Ch, S)]); });
+        YD[YV.at(N, Ch, P)] =
+            Reduce(Taps[size_t(P)], [&](int64_t S) { return int64_t(XD[XV.at(N, Ch, S)]); });
   return Status::ok();
 }
 

@@ -331,8 +331,8 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
   R.take(4);
   uint32_t Version = R.u32();
   if (Version != ContainerVersion && Version != 1)
-    return makeError(Name, ": container format version ", Version, " is not supported (this build reads version ",
-                     ContainerVersion, ")");
+    return makeError(Name, ": container format version ", Version,
+                     " is not supported (this build reads version ", ContainerVersion, ")");
   if (std::memcmp(Digest.data(), Bytes.data() + Body, 32) != 0)
     return makeError(Name, ": corrupted or truncated container (checksum mismatch)");
   Program P;
@@ -369,7 +369,8 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
       uint32_t IB = S.u32();
       uint64_t Count = S.u64();
       if (IB != L.instructionBytes())
-        return makeError(Name, ": instruction size ", IB, " does not match the config's ", L.instructionBytes());
+        return makeError(Name, ": instruction size ", IB, " does not match the config's ",
+                         L.instructionBytes());
       for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
         const uint8_t *W = S.take(IB);
         if (!W)
@@ -442,7 +443,8 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
         P.NodeNames.push_back(S.str());
       uint64_t Tags = S.u64();
       if (Tags != 0 && Tags != P.Insns.size())
-        return makeError(Name, ": node provenance has ", Tags, " entries for ", P.Insns.size(), " instructions");
+        return makeError(Name, ": node provenance has ", Tags, " entries for ", P.Insns.size(),
+                         " instructions");
       for (uint64_t I = 0; I < Tags && !S.Failed; ++I)
         P.InsnNode.push_back(S.u32());
       break;

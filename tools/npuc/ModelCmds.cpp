@@ -1,9 +1,11 @@
 // npuc compile and npuc opt: the frontend and the graph pass pipeline, with IR printing between passes.
 #include "Command.h"
 
+#include "npu/backend/Compile.h"
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/passes/PassManager.h"
+#include "npu/isa/Assembler.h"
 
 #include <fstream>
 #include <iostream>
@@ -112,6 +114,35 @@ int runOpt(const Command &Self, const Args &A) {
   return writeText(A, ir::printGraph(*G));
 }
 
+/// The NPU backend: artifact (-o), tile IR or assembly text, placement report.
+int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
+  auto R = backend::compileModel(G, Config);
+  if (!R)
+    return fail(A.Positional[0] + ": " + R.message());
+  if (A.has("--report"))
+    std::cout << backend::formatPlacementReport(*R);
+  std::string Emit = A.get("--emit");
+  if (Emit == "tile")
+    return writeText(A, R->TileText);
+  if (Emit == "asm") {
+    std::string Text;
+    for (const backend::ArtifactSegment &S : R->Artifact.Segments)
+      Text += S.K == backend::ArtifactSegment::Npu ? "; segment " + S.Name + "\n" + isa::disassemble(S.Program)
+                                                   : "; segment " + S.Name + " runs on the host\n";
+    return writeText(A, Text);
+  }
+  if (!A.has("-o"))
+    return fail("no output: give -o OUT.npub (or --emit=graph|tile|asm)");
+  auto Bytes = backend::writeModelArtifact(R->Artifact);
+  if (!Bytes)
+    return fail(Bytes.message());
+  std::ofstream Out(A.get("-o"), std::ios::binary | std::ios::trunc);
+  Out.write(reinterpret_cast<const char *>(Bytes->data()), std::streamsize(Bytes->size()));
+  if (!Out)
+    return fail(A.get("-o") + ": cannot write");
+  return ExitOk;
+}
+
 int runCompile(const Command &Self, const Args &A) {
   if (A.Positional.size() != 1)
     return usageError(Self, "expected one model (MODEL.onnx)");
@@ -119,8 +150,8 @@ int runCompile(const Command &Self, const Args &A) {
   if (Target != "npu" && Target != "host")
     return usageError(Self, "--target must be npu or host");
   std::string Emit = A.get("--emit");
-  if (!Emit.empty() && Emit != "graph")
-    return usageError(Self, "--emit=" + Emit + ": this build emits graph only (tile and asm come with the NPU backend)");
+  if (!Emit.empty() && Emit != "graph" && Emit != "tile" && Emit != "asm")
+    return usageError(Self, "--emit must be graph, tile or asm");
   frontend::ImportOptions Import;
   for (const std::string &Spec : A.getAll("--input-shape"))
     if (Status S = frontend::addInputShapeOption(Import, Spec); !S)
@@ -150,8 +181,9 @@ int runCompile(const Command &Self, const Args &A) {
     return fail(A.Positional[0] + ": " + S.message());
   if (Emit == "graph")
     return writeText(A, ir::printGraph(*G));
-  return fail("code generation for --target " + Target +
-              " is not part of this build yet; use --emit=graph to see the optimized graph");
+  if (Target != "npu")
+    return fail("code generation for --target host is not part of this build yet; use --emit=graph");
+  return emitNpu(A, *G, *Config);
 }
 
 } // namespace
@@ -186,9 +218,11 @@ const Command CompileCommand = {
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
-    "            [--emit=graph] [--report]",
+    "            [--emit=graph|tile|asm] [--report]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
-    "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph.\n\n"
+    "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph,\n"
+    "--emit=tile the NPU segments' tile IR, --emit=asm their assembly; otherwise -o writes the model\n"
+    "artifact (.npub: segment plan of NPU programs and host subgraphs, docs/artifact.md).\n\n"
     "examples:\n"
     "  npuc compile mnist.onnx --config configs/default.yaml --emit=graph\n"
     "  npuc compile model.onnx --input-shape data=1x3x224x224 --print-after=all --emit=graph -o /dev/null\n",
@@ -201,7 +235,7 @@ const Command CompileCommand = {
      {"--input-shape", true, "fix a dynamic input shape, NAME=1x3x224x224; repeatable", true},
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop the pipeline after this pass"},
-     {"--emit", true, "graph: write the optimized Graph IR"},
+     {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
      {"--report", false, "print what the passes did"}},
     runCompile,
 };

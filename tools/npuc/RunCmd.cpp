@@ -3,6 +3,7 @@
 
 #include "npu/runtime/Binding.h"
 #include "npu/runtime/Compare.h"
+#include "npu/runtime/ModelRunner.h"
 #include "npu/runtime/Runner.h"
 #include "npu/runtime/TensorProto.h"
 
@@ -65,6 +66,77 @@ size_t compareOutputs(const isa::Program &P, const RunOutcome &R, const std::str
   return Failed;
 }
 
+Expected<std::vector<uint8_t>> readFileBytes(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  if (!In)
+    return makeError(Path, ": cannot open");
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+}
+
+/// A model artifact: segments in order, outputs named after the model's outputs.
+int runModelArtifact(const Args &A, const std::vector<uint8_t> &Bytes, const std::string &Backend) {
+  auto M = backend::readModelArtifact(Bytes, A.Positional[0]);
+  if (!M)
+    return fail(M.message());
+  if (A.has("--config")) {
+    auto C = loadHardwareConfig(A.get("--config"));
+    if (!C)
+      return fail(C.message());
+    if (C->Hash != M->Config.Hash)
+      return fail(A.Positional[0] + ": built for config '" + M->Config.Name + "' (" + M->Config.shortHash() +
+                  "), not '" + C->Name + "' (" + C->shortHash() + ")");
+  }
+  auto Dev = makeDevice(Backend, M->Config);
+  if (!Dev)
+    return fail(Dev.message());
+  std::vector<std::optional<Tensor>> Inputs;
+  if (A.has("--inputs")) {
+    auto Read = readTensorDir(A.get("--inputs"), "input");
+    if (!Read)
+      return fail(Read.message());
+    Inputs = Read.takeValue();
+  }
+  auto R = runModel(**Dev, *M, Inputs);
+  if (!R)
+    return fail(A.Positional[0] + ": " + R.message());
+  for (const SegmentRun &S : R->Segments)
+    std::cout << "segment " << S.Name << ": "
+              << (S.Npu ? Backend : std::string("host (reference interpreter)"))
+              << (S.Npu ? ", " + std::to_string(S.Stats.Instructions) + " instructions" : std::string())
+              << "\n";
+  std::cout << formatStatsSummary(R->Total, M->Config);
+  if (A.has("--stats")) {
+    std::ofstream OS(A.get("--stats"), std::ios::binary | std::ios::trunc);
+    OS << R->Total.toJson(M->Config) << "\n";
+    if (!OS)
+      return fail(A.get("--stats") + ": cannot write the statistics file");
+  }
+  RunOutcome Out;
+  Out.Outputs = R->Outputs;
+  if (A.has("--outputs"))
+    if (Status S = writeOutputs(Out, A.get("--outputs")); !S)
+      return fail(S.message());
+  if (!A.has("--compare"))
+    return ExitOk;
+  size_t Failed = 0;
+  for (size_t K = 0; K < R->Outputs.size(); ++K) {
+    std::cout << "output_" << K << " " << R->Outputs[K].describe() << ": ";
+    auto Expected = readTensorProto(joinPath(A.get("--compare"), "output_" + std::to_string(K) + ".pb"));
+    if (!Expected) {
+      std::cout << "no reference: " << Expected.message() << "\n";
+      ++Failed;
+      continue;
+    }
+    CompareResult C = compareTensors(R->Outputs[K], *Expected);
+    std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
+    Failed += !C.Match;
+  }
+  if (Failed)
+    return fail(std::to_string(Failed) + " of " + std::to_string(R->Outputs.size()) +
+                " outputs differ from " + A.get("--compare"));
+  return ExitOk;
+}
+
 int runRun(const Command &Self, const Args &A) {
   if (A.Positional.size() != 1)
     return usageError(Self, A.Positional.empty()
@@ -81,6 +153,14 @@ int runRun(const Command &Self, const Args &A) {
     return usageError(Self, "unknown backend '" + Backend + "' (expected one of " + List + ")");
   }
 
+  auto Bytes = readFileBytes(A.Positional[0]);
+  if (!Bytes)
+    return fail(Bytes.message());
+  if (backend::isModelArtifact(*Bytes)) {
+    if (A.has("--trace"))
+      return usageError(Self, "--trace is not supported for model artifacts yet");
+    return runModelArtifact(A, *Bytes, Backend);
+  }
   std::optional<HardwareConfig> Config;
   if (A.has("--config")) {
     auto C = loadHardwareConfig(A.get("--config"));
@@ -88,7 +168,7 @@ int runRun(const Command &Self, const Args &A) {
       return fail(C.message());
     Config = C.takeValue();
   }
-  auto P = isa::readContainerFile(A.Positional[0], Config ? &*Config : nullptr);
+  auto P = isa::readContainer(*Bytes, A.Positional[0], Config ? &*Config : nullptr);
   if (!P)
     return fail(P.message());
   auto Dev = makeDevice(Backend, P->Config);

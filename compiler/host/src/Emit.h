@@ -7,6 +7,7 @@
 #include <llvm/IR/Module.h>
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ public:
   llvm::GlobalVariable *constF64s(const std::vector<double> &V);
   /// A unique symbol name starting with Base.
   std::string uniqueName(const std::string &Base);
+  /// Slots some kernel reads or writes.
+  std::set<int> UsedSlots;
+  /// Kernels already in the module by the text of their body: identical kernels are emitted once.
+  std::map<std::string, std::string> KernelBodies;
   /// Shared helper functions (micro-kernels), created once per module by their generator.
   std::map<std::string, llvm::Function *> Helpers;
 
@@ -52,12 +57,15 @@ struct Buf {
 /// What a finished kernel tells the driver.
 struct KernelOut {
   std::string Symbol;
+  std::vector<int> ArgSlots; ///< the slots behind the kernel's argument pointers, in order
   int64_t WorkItems = 1;
   double CostPerItem = 1;
   size_t ScratchBytes = 0;
+  bool Fresh = true; ///< false when an identical kernel emitted earlier is reused
 };
 
-/// Builds one task function `void name(ptr bufs, i64 lo, i64 hi, ptr scratch)`.
+/// Builds one task function `void name(ptr args, i64 lo, i64 hi, ptr scratch)`. args[i] is the buffer of the
+/// i-th slot the kernel asked for (KernelOut::ArgSlots), so kernels differing only in their buffers are shared.
 class KB {
 public:
   KB(ModuleEnv &E, const std::string &Name);
@@ -107,6 +115,7 @@ private:
   llvm::BasicBlock *Entry;
   llvm::Instruction *AllocaPoint;
   std::map<int, llvm::Value *> SlotPtrs;
+  std::vector<int> ArgSlots;
   std::vector<std::pair<llvm::Instruction *, int>> MemOps;
   bool Finished = false;
 };

@@ -3,6 +3,7 @@
 
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/MDBuilder.h>
+#include <llvm/Support/raw_ostream.h>
 
 #include "npu/compiler/ops/OpHelpers.h"
 
@@ -88,11 +89,14 @@ KB::~KB() {
 }
 
 Buf KB::buf(int Slot, ElemType Elem) {
+  E.UsedSlots.insert(Slot);
   auto It = SlotPtrs.find(Slot);
   if (It == SlotPtrs.end()) {
     IRBuilder<> EB(Entry);
-    Value *Addr = EB.CreateConstInBoundsGEP1_64(E.Ptr, Bufs, static_cast<uint64_t>(Slot));
-    LoadInst *L = EB.CreateLoad(E.Ptr, Addr, "s" + std::to_string(Slot));
+    uint64_t Arg = ArgSlots.size();
+    ArgSlots.push_back(Slot);
+    Value *Addr = EB.CreateConstInBoundsGEP1_64(E.Ptr, Bufs, Arg);
+    LoadInst *L = EB.CreateLoad(E.Ptr, Addr, "a" + std::to_string(Arg));
     L->setMetadata(LLVMContext::MD_invariant_load, MDNode::get(E.Ctx, {}));
     It = SlotPtrs.emplace(Slot, L).first;
   }
@@ -267,6 +271,21 @@ KernelOut KB::finish(int64_t Items, double CostPerItem, size_t ScratchBytes) {
   B.CreateRetVoid();
   IRBuilder<> EB(Entry);
   EB.CreateBr(&*std::next(F->begin()));
+  // A kernel identical to one already emitted (same shapes, other buffers) reuses it.
+  std::string Body;
+  {
+    raw_string_ostream OS(Body);
+    F->print(OS);
+  }
+  Body.erase(0, Body.find('('));
+  auto Known = E.KernelBodies.find(Body);
+  if (Known != E.KernelBodies.end()) {
+    F->eraseFromParent();
+    F = nullptr;
+    Finished = true;
+    return KernelOut{Known->second, ArgSlots, Items, CostPerItem, ScratchBytes, false};
+  }
+  E.KernelBodies.emplace(std::move(Body), F->getName().str());
   // Every slot is a separate buffer: give each its alias scope so loops vectorize without run-time checks.
   std::map<int, MDNode *> Scopes;
   MDBuilder MDB(E.Ctx);
@@ -284,7 +303,7 @@ KernelOut KB::finish(int64_t Items, double CostPerItem, size_t ScratchBytes) {
       I->setMetadata(LLVMContext::MD_noalias, MDNode::get(E.Ctx, Others));
     }
   Finished = true;
-  return KernelOut{F->getName().str(), Items, CostPerItem, ScratchBytes};
+  return KernelOut{F->getName().str(), ArgSlots, Items, CostPerItem, ScratchBytes, true};
 }
 
 Value *constOf(KB &K, ElemType T, double V) {

@@ -28,7 +28,7 @@ struct AlignedBytes {
 };
 
 /// Below this many operations a kernel runs on the calling thread alone.
-constexpr double SerialCost = 40000;
+constexpr double SerialCost = 100000;
 
 class HostModelImpl : public HostModel {
 public:
@@ -40,8 +40,11 @@ public:
   AlignedBytes Arena, ScratchMem;
   size_t ScratchStride = 0;
   std::mutex RunMutex;
+  bool Profile = false;
+  std::vector<StepProfile> Prof;
 
   const HostStats &stats() const override { return Stats; }
+  std::vector<StepProfile> profile() const override { return Prof; }
   const std::string &irText() const override { return Ir; }
   Expected<std::vector<Tensor>> run(const std::vector<Tensor> &Inputs) override;
 
@@ -54,7 +57,10 @@ void HostModelImpl::runKernel(const Step &S, std::vector<void *> &Bufs) {
   if (S.WorkItems <= 0)
     return;
   double Total = S.CostPerItem * static_cast<double>(S.WorkItems);
-  void **B = Bufs.data();
+  std::vector<void *> Args(S.ArgSlots.size());
+  for (size_t I = 0; I < Args.size(); ++I)
+    Args[I] = Bufs[static_cast<size_t>(S.ArgSlots[I])];
+  void **B = Args.data();
   if (Total < SerialCost || Pool->threads() == 1) {
     S.Fn(B, 0, S.WorkItems, ScratchMem.Data);
     return;
@@ -144,12 +150,26 @@ Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inpu
       break;
     }
   }
-  for (const Step &S : P.Steps) {
-    if (S.Kind == StepKind::Fallback) {
+  for (size_t S = 0; S < P.Slots.size(); ++S) {
+    int R = static_cast<int>(S);
+    while (P.Slots[static_cast<size_t>(R)].AliasOf > 0)
+      R = P.Slots[static_cast<size_t>(R)].AliasOf;
+    if (R != static_cast<int>(S))
+      Bufs[S] = Bufs[static_cast<size_t>(R)];
+  }
+  for (size_t SI = 0; SI < P.Steps.size(); ++SI) {
+    const Step &S = P.Steps[SI];
+    auto T0 = std::chrono::steady_clock::now();
+    if (S.Kind == StepKind::Fallback)
       NPU_TRY(runFallback(S, Bufs));
-      continue;
+    else
+      runKernel(S, Bufs);
+    if (Profile) {
+      Prof[SI].Ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count();
+      ++Prof[SI].Runs;
     }
-    runKernel(S, Bufs);
+    if (S.Kind == StepKind::Fallback)
+      continue;
     if (StatusWord != 0) {
       const Node &N = G.nodes()[static_cast<size_t>(S.Nodes.back())];
       return makeError(describeNode(N), ": ", StatusWord == 1 ? "integer division by zero" : "index out of range");
@@ -181,6 +201,16 @@ Expected<std::unique_ptr<HostModel>> compileHostModel(const Graph &G, const Host
   Model->Code = Code.takeValue();
   planMemory(Model->P);
   Model->Arena.resize(Model->P.ArenaBytes);
+  Model->Profile = Opts.Profile;
+  if (Opts.Profile)
+    for (const Step &S : Model->P.Steps) {
+      StepProfile SP;
+      const auto &Nodes = Model->P.G.nodes();
+      SP.Kernel = S.Kind == StepKind::Kernel ? S.Symbol : "fallback " + Nodes[static_cast<size_t>(S.Nodes[0])].OpType;
+      for (int N : S.Nodes)
+        SP.Ops += (SP.Ops.empty() ? "" : "+") + Nodes[static_cast<size_t>(N)].OpType;
+      Model->Prof.push_back(SP);
+    }
   int Threads = Opts.Threads > 0 ? Opts.Threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   Model->Pool = std::make_unique<ThreadPool>(Threads);
   Model->ScratchStride = (Model->P.ScratchBytes + 63) / 64 * 64;

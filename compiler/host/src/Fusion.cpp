@@ -54,7 +54,7 @@ bool fusible(const Program &P, const Node &N, ValueId V, bool ChannelOk) {
         return false;
     return true;
   }
-  if (N.OpType == "Add") {
+  if (N.OpType == "Add" || (N.OpType == "Sum" && N.Inputs.size() == 2)) {
     if (N.Inputs[0] == N.Inputs[1])
       return false;
     ValueId Other = N.Inputs[0] == V ? N.Inputs[1] : N.Inputs[0];
@@ -67,12 +67,13 @@ bool fusible(const Program &P, const Node &N, ValueId V, bool ChannelOk) {
 }
 
 bool isAnchor(const Program &P, const Node &N) {
-  if (N.OpType != "Conv" && N.OpType != "Gemm" && N.OpType != "MatMul")
+  if (N.OpType != "Conv" && N.OpType != "Gemm" && N.OpType != "MatMul" && N.OpType != "npu.FusedConv" &&
+      N.OpType != "npu.FusedGemm")
     return false;
   if (!isF32(P, N.Inputs[0]) || !isF32(P, N.Outputs[0]))
     return false;
   size_t R = P.type(N.Outputs[0]).Dims.size();
-  return N.OpType == "Conv" ? R >= 3 : R >= 2;
+  return N.OpType == "Conv" || N.OpType == "npu.FusedConv" ? R >= 3 : R >= 2;
 }
 
 } // namespace
@@ -84,7 +85,7 @@ void planFusion(Program &P) {
       continue;
     ValueId V = Nodes[K].Outputs[0];
     // Per-channel epilogues index dim 1: the GEMM rows of a Conv, the columns of a 2-D Gemm/MatMul.
-    bool ChannelOk = Nodes[K].OpType == "Conv" || P.type(V).Dims.size() == 2;
+    bool ChannelOk = Nodes[K].OpType == "Conv" || Nodes[K].OpType == "npu.FusedConv" || P.type(V).Dims.size() == 2;
     for (;;) {
       int U = soleUser(P, V);
       if (U < 0 || P.FusedInto[static_cast<size_t>(U)] >= 0 || !fusible(P, Nodes[static_cast<size_t>(U)], V, ChannelOk))

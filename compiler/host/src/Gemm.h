@@ -42,6 +42,10 @@ struct GemmProblem {
   BatchOffset BOff;
   int64_t BKS = 0, BNS = 0;
   ir::Shape InSp, OutSp, Kernel, Strides, Dilations, PadsBegin; ///< Im2col geometry
+  /// Convolutions with few channels per group run as direct row kernels on the unpacked weights instead.
+  bool RowConv = false;
+  int WSlot = -1;     ///< the weights [M, Cg, taps] for RowConv
+  int64_t Cg = 0, Mg = 0;
   /// Y(i, j) at YOff + i*Ldc + j.
   int YSlot = -1;
   BatchOffset YOff;
@@ -57,5 +61,13 @@ GemmBlocking gemmBlocking(const TargetInfo &T);
 
 /// Emits the kernel for P (one task per batch x column block x row block); adds it to C.Kernels.
 Status emitGemm(LowerCtx &C, const GemmProblem &P);
+
+/// Emits a direct convolution for P.RowConv problems (1-D/2-D): one task per output row, taps accumulated
+/// along the row with vector loads, then the epilogue.
+Status emitRowConv(LowerCtx &C, const GemmProblem &P);
+
+/// Applies P's epilogue to Y elements [J0, J1) of row I (GEMM coordinates) in batch (B0, B1).
+void emitEpilogueRow(KB &K, const GemmProblem &P, llvm::Value *B0, llvm::Value *B1, llvm::Value *I, llvm::Value *J0,
+                     llvm::Value *J1);
 
 } // namespace npu::host

@@ -82,6 +82,14 @@ llvm::Value *stdMax(KB &K, llvm::Value *A, llvm::Value *B, ir::ElemType T);
 void batchNormAffine(const ir::Tensor &Scale, const ir::Tensor &Bias, const ir::Tensor &Mean, const ir::Tensor &Var,
                      double Eps, std::vector<float> &A, std::vector<float> &B);
 
+/// The plain operator of a graph-pass fused node ("Conv" for npu.FusedConv, "Gemm" for npu.FusedGemm), else
+/// the node's own op type.
+std::string_view baseOpType(const ir::Node &N);
+
+/// Applies a fused node's activation attribute (relu, leaky_relu, clip) to a float compute value; V unchanged for
+/// plain nodes.
+Expected<llvm::Value *> fusedActivation(KB &K, const ir::Node &N, llvm::Value *V);
+
 /// Error for a configuration a lowering does not handle (the node then falls back or fails).
 Error noCodegen(const LowerCtx &C, const std::string &Why);
 

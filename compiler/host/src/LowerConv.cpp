@@ -124,10 +124,14 @@ Status conv(LowerCtx &C) {
   C.Kernels.clear();
   ElemType AccE = E == ElemType::Float64 ? ElemType::Float64 : ElemType::Float32;
   ValueId Bias = N.hasInput(2) ? N.Inputs[2] : ir::NoValue;
+  if (N.OpType != baseOpType(N) && N.getString("activation", "") != "relu" && N.getString("activation", "") != "clip" &&
+      N.getString("activation", "") != "leaky_relu")
+    return noCodegen(C, "unknown activation");
   return directConv(C, 0, 1, nullptr, [&](KB &K, Value *Acc, Value *M) -> Value * {
     if (Bias != ir::NoValue)
       Acc = K.B.CreateFAdd(Acc, convert(K, K.load(C.buf(K, Bias), M), C.elem(Bias), AccE));
-    return convert(K, Acc, AccE, OE);
+    Acc = roundToStorage(K, Acc, OE); // the activation reads the stored convolution result
+    return convert(K, *fusedActivation(K, N, Acc), AccE, OE);
   });
 }
 
@@ -245,6 +249,7 @@ Status convTranspose(LowerCtx &C) {
 
 void addConvPoolLowering(LowerTable &T) {
   T["Conv"] = conv;
+  T["npu.FusedConv"] = conv;
   T["ConvInteger"] = convInteger;
   T["QLinearConv"] = qlinearConv;
   T["ConvTranspose"] = convTranspose;

@@ -130,16 +130,22 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
     return noCodegen(C, "inconsistent group");
   int64_t Cg = Cin / Groups, Mg = M / Groups, KSize = ir::shapeNumElements(G->Kernel);
   int64_t InSize = ir::shapeNumElements(InSp), OutSize = ir::shapeNumElements(G->OutSpatial);
-  // Thin problems (depthwise, a handful of channels per group) waste the register tile: loops do better there.
-  if (Mg < 4 || Cg * KSize < 4)
-    return noCodegen(C, "too few channels per group for the GEMM kernel");
+  // Thin problems (depthwise, a handful of channels per group) waste the register tile: row kernels instead.
+  P.RowConv = Mg < 4 || Cg * KSize < 4;
+  if (P.RowConv && InSp.size() > 2)
+    return noCodegen(C, "thin 3-D convolution");
+  P.WSlot = C.slot(N.Inputs[1]);
+  P.Cg = Cg;
+  P.Mg = Mg;
   P.M = Mg;
   P.N = OutSize;
   P.K = Cg * KSize;
   P.B0 = X[0];
   P.B1 = Groups;
   GemmBlocking Bl = gemmBlocking(C.E.T);
-  if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
+  if (P.RowConv) {
+    P.ASlot = P.WSlot;
+  } else if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
     std::vector<float> Packed;
     for (int64_t G2 = 0; G2 < Groups; ++G2)
       packA(WT->data<float>() + G2 * Mg * P.K, Mg, P.K, P.K, 1, Bl.MR, Packed);
@@ -172,7 +178,7 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
 /// Gemm (2-D, transposes, alpha, beta, C) and MatMul (batched with whole or broadcast batches).
 Status matrixProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
   const ir::Node &N = C.node();
-  bool IsGemm = N.OpType == "Gemm";
+  bool IsGemm = baseOpType(N) == "Gemm";
   ValueId AV = N.Inputs[0], BV = N.Inputs[1];
   if (C.elem(BV) != ElemType::Float32)
     return noCodegen(C, "mixed types");
@@ -249,9 +255,20 @@ Status lowerFusedGemm(LowerCtx &C) {
   const ir::Node &N = C.node();
   if (C.elem(N.Inputs[0]) != ElemType::Float32 || C.E.T.Gpu)
     return noCodegen(C, "not f32 on the CPU");
-  NPU_TRY(N.OpType == "Conv" ? convProblem(C, P, L) : matrixProblem(C, P, L));
+  NPU_TRY(baseOpType(N) == "Conv" ? convProblem(C, P, L) : matrixProblem(C, P, L));
+  if (baseOpType(N) != N.OpType) { // a graph pass already fused an activation into the node
+    std::string Kind = N.getString("activation", "");
+    if (Kind == "relu")
+      P.Ep.push_back(EpStep{EpKind::Relu, {}, {}, 1, 0});
+    else if (Kind == "leaky_relu")
+      P.Ep.push_back(EpStep{EpKind::LeakyRelu, {}, {}, N.getFloat("act_alpha", 0.01f), 0});
+    else if (Kind == "clip")
+      P.Ep.push_back(EpStep{EpKind::Clip, {}, {}, N.getFloat("act_min", -INFINITY), N.getFloat("act_max", INFINITY)});
+    else
+      return noCodegen(C, "activation '" + Kind + "'");
+  }
   NPU_TRY(memberSteps(C, L, P));
-  return emitGemm(C, P);
+  return P.RowConv ? emitRowConv(C, P) : emitGemm(C, P);
 }
 
 } // namespace npu::host

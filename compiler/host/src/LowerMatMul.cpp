@@ -101,6 +101,9 @@ Status gemm(LowerCtx &C) {
   if (E == ElemType::Float32 && !C.E.T.Gpu && lowerFusedGemm(C))
     return Status::ok();
   C.Kernels.clear();
+  std::string Act = N.getString("activation", "relu");
+  if (N.OpType != baseOpType(N) && ((Act != "relu" && Act != "leaky_relu" && Act != "clip") || !ir::isFloatType(E)))
+    return noCodegen(C, "fused activation");
   bool TA = N.getInt("transA", 0) != 0, TB = N.getInt("transB", 0) != 0;
   double Alpha = N.getFloat("alpha", 1.0f), Beta = N.getFloat("beta", 1.0f);
   const Shape &AS = C.dims(N.Inputs[0]), &BS = C.dims(N.Inputs[1]), &YS = C.dims(N.Outputs[0]);
@@ -141,6 +144,11 @@ Status gemm(LowerCtx &C) {
       Value *CI = B.CreateAdd(B.CreateMul(I, K.c64(CStr[0])), B.CreateMul(J, K.c64(CStr[1])));
       Value *Cv = convert(K, K.load(C.buf(K, CV), CI), C.elem(CV), AccE);
       Y = F ? B.CreateFAdd(Y, B.CreateFMul(Const(Beta), Cv)) : B.CreateAdd(Y, B.CreateMul(Const(Beta), Cv));
+    }
+    if (N.OpType != baseOpType(N)) { // a fused activation reads the stored Gemm result
+      Value *Stored = convert(K, convert(K, Y, AccE, E), E, AccE);
+      auto A = fusedActivation(K, N, Stored);
+      Y = A ? *A : Stored;
     }
     K.store(Yb, Flat, convert(K, Y, AccE, E));
   });
@@ -201,6 +209,7 @@ Status qlinearMatMul(LowerCtx &C) {
 void addMatMulLowering(LowerTable &T) {
   T["MatMul"] = matMul;
   T["Gemm"] = gemm;
+  T["npu.FusedGemm"] = gemm;
   T["MatMulInteger"] = [](LowerCtx &C) {
     return integerMatMul(C, 0, 2, 1, 3, [](KB &, Value *Acc) { return Acc; });
   };

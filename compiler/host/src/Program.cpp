@@ -16,7 +16,8 @@ using namespace ir;
 namespace {
 
 constexpr size_t Align = 64;
-constexpr int64_t MaxFoldBytes = int64_t(64) << 20;
+// Weights are often made by ConstantOfShape and friends: fold up to the largest tensor the IR allows.
+constexpr int64_t MaxFoldBytes = int64_t(1) << 31;
 
 size_t alignUp(size_t V) { return (V + Align - 1) / Align * Align; }
 
@@ -189,16 +190,22 @@ void planMemory(Program &P) {
       P.Slots[static_cast<size_t>(S)].Index = static_cast<int>(K);
     }
   }
-  // Live range of each arena slot in step positions: first definition to last use.
+  // Live range of each arena slot in step positions: first definition to last use; a use of an alias is a use
+  // of the slot it views.
+  auto Root = [&](int S) {
+    while (S > 0 && P.Slots[static_cast<size_t>(S)].AliasOf > 0)
+      S = P.Slots[static_cast<size_t>(S)].AliasOf;
+    return S;
+  };
   std::vector<int64_t> First(P.Slots.size(), INT64_MAX), Last(P.Slots.size(), -1);
   for (size_t SI = 0; SI < P.Steps.size(); ++SI)
     for (int NI : P.Steps[SI].Nodes) {
       const Node &N = G.nodes()[static_cast<size_t>(NI)];
       for (ValueId V : N.Outputs)
-        if (int S = P.slotOf(V); S > 0)
+        if (int S = Root(P.slotOf(V)); S > 0)
           First[static_cast<size_t>(S)] = std::min<int64_t>(First[static_cast<size_t>(S)], static_cast<int64_t>(SI));
       for (ValueId V : N.Inputs)
-        if (int S = P.slotOf(V); S > 0)
+        if (int S = Root(P.slotOf(V)); S > 0)
           Last[static_cast<size_t>(S)] = std::max<int64_t>(Last[static_cast<size_t>(S)], static_cast<int64_t>(SI));
     }
   struct Interval {
@@ -207,7 +214,7 @@ void planMemory(Program &P) {
   };
   std::vector<Interval> Ivs;
   for (size_t S = 0; S < P.Slots.size(); ++S)
-    if (P.Slots[S].Kind == SlotKind::Arena && First[S] != INT64_MAX)
+    if (P.Slots[S].Kind == SlotKind::Arena && P.Slots[S].AliasOf < 0 && First[S] != INT64_MAX)
       Ivs.push_back({static_cast<int>(S), First[S], std::max(Last[S], First[S])});
   std::sort(Ivs.begin(), Ivs.end(), [](const Interval &A, const Interval &B) { return A.Begin < B.Begin; });
   // First fit among the blocks whose values are dead by then.

@@ -12,9 +12,10 @@
 
 namespace npu::host {
 
-/// Signature of every generated CPU task: runs work items [Lo, Hi) of one kernel. Bufs[0] points to an int32
-/// status word the kernel sets on a run-time error (1: integer division by zero, 2: index out of range).
-using TaskFn = void (*)(void **Bufs, int64_t Lo, int64_t Hi, void *Scratch);
+/// Signature of every generated CPU task: runs work items [Lo, Hi) of one kernel. Args[i] is the buffer of the
+/// step's i-th argument slot; slot 0 is an int32 status word a kernel sets on a run-time error (1: integer
+/// division by zero, 2: index out of range).
+using TaskFn = void (*)(void **Args, int64_t Lo, int64_t Hi, void *Scratch);
 
 enum class StepKind { Kernel, Fallback };
 
@@ -23,6 +24,7 @@ struct Step {
   StepKind Kind = StepKind::Kernel;
   std::vector<int> Nodes; ///< graph node indices; a fused group lists its anchor first
   std::string Symbol;     ///< kernel function name
+  std::vector<int> ArgSlots; ///< the slots whose buffers the kernel gets, in its argument order
   int64_t WorkItems = 1;  ///< the parallel range of the kernel
   double CostPerItem = 1; ///< rough operations per work item (decides how many threads to use)
   size_t ScratchBytes = 0;
@@ -40,6 +42,7 @@ struct Slot {
   std::shared_ptr<const ir::Tensor> Data; ///< Constant
   std::shared_ptr<void> Raw;              ///< a derived constant (packed weights), 64-byte aligned
   ir::ValueId Value = ir::NoValue;
+  int AliasOf = -1; ///< shares another slot's memory (a reshape of it): no buffer, no copy
 };
 
 /// Compile-time view of the graph shared by lowering and execution.

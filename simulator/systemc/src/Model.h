@@ -36,7 +36,8 @@ struct TokenFifo {
 /// Everything one run shares between the modules, and what it leaves behind. Holds SystemC events: it must
 /// live inside the run's simulation context.
 struct RunState {
-  RunState(const HardwareConfig &C, const isa::IsaLayout &L, const isa::Program &P, std::vector<uint8_t> &Dram);
+  RunState(const HardwareConfig &C, const isa::IsaLayout &L, const isa::Program &P,
+           std::vector<uint8_t> &Dram);
 
   const HardwareConfig &C;
   const isa::IsaLayout &L;

@@ -99,11 +99,13 @@ std::string TimingStats::toJson(const HardwareConfig &C) const {
   OS << "  \"nodes\": [";
   for (size_t K = 0; K < Nodes.size(); ++K) {
     const NodeStats &N = Nodes[K];
-    OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(N.Name) << ", \"instructions\": " << N.Instructions
-       << ", \"cycles\": " << N.cycles() << ", \"first_start\": " << N.FirstStart
-       << ", \"last_end\": " << N.LastEnd << ", \"busy\": {\"load\": " << N.Busy[unsigned(Unit::Load)]
-       << ", \"compute\": " << N.Busy[unsigned(Unit::Compute)] << ", \"store\": " << N.Busy[unsigned(Unit::Store)]
-       << "}, \"macs\": " << N.Macs << ", \"mac_utilization\": " << fixed(N.macUtilization(C), 6) << "}";
+    OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(N.Name)
+       << ", \"instructions\": " << N.Instructions << ", \"cycles\": " << N.cycles()
+       << ", \"first_start\": " << N.FirstStart << ", \"last_end\": " << N.LastEnd
+       << ", \"busy\": {\"load\": " << N.Busy[unsigned(Unit::Load)]
+       << ", \"compute\": " << N.Busy[unsigned(Unit::Compute)]
+       << ", \"store\": " << N.Busy[unsigned(Unit::Store)] << "}, \"macs\": " << N.Macs
+       << ", \"mac_utilization\": " << fixed(N.macUtilization(C), 6) << "}";
   }
   OS << (Nodes.empty() ? "],\n" : "\n  ],\n");
   // The operation counts, as the functional simulator writes them (an object of its own).
@@ -144,8 +146,8 @@ std::string TimingStats::summary(const HardwareConfig &C) const {
     std::string Name = N.Name.empty() ? "(no node)" : N.Name;
     if (Name.size() > 32)
       Name = Name.substr(0, 29) + "...";
-    std::snprintf(Line, sizeof(Line), "  %-32s %6" PRIu64 " %12" PRIu64 " %14" PRIu64 " %6.1f%%\n", Name.c_str(),
-                  N.Instructions, N.cycles(), N.Macs, 100 * N.macUtilization(C));
+    std::snprintf(Line, sizeof(Line), "  %-32s %6" PRIu64 " %12" PRIu64 " %14" PRIu64 " %6.1f%%\n",
+                  Name.c_str(), N.Instructions, N.cycles(), N.Macs, 100 * N.macUtilization(C));
     OS << Line;
   }
   if (Nodes.size() > MaxRows)
@@ -165,10 +167,10 @@ std::string TimingStats::traceJson(const isa::Program &P) const {
   };
   auto Span = [&](const std::string &Name, const std::string &Cat, unsigned Tid, uint64_t Begin, uint64_t End,
                   const std::string &Args) {
-    Event("\"name\": " + jsonString(Name) + ", \"cat\": " + jsonString(Cat) + ", \"ph\": \"X\", \"pid\": 1, " +
-          "\"tid\": " + std::to_string(Tid) + ", \"ts\": " + Us(Begin) + ", \"dur\": " + Us(End - Begin) +
-          ", \"args\": {\"start_cycle\": " + std::to_string(Begin) + ", \"end_cycle\": " + std::to_string(End) +
-          Args + "}");
+    Event("\"name\": " + jsonString(Name) + ", \"cat\": " + jsonString(Cat) +
+          ", \"ph\": \"X\", \"pid\": 1, " + "\"tid\": " + std::to_string(Tid) + ", \"ts\": " + Us(Begin) +
+          ", \"dur\": " + Us(End - Begin) + ", \"args\": {\"start_cycle\": " + std::to_string(Begin) +
+          ", \"end_cycle\": " + std::to_string(End) + Args + "}");
   };
   OS << "{\n\"displayTimeUnit\": \"ns\",\n\"otherData\": {\"config\": " << jsonString(C.Name)
      << ", \"config_hash\": " << jsonString(C.Hash) << ", \"clock_mhz\": " << C.ClockMHz
@@ -195,8 +197,8 @@ std::string TimingStats::traceJson(const isa::Program &P) const {
     // Fetch is shown only where it stalls on a full command queue.
     const uint64_t Ready = PrevDispatch + C.FetchLatency;
     if (T.Dispatch > Ready)
-      Span(std::string("fetch waits for room in the ") + isa::queueName(I.queue()) + " queue", "stall", 0, Ready,
-           T.Dispatch, Args);
+      Span(std::string("fetch waits for room in the ") + isa::queueName(I.queue()) + " queue", "stall", 0,
+           Ready, T.Dispatch, Args);
     PrevDispatch = T.Dispatch;
     if (T.Start > T.Head)
       Span("wait for tokens: " + Text, "stall", Tid, T.Head, T.Start, Args);

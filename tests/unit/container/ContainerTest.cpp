@@ -1,4 +1,5 @@
-// The .npub container: exact round trip, determinism, and clear errors for truncated, corrupted or foreign files.
+// The .npub container: exact round trip, determinism, and clear errors for truncated, corrupted or foreign
+// files.
 #include "npu/isa/Program.h"
 #include "npu/support/Sha256.h"
 
@@ -114,11 +115,13 @@ TEST(Container, BitFlipsAreDetected) {
   }
   std::vector<uint8_t> Bad = *Bytes;
   Bad[Bad.size() / 2] ^= 1;
-  EXPECT_EQ(readContainer(Bad, "f.npub").message(), "f.npub: corrupted or truncated container (checksum mismatch)");
+  EXPECT_EQ(readContainer(Bad, "f.npub").message(),
+            "f.npub: corrupted or truncated container (checksum mismatch)");
 }
 
 TEST(Container, ForeignFilesAndVersions) {
-  EXPECT_NE(readContainer({'E', 'L', 'F', 0, 1, 2, 3, 4}, "x").message().find("bad magic"), std::string::npos);
+  EXPECT_NE(readContainer({'E', 'L', 'F', 0, 1, 2, 3, 4}, "x").message().find("bad magic"),
+            std::string::npos);
   Program P = sampleProgram(defaultHardwareConfig());
   auto Bytes = writeContainer(P);
   ASSERT_TRUE(Bytes);

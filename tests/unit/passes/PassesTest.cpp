@@ -129,15 +129,11 @@ TEST(ShapeInference, ErrorsNameTheNode) {
 }
 
 TEST(ShapeInference, ValueDependentShapesNeedADeclaredType) {
-  const char *Text = R"(graph "t" {
-    input %x: f32[6]
-    input %shape: i64[2]
-    %r: TYPE = Reshape(%x, %shape) name "reshape"
-    output %r
-  })";
-  std::string Declared = Text, Unknown = Text;
-  Declared.replace(Declared.find("TYPE"), 4, "f32[2,3]");
-  Unknown.replace(Unknown.find("TYPE"), 4, "?");
+  auto Text = [](const std::string &Type) {
+    return "graph \"t\" {\n input %x: f32[6]\n input %shape: i64[2]\n %r: " + Type +
+           " = Reshape(%x, %shape) name \"reshape\"\n output %r\n}\n";
+  };
+  std::string Declared = Text("f32[2,3]"), Unknown = Text("?");
   Graph G = parse(Declared);
   EXPECT_TRUE(test::runPasses(G, {"shape-inference"}).isOk());
   EXPECT_EQ(formatType(G.type(G.findValue("r"))), "f32[2,3]");

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
+#include <random>
 
 using namespace npu;
 namespace fs = std::filesystem;
@@ -100,6 +102,62 @@ void checkSuite(const std::string &Sub) {
     ADD_FAILURE() << F;
 }
 
+/// Replaces the f32 constants with random values of trained-weight magnitudes (weights ~ 1/sqrt(fan-in), BN
+/// variances positive): the onnx-light weights are constant fills, which would hide folding mistakes.
+void randomizeConstants(ir::Graph &G, uint32_t Seed) {
+  std::mt19937 Rng(Seed);
+  std::vector<bool> Done(G.numValues(), false);
+  auto Fill = [&](ir::ValueId V, double Lo, double Hi) {
+    ir::Value &Val = G.value(V);
+    if (Done[size_t(V)] || Val.Kind != ir::ValueKind::Constant ||
+        Val.Data->elemType() != ir::ElemType::Float32)
+      return;
+    Done[size_t(V)] = true;
+    std::uniform_real_distribution<double> D(Lo, Hi);
+    ir::Tensor T(ir::ElemType::Float32, Val.Data->shape());
+    for (int64_t I = 0; I < T.numElements(); ++I)
+      T.data<float>()[I] = float(D(Rng));
+    Val.Data = std::make_shared<const ir::Tensor>(std::move(T));
+  };
+  for (const ir::Node &N : G.nodes()) {
+    bool Linear = N.OpType == "Conv" || N.OpType == "Gemm" || N.OpType == "MatMul";
+    if (Linear && N.Inputs.size() > 1 && G.type(N.Inputs[1]).rank() >= 2) {
+      const ir::Shape &W = G.type(N.Inputs[1]).Dims;
+      int64_t FanIn = N.OpType == "Conv" ? ir::shapeNumElements(W) / W[0]
+                                         : (N.getInt("transB", 0) ? W[1] : W[W.size() - 2]);
+      double A = std::sqrt(3.0 / double(std::max<int64_t>(1, FanIn)));
+      Fill(N.Inputs[1], -A, A);
+    }
+    if (N.OpType == "BatchNormalization") {
+      Fill(N.Inputs[1], 0.5, 1.5);
+      Fill(N.Inputs[4], 0.5, 1.5);
+    }
+  }
+  for (size_t V = 0; V < G.numValues(); ++V)
+    Fill(ir::ValueId(V), -0.5, 0.5); // biases, BN shifts and means, per-channel Mul/Add constants
+}
+
+/// The float pipeline on Dir's model with random weights, against the graph with only its constants folded.
+void checkRandomized(const std::string &Sub) {
+  std::string Dir = test::passTestData(Sub);
+  if (Dir.empty())
+    GTEST_SKIP() << Sub << " not found under " << NPU_TESTDATA_DIR;
+  ir::Graph G;
+  std::vector<ir::Tensor> Inputs;
+  ASSERT_TRUE(loadModel(Dir, G, Inputs)) << Sub;
+  ASSERT_TRUE(test::runPasses(G, {"constant-folding"}).isOk());
+  randomizeConstants(G, 2024);
+  auto Before = ref::interpret(G, Inputs);
+  ASSERT_TRUE(Before.isOk()) << Before.message();
+  Status S = test::runPasses(G, test::floatPipeline());
+  ASSERT_TRUE(S.isOk()) << S.message();
+  auto After = ref::interpret(G, Inputs);
+  ASSERT_TRUE(After.isOk()) << After.message();
+  ASSERT_EQ(After->size(), Before->size());
+  for (size_t K = 0; K < After->size(); ++K)
+    EXPECT_EQ(test::compareOutputs((*After)[K], (*Before)[K], 1e-4, 1e-5), "") << "output " << K;
+}
+
 } // namespace
 
 TEST(PipelineNumerics, OnnxNodeTests) { checkSuite("onnx-node"); }
@@ -114,3 +172,15 @@ INSTANTIATE_TEST_SUITE_P(PipelineNumerics, OnnxLight,
                          testing::Values("light_bvlc_alexnet", "light_densenet121", "light_inception_v1",
                                          "light_inception_v2", "light_resnet50", "light_shufflenet",
                                          "light_squeezenet", "light_vgg19", "light_zfnet512"));
+
+// The models where BN folding, the standalone-BN rewrites and fusion all fire (the VGG/AlexNet/ZFNet family
+// adds nothing new and costs most of the time).
+class OnnxLightRandom : public testing::TestWithParam<const char *> {};
+
+TEST_P(OnnxLightRandom, SameOutputsWithRandomWeights) {
+  checkRandomized(std::string("models/onnx-light/") + GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(PipelineNumerics, OnnxLightRandom,
+                         testing::Values("light_densenet121", "light_inception_v1", "light_inception_v2",
+                                         "light_resnet50", "light_shufflenet", "light_squeezenet"));

@@ -1,5 +1,4 @@
-// Fixed-point helpers against plain formulas: rounding shift at ties and for negatives, requantization with
-// saturation and activation bounds, multiplier/shift selection.
+// Fixed-point helpers against plain formulas: rounding at ties and negatives, requantization, shift choice.
 #include "QuantTestUtil.h"
 
 #include "npu/compiler/ops/FixedPoint.h"

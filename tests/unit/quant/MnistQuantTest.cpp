@@ -1,6 +1,5 @@
-// mnist-8 (external test data): calibrated on its three test_data_set_*, the int8 graph must give the fp32
-// graph's argmax on all three sets for every estimator; the blocked graph must equal the unblocked one bit for
-// bit on the default, edge and large configs.
+// mnist-8 (external test data): int8 argmax equals fp32 on its three sets; blocked equals unblocked.
+// Calibrated on its three test_data_set_* for every estimator; blocked on the default, edge and large config.
 #include "QuantTestUtil.h"
 
 #include "npu/compiler/frontend/LoadModel.h"
@@ -91,7 +90,8 @@ TEST(MnistQuant, Int8ArgmaxEqualsFp32OnAllSetsForEveryEstimator) {
       }
       std::cout << "mnist-8 " << Method << (FloatPasses ? " (after the float passes)" : "")
                 << ": argmax agrees on 3/3 sets, max abs error of the logits " << MaxErr << "\n";
-      RecordProperty(std::string(Method) + (FloatPasses ? "_fused" : "") + "_max_abs_error", std::to_string(MaxErr));
+      RecordProperty(std::string(Method) + (FloatPasses ? "_fused" : "") + "_max_abs_error",
+                     std::to_string(MaxErr));
     }
   }
 }

@@ -18,7 +18,8 @@ Node makeNode(const std::string &Op, size_t Inputs) {
   return N;
 }
 
-void setRequant(Node &N, std::vector<int64_t> M, int64_t S, int64_t XZp, int64_t YZp, int64_t Lo, int64_t Hi) {
+void setRequant(Node &N, std::vector<int64_t> M, int64_t S, int64_t XZp, int64_t YZp, int64_t Lo,
+                int64_t Hi) {
   if (M.size() == 1 && N.OpType != "npu.QConv" && N.OpType != "npu.QMatMul")
     N.setAttr("multiplier", M[0]);
   else
@@ -52,8 +53,8 @@ struct ConvCase {
 };
 
 /// acc[n][o][y][x] = B[o] + sum over in-image taps of (X - XZp) * W, for a 2-D grouped conv.
-std::vector<int64_t> naiveConv(const ConvCase &P, const Tensor &X, const Tensor &W, const Tensor &B, int64_t OH,
-                               int64_t OW) {
+std::vector<int64_t> naiveConv(const ConvCase &P, const Tensor &X, const Tensor &W, const Tensor &B,
+                               int64_t OH, int64_t OW) {
   std::vector<int64_t> Acc;
   const int64_t Cg = P.C / P.G, Og = P.O / P.G;
   for (int64_t N = 0; N < P.N; ++N)
@@ -177,7 +178,8 @@ TEST(NpuKernels, QAvgPoolSumsInImageTaps) {
             if (Iy >= 0 && Iy < 5 && Ix >= 0 && Ix < 5)
               Acc += int64_t(X.data<int8_t>()[(C * 5 + Iy) * 5 + Ix]) - 3;
           }
-        EXPECT_EQ(Y.data<int8_t>()[(C * 3 + Oy) * 3 + Ox], expectRequant(Acc, 477218588, 32, -1, -128, 127, -128, 127));
+        EXPECT_EQ(Y.data<int8_t>()[(C * 3 + Oy) * 3 + Ox],
+                  expectRequant(Acc, 477218588, 32, -1, -128, 127, -128, 127));
       }
   Node GN = makeNode("npu.QGlobalAvgPool", 1);
   setRequant(GN, {171798692}, 32, 0, 0, -128, 127); // ~ 1/25
@@ -211,7 +213,8 @@ TEST(NpuKernels, RequantizeFromEachInputType) {
   setRequant(A, {1717986918}, 40, 0, -6, -50, 50);
   Tensor AY = run(A, {&Acc});
   for (int I = 0; I < 10; ++I)
-    EXPECT_EQ(AY.data<int8_t>()[I], expectRequant(Acc.data<int32_t>()[I], 1717986918, 40, -6, -128, 127, -50, 50));
+    EXPECT_EQ(AY.data<int8_t>()[I],
+              expectRequant(Acc.data<int32_t>()[I], 1717986918, 40, -6, -128, 127, -50, 50));
 }
 
 TEST(NpuKernels, BlockedConversionsMoveElementsAndPad) {

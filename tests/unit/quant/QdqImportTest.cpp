@@ -1,5 +1,5 @@
-// Already quantized models are converted without calibration: QDQ graphs built here (int8 symmetric and uint8
-// asymmetric), and the ONNX node tests of QLinearConv, QLinearMatMul, ConvInteger and MatMulInteger.
+// Already quantized models convert without calibration: QDQ graphs built here and the ONNX node tests.
+// int8 symmetric and uint8 asymmetric QDQ; QLinearConv, QLinearMatMul, ConvInteger and MatMulInteger.
 #include "QuantTestUtil.h"
 
 #include "npu/compiler/frontend/LoadModel.h"
@@ -27,7 +27,8 @@ Graph qdqGraph(ElemType T) {
   ValueId Sx = G.addConstant("sx", scalarF(0.02f)), Zx = G.addConstant("zx", scalarQ(T, U8 ? 120 : 0));
   ValueId Sy = G.addConstant("sy", scalarF(0.05f)), Zy = G.addConstant("zy", scalarQ(T, U8 ? 3 : 0));
   ValueId Wq = G.addConstant("wq", randomInt8({3, 2, 3, 3}, 7, -127, 127));
-  ValueId Sw = G.addConstant("sw", Tensor::fromValues(ElemType::Float32, {3}, std::vector<float>{0.01f, 0.02f, 0.005f}));
+  ValueId Sw = G.addConstant(
+      "sw", Tensor::fromValues(ElemType::Float32, {3}, std::vector<float>{0.01f, 0.02f, 0.005f}));
   ValueId Zw = G.addConstant("zw", Tensor(ElemType::Int8, {3}));
   ValueId B = G.addConstant("b", randomFloats({3}, 8, -0.3f, 0.3f));
   ValueId Xq = addOp(G, "QuantizeLinear", {X, Sx, Zx});
@@ -99,8 +100,8 @@ TEST(QdqImport, QdqGraphConvertsWithoutCalibration) {
 namespace {
 
 /// Converts Frozen and compares its outputs on X with Want: exactly, or within one step (ties).
-void checkConverted(const std::string &Name, const Graph &Frozen, const char *Op, const Tensor &X, const Tensor &Want,
-                    bool Exact, bool Converts = true) {
+void checkConverted(const std::string &Name, const Graph &Frozen, const char *Op, const Tensor &X,
+                    const Tensor &Want, bool Exact, bool Converts = true) {
   Graph Q = Frozen;
   Status S = runPasses(Q, {"quantize"}, passes::PassOptions{});
   ASSERT_TRUE(S.isOk()) << Name << ": " << S.message();
@@ -115,8 +116,8 @@ void checkConverted(const std::string &Name, const Graph &Frozen, const char *Op
     EXPECT_LE(D, Exact ? 0 : 1) << Name << " element " << E;
     Diff += D != 0;
   }
-  std::cout << Name << ": " << (Converts ? "converted to " : "kept, not ") << Op << ", " << Diff << " of " << Want.numElements()
-            << " outputs differ by one (ties)\n";
+  std::cout << Name << ": " << (Converts ? "converted to " : "kept, not ") << Op << ", " << Diff << " of "
+            << Want.numElements() << " outputs differ by one (ties)\n";
 }
 
 } // namespace
@@ -127,7 +128,7 @@ TEST(QdqImport, OnnxQLinearAndIntegerNodeTests) {
     GTEST_SKIP() << "external test data onnx-node is absent";
   struct Case {
     const char *Name, *Op;
-    size_t WeightZp; ///< input index of the weights' zero point
+    size_t WeightZp;       ///< input index of the weights' zero point
     bool Integer, Batched; ///< *Integer: exact; Batched: 3-D weights, which npu.QMatMul does not take
   };
   const Case Cases[] = {{"test_qlinearconv", "npu.QConv", 5, false, false},
@@ -146,7 +147,8 @@ TEST(QdqImport, OnnxQLinearAndIntegerNodeTests) {
     ASSERT_TRUE(G.isOk()) << G.message();
     std::vector<Tensor> In;
     for (size_t K = 0; K < G->Inputs.size(); ++K)
-      In.push_back(frontend::readTensorProtoFile(Dir + "/test_data_set_0/input_" + std::to_string(K) + ".pb")->Data);
+      In.push_back(
+          frontend::readTensorProtoFile(Dir + "/test_data_set_0/input_" + std::to_string(K) + ".pb")->Data);
     Tensor Want = frontend::readTensorProtoFile(Dir + "/test_data_set_0/output_0.pb")->Data;
     // The node tests pass scales, zero points and weights as inputs; a deployed model has them as constants.
     Graph Frozen = freezeInputs(*G, In, 1);
@@ -169,7 +171,7 @@ TEST(QdqImport, OnnxQLinearAndIntegerNodeTests) {
     Graph Fits = freezeInputs(*G, In, 1);
     auto Ref = ref::interpret(Fits, {In[0]});
     ASSERT_TRUE(Ref.isOk()) << Ref.message();
-    checkConverted(std::string(C.Name) + " (weight zero point moved)", Fits, C.Op, In[0], (*Ref)[0], C.Batched,
-                   !C.Batched);
+    checkConverted(std::string(C.Name) + " (weight zero point moved)", Fits, C.Op, In[0], (*Ref)[0],
+                   C.Batched, !C.Batched);
   }
 }

@@ -33,11 +33,11 @@ inline int64_t floorDiv(int64_t A, int64_t B) { return A / B - ((A % B != 0) && 
 
 /// The requantization of docs/quantization.md written independently of the code under test:
 /// round-half-up of Acc * M / 2^S as a floor division, plus the zero point, saturated, then clamped.
-inline int64_t expectRequant(int64_t Acc, int64_t M, int S, int64_t Zp, int64_t Lo, int64_t Hi, int64_t ActMin,
-                             int64_t ActMax) {
+inline int64_t expectRequant(int64_t Acc, int64_t M, int S, int64_t Zp, int64_t Lo, int64_t Hi,
+                             int64_t ActMin, int64_t ActMax) {
   __int128 P = __int128(Acc) * M; // exact
   __int128 Den = __int128(1) << S;
-  __int128 Num = 2 * P + Den;     // floor((P + Den/2) / Den) = floor((2P + Den) / (2 Den))
+  __int128 Num = 2 * P + Den; // floor((P + Den/2) / Den) = floor((2P + Den) / (2 Den))
   __int128 Q = Num / (2 * Den) - ((Num % (2 * Den) != 0) && (Num < 0));
   int64_t R = int64_t(Q) + Zp;
   R = std::clamp(R, Lo, Hi);
@@ -69,7 +69,8 @@ inline HardwareConfig loadConfig(const std::string &Name) {
 }
 
 inline int countOps(const ir::Graph &G, const std::string &Op) {
-  return int(std::count_if(G.nodes().begin(), G.nodes().end(), [&](const ir::Node &N) { return N.OpType == Op; }));
+  return int(
+      std::count_if(G.nodes().begin(), G.nodes().end(), [&](const ir::Node &N) { return N.OpType == Op; }));
 }
 
 /// Appends Op(Ins){Attrs} to G with its inferred output type; returns the output.
@@ -102,7 +103,8 @@ inline std::string tempDir(const std::string &Name) {
 }
 
 /// Writes each input set as Dir/set_K/input_J.pb and returns the set folders.
-inline std::vector<std::string> writeSets(const std::string &Dir, const std::vector<std::vector<ir::Tensor>> &Sets) {
+inline std::vector<std::string> writeSets(const std::string &Dir,
+                                          const std::vector<std::vector<ir::Tensor>> &Sets) {
   std::vector<std::string> Dirs;
   for (size_t K = 0; K < Sets.size(); ++K) {
     auto D = std::filesystem::path(Dir) / ("set_" + std::to_string(K));
@@ -117,7 +119,8 @@ inline std::vector<std::string> writeSets(const std::string &Dir, const std::vec
 }
 
 /// Runs the named passes on G.
-inline Status runPasses(ir::Graph &G, const std::vector<std::string> &Passes, const passes::PassOptions &Opts) {
+inline Status runPasses(ir::Graph &G, const std::vector<std::string> &Passes,
+                        const passes::PassOptions &Opts) {
   return passes::runPipeline(G, Passes, Opts, passes::PipelineOptions{});
 }
 

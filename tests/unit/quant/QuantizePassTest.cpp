@@ -1,5 +1,4 @@
-// The quantize pass on small float graphs: which operators become npu.* ones, what stays float, the error
-// against the float graph, the report, and the errors a user can cause.
+// The quantize pass on small float graphs: what becomes npu.*, what stays float, error, report, user errors.
 #include "QuantTestUtil.h"
 
 #include "npu/compiler/ir/Verifier.h"
@@ -17,7 +16,8 @@ namespace {
 Attribute ints(const std::string &N, Shape V) { return {N, V}; }
 Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
 
-/// conv3x3+bias -> Add(per-channel const) -> Relu -> MaxPool -> conv1x1 -> Add(residual) -> Relu -> AveragePool
+/// conv3x3+bias -> Add(per-channel const) -> Relu -> MaxPool -> conv1x1 -> Add(residual) -> Relu ->
+/// AveragePool
 /// -> GlobalAveragePool -> Flatten -> Gemm(transB, bias): every float pattern the pass converts.
 Graph smallCnn(bool WithSigmoid = false) {
   Graph G;
@@ -144,7 +144,8 @@ TEST(QuantizePass, UserErrors) {
   passes::PassOptions Opts;
   Status S = runPasses(G, {"quantize"}, Opts);
   ASSERT_FALSE(S.isOk());
-  EXPECT_NE(S.message().find("quantize: no calibration data (--calib DIR)"), std::string::npos) << S.message();
+  EXPECT_NE(S.message().find("quantize: no calibration data (--calib DIR)"), std::string::npos)
+      << S.message();
   Opts.CalibDirs = {"/nonexistent/calib"};
   S = runPasses(G, {"quantize"}, Opts);
   ASSERT_FALSE(S.isOk());

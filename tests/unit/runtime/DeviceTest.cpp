@@ -86,7 +86,8 @@ TEST(Device, SystemCRunsTileProductWithTiming) {
   EXPECT_EQ(R->Result.Stats.Macs, 256u);
   ASSERT_TRUE(R->Result.Timing.has_value());
   EXPECT_GT(R->Result.Timing->TotalCycles, 0u);
-  EXPECT_TRUE(contains(R->Result.StatsJson, "\"total_cycles\": " + std::to_string(R->Result.Timing->TotalCycles)))
+  EXPECT_TRUE(
+      contains(R->Result.StatsJson, "\"total_cycles\": " + std::to_string(R->Result.Timing->TotalCycles)))
       << R->Result.StatsJson;
   EXPECT_TRUE(contains(R->Result.Report, "cycles")) << R->Result.Report;
   EXPECT_TRUE(R->Result.TraceJson.empty()); // only when asked for

@@ -25,9 +25,9 @@ std::string deadlockMessage(const Program &P) {
 
 TEST(ScDeadlock, MissingTokenNamesTheWaitingInstruction) {
   const HardwareConfig C = repoConfig("default");
-  const std::string M = deadlockMessage(build(
-      C, {load(MemType::Input, 0, 64, 1, 1, 1),
-          tokens(gemm(true, 0, 1, 1, 1, {0, 0, 0, 0, 0, 0}), true, false, false, false), finish()}));
+  const std::string M = deadlockMessage(
+      build(C, {load(MemType::Input, 0, 64, 1, 1, 1),
+                tokens(gemm(true, 0, 1, 1, 1, {0, 0, 0, 0, 0, 0}), true, false, false, false), finish()}));
   EXPECT_THAT(M, HasSubstr("deadlock after 1 of 3 instructions"));
   EXPECT_THAT(M, HasSubstr("compute queue: instruction 1 (gemm pop_prev reset"));
   EXPECT_THAT(M, HasSubstr("waits for a load->compute token"));
@@ -36,10 +36,10 @@ TEST(ScDeadlock, MissingTokenNamesTheWaitingInstruction) {
 TEST(ScDeadlock, FullCommandQueueBlocksFetch) {
   HardwareConfig C = repoConfig("default");
   C.CommandQueueDepth = 1;
-  const std::string M = deadlockMessage(
-      build(C, {tokens(store(MemType::Output, 0, 64, 1, 1, 1), true, false, false, false),
-                store(MemType::Output, 1, 80, 1, 1, 1),
-                tokens(alu(AluOp::Add, true, 0, 1, 1, 1, {0, 0, 0, 0}, 1), false, false, false, true), finish()}));
+  const std::string M = deadlockMessage(build(
+      C, {tokens(store(MemType::Output, 0, 64, 1, 1, 1), true, false, false, false),
+          store(MemType::Output, 1, 80, 1, 1, 1),
+          tokens(alu(AluOp::Add, true, 0, 1, 1, 1, {0, 0, 0, 0}, 1), false, false, false, true), finish()}));
   EXPECT_THAT(M, HasSubstr("store queue: instruction 0 (store.out pop_prev"));
   EXPECT_THAT(M, HasSubstr("fetch: instruction 1 (store.out"));
   EXPECT_THAT(M, HasSubstr("waits for room in the store command queue (depth 1)"));
@@ -72,8 +72,8 @@ TEST(ScDeadlock, RandomTokenRemovalsAgreeWithTheFunctionalSimulator) {
       Program P = randomPipelinedProgram(C, Rng);
       std::vector<std::pair<size_t, int64_t *>> Flags;
       for (size_t I = 0; I < P.Insns.size(); ++I)
-        for (int64_t *F : {&P.Insns[I].H.PopPrev, &P.Insns[I].H.PopNext, &P.Insns[I].H.PushPrev,
-                           &P.Insns[I].H.PushNext})
+        for (int64_t *F :
+             {&P.Insns[I].H.PopPrev, &P.Insns[I].H.PopNext, &P.Insns[I].H.PushPrev, &P.Insns[I].H.PushNext})
           if (*F)
             Flags.push_back({I, F});
       ASSERT_FALSE(Flags.empty());

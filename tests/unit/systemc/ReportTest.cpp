@@ -1,4 +1,5 @@
-// The --stats JSON, the summary and the Chrome trace, parsed back; repeated runs in one process are identical.
+// The --stats JSON, the summary and the Chrome trace, parsed back; repeated runs in one process are
+// identical.
 #include "MiniJson.h"
 #include "ScTestUtil.h"
 
@@ -38,8 +39,10 @@ TEST(ScReport, StatsJsonParsesBackWithEveryFigure) {
   for (const char *U : {"fetch", "load", "compute", "store"}) {
     const auto &Unit = J["units"][U];
     ASSERT_EQ(Unit.K, minijson::Value::Object) << U;
-    const uint64_t Stall = Unit.has("stalled_token") ? Unit["stalled_token"].u64() : Unit["stalled_queue"].u64();
-    EXPECT_EQ(Unit["busy"].u64() + Stall + Unit["stalled_dram"].u64() + Unit["idle"].u64(), T->TotalCycles) << U;
+    const uint64_t Stall =
+        Unit.has("stalled_token") ? Unit["stalled_token"].u64() : Unit["stalled_queue"].u64();
+    EXPECT_EQ(Unit["busy"].u64() + Stall + Unit["stalled_dram"].u64() + Unit["idle"].u64(), T->TotalCycles)
+        << U;
   }
   EXPECT_EQ(J["dram"]["bytes_read"].u64(), T->dramBytesRead());
   EXPECT_EQ(J["dram"]["bytes_written"].u64(), T->dramBytesWritten());

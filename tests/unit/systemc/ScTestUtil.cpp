@@ -123,7 +123,8 @@ Instruction randomAlu(const HardwareConfig &C, std::mt19937 &Rng, int64_t UopEnd
   const int64_t Begin = pick(Rng, 0, UopEnd - 1), End = pick(Rng, Begin + 1, UopEnd);
   const int64_t Step = std::max<int64_t>(1, int64_t(C.D.AccDepth) / 64);
   return alu(Op, UseImm, Begin, End, pick(Rng, 1, 3), pick(Rng, 1, 3),
-             {pick(Rng, 0, Step), pick(Rng, 0, Step), pick(Rng, 0, Step), pick(Rng, 0, Step)}, Imm, Imm2, Shift);
+             {pick(Rng, 0, Step), pick(Rng, 0, Step), pick(Rng, 0, Step), pick(Rng, 0, Step)}, Imm, Imm2,
+             Shift);
 }
 
 } // namespace
@@ -133,8 +134,10 @@ Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   ProgramBuilder B(C);
   const uint64_t NI = std::min<uint64_t>(D.InputDepth, 48), NW = std::min<uint64_t>(D.WeightDepth, 16);
   const uint64_t NA = std::min<uint64_t>(D.AccDepth, 32), NOut = 48;
-  const uint64_t In = B.data("inp", randomValues(Rng, NI * C.Batch * C.BlockIn, C.inputBits()), C.inputBits());
-  const uint64_t W = B.data("wgt", randomValues(Rng, NW * C.BlockOut * C.BlockIn, C.weightBits()), C.weightBits());
+  const uint64_t In =
+      B.data("inp", randomValues(Rng, NI * C.Batch * C.BlockIn, C.inputBits()), C.inputBits());
+  const uint64_t W =
+      B.data("wgt", randomValues(Rng, NW * C.BlockOut * C.BlockIn, C.weightBits()), C.weightBits());
   std::vector<int64_t> AccValues = randomValues(Rng, NA * C.Batch * C.BlockOut, 12);
   const uint64_t Acc = B.data("acc", AccValues, C.accBits());
   const uint64_t OutRow = std::max(D.AccRowBytes, D.OutputRowBytes);
@@ -174,8 +177,8 @@ Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
       B.add(randomAlu(C, Rng, 8));
       break;
     case 6:
-      B.add(randomTransfer(Rng, true, MemType::Output, Out, NOut * OutRow / D.OutputRowBytes, D.OutputRowBytes,
-                           D.OutputDepth, false));
+      B.add(randomTransfer(Rng, true, MemType::Output, Out, NOut * OutRow / D.OutputRowBytes,
+                           D.OutputRowBytes, D.OutputDepth, false));
       break;
     case 7:
       B.add(randomTransfer(Rng, true, MemType::Acc, Out, NOut * OutRow / D.AccRowBytes, D.AccRowBytes,
@@ -196,7 +199,8 @@ Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   const uint64_t InElems = C.Batch * C.BlockIn;
   ProgramBuilder B(C);
   const uint64_t In = B.data("inp", randomValues(Rng, T * R * K * InElems, C.inputBits()), C.inputBits());
-  const uint64_t W = B.data("wgt", randomValues(Rng, K * C.BlockOut * C.BlockIn, C.weightBits()), C.weightBits());
+  const uint64_t W =
+      B.data("wgt", randomValues(Rng, K * C.BlockOut * C.BlockIn, C.weightBits()), C.weightBits());
   const uint64_t Out = B.reserve(T * R * D.OutputRowBytes);
   // Micro-ops: slot s, weight k -> acc rows from s*R, input rows s*R*K + k (stride K per row); then one ALU
   // micro-op per slot.
@@ -214,22 +218,24 @@ Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   for (int64_t Tile = 0; Tile < T; ++Tile) {
     const int64_t S = Tile % Slots;
     const bool Reuse = Tile >= Slots;
-    B.add(tokens(load(MemType::Input, S * R * K, int64_t(In + Tile * R * K * D.InputRowBytes), 1, R * K, R * K),
-                 false, Reuse, false, true));
+    B.add(
+        tokens(load(MemType::Input, S * R * K, int64_t(In + Tile * R * K * D.InputRowBytes), 1, R * K, R * K),
+               false, Reuse, false, true));
     B.add(tokens(gemm(true, S * K, S * K + 1, R, 1, {1, 0, 0, 0, 0, 0}), true, Reuse, false, false));
     B.add(tokens(gemm(false, S * K, S * K + K, R, 1, {1, 0, K, 0, 0, 0}), false, false, true, false));
-    const Instruction A = Requant ? alu(AluOp::Requant, true, Slots * K + S, Slots * K + S + 1, R, 1,
-                                        {1, 0, 0, 0}, pick(Rng, 1, 300), pick(Rng, -5, 5), Shift)
-                                  : alu(AluOp::Max, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0});
+    const Instruction A = Requant
+                              ? alu(AluOp::Requant, true, Slots * K + S, Slots * K + S + 1, R, 1,
+                                    {1, 0, 0, 0}, pick(Rng, 1, 300), pick(Rng, -5, 5), Shift)
+                              : alu(AluOp::Max, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0});
     B.add(tokens(A, false, false, false, true));
-    B.add(tokens(store(MemType::Output, S * R, int64_t(Out + Tile * R * D.OutputRowBytes), 1, R, R), true, false,
-                 true, false));
+    B.add(tokens(store(MemType::Output, S * R, int64_t(Out + Tile * R * D.OutputRowBytes), 1, R, R), true,
+                 false, true, false));
   }
   // Drain the tokens nobody else pops, so that small token FIFOs cannot fill up at the end.
   for (int64_t S = 0; S < std::min(Slots, T); ++S) {
     B.add(tokens(load(MemType::Input, 0, 0, 0, 0, 0), false, true, false, false));
-    B.add(tokens(S + 1 < std::min(Slots, T) ? load(MemType::Acc, 0, 0, 0, 0, 0) : finish(), false, true, false,
-                 false));
+    B.add(tokens(S + 1 < std::min(Slots, T) ? load(MemType::Acc, 0, 0, 0, 0, 0) : finish(), false, true,
+                 false, false));
   }
   return B.build(0, false);
 }

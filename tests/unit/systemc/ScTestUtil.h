@@ -32,8 +32,8 @@ std::optional<TimingStats> runBothAndCompare(const Program &P, const std::string
 Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng);
 
 /// A random double- or triple-buffered (single-buffered when the token FIFOs hold one token) load -> GEMM ->
-/// ALU -> store pipeline over several tiles whose RAW and WAR tokens make it correct under any timing; all four
-/// token FIFOs are used.
+/// ALU -> store pipeline over several tiles whose RAW and WAR tokens make it correct under any timing; all
+/// four token FIFOs are used.
 Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng);
 
 } // namespace sctest

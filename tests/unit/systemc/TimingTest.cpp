@@ -57,16 +57,17 @@ TEST(ScTiming, BurstRounding) {
     uint64_t Bursts;
   };
   const Case Cases[] = {
-      {Base + 48, 1, 2, 2, 2},     // bytes 48..79 touch two bursts
-      {Base + 16, 1, 2, 2, 1},     // bytes 16..47 lie in one
-      {Base, 3, 1, 8, 3},          // rows 128 bytes apart: a burst each
-      {Base, 3, 1, 2, 2},          // rows 32 bytes apart: rows 0 and 1 share a burst, row 2 starts the next
-      {Base, 4, 2, 2, 2},          // contiguous rows: one range of 128 bytes
-      {Base + 32, 2, 3, 3, 2},     // contiguous 96 bytes from offset 32: bursts 0 and 1
-      {Base + 56, 2, 1, 5, 3},     // the row at 56 spans bursts 0-1, the row at 136 lies in burst 2
+      {Base + 48, 1, 2, 2, 2}, // bytes 48..79 touch two bursts
+      {Base + 16, 1, 2, 2, 1}, // bytes 16..47 lie in one
+      {Base, 3, 1, 8, 3},      // rows 128 bytes apart: a burst each
+      {Base, 3, 1, 2, 2},      // rows 32 bytes apart: rows 0 and 1 share a burst, row 2 starts the next
+      {Base, 4, 2, 2, 2},      // contiguous rows: one range of 128 bytes
+      {Base + 32, 2, 3, 3, 2}, // contiguous 96 bytes from offset 32: bursts 0 and 1
+      {Base + 56, 2, 1, 5, 3}, // the row at 56 spans bursts 0-1, the row at 136 lies in burst 2
   };
   for (const Case &K : Cases) {
-    SCOPED_TRACE(testing::Message() << "dram=" << K.Dram << " y=" << K.Y << " x=" << K.X << " stride=" << K.Stride);
+    SCOPED_TRACE(testing::Message() << "dram=" << K.Dram << " y=" << K.Y << " x=" << K.X
+                                    << " stride=" << K.Stride);
     const TimingStats T = timed(program(C, {load(MemType::Input, 0, int64_t(K.Dram), K.Y, K.X, K.Stride)}));
     EXPECT_EQ(T.Insns[0].Bursts, K.Bursts);
     EXPECT_EQ(T.Insns[0].End, 1 + 2 + 50 + K.Bursts * 4);
@@ -118,8 +119,8 @@ TEST(ScTiming, GemmMicroOpLoop) {
   const TimingStats Z = timed(program(C, {gemm(false, 0, 1, 0, 4, {0, 0, 0, 0, 0, 0})}));
   EXPECT_EQ(Z.Insns[0].End - Z.Insns[0].Start, 1u);
   // Reset GEMMs run at the same rate; back-to-back GEMMs each pay the pipeline latency.
-  const TimingStats B = timed(program(C, {gemm(true, 0, 2, 3, 1, {0, 0, 0, 0, 0, 0}),
-                                          gemm(false, 0, 2, 3, 1, {0, 0, 0, 0, 0, 0})}));
+  const TimingStats B = timed(
+      program(C, {gemm(true, 0, 2, 3, 1, {0, 0, 0, 0, 0, 0}), gemm(false, 0, 2, 3, 1, {0, 0, 0, 0, 0, 0})}));
   EXPECT_EQ(B.Insns[0].End, 1u + 6 + 5);
   EXPECT_EQ(B.Insns[1].Start, B.Insns[0].End);
   EXPECT_EQ(B.Insns[1].End, B.Insns[1].Start + 6 + 5);
@@ -127,8 +128,7 @@ TEST(ScTiming, GemmMicroOpLoop) {
 
 TEST(ScTiming, AluCostPerMicroOpFromLanes) {
   // 16 lanes per accumulator row on 4 ALU lanes: 4 cycles per micro-op, plus latency 3.
-  const TimingStats T =
-      timed(program(timingConfig(), {alu(AluOp::Add, true, 0, 2, 3, 1, {0, 0, 0, 0}, 1)}));
+  const TimingStats T = timed(program(timingConfig(), {alu(AluOp::Add, true, 0, 2, 3, 1, {0, 0, 0, 0}, 1)}));
   EXPECT_EQ(T.Insns[0].End - T.Insns[0].Start, 6u * 4 + 3);
   const HardwareConfig Wide = timingConfig("alu:\n  lanes: 32\n  latency: 2\n");
   const TimingStats W = timed(program(Wide, {alu(AluOp::Add, false, 0, 2, 3, 1, {0, 0, 0, 0})}));
@@ -197,15 +197,16 @@ HardwareConfig contentionConfig() {
 TEST(ScTiming, LoadStoreContentionIsRoundRobinPerBurst) {
   const HardwareConfig C = contentionConfig();
   // 4 bursts each, both eligible at 52: load first (52, 60, 68, 76), store between (56 .. 80).
-  TimingStats T = timed(program(C, {load(MemType::Input, 0, Base, 1, 16, 16),
-                                    store(MemType::Output, 0, Base + 4096, 1, 16, 16)}));
+  TimingStats T = timed(program(
+      C, {load(MemType::Input, 0, Base, 1, 16, 16), store(MemType::Output, 0, Base + 4096, 1, 16, 16)}));
   EXPECT_EQ(T.Insns[0].End, 80u);
   EXPECT_EQ(T.Insns[1].End, 84u);
   EXPECT_EQ(T.Insns[0].DramContention, 12u);
   EXPECT_EQ(T.Insns[1].DramContention, 16u);
   EXPECT_EQ(T.Units[unsigned(Unit::Load)].DramContention, 12u);
   // 2 and 6 bursts: once the load is done the store has the port to itself.
-  T = timed(program(C, {load(MemType::Input, 0, Base, 1, 8, 8), store(MemType::Output, 0, Base + 4096, 1, 24, 24)}));
+  T = timed(program(
+      C, {load(MemType::Input, 0, Base, 1, 8, 8), store(MemType::Output, 0, Base + 4096, 1, 24, 24)}));
   EXPECT_EQ(T.Insns[0].End, 64u);
   EXPECT_EQ(T.Insns[1].End, 84u);
   EXPECT_EQ(T.DramBusyCycles, 8u * 4);
@@ -215,9 +216,9 @@ TEST(ScTiming, LateTransferJoinsTheRotation) {
   const HardwareConfig C = contentionConfig();
   // The load (8 bursts) is eligible at 52. The store waits for a 9-cycle GEMM, so it starts at 9 and is
   // eligible at 61: the load has the port at 52, 56 and 60; from 64 they alternate, the store first.
-  const TimingStats T =
-      timed(program(C, {load(MemType::Input, 0, Base, 1, 32, 32), pushNext(gemm(true, 0, 4, 1, 1, {1, 0, 0, 0, 0, 0})),
-                        popPrev(store(MemType::Output, 0, Base + 4096, 1, 16, 16))}));
+  const TimingStats T = timed(program(C, {load(MemType::Input, 0, Base, 1, 32, 32),
+                                          pushNext(gemm(true, 0, 4, 1, 1, {1, 0, 0, 0, 0, 0})),
+                                          popPrev(store(MemType::Output, 0, Base + 4096, 1, 16, 16))}));
   EXPECT_EQ(T.Insns[1].End, 9u);
   EXPECT_EQ(T.Insns[2].Start, 9u);
   EXPECT_EQ(T.Insns[2].End, 92u);  // store bursts at 64, 72, 80, 88
@@ -227,8 +228,9 @@ TEST(ScTiming, LateTransferJoinsTheRotation) {
 TEST(ScTiming, ThreeClientsShareThePort) {
   const HardwareConfig C = contentionConfig();
   // Two bursts each (acc rows are 64 B), all eligible at 52, served load, compute, store in turn.
-  const TimingStats T = timed(program(C, {load(MemType::Input, 0, Base, 1, 8, 8), load(MemType::Acc, 0, Base + 4096, 1, 2, 2),
-                                          store(MemType::Output, 0, Base + 8192, 1, 8, 8)}));
+  const TimingStats T =
+      timed(program(C, {load(MemType::Input, 0, Base, 1, 8, 8), load(MemType::Acc, 0, Base + 4096, 1, 2, 2),
+                        store(MemType::Output, 0, Base + 8192, 1, 8, 8)}));
   EXPECT_EQ(T.Insns[0].End, 68u);
   EXPECT_EQ(T.Insns[1].End, 72u);
   EXPECT_EQ(T.Insns[2].End, 76u);
@@ -237,7 +239,8 @@ TEST(ScTiming, ThreeClientsShareThePort) {
 TEST(ScTiming, PerNodeStatsFollowProvenance) {
   const HardwareConfig C = timingConfig();
   Program P = program(C, {pushNext(load(MemType::Input, 0, Base, 1, 4, 4)),
-                          popPrev(gemm(false, 0, 2, 2, 2, {0, 0, 0, 0, 0, 0})), gemm(true, 0, 1, 1, 1, {0, 0, 0, 0, 0, 0})});
+                          popPrev(gemm(false, 0, 2, 2, 2, {0, 0, 0, 0, 0, 0})),
+                          gemm(true, 0, 1, 1, 1, {0, 0, 0, 0, 0, 0})});
   P.setNode(0, "conv");
   P.setNode(1, "conv");
   P.setNode(2, "relu");

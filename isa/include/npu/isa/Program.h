@@ -23,7 +23,7 @@ struct Segment {
 struct TensorBinding {
   std::string Name;
   bool IsInput = true;
-  std::string DType;          ///< int4, int8, int16, int32, uint8 or float32 (int4 packed two per byte, low first)
+  std::string DType; ///< int4, int8, int16, int32, uint8 or float32 (int4 packed two per byte, low first)
   std::vector<int64_t> Shape; ///< logical shape
   uint64_t Address = 0;       ///< DRAM byte address
   std::string Layout = "row-major";
@@ -71,8 +71,8 @@ constexpr uint32_t ContainerVersion = 2;
 
 /// Serializes a program. Deterministic: the same program gives the same bytes.
 Expected<std::vector<uint8_t>> writeContainer(const Program &P);
-/// Parses and verifies a container. A truncated, corrupted, foreign or newer file is an error naming SourceName;
-/// if Expected is given, a config hash other than Expected->Hash is refused.
+/// Parses and verifies a container. A truncated, corrupted, foreign or newer file is an error naming
+/// SourceName; if Expected is given, a config hash other than Expected->Hash is refused.
 Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::string &SourceName,
                                 const HardwareConfig *Expected = nullptr);
 Expected<Program> readContainerFile(const std::string &Path, const HardwareConfig *Expected = nullptr);

@@ -18,8 +18,8 @@ namespace npu::runtime {
 struct DeviceResult {
   sim::SimStats Stats; ///< operation counts (identical across backends for the same program and data)
   std::string
-      StatsJson; ///< the backend's full statistics as a JSON object (carries the config name and hash)
-  std::string Report;    ///< extra lines for people (systemc: cycles, units, per-node table); may be empty
+      StatsJson;      ///< the backend's full statistics as a JSON object (carries the config name and hash)
+  std::string Report; ///< extra lines for people (systemc: cycles, units, per-node table); may be empty
   std::string TraceJson; ///< Chrome/Perfetto trace-event JSON, when the device was asked for one
   std::optional<sim::TimingStats> Timing; ///< cycle-level results (systemc)
 };
@@ -33,7 +33,9 @@ public:
   /// A program built for a config other than the device's is refused.
   virtual Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) = 0;
   /// Asks for a trace in DeviceResult::TraceJson on the following runs; backends without timing refuse.
-  virtual Status enableTrace() { return makeError("the ", name(), " backend produces no trace (use systemc)"); }
+  virtual Status enableTrace() {
+    return makeError("the ", name(), " backend produces no trace (use systemc)");
+  }
 };
 
 /// The functional simulator as a device: bit-exact, no timing.

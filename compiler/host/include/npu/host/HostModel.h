@@ -29,6 +29,8 @@ struct HostOptions {
   bool Fuse = true;
   /// Overrides the host CPU (e.g. "x86-64-v3") and its feature string; empty: ask LLVM about this machine.
   std::string Cpu, Features;
+  /// Times every step of run() (see HostModel::profile()).
+  bool Profile = false;
   /// Values fixed at compile time for these graph inputs (e.g. a Reshape's shape fed as an input); run()
   /// refuses other values for them.
   std::map<std::string, ir::Tensor> SpecializeInputs;
@@ -44,6 +46,7 @@ struct HostStats {
   int Kernels = 0;         ///< generated kernels (a fused group counts once)
   int FusedNodes = 0;      ///< nodes folded into another node's kernel
   int FoldedNodes = 0;     ///< nodes evaluated at compile time (all inputs constant)
+  int AliasedNodes = 0;    ///< reshapes that reuse their input's memory (no code)
   int FallbackNodes = 0;   ///< nodes run by the reference interpreter
   std::vector<std::string> FallbackOps; ///< their op types, one entry per node
   std::string Cpu, Features, Triple;
@@ -57,6 +60,14 @@ struct CacheCounters {
 };
 CacheCounters cacheCounters();
 
+/// Time spent in one step over all profiled runs.
+struct StepProfile {
+  std::string Kernel; ///< the kernel's symbol, or "fallback <op>"
+  std::string Ops;    ///< the op types of the step's nodes, joined by '+'
+  double Ms = 0;
+  int64_t Runs = 0;
+};
+
 class HostModel {
 public:
   virtual ~HostModel();
@@ -65,6 +76,8 @@ public:
   virtual const HostStats &stats() const = 0;
   /// The generated LLVM IR (textual), as it was compiled (before optimization).
   virtual const std::string &irText() const = 0;
+  /// Per-step times when compiled with HostOptions::Profile (else empty).
+  virtual std::vector<StepProfile> profile() const = 0;
 };
 
 /// Lowers every node of G to LLVM IR, compiles it for the host CPU (or takes it from the cache) and loads it.

@@ -27,7 +27,8 @@ struct BlockedShape {
     return D;
   }
   int64_t offset(int64_t N, int64_t C, int64_t S) const {
-    return (((N / BlockN * COuter + C / BlockC) * spatialSize() + S) * BlockN + N % BlockN) * BlockC + C % BlockC;
+    return (((N / BlockN * COuter + C / BlockC) * spatialSize() + S) * BlockN + N % BlockN) * BlockC +
+           C % BlockC;
   }
 };
 

@@ -1,4 +1,4 @@
-// The NPU's integer requantization arithmetic and the choice of fixed-point multipliers (docs/quantization.md).
+// The NPU's integer requantization arithmetic and the choice of fixed-point multipliers (quantization.md).
 #pragma once
 
 #include "npu/support/Status.h"
@@ -19,7 +19,8 @@ constexpr int MinShift = 1, MaxShift = 62;
 int64_t roundingShift(int64_t P, int S);
 
 /// The ALU's requant followed by the activation clip:
-/// clamp(clamp(roundingShift(Acc * M, S) + Zp, -128, 127), ActMin, ActMax). Acc is an int32 value, M <= 2^31-1.
+/// clamp(clamp(roundingShift(Acc * M, S) + Zp, -128, 127), ActMin, ActMax). Acc is an int32 value, M <=
+/// 2^31-1.
 int8_t requantize(int64_t Acc, int64_t M, int S, int64_t Zp, int64_t ActMin, int64_t ActMax);
 /// Same, saturating to [Lo, Hi] instead of the int8 range (uint8 outputs of npu.Requantize).
 int64_t requantizeTo(int64_t Acc, int64_t M, int S, int64_t Zp, int64_t ActMin, int64_t ActMax, int64_t Lo,
@@ -32,8 +33,9 @@ struct FixedMultipliers {
 };
 
 /// Picks the largest S in [1, 62] with max_o round(r_o * 2^S) <= MaxM, then M_o = round(r_o * 2^S) (half to
-/// even). Ratios must be finite and >= 0; a ratio so large that S = 1 does not fit (r >= MaxM / 2) is an error.
-/// Channels much smaller than the largest may get M_o = 0 (their contribution is below one output step).
+/// even). Ratios must be finite and >= 0; a ratio so large that S = 1 does not fit (r >= MaxM / 2) is an
+/// error. Channels much smaller than the largest may get M_o = 0 (their contribution is below one output
+/// step).
 Expected<FixedMultipliers> chooseMultipliers(const std::vector<double> &Ratios, int64_t MaxM = MaxMultiplier);
 
 /// Symmetric int8 scale for a range: AbsMax / 127, or 1 when AbsMax is 0 (an all-zero tensor).

@@ -1,6 +1,7 @@
 // The unit executors shared by the functional and the SystemC simulator: each runs one instruction on the
-// on-chip state and DRAM. Every executor checks all of its SRAM and DRAM accesses before it changes any state,
-// so a failing instruction has no effect. Errors carry no instruction context; the scheduler prefixes it.
+// on-chip state and DRAM. Every executor checks all of its SRAM and DRAM accesses before it changes any
+// state, so a failing instruction has no effect. Errors carry no instruction context; the scheduler prefixes
+// it.
 #pragma once
 
 #include "npu/sim/SramState.h"

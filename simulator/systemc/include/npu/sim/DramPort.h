@@ -39,8 +39,8 @@ private:
     uint64_t End = Never;  ///< when its last burst ends (known once Left reaches 0)
   };
   struct State {
-    uint64_t Free = 0;                 ///< the port is busy until this cycle
-    unsigned Last = NumClients - 1;    ///< the client served last (round-robin starts after it)
+    uint64_t Free = 0;              ///< the port is busy until this cycle
+    unsigned Last = NumClients - 1; ///< the client served last (round-robin starts after it)
     std::array<ClientState, NumClients> Cl;
   };
   /// Makes every port decision at a cycle before Barrier.

@@ -1,6 +1,6 @@
-// The cycle-level SystemC model of the NPU: runs an isa::Program over a DRAM image with real data (bit-identical
-// to the functional simulator) and times it by the rules of docs/timing.md. SystemC stays behind this header, so
-// its users do not compile SystemC.
+// The cycle-level SystemC model of the NPU: runs an isa::Program over a DRAM image with real data
+// (bit-identical to the functional simulator) and times it by the rules of docs/timing.md. SystemC stays
+// behind this header, so its users do not compile SystemC.
 #pragma once
 
 #include "npu/config/HardwareConfig.h"
@@ -52,7 +52,7 @@ struct UnitStats {
 struct NodeStats {
   std::string Name; ///< "" collects the instructions without a node
   uint64_t Instructions = 0;
-  uint64_t FirstStart = 0, LastEnd = 0; ///< from its first instruction's start to its last one's end
+  uint64_t FirstStart = 0, LastEnd = 0;  ///< from its first instruction's start to its last one's end
   std::array<uint64_t, NumUnits> Busy{}; ///< execution cycles per unit (fetch: 0)
   uint64_t Macs = 0;
   uint64_t cycles() const { return LastEnd - FirstStart; }
@@ -64,8 +64,8 @@ struct TimingStats {
   uint64_t TotalCycles = 0; ///< the last instruction's end
   SimStats Counts;          ///< operation counts, identical to the functional simulator's
   std::array<UnitStats, NumUnits> Units{};
-  uint64_t DramBursts = 0;     ///< bursts moved over the DRAM port
-  uint64_t DramBusyCycles = 0; ///< cycles the port moved data
+  uint64_t DramBursts = 0;       ///< bursts moved over the DRAM port
+  uint64_t DramBusyCycles = 0;   ///< cycles the port moved data
   std::vector<InsnTiming> Insns; ///< per instruction, in program order
   std::vector<NodeStats> Nodes;  ///< per node in order of first appearance; empty without provenance
 

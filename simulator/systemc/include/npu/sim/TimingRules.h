@@ -19,7 +19,8 @@ uint64_t dmaBursts(const HardwareConfig &C, const isa::MemFields &M);
 /// Zero rows a LOAD writes for its padding (buffer rows written minus rows read from DRAM).
 uint64_t paddingRows(const isa::MemFields &M);
 
-/// Cycles from a LOAD/STORE's start to its DRAM request: pipeline.load (LOAD of any buffer) or pipeline.store.
+/// Cycles from a LOAD/STORE's start to its DRAM request: pipeline.load (LOAD of any buffer) or
+/// pipeline.store.
 uint64_t dmaIssueLatency(const HardwareConfig &C, const isa::Instruction &I);
 
 /// Micro-op executions of a GEMM or ALU: (uop_end - uop_begin) x loop_out x loop_in.

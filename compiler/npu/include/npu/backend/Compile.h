@@ -1,0 +1,36 @@
+// NPU backend entry point: partitions an optimized (quantized, blocked) graph into NPU and host segments,
+// lowers the NPU segments to tile IR and isa::Programs, and packs the model artifact.
+#pragma once
+
+#include "npu/backend/Artifact.h"
+#include "npu/compiler/ir/Graph.h"
+
+#include <string>
+#include <vector>
+
+namespace npu::backend {
+
+/// Where one node runs and why.
+struct NodePlacement {
+  std::string Node, OpType;
+  bool Npu = false;
+  std::string Reason;
+};
+
+struct CompileResult {
+  ModelArtifact Artifact;
+  std::vector<NodePlacement> Placements;
+  std::string TileText; ///< every NPU segment's tile IR (npuc compile --emit=tile)
+};
+
+/// Decides each node's placement: NPU when its lowering supports it on config C, else host with the reason.
+std::vector<NodePlacement> placeNodes(const ir::Graph &G, const HardwareConfig &C);
+
+/// Compiles G (after the npu pipeline) for C. Host segments hold Graph IR subgraphs run by the reference
+/// interpreter; NPU segments hold one program each.
+Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C);
+
+/// A per-segment/per-node text report: placements, and per NPU segment instructions and DRAM bytes.
+std::string formatPlacementReport(const CompileResult &R);
+
+} // namespace npu::backend

@@ -1,0 +1,144 @@
+// Emitter: appending tile instructions, deduplicated micro-op kernels and constant tensors.
+#include "Emitter.h"
+
+#include "npu/compiler/ops/BlockedLayout.h"
+
+namespace npu::backend {
+
+using isa::MemType;
+
+void Emitter::push(isa::Instruction I, int Tensor, uint64_t Offset) {
+  P.Insns.push_back({I, Tensor, Offset, Node});
+}
+
+void Emitter::load(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X,
+                   int64_t Stride, int64_t PadT, int64_t PadB, int64_t PadL, int64_t PadR) {
+  isa::Instruction I;
+  I.H.Op = int64_t(isa::Opcode::Load);
+  I.Mem = {int64_t(Mem), Sram, 0, Y, X, Stride, PadT, PadB, PadL, PadR};
+  push(I, Tensor, Offset);
+}
+
+void Emitter::storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride) {
+  isa::Instruction I;
+  I.H.Op = int64_t(isa::Opcode::Store);
+  I.Mem = {int64_t(MemType::Output), Sram, 0, Y, X, Stride, 0, 0, 0, 0};
+  push(I, Tensor, Offset);
+}
+
+Expected<int64_t> Emitter::uopSlot(const std::vector<isa::MicroOp> &Kernel) {
+  std::vector<int64_t> Key;
+  for (const isa::MicroOp &U : Kernel)
+    Key.insert(Key.end(), {U.Dst, U.Src, U.Wgt});
+  if (auto It = UopSlots.find(Key); It != UopSlots.end())
+    return It->second;
+  const int64_t Depth = int64_t(C.D.UopDepth), Size = int64_t(Kernel.size());
+  if (Size > Depth)
+    return makeError("a micro-op kernel of ", Size, " entries does not fit the ", Depth,
+                     "-entry micro-op buffer");
+  if (UopNext + Size > Depth) {
+    // Instructions run in order, so once the buffer is full the earlier kernels can be overwritten.
+    UopSlots.clear();
+    UopNext = 0;
+  }
+  auto [DramIt, New] = UopDram.try_emplace(Key, int64_t(P.Uops.size()));
+  if (New)
+    P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
+  load(MemType::Uop, UopNext, UopTable, uint64_t(DramIt->second) * C.D.UopRowBytes, 1, Size, Size);
+  UopSlots[Key] = UopNext;
+  UopNext += Size;
+  return UopSlots[Key];
+}
+
+Status Emitter::gemm(const std::vector<isa::MicroOp> &Kernel, isa::GemmFields F) {
+  auto Slot = uopSlot(Kernel);
+  if (!Slot)
+    return Slot.error();
+  F.UopBegin = *Slot;
+  F.UopEnd = *Slot + int64_t(Kernel.size());
+  isa::Instruction I;
+  I.H.Op = int64_t(isa::Opcode::Gemm);
+  I.Gemm = F;
+  push(I, -1, 0);
+  return Status::ok();
+}
+
+Status Emitter::alu(isa::AluOp Op, const std::vector<isa::MicroOp> &Kernel, isa::AluFields F) {
+  auto Slot = uopSlot(Kernel);
+  if (!Slot)
+    return Slot.error();
+  F.AluOp = int64_t(Op);
+  F.UopBegin = *Slot;
+  F.UopEnd = *Slot + int64_t(Kernel.size());
+  isa::Instruction I;
+  I.H.Op = int64_t(isa::Opcode::Alu);
+  I.Alu = F;
+  push(I, -1, 0);
+  return Status::ok();
+}
+
+int Emitter::constant(const std::string &Name, std::vector<uint8_t> Data) {
+  if (auto It = Consts.find(Name); It != Consts.end())
+    return It->second;
+  TileTensor T;
+  T.Name = Name;
+  T.K = TileTensor::Const;
+  T.Bytes = Data.size();
+  T.Data = std::move(Data);
+  return Consts[Name] = P.addTensor(std::move(T));
+}
+
+int Emitter::channelRows(const std::string &Name, const std::vector<int64_t> &Values, int64_t Blocks) {
+  const int64_t B = int64_t(C.Batch), Bo = int64_t(C.BlockOut);
+  std::vector<uint8_t> Data;
+  Data.reserve(size_t(Blocks * B * Bo * 4));
+  for (int64_t Blk = 0; Blk < Blocks; ++Blk)
+    for (int64_t Lane = 0; Lane < B; ++Lane)
+      for (int64_t O = 0; O < Bo; ++O) {
+        const int64_t Ch = Blk * Bo + O;
+        const int64_t V = Values.size() == 1            ? Values[0]
+                          : Ch < int64_t(Values.size()) ? Values[size_t(Ch)]
+                                                        : 0;
+        const uint32_t U = uint32_t(int32_t(V));
+        for (int K = 0; K < 4; ++K)
+          Data.push_back(uint8_t(U >> (8 * K)));
+      }
+  return constant(Name, std::move(Data));
+}
+
+int Emitter::identityTile() {
+  const int64_t Bo = int64_t(C.BlockOut), Bi = int64_t(C.BlockIn);
+  std::vector<uint8_t> Data(size_t(Bo * Bi), 0);
+  for (int64_t O = 0; O < Bo && O < Bi; ++O)
+    Data[size_t(O * Bi + O)] = 1;
+  return constant("npu.identity_tile", std::move(Data));
+}
+
+Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC) {
+  const ir::TensorType &T = G.type(V);
+  if (T.Elem != ir::ElemType::Int8)
+    return makeError("value '", G.value(V).Name, "' is ", ir::elemTypeName(T.Elem),
+                     ", the NPU path takes i8");
+  auto B = ir::decodeBlocked(T.Dims);
+  if (!B)
+    return B.error();
+  if (B->Spatial.size() > 2)
+    return makeError("value '", G.value(V).Name, "' has ", B->Spatial.size(),
+                     " spatial dims (the NPU path takes 0 to 2)");
+  if (B->BlockC != BlockC || B->BlockN > int64_t(C.Batch))
+    return makeError("value '", G.value(V).Name, "' is blocked n=", B->BlockN, " c=", B->BlockC,
+                     "; the config's rows hold n<=", C.Batch, " c=", BlockC);
+  return Status::ok();
+}
+
+RowTensor rowGeometry(const ir::Shape &Dims) {
+  RowTensor R;
+  auto B = ir::decodeBlocked(Dims);
+  R.NOuter = B->NOuter;
+  R.COuter = B->COuter;
+  R.H = B->Spatial.size() == 2 ? B->Spatial[0] : 1;
+  R.W = B->Spatial.empty() ? 1 : B->Spatial.back();
+  return R;
+}
+
+} // namespace npu::backend

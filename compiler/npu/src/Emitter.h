@@ -1,0 +1,84 @@
+// Emitter: what every per-operator lowering uses to append tile instructions, micro-op kernels (each kernel
+// is stored once in DRAM and loaded once per layer) and constant tensors for one NPU segment.
+#pragma once
+
+#include "npu/backend/TileIR.h"
+#include "npu/compiler/ir/Graph.h"
+
+#include <map>
+
+namespace npu::backend {
+
+/// Geometry of a blocked activation as the NPU sees it: one buffer row per (n-block, c-block, position).
+struct RowTensor {
+  int Tensor = -1;
+  int64_t NOuter = 1, COuter = 1, H = 1, W = 1;
+  int64_t rows() const { return NOuter * COuter * H * W; }
+  /// Row index of (n-block, c-block, h, w).
+  int64_t row(int64_t Nb, int64_t Cb, int64_t Hh, int64_t Ww) const {
+    return ((Nb * COuter + Cb) * H + Hh) * W + Ww;
+  }
+};
+
+class Emitter {
+public:
+  Emitter(const HardwareConfig &C, TileProgram &P) : C(C), P(P) {}
+
+  const HardwareConfig &config() const { return C; }
+  TileProgram &program() { return P; }
+  void setNode(std::string Name) {
+    Node = std::move(Name);
+    UopSlots.clear(); // each layer loads its kernels afresh (the buffer is reused from row 0)
+    UopNext = 0;
+  }
+
+  /// LOAD into Mem from Tensor at byte Offset (pads: top, bottom, left, right).
+  void load(isa::MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride,
+            int64_t PadT = 0, int64_t PadB = 0, int64_t PadL = 0, int64_t PadR = 0);
+  void storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride);
+  /// GEMM over a kernel; F holds the loop counts and factors (its uop range is filled in).
+  Status gemm(const std::vector<isa::MicroOp> &Kernel, isa::GemmFields F);
+  Status alu(isa::AluOp Op, const std::vector<isa::MicroOp> &Kernel, isa::AluFields F);
+
+  /// A constant tensor (deduplicated by name within the segment).
+  int constant(const std::string &Name, std::vector<uint8_t> Data);
+  /// One accumulator row per output-channel block holding Values[block*Bo + o] in every batch lane.
+  int channelRows(const std::string &Name, const std::vector<int64_t> &Values, int64_t Blocks);
+  /// The Bo x Bi identity weight tile (widens int8 rows into the accumulators).
+  int identityTile();
+
+  /// The tile tensor of a graph value (registered by the segment compiler).
+  std::map<ir::ValueId, RowTensor> Values;
+
+private:
+  Expected<int64_t> uopSlot(const std::vector<isa::MicroOp> &Kernel);
+  void push(isa::Instruction I, int Tensor, uint64_t Offset);
+
+  const HardwareConfig &C;
+  TileProgram &P;
+  std::string Node;
+  std::map<std::vector<int64_t>, int64_t> UopSlots; ///< kernel -> first uop buffer row, this layer
+  int64_t UopNext = 0;
+  std::map<std::vector<int64_t>, int64_t> UopDram; ///< kernel -> first entry in the DRAM table
+  std::map<std::string, int> Consts;
+};
+
+/// Lowerings, one per operator family. Each checks what it supports first (canLower*), so the partitioner can
+/// leave an unsupported node on the host with the reason.
+Status canLowerConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N);
+/// npu.MaxPool, npu.QAvgPool, npu.QGlobalAvgPool.
+Status canLowerPool(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N);
+/// Relu and npu.Requantize on blocked int8, npu.QAdd of two blocked tensors of equal shape.
+Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N);
+
+/// Shared checks: a blocked int8 activation whose rows are the config's rows.
+Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC);
+/// RowTensor geometry of a blocked value (spatial rank 1 or 2; rank 1 as H = 1).
+RowTensor rowGeometry(const ir::Shape &Dims);
+
+} // namespace npu::backend

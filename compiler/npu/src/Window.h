@@ -1,0 +1,88 @@
+// Window helpers shared by the convolution and pooling lowerings: 2-D window geometry, row tiling under the
+// buffer capacities, and the padded input-tile LOAD of one row band.
+#pragma once
+
+#include "Emitter.h"
+
+#include "npu/compiler/ops/OpHelpers.h"
+
+#include <algorithm>
+
+namespace npu::backend {
+
+/// Window geometry reduced to 2-D (a 1-D window is a 1 x K window over a 1 x W image).
+struct Window2D {
+  int64_t KH = 1, KW = 1, SH = 1, SW = 1, DH = 1, DW = 1, PT = 0, PL = 0, OH = 1, OW = 1;
+};
+
+inline Expected<Window2D> window2D(const ir::Node &N, const ir::Shape &InSp, const ir::Shape &KSp,
+                                   bool Ceil) {
+  auto G = ir::resolveWindow(N, InSp, KSp, Ceil);
+  if (!G)
+    return G.error();
+  Window2D W;
+  const size_t R = InSp.size(), L = R - 1;
+  W.KW = G->Kernel[L], W.SW = G->Strides[L], W.DW = G->Dilations[L], W.PL = G->PadsBegin[L],
+  W.OW = G->OutSpatial[L];
+  if (R == 2)
+    W.KH = G->Kernel[0], W.SH = G->Strides[0], W.DH = G->Dilations[0], W.PT = G->PadsBegin[0],
+    W.OH = G->OutSpatial[0];
+  return W;
+}
+
+/// Rows per tile and the input tile's extent for a window layer.
+struct ConvTiling {
+  int64_t TH = 0, TIH = 0, TIW = 0;
+};
+
+inline int64_t tileInRows(const Window2D &W, int64_t TH) { return (TH - 1) * W.SH + (W.KH - 1) * W.DH + 1; }
+
+/// The most output rows per tile under the buffers: input rows (all channel blocks), accumulator rows (the
+/// tile plus the bias and multiplier rows), output mirror rows.
+inline Expected<ConvTiling> chooseConvTiling(const HardwareConfig &C, const Window2D &W, int64_t CinBlocks,
+                                             int64_t AccExtraRows, bool InputInAcc) {
+  ConvTiling T;
+  T.TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
+  const int64_t AccRows = int64_t(std::min(C.D.AccDepth, C.D.OutputDepth + AccExtraRows)) - AccExtraRows;
+  for (int64_t TH = W.OH; TH >= 1; --TH) {
+    const int64_t In = CinBlocks * tileInRows(W, TH) * T.TIW;
+    const int64_t Out = TH * W.OW;
+    if (In > int64_t(C.D.InputDepth) || Out > int64_t(C.D.OutputDepth))
+      continue;
+    if (Out + AccExtraRows + (InputInAcc ? In : 0) > int64_t(C.D.AccDepth) || Out > AccRows)
+      continue;
+    T.TH = TH;
+    T.TIH = tileInRows(W, TH);
+    return T;
+  }
+  return makeError("one output row (", W.OW, " positions, ", CinBlocks, " input blocks of ", tileInRows(W, 1),
+                   "x", T.TIW, " rows) does not fit the on-chip buffers (column tiling is not implemented)");
+}
+
+/// One input tile: rows [R0, R0 + Rows) of the padded image, all columns, for channel block Cb.
+struct InputTileLoad {
+  int64_t Y = 0, X = 0, PadT = 0, PadB = 0, PadL = 0, PadR = 0, FirstRow = 0;
+};
+
+inline Expected<InputTileLoad> inputTile(const RowTensor &X, const Window2D &W, int64_t TIW, int64_t R0,
+                                         int64_t Rows, uint64_t MaxPad) {
+  InputTileLoad L;
+  L.FirstRow = std::max<int64_t>(0, R0);
+  const int64_t End = std::min(X.H, R0 + Rows);
+  L.Y = End - L.FirstRow;
+  L.PadT = L.FirstRow - R0;
+  L.PadB = Rows - L.PadT - std::max<int64_t>(0, L.Y);
+  L.PadL = W.PL;
+  L.X = std::min(X.W, TIW - W.PL);
+  L.PadR = TIW - W.PL - L.X;
+  if (L.Y <= 0 || L.X <= 0)
+    return makeError("an input tile lies entirely in the padding (padding larger than the image)");
+  for (int64_t P : {L.PadT, L.PadB, L.PadL, L.PadR})
+    if (P < 0 || uint64_t(P) > MaxPad)
+      return makeError("padding ", P, " does not fit the LOAD pad fields (at most ", MaxPad, ")");
+  return L;
+}
+
+inline uint64_t maxPad(const HardwareConfig &C) { return (uint64_t(1) << C.PadBits) - 1; }
+
+} // namespace npu::backend

@@ -1,0 +1,177 @@
+// ModelRunner: the segment loop. Blocked NPU values are padded from n to core.batch lanes on the way in (a
+// DRAM row holds batch x c elements) and cut back on the way out.
+#include "npu/runtime/ModelRunner.h"
+
+#include "npu/compiler/ir/Printer.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/runtime/Binding.h"
+
+#include <cstring>
+#include <map>
+
+namespace npu::runtime {
+
+namespace {
+
+Expected<ElemType> runtimeElem(ir::ElemType T) {
+  switch (T) {
+  case ir::ElemType::Int8:
+    return ElemType::Int8;
+  case ir::ElemType::UInt8:
+    return ElemType::UInt8;
+  case ir::ElemType::Int16:
+    return ElemType::Int16;
+  case ir::ElemType::Int32:
+    return ElemType::Int32;
+  case ir::ElemType::Int64:
+    return ElemType::Int64;
+  case ir::ElemType::Float32:
+    return ElemType::Float32;
+  default:
+    return makeError("element type ", ir::elemTypeName(T), " cannot cross the runtime interface");
+  }
+}
+
+Expected<ir::Tensor> toIrTensor(const Tensor &T, const backend::ArtifactValue &V) {
+  auto Want = runtimeElem(V.Elem);
+  if (!Want)
+    return Want.error();
+  if (*Want != T.Type)
+    return makeError("input '", V.Name, "' must be ", elemTypeName(*Want), ", got ", elemTypeName(T.Type));
+  if (!sameShapeIgnoringLeadingOnes(T.Shape, V.Dims))
+    return makeError("input '", V.Name, "' must have shape ", formatShape(V.Dims), ", got ",
+                     formatShape(T.Shape));
+  return ir::Tensor(V.Elem, V.Dims, T.Data);
+}
+
+/// Moves the [.., n, c] blocks of a blocked tensor between n lanes and Lanes lanes (zeros in the extra
+/// lanes).
+std::vector<uint8_t> relane(const std::vector<uint8_t> &Src, const std::vector<int64_t> &Dims, int64_t FromN,
+                            int64_t ToN) {
+  const int64_t C = Dims.back(), Keep = std::min(FromN, ToN);
+  int64_t Blocks = 1;
+  for (size_t K = 0; K + 2 < Dims.size(); ++K)
+    Blocks *= Dims[K];
+  std::vector<uint8_t> Out(size_t(Blocks * ToN * C), 0);
+  for (int64_t B = 0; B < Blocks; ++B)
+    std::memcpy(&Out[size_t(B * ToN * C)], &Src[size_t(B * FromN * C)], size_t(Keep * C));
+  return Out;
+}
+
+Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std::string, ir::Tensor> &Env,
+                     SegmentRun &Run) {
+  const isa::Program &P = S.Program;
+  auto Dram = P.dramImage();
+  if (!Dram)
+    return Dram.error();
+  for (const backend::ArtifactValue &V : S.Inputs) {
+    const isa::TensorBinding *B = P.findIO(V.Name);
+    auto It = Env.find(V.Name);
+    if (!B || It == Env.end())
+      return makeError("segment '", S.Name, "': input '", V.Name, "' is not bound");
+    Tensor T;
+    T.Name = V.Name;
+    T.Type = ElemType::Int8;
+    T.Shape = B->Shape;
+    T.Data =
+        relane(It->second.byteVector(), V.Dims, V.Dims[V.Dims.size() - 2], B->Shape[B->Shape.size() - 2]);
+    NPU_TRY(writeBinding(*B, T, *Dram));
+  }
+  auto R = D.run(P, *Dram);
+  if (!R)
+    return R.error().withContext("segment '" + S.Name + "' on the " + D.name() + " backend");
+  Run.Stats = R->Stats;
+  for (const backend::ArtifactValue &V : S.Outputs) {
+    const isa::TensorBinding *B = P.findIO(V.Name);
+    if (!B)
+      return makeError("segment '", S.Name, "': output '", V.Name, "' has no binding");
+    auto T = readBinding(*B, *Dram);
+    if (!T)
+      return T.error();
+    auto Data = relane(T->Data, B->Shape, B->Shape[B->Shape.size() - 2], V.Dims[V.Dims.size() - 2]);
+    Env.insert_or_assign(V.Name, ir::Tensor(V.Elem, V.Dims, std::move(Data)));
+  }
+  return Status::ok();
+}
+
+Status runHostSegment(const backend::ArtifactSegment &S, std::map<std::string, ir::Tensor> &Env) {
+  auto G = ir::parseGraph(S.HostGraph);
+  if (!G)
+    return G.error().withContext("segment '" + S.Name + "'");
+  std::vector<ir::Tensor> Ins;
+  for (ir::ValueId V : G->Inputs) {
+    auto It = Env.find(G->value(V).Name);
+    if (It == Env.end())
+      return makeError("segment '", S.Name, "': input '", G->value(V).Name, "' is not bound");
+    Ins.push_back(It->second);
+  }
+  auto Outs = ref::interpret(*G, Ins);
+  if (!Outs)
+    return Outs.error().withContext("segment '" + S.Name + "'");
+  for (size_t K = 0; K < G->Outputs.size(); ++K)
+    Env.insert_or_assign(G->value(G->Outputs[K]).Name, std::move((*Outs)[K]));
+  return Status::ok();
+}
+
+} // namespace
+
+Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T) {
+  auto E = runtimeElem(T.elemType());
+  if (!E)
+    return E.error();
+  Tensor R;
+  R.Name = Name;
+  R.Type = *E;
+  R.Shape = T.shape();
+  R.Data = T.byteVector();
+  return R;
+}
+
+Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
+                                const std::vector<std::optional<Tensor>> &Inputs) {
+  std::map<std::string, ir::Tensor> Env;
+  for (size_t K = 0; K < A.Inputs.size(); ++K) {
+    const backend::ArtifactValue &V = A.Inputs[K];
+    const Tensor *Found = nullptr;
+    for (const std::optional<Tensor> &T : Inputs)
+      if (T && T->Name == V.Name)
+        Found = &*T;
+    if (!Found && K < Inputs.size() && Inputs[K])
+      Found = &*Inputs[K];
+    if (!Found)
+      return makeError("model input ", K, " '", V.Name, "' is not given (input_", K, ".pb)");
+    auto T = toIrTensor(*Found, V);
+    if (!T)
+      return T.error();
+    Env.insert_or_assign(V.Name, T.takeValue());
+  }
+  ModelOutcome O;
+  for (const backend::ArtifactSegment &S : A.Segments) {
+    SegmentRun Run;
+    Run.Name = S.Name;
+    Run.Npu = S.K == backend::ArtifactSegment::Npu;
+    NPU_TRY(Run.Npu ? runNpuSegment(D, S, Env, Run) : runHostSegment(S, Env));
+    const sim::SimStats &St = Run.Stats;
+    O.Total.Instructions += St.Instructions, O.Total.Loads += St.Loads, O.Total.Stores += St.Stores;
+    O.Total.Gemms += St.Gemms, O.Total.Alus += St.Alus, O.Total.Finishes += St.Finishes;
+    O.Total.GemmUops += St.GemmUops, O.Total.Macs += St.Macs, O.Total.AluUops += St.AluUops;
+    O.Total.AluLaneOps += St.AluLaneOps, O.Total.PaddingRowsWritten += St.PaddingRowsWritten;
+    for (int K = 0; K < 5; ++K)
+      O.Total.BytesLoaded[K] += St.BytesLoaded[K], O.Total.BytesStored[K] += St.BytesStored[K];
+    for (int K = 0; K < 4; ++K)
+      O.Total.TokensPushed[K] += St.TokensPushed[K];
+    O.Segments.push_back(Run);
+  }
+  for (const backend::ArtifactValue &V : A.Outputs) {
+    auto It = Env.find(V.Name);
+    if (It == Env.end())
+      return makeError("model output '", V.Name, "' was not computed by any segment");
+    auto T = toRuntimeTensor(V.Name, It->second);
+    if (!T)
+      return T.error();
+    O.Outputs.push_back(T.takeValue());
+  }
+  return O;
+}
+
+} // namespace npu::runtime

@@ -1,0 +1,165 @@
+// Generated host kernels against the reference interpreter: convolutions (pads, strides, dilations, groups,
+// depthwise, 1-D/3-D), pooling, Gemm/MatMul at sizes that exercise the GEMM blocking, fused epilogues, and the
+// integer forms (ConvInteger, QLinearConv, MatMulInteger, QLinearMatMul).
+#include "HostTestUtil.h"
+
+using namespace npu;
+using namespace npu::test;
+using ir::ElemType;
+
+namespace {
+
+/// Long sums of random signs cancel, and then the summation order alone moves the result by more than the
+/// relative tolerance: large problems use positive data.
+ir::Tensor data(ir::Shape S, uint32_t Seed, bool Positive) {
+  return randomTensor(ElemType::Float32, std::move(S), Seed, Positive ? 0 : -1, 1);
+}
+
+void conv(ir::Shape X, ir::Shape W, std::vector<ir::Attribute> Attrs, bool Bias, bool ConstW, uint32_t Seed,
+          bool Positive = false) {
+  std::vector<Operand> Ops = {in(data(X, Seed, Positive))};
+  ir::Tensor WT = data(W, Seed + 1, Positive);
+  Ops.push_back(ConstW ? cst(WT) : in(WT));
+  if (Bias)
+    Ops.push_back(cst(randomF32({W[0]}, Seed + 2)));
+  SCOPED_TRACE(ir::formatShape(X) + " * " + ir::formatShape(W));
+  checkOp("Conv", Ops, std::move(Attrs));
+}
+
+TEST(HostConv, Geometry) {
+  conv({1, 3, 9, 9}, {8, 3, 3, 3}, {}, true, true, 1);
+  conv({2, 3, 9, 10}, {8, 3, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}, true, true, 2);
+  conv({1, 4, 11, 12}, {6, 4, 3, 2}, {attr("strides", ints({2, 3})), attr("pads", ints({1, 0, 2, 1}))}, false, true, 3);
+  conv({1, 4, 13, 13}, {5, 4, 3, 3}, {attr("dilations", ints({2, 2})), attr("pads", ints({2, 2, 2, 2}))}, true, false, 4);
+  conv({1, 6, 10, 10}, {9, 2, 3, 3}, {attr("group", int64_t(3)), attr("pads", ints({1, 1, 1, 1}))}, true, true, 5);
+  conv({1, 3, 9, 9}, {8, 3, 3, 3}, {attr("auto_pad", std::string("SAME_UPPER"))}, true, true, 6);
+  conv({1, 3, 20}, {4, 3, 5}, {attr("pads", ints({2, 1})), attr("strides", ints({2}))}, true, true, 7);
+  conv({1, 2, 5, 6, 7}, {3, 2, 3, 3, 3}, {attr("pads", ints({1, 1, 1, 1, 1, 1}))}, true, true, 8);
+  conv({1, 64, 15, 15}, {64, 64, 1, 1}, {}, false, true, 9);
+}
+
+TEST(HostConv, Depthwise) {
+  conv({1, 16, 14, 14}, {16, 1, 3, 3}, {attr("group", int64_t(16)), attr("pads", ints({1, 1, 1, 1}))}, true, true, 10);
+  conv({2, 8, 15, 15}, {8, 1, 3, 3}, {attr("group", int64_t(8)), attr("strides", ints({2, 2}))}, false, false, 11);
+  conv({1, 4, 9, 9}, {8, 1, 5, 5}, {attr("group", int64_t(4)), attr("pads", ints({2, 2, 2, 2})),
+                                    attr("dilations", ints({1, 2}))}, true, true, 12);
+}
+
+TEST(HostConv, GemmBlockingTails) {
+  // Channel and position counts that are not multiples of the register tile or the cache blocks.
+  conv({1, 67, 23, 17}, {77, 67, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}, true, true, 13, true);
+  conv({1, 300, 7, 7}, {130, 300, 1, 1}, {}, true, true, 14, true);
+  conv({1, 3, 64, 64}, {16, 3, 7, 7}, {attr("strides", ints({2, 2})), attr("pads", ints({3, 3, 3, 3}))}, true, true, 15,
+       true);
+}
+
+TEST(HostConv, Transposed) {
+  checkOp("ConvTranspose", {in(randomF32({1, 3, 5, 5}, 16)), cst(randomF32({3, 4, 3, 3}, 17)), cst(randomF32({4}, 18))},
+          {attr("strides", ints({2, 2})), attr("pads", ints({1, 1, 1, 1})), attr("output_padding", ints({1, 1}))});
+  checkOp("ConvTranspose", {in(randomF32({1, 4, 6}, 19)), in(randomF32({4, 1, 3}, 20))},
+          {attr("group", int64_t(2)), attr("dilations", ints({2}))});
+}
+
+TEST(HostConv, Pooling) {
+  ir::Tensor X = randomF32({2, 3, 11, 12}, 21);
+  for (const char *Op : {"MaxPool", "AveragePool"}) {
+    checkOp(Op, {in(X)}, {attr("kernel_shape", ints({3, 3}))});
+    checkOp(Op, {in(X)}, {attr("kernel_shape", ints({3, 2})), attr("strides", ints({2, 2})), attr("pads", ints({1, 0, 1, 1}))});
+    checkOp(Op, {in(X)}, {attr("kernel_shape", ints({2, 2})), attr("strides", ints({2, 2})), attr("ceil_mode", int64_t(1))});
+    checkOp(Op, {in(X)}, {attr("kernel_shape", ints({3, 3})), attr("auto_pad", std::string("SAME_LOWER"))});
+    checkOp(Op, {in(randomF32({1, 2, 9}, 22))}, {attr("kernel_shape", ints({4})), attr("pads", ints({2, 1}))});
+  }
+  checkOp("AveragePool", {in(X)}, {attr("kernel_shape", ints({3, 3})), attr("pads", ints({1, 1, 1, 1})),
+                                   attr("count_include_pad", int64_t(1))});
+  checkOp("MaxPool", {in(X)}, {attr("kernel_shape", ints({2, 2})), attr("dilations", ints({2, 2}))});
+  checkOp("MaxPool", {in(X)}, {attr("kernel_shape", ints({3, 3})), attr("strides", ints({2, 2}))}, 2);
+  checkOp("MaxPool", {in(X)}, {attr("kernel_shape", ints({3, 3})), attr("storage_order", int64_t(1))}, 2);
+  checkOp("MaxPool", {in(randomTensor(ElemType::Int8, {1, 2, 6, 6}, 23, -100, 100))}, {attr("kernel_shape", ints({2, 2}))});
+  checkOp("GlobalAveragePool", {in(X)});
+  checkOp("GlobalMaxPool", {in(X)});
+}
+
+TEST(HostMatMul, GemmAttributes) {
+  for (int64_t TA : {0, 1})
+    for (int64_t TB : {0, 1}) {
+      ir::Shape AS = TA ? ir::Shape{37, 29} : ir::Shape{29, 37}, BS = TB ? ir::Shape{45, 37} : ir::Shape{37, 45};
+      checkOp("Gemm", {in(data(AS, 30, true)), cst(data(BS, 31, true)), cst(randomF32({45}, 32))},
+              {attr("transA", TA), attr("transB", TB), attr("alpha", 0.7f), attr("beta", 1.3f)});
+      checkOp("Gemm", {in(data(AS, 30, true)), in(data(BS, 31, true)), in(randomF32({29, 1}, 33))},
+              {attr("transA", TA), attr("transB", TB)});
+    }
+  checkOp("Gemm", {in(data({1, 700}, 34, true)), cst(data({300, 700}, 35, true)), cst(randomF32({1, 300}, 36))},
+          {attr("transB", int64_t(1))});
+  checkOp("Gemm", {in(randomTensor(ElemType::Int32, {5, 6}, 37, -9, 9)), in(randomTensor(ElemType::Int32, {6, 4}, 38, -9, 9))});
+  checkOp("Gemm", {in(randomTensor(ElemType::Float64, {5, 6}, 39)), in(randomTensor(ElemType::Float64, {6, 4}, 40))});
+}
+
+TEST(HostMatMul, Batched) {
+  checkOp("MatMul", {in(data({130, 260}, 41, true)), cst(data({260, 70}, 42, true))});
+  checkOp("MatMul", {in(randomF32({3, 20, 30}, 43)), in(randomF32({3, 30, 17}, 44))});
+  checkOp("MatMul", {in(randomF32({2, 3, 20, 30}, 45)), cst(randomF32({30, 17}, 46))});
+  checkOp("MatMul", {in(randomF32({30}, 47)), in(randomF32({2, 30, 5}, 48))});
+  checkOp("MatMul", {in(randomF32({4, 30}, 49)), in(randomF32({30}, 50))});
+  checkOp("MatMul", {in(randomF32({2, 1, 4, 6}, 51)), in(randomF32({1, 3, 6, 5}, 52))});
+  for (ElemType E : {ElemType::Int8, ElemType::Int32, ElemType::UInt8, ElemType::Float16, ElemType::Float64})
+    checkOp("MatMul", {in(randomTensor(E, {3, 7, 9}, 53, 0, 5)), in(randomTensor(E, {9, 4}, 54, 0, 5))});
+}
+
+/// Conv -> BatchNormalization -> Add(residual) -> Relu, and Gemm -> Add(bias) -> Clip: fused into one kernel.
+TEST(HostFusion, ConvBatchNormAddRelu) {
+  ir::Graph G;
+  G.Name = "fused";
+  auto F32 = [](ir::Shape S) { return ir::TensorType(ElemType::Float32, std::move(S)); };
+  ir::ValueId X = G.addInput("x", F32({1, 8, 10, 10})), R = G.addInput("r", F32({1, 16, 10, 10}));
+  ir::ValueId W = G.addConstant("w", randomF32({16, 8, 3, 3}, 60)), Bv = G.addConstant("b", randomF32({16}, 61));
+  ir::ValueId C1 = G.addValue("c1", F32({1, 16, 10, 10}));
+  ir::Node &Cv = G.addNode("Conv", {X, W, Bv}, {C1}, "conv");
+  Cv.setAttr("pads", ints({1, 1, 1, 1}));
+  std::vector<ir::ValueId> Bn = {C1};
+  for (uint32_t I = 0; I < 4; ++I)
+    Bn.push_back(G.addConstant("bn" + std::to_string(I), randomTensor(ElemType::Float32, {16}, 62 + I, 0.5, 1.5)));
+  ir::ValueId C2 = G.addValue("c2", F32({1, 16, 10, 10})), C3 = G.addValue("c3", F32({1, 16, 10, 10}));
+  ir::ValueId C4 = G.addValue("c4", F32({1, 16, 10, 10}));
+  G.addNode("BatchNormalization", Bn, {C2}, "bn");
+  G.addNode("Sum", {R, C2}, {C3}, "add");
+  G.addNode("Relu", {C3}, {C4}, "relu");
+  ir::ValueId A = G.addInput("a", F32({3, 20}));
+  ir::ValueId GW = G.addConstant("gw", randomF32({20, 9}, 70)), GB = G.addConstant("gb", randomF32({9}, 71));
+  ir::ValueId G1 = G.addValue("g1", F32({3, 9})), G2 = G.addValue("g2", F32({3, 9})), G3 = G.addValue("g3", F32({3, 9}));
+  G.addNode("MatMul", {A, GW}, {G1}, "mm");
+  G.addNode("Add", {G1, GB}, {G2}, "bias");
+  G.addNode("Clip", {G2, G.addConstant("lo", ir::Tensor::fromValues(ElemType::Float32, {}, std::vector<float>{-0.5f})),
+                     G.addConstant("hi", ir::Tensor::fromValues(ElemType::Float32, {}, std::vector<float>{0.5f}))},
+            {G3}, "clip");
+  G.Outputs = {C4, G3};
+  std::vector<ir::Tensor> Feeds = {randomF32({1, 8, 10, 10}, 72), randomF32({1, 16, 10, 10}, 73), randomF32({3, 20}, 74)};
+  expectMatchesReference(G, Feeds);
+  auto M = host::compileHostModel(G, testOptions());
+  ASSERT_TRUE(M.isOk()) << M.message();
+  EXPECT_EQ((*M)->stats().Kernels, 2);
+  EXPECT_EQ((*M)->stats().FusedNodes, 5);
+  host::HostOptions NoFuse = testOptions();
+  NoFuse.Fuse = false;
+  expectMatchesReference(G, Feeds, NoFuse);
+}
+
+TEST(HostQuant, IntegerConvAndMatMul) {
+  ir::Tensor X = randomTensor(ElemType::UInt8, {1, 3, 7, 7}, 80, 0, 255), W = randomTensor(ElemType::Int8, {4, 3, 3, 3}, 81, -127, 127);
+  ir::Tensor XZ = ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{128});
+  checkOp("ConvInteger", {in(X), cst(W), cst(XZ)}, {attr("pads", ints({1, 1, 1, 1}))});
+  checkOp("ConvInteger", {in(X), in(W), none(), in(randomTensor(ElemType::Int8, {4}, 82, -3, 3))});
+  auto F = [](float V) { return ir::Tensor::fromValues(ElemType::Float32, {}, std::vector<float>{V}); };
+  checkOp("QLinearConv", {in(X), cst(F(0.02f)), cst(XZ), cst(W), cst(randomTensor(ElemType::Float32, {4}, 83, 0.001, 0.01)),
+                          cst(ir::Tensor::fromValues(ElemType::Int8, {4}, std::vector<int8_t>{0, 0, 0, 0})), cst(F(0.05f)),
+                          cst(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{100})),
+                          cst(randomTensor(ElemType::Int32, {4}, 84, -500, 500))},
+          {attr("pads", ints({1, 1, 1, 1}))});
+  ir::Tensor A = randomTensor(ElemType::UInt8, {2, 5, 9}, 85, 0, 255), B = randomTensor(ElemType::Int8, {9, 6}, 86, -127, 127);
+  checkOp("MatMulInteger", {in(A), in(B), in(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{3}))});
+  checkOp("MatMulInteger", {in(A), cst(B), none(), cst(randomTensor(ElemType::Int8, {6}, 87, -4, 4))});
+  checkOp("QLinearMatMul", {in(A), cst(F(0.03f)), cst(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{120})),
+                            cst(B), cst(F(0.02f)), cst(ir::Tensor::fromValues(ElemType::Int8, {}, std::vector<int8_t>{1})),
+                            cst(F(0.1f)), cst(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{128}))});
+}
+
+} // namespace

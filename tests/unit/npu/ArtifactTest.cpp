@@ -1,0 +1,62 @@
+// The model artifact container: round trip, determinism, and refusal of damaged files.
+#include "NpuTestUtil.h"
+
+namespace npu::test {
+namespace {
+
+backend::ModelArtifact sampleArtifact() {
+  backend::ModelArtifact A;
+  A.Config = loadConfig("default");
+  A.Inputs = {{"x", ir::ElemType::Float32, {1, 4}}};
+  A.Outputs = {{"y", ir::ElemType::Float32, {1, 4}}};
+  A.Meta = {{"tool", "test"}};
+  backend::ArtifactSegment H;
+  H.K = backend::ArtifactSegment::Host;
+  H.Name = "host0";
+  H.Inputs = A.Inputs;
+  H.Outputs = A.Outputs;
+  H.Nodes = {"relu"};
+  H.HostGraph = "graph \"g\" {\n  input %x: f32[1,4]\n  %y: f32[1,4] = Relu(%x)\n  output %y\n}\n";
+  A.Segments.push_back(H);
+  return A;
+}
+
+TEST(Artifact, RoundTripIsByteIdentical) {
+  auto Bytes = backend::writeModelArtifact(sampleArtifact());
+  ASSERT_TRUE(Bytes.isOk());
+  EXPECT_TRUE(backend::isModelArtifact(*Bytes));
+  auto A = backend::readModelArtifact(*Bytes, "a.npub");
+  ASSERT_TRUE(A.isOk()) << A.message();
+  EXPECT_EQ(A->Segments.size(), 1u);
+  EXPECT_EQ(A->Segments[0].HostGraph, sampleArtifact().Segments[0].HostGraph);
+  EXPECT_EQ(A->Inputs, sampleArtifact().Inputs);
+  auto Again = backend::writeModelArtifact(*A);
+  ASSERT_TRUE(Again.isOk());
+  EXPECT_EQ(*Again, *Bytes);
+}
+
+TEST(Artifact, HostSegmentRuns) {
+  auto A = sampleArtifact();
+  runtime::FuncDevice Dev(A.Config);
+  std::vector<std::optional<runtime::Tensor>> In = {
+      runtime::makeTensor<float>("x", {1, 4}, {-1.f, 2.f, -3.f, 4.f})};
+  auto O = runtime::runModel(Dev, A, In);
+  ASSERT_TRUE(O.isOk()) << O.message();
+  EXPECT_EQ(O->Outputs[0].values<float>(), (std::vector<float>{0.f, 2.f, 0.f, 4.f}));
+}
+
+TEST(Artifact, TruncatedAndCorruptedFilesAreErrors) {
+  auto Bytes = *backend::writeModelArtifact(sampleArtifact());
+  for (size_t Cut : {size_t(3), size_t(10), Bytes.size() / 2, Bytes.size() - 1}) {
+    std::vector<uint8_t> B(Bytes.begin(), Bytes.begin() + long(Cut));
+    EXPECT_FALSE(backend::readModelArtifact(B, "cut.npub").isOk()) << Cut;
+  }
+  std::vector<uint8_t> B = Bytes;
+  B[12] ^= 0x5a; // inside the recorded config hash
+  auto R = backend::readModelArtifact(B, "bad.npub");
+  ASSERT_FALSE(R.isOk());
+  EXPECT_NE(R.message().find("bad.npub"), std::string::npos);
+}
+
+} // namespace
+} // namespace npu::test
