@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iostream>
 #include <map>
+#include <string>
 
 using namespace npu;
 
@@ -32,7 +33,7 @@ int main(int Argc, char **Argv) {
   check::CheckOptions CO;
   host::HostOptions HO;
   int Runs = 5;
-  bool PrintIr = false;
+  bool PrintIr = false, StepOrder = false;
   for (int I = 2; I < Argc; ++I) {
     std::string A = Argv[I];
     if (A == "--filter" && I + 1 < Argc)
@@ -53,6 +54,8 @@ int main(int Argc, char **Argv) {
       PrintIr = true;
     else if (A == "--profile")
       HO.Profile = true;
+    else if (A == "--profile-steps")
+      HO.Profile = StepOrder = true;
     else
       Pos.push_back(A);
   }
@@ -123,13 +126,24 @@ int main(int Argc, char **Argv) {
   std::cout << "run best of " << Runs << ": " << Best << " ms\n";
   if (HO.Profile) {
     auto Prof = (*M)->profile();
+    if (StepOrder) {
+      for (const auto &P : Prof)
+        std::printf("%9.4f %12.0f %s %s\n", P.Ms / P.Runs, P.Work, P.Kernel.c_str(), P.Ops.c_str());
+      return 0;
+    }
     std::sort(Prof.begin(), Prof.end(), [](const auto &A, const auto &B) { return A.Ms > B.Ms; });
     double Total = 0;
-    for (const auto &P : Prof)
+    std::map<std::string, double> ByOp;
+    for (const auto &P : Prof) {
       Total += P.Ms;
+      ByOp[P.Ops] += P.Ms / P.Runs;
+    }
     for (size_t I = 0; I < Prof.size() && I < 25; ++I)
-      std::printf("%8.3f ms %5.1f%%  %-40s %s\n", Prof[I].Ms / Prof[I].Runs, 100 * Prof[I].Ms / Total,
-                  Prof[I].Kernel.c_str(), Prof[I].Ops.c_str());
+      std::printf("%8.3f ms %5.1f%% %7.1f GOP/s  %-36s %s\n", Prof[I].Ms / Prof[I].Runs, 100 * Prof[I].Ms / Total,
+                  Prof[I].Work / (Prof[I].Ms / Prof[I].Runs) / 1e6, Prof[I].Kernel.c_str(), Prof[I].Ops.c_str());
+    std::printf("by operators:\n");
+    for (auto &[Ops, Ms] : ByOp)
+      std::printf("%8.3f ms  %s\n", Ms, Ops.c_str());
   }
   return 0;
 }

@@ -113,7 +113,8 @@ int main(int Argc, char **Argv) {
     measure("alu-bound", npubench::aluBound(C, 2000), MinSeconds);
   }
   std::printf(
-      "\nmnist-8 and ResNet-50 are not measured: they need the ONNX -> NPU compiler backend, which does not\n"
-      "exist yet. Add them here once `npuc compile` produces .npub programs.\n");
+      "\nmnist-8 and ResNet-50 are not measured here: they need programs compiled by the ONNX -> NPU\n"
+      "backend, which this bench does not link (it was unfinished when the bench was written). Time\n"
+      "`npuc run MODEL.npub --backend systemc` against `--backend func` once `npuc compile` makes them.\n");
   return 0;
 }

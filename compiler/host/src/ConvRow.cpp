@@ -64,6 +64,79 @@ void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I
   });
 }
 
+void emitPad(LowerCtx &C, const PadPlan &Pad) {
+  KB K(C.E, C.kernelName("_pad"));
+  auto &B = K.B;
+  Buf X = K.buf(C.slot(Pad.Src), ElemType::Float32), Y = K.buf(Pad.Slot, ElemType::Float32);
+  Value *Zero = ConstantFP::get(C.E.F32, 0.0);
+  emitItems(K, [&](Value *Item) {
+    Value *Plane = B.CreateUDiv(Item, K.c64(Pad.Hp)), *R = B.CreateURem(Item, K.c64(Pad.Hp));
+    Value *Dst = B.CreateMul(Item, K.c64(Pad.Wp));
+    Value *Ih = B.CreateSub(R, K.c64(Pad.PT));
+    K.ifThenElse(
+        B.CreateICmpULT(Ih, K.c64(Pad.H)),
+        [&] {
+          Value *Src = B.CreateMul(B.CreateAdd(B.CreateMul(Plane, K.c64(Pad.H)), Ih), K.c64(Pad.W));
+          K.loop(Pad.PL, [&](Value *J) { K.store(Y, B.CreateAdd(Dst, J), Zero); });
+          K.loop(Pad.W, [&](Value *J) {
+            K.store(Y, B.CreateAdd(Dst, B.CreateAdd(J, K.c64(Pad.PL))), K.load(X, B.CreateAdd(Src, J)));
+          });
+          K.loop(K.c64(Pad.PL + Pad.W), K.c64(Pad.Wp), [&](Value *J) { K.store(Y, B.CreateAdd(Dst, J), Zero); });
+        },
+        [&] { K.loop(Pad.Wp, [&](Value *J) { K.store(Y, B.CreateAdd(Dst, J), Zero); }); });
+  });
+  KernelOut O = K.finish(Pad.Planes * Pad.Hp, 1.0 * static_cast<double>(Pad.Wp));
+  O.TempSlots = {Pad.Slot};
+  C.add(O);
+}
+
+Status emitPlaneConv(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps) {
+  if (P.M * P.B0 * P.B1 == 0 || ir::shapeNumElements(P.OutSp) == 0)
+    return Status::ok();
+  bool TwoD = P.OutSp.size() == 2;
+  int64_t OH = TwoD ? P.OutSp[0] : 1, OW = P.OutSp.back(), Grid = OH * P.Wp;
+  int64_t KH = TwoD ? P.Kernel[0] : 1, Taps = P.Taps;
+  KB K(C.E, C.kernelName("_plane"));
+  auto &B = K.B;
+  Buf X = K.buf(P.BSlot, ElemType::Float32), Wt = K.buf(P.WSlot, ElemType::Float32),
+      Y = K.buf(P.YSlot, ElemType::Float32), S = K.scratch(ElemType::Float32);
+  emitItems(K, [&](Value *Item) {
+    Value *I = B.CreateURem(Item, K.c64(P.Mg)), *T = B.CreateUDiv(Item, K.c64(P.Mg));
+    Value *B1 = B.CreateURem(T, K.c64(P.B1)), *B0 = B.CreateUDiv(T, K.c64(P.B1));
+    Value *XBase = B.CreateAdd(K.c64(P.BOff.Base), B.CreateAdd(B.CreateMul(B0, K.c64(P.BOff.S0)), B.CreateMul(B1, K.c64(P.BOff.S1))));
+    Value *WBase = B.CreateMul(B.CreateAdd(B.CreateMul(B1, K.c64(P.Mg)), I), K.c64(P.Cg * Taps));
+    // The taps in the reference's order (channel, kh, kw), summed per grid position in registers.
+    K.loop(Grid, [&](Value *Q) {
+      Value *Acc = ConstantFP::get(C.E.F32, 0.0);
+      for (int64_t Ci = 0; Ci < P.Cg; ++Ci)
+        for (int64_t Tp = 0; Tp < Taps; ++Tp) {
+          int64_t Shift = Ci * P.BLd + (Tp / P.KW) * P.DH * P.Wp + (Tp % P.KW) * P.DW;
+          Value *Wv = K.load(Wt, B.CreateAdd(WBase, K.c64(Ci * Taps + Tp)));
+          Value *Xv = K.load(X, B.CreateAdd(XBase, B.CreateAdd(Q, K.c64(Shift))));
+          Acc = B.CreateFAdd(Acc, B.CreateFMul(Wv, Xv));
+        }
+      K.store(S, Q, Acc);
+    });
+    // Compact the grid rows into the output with the epilogue.
+    Value *YRow = B.CreateAdd(B.CreateAdd(K.c64(P.YOff.Base), B.CreateAdd(B.CreateMul(B0, K.c64(P.YOff.S0)),
+                                                                           B.CreateMul(B1, K.c64(P.YOff.S1)))),
+                              B.CreateMul(I, K.c64(P.Ldc)));
+    K.loop(OH, [&](Value *Oh) {
+      K.loop(OW, [&](Value *Ow) {
+        Value *J = B.CreateAdd(B.CreateMul(Oh, K.c64(OW)), Ow);
+        K.store(Y, B.CreateAdd(YRow, J), K.load(S, B.CreateAdd(B.CreateMul(Oh, K.c64(P.Wp)), Ow)));
+      });
+    });
+    emitEpilogueRow(K, P, B0, B1, I, K.c64(0), K.c64(OH * OW));
+  });
+  (void)KH;
+  KernelOut O = K.finish(P.B0 * P.B1 * P.Mg, 2.0 * static_cast<double>(P.Cg * Taps * Grid),
+                         static_cast<size_t>(Grid) * sizeof(float));
+  O.TempSlots = Temps;
+  C.add(O);
+  return Status::ok();
+}
+
 Status emitRowConv(LowerCtx &C, const GemmProblem &P) {
   if (P.M * P.N * P.B0 * P.B1 == 0)
     return Status::ok();

@@ -62,6 +62,7 @@ struct KernelOut {
   double CostPerItem = 1;
   size_t ScratchBytes = 0;
   bool Fresh = true; ///< false when an identical kernel emitted earlier is reused
+  std::vector<int> TempSlots;
 };
 
 /// Builds one task function `void name(ptr args, i64 lo, i64 hi, ptr scratch)`. args[i] is the buffer of the
@@ -69,7 +70,11 @@ struct KernelOut {
 class KB {
 public:
   KB(ModuleEnv &E, const std::string &Name);
+  /// Builds the body of a helper function with its own signature (no task arguments; buffers are Buf{ptr}).
+  KB(ModuleEnv &E, llvm::Function *Helper);
   ~KB();
+  /// Closes a helper function (ret void).
+  void finishHelper();
   KB(const KB &) = delete;
   KB &operator=(const KB &) = delete;
 

@@ -83,6 +83,19 @@ KB::KB(ModuleEnv &Env, const std::string &Name) : E(Env), B(Env.Ctx) {
   B.SetInsertPoint(BasicBlock::Create(E.Ctx, "body", F));
 }
 
+KB::KB(ModuleEnv &Env, Function *Helper) : E(Env), B(Env.Ctx), F(Helper) {
+  Bufs = Lo = Hi = Scratch = nullptr;
+  Entry = BasicBlock::Create(E.Ctx, "entry", F);
+  B.SetInsertPoint(BasicBlock::Create(E.Ctx, "body", F));
+}
+
+void KB::finishHelper() {
+  B.CreateRetVoid();
+  IRBuilder<> EB(Entry);
+  EB.CreateBr(&*std::next(F->begin()));
+  Finished = true;
+}
+
 KB::~KB() {
   if (!Finished && F)
     F->eraseFromParent();
@@ -201,7 +214,10 @@ Type *computeType(ModuleEnv &E, ElemType T) {
   }
 }
 
-void KB::tag(Instruction *Inst, int Slot) { MemOps.push_back({Inst, Slot}); }
+void KB::tag(Instruction *Inst, int Slot) {
+  if (Slot >= -1) // -2: a helper's raw pointer, no alias information
+    MemOps.push_back({Inst, Slot});
+}
 
 Value *KB::load(const Buf &Bf, Value *I) {
   Type *ST = storageType(E, Bf.Elem);

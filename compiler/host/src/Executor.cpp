@@ -1,5 +1,6 @@
 // Runs a compiled host program: binds buffers, runs kernels on the thread pool and fallbacks on the interpreter.
 #include "Compile.h"
+#include "Memory.h"
 #include "ThreadPool.h"
 #include "npu/compiler/ops/OpRegistry.h"
 #include "npu/compiler/ref/Interpreter.h"
@@ -17,13 +18,13 @@ HostModel::~HostModel() = default;
 
 namespace {
 
-/// Raw storage aligned for the widest vector loads.
+/// Raw storage aligned for the widest vector loads (huge pages when big).
 struct AlignedBytes {
-  std::unique_ptr<uint8_t[]> Raw;
+  std::shared_ptr<void> Raw;
   uint8_t *Data = nullptr;
   void resize(size_t N) {
-    Raw.reset(new uint8_t[N + 64]);
-    Data = reinterpret_cast<uint8_t *>((reinterpret_cast<uintptr_t>(Raw.get()) + 63) & ~uintptr_t(63));
+    Raw = allocateBuffer(N);
+    Data = static_cast<uint8_t *>(Raw.get());
   }
 };
 
@@ -46,7 +47,12 @@ public:
   const HostStats &stats() const override { return Stats; }
   std::vector<StepProfile> profile() const override { return Prof; }
   const std::string &irText() const override { return Ir; }
-  Expected<std::vector<Tensor>> run(const std::vector<Tensor> &Inputs) override;
+  Expected<std::vector<Tensor>> run(const std::vector<Tensor> &Inputs) override {
+    std::vector<Tensor> Outs;
+    NPU_TRY(runInto(Inputs, Outs));
+    return Outs;
+  }
+  Status runInto(const std::vector<Tensor> &Inputs, std::vector<Tensor> &Results) override;
 
 private:
   Status runFallback(const Step &S, std::vector<void *> &Bufs);
@@ -107,7 +113,7 @@ Status HostModelImpl::runFallback(const Step &S, std::vector<void *> &Bufs) {
   return Status::ok();
 }
 
-Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inputs) {
+Status HostModelImpl::runInto(const std::vector<Tensor> &Inputs, std::vector<Tensor> &Results) {
   std::lock_guard<std::mutex> L(RunMutex);
   const Graph &G = P.G;
   if (Inputs.size() != G.Inputs.size())
@@ -122,10 +128,12 @@ Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inpu
     if (!(Inputs[static_cast<size_t>(Index)] == Value))
       return makeError("input '", G.value(G.Inputs[static_cast<size_t>(Index)]).Name,
                        "' differs from the value the model was compiled for");
-  std::vector<Tensor> Results;
-  Results.reserve(G.Outputs.size());
-  for (ValueId O : G.Outputs)
-    Results.emplace_back(G.type(O).Elem, G.type(O).Dims);
+  Results.resize(G.Outputs.size());
+  for (size_t K = 0; K < G.Outputs.size(); ++K) {
+    const TensorType &T = G.type(G.Outputs[K]);
+    if (Results[K].elemType() != T.Elem || Results[K].shape() != T.Dims)
+      Results[K] = Tensor(T.Elem, T.Dims);
+  }
   int32_t StatusWord = 0;
   std::vector<void *> Bufs(P.Slots.size(), nullptr);
   for (size_t S = 0; S < P.Slots.size(); ++S) {
@@ -152,10 +160,13 @@ Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inpu
   }
   for (size_t S = 0; S < P.Slots.size(); ++S) {
     int R = static_cast<int>(S);
-    while (P.Slots[static_cast<size_t>(R)].AliasOf > 0)
+    size_t Offset = 0;
+    while (P.Slots[static_cast<size_t>(R)].AliasOf > 0) {
+      Offset += P.Slots[static_cast<size_t>(R)].AliasOffset;
       R = P.Slots[static_cast<size_t>(R)].AliasOf;
+    }
     if (R != static_cast<int>(S))
-      Bufs[S] = Bufs[static_cast<size_t>(R)];
+      Bufs[S] = static_cast<uint8_t *>(Bufs[static_cast<size_t>(R)]) + Offset;
   }
   for (size_t SI = 0; SI < P.Steps.size(); ++SI) {
     const Step &S = P.Steps[SI];
@@ -184,7 +195,7 @@ Expected<std::vector<Tensor>> HostModelImpl::run(const std::vector<Tensor> &Inpu
     if (Results[K].byteSize())
       std::memcpy(Results[K].bytes(), Bufs[static_cast<size_t>(S)], Results[K].byteSize());
   }
-  return Results;
+  return Status::ok();
 }
 
 } // namespace
@@ -207,6 +218,7 @@ Expected<std::unique_ptr<HostModel>> compileHostModel(const Graph &G, const Host
       StepProfile SP;
       const auto &Nodes = Model->P.G.nodes();
       SP.Kernel = S.Kind == StepKind::Kernel ? S.Symbol : "fallback " + Nodes[static_cast<size_t>(S.Nodes[0])].OpType;
+      SP.Work = S.Kind == StepKind::Kernel ? S.CostPerItem * static_cast<double>(S.WorkItems) : 0;
       for (int N : S.Nodes)
         SP.Ops += (SP.Ops.empty() ? "" : "+") + Nodes[static_cast<size_t>(N)].OpType;
       Model->Prof.push_back(SP);

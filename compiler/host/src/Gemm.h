@@ -37,13 +37,19 @@ struct GemmProblem {
   int64_t ARS = 0, ACS = 0;
   /// B(k, j): packed by the compiler as [batch][ceil(N/NR)][K][NR], dense at BOff + k*BKS + j*BNS, or the
   /// im2col view of a convolution input (columns are output positions, rows (channel, tap)).
-  enum class BKind { Packed, Dense, Im2col } BK = BKind::Dense;
+  enum class BKind { Packed, Dense, Im2col, Ready, Shifted } BK = BKind::Dense;
   int BSlot = -1;
   BatchOffset BOff;
   int64_t BKS = 0, BNS = 0;
+  int64_t BLd = 0; ///< Ready: B(k, j) at BOff + k*BLd + j, zero padded to the panel edge (made by an earlier kernel)
+  /// Shifted (stride-1 convolutions on a zero-padded input, no im2col): K is ordered (tap, channel) and
+  /// B(tap*Cg + c, j) is at BOff + c*BLd + shift(tap) + j, j a position of the padded-width output grid (rows of
+  /// Wp positions of which the first OWv are real outputs); shift(th, tw) = th*DH*Wp + tw*DW.
+  int64_t Taps = 1, KW = 1, Wp = 0, OWv = 0, DH = 1, DW = 1;
   ir::Shape InSp, OutSp, Kernel, Strides, Dilations, PadsBegin; ///< Im2col geometry
   /// Convolutions with few channels per group run as direct row kernels on the unpacked weights instead.
   bool RowConv = false;
+  bool PlaneConv = false; ///< stride-1 RowConv: whole planes on the padded grid (input in BSlot/BOff, padded)
   int WSlot = -1;     ///< the weights [M, Cg, taps] for RowConv
   int64_t Cg = 0, Mg = 0;
   /// Y(i, j) at YOff + i*Ldc + j.
@@ -53,6 +59,17 @@ struct GemmProblem {
   std::vector<EpStep> Ep;
 };
 
+/// A zero-padded copy of a convolution input (for the Shifted GEMM and the plane kernels).
+struct PadPlan {
+  bool Needed = false;
+  int Slot = -1;
+  int64_t Planes = 0, H = 0, W = 0, Hp = 0, Wp = 0, PT = 0, PL = 0;
+  ir::ValueId Src = ir::NoValue;
+};
+
+/// The kernel writing the padded input: one task per (plane, padded row).
+void emitPad(LowerCtx &C, const PadPlan &Pad);
+
 /// Register blocking of the micro-kernel for a SIMD width.
 struct GemmBlocking {
   int VW, NV, NR, MR;
@@ -60,11 +77,21 @@ struct GemmBlocking {
 GemmBlocking gemmBlocking(const TargetInfo &T);
 
 /// Emits the kernel for P (one task per batch x column block x row block); adds it to C.Kernels.
-Status emitGemm(LowerCtx &C, const GemmProblem &P);
+/// Temps are arena temporaries earlier kernels of the step filled (kept alive across the step).
+Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps = {});
+
+/// Emits the plane kernel for P.PlaneConv problems: one task per output plane, every tap accumulated over the
+/// padded-width grid in one vectorizable loop, then compacted into Y with the epilogue.
+Status emitPlaneConv(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps);
 
 /// Emits a direct convolution for P.RowConv problems (1-D/2-D): one task per output row, taps accumulated
 /// along the row with vector loads, then the epilogue.
 Status emitRowConv(LowerCtx &C, const GemmProblem &P);
+
+/// The run-time geometry table of P's convolution for the im2col helper (1-D and 2-D).
+std::vector<int64_t> im2colGeometry(const GemmProblem &P);
+/// The module's im2col helper for panel width NR: (dst, ld, x, kc0, klen, n0, nlen, geometry).
+llvm::Function *im2colHelper(ModuleEnv &E, int NR);
 
 /// Applies P's epilogue to Y elements [J0, J1) of row I (GEMM coordinates) in batch (B0, B1).
 void emitEpilogueRow(KB &K, const GemmProblem &P, llvm::Value *B0, llvm::Value *B1, llvm::Value *I, llvm::Value *J0,

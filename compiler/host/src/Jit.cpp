@@ -10,7 +10,10 @@
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Bitcode/BitcodeReader.h>
+#include <llvm/Bitcode/BitcodeWriter.h>
 #include <llvm/Support/SHA256.h>
+#include <llvm/Transforms/Utils/SplitModule.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
@@ -18,6 +21,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace npu::host {
 
@@ -104,6 +108,88 @@ Expected<std::string> emitObject(Module &M, TargetMachine &TM, int OptLevel) {
   return std::string(Buf.begin(), Buf.end());
 }
 
+/// Objects of a module split into Parts partitions compiled on as many threads (each thread parses its part
+/// into its own context). One part: the module itself.
+Expected<std::vector<std::string>> emitObjects(Module &M, orc::JITTargetMachineBuilder &JTMB, int OptLevel,
+                                               unsigned Parts) {
+  if (Parts <= 1) {
+    auto TM = JTMB.createTargetMachine();
+    if (!TM)
+      return npu::makeError("cannot create the host target machine: ", errorText(TM.takeError()));
+    auto O = emitObject(M, **TM, OptLevel);
+    if (!O)
+      return O.error();
+    return std::vector<std::string>{O.takeValue()};
+  }
+  std::vector<SmallVector<char, 0>> Bitcode;
+  SplitModule(M, Parts, [&](std::unique_ptr<Module> Part) {
+    Bitcode.emplace_back();
+    raw_svector_ostream OS(Bitcode.back());
+    WriteBitcodeToFile(*Part, OS);
+  });
+  std::vector<std::string> Objects(Bitcode.size()), Errors(Bitcode.size());
+  std::vector<std::thread> Threads;
+  for (size_t I = 0; I < Bitcode.size(); ++I)
+    Threads.emplace_back([&, I] {
+      LLVMContext Ctx;
+      auto Part = parseBitcodeFile(MemoryBufferRef(StringRef(Bitcode[I].data(), Bitcode[I].size()), "part"), Ctx);
+      if (!Part) {
+        Errors[I] = errorText(Part.takeError());
+        return;
+      }
+      auto TM = JTMB.createTargetMachine();
+      if (!TM) {
+        Errors[I] = errorText(TM.takeError());
+        return;
+      }
+      auto O = emitObject(**Part, **TM, OptLevel);
+      if (!O)
+        Errors[I] = O.message();
+      else
+        Objects[I] = O.takeValue();
+    });
+  for (std::thread &T : Threads)
+    T.join();
+  for (const std::string &E : Errors)
+    if (!E.empty())
+      return npu::makeError("internal error compiling a module part: ", E);
+  return Objects;
+}
+
+/// Several objects as one cache entry: "npuobjs\n", the count, then each size and its bytes.
+std::string packObjects(const std::vector<std::string> &Objs) {
+  std::string R = "npuobjs\n" + std::to_string(Objs.size()) + "\n";
+  for (const std::string &O : Objs)
+    R += std::to_string(O.size()) + "\n" + O;
+  return R;
+}
+
+std::optional<std::vector<std::string>> unpackObjects(const std::string &Blob) {
+  std::vector<std::string> R;
+  if (Blob.rfind("npuobjs\n", 0) != 0)
+    return std::nullopt;
+  size_t At = 8;
+  auto Num = [&]() -> std::optional<size_t> {
+    size_t End = Blob.find('\n', At);
+    if (End == std::string::npos)
+      return std::nullopt;
+    size_t V = std::strtoull(Blob.c_str() + At, nullptr, 10);
+    At = End + 1;
+    return V;
+  };
+  auto Count = Num();
+  if (!Count)
+    return std::nullopt;
+  for (size_t I = 0; I < *Count; ++I) {
+    auto Size = Num();
+    if (!Size || At + *Size > Blob.size())
+      return std::nullopt;
+    R.push_back(Blob.substr(At, *Size));
+    At += *Size;
+  }
+  return R;
+}
+
 } // namespace
 
 Expected<std::unique_ptr<CompiledCode>> compileForHost(Program &P, const HostOptions &Opts, HostStats &Stats,
@@ -140,23 +226,26 @@ Expected<std::unique_ptr<CompiledCode>> compileForHost(Program &P, const HostOpt
   SHA256 H;
   H.update(IrText);
   H.update("\n" + TI.Triple + "\n" + TI.Cpu + "\n" + TI.Features + "\nO" + std::to_string(Opts.OptLevel) +
-           "\nLLVM " LLVM_VERSION_STRING "\nnpu-host-1");
+           "\nLLVM " LLVM_VERSION_STRING "\nnpu-host-2");
   std::string Key = toHex(H.result(), true);
   Stats.LowerMs = msSince(T0);
 
   std::string Dir = Opts.UseDiskCache ? (Opts.CacheDir.empty() ? defaultCacheDir() : Opts.CacheDir) : "";
   auto T1 = std::chrono::steady_clock::now();
-  std::string Obj;
-  if (auto Hit = cacheLookup(Key, Dir, Opts.UseMemoryCache)) {
-    Obj = std::move(Hit->Bytes);
+  std::vector<std::string> Objs;
+  if (auto Hit = cacheLookup(Key, Dir, Opts.UseMemoryCache); Hit && unpackObjects(Hit->Bytes)) {
+    Objs = *unpackObjects(Hit->Bytes);
     Stats.CacheHit = true;
     Stats.CacheSource = Hit->Source;
   } else {
-    auto O = emitObject(*M, **TM, Opts.OptLevel);
+    // Big modules compile in parts on several threads (a part per ~24 kernels, at most one per core).
+    unsigned Cores = std::max(1u, std::thread::hardware_concurrency());
+    unsigned Parts = std::min<unsigned>({Cores, 8u, static_cast<unsigned>(P.Steps.size() / 24 + 1)});
+    auto O = emitObjects(*M, JTMB, Opts.OptLevel, Parts);
     if (!O)
       return O.error();
-    Obj = O.takeValue();
-    cacheStore(Key, Obj, Dir, Opts.UseMemoryCache);
+    Objs = O.takeValue();
+    cacheStore(Key, packObjects(Objs), Dir, Opts.UseMemoryCache);
     Stats.CompileMs = msSince(T1);
   }
 
@@ -168,8 +257,10 @@ Expected<std::unique_ptr<CompiledCode>> compileForHost(Program &P, const HostOpt
   if (!Gen)
     return npu::makeError("cannot search the process for symbols: ", errorText(Gen.takeError()));
   (*J)->getMainJITDylib().addGenerator(std::move(*Gen));
-  if (auto Err = (*J)->addObjectFile(MemoryBuffer::getMemBufferCopy(Obj, "npu_host_" + Key + ".o")))
-    return npu::makeError("cannot load the compiled object: ", errorText(std::move(Err)));
+  for (size_t I = 0; I < Objs.size(); ++I)
+    if (auto Err = (*J)->addObjectFile(
+            MemoryBuffer::getMemBufferCopy(Objs[I], "npu_host_" + Key + "_" + std::to_string(I) + ".o")))
+      return npu::makeError("cannot load the compiled object: ", errorText(std::move(Err)));
   for (Step &S : P.Steps) {
     if (S.Kind != StepKind::Kernel)
       continue;

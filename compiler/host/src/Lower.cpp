@@ -126,6 +126,7 @@ Status lowerProgram(Program &P, ModuleEnv &E, const HostOptions &Opts, HostStats
         St.WorkItems = KO.WorkItems;
         St.CostPerItem = KO.CostPerItem;
         St.ScratchBytes = KO.ScratchBytes;
+        St.TempSlots = KO.TempSlots;
         P.Steps.push_back(St);
         P.ScratchBytes = std::max(P.ScratchBytes, KO.ScratchBytes);
       }
@@ -168,6 +169,7 @@ Status lowerProgram(Program &P, ModuleEnv &E, const HostOptions &Opts, HostStats
         St.WorkItems = KO.WorkItems;
         St.CostPerItem = KO.CostPerItem;
         St.ScratchBytes = KO.ScratchBytes;
+        St.TempSlots = KO.TempSlots;
         P.Steps.push_back(St);
         P.ScratchBytes = std::max(P.ScratchBytes, KO.ScratchBytes);
       }

@@ -14,25 +14,34 @@ using ir::ValueId;
 namespace {
 
 /// Packs A (rows i < M, columns k < K, element at Src[i*RS + k*CS]) as [ceil(M/MR)][K][MR], zero padded.
-void packA(const float *Src, int64_t M, int64_t K, int64_t RS, int64_t CS, int MR, std::vector<float> &Out) {
+/// Floats packA/packB write for one matrix.
+int64_t packedSize(int64_t Rows, int64_t K, int Tile) { return (Rows + Tile - 1) / Tile * Tile * K; }
+
+void packA(const float *Src, int64_t M, int64_t K, int64_t RS, int64_t CS, int MR, float *Dst) {
   int64_t Panels = (M + MR - 1) / MR;
-  size_t At = Out.size();
-  Out.resize(At + static_cast<size_t>(Panels * K * MR), 0.0f);
-  for (int64_t P = 0; P < Panels; ++P)
-    for (int64_t Kk = 0; Kk < K; ++Kk)
-      for (int64_t I = 0; I < MR && P * MR + I < M; ++I)
-        Out[At + static_cast<size_t>((P * K + Kk) * MR + I)] = Src[(P * MR + I) * RS + Kk * CS];
+  for (int64_t P = 0; P < Panels; ++P) {
+    int64_t Rows = std::min<int64_t>(MR, M - P * MR);
+    for (int64_t I = 0; I < Rows; ++I) {
+      const float *Row = Src + (P * MR + I) * RS;
+      float *D = Dst + P * K * MR + I;
+      for (int64_t Kk = 0; Kk < K; ++Kk)
+        D[Kk * MR] = Row[Kk * CS];
+    }
+  }
 }
 
 /// Packs B (element (k, j) at Src[k*KS + j*NS]) as [ceil(N/NR)][K][NR], zero padded.
-void packB(const float *Src, int64_t K, int64_t N, int64_t KS, int64_t NS, int NR, std::vector<float> &Out) {
+void packB(const float *Src, int64_t K, int64_t N, int64_t KS, int64_t NS, int NR, float *Dst) {
   int64_t Panels = (N + NR - 1) / NR;
-  size_t At = Out.size();
-  Out.resize(At + static_cast<size_t>(Panels * K * NR), 0.0f);
-  for (int64_t P = 0; P < Panels; ++P)
-    for (int64_t Kk = 0; Kk < K; ++Kk)
-      for (int64_t J = 0; J < NR && P * NR + J < N; ++J)
-        Out[At + static_cast<size_t>((P * K + Kk) * NR + J)] = Src[Kk * KS + (P * NR + J) * NS];
+  for (int64_t P = 0; P < Panels; ++P) {
+    int64_t Cols = std::min<int64_t>(NR, N - P * NR);
+    for (int64_t Kk = 0; Kk < K; ++Kk) {
+      const float *S = Src + Kk * KS + P * NR * NS;
+      float *D = Dst + (P * K + Kk) * NR;
+      for (int64_t J = 0; J < Cols; ++J)
+        D[J] = S[J * NS];
+    }
+  }
 }
 
 /// How the value a member node combines with the running result maps onto GEMM coordinates.
@@ -116,7 +125,7 @@ Status memberSteps(LowerCtx &C, const Layout &L, GemmProblem &P) {
   return Status::ok();
 }
 
-Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
+Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   const ir::Node &N = C.node();
   const Shape &X = C.dims(N.Inputs[0]), &W = C.dims(N.Inputs[1]);
   if (C.elem(N.Inputs[1]) != ElemType::Float32 || (N.hasInput(2) && C.elem(N.Inputs[2]) != ElemType::Float32))
@@ -143,14 +152,33 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
   P.B0 = X[0];
   P.B1 = Groups;
   GemmBlocking Bl = gemmBlocking(C.E.T);
+  // Stride-1 convolutions with constant weights and enough channels skip im2col: they read B straight from
+  // the (zero-padded) input, one tap at a time, on the padded-width output grid.
+  bool Unit = !P.RowConv && InSp.size() <= 2 && Cg >= 16 && C.known(N.Inputs[1]);
+  for (size_t D = 0; D < InSp.size(); ++D)
+    Unit &= G->Strides[D] == 1;
   if (P.RowConv) {
     P.ASlot = P.WSlot;
-  } else if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
-    std::vector<float> Packed;
-    for (int64_t G2 = 0; G2 < Groups; ++G2)
-      packA(WT->data<float>() + G2 * Mg * P.K, Mg, P.K, P.K, 1, Bl.MR, Packed);
+  } else if (Unit) {
+    // Weights packed with K ordered (tap, channel).
+    int64_t Each = packedSize(Mg, P.K, Bl.MR);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    const float *WD = C.known(N.Inputs[1])->data<float>();
+    for (int64_t G2 = 0; G2 < Groups; ++G2) {
+      float *Dst = C.P.rawData(P.ASlot) + G2 * Each;
+      for (int64_t M2 = 0; M2 < Mg; ++M2)
+        for (int64_t T = 0; T < KSize; ++T)
+          for (int64_t Ci = 0; Ci < Cg; ++Ci)
+            Dst[(M2 / Bl.MR * P.K + T * Cg + Ci) * Bl.MR + M2 % Bl.MR] = WD[((G2 * Mg + M2) * Cg + Ci) * KSize + T];
+    }
     P.APacked = true;
-    P.ASlot = C.P.addRawSlot(Packed);
+    P.AOff = {0, 0, Each};
+  } else if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
+    int64_t Each = packedSize(Mg, P.K, Bl.MR);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    for (int64_t G2 = 0; G2 < Groups; ++G2)
+      packA(WT->data<float>() + G2 * Mg * P.K, Mg, P.K, P.K, 1, Bl.MR, C.P.rawData(P.ASlot) + G2 * Each);
+    P.APacked = true;
     P.AOff = {0, 0, (Mg + Bl.MR - 1) / Bl.MR * Bl.MR * P.K};
   } else {
     P.ASlot = C.slot(N.Inputs[1]);
@@ -161,6 +189,49 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
   P.BK = GemmProblem::BKind::Im2col;
   P.BSlot = C.slot(N.Inputs[0]);
   P.BOff = {0, Cin * InSize, Cg * InSize};
+  // The padded input grid: BSlot/BOff read it, a pad kernel makes it unless the input can be read in place.
+  auto Padded = [&]() {
+    bool TwoD = InSp.size() == 2;
+    int64_t H = TwoD ? InSp[0] : 1, Wd = InSp.back();
+    int64_t PT = TwoD ? G->PadsBegin[0] : 0, PB = TwoD ? G->PadsEnd[0] : 0, PL = G->PadsBegin.back(),
+            PR = G->PadsEnd.back();
+    int64_t Hp = H + PT + PB, Wp = Wd + PL + PR;
+    bool NoPad = PT == 0 && PB == 0 && PL == 0 && PR == 0 && arenaBacked(C.P, N.Inputs[0]);
+    P.KW = G->Kernel.back();
+    P.Wp = Wp;
+    P.OWv = G->OutSpatial.back();
+    P.DH = TwoD ? G->Dilations[0] : 1;
+    P.DW = G->Dilations.back();
+    P.BLd = Hp * Wp;
+    P.BOff = {0, Cin * Hp * Wp, Cg * Hp * Wp};
+    if (!NoPad) {
+      Pad.Needed = true;
+      Pad.Slot = C.P.addTempSlot(static_cast<size_t>(X[0] * Cin * Hp * Wp) * sizeof(float));
+      Pad.Planes = X[0] * Cin;
+      Pad.H = H;
+      Pad.W = Wd;
+      Pad.Hp = Hp;
+      Pad.Wp = Wp;
+      Pad.PT = PT;
+      Pad.PL = PL;
+      Pad.Src = N.Inputs[0];
+      P.BSlot = Pad.Slot;
+    }
+  };
+  if (Unit) {
+    Padded();
+    P.BK = GemmProblem::BKind::Shifted;
+    P.N = (InSp.size() == 2 ? G->OutSpatial[0] : 1) * P.Wp;
+    P.Taps = KSize;
+  }
+  bool AllUnit = true;
+  for (size_t D = 0; D < InSp.size(); ++D)
+    AllUnit &= G->Strides[D] == 1;
+  if (P.RowConv && AllUnit) {
+    Padded();
+    P.PlaneConv = true;
+    P.Taps = KSize;
+  }
   P.InSp = InSp;
   P.OutSp = G->OutSpatial;
   P.Kernel = G->Kernel;
@@ -209,11 +280,11 @@ Status matrixProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
   int64_t BKS = TB ? 1 : Nn, BNS = TB ? Kk : 1;
   GemmBlocking Bl = gemmBlocking(C.E.T);
   if (const ir::Tensor *BT = C.known(BV)) {
-    std::vector<float> Packed;
+    int64_t Each = packedSize(Nn, Kk, Bl.NR);
+    P.BSlot = C.P.addRawSlot(static_cast<size_t>(Each * BBatch));
     for (int64_t I = 0; I < BBatch; ++I)
-      packB(BT->data<float>() + I * Kk * Nn, Kk, Nn, BKS, BNS, Bl.NR, Packed);
+      packB(BT->data<float>() + I * Kk * Nn, Kk, Nn, BKS, BNS, Bl.NR, C.P.rawData(P.BSlot) + I * Each);
     P.BK = GemmProblem::BKind::Packed;
-    P.BSlot = C.P.addRawSlot(Packed);
     P.BOff = {0, BBatch == 1 ? 0 : (Nn + Bl.NR - 1) / Bl.NR * Bl.NR * Kk, 0};
   } else {
     P.BK = GemmProblem::BKind::Dense;
@@ -252,10 +323,11 @@ Status matrixProblem(LowerCtx &C, GemmProblem &P, Layout &L) {
 Status lowerFusedGemm(LowerCtx &C) {
   GemmProblem P;
   Layout L{};
+  PadPlan Pad;
   const ir::Node &N = C.node();
   if (C.elem(N.Inputs[0]) != ElemType::Float32 || C.E.T.Gpu)
     return noCodegen(C, "not f32 on the CPU");
-  NPU_TRY(baseOpType(N) == "Conv" ? convProblem(C, P, L) : matrixProblem(C, P, L));
+  NPU_TRY(baseOpType(N) == "Conv" ? convProblem(C, P, L, Pad) : matrixProblem(C, P, L));
   if (baseOpType(N) != N.OpType) { // a graph pass already fused an activation into the node
     std::string Kind = N.getString("activation", "");
     if (Kind == "relu")
@@ -268,7 +340,16 @@ Status lowerFusedGemm(LowerCtx &C) {
       return noCodegen(C, "activation '" + Kind + "'");
   }
   NPU_TRY(memberSteps(C, L, P));
-  return P.RowConv ? emitRowConv(C, P) : emitGemm(C, P);
+  if (P.PlaneConv) {
+    if (Pad.Needed)
+      emitPad(C, Pad);
+    return emitPlaneConv(C, P, Pad.Needed ? std::vector<int>{Pad.Slot} : std::vector<int>{});
+  }
+  if (P.RowConv)
+    return emitRowConv(C, P);
+  if (Pad.Needed)
+    emitPad(C, Pad);
+  return emitGemm(C, P, Pad.Needed ? std::vector<int>{Pad.Slot} : std::vector<int>{});
 }
 
 } // namespace npu::host

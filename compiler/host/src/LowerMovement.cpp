@@ -4,6 +4,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <set>
 
 namespace npu::host {
 
@@ -50,15 +51,31 @@ Status concatSplit(LowerCtx &C, bool Split) {
   Shape WStr = rowMajor(WS);
   int64_t Pos = 0;
   const std::vector<ValueId> &Parts = Split ? N.Outputs : N.Inputs;
+  // With nothing but unit dims before the axis every part is one contiguous range of the whole: a concatenated
+  // value computed by an earlier kernel is written there directly (an alias at an offset) instead of copied.
+  int64_t Outer = ir::shapeNumElements(Shape(WS.begin(), WS.begin() + *Axis));
+  size_t ES = ir::elemTypeSize(C.elem(Whole));
+  std::set<ValueId> Seen;
   for (ValueId Part : Parts) {
     if (Part == ir::NoValue)
       continue;
     const Shape &PS = C.dims(Part);
-    Access Big{Whole, WStr, Pos * WStr[static_cast<size_t>(*Axis)]}, Small{Part, rowMajor(PS), 0};
+    int64_t Start = Pos * WStr[static_cast<size_t>(*Axis)];
+    Pos += PS[static_cast<size_t>(*Axis)];
+    bool First = Seen.insert(Part).second;
+    int PartSlot = C.slot(Part), WholeSlot = C.slot(Whole);
+    if (!Split && !C.E.T.Gpu && Outer == 1 && First && PartSlot > 0 && WholeSlot > 0 &&
+        C.P.Slots[static_cast<size_t>(PartSlot)].Kind == SlotKind::Arena &&
+        C.P.Slots[static_cast<size_t>(PartSlot)].AliasOf < 0 &&
+        std::find(C.P.G.Outputs.begin(), C.P.G.Outputs.end(), Part) == C.P.G.Outputs.end()) {
+      C.P.Slots[static_cast<size_t>(PartSlot)].AliasOf = WholeSlot;
+      C.P.Slots[static_cast<size_t>(PartSlot)].AliasOffset = static_cast<size_t>(Start) * ES;
+      continue;
+    }
+    Access Big{Whole, WStr, Start}, Small{Part, rowMajor(PS), 0};
     if (ir::shapeNumElements(PS) > 0)
       NPU_TRY(Split ? emitAffineMap(C, PS, {Big}, Small, identity, 0.25)
                     : emitAffineMap(C, PS, {Small}, Big, identity, 0.25));
-    Pos += PS[static_cast<size_t>(*Axis)];
   }
   return Status::ok();
 }

@@ -1,5 +1,6 @@
 // Builds the host program: specialized copy of the graph, compile-time folding, fusion groups, memory plan.
 #include "Program.h"
+#include "Memory.h"
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/ops/OpRegistry.h"
 #include "npu/compiler/ref/Interpreter.h"
@@ -16,6 +17,7 @@ using namespace ir;
 namespace {
 
 constexpr size_t Align = 64;
+constexpr size_t ArenaSlack = 512;
 // Weights are often made by ConstantOfShape and friends: fold up to the largest tensor the IR allows.
 constexpr int64_t MaxFoldBytes = int64_t(1) << 31;
 
@@ -26,17 +28,28 @@ bool shapeOnly(const Node &N) { return N.OpType == "Shape" || N.OpType == "Size"
 
 } // namespace
 
-int Program::addRawSlot(const std::vector<float> &Data) {
+int Program::addRawSlot(size_t Floats) {
   Slot S;
   S.Kind = SlotKind::Constant;
-  S.Bytes = Data.size() * sizeof(float);
-  size_t Alloc = (std::max<size_t>(S.Bytes, 1) + 63) / 64 * 64;
-  void *Mem = std::aligned_alloc(64, Alloc);
-  if (!Data.empty())
-    std::memcpy(Mem, Data.data(), S.Bytes);
-  S.Raw = std::shared_ptr<void>(Mem, std::free);
+  S.Bytes = Floats * sizeof(float);
+  S.Raw = allocateBuffer(S.Bytes);
   Slots.push_back(std::move(S));
   return static_cast<int>(Slots.size()) - 1;
+}
+
+int Program::addTempSlot(size_t Bytes) {
+  Slot S;
+  S.Kind = SlotKind::Arena;
+  S.Bytes = Bytes;
+  Slots.push_back(std::move(S));
+  return static_cast<int>(Slots.size()) - 1;
+}
+
+int Program::addRawSlot(const std::vector<float> &Data) {
+  int S = addRawSlot(Data.size());
+  if (!Data.empty())
+    std::memcpy(rawData(S), Data.data(), Data.size() * sizeof(float));
+  return S;
 }
 
 bool inputNeedsValue(std::string_view Op, size_t I) {
@@ -178,6 +191,16 @@ Expected<Program> buildProgram(const Graph &Src, const HostOptions &Opts, HostSt
   return P;
 }
 
+bool arenaBacked(const Program &P, ValueId V) {
+  int S = P.slotOf(V);
+  while (S > 0 && P.Slots[static_cast<size_t>(S)].AliasOf > 0)
+    S = P.Slots[static_cast<size_t>(S)].AliasOf;
+  if (S <= 0 || P.Slots[static_cast<size_t>(S)].Kind != SlotKind::Arena)
+    return false;
+  ValueId Root = P.Slots[static_cast<size_t>(S)].Value;
+  return Root != NoValue && std::find(P.G.Outputs.begin(), P.G.Outputs.end(), Root) == P.G.Outputs.end();
+}
+
 void planMemory(Program &P) {
   const Graph &G = P.G;
   // Graph outputs computed at run time are written straight into the result tensors (first occurrence).
@@ -208,6 +231,11 @@ void planMemory(Program &P) {
         if (int S = Root(P.slotOf(V)); S > 0)
           Last[static_cast<size_t>(S)] = std::max<int64_t>(Last[static_cast<size_t>(S)], static_cast<int64_t>(SI));
     }
+  for (size_t SI = 0; SI < P.Steps.size(); ++SI)
+    for (int S : P.Steps[SI].TempSlots) {
+      First[static_cast<size_t>(S)] = std::min<int64_t>(First[static_cast<size_t>(S)], static_cast<int64_t>(SI));
+      Last[static_cast<size_t>(S)] = std::max<int64_t>(Last[static_cast<size_t>(S)], static_cast<int64_t>(SI));
+    }
   struct Interval {
     int Slot;
     int64_t Begin, End;
@@ -225,7 +253,8 @@ void planMemory(Program &P) {
   std::vector<Block> Placed;
   size_t Top = 0;
   for (const Interval &Iv : Ivs) {
-    size_t Need = alignUp(std::max<size_t>(P.Slots[static_cast<size_t>(Iv.Slot)].Bytes, 1));
+    // Slack after every buffer: GEMM kernels read whole vectors past the last column of a row they use in place.
+    size_t Need = alignUp(std::max<size_t>(P.Slots[static_cast<size_t>(Iv.Slot)].Bytes, 1) + ArenaSlack);
     std::vector<Block> Live;
     for (const Block &B : Placed)
       if (B.End >= Iv.Begin)

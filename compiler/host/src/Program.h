@@ -28,6 +28,7 @@ struct Step {
   int64_t WorkItems = 1;  ///< the parallel range of the kernel
   double CostPerItem = 1; ///< rough operations per work item (decides how many threads to use)
   size_t ScratchBytes = 0;
+  std::vector<int> TempSlots; ///< arena slots of the step's node(s) that hold no graph value (packed operands)
   TaskFn Fn = nullptr;
 };
 
@@ -42,7 +43,8 @@ struct Slot {
   std::shared_ptr<const ir::Tensor> Data; ///< Constant
   std::shared_ptr<void> Raw;              ///< a derived constant (packed weights), 64-byte aligned
   ir::ValueId Value = ir::NoValue;
-  int AliasOf = -1; ///< shares another slot's memory (a reshape of it): no buffer, no copy
+  int AliasOf = -1; ///< shares another slot's memory (a reshape of it, or a part of a concatenation)
+  size_t AliasOffset = 0; ///< bytes into the AliasOf slot
 };
 
 /// Compile-time view of the graph shared by lowering and execution.
@@ -66,6 +68,11 @@ struct Program {
   const ir::TensorType &type(ir::ValueId V) const { return G.type(V); }
   /// A new slot holding derived constant data (packed weights, folded parameters), 64-byte aligned.
   int addRawSlot(const std::vector<float> &Data);
+  /// A new zero-filled derived constant slot of Floats floats; its memory is rawData(slot).
+  int addRawSlot(size_t Floats);
+  /// A new arena slot of Bytes bytes for a temporary of the node being lowered (lives across its steps).
+  int addTempSlot(size_t Bytes);
+  float *rawData(int Slot) { return static_cast<float *>(Slots[static_cast<size_t>(Slot)].Raw.get()); }
 };
 
 /// Copies G, fixes specialized inputs, folds nodes whose inputs are all known, re-infers types and assigns
@@ -75,8 +82,13 @@ Expected<Program> buildProgram(const ir::Graph &G, const HostOptions &Opts, Host
 /// Groups anchor nodes (Conv/Gemm/MatMul in f32) with the single-use elementwise nodes after them.
 void planFusion(Program &P);
 
-/// Assigns arena offsets to the values computed at run time (after the steps are known).
+/// Assigns arena offsets to the values computed at run time (after the steps are known). Every arena buffer is
+/// followed by at least 512 bytes that belong to no other buffer (see arenaBacked).
 void planMemory(Program &P);
+
+/// True when V lives in the arena (directly or through views) and is no graph output: reading up to 512 bytes
+/// past its end is then harmless.
+bool arenaBacked(const Program &P, ir::ValueId V);
 
 /// Finds which inputs of an operator must be known at compile time for code generation.
 bool inputNeedsValue(std::string_view OpType, size_t Input);

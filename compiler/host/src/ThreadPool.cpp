@@ -1,9 +1,23 @@
-// Fork-join thread pool: workers sleep on a condition variable between jobs and take chunks from a counter.
+// Fork-join thread pool: a generation counter publishes jobs; workers spin on it for a while, then sleep on a
+// condition variable; chunks come from an atomic counter.
 #include "ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define NPU_PAUSE() _mm_pause()
+#else
+#define NPU_PAUSE() std::this_thread::yield()
+#endif
 
 namespace npu::host {
+
+namespace {
+// Long enough to bridge the gap between two kernels of a model, short enough not to burn a core when idle.
+constexpr auto SpinTime = std::chrono::microseconds(200);
+} // namespace
 
 ThreadPool::ThreadPool(int Threads) {
   for (int I = 1; I < std::max(1, Threads); ++I)
@@ -13,7 +27,8 @@ ThreadPool::ThreadPool(int Threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> L(M);
-    Stop = true;
+    Stop.store(true);
+    Generation.fetch_add(1, std::memory_order_release);
   }
   Wake.notify_all();
   for (std::thread &T : Workers)
@@ -32,20 +47,30 @@ void ThreadPool::runChunks(int Index) {
 void ThreadPool::workerLoop(int Index) {
   uint64_t Seen = 0;
   for (;;) {
-    {
-      std::unique_lock<std::mutex> L(M);
-      Wake.wait(L, [&] { return Stop || Generation != Seen; });
-      if (Stop)
-        return;
-      Seen = Generation;
-      if (Index >= JobThreads)
-        continue;
+    uint64_t G = Generation.load(std::memory_order_acquire);
+    if (G == Seen) {
+      auto Until = std::chrono::steady_clock::now() + SpinTime;
+      for (int Spin = 0; G == Seen; ++Spin) {
+        NPU_PAUSE();
+        G = Generation.load(std::memory_order_acquire);
+        if ((Spin & 255) == 255 && std::chrono::steady_clock::now() > Until)
+          break;
+      }
+      if (G == Seen) {
+        std::unique_lock<std::mutex> L(M);
+        Sleepers.fetch_add(1);
+        Wake.wait(L, [&] { return Generation.load(std::memory_order_acquire) != Seen; });
+        Sleepers.fetch_sub(1);
+        G = Generation.load(std::memory_order_acquire);
+      }
     }
+    Seen = G;
+    if (Stop.load())
+      return;
+    if (Index >= JobThreads)
+      continue;
     runChunks(Index);
-    if (Active.fetch_sub(1) == 1) {
-      std::lock_guard<std::mutex> L(M);
-      Done.notify_all();
-    }
+    Active.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
@@ -60,20 +85,20 @@ void ThreadPool::parallelFor(int64_t N, int64_t Chunk, int MaxThreads,
     Fn(0, N, 0);
     return;
   }
-  {
+  Job = &Fn;
+  JobN = N;
+  JobChunk = Chunk;
+  JobThreads = Use;
+  Next.store(0);
+  Active.store(Use - 1);
+  Generation.fetch_add(1, std::memory_order_release);
+  if (Sleepers.load() > 0) {
     std::lock_guard<std::mutex> L(M);
-    Job = &Fn;
-    JobN = N;
-    JobChunk = Chunk;
-    JobThreads = Use;
-    Next.store(0);
-    Active.store(Use - 1);
-    ++Generation;
+    Wake.notify_all();
   }
-  Wake.notify_all();
   runChunks(0);
-  std::unique_lock<std::mutex> L(M);
-  Done.wait(L, [&] { return Active.load() == 0; });
+  while (Active.load(std::memory_order_acquire) != 0)
+    NPU_PAUSE();
   Job = nullptr;
 }
 

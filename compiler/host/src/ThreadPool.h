@@ -1,4 +1,5 @@
-// A small fork-join thread pool for the generated kernels: the caller works too, chunks are taken dynamically.
+// A small fork-join thread pool for the generated kernels: the caller works too, chunks are taken dynamically,
+// and idle workers spin briefly before sleeping so back-to-back kernels start without a wake-up delay.
 #pragma once
 
 #include <atomic>
@@ -31,10 +32,11 @@ private:
 
   std::vector<std::thread> Workers;
   std::mutex M;
-  std::condition_variable Wake, Done;
-  uint64_t Generation = 0;
-  bool Stop = false;
-  // The current job.
+  std::condition_variable Wake;
+  std::atomic<uint64_t> Generation{0};
+  std::atomic<int> Sleepers{0};
+  std::atomic<bool> Stop{false};
+  // The current job (written before Generation is bumped).
   const std::function<void(int64_t, int64_t, int)> *Job = nullptr;
   int64_t JobN = 0, JobChunk = 1;
   int JobThreads = 1;

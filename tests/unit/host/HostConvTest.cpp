@@ -2,6 +2,7 @@
 // depthwise, 1-D/3-D), pooling, Gemm/MatMul at sizes that exercise the GEMM blocking, fused epilogues, and the
 // integer forms (ConvInteger, QLinearConv, MatMulInteger, QLinearMatMul).
 #include "HostTestUtil.h"
+#include "npu/compiler/ops/OpRegistry.h"
 
 using namespace npu;
 using namespace npu::test;
@@ -160,6 +161,61 @@ TEST(HostQuant, IntegerConvAndMatMul) {
   checkOp("QLinearMatMul", {in(A), cst(F(0.03f)), cst(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{120})),
                             cst(B), cst(F(0.02f)), cst(ir::Tensor::fromValues(ElemType::Int8, {}, std::vector<int8_t>{1})),
                             cst(F(0.1f)), cst(ir::Tensor::fromValues(ElemType::UInt8, {}, std::vector<uint8_t>{128}))});
+}
+
+} // namespace
+
+namespace {
+
+/// The graph passes' fused nodes (a Conv/Gemm with its activation as attributes) run in the GEMM kernels.
+TEST(HostFusion, GraphPassFusedNodes) {
+  if (!ir::findOp("npu.FusedConv"))
+    GTEST_SKIP() << "npu.FusedConv is not registered";
+  checkOp("npu.FusedConv", {in(randomF32({1, 4, 9, 9}, 91)), cst(randomF32({8, 4, 3, 3}, 92)), cst(randomF32({8}, 93))},
+          {attr("pads", ints({1, 1, 1, 1})), attr("activation", std::string("relu"))});
+  checkOp("npu.FusedConv", {in(randomF32({1, 8, 9, 9}, 94)), cst(randomF32({8, 1, 3, 3}, 95))},
+          {attr("group", int64_t(8)), attr("activation", std::string("clip")), attr("act_min", 0.0f),
+           attr("act_max", 0.5f)});
+  checkOp("npu.FusedGemm", {in(randomF32({5, 12}, 96)), cst(randomF32({12, 7}, 97)), cst(randomF32({7}, 98))},
+          {attr("activation", std::string("leaky_relu")), attr("act_alpha", 0.2f)});
+  checkOp("npu.FusedConv", {in(randomTensor(ElemType::Float64, {1, 2, 6, 6}, 99)), in(randomTensor(ElemType::Float64, {3, 2, 3, 3}, 100))},
+          {attr("activation", std::string("relu"))});
+}
+
+} // namespace
+
+namespace {
+
+/// Convolutions fed by another kernel (their input in the arena): stride-1 ones read it in place or through a
+/// padded copy, the padded-width grid is compacted with the fused epilogue.
+TEST(HostConv, ChainedStrideOneConvolutions) {
+  auto F32 = [](ir::Shape S) { return ir::TensorType(ElemType::Float32, std::move(S)); };
+  for (auto [Kh, Pad, Dil, Len] : std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>>{
+           {3, 1, 1, 13}, {1, 0, 1, 7}, {3, 2, 2, 9}, {5, 2, 1, 11}, {3, 0, 1, 10}}) {
+    SCOPED_TRACE("k" + std::to_string(Kh) + " p" + std::to_string(Pad) + " d" + std::to_string(Dil));
+    ir::Graph G;
+    G.Name = "chain";
+    ir::ValueId X = G.addInput("x", F32({1, 24, Len, Len + 2}));
+    ir::ValueId R = G.addValue("r", F32({1, 24, Len, Len + 2}));
+    G.addNode("Relu", {X}, {R}, "relu0");
+    int64_t OH = Len + 2 * Pad - Dil * (Kh - 1), OW = Len + 2 + 2 * Pad - Dil * (Kh - 1);
+    ir::ValueId W = G.addConstant("w", data({40, 24, Kh, Kh}, 200, true));
+    ir::ValueId Y = G.addValue("y", F32({1, 40, OH, OW}));
+    ir::Node &Cv = G.addNode("Conv", {R, W, G.addConstant("b", randomF32({40}, 201))}, {Y}, "conv");
+    Cv.setAttr("pads", ints({Pad, Pad, Pad, Pad}));
+    Cv.setAttr("dilations", ints({Dil, Dil}));
+    ir::ValueId Res = G.addInput("res", F32({1, 40, OH, OW}));
+    ir::ValueId S = G.addValue("s", F32({1, 40, OH, OW})), Z = G.addValue("z", F32({1, 40, OH, OW}));
+    G.addNode("Add", {Y, Res}, {S}, "add");
+    G.addNode("Relu", {S}, {Z}, "relu1");
+    // A second, pointwise convolution reading the first one's result in place.
+    ir::ValueId W2 = G.addConstant("w2", data({33, 40, 1, 1}, 202, true));
+    ir::ValueId Y2 = G.addValue("y2", F32({1, 33, OH, OW}));
+    G.addNode("Conv", {Z, W2}, {Y2}, "conv2");
+    G.Outputs = {Y2};
+    std::vector<ir::Tensor> Feeds = {data({1, 24, Len, Len + 2}, 203, true), randomF32({1, 40, OH, OW}, 204)};
+    expectMatchesReference(G, Feeds);
+  }
 }
 
 } // namespace

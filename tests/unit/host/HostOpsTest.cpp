@@ -46,7 +46,10 @@ TEST(HostOps, BinaryBroadcasting) {
   for (const char *Op : {"Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
                          "LessOrEqual", "GreaterOrEqual"})
     for (ElemType E : Numbers)
-      for (auto &[A, B] : Shapes) {
+      for (size_t SI = 0; SI < Shapes.size(); ++SI) {
+        if (E != ElemType::Float32 && SI != 0 && SI != 3) // every shape in f32, two in the other types
+          continue;
+        auto &[A, B] = Shapes[SI];
         SCOPED_TRACE(std::string(Op) + " " + std::string(ir::elemTypeName(E)) + " " + ir::formatShape(A) + " " +
                      ir::formatShape(B));
         double Lo = ir::isFloatType(E) ? -4 : 1, Hi = ir::isFloatType(E) ? 4 : 9; // no integer division by zero
@@ -194,6 +197,30 @@ TEST(HostOps, Quantization) {
     checkOp("DequantizeLinear", {in(XQ), in(randomTensor(ElemType::Float32, {4}, 65, 0.01, 0.05)), in(randomTensor(Q, {4}, 66, 0, 9))},
             {attr("axis", int64_t(-1))});
   }
+}
+
+} // namespace
+
+namespace {
+
+/// Concatenated values computed by kernels are written in place into the concatenation (no copy); a graph
+/// input among the parts is still copied, and a part used twice is copied the second time.
+TEST(HostOps, ConcatOfComputedValues) {
+  auto F32 = [](ir::Shape S) { return ir::TensorType(ElemType::Float32, std::move(S)); };
+  ir::Graph G;
+  G.Name = "concat";
+  ir::ValueId X = G.addInput("x", F32({1, 3, 4, 5})), Y = G.addInput("y", F32({1, 2, 4, 5}));
+  ir::ValueId A = G.addValue("a", F32({1, 3, 4, 5})), B = G.addValue("b", F32({1, 3, 4, 5}));
+  G.addNode("Relu", {X}, {A}, "relu");
+  G.addNode("Sigmoid", {X}, {B}, "sig");
+  ir::ValueId Cc = G.addValue("c", F32({1, 11, 4, 5}));
+  G.addNode("Concat", {A, Y, B, A}, {Cc}, "cat").setAttr("axis", int64_t(1));
+  ir::ValueId D = G.addValue("d", F32({1, 3, 4, 5}));
+  G.addNode("Neg", {B}, {D}, "neg"); // B is also read after the concatenation
+  ir::ValueId E = G.addValue("e", F32({1, 14, 4, 5}));
+  G.addNode("Concat", {Cc, D}, {E}, "cat2").setAttr("axis", int64_t(1));
+  G.Outputs = {E, Cc};
+  expectMatchesReference(G, {randomF32({1, 3, 4, 5}, 1), randomF32({1, 2, 4, 5}, 2)});
 }
 
 } // namespace

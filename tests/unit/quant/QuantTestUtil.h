@@ -94,11 +94,24 @@ inline ir::ValueId addOp(ir::Graph &G, const std::string &Op, std::vector<ir::Va
   return Out;
 }
 
+/// Removes the folders tempDir() made when the test program ends.
+struct TempDirs {
+  std::vector<std::filesystem::path> Made;
+  ~TempDirs() {
+    for (const auto &P : Made) {
+      std::error_code EC;
+      std::filesystem::remove_all(P, EC);
+    }
+  }
+};
+inline TempDirs MadeTempDirs;
+
 /// A fresh empty folder under the system temp folder.
 inline std::string tempDir(const std::string &Name) {
   auto P = std::filesystem::temp_directory_path() / ("npu_quant_" + Name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(P);
   std::filesystem::create_directories(P);
+  MadeTempDirs.Made.push_back(P);
   return P.string();
 }
 

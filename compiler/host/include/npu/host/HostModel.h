@@ -66,6 +66,7 @@ struct StepProfile {
   std::string Ops;    ///< the op types of the step's nodes, joined by '+'
   double Ms = 0;
   int64_t Runs = 0;
+  double Work = 0; ///< the kernel's own estimate of its operations per run (flops for GEMMs)
 };
 
 class HostModel {
@@ -73,6 +74,8 @@ public:
   virtual ~HostModel();
   /// Runs the model: Inputs[K] feeds graph input K and must have its type. One tensor per graph output.
   virtual Expected<std::vector<ir::Tensor>> run(const std::vector<ir::Tensor> &Inputs) = 0;
+  /// Like run(), writing into Outputs: tensors already of the right types are reused (no allocation).
+  virtual Status runInto(const std::vector<ir::Tensor> &Inputs, std::vector<ir::Tensor> &Outputs) = 0;
   virtual const HostStats &stats() const = 0;
   /// The generated LLVM IR (textual), as it was compiled (before optimization).
   virtual const std::string &irText() const = 0;
