@@ -22,10 +22,15 @@ struct Timing {
   double Best = 0, Median = 0;
 };
 
+/// Where onnxruntime-node is installed: $NPU_ORT_NODE_MODULES, else the shared ort-oracle's node_modules.
+std::string ortNodeModules() {
+  return std::getenv("NPU_ORT_NODE_MODULES") ? std::getenv("NPU_ORT_NODE_MODULES")
+                                             : std::string(NPU_TESTDATA_DIR) + "/../tools/ort-oracle/node_modules";
+}
+
 /// Runs onnxruntime through bench/host/ort_bench.js; empty when node or the package is missing.
 std::string runOrt(const std::string &Model, int Threads, int Iters) {
-  std::string NodeModules = std::getenv("NPU_ORT_NODE_MODULES") ? std::getenv("NPU_ORT_NODE_MODULES")
-                                                                 : std::string(NPU_TESTDATA_DIR) + "/../tools/ort-oracle/node_modules";
+  std::string NodeModules = ortNodeModules();
   if (!fs::exists(fs::path(NodeModules) / "onnxruntime-node"))
     return "";
   std::string Cmd = "NODE_PATH='" + NodeModules + "' node '" + std::string(NPU_SOURCE_DIR) +
@@ -51,7 +56,7 @@ double field(const std::string &Json, const std::string &Key) {
 
 int main(int Argc, char **Argv) {
   int Threads = static_cast<int>(std::thread::hardware_concurrency());
-  int Iters = 10;
+  int Iters = 20;
   std::vector<std::string> Models;
   for (int I = 1; I < Argc; ++I) {
     std::string A = Argv[I];
@@ -68,10 +73,14 @@ int main(int Argc, char **Argv) {
               D + "onnx-light/light_vgg19", D + "onnx-light/light_inception_v1", D + "onnx-light/light_shufflenet"};
   }
   std::string CacheDir = (fs::temp_directory_path() / ("npu-host-bench-" + std::to_string(::getpid()))).string();
+  if (!fs::exists(fs::path(ortNodeModules()) / "onnxruntime-node"))
+    std::printf("onnxruntime-node not found in %s (install ../shared/tools/ort-oracle as its README says, or set "
+                "NPU_ORT_NODE_MODULES): its columns say n/a\n",
+                ortNodeModules().c_str());
   std::printf("threads %d, %d timed runs each (best and median); JIT: cold compile, then a load from the disk cache\n",
               Threads, Iters);
-  std::printf("%-22s %10s %10s %10s %10s %7s %10s %10s %9s\n", "model", "ours best", "median", "ort best", "median",
-              "ratio", "jit cold", "jit cached", "ort load");
+  std::printf("%-20s %10s %10s %10s %10s %6s %6s %9s %10s %9s\n", "model", "ours best", "median", "ort best",
+              "median", "best", "median", "jit cold", "jit cached", "ort load");
   for (const std::string &Dir : Models) {
     std::string Path = fs::is_directory(Dir) ? Dir + "/model.onnx" : Dir;
     std::string Name = fs::path(Path).parent_path().filename().string();
@@ -114,15 +123,19 @@ int main(int Argc, char **Argv) {
     std::string Ort = runOrt(Path, Threads, Iters);
     double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms"), OL = field(Ort, "load_ms");
     if (OB < 0)
-      std::printf("%-22s %9.2fms %9.2fms %10s %10s %7s %9.0fms %9.0fms %9s\n", Name.c_str(), Times[0],
-                  Times[Times.size() / 2], "n/a", "n/a", "n/a", Cold, Cached, "n/a");
+      std::printf("%-20s %8.2fms %8.2fms %10s %10s %6s %6s %7.0fms %8.0fms %9s\n", Name.c_str(), Times[0],
+                  Times[Times.size() / 2], "n/a", "n/a", "n/a", "n/a", Cold, Cached, "n/a");
     else
-      std::printf("%-22s %9.2fms %9.2fms %9.2fms %9.2fms %7.2f %9.0fms %9.0fms %8.0fms\n", Name.c_str(), Times[0],
-                  Times[Times.size() / 2], OB, OM, Times[Times.size() / 2] / OM, Cold, Cached, OL);
+      std::printf("%-20s %8.2fms %8.2fms %8.2fms %8.2fms %6.2f %6.2f %7.0fms %8.0fms %7.0fms\n", Name.c_str(),
+                  Times[0], Times[Times.size() / 2], OB, OM, Times[0] / OB, Times[Times.size() / 2] / OM, Cold,
+                  Cached, OL);
     std::fflush(stdout);
   }
   std::error_code EC;
   fs::remove_all(CacheDir, EC);
-  std::printf("ratio = ours median / onnxruntime median (below 1: faster than onnxruntime)\n");
+  std::printf("best, median: ratios ours / onnxruntime of the best and of the median run (below 1: faster than\n"
+              "onnxruntime); on a loaded machine the best run is the steadier figure. jit cold: lowering + LLVM\n"
+              "compile + link; jit cached: the same model loaded again (object from the disk cache, weights\n"
+              "packed again)\n");
   return 0;
 }

@@ -1,5 +1,7 @@
 // SystemC model speed: simulated cycles per wall second and wall time beside the functional simulator's on
-// the same program (the example programs and large synthetic ones), checking that both leave the same DRAM.
+// the same program (the example programs, large synthetic ones and the NPU segments of mnist-8 and light
+// ResNet-50 compiled for the default config), checking that both leave the same DRAM.
+#include "Models.h"
 #include "Programs.h"
 
 #include "npu/isa/Assembler.h"
@@ -16,14 +18,14 @@ using namespace npu;
 
 namespace {
 
-/// Runs Fn repeatedly for at least MinSeconds (at least 3 times); returns the fastest run's seconds, the
-/// figure least disturbed by other work on a shared machine.
-double timeIt(const std::function<bool()> &Fn, double MinSeconds) {
+/// Runs Fn repeatedly for at least MinSeconds (at least MinRuns times); returns the fastest run's seconds,
+/// the figure least disturbed by other work on a shared machine.
+double timeIt(const std::function<bool()> &Fn, double MinSeconds, int MinRuns = 3) {
   using Clock = std::chrono::steady_clock;
   const auto Begin = Clock::now();
   double Best = 1e30;
-  for (int Runs = 0; Runs < 3 || std::chrono::duration<double>(Clock::now() - Begin).count() < MinSeconds;
-       ++Runs) {
+  for (int Runs = 0;
+       Runs < MinRuns || std::chrono::duration<double>(Clock::now() - Begin).count() < MinSeconds; ++Runs) {
     const auto Start = Clock::now();
     if (!Fn())
       return -1;
@@ -32,53 +34,112 @@ double timeIt(const std::function<bool()> &Fn, double MinSeconds) {
   return Best;
 }
 
-void measure(const std::string &Name, const isa::Program &P, double MinSeconds) {
-  const HardwareConfig &C = P.Config;
-  auto Image = P.dramImage();
-  if (!Image) {
-    std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), Image.message().c_str());
-    return;
-  }
-  std::vector<uint8_t> FuncDram, ScDram;
-  sim::SimStats Counts;
+/// One program's figures (or the sum over a model's NPU segments).
+struct Measured {
+  uint64_t Insns = 0, Cycles = 0, Macs = 0;
+  double ScSeconds = 0, FuncSeconds = 0;
+  bool Identical = true;
   std::string Error;
-  const double Func = timeIt(
+};
+
+/// Times P on both simulators from the image Start; MinRuns runs at least.
+Measured measureProgram(const isa::Program &P, const std::vector<uint8_t> &Start, double MinSeconds,
+                        int MinRuns) {
+  const HardwareConfig &C = P.Config;
+  Measured M;
+  M.Insns = P.Insns.size();
+  std::vector<uint8_t> FuncDram, ScDram;
+  M.FuncSeconds = timeIt(
       [&] {
-        FuncDram = *Image;
+        FuncDram = Start;
         auto S = sim::FuncSim(C).run(P, FuncDram);
         if (!S)
-          Error = S.message();
+          M.Error = S.message();
         return S.isOk();
       },
-      MinSeconds);
-  uint64_t Cycles = 0;
-  double Util = 0;
-  const double Sc = timeIt(
+      MinSeconds, MinRuns);
+  M.ScSeconds = timeIt(
       [&] {
-        ScDram = *Image;
+        ScDram = Start;
         auto T = sim::SystemCSim(C).run(P, ScDram);
         if (!T) {
-          Error = T.message();
+          M.Error = T.message();
           return false;
         }
-        Cycles = T->TotalCycles;
-        Util = T->macUtilization(C);
+        M.Cycles = T->TotalCycles;
+        M.Macs = T->Counts.Macs;
         return true;
       },
-      MinSeconds);
-  if (Func < 0 || Sc < 0) {
-    std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), Error.c_str());
+      MinSeconds, MinRuns);
+  M.Identical = FuncDram == ScDram;
+  return M;
+}
+
+void printRow(const std::string &Name, const HardwareConfig &C, const Measured &M) {
+  if (!M.Error.empty() || M.FuncSeconds < 0 || M.ScSeconds < 0) {
+    std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), M.Error.c_str());
     return;
   }
-  std::printf("%-22s %-8s %8zu %13llu %6.1f%% %11.3f %10.2f %11.3f %8.2fx  %s\n", Name.c_str(),
-              C.Name.c_str(), P.Insns.size(), static_cast<unsigned long long>(Cycles), 100 * Util, Sc * 1e3,
-              Cycles / Sc / 1e6, Func * 1e3, Sc / Func, FuncDram == ScDram ? "identical" : "DIFFERENT");
+  const double Util =
+      double(M.Macs) / (double(C.D.PeakMacsPerCycle) * double(std::max<uint64_t>(1, M.Cycles)));
+  std::printf("%-22s %-8s %8llu %13llu %6.1f%% %11.3f %10.2f %11.3f %8.2fx  %s\n", Name.c_str(),
+              C.Name.c_str(), static_cast<unsigned long long>(M.Insns),
+              static_cast<unsigned long long>(M.Cycles), 100 * Util, M.ScSeconds * 1e3,
+              double(M.Cycles) / M.ScSeconds / 1e6, M.FuncSeconds * 1e3, M.ScSeconds / M.FuncSeconds,
+              M.Identical ? "identical" : "DIFFERENT");
+}
+
+void measure(const std::string &Name, const isa::Program &P, double MinSeconds) {
+  auto Image = P.dramImage();
+  if (!Image) {
+    std::printf("%-22s %-8s error: %s\n", Name.c_str(), P.Config.Name.c_str(), Image.message().c_str());
+    return;
+  }
+  printRow(Name, P.Config, measureProgram(P, *Image, MinSeconds, 3));
+}
+
+/// A compiled model: every NPU segment timed alone from its captured image, the figures summed.
+void measureModel(const std::string &Name, const std::string &Dir, const HardwareConfig &C,
+                  double MinSeconds) {
+  if (!std::filesystem::exists(Dir + "/model.onnx")) {
+    std::printf("%-22s %-8s skipped: %s/model.onnx is absent (external test data)\n", Name.c_str(),
+                C.Name.c_str(), Dir.c_str());
+    return;
+  }
+  auto Model = npubench::compileBenchModel(Name, Dir, C);
+  if (!Model) {
+    std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), Model.message().c_str());
+    return;
+  }
+  Measured Sum;
+  for (const npubench::ModelSegment &S : Model->Segments) {
+    Measured M = measureProgram(*S.P, S.Dram, MinSeconds / double(Model->Segments.size()), 1);
+    if (!M.Error.empty()) {
+      Sum.Error = S.Name + ": " + M.Error;
+      break;
+    }
+    Sum.Insns += M.Insns, Sum.Cycles += M.Cycles, Sum.Macs += M.Macs;
+    Sum.ScSeconds += M.ScSeconds, Sum.FuncSeconds += M.FuncSeconds;
+    Sum.Identical &= M.Identical;
+  }
+  printRow(Name, C, Sum);
 }
 
 } // namespace
 
 int main(int Argc, char **Argv) {
-  const double MinSeconds = Argc > 1 ? std::atof(Argv[1]) : 0.3;
+  // bench-systemc [MIN_SECONDS] [--models|--programs]: time per measurement, and which half to run.
+  double MinSeconds = 0.3;
+  bool Programs = true, Models = true;
+  for (int K = 1; K < Argc; ++K) {
+    const std::string Arg = Argv[K];
+    if (Arg == "--models")
+      Programs = false;
+    else if (Arg == "--programs")
+      Models = false;
+    else
+      MinSeconds = std::atof(Argv[K]);
+  }
   std::printf("SystemC model speed (fastest wall time per run; Mcycles/s = simulated cycles / SystemC wall "
               "time)\n\n");
   std::printf("%-22s %-8s %8s %13s %7s %11s %10s %11s %9s  %s\n", "program", "config", "insns", "sim cycles",
@@ -94,7 +155,7 @@ int main(int Argc, char **Argv) {
   }
   std::vector<std::filesystem::path> Examples;
   for (auto &E : std::filesystem::directory_iterator(std::string(NPU_SOURCE_DIR) + "/examples/asm"))
-    if (E.path().extension() == ".s")
+    if (Programs && E.path().extension() == ".s")
       Examples.push_back(E.path());
   std::sort(Examples.begin(), Examples.end());
   for (const auto &Path : Examples) {
@@ -106,15 +167,18 @@ int main(int Argc, char **Argv) {
     measure(Path.stem().string(), *P, MinSeconds);
   }
   for (const HardwareConfig &C : Configs) {
+    if (!Programs)
+      break;
     measure("pipelined-matmul", npubench::pipelinedMatmul(C, 2000, 8, 4), MinSeconds);
     measure("pipelined-matmul-k16", npubench::pipelinedMatmul(C, 500, 16, 16), MinSeconds);
     measure("gemm-bound", npubench::gemmBound(C, 200'000'000), MinSeconds);
     measure("dma-bound", npubench::dmaBound(C, 20000), MinSeconds);
     measure("alu-bound", npubench::aluBound(C, 2000), MinSeconds);
   }
-  std::printf(
-      "\nmnist-8 and ResNet-50 are not measured here: they need programs compiled by the ONNX -> NPU\n"
-      "backend, which this bench does not link (it was unfinished when the bench was written). Time\n"
-      "`npuc run MODEL.npub --backend systemc` against `--backend func` once `npuc compile` makes them.\n");
+  if (!Models)
+    return 0;
+  std::printf("\ncompiled models (npu pipeline, calibrated on test_data_set_0; NPU segments only, summed)\n");
+  for (const auto &[Name, Dir] : npubench::benchModels())
+    measureModel(Name, Dir, Configs[0], MinSeconds);
   return 0;
 }

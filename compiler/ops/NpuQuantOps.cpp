@@ -1,4 +1,5 @@
-// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, pools, Requantize...).
+// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, QLeakyRelu, pools,
+// Requantize...).
 // Their semantics: docs/quantization.md.
 #include "OpFamilies.h"
 #include "npu/compiler/ops/BlockedLayout.h"
@@ -94,8 +95,8 @@ Expected<TypeList> inferQConv(const InferContext &C) {
   // Blocked: X [N/n, C/bi, sp..., n, bi], W [O/bo, C/bi, k..., bo, bi].
   NPU_ASSIGN(BlockedShape XB, decodeBlocked(X));
   NPU_ASSIGN(BlockedShape WB, decodeBlocked(W));
-  if (G != 1)
-    return makeError("a blocked npu.QConv has group 1");
+  if (G < 1)
+    return makeError("group ", G, " must be positive");
   if (W.size() != X.size() || WB.COuter != XB.COuter || WB.BlockC != XB.BlockC)
     return makeError("blocked weights ", formatShape(W), " do not match the blocked input ", formatShape(X));
   auto Geo = resolveWindow(C.node(), XB.Spatial, WB.Spatial, false);
@@ -151,6 +152,22 @@ Expected<TypeList> inferQAdd(const InferContext &C) {
   if (!Out)
     return Out.error();
   return one(ElemType::Int8, *Out);
+}
+
+/// npu.QLeakyRelu: max(d, 0) * pos_multiplier + min(d, 0) * neg_multiplier (|M| < 2^22: a negative slope
+/// gives a negative neg_multiplier) requantized by 1.
+Expected<TypeList> inferQLeakyRelu(const InferContext &C) {
+  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  const Node &N = C.node();
+  for (const char *A : {"pos_multiplier", "neg_multiplier"}) {
+    if (!N.findAttr(A))
+      return makeError("the ", A, " attribute is required");
+    const int64_t M = N.getInt(A, 0);
+    NPU_TRY(checkMultiplier(M < 0 ? -M : M, quant::MaxAddMultiplier));
+  }
+  NPU_TRY(checkRange(N, "x_zero_point", -128, 127, 0));
+  NPU_TRY(checkRequantAttrs(N));
+  return one(ElemType::Int8, C.dims(0));
 }
 
 /// Pools: the window geometry on the logical or blocked spatial dims.
@@ -263,6 +280,19 @@ void addNpuQuantOps(std::vector<OpDef> &Ops) {
                   {"act_min", I},
                   {"act_max", I}},
                  inferQAdd});
+  Ops.push_back({"npu.QLeakyRelu",
+                 1,
+                 1,
+                 1,
+                 1,
+                 {{"pos_multiplier", I},
+                  {"neg_multiplier", I},
+                  {"shift", I},
+                  {"x_zero_point", I},
+                  {"y_zero_point", I},
+                  {"act_min", I},
+                  {"act_max", I}},
+                 inferQLeakyRelu});
   Ops.push_back({"npu.QAvgPool", 1, 1, 1, 1,
                  withAttrs(withAttrs(requantAttrs(false), Window), {{"ceil_mode", I}}), inferQPool});
   Ops.push_back(

@@ -1,9 +1,11 @@
 // layout: chains of NPU-eligible int8 operators move to the blocked layout [N/n, C/c, spatial..., n, c].
-// Eligible: npu.QConv, npu.QMatMul, npu.QAdd, npu.QAvgPool, npu.QGlobalAvgPool, MaxPool/Relu/npu.Requantize/
-// Concat on int8 and Flatten of [N, C, 1, 1]. c = core.block_in where a GEMM reads and core.block_out where
-// it writes; n = core.batch when it divides the batch. Conversions (npu.ToBlocked/FromBlocked) appear only
-// where a chain meets the rest of the graph; npu.Reblock where block_out != block_in inside a chain.
+// Eligible: npu.QConv (grouped ones with dense zero-filled weights), npu.QMatMul, npu.QAdd, npu.QAvgPool,
+// npu.QGlobalAvgPool, npu.QLeakyRelu, MaxPool/Relu/npu.Requantize/Concat on int8 and Flatten of [N, C, 1, 1].
+// c = core.block_in where a GEMM reads and core.block_out where it writes; n = core.batch when it divides the
+// batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain meets the rest of the graph;
+// npu.Reblock where block_out != block_in inside a chain.
 #include "Layout.h"
+#include "LayoutGroupConv.h"
 #include "PassReport.h"
 #include "QuantRewrite.h"
 
@@ -13,8 +15,10 @@
 #include "npu/compiler/support/Try.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 
 namespace npu::passes {
@@ -46,31 +50,64 @@ bool isBlockConcat(const Graph &G, const Node &N, int64_t C) {
   return true;
 }
 
+bool isConstant(const Graph &G, ValueId V) { return G.value(V).Kind == ValueKind::Constant; }
+
+/// npu.QAdd of two activations of equal shape or of an activation and a per-channel one, or of an activation
+/// and a constant that broadcasts to it (the constant is then broadcast to the full shape and blocked at
+/// compile time).
+bool addOperandsFit(const Graph &G, const Node &N) {
+  const Shape &A = G.type(N.Inputs[0]).Dims, &B = G.type(N.Inputs[1]).Dims, &Y = G.type(N.Outputs[0]).Dims;
+  const bool KA = isConstant(G, N.Inputs[0]), KB = isConstant(G, N.Inputs[1]);
+  if (KA && KB)
+    return false;
+  if (!KA && !KB) {
+    // Equal shapes, or one operand per channel ([N, C, 1, ...]) broadcast over the other's positions.
+    if (A == B)
+      return true;
+    const Shape &P = A == Y ? B : A;
+    if ((A != Y && B != Y) || P.size() != Y.size())
+      return false;
+    for (size_t I = 0; I < Y.size(); ++I)
+      if (I < 2 ? P[I] != Y[I] : P[I] != 1)
+        return false;
+    return true;
+  }
+  const Shape &Act = KA ? B : A, &K = KA ? A : B;
+  if (Act != Y || K.size() > Y.size())
+    return false;
+  for (size_t I = 0; I < K.size(); ++I)
+    if (K[K.size() - 1 - I] != 1 && K[K.size() - 1 - I] != Y[Y.size() - 1 - I])
+      return false;
+  return true;
+}
+
 /// True for a node the NPU runs in the blocked layout (BlockOut: the c of ALU operators' tensors).
-bool eligible(const Graph &G, const Node &N, int64_t BlockOut) {
+bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
+  const int64_t BlockOut = int64_t(C.BlockOut);
   const std::string &Op = N.OpType;
   if (!N.hasOutput(0) || N.Outputs.size() != 1 || !isI8(G, N.Outputs[0]) || !isI8(G, N.Inputs[0]) ||
       isBlockedNode(N))
     return false;
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   if (Op == "npu.QConv")
-    return N.getInt("group", 1) == 1 && Rank >= 3;
+    return Rank >= 3 && (N.getInt("group", 1) == 1 || groupedConvFits(G, N, C));
   if (Op == "npu.QMatMul")
     return Rank == 2;
   if (Op == "npu.QAvgPool" || Op == "npu.QGlobalAvgPool" || Op == "MaxPool")
     return Rank >= 3;
   if (Op == "npu.QAdd")
-    return Rank >= 2 && isI8(G, N.Inputs[1]) && G.type(N.Inputs[0]).Dims == G.type(N.Inputs[1]).Dims;
+    return Rank >= 2 && isI8(G, N.Inputs[1]) && addOperandsFit(G, N);
   if (Op == "Flatten" || Op == "Reshape")
     return isSqueezeOfUnitSpatial(G, N);
   if (Op == "Concat")
     return isBlockConcat(G, N, BlockOut);
-  return (Op == "Relu" || Op == "npu.Requantize") && Rank >= 2;
+  return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu") && Rank >= 2;
 }
 
 /// A chain is worth blocking when it does NPU arithmetic, not only data movement.
 bool isAnchor(const Node &N) {
   return N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul" || N.OpType == "npu.QAdd" ||
+         N.OpType == "npu.QLeakyRelu" ||
          N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool";
 }
 
@@ -104,7 +141,8 @@ Tensor blockMatMulWeights(const Tensor &W, int64_t Bo, int64_t Bi) {
 class Layout {
 public:
   Layout(const Graph &Old, const HardwareConfig &C)
-      : Old(Old), BlockIn(int64_t(C.BlockIn)), BlockOut(int64_t(C.BlockOut)), Batch(int64_t(C.Batch)),
+      : Old(Old), Config(C), BlockIn(int64_t(C.BlockIn)), BlockOut(int64_t(C.BlockOut)),
+        Batch(int64_t(C.Batch)),
         Logical(Old.numValues(), NoValue), NativeC(Old.numValues(), 0) {
     for (size_t I = 0; I < Old.numValues(); ++I)
       OldNames.insert(Old.value(ValueId(I)).Name);
@@ -117,11 +155,13 @@ public:
   Expected<Graph> run() {
     std::vector<bool> Convert = chooseNodes();
     ConvertedNodes = int(std::count(Convert.begin(), Convert.end(), true));
+    markDeadShuffles(Convert);
     New.Name = Old.Name;
     for (ValueId In : Old.Inputs)
       Logical[size_t(In)] = New.addInput(Old.value(In).Name, Old.type(In));
     for (size_t I = 0; I < Old.nodes().size(); ++I)
-      NPU_TRY(Convert[I] ? convertNode(Old.nodes()[I]) : copyNode(Old.nodes()[I]));
+      if (!Dead[I])
+        NPU_TRY(Convert[I] ? convertNode(Old.nodes()[I]) : copyNode(Old.nodes()[I]));
     for (ValueId Out : Old.Outputs) {
       NPU_ASSIGN(ValueId L, logical(Out));
       New.Outputs.push_back(L);
@@ -131,15 +171,18 @@ public:
 
 private:
   const Graph &Old;
+  const HardwareConfig &Config;
   Graph New;
   const int64_t BlockIn, BlockOut, Batch;
   std::vector<ValueId> Logical; ///< old value -> its plain form in the new graph
   std::vector<int64_t> NativeC; ///< old value -> c of the blocked form a converted node made (0: none)
   std::map<std::pair<ValueId, int64_t>, ValueId> Blocked; ///< (old value, c) -> blocked form
   std::set<std::string> OldNames, NodeNames;
+  std::map<size_t, ChannelShuffle> Shuffles; ///< grouped conv node -> the channel shuffle it absorbs
+  std::vector<bool> Dead;                    ///< shuffle nodes nothing reads once their convs absorbed them
 
   /// Eligible nodes, grouped into chains through the values they pass; chains without an anchor stay.
-  std::vector<bool> chooseNodes() const {
+  std::vector<bool> chooseNodes() {
     const size_t NN = Old.nodes().size();
     std::vector<bool> Elig(NN);
     std::vector<size_t> Parent(NN), Producer(Old.numValues(), SIZE_MAX);
@@ -151,13 +194,22 @@ private:
     };
     for (size_t I = 0; I < NN; ++I) {
       const Node &N = Old.nodes()[I];
-      Elig[I] = eligible(Old, N, BlockOut);
+      Elig[I] = eligible(Old, N, Config);
       for (ValueId Out : N.Outputs)
         if (Out != NoValue)
           Producer[size_t(Out)] = I;
+      std::vector<ValueId> Ins = N.Inputs;
+      if (Elig[I] && N.OpType == "npu.QConv" && N.getInt("group", 1) != 1) {
+        // A grouped conv after a channel shuffle reads the shuffle's source with permuted weights.
+        if (auto S = channelShuffle(Old, N.Inputs[0], Producer);
+            S && groupedConvFits(Old, N, Config, &S->Perm)) {
+          Ins[0] = S->Source;
+          Shuffles[I] = *S;
+        }
+      }
       if (!Elig[I])
         continue;
-      for (ValueId In : N.Inputs)
+      for (ValueId In : Ins)
         if (In != NoValue && Producer[size_t(In)] != SIZE_MAX && Elig[Producer[size_t(In)]])
           Parent[Find(I)] = Find(Producer[size_t(In)]);
     }
@@ -169,6 +221,31 @@ private:
     for (size_t I = 0; I < NN; ++I)
       Convert[I] = Elig[I] && Anchored.count(Find(I));
     return Convert;
+  }
+
+  /// Drops the absorbed shuffles of converted convs (only converted convs absorb) when no other node or graph
+  /// output reads their values.
+  void markDeadShuffles(std::vector<bool> &Convert) {
+    Dead.assign(Old.nodes().size(), false);
+    for (auto It = Shuffles.begin(); It != Shuffles.end();)
+      It = Convert[It->first] ? std::next(It) : Shuffles.erase(It);
+    std::vector<int> Readers(Old.numValues(), 0);
+    for (const Node &N : Old.nodes())
+      for (ValueId V : N.Inputs)
+        if (V != NoValue)
+          ++Readers[size_t(V)];
+    for (ValueId V : Old.Outputs)
+      Readers[size_t(V)] += 2;
+    std::map<ValueId, int> Absorbed;
+    for (const auto &[I, S] : Shuffles)
+      ++Absorbed[Old.nodes()[I].Inputs[0]];
+    for (const auto &[I, S] : Shuffles) {
+      const ValueId V = Old.nodes()[I].Inputs[0];
+      const ValueId U = Old.nodes()[S.Nodes[0]].Outputs[0], T = Old.nodes()[S.Nodes[1]].Outputs[0];
+      if (Readers[size_t(V)] == Absorbed[V] && Readers[size_t(U)] == 1 && Readers[size_t(T)] == 1)
+        for (size_t K : S.Nodes)
+          Dead[K] = true;
+    }
   }
 
   std::string freshName(const std::string &Base) const {
@@ -250,6 +327,30 @@ private:
     return R;
   }
 
+  /// Input K of N blocked with C; a constant operand of npu.QAdd is first broadcast to the output's shape.
+  Expected<ValueId> operand(const Node &N, size_t K, int64_t C) {
+    const ValueId V = N.Inputs[K];
+    const Shape &To = Old.type(N.Outputs[0]).Dims;
+    if (N.OpType != "npu.QAdd" || !isConstant(Old, V) || Old.type(V).Dims == To)
+      return blocked(V, C);
+    Node E;
+    E.OpType = "Expand";
+    E.Outputs = {0};
+    Tensor Dims = Tensor::fromInt64s(To);
+    NPU_ASSIGN(std::vector<Tensor> Full, ref::runNode(E, {Old.value(V).Data.get(), &Dims}));
+    Node B;
+    B.OpType = "npu.ToBlocked";
+    B.Outputs = {0};
+    B.setAttr("block_n", batchBlock(To));
+    B.setAttr("block_c", C);
+    B.setAttr("pad_value", padValue(V));
+    NPU_ASSIGN(std::vector<Tensor> Out, ref::runNode(B, {&Full[0]}));
+    TensorType T = Old.type(V);
+    T.Dims = Out[0].shape();
+    return New.addConstant(freshName(Old.value(V).Name + "_blk"),
+                           std::make_shared<const Tensor>(std::move(Out[0])), T);
+  }
+
   /// C of V's blocked form if a chain node made it; else what an ALU operator works in (block_out).
   int64_t nativeOrOut(ValueId V) const { return NativeC[size_t(V)] ? NativeC[size_t(V)] : BlockOut; }
 
@@ -292,9 +393,13 @@ private:
   Status convertNode(const Node &N) {
     const std::string &Op = N.OpType;
     const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
-    const int64_t InC = Gemm ? BlockIn : Op == "Concat" ? BlockOut : nativeOrOut(N.Inputs[0]);
+    // A constant first operand of npu.QAdd takes the layout of the activation beside it.
+    const ValueId Lead = Op == "npu.QAdd" && isConstant(Old, N.Inputs[0]) ? N.Inputs[1] : N.Inputs[0];
+    const int64_t InC = Gemm ? BlockIn : Op == "Concat" ? BlockOut : nativeOrOut(Lead);
     const int64_t OutC = Gemm ? BlockOut : InC;
-    NPU_ASSIGN(ValueId X, blocked(N.Inputs[0], InC));
+    const size_t Index = size_t(&N - Old.nodes().data());
+    const ChannelShuffle *Shuffle = Shuffles.count(Index) ? &Shuffles.at(Index) : nullptr;
+    NPU_ASSIGN(ValueId X, Shuffle ? blocked(Shuffle->Source, InC) : operand(N, 0, InC));
     ValueId Y =
         New.addValue(freshName(Old.value(N.Outputs[0]).Name + "_blk"), blockedType(N.Outputs[0], OutC));
     Node M;
@@ -305,8 +410,11 @@ private:
       const Value &W = Old.value(N.Inputs[1]);
       if (W.Kind != ValueKind::Constant)
         return makeError(describeNode(N), ": weights are not a constant");
-      Tensor WB = Op == "npu.QConv" ? blockConvWeights(*W.Data, BlockOut, BlockIn)
-                                    : blockMatMulWeights(*W.Data, BlockOut, BlockIn);
+      Tensor WB = Op == "npu.QConv"
+                      ? blockConvWeights(
+                            permuteInputs(expandGroups(*W.Data, N.getInt("group", 1)), Shuffle), BlockOut,
+                            BlockIn)
+                      : blockMatMulWeights(*W.Data, BlockOut, BlockIn);
       const int64_t Padded = WB.shape()[0] * BlockOut;
       M.Inputs.push_back(New.addConstant(freshName(W.Name + "_blk"), std::move(WB)));
       if (N.hasInput(2)) {
@@ -317,7 +425,7 @@ private:
       padChannels(M, N, Padded);
     } else if (Op == "npu.QAdd" || Op == "Concat") {
       for (size_t K = 1; K < N.Inputs.size(); ++K) {
-        NPU_ASSIGN(ValueId B, blocked(N.Inputs[K], InC));
+        NPU_ASSIGN(ValueId B, operand(N, K, InC));
         M.Inputs.push_back(B);
       }
     } else if (Op == "Flatten" || Op == "Reshape") {
@@ -332,7 +440,8 @@ private:
       NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), N.getInts("kernel_shape"), false));
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
-    if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "Concat" && M.OpType != "Reshape")
+    if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "npu.QLeakyRelu" &&
+        Op != "Concat" && M.OpType != "Reshape")
       M.setAttr("layout", std::string("blocked"));
     New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
     NativeC[size_t(N.Outputs[0])] = OutC;

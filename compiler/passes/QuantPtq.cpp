@@ -1,6 +1,6 @@
 // Post-training quantization of a float graph into npu.* int8 operators with the calibrated ranges.
 // Conv/MatMul/Gemm/Add/pools take their bias adds and Relu/Clip along; the rest stays float between
-// DequantizeLinear and QuantizeLinear.
+// DequantizeLinear and QuantizeLinear. Inputs of a Concat share one scale where they can.
 #include "QuantRewrite.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <numeric>
 #include <set>
 
 namespace npu::passes {
@@ -63,6 +65,8 @@ private:
     const std::string &Op = N.OpType;
     if (Op == "Conv" || Op == "npu.FusedConv")
       return convertConv(I);
+    if (Op == "BatchNormalization")
+      return convertBatchNorm(I);
     if (Op == "MatMul" || Op == "Gemm" || Op == "npu.FusedGemm")
       return convertMatMul(I);
     if (Op == "Add" || (Op == "Sum" && N.Inputs.size() == 2))
@@ -73,6 +77,8 @@ private:
       return convertConcat(I);
     if (Op == "Relu" || Op == "Clip")
       return convertActivation(I);
+    if (Op == "LeakyRelu")
+      return convertLeakyRelu(I);
     if (passThroughOps().count(Op))
       return convertPassThrough(I);
     return false;
@@ -143,10 +149,46 @@ private:
 
   Expected<bool> convertConv(size_t I) {
     const Node &N = node(I);
-    ValueId X = N.Inputs[0];
     const Tensor *W = B.constantOf(N.Inputs[1]);
     const Tensor *Bc = N.hasInput(2) ? B.constantOf(N.Inputs[2]) : nullptr;
-    if (!isF32(X) || !quantizable(X) || !W || !isF32(N.Inputs[1]) || (N.hasInput(2) && !Bc))
+    if (!W || !isF32(N.Inputs[1]) || (N.hasInput(2) && !Bc))
+      return false;
+    return convertConvWith(I, *W, Bc, N.getInt("group", 1), B.old().value(N.Inputs[1]).Name);
+  }
+
+  /// An inference BatchNormalization with constant parameters that no conv absorbed (DenseNet's after each
+  /// Concat) is a per-channel scale and shift: a depthwise 1x1 conv with weights s = scale / sqrt(var + eps)
+  /// and bias bias - mean * s, which the NPU runs like any grouped conv.
+  Expected<bool> convertBatchNorm(size_t I) {
+    const Node &N = node(I);
+    if (N.Inputs.size() != 5 || N.Outputs.size() != 1 || N.getInt("training_mode", 0) != 0)
+      return false;
+    const Tensor *P[4];
+    for (size_t K = 0; K < 4; ++K)
+      if (!(P[K] = B.constantOf(N.Inputs[K + 1])))
+        return false;
+    const Shape &XD = B.old().type(N.Inputs[0]).Dims;
+    if (XD.size() < 3)
+      return false;
+    const int64_t Ch = XD[1];
+    Shape WD(XD.size(), 1);
+    WD[0] = Ch;
+    Tensor W(ElemType::Float32, WD), Bias(ElemType::Float32, {Ch});
+    const double Eps = N.getFloat("epsilon", 1e-5f);
+    for (int64_t C = 0; C < Ch; ++C) {
+      const double S = P[0]->getDouble(C) / std::sqrt(P[3]->getDouble(C) + Eps);
+      W.data<float>()[C] = float(S);
+      Bias.data<float>()[C] = float(P[1]->getDouble(C) - P[2]->getDouble(C) * S);
+    }
+    return convertConvWith(I, W, &Bias, Ch, B.old().value(N.Outputs[0]).Name + "_bn");
+  }
+
+  Expected<bool> convertConvWith(size_t I, const Tensor &Wt, const Tensor *Bc, int64_t Group,
+                                 const std::string &WName) {
+    const Node &N = node(I);
+    const Tensor *W = &Wt;
+    ValueId X = N.Inputs[0];
+    if (!isF32(X) || !quantizable(X))
       return false;
     const int64_t O = W->shape()[0];
     Tail T;
@@ -163,12 +205,12 @@ private:
       Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
       Ratios.push_back(XQ.Scale * WQ.Scales[size_t(K)] / Y.Scale);
     }
-    const std::string &WName = B.old().value(N.Inputs[1]).Name;
     ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
     ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
     Node &M = B.addNode("npu.QConv", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
     const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
     NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), Shape(WD.begin() + 2, WD.end()), true));
+    M.setAttr("group", Group);
     auto [Lo, Hi] = actRange(T, Y.Scale);
     NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
     return true;
@@ -352,6 +394,31 @@ private:
     return true;
   }
 
+  /// LeakyRelu on an int8 (or calibrated float) input: npu.QLeakyRelu with the multipliers of s_x / s_y and
+  /// alpha * s_x / s_y under one shift; the output scale is the calibrated range of its result.
+  Expected<bool> convertLeakyRelu(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    if (!isF32(X) || !quantizable(X) || !hasRange(N.Outputs[0]))
+      return false;
+    NPU_ASSIGN(QValue XQ, B.int8(X));
+    Tail T;
+    T.Out = N.Outputs[0];
+    QValue Y = makeOutput(T);
+    const double Alpha = N.getFloat("alpha", 0.01f), R = XQ.Scale / Y.Scale;
+    NPU_ASSIGN(quant::FixedMultipliers F,
+               quant::chooseMultipliers({R, std::fabs(Alpha) * R}, quant::MaxAddMultiplier));
+    Node &M = B.addNode("npu.QLeakyRelu", {XQ.Id}, {Y.Id}, N.Name);
+    M.setAttr("pos_multiplier", F.M[0]);
+    M.setAttr("neg_multiplier", Alpha < 0 ? -F.M[1] : F.M[1]);
+    M.setAttr("shift", int64_t(F.Shift));
+    M.setAttr("x_zero_point", XQ.Zp);
+    M.setAttr("y_zero_point", int64_t(0));
+    M.setAttr("act_min", int64_t(-128));
+    M.setAttr("act_max", int64_t(127));
+    return true;
+  }
+
   /// Data movement and MaxPool keep the scale: they run on the int8 form when their input has one.
   Expected<bool> convertPassThrough(size_t I) {
     const Node &N = node(I);
@@ -379,10 +446,54 @@ private:
   }
 };
 
+/// Concats chained through their outputs (DenseNet's Concat(Concat(...), features)) form groups. The leaf
+/// inputs of a group that nothing else reads get the widest leaf range, so every producer writes the group's
+/// scale directly: no npu.Requantize before a Concat (one rounding instead of two), and the NPU stores each
+/// producer's result straight into its slice of the concat output.
+std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges) {
+  const auto &Nodes = G.nodes();
+  std::vector<int> Readers(G.numValues(), 0), ConcatOf(G.numValues(), -1);
+  for (size_t K = 0; K < Nodes.size(); ++K) {
+    for (ValueId V : Nodes[K].Inputs)
+      if (V != NoValue)
+        ++Readers[size_t(V)];
+    if (Nodes[K].OpType == "Concat" && Nodes[K].hasOutput(0))
+      ConcatOf[size_t(Nodes[K].Outputs[0])] = int(K);
+  }
+  for (ValueId V : G.Outputs)
+    ++Readers[size_t(V)];
+  std::vector<size_t> Group(Nodes.size());
+  std::iota(Group.begin(), Group.end(), 0);
+  auto Find = [&](size_t X) {
+    while (Group[X] != X)
+      X = Group[X] = Group[Group[X]];
+    return X;
+  };
+  for (size_t K = 0; K < Nodes.size(); ++K)
+    if (Nodes[K].OpType == "Concat")
+      for (ValueId V : Nodes[K].Inputs)
+        if (V != NoValue && ConcatOf[size_t(V)] >= 0)
+          Group[Find(size_t(ConcatOf[size_t(V)]))] = Find(K);
+  std::map<size_t, double> Widest;
+  auto ForLeaves = [&](auto &&F) {
+    for (size_t K = 0; K < Nodes.size(); ++K)
+      if (Nodes[K].OpType == "Concat")
+        for (ValueId V : Nodes[K].Inputs)
+          if (V != NoValue && ConcatOf[size_t(V)] < 0 && Ranges[size_t(V)] >= 0)
+            F(Find(K), V);
+  };
+  ForLeaves([&](size_t Grp, ValueId V) { Widest[Grp] = std::max(Widest[Grp], Ranges[size_t(V)]); });
+  ForLeaves([&](size_t Grp, ValueId V) {
+    if (Readers[size_t(V)] == 1 && G.value(V).Kind == ValueKind::NodeOutput)
+      Ranges[size_t(V)] = Widest[Grp];
+  });
+  return Ranges;
+}
+
 } // namespace
 
 Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges) {
-  return Ptq(G, Ranges).run();
+  return Ptq(G, unifyConcatRanges(G, Ranges)).run();
 }
 
 } // namespace npu::passes

@@ -85,7 +85,8 @@ Status kQConv(KernelContext &C) {
   NPU_ASSIGN(ir::WindowGeometry Geo, ir::resolveWindow(C.N, InSp, KSp, false));
   const std::vector<std::vector<Tap>> Taps = windowTaps(Geo, InSp);
   const int64_t Batch = Blocked ? XV.B.batch() : X.shape()[0];
-  const int64_t O = YV.C, G = C.N.getInt("group", 1), Cg = WV.C, Og = O / G;
+  // Blocked weights are dense over all input channels (zero outside a grouped conv's groups).
+  const int64_t O = YV.C, G = Blocked ? 1 : C.N.getInt("group", 1), Cg = WV.C, Og = O / G;
   const int64_t KSize = ir::shapeNumElements(KSp), Out = int64_t(Taps.size()), Rows = Cg * KSize;
   const int64_t XZp = C.N.getInt("x_zero_point", 0);
   const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();

@@ -1,4 +1,5 @@
-// Reference kernels of npu.QAdd, QAvgPool, QGlobalAvgPool, MaxPool and Requantize (plain and blocked).
+// Reference kernels of npu.QAdd, QLeakyRelu, QAvgPool, QGlobalAvgPool, MaxPool and Requantize (plain and
+// blocked).
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 
@@ -22,6 +23,22 @@ Status kQAdd(KernelContext &C) {
     const int64_t T = (int64_t(A[IA]) - AZp) * Ma + (int64_t(B[IB]) - BZp) * Mb;
     Y[O] = P.apply(wrapInt32(T), 0);
   });
+  return Status::ok();
+}
+
+/// t = max(X - x_zp, 0) * Mp + min(X - x_zp, 0) * Mn (inside int32: |M| < 2^22), then one requant by 1.
+Status kQLeakyRelu(KernelContext &C) {
+  const ir::Node &N = C.N;
+  const int64_t Mp = N.getInt("pos_multiplier", 0), Mn = N.getInt("neg_multiplier", 0);
+  const int64_t XZp = N.getInt("x_zero_point", 0);
+  RequantParams P = requantParams(N);
+  P.M = {1};
+  const int8_t *X = C.in(0).data<int8_t>();
+  int8_t *Y = C.out(0).data<int8_t>();
+  for (int64_t I = 0; I < C.out(0).numElements(); ++I) {
+    const int64_t D = int64_t(X[I]) - XZp;
+    Y[I] = P.apply(wrapInt32(std::max<int64_t>(D, 0) * Mp + std::min<int64_t>(D, 0) * Mn), 0);
+  }
   return Status::ok();
 }
 
@@ -93,6 +110,7 @@ Status kRequantize(KernelContext &C) {
 
 void addNpuPoolKernels(KernelTable &T) {
   T["npu.QAdd"] = kQAdd;
+  T["npu.QLeakyRelu"] = kQLeakyRelu;
   T["npu.QAvgPool"] = [](KernelContext &C) { return kQAvgPool(C, false); };
   T["npu.QGlobalAvgPool"] = [](KernelContext &C) { return kQAvgPool(C, true); };
   T["npu.MaxPool"] = kMaxPool;

@@ -1,11 +1,13 @@
-// ModelRunner: the segment loop. Blocked NPU values are padded from n to core.batch lanes on the way in (a
-// DRAM row holds batch x c elements) and cut back on the way out.
+// ModelRunner: the segment loop; host segments go to the HostExecutor given (reference interpreter by
+// default). Blocked NPU values are padded from n to core.batch lanes on the way in (a DRAM row holds
+// batch x c elements) and cut back on the way out.
 #include "npu/runtime/ModelRunner.h"
 
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/runtime/Binding.h"
 
+#include <chrono>
 #include <cstring>
 #include <map>
 
@@ -81,6 +83,7 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
   if (!R)
     return R.error().withContext("segment '" + S.Name + "' on the " + D.name() + " backend");
   Run.Stats = R->Stats;
+  Run.Timing = std::move(R->Timing);
   for (const backend::ArtifactValue &V : S.Outputs) {
     const isa::TensorBinding *B = P.findIO(V.Name);
     if (!B)
@@ -94,7 +97,9 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
   return Status::ok();
 }
 
-Status runHostSegment(const backend::ArtifactSegment &S, std::map<std::string, ir::Tensor> &Env) {
+Status runHostSegment(const HostExecutor &X, const backend::ArtifactSegment &S,
+                      std::map<std::string, ir::Tensor> &Env, SegmentRun &Run) {
+  using Clock = std::chrono::steady_clock;
   auto G = ir::parseGraph(S.HostGraph);
   if (!G)
     return G.error().withContext("segment '" + S.Name + "'");
@@ -105,9 +110,26 @@ Status runHostSegment(const backend::ArtifactSegment &S, std::map<std::string, i
       return makeError("segment '", S.Name, "': input '", G->value(V).Name, "' is not bound");
     Ins.push_back(It->second);
   }
-  auto Outs = ref::interpret(*G, Ins);
+  Run.Executor = X.Name;
+  auto T0 = Clock::now();
+  HostSegmentFn Fn;
+  if (X.Prepare) {
+    auto F = X.Prepare(*G, Run.Note);
+    if (!F)
+      return F.error().withContext("segment '" + S.Name + "' (" + X.Name + ")");
+    Fn = F.takeValue();
+  } else {
+    Fn = [&G](const std::vector<ir::Tensor> &In) { return ref::interpret(*G, In); };
+  }
+  auto T1 = Clock::now();
+  auto Outs = Fn(Ins);
   if (!Outs)
     return Outs.error().withContext("segment '" + S.Name + "'");
+  Run.PrepareMs = std::chrono::duration<double, std::milli>(T1 - T0).count();
+  Run.RunMs = std::chrono::duration<double, std::milli>(Clock::now() - T1).count();
+  if (Outs->size() != G->Outputs.size())
+    return makeError("segment '", S.Name, "': the host executor returned ", Outs->size(),
+                     " outputs, expected ", G->Outputs.size());
   for (size_t K = 0; K < G->Outputs.size(); ++K)
     Env.insert_or_assign(G->value(G->Outputs[K]).Name, std::move((*Outs)[K]));
   return Status::ok();
@@ -127,8 +149,20 @@ Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T) {
   return R;
 }
 
+HostExecutor referenceHostExecutor() {
+  HostExecutor X;
+  X.Name = "reference interpreter";
+  return X;
+}
+
 Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
                                 const std::vector<std::optional<Tensor>> &Inputs) {
+  return runModel(&D, A, Inputs, ModelRunOptions());
+}
+
+Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
+                                const std::vector<std::optional<Tensor>> &Inputs,
+                                const ModelRunOptions &Opts) {
   std::map<std::string, ir::Tensor> Env;
   for (size_t K = 0; K < A.Inputs.size(); ++K) {
     const backend::ArtifactValue &V = A.Inputs[K];
@@ -150,7 +184,10 @@ Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
     SegmentRun Run;
     Run.Name = S.Name;
     Run.Npu = S.K == backend::ArtifactSegment::Npu;
-    NPU_TRY(Run.Npu ? runNpuSegment(D, S, Env, Run) : runHostSegment(S, Env));
+    if (Run.Npu && !D)
+      return makeError("segment '", S.Name, "' is an NPU program: run the artifact on an NPU backend (func, "
+                       "systemc)");
+    NPU_TRY(Run.Npu ? runNpuSegment(*D, S, Env, Run) : runHostSegment(Opts.Host, S, Env, Run));
     const sim::SimStats &St = Run.Stats;
     O.Total.Instructions += St.Instructions, O.Total.Loads += St.Loads, O.Total.Stores += St.Stores;
     O.Total.Gemms += St.Gemms, O.Total.Alus += St.Alus, O.Total.Finishes += St.Finishes;
@@ -160,7 +197,7 @@ Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
       O.Total.BytesLoaded[K] += St.BytesLoaded[K], O.Total.BytesStored[K] += St.BytesStored[K];
     for (int K = 0; K < 4; ++K)
       O.Total.TokensPushed[K] += St.TokensPushed[K];
-    O.Segments.push_back(Run);
+    O.Segments.push_back(std::move(Run));
   }
   for (const backend::ArtifactValue &V : A.Outputs) {
     auto It = Env.find(V.Name);

@@ -1,19 +1,57 @@
 // npuc check: run ONNX backend-test folders through a target and compare with their stored outputs.
+#include "CheckNpu.h"
 #include "Command.h"
 
 #include "npu/compiler/check/Conformance.h"
+#include "npu/host/HostCheck.h"
 
+#include <cstdlib>
 #include <iostream>
 
 namespace npuc {
+
+/// --target host: every model compiled by the LLVM JIT (same tests, same tolerances as --target ref).
+static int runHostCheckCmd(const Command &Self, const Args &A) {
+  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact"})
+    if (A.has(NpuOnly))
+      return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
+  npu::host::HostOptions HO;
+  if (A.has("--threads")) {
+    char *End = nullptr;
+    long T = std::strtol(A.get("--threads").c_str(), &End, 10);
+    if (A.get("--threads").empty() || *End || T < 0 || T > 1024)
+      return usageError(Self, "--threads must be a number of threads (0: all cores)");
+    HO.Threads = int(T);
+  }
+  npu::check::CheckOptions Opts;
+  Opts.Filter = A.get("--filter");
+  Opts.Quiet = A.has("--quiet");
+  return npu::host::runHostCheck(A.Positional, Opts, HO, std::cout) == 0 ? ExitOk : ExitFailure;
+}
 
 static int runCheckCmd(const Command &Self, const Args &A) {
   if (A.Positional.empty())
     return usageError(Self, "missing the test folders (DIR...)");
   std::string Target = A.get("--target", "ref");
+  if (Target == "npu") {
+    NpuCheckOptions Opts;
+    Opts.ConfigPath = A.get("--config", "configs/default.yaml");
+    Opts.Backend = A.get("--backend", "func");
+    Opts.CalibDirs = A.getAll("--calib");
+    Opts.Artifact = A.get("--artifact");
+    Opts.Filter = A.get("--filter");
+    Opts.Quiet = A.has("--quiet");
+    return runNpuCheck(A.Positional, Opts, std::cout);
+  }
+  if (Target == "host")
+    return runHostCheckCmd(Self, A);
+  if (A.has("--threads"))
+    return usageError(Self, "--threads applies to --target host only");
   if (Target != "ref")
-    return fail("check --target " + Target +
-                ": only the reference interpreter (--target ref) runs ONNX tests in this build");
+    return usageError(Self, "--target must be ref, npu or host");
+  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact"})
+    if (A.has(NpuOnly))
+      return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::check::CheckOptions Opts;
   Opts.Filter = A.get("--filter");
   Opts.Quiet = A.has("--quiet");
@@ -23,16 +61,33 @@ static int runCheckCmd(const Command &Self, const Args &A) {
 const Command CheckCommand = {
     "check",
     "Run ONNX backend-test folders and compare with their reference outputs",
-    "npuc check DIR... [--target ref] [--filter TEXT] [--quiet]",
+    "npuc check DIR... [--target ref|npu|host] [--filter TEXT] [--quiet] [--threads N]\n"
+    "                [--config FILE.yaml] [--backend func|systemc] [--calib DIR]... [--artifact FILE.npub]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
     "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test (PASS, FAIL with the first\n"
     "difference, or UNSUPPORTED with the reason) and last 'N passed, N failed, N unsupported'.\n"
-    "Exit status 0 when no test failed.\n\n"
+    "Exit status 0 when no test failed.\n"
+    "--target npu quantizes each model (calibrated on --calib or on the folder's own data sets), compiles it\n"
+    "for --config (default configs/default.yaml), runs every data set through the artifact on --backend and\n"
+    "compares the outputs bit for bit with the reference interpreter running the same quantized graph: that\n"
+    "decides PASS/FAIL. The error against the stored fp32 outputs is printed as a figure, with the top-1\n"
+    "class of score outputs. --artifact runs a given compiled artifact instead (and says whether it is\n"
+    "byte-identical to the check's own compilation).\n"
+    "--target host compiles each model with the LLVM JIT for this CPU (docs/host-path.md) and compares with\n"
+    "the stored outputs like --target ref; it also counts the generated kernels and the nodes that fell\n"
+    "back to the reference interpreter.\n\n"
     "examples:\n"
     "  npuc check ../shared/testdata/onnx-node --target ref\n"
-    "  npuc check ../shared/testdata/onnx-node --filter conv --quiet\n",
-    {{"--target", true, "where to run: ref (the reference interpreter)"},
+    "  npuc check ../shared/testdata/onnx-node --filter conv --quiet\n"
+    "  npuc check ../shared/testdata/onnx-pytorch --target host --threads 2 --quiet\n"
+    "  npuc check model_dir --target npu --config configs/edge.yaml --artifact model.npub\n",
+    {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend) or host (LLVM JIT)"},
+     {"--threads", true, "host: JIT worker threads (default 0: every core)"},
+     {"--config", true, "npu: hardware config (default configs/default.yaml)"},
+     {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},
+     {"--calib", true, "npu: calibration folder (default: the test folder's data sets); repeatable", true},
+     {"--artifact", true, "npu: run this compiled artifact (one test folder)"},
      {"--filter", true, "only tests whose folder name contains this text"},
      {"--quiet", false, "print only failures and the summary"}},
     runCheckCmd,

@@ -1,10 +1,12 @@
 // npuc compile and npuc opt: the frontend and the graph pass pipeline, with IR printing between passes.
 #include "Command.h"
+#include "HostRun.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/passes/PassManager.h"
+#include "npu/host/HostModel.h"
 #include "npu/isa/Assembler.h"
 
 #include <fstream>
@@ -116,7 +118,10 @@ int runOpt(const Command &Self, const Args &A) {
 
 /// The NPU backend: artifact (-o), tile IR or assembly text, placement report.
 int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
-  auto R = backend::compileModel(G, Config);
+  backend::CompileOptions Options;
+  Options.Tune = A.has("--tune");
+  Options.Serial = A.has("--serial-schedule");
+  auto R = backend::compileModel(G, Config, Options);
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
   if (A.has("--report"))
@@ -134,6 +139,39 @@ int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
   if (!A.has("-o"))
     return fail("no output: give -o OUT.npub (or --emit=graph|tile|asm)");
   auto Bytes = backend::writeModelArtifact(R->Artifact);
+  if (!Bytes)
+    return fail(Bytes.message());
+  std::ofstream Out(A.get("-o"), std::ios::binary | std::ios::trunc);
+  Out.write(reinterpret_cast<const char *>(Bytes->data()), std::streamsize(Bytes->size()));
+  if (!Out)
+    return fail(A.get("-o") + ": cannot write");
+  return ExitOk;
+}
+
+/// The host target: an artifact with one host segment holding the optimized float graph. The graph is
+/// compiled here once, so that a graph the JIT cannot handle fails now and the run finds the object cached.
+int emitHost(const Command &Self, const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
+  if (A.has("--emit"))
+    return usageError(Self, "--emit=" + A.get("--emit") + " applies to --target npu (use --emit=graph)");
+  if (!A.has("-o"))
+    return fail("no output: give -o OUT.npub (or --emit=graph)");
+  auto Art = hostArtifact(G, Config);
+  if (!Art)
+    return fail(A.Positional[0] + ": " + Art.message());
+  // The run compiles the graph read back from the artifact's text; compiling that same graph here makes the
+  // run's first load a cache hit (the in-memory graph can differ in details that change the generated IR).
+  auto Loaded = ir::parseGraph(Art->Segments[0].HostGraph);
+  if (!Loaded)
+    return fail(A.Positional[0] + ": " + Loaded.message());
+  auto M = host::compileHostModel(*Loaded);
+  if (!M)
+    return fail(A.Positional[0] + ": " + M.message());
+  const host::HostStats &St = (*M)->stats();
+  std::cout << "host code: " << St.Kernels << " kernels, " << St.FusedNodes << " fused, " << St.FoldedNodes
+            << " folded, " << St.FallbackNodes << " fallback nodes; " << St.Triple << " " << St.Cpu << "; "
+            << (St.CacheHit ? "from the " + St.CacheSource + " cache" : "compiled") << " in "
+            << int64_t(St.totalMs()) << " ms\n";
+  auto Bytes = backend::writeModelArtifact(*Art);
   if (!Bytes)
     return fail(Bytes.message());
   std::ofstream Out(A.get("-o"), std::ios::binary | std::ios::trunc);
@@ -181,8 +219,8 @@ int runCompile(const Command &Self, const Args &A) {
     return fail(A.Positional[0] + ": " + S.message());
   if (Emit == "graph")
     return writeText(A, ir::printGraph(*G));
-  if (Target != "npu")
-    return fail("code generation for --target host is not part of this build yet; use --emit=graph");
+  if (Target == "host")
+    return emitHost(Self, A, *G, Config ? *Config : defaultHardwareConfig());
   return emitNpu(A, *G, *Config);
 }
 
@@ -218,13 +256,17 @@ const Command CompileCommand = {
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
-    "            [--emit=graph|tile|asm] [--report]",
+    "            [--emit=graph|tile|asm] [--report] [--tune]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
     "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph,\n"
     "--emit=tile the NPU segments' tile IR, --emit=asm their assembly; otherwise -o writes the model\n"
-    "artifact (.npub: segment plan of NPU programs and host subgraphs, docs/artifact.md).\n\n"
+    "artifact (.npub: segment plan of NPU programs and host subgraphs, docs/artifact.md).\n"
+    "--target host keeps the model in float and writes an artifact with one host segment, JIT-compiled for\n"
+    "the CPU when it is loaded (npuc run OUT.npub --backend host|gpu; docs/host-path.md). The compile\n"
+    "compiles it once too, which checks it and fills the JIT's object cache.\n\n"
     "examples:\n"
     "  npuc compile mnist.onnx --config configs/default.yaml --emit=graph\n"
+    "  npuc compile mnist.onnx --target host -o mnist-host.npub\n"
     "  npuc compile model.onnx --input-shape data=1x3x224x224 --print-after=all --emit=graph -o /dev/null\n",
     {{"--config", true, "hardware config (default configs/default.yaml for --target npu)"},
      {"-o", true, "output file"},
@@ -236,7 +278,9 @@ const Command CompileCommand = {
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop the pipeline after this pass"},
      {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
-     {"--report", false, "print what the passes did"}},
+     {"--report", false, "print what the passes did, placements, per-layer costs and schedules"},
+     {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},
+     {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"}},
     runCompile,
 };
 

@@ -1,12 +1,15 @@
 // npuc run: execute a .npub program on a backend with tensors from/to ONNX TensorProto files.
 #include "Command.h"
+#include "HostRun.h"
 
 #include "npu/runtime/Binding.h"
 #include "npu/runtime/Compare.h"
+#include "npu/runtime/LayerReport.h"
 #include "npu/runtime/ModelRunner.h"
 #include "npu/runtime/Runner.h"
 #include "npu/runtime/TensorProto.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -66,6 +69,12 @@ size_t compareOutputs(const isa::Program &P, const RunOutcome &R, const std::str
   return Failed;
 }
 
+std::string formatMs(double Ms) {
+  char Buf[32];
+  std::snprintf(Buf, sizeof(Buf), "%.3f ms", Ms);
+  return Buf;
+}
+
 Expected<std::vector<uint8_t>> readFileBytes(const std::string &Path) {
   std::ifstream In(Path, std::ios::binary);
   if (!In)
@@ -73,9 +82,42 @@ Expected<std::vector<uint8_t>> readFileBytes(const std::string &Path) {
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
 }
 
+bool writeTextFile(const std::string &Path, const std::string &Text) {
+  std::ofstream OS(Path, std::ios::binary | std::ios::trunc);
+  OS << Text;
+  OS.close();
+  return bool(OS);
+}
+
+/// A model run's timing (systemc): the cycles, unit and layer table, and the --stats and --trace files; the
+/// operation counts alone for --stats on backends without timing.
+int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R) {
+  if (!hasTiming(R)) {
+    if (A.has("--stats") && !writeTextFile(A.get("--stats"), R.Total.toJson(M.Config) + "\n"))
+      return fail(A.get("--stats") + ": cannot write the statistics file");
+    if (A.has("--trace"))
+      return fail(A.Positional[0] + ": --trace: no NPU segment ran, so there is nothing to trace");
+    return ExitOk;
+  }
+  auto T = modelTiming(R);
+  if (!T)
+    return fail(A.Positional[0] + ": " + T.message());
+  std::cout << T->summary(M.Config);
+  if (A.has("--stats") && !writeTextFile(A.get("--stats"), T->toJson(M.Config) + "\n"))
+    return fail(A.get("--stats") + ": cannot write the statistics file");
+  if (A.has("--trace")) {
+    auto Trace = modelTraceJson(M, R);
+    if (!Trace)
+      return fail(A.Positional[0] + ": " + Trace.message());
+    if (!writeTextFile(A.get("--trace"), *Trace))
+      return fail(A.get("--trace") + ": cannot write the trace file");
+  }
+  return ExitOk;
+}
+
 /// A model artifact: segments in order, outputs named after the model's outputs.
-int runModelArtifact(const Args &A, const std::vector<uint8_t> &Bytes, const std::string &Backend) {
-  auto M = backend::readModelArtifact(Bytes, A.Positional[0]);
+int runModelArtifact(const Command &Self, const Args &A, Expected<backend::ModelArtifact> M,
+                     const std::string &Backend) {
   if (!M)
     return fail(M.message());
   if (A.has("--config")) {
@@ -86,9 +128,23 @@ int runModelArtifact(const Args &A, const std::vector<uint8_t> &Bytes, const std
       return fail(A.Positional[0] + ": built for config '" + M->Config.Name + "' (" + M->Config.shortHash() +
                   "), not '" + C->Name + "' (" + C->shortHash() + ")");
   }
-  auto Dev = makeDevice(Backend, M->Config);
-  if (!Dev)
-    return fail(Dev.message());
+  // Host segments run on the executor --backend/--host-backend choose; NPU segments need an NPU device.
+  auto Opts = hostRunOptions(A, Backend);
+  if (!Opts)
+    return Opts.message().rfind("usage: ", 0) == 0 ? usageError(Self, Opts.message().substr(7))
+                                                   : fail(Opts.message());
+  std::unique_ptr<Device> Dev;
+  if (isHostBackend(Backend)) {
+    for (const backend::ArtifactSegment &S : M->Segments)
+      if (S.K == backend::ArtifactSegment::Npu)
+        return fail(A.Positional[0] + ": segment '" + S.Name + "' is an NPU program: run this artifact on an "
+                    "NPU backend (func, systemc); --backend " + Backend + " runs artifacts from --target host");
+  } else {
+    auto D = makeDevice(Backend, M->Config);
+    if (!D)
+      return fail(D.message());
+    Dev = D.takeValue();
+  }
   std::vector<std::optional<Tensor>> Inputs;
   if (A.has("--inputs")) {
     auto Read = readTensorDir(A.get("--inputs"), "input");
@@ -96,21 +152,23 @@ int runModelArtifact(const Args &A, const std::vector<uint8_t> &Bytes, const std
       return fail(Read.message());
     Inputs = Read.takeValue();
   }
-  auto R = runModel(**Dev, *M, Inputs);
+  auto R = runModel(Dev.get(), *M, Inputs, *Opts);
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
-  for (const SegmentRun &S : R->Segments)
-    std::cout << "segment " << S.Name << ": "
-              << (S.Npu ? Backend : std::string("host (reference interpreter)"))
-              << (S.Npu ? ", " + std::to_string(S.Stats.Instructions) + " instructions" : std::string())
-              << "\n";
-  std::cout << formatStatsSummary(R->Total, M->Config);
-  if (A.has("--stats")) {
-    std::ofstream OS(A.get("--stats"), std::ios::binary | std::ios::trunc);
-    OS << R->Total.toJson(M->Config) << "\n";
-    if (!OS)
-      return fail(A.get("--stats") + ": cannot write the statistics file");
+  bool AnyNpu = false;
+  for (const SegmentRun &S : R->Segments) {
+    AnyNpu |= S.Npu;
+    std::cout << "segment " << S.Name << ": ";
+    if (S.Npu)
+      std::cout << Backend << ", " << S.Stats.Instructions << " instructions\n";
+    else
+      std::cout << "host (" << S.Executor << (S.Note.empty() ? "" : ": " + S.Note) << "), run "
+                << formatMs(S.RunMs) << "\n";
   }
+  if (AnyNpu)
+    std::cout << formatStatsSummary(R->Total, M->Config);
+  if (int E = reportModelTiming(A, *M, *R))
+    return E;
   RunOutcome Out;
   Out.Outputs = R->Outputs;
   if (A.has("--outputs"))
@@ -153,14 +211,27 @@ int runRun(const Command &Self, const Args &A) {
     return usageError(Self, "unknown backend '" + Backend + "' (expected one of " + List + ")");
   }
 
+  const std::string &Path = A.Positional[0];
+  if (Path.size() > 5 && Path.compare(Path.size() - 5, 5, ".onnx") == 0) {
+    // An ONNX model runs whole on the host path, compiled in memory as `npuc compile --target host` would.
+    if (!isHostBackend(Backend))
+      return usageError(Self, "an ONNX model runs with --backend host or gpu; for the NPU, compile it first "
+                              "(npuc compile MODEL.onnx -o OUT.npub)");
+    if (A.has("--trace"))
+      return usageError(Self, "--trace needs the systemc backend");
+    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend);
+  }
   auto Bytes = readFileBytes(A.Positional[0]);
   if (!Bytes)
     return fail(Bytes.message());
   if (backend::isModelArtifact(*Bytes)) {
-    if (A.has("--trace"))
-      return usageError(Self, "--trace is not supported for model artifacts yet");
-    return runModelArtifact(A, *Bytes, Backend);
+    if (A.has("--trace") && Backend != "systemc")
+      return usageError(Self, "--trace needs the systemc backend");
+    return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend);
   }
+  if (isHostBackend(Backend))
+    return fail(A.Positional[0] + ": an assembled NPU program runs on func or systemc; --backend " + Backend +
+                " runs model artifacts (npuc compile) and ONNX models");
   std::optional<HardwareConfig> Config;
   if (A.has("--config")) {
     auto C = loadHardwareConfig(A.get("--config"));
@@ -218,23 +289,35 @@ int runRun(const Command &Self, const Args &A) {
 const Command RunCommand = {
     "run",
     "Run a .npub program on a backend",
-    "npuc run PROGRAM.npub [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
-    "                [--compare DIR] [--stats FILE.json] [--trace FILE.json]",
+    "npuc run PROGRAM.npub|MODEL.onnx [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
+    "                [--compare DIR] [--stats FILE.json] [--trace FILE.json] [--host-backend jit|ref|gpu]\n"
+    "                [--threads N]",
     "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
     "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
     "without a file keep the data embedded in the program. The element type must match the input's\n"
     "(int8 data for an int4 input) and the shape must match up to leading 1s. A statistics summary\n"
     "(instructions by opcode, MACs, DRAM bytes per buffer, config) is always printed; the systemc\n"
-    "backend adds cycles, per-unit busy/stall/idle cycles, DRAM bandwidth and a per-node table.\n"
+    "backend adds cycles, per-unit busy/stall/idle cycles, DRAM bandwidth and a per-layer table\n"
+    "(cycles, share, span, MAC utilization, DRAM bytes per node); on a model artifact over all its NPU\n"
+    "segments in sequence, with --stats and --trace covering every NPU segment.\n"
     "With --compare, each output is compared with DIR/output_K.pb (integers exactly, float32 with\n"
     "rtol 1e-3, atol 1e-7); the command fails if any differs.\n"
-    "Backends: func (functional simulator), systemc (cycle-level model, docs/timing.md); rtl, host and\n"
-    "gpu are not built yet. --trace (systemc) writes a Chrome/Perfetto trace: chrome://tracing or\n"
-    "ui.perfetto.dev.\n\n"
+    "Backends: func (functional simulator), systemc (cycle-level model, docs/timing.md); rtl is not\n"
+    "built yet. --trace (systemc) writes a Chrome/Perfetto trace: chrome://tracing or ui.perfetto.dev.\n"
+    "Model artifacts (npuc compile) run NPU segments on the backend and host segments on the LLVM JIT\n"
+    "(--host-backend jit, the default), the reference interpreter (--host-backend ref) or the GPU\n"
+    "(--host-backend gpu). --backend host\n"
+    "runs an artifact compiled with --target host (or an ONNX model, compiled in memory) on the CPU JIT,\n"
+    "--threads N wide; --backend gpu runs it on an NVIDIA GPU through the CUDA driver\n"
+    "(docs/host-path.md).\n\n"
     "example:\n"
     "  npuc run gemm.npub --backend func --inputs test_data_set_0 --compare test_data_set_0 \\\n"
-    "       --outputs out --stats stats.json\n",
+    "       --outputs out --stats stats.json\n"
+    "  npuc run mnist-host.npub --backend host --threads 2 --inputs test_data_set_0 \\\n"
+    "       --compare test_data_set_0\n",
     {{"--backend", true, "func (default), systemc, rtl, host or gpu"},
+     {"--host-backend", true, "host segments of model artifacts: jit (LLVM, default), ref (interpreter) or gpu"},
+     {"--threads", true, "host JIT worker threads (default 0: every core)"},
      {"--config", true, "refuse the program unless it was built for this config (YAML)"},
      {"--inputs", true, "directory of input_K.pb files"},
      {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},

@@ -59,6 +59,7 @@ const LowerTable &lowerTable() {
     addConvPoolLowering(R);
     addMatMulLowering(R);
     addQuantLowering(R);
+    addNpuLowering(R);
     return R;
   }();
   return T;

@@ -41,6 +41,7 @@ void addReduceLowering(LowerTable &T);
 void addConvPoolLowering(LowerTable &T);
 void addMatMulLowering(LowerTable &T);
 void addQuantLowering(LowerTable &T);
+void addNpuLowering(LowerTable &T);
 
 const LowerTable &lowerTable();
 

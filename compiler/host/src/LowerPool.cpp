@@ -2,6 +2,7 @@
 #include "Lower.h"
 #include "npu/compiler/ops/OpHelpers.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace npu::host {
@@ -40,6 +41,70 @@ void forEachTap(KB &K, const Shape &Kernel, const std::function<void(const std::
   Rec(0, Idx);
 }
 
+/// 2-D MaxPool without indices on the CPU: one task per output row, the row split at compile time into the
+/// columns whose window lies inside the input width (no column checks, addresses affine in the column, so
+/// the loop vectorizes) and the border columns. Rows outside the input are read from row 0 and masked, which
+/// keeps the addresses affine too. Same tap order and first-tap rule as the general kernel.
+Status maxPool2d(LowerCtx &C, const ir::WindowGeometry &G) {
+  const ir::Node &N = C.node();
+  const Shape &X = C.dims(N.Inputs[0]);
+  ElemType E = C.elem(N.Inputs[0]);
+  const int64_t Planes = X[0] * X[1], H = X[2], W = X[3], OH = G.OutSpatial[0], OW = G.OutSpatial[1];
+  const int64_t KH = G.Kernel[0], KW = G.Kernel[1], SH = G.Strides[0], SW = G.Strides[1];
+  const int64_t DH = G.Dilations[0], DW = G.Dilations[1], PT = G.PadsBegin[0], PL = G.PadsBegin[1];
+  // Interior columns: 0 <= ow*SW - PL and ow*SW - PL + (KW-1)*DW <= W-1.
+  int64_t L = (PL + SW - 1) / SW, R = W - 1 + PL - (KW - 1) * DW;
+  R = R < 0 ? 0 : R / SW + 1;
+  L = std::min(L, OW);
+  R = std::clamp(R, L, OW);
+  KB K(C.E, C.kernelName());
+  Buf In = C.buf(K, N.Inputs[0]), Out = C.buf(K, N.Outputs[0]);
+  auto &B = K.B;
+  Type *T = computeType(C.E, E);
+  Value *Init = T->isFloatingPointTy()
+                    ? ConstantFP::getInfinity(T, true)
+                    : ConstantInt::get(T, static_cast<uint64_t>(ir::integerTypeMin(E)), true);
+  emitItems(K, [&](Value *Item) {
+    Value *Plane = B.CreateUDiv(Item, K.c64(OH)), *OhV = B.CreateURem(Item, K.c64(OH));
+    Value *PlaneBase = B.CreateMul(Plane, K.c64(H * W));
+    std::vector<Value *> RowOk(static_cast<size_t>(KH)), RowBase(static_cast<size_t>(KH));
+    for (int64_t Kh = 0; Kh < KH; ++Kh) {
+      Value *Ih = B.CreateAdd(B.CreateMul(OhV, K.c64(SH)), K.c64(Kh * DH - PT));
+      RowOk[size_t(Kh)] = B.CreateICmpULT(Ih, K.c64(H));
+      RowBase[size_t(Kh)] =
+          B.CreateAdd(PlaneBase, B.CreateMul(B.CreateSelect(RowOk[size_t(Kh)], Ih, K.c64(0)), K.c64(W)));
+    }
+    Value *OutBase = B.CreateMul(Item, K.c64(OW));
+    auto Columns = [&](int64_t From, int64_t To, bool Interior) {
+      if (From >= To)
+        return;
+      K.loop(K.c64(From), K.c64(To), [&](Value *Ow) {
+        Value *Acc = Init, *Have = B.getFalse();
+        for (int64_t Kh = 0; Kh < KH; ++Kh)
+          for (int64_t Kw = 0; Kw < KW; ++Kw) {
+            Value *Iw = B.CreateAdd(B.CreateMul(Ow, K.c64(SW)), K.c64(Kw * DW - PL));
+            Value *Valid = RowOk[size_t(Kh)], *Col = Iw;
+            if (!Interior) {
+              Value *ColOk = B.CreateICmpULT(Iw, K.c64(W));
+              Valid = B.CreateAnd(Valid, ColOk);
+              Col = B.CreateSelect(ColOk, Iw, K.c64(0));
+            }
+            Value *V = K.load(In, B.CreateAdd(RowBase[size_t(Kh)], Col));
+            Value *Take = B.CreateAnd(Valid, B.CreateOr(B.CreateNot(Have), cmpGt(K, V, Acc, E)));
+            Acc = B.CreateSelect(Take, V, Acc);
+            Have = B.CreateOr(Have, Valid);
+          }
+        K.store(Out, B.CreateAdd(OutBase, Ow), Acc);
+      });
+    };
+    Columns(0, L, false);
+    Columns(L, R, true);
+    Columns(R, OW, false);
+  });
+  C.add(K.finish(Planes * OH, 3.0 * double(KH * KW * OW)));
+  return Status::ok();
+}
+
 Status pool(LowerCtx &C, bool Max) {
   const ir::Node &N = C.node();
   const Shape &X = C.dims(N.Inputs[0]);
@@ -58,6 +123,9 @@ Status pool(LowerCtx &C, bool Max) {
   if (ir::shapeNumElements(Space) == 0)
     return Status::ok();
   bool WantIdx = Max && N.hasOutput(1);
+  if (Max && !WantIdx && InSp.size() == 2 && !C.E.T.Gpu && G->Kernel.size() == 2 && G->Strides.size() == 2 &&
+      G->Dilations.size() == 2 && G->PadsBegin.size() == 2 && ir::shapeNumElements(G->Kernel) <= 64)
+    return maxPool2d(C, *G);
   bool ColMajor = N.getInt("storage_order", 0) != 0;
   bool IncludePad = N.getInt("count_include_pad", 0) != 0;
   size_t R = InSp.size();

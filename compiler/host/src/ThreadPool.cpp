@@ -1,5 +1,6 @@
 // Fork-join thread pool: a generation counter publishes jobs; workers spin on it for a while, then sleep on a
-// condition variable; chunks come from an atomic counter.
+// condition variable; chunks come from an atomic counter. The caller waits only for workers inside the job,
+// not for workers that have not woken yet: on a loaded machine a worker can wait a whole time slice for a core.
 #include "ThreadPool.h"
 
 #include <algorithm>
@@ -67,10 +68,13 @@ void ThreadPool::workerLoop(int Index) {
     Seen = G;
     if (Stop.load())
       return;
-    if (Index >= JobThreads)
-      continue;
-    runChunks(Index);
-    Active.fetch_sub(1, std::memory_order_acq_rel);
+    // Enter, then check that the job is still open (both sequentially consistent, like the caller's close
+    // then read): either the caller sees this worker inside and waits for it, or the worker sees the job
+    // closed and leaves without touching it.
+    InFlight.fetch_add(1);
+    if (Open.load() == G && Index < JobThreads)
+      runChunks(Index);
+    InFlight.fetch_sub(1);
   }
 }
 
@@ -90,15 +94,22 @@ void ThreadPool::parallelFor(int64_t N, int64_t Chunk, int MaxThreads,
   JobChunk = Chunk;
   JobThreads = Use;
   Next.store(0);
-  Active.store(Use - 1);
-  Generation.fetch_add(1, std::memory_order_release);
+  uint64_t G = Generation.load(std::memory_order_relaxed) + 1;
+  Open.store(G);
+  Generation.store(G, std::memory_order_release);
   if (Sleepers.load() > 0) {
     std::lock_guard<std::mutex> L(M);
     Wake.notify_all();
   }
   runChunks(0);
-  while (Active.load(std::memory_order_acquire) != 0)
-    NPU_PAUSE();
+  // Every chunk is taken; close the job and wait for the workers still running theirs.
+  Open.store(0);
+  for (int Spin = 0; InFlight.load() != 0; ++Spin) {
+    if (Spin < 4096)
+      NPU_PAUSE();
+    else
+      std::this_thread::yield(); // the worker may be waiting for this core
+  }
   Job = nullptr;
 }
 

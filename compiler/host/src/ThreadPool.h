@@ -41,7 +41,9 @@ private:
   int64_t JobN = 0, JobChunk = 1;
   int JobThreads = 1;
   std::atomic<int64_t> Next{0};
-  std::atomic<int> Active{0};
+  /// The generation of the job workers may still join; 0 once all its chunks are taken.
+  std::atomic<uint64_t> Open{0};
+  std::atomic<int> InFlight{0};  ///< workers inside a job
 };
 
 } // namespace npu::host

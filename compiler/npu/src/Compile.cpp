@@ -17,6 +17,8 @@ namespace npu::backend {
 namespace {
 
 Status canLower(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
+  if (const ExtraLowering *X = extraLowering(G, N))
+    return X->CanLower(G, N, C);
   if (N.OpType == "npu.QConv")
     return canLowerConv(G, N, C);
   if (N.OpType == "npu.QMatMul")
@@ -99,10 +101,75 @@ std::vector<int64_t> bindingShape(const ir::Shape &Dims, const HardwareConfig &C
   return S;
 }
 
+Status lowerNode(Emitter &E, const ir::Graph &G, const ir::Node &N) {
+  const ExtraLowering *X = extraLowering(G, N);
+  return X                           ? X->Lower(E, G, N)
+         : N.OpType == "npu.QConv"   ? lowerConv(E, G, N)
+         : N.OpType == "npu.QMatMul" ? lowerMatMul(E, G, N)
+         : N.OpType == "npu.MaxPool" || N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool"
+             ? lowerPool(E, G, N)
+             : lowerElementwise(E, G, N);
+}
+
+/// Estimated cycles of node N alone under schedule S (S.Node empty: the lowering's own choice), and the
+/// schedule the lowering took; the segment's tensors are copied without their data.
+Expected<std::pair<uint64_t, LayerSchedule>> trySchedule(const Emitter &E, const TileProgram &TP,
+                                                         const ir::Graph &G, const ir::Node &N,
+                                                         const std::string &Name, const LayerSchedule *S) {
+  TileProgram Scratch;
+  for (const TileTensor &T : TP.Tensors) {
+    Scratch.Tensors.push_back(T);
+    Scratch.Tensors.back().Data.clear();
+    Scratch.Tensors.back().Data.shrink_to_fit();
+  }
+  Emitter X(E.config(), Scratch);
+  X.Values = E.Values;
+  X.setNode(Name);
+  if (S)
+    X.Forced[Name] = *S;
+  NPU_TRY(lowerNode(X, G, N));
+  if (X.Chosen.empty())
+    return makeError("no schedule recorded");
+  insertDependencyTokens(Scratch, E.config());
+  auto P = emitProgram(Scratch, E.config());
+  if (!P)
+    return P.error();
+  return std::pair{estimateTotalCycles(*P), X.Chosen.back()};
+}
+
+/// --tune: the formula's choice and its neighbours (tile rows x 1/2, 3/4, 3/2, 2; every buffering depth the
+/// token queues allow), each lowered alone, token-scheduled and estimated; the fastest is forced.
+void tuneNode(Emitter &E, const TileProgram &TP, const ir::Graph &G, const ir::Node &N,
+              const std::string &Name) {
+  auto Base = trySchedule(E, TP, G, N, Name, nullptr);
+  if (!Base)
+    return;
+  auto [BestCycles, Best] = *Base;
+  const int64_t R = Best.TileRows;
+  std::set<std::pair<int64_t, int64_t>> Seen = {{R, Best.Buffers}};
+  for (int64_t Rows : {R, (R + 1) / 2, (3 * R + 3) / 4, (3 * R + 1) / 2, 2 * R})
+    for (int64_t B = 1; B <= E.maxBuffers(); ++B) {
+      if (Rows < 1 || !Seen.insert({Rows, B}).second)
+        continue;
+      LayerSchedule S;
+      S.Node = Name, S.TileRows = Rows, S.Buffers = B;
+      auto T = trySchedule(E, TP, G, N, Name, &S);
+      if (!T || T->second.TileRows != Rows || T->second.Buffers != B)
+        continue;
+      if (T->first < BestCycles)
+        BestCycles = T->first, Best = T->second;
+    }
+  Best.Node = Name;
+  Best.Estimate = BestCycles;
+  E.Forced[Name] = Best;
+}
+
 Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
                                     const std::vector<ir::ValueId> &In, const std::vector<ir::ValueId> &Out,
-                                    const HardwareConfig &C, TileProgram &TP) {
+                                    const HardwareConfig &C, const CompileOptions &O, TileProgram &TP,
+                                    std::vector<LayerSchedule> &Schedules, TokenStats &Tokens) {
   Emitter E(C, TP);
+  E.SerialOnly = O.Serial;
   std::set<ir::ValueId> Outs(Out.begin(), Out.end());
   auto Register = [&](ir::ValueId V, TileTensor::Kind K) {
     RowTensor R = rowGeometry(G.type(V).Dims);
@@ -120,16 +187,26 @@ Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
   for (size_t K : Seg.Nodes) {
     const ir::Node &N = G.nodes()[K];
     Register(N.Outputs[0], Outs.count(N.Outputs[0]) ? TileTensor::Output : TileTensor::Temp);
-    E.setNode(N.Name.empty() ? N.OpType : N.Name);
-    Status S = N.OpType == "npu.QConv"     ? lowerConv(E, G, N)
-               : N.OpType == "npu.QMatMul" ? lowerMatMul(E, G, N)
-               : N.OpType == "npu.MaxPool" || N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool"
-                   ? lowerPool(E, G, N)
-                   : lowerElementwise(E, G, N);
-    if (!S)
+    const std::string Name = N.Name.empty() ? N.OpType : N.Name;
+    if (O.Tune && !O.Serial)
+      tuneNode(E, TP, G, N, Name);
+    E.setNode(Name);
+    const size_t Before = E.Chosen.size();
+    if (Status S = lowerNode(E, G, N); !S)
       return S.error().withContext(ir::describeNode(N));
+    if (E.Chosen.size() > Before && E.Forced.count(Name)) {
+      E.Chosen.back().Tuned = true;
+      E.Chosen.back().Estimate = E.Forced[Name].Estimate;
+    }
   }
-  insertSerialTokens(TP);
+  Schedules = E.Chosen;
+  if (O.Serial) {
+    insertSerialTokens(TP);
+    return emitProgram(TP, C);
+  }
+  Tokens = insertDependencyTokens(TP, C);
+  if (Tokens.Unproven) // the token bound could not be shown for some dependency: the serial chain is safe
+    insertSerialTokens(TP);
   return emitProgram(TP, C);
 }
 
@@ -148,6 +225,10 @@ std::vector<NodePlacement> placeNodes(const ir::Graph &G, const HardwareConfig &
 }
 
 Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C) {
+  return compileModel(G, C, CompileOptions{});
+}
+
+Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C, const CompileOptions &O) {
   CompileResult R;
   R.Placements = placeNodes(G, C);
   std::vector<SegmentNodes> Segs;
@@ -164,6 +245,7 @@ Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C
     A.Outputs.push_back(artifactValue(G, V));
   A.Meta.push_back({"tool", "npuc compile"});
   A.Meta.push_back({"model", G.Name});
+  A.Meta.push_back({"schedule", O.Serial ? "serial" : O.Tune ? "pipelined, tuned" : "pipelined"});
   for (size_t S = 0; S < Segs.size(); ++S) {
     ArtifactSegment Seg;
     Seg.K = Segs[S].Npu ? ArtifactSegment::Npu : ArtifactSegment::Host;
@@ -178,11 +260,16 @@ Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C
       Seg.Nodes.push_back(G.nodes()[K].Name);
     if (Segs[S].Npu) {
       TileProgram TP;
-      auto P = lowerSegment(G, Segs[S], In, Out, C, TP);
+      std::vector<LayerSchedule> Sched;
+      TokenStats Tok;
+      auto P = lowerSegment(G, Segs[S], In, Out, C, O, TP, Sched, Tok);
       if (!P)
         return P.error().withContext("segment " + Seg.Name);
       Seg.Program = P.takeValue();
       Seg.Program.Meta.push_back({"segment", Seg.Name});
+      A.Meta.push_back({"schedule." + Seg.Name, formatScheduleRecord(Sched)});
+      R.Schedules[Seg.Name] = std::move(Sched);
+      R.Tokens[Seg.Name] = Tok;
       R.TileText += "# segment " + Seg.Name + "\n" + printTileProgram(TP, C);
     } else {
       auto H = hostSubgraph(G, Segs[S], In, Out, Seg.Name);
@@ -209,8 +296,24 @@ std::string formatPlacementReport(const CompileResult &R) {
       OS << ", " << S.Program.Insns.size() << " instructions, " << S.Program.Uops.size() << " micro-ops, "
          << S.Program.DramBytes << " DRAM bytes";
     OS << "\n";
-    if (S.K == ArtifactSegment::Npu)
-      OS << formatCostTable(estimateProgram(S.Program), S.Program.Config);
+    if (S.K != ArtifactSegment::Npu)
+      continue;
+    OS << formatCostTable(estimateProgram(S.Program), S.Program.Config);
+    if (auto T = R.Tokens.find(S.Name); T != R.Tokens.end()) {
+      OS << "  tokens:";
+      for (unsigned F = 0; F < 4; ++F)
+        OS << " " << tokenFifoName(F) << " " << T->second.Tokens[F] << " (at most "
+           << T->second.MaxOutstanding[F] << " outstanding)";
+      OS << ", " << T->second.Relays << " relays" << (T->second.Unproven ? ", serial fallback" : "") << "\n";
+    }
+    if (auto It = R.Schedules.find(S.Name); It != R.Schedules.end()) {
+      OS << "  schedule (tile rows x buffers; the per-tile formula's estimate, or with --tune the layer's "
+            "program alone):\n";
+      for (const LayerSchedule &L : It->second)
+        OS << "    " << L.Node << ": " << L.TileRows << " x " << L.Buffers
+           << (L.Groups ? ", " + std::to_string(L.Groups) + " output blocks per weight group" : "") << ", "
+           << L.Estimate << " cycles" << (L.Tuned ? " (tuned)" : "") << "\n";
+    }
   }
   return OS.str();
 }

@@ -1,9 +1,11 @@
-// Cost model: walks the instructions once, charging GEMM/ALU loop iterations to compute and every LOAD/STORE
-// a DRAM latency plus its bytes over the DRAM bandwidth (whole bursts), per node of the provenance table.
+// Cost model: a one-pass list schedule of a program over its tokens (start = the latest of dispatch, the
+// unit's previous end and the ends of the instructions whose tokens it pops), with DRAM transfers sharing one
+// port, attributed per node; and the per-tile formula used to choose tile sizes.
 #include "npu/backend/CostModel.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <sstream>
 
@@ -12,6 +14,71 @@ namespace npu::backend {
 namespace {
 
 uint64_t ceilDiv(uint64_t A, uint64_t B) { return (A + B - 1) / B; }
+
+/// Busy intervals of the DRAM port; a transfer takes the free cycles from its eligibility on.
+class Port {
+public:
+  /// Cycles Need of port time from T0 on; returns when the last one ends.
+  uint64_t take(uint64_t T0, uint64_t Need) {
+    uint64_t T = T0;
+    auto It = Busy.upper_bound(T);
+    if (It != Busy.begin() && std::prev(It)->second > T)
+      --It;
+    while (Need > 0) {
+      if (It != Busy.end() && It->first <= T) {
+        T = std::max(T, It->second);
+        ++It;
+        continue;
+      }
+      const uint64_t Gap = It == Busy.end() ? Need : std::min(Need, It->first - T);
+      add(T, T + Gap);
+      T += Gap;
+      Need -= Gap;
+      It = Busy.upper_bound(T);
+      if (It != Busy.begin() && std::prev(It)->second > T)
+        --It;
+    }
+    return T;
+  }
+  /// Forgets intervals before T (no later transfer can start earlier).
+  void prune(uint64_t T) {
+    while (!Busy.empty() && Busy.begin()->second < T)
+      Busy.erase(Busy.begin());
+  }
+
+private:
+  void add(uint64_t A, uint64_t B) {
+    auto Next = Busy.lower_bound(A);
+    if (Next != Busy.begin()) {
+      auto Prev = std::prev(Next);
+      if (Prev->second == A) {
+        A = Prev->first;
+        Busy.erase(Prev);
+      }
+    }
+    Next = Busy.lower_bound(A);
+    if (Next != Busy.end() && Next->first == B) {
+      B = Next->second;
+      Busy.erase(Next);
+    }
+    Busy[A] = B;
+  }
+  std::map<uint64_t, uint64_t> Busy;
+};
+
+uint64_t burstsOf(const HardwareConfig &C, const isa::Instruction &I) {
+  const isa::MemFields &M = I.Mem;
+  const uint64_t Rb = isa::rowBytes(C, I.memType()), Bu = C.DramBurst;
+  uint64_t Bursts = 0;
+  int64_t LastBlock = -1;
+  for (int64_t R = 0; R < M.YSize; ++R) {
+    const uint64_t A = uint64_t(M.DramBase) + uint64_t(R * M.XStride) * Rb;
+    const int64_t First = int64_t(A / Bu), Last = int64_t((A + uint64_t(M.XSize) * Rb - 1) / Bu);
+    Bursts += uint64_t(Last - First + 1) - (First == LastBlock ? 1 : 0);
+    LastBlock = Last;
+  }
+  return Bursts;
+}
 
 } // namespace
 
@@ -22,70 +89,150 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
   std::string Current = "(segment)";
   const uint64_t MacsPerUop = C.Batch * C.BlockIn * C.BlockOut;
   const uint64_t AluPasses = ceilDiv(C.Batch * C.BlockOut, C.AluLanes);
+  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth), Qc = C.CommandQueueDepth;
+  std::vector<uint64_t> End(P.Insns.size());
+  std::array<uint64_t, 3> UnitEnd{};
+  std::array<std::deque<uint64_t>, 3> QueueStarts; // starts of each queue's last Qc instructions
+  std::array<std::deque<size_t>, 4> Tokens;        // pushed, not yet popped: producer indices
+  std::vector<uint64_t> First(0);
+  Port Dram;
+  uint64_t Dispatch = 0, Makespan = 0;
   for (size_t I = 0; I < P.Insns.size(); ++I) {
+    const isa::Instruction &In = P.Insns[I];
     const std::string &N = P.nodeOf(I);
     if (!N.empty())
       Current = N;
     auto [It, New] = Index.try_emplace(Current, Layers.size());
-    if (New)
+    if (New) {
       Layers.push_back({Current});
+      First.push_back(UINT64_MAX);
+    }
     LayerCost &L = Layers[It->second];
-    const isa::Instruction &In = P.Insns[I];
+    const unsigned Q = unsigned(In.queue());
+    Dispatch += C.FetchLatency;
+    if (QueueStarts[Q].size() >= Qc)
+      Dispatch = std::max(Dispatch, QueueStarts[Q][QueueStarts[Q].size() - Qc]);
+    uint64_t S = std::max(Dispatch, UnitEnd[Q]);
+    // Pops: l2c (compute pop_prev), c2l (load pop_next), c2s (store pop_prev), s2c (compute pop_next).
+    auto Pop = [&](unsigned F) {
+      if (!Tokens[F].empty()) {
+        S = std::max(S, End[Tokens[F].front()]);
+        Tokens[F].pop_front();
+      }
+    };
+    if (In.H.PopPrev)
+      Pop(Q == 1 ? 0 : 2);
+    if (In.H.PopNext)
+      Pop(Q == 0 ? 1 : 3);
+    uint64_t Dur = 1;
     switch (In.opcode()) {
     case isa::Opcode::Gemm: {
       const uint64_t Iter = uint64_t(In.Gemm.LoopOut * In.Gemm.LoopIn * (In.Gemm.UopEnd - In.Gemm.UopBegin));
-      L.ComputeCycles += Iter + C.GemmLatency;
+      Dur = Iter ? Iter + C.GemmLatency : 1;
       if (!In.Gemm.Reset)
         L.Macs += Iter * MacsPerUop;
+      L.ComputeCycles += Dur;
       break;
     }
-    case isa::Opcode::Alu:
-      L.ComputeCycles +=
-          uint64_t(In.Alu.LoopOut * In.Alu.LoopIn * (In.Alu.UopEnd - In.Alu.UopBegin)) * AluPasses +
-          C.AluLatency;
+    case isa::Opcode::Alu: {
+      const uint64_t Iter = uint64_t(In.Alu.LoopOut * In.Alu.LoopIn * (In.Alu.UopEnd - In.Alu.UopBegin));
+      Dur = Iter ? Iter * AluPasses + C.AluLatency : 1;
+      L.ComputeCycles += Dur;
       break;
+    }
     case isa::Opcode::Load:
     case isa::Opcode::Store: {
+      const bool Load = In.opcode() == isa::Opcode::Load;
       const uint64_t Bytes = uint64_t(In.Mem.YSize * In.Mem.XSize) * isa::rowBytes(C, In.memType());
       if (Bytes == 0)
         break;
       L.DramBytes += Bytes;
-      L.DmaCycles += C.DramLatency + ceilDiv(Bytes, C.DramBurst) * C.DramBurst / C.DramBandwidth +
-                     (In.opcode() == isa::Opcode::Load ? C.LoadLatency : C.StoreLatency);
+      const uint64_t Issue = S + (Load ? C.LoadLatency : C.StoreLatency);
+      const uint64_t X = Dram.take(Issue + C.DramLatency, burstsOf(C, In) * Cb);
+      const isa::MemFields &M = In.Mem;
+      const uint64_t Pad =
+          Load ? uint64_t((M.PadTop + M.YSize + M.PadBottom) * (M.PadLeft + M.XSize + M.PadRight) -
+                          M.YSize * M.XSize)
+               : 0;
+      Dur = std::max(X, Issue + Pad) - S;
+      (Q == 1 ? L.ComputeCycles : L.DmaCycles) += Dur;
       break;
     }
     default:
       break;
     }
+    End[I] = S + Dur;
+    UnitEnd[Q] = End[I];
+    QueueStarts[Q].push_back(S);
+    if (QueueStarts[Q].size() > Qc)
+      QueueStarts[Q].pop_front();
+    if (In.H.PushNext)
+      Tokens[Q == 0 ? 0 : 2].push_back(I);
+    if (In.H.PushPrev)
+      Tokens[Q == 1 ? 1 : 3].push_back(I);
+    First[It->second] = std::min(First[It->second], S);
+    L.Span = End[I] - First[It->second];
+    const uint64_t NewMakespan = std::max(Makespan, End[I]);
+    L.Cycles += NewMakespan - Makespan;
+    Makespan = NewMakespan;
+    Dram.prune(std::max(Dispatch, std::min({UnitEnd[0], UnitEnd[1], UnitEnd[2]})));
   }
-  for (LayerCost &L : Layers) {
-    L.Cycles = L.ComputeCycles + L.DmaCycles;
+  for (LayerCost &L : Layers)
     L.Roofline = std::max(double(L.Macs) / double(C.D.PeakMacsPerCycle),
                           double(L.DramBytes) / double(C.DramBandwidth));
-  }
   return Layers;
+}
+
+uint64_t estimateTotalCycles(const isa::Program &P) {
+  uint64_t T = 0;
+  for (const LayerCost &L : estimateProgram(P))
+    T += L.Cycles;
+  return T;
 }
 
 std::string formatCostTable(const std::vector<LayerCost> &Layers, const HardwareConfig &C) {
   std::ostringstream OS;
   char Buf[256];
-  std::snprintf(Buf, sizeof Buf, "  %-32s %12s %10s %10s %10s %6s\n", "layer", "MACs", "DRAM B", "est cyc",
-                "roofline", "ratio");
+  std::snprintf(Buf, sizeof Buf, "  %-32s %12s %10s %10s %10s %10s %6s\n", "layer", "MACs", "DRAM B",
+                "est cyc", "span", "roofline", "roof%");
   OS << Buf;
   LayerCost T{"total"};
   for (const LayerCost &L : Layers) {
-    std::snprintf(Buf, sizeof Buf, "  %-32.32s %12llu %10llu %10llu %10.0f %6.2f\n", L.Node.c_str(),
+    std::snprintf(Buf, sizeof Buf, "  %-32.32s %12llu %10llu %10llu %10llu %10.0f %6.1f\n", L.Node.c_str(),
                   (unsigned long long)L.Macs, (unsigned long long)L.DramBytes, (unsigned long long)L.Cycles,
-                  L.Roofline, L.Roofline > 0 ? double(L.Cycles) / L.Roofline : 0.0);
+                  (unsigned long long)L.Span, L.Roofline,
+                  L.Cycles ? 100.0 * L.Roofline / double(L.Cycles) : 0.0);
     OS << Buf;
     T.Macs += L.Macs, T.DramBytes += L.DramBytes, T.Cycles += L.Cycles, T.Roofline += L.Roofline;
   }
-  std::snprintf(
-      Buf, sizeof Buf, "  %-32s %12llu %10llu %10llu %10.0f %6.2f  (%.1f us at %.0f MHz)\n", "total",
-      (unsigned long long)T.Macs, (unsigned long long)T.DramBytes, (unsigned long long)T.Cycles, T.Roofline,
-      T.Roofline > 0 ? double(T.Cycles) / T.Roofline : 0.0, double(T.Cycles) / C.ClockMHz, C.ClockMHz);
+  std::snprintf(Buf, sizeof Buf, "  %-32s %12llu %10llu %10llu %10s %10.0f %6.1f  (%.1f us at %.0f MHz)\n",
+                "total", (unsigned long long)T.Macs, (unsigned long long)T.DramBytes,
+                (unsigned long long)T.Cycles, "", T.Roofline,
+                T.Cycles ? 100.0 * T.Roofline / double(T.Cycles) : 0.0, double(T.Cycles) / C.ClockMHz,
+                C.ClockMHz);
   OS << Buf;
   return OS.str();
+}
+
+uint64_t transferCycles(const HardwareConfig &C, uint64_t Bytes, uint64_t Transfers, bool Store) {
+  if (Transfers == 0)
+    return 0;
+  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth);
+  return Transfers * ((Store ? C.StoreLatency : C.LoadLatency) + C.DramLatency) +
+         (ceilDiv(Bytes, C.DramBurst) + Transfers) * Cb;
+}
+
+uint64_t pipelinedCycles(const HardwareConfig &C, const TileCost &T, uint64_t Tiles, int64_t N,
+                         uint64_t Fixed) {
+  if (Tiles == 0)
+    return Fixed;
+  const uint64_t Serial = T.Load + T.Compute + T.Store;
+  if (N <= 1)
+    return Fixed + Tiles * Serial;
+  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth);
+  const uint64_t PortCycles = ceilDiv(T.DramBytes, C.DramBurst) * Cb;
+  const uint64_t Stage = std::max({T.Load, T.Compute, T.Store, PortCycles});
+  return Fixed + Serial + (Tiles - 1) * Stage;
 }
 
 } // namespace npu::backend

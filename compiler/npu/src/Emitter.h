@@ -2,9 +2,11 @@
 // is stored once in DRAM and loaded once per layer) and constant tensors for one NPU segment.
 #pragma once
 
+#include "npu/backend/Schedule.h"
 #include "npu/backend/TileIR.h"
 #include "npu/compiler/ir/Graph.h"
 
+#include <algorithm>
 #include <map>
 
 namespace npu::backend {
@@ -50,6 +52,24 @@ public:
   /// The tile tensor of a graph value (registered by the segment compiler).
   std::map<ir::ValueId, RowTensor> Values;
 
+  /// Scheduling: the node being lowered, a schedule the tuner asks for (null: the lowering chooses by the
+  /// cost model), the largest buffering depth allowed, and the schedules the lowerings chose, in order.
+  const std::string &node() const { return Node; }
+  const LayerSchedule *forcedSchedule() const {
+    auto It = Forced.find(Node);
+    return It == Forced.end() ? nullptr : &It->second;
+  }
+  int64_t maxBuffers() const {
+    return SerialOnly ? 1 : std::max<int64_t>(1, std::min<int64_t>(4, int64_t(C.TokenQueueDepth)));
+  }
+  void recordSchedule(LayerSchedule S) {
+    S.Node = Node;
+    Chosen.push_back(std::move(S));
+  }
+  std::map<std::string, LayerSchedule> Forced;
+  std::vector<LayerSchedule> Chosen;
+  bool SerialOnly = false; ///< single-buffered tiles (the serial schedule, for comparisons)
+
 private:
   Expected<int64_t> uopSlot(const std::vector<isa::MicroOp> &Kernel);
   void push(isa::Instruction I, int Tensor, uint64_t Offset);
@@ -75,6 +95,25 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N);
 /// Relu and npu.Requantize on blocked int8, npu.QAdd of two blocked tensors of equal shape.
 Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N);
+/// Grouped/depthwise npu.QConv (spans of nonzero weight tiles), npu.QAdd with a constant operand, blocked
+/// Concat by addressing, npu.QAdd of a per-channel activation, npu.QLeakyRelu (LowerGroupConv.cpp,
+/// LowerConstAdd.cpp, LowerConcat.cpp, LowerBroadcastAdd.cpp, LowerLeakyRelu.cpp).
+Status canLowerGroupConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerConstAdd(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerBroadcastAdd(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerBroadcastAdd(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N);
+/// The lowering above that owns N among these, or null (LowerExtra.cpp).
+struct ExtraLowering {
+  Status (*CanLower)(const ir::Graph &, const ir::Node &, const HardwareConfig &);
+  Status (*Lower)(Emitter &, const ir::Graph &, const ir::Node &);
+};
+const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N);
 
 /// Shared checks: a blocked int8 activation whose rows are the config's rows.
 Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC);

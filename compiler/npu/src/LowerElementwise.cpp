@@ -3,6 +3,9 @@
 // requantized and stored. Layout does not matter row by row, but the segment I/O relanes n, so the operand
 // must be a blocked value.
 #include "Emitter.h"
+#include "Window.h"
+
+#include "npu/backend/CostModel.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
 
@@ -43,17 +46,17 @@ Status rowsAlu(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<in
   return E.alu(Op, {MicroOp{Dst, Src, 0}}, F);
 }
 
-Status requantClip(Emitter &E, const ir::Node &N, int64_t Rows, int64_t Multiplier) {
+Status requantClip(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, int64_t Multiplier) {
   isa::AluFields F;
   F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.UseImm = 1, F.Imm = Multiplier;
   F.Shift = N.getInt("shift", 1), F.Imm2 = N.getInt("y_zero_point", 0);
-  NPU_TRY(E.alu(AluOp::Requant, {MicroOp{0, 0, 0}}, F));
+  NPU_TRY(E.alu(AluOp::Requant, {MicroOp{Dst, 0, 0}}, F));
   const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
   if (Lo == -128 && Hi == 127)
     return Status::ok();
   isa::AluFields Cf;
   Cf.LoopOut = Rows, Cf.LoopIn = 1, Cf.DstOut = 1, Cf.UseImm = 1, Cf.Imm = Lo, Cf.Imm2 = Hi;
-  return E.alu(AluOp::Clip, {MicroOp{0, 0, 0}}, Cf);
+  return E.alu(AluOp::Clip, {MicroOp{Dst, 0, 0}}, Cf);
 }
 
 } // namespace
@@ -85,42 +88,71 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor A = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const RowTensor B = Add ? E.Values.at(N.Inputs[1]) : A;
   const int64_t Rows = Y.rows();
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / K, int64_t(C.D.OutputDepth),
-                              int64_t(C.D.AccDepth) / K, (int64_t(1) << C.LoopBits) - 1});
+  // N-way buffered tiles of T rows: operands in input slot s at s*K*T (b at +T), results in accumulator
+  // (and out) slot s at s*T; b's widened rows, used by the compute unit only, once above the N slots.
+  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
+  const uint64_t AluPerRow =
+      Add ? 4 + (N.getInt("a_zero_point", 0) != 0) + (N.getInt("b_zero_point", 0) != 0) : 2;
+  auto Fits = [&](int64_t T, int64_t Nn) {
+    return T >= 1 && Nn * K * T <= int64_t(C.D.InputDepth) && Nn * T <= int64_t(C.D.OutputDepth) &&
+           (Nn + K - 1) * T <= int64_t(C.D.AccDepth) && T < (int64_t(1) << C.LoopBits);
+  };
+  auto Estimate = [&](int64_t T, int64_t Nn) {
+    TileCost Tc;
+    Tc.Load = transferCycles(C, uint64_t(K * T) * C.D.InputRowBytes, uint64_t(K), false);
+    Tc.Compute = 2 * (uint64_t(K * T) + C.GemmLatency) + AluPerRow * (uint64_t(T) * Passes + C.AluLatency);
+    Tc.Store = transferCycles(C, uint64_t(T) * C.D.OutputRowBytes, 1, true);
+    Tc.DramBytes = uint64_t((K + 1) * T) * C.D.InputRowBytes;
+    return pipelinedCycles(C, Tc, uint64_t((Rows + T - 1) / T), Nn, 0);
+  };
+  int64_t T = 0, NBuf = 1;
+  uint64_t Best = UINT64_MAX;
+  if (const LayerSchedule *F = E.forcedSchedule(); F && Fits(std::min(F->TileRows, Rows), F->Buffers))
+    T = std::min(F->TileRows, Rows), NBuf = F->Buffers, Best = Estimate(T, NBuf);
+  const bool Search = T == 0;
+  for (int64_t Nn = 1; Search && Nn <= E.maxBuffers(); ++Nn)
+    for (int64_t Tt : tileRowCandidates(Rows))
+      if (Fits(Tt, Nn) && Estimate(Tt, Nn) < Best)
+        Best = Estimate(Tt, Nn), T = Tt, NBuf = Nn;
+  if (T == 0)
+    return makeError("no tiling of the elementwise operator fits the on-chip buffers");
+  E.recordSchedule({"", T, NBuf, 0, Best, !Search});
   E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
   const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
-  std::vector<MicroOp> Widen = {{0, 0, 0}}, Reset = {{0, 0, 0}};
-  if (Add)
-    Widen.push_back({T, T, 0}), Reset.push_back({T, 0, 0});
+  const int64_t BRows = NBuf * T;
+  int64_t Tile = 0;
   for (int64_t R0 = 0; R0 < Rows; R0 += T) {
-    const int64_t Tt = std::min(T, Rows - R0);
-    E.load(MemType::Input, 0, A.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    const int64_t Tt = std::min(T, Rows - R0), Slot = Tile++ % NBuf, InBase = Slot * K * T, Out = Slot * T;
+    std::vector<MicroOp> Widen = {{Out, InBase, 0}}, Reset = {{Out, 0, 0}};
     if (Add)
-      E.load(MemType::Input, T, B.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+      Widen.push_back({BRows, InBase + T, 0}), Reset.push_back({BRows, 0, 0});
+    E.load(MemType::Input, InBase, A.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    if (Add)
+      E.load(MemType::Input, InBase + T, B.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
     isa::GemmFields F;
     F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
     NPU_TRY(E.gemm(Reset, F));
     F.Reset = 0;
     NPU_TRY(E.gemm(Widen, F));
     if (N.OpType == "Relu") {
-      NPU_TRY(rowsAlu(E, AluOp::Max, 0, Tt, 0));
+      NPU_TRY(rowsAlu(E, AluOp::Max, Out, Tt, 0));
     } else if (N.OpType == "npu.Requantize") {
       if (int64_t Zp = N.getInt("x_zero_point", 0))
-        NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Zp));
-      NPU_TRY(requantClip(E, N, Tt, N.getInt("multiplier", 0)));
+        NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, -Zp));
+      NPU_TRY(requantClip(E, N, Out, Tt, N.getInt("multiplier", 0)));
     } else {
       // t = (a - a_zp) * Ma + (b - b_zp) * Mb stays inside int32 (docs/quantization.md), then requant by 1.
       for (auto [Base, Zp, M] :
-           {std::tuple{int64_t(0), N.getInt("a_zero_point", 0), N.getInt("a_multiplier", 0)},
-            std::tuple{T, N.getInt("b_zero_point", 0), N.getInt("b_multiplier", 0)}}) {
+           {std::tuple{Out, N.getInt("a_zero_point", 0), N.getInt("a_multiplier", 0)},
+            std::tuple{BRows, N.getInt("b_zero_point", 0), N.getInt("b_multiplier", 0)}}) {
         if (Zp)
           NPU_TRY(rowsAlu(E, AluOp::Add, Base, Tt, -Zp));
         NPU_TRY(rowsAlu(E, AluOp::Mul, Base, Tt, M));
       }
-      NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, std::nullopt, T));
-      NPU_TRY(requantClip(E, N, Tt, 1));
+      NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, std::nullopt, BRows));
+      NPU_TRY(requantClip(E, N, Out, Tt, 1));
     }
-    E.storeOut(0, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
+    E.storeOut(Out, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
   }
   return Status::ok();
 }

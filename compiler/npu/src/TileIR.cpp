@@ -1,10 +1,13 @@
-// Tile IR: the text printer, serial dependency tokens and the DRAM planner that turns a TileProgram into an
-// isa::Program.
+// Tile IR: the text printer (parsed back by TileIRParse.cpp), serial dependency tokens and the DRAM planner
+// that turns a TileProgram into an isa::Program.
 #include "npu/backend/TileIR.h"
 
 #include "npu/isa/Assembler.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace npu::backend {
@@ -49,20 +52,61 @@ bool chain(isa::Instruction &Prev, isa::Instruction &Next) {
   return false;
 }
 
+/// Name in double quotes with \" \\ and \xHH escapes (the parser reads the same).
+std::string quoted(const std::string &Name) {
+  std::string R = "\"";
+  for (char Ch : Name) {
+    const unsigned char U = static_cast<unsigned char>(Ch);
+    if (Ch == '"' || Ch == '\\') {
+      R += '\\';
+      R += Ch;
+    } else if (U < 0x20 || U >= 0x7f) {
+      char Buf[8];
+      std::snprintf(Buf, sizeof(Buf), "\\x%02x", U);
+      R += Buf;
+    } else {
+      R += Ch;
+    }
+  }
+  return R + "\"";
+}
+
+/// A tensor name: bare when it is made of [A-Za-z0-9_./-], else quoted.
+std::string tileName(const std::string &Name) {
+  auto Plain = [](char Ch) {
+    return std::isalnum(static_cast<unsigned char>(Ch)) || std::strchr("_./-", Ch);
+  };
+  return !Name.empty() && std::all_of(Name.begin(), Name.end(), Plain) ? Name : quoted(Name);
+}
+
 } // namespace
 
-std::string printTileProgram(const TileProgram &P, const HardwareConfig &C) {
+std::string printTileProgram(const TileProgram &P, const HardwareConfig &C, bool WithData) {
   std::ostringstream OS;
-  OS << "tile_program config \"" << C.Name << "\" hash " << C.shortHash() << " {\n";
+  OS << "tile_program config " << tileName(C.Name) << " hash " << C.shortHash() << " {\n";
   for (const TileTensor &T : P.Tensors) {
-    OS << "  " << kindName(T.K) << " %" << T.Name << " : " << T.Bytes << " bytes";
+    OS << "  " << kindName(T.K) << " %" << tileName(T.Name) << " : " << T.Bytes << " bytes";
     if (!T.Shape.empty()) {
       OS << " [";
       for (size_t I = 0; I < T.Shape.size(); ++I)
         OS << (I ? "x" : "") << T.Shape[I];
       OS << "]";
     }
-    OS << " at 0x" << std::hex << T.Address << std::dec << "\n";
+    if (T.AliasOf >= 0)
+      OS << " in %" << tileName(P.Tensors[size_t(T.AliasOf)].Name) << "+" << T.AliasOffset;
+    OS << " at 0x" << std::hex << T.Address << std::dec;
+    if (T.K == TileTensor::Const) {
+      OS << " = ";
+      if (!WithData) {
+        OS << "elided";
+      } else {
+        static const char *Hex = "0123456789abcdef";
+        OS << "0x";
+        for (uint8_t B : T.Data)
+          OS << Hex[B >> 4] << Hex[B & 15];
+      }
+    }
+    OS << "\n";
   }
   OS << "  uops " << P.Uops.size() << " {";
   for (size_t I = 0; I < P.Uops.size(); ++I)
@@ -73,16 +117,17 @@ std::string printTileProgram(const TileProgram &P, const HardwareConfig &C) {
   std::string Node = "\x01";
   for (const TileInsn &T : P.Insns) {
     if (T.Node != Node) {
-      OS << "  node \"" << T.Node << "\"\n";
+      OS << "  node " << quoted(T.Node) << "\n";
       Node = T.Node;
     }
     isa::Instruction I = T.I;
     I.Mem.DramBase = 0;
     std::string Line = isa::formatInstruction(L, I);
-    if (T.Tensor != -1) {
-      std::string Sym = T.Tensor == UopTable ? "%uops" : "%" + P.Tensors[size_t(T.Tensor)].Name;
-      Line += " dram=" + Sym + "+" + std::to_string(T.Offset);
-    }
+    if (T.Tensor != -1)
+      Line += " dram=" +
+              (T.Tensor == UopTable ? std::string("@uops")
+                                    : "%" + tileName(P.Tensors[size_t(T.Tensor)].Name)) +
+              "+" + std::to_string(T.Offset);
     OS << "    " << Line << "\n";
   }
   OS << "}\n";
@@ -117,8 +162,14 @@ Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C) {
   Prog.Config = C;
   uint64_t Next = 0;
   // Constants, inputs and outputs get their own space; temporaries share by liveness below.
+  // An alias is placed with the tensor it lives in (its root); its uses count as the root's.
+  auto Root = [&](size_t K) {
+    for (size_t Hops = 0; P.Tensors[K].AliasOf >= 0 && Hops <= P.Tensors.size(); ++Hops)
+      K = size_t(P.Tensors[K].AliasOf);
+    return K;
+  };
   for (TileTensor &T : P.Tensors)
-    if (T.K != TileTensor::Temp) {
+    if (T.K != TileTensor::Temp && T.AliasOf < 0) {
       T.Address = Next;
       Next = alignUp(Next + std::max<uint64_t>(T.Bytes, 1), Align);
     }
@@ -127,8 +178,10 @@ Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C) {
   // Temporaries: live from the first to the last instruction naming them; first fit over earlier intervals.
   std::vector<std::pair<size_t, size_t>> Live(P.Tensors.size(), {SIZE_MAX, 0});
   for (size_t I = 0; I < P.Insns.size(); ++I)
-    if (int T = P.Insns[I].Tensor; T >= 0)
-      Live[size_t(T)] = {std::min(Live[size_t(T)].first, I), std::max(Live[size_t(T)].second, I)};
+    if (int T = P.Insns[I].Tensor; T >= 0) {
+      const size_t R = Root(size_t(T));
+      Live[R] = {std::min(Live[R].first, I), std::max(Live[R].second, I)};
+    }
   struct Placed {
     uint64_t Begin, End;
     size_t First, Last;
@@ -137,7 +190,7 @@ Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C) {
   const uint64_t TempBase = Next;
   for (size_t K = 0; K < P.Tensors.size(); ++K) {
     TileTensor &T = P.Tensors[K];
-    if (T.K != TileTensor::Temp)
+    if (T.K != TileTensor::Temp || T.AliasOf >= 0)
       continue;
     uint64_t Addr = TempBase;
     for (bool Moved = true; Moved;) {
@@ -154,6 +207,16 @@ Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C) {
     T.Address = Addr;
     Done.push_back({Addr, Addr + T.Bytes, Live[K].first, Live[K].second});
     Next = std::max(Next, alignUp(Addr + T.Bytes, Align));
+  }
+  for (size_t K = 0; K < P.Tensors.size(); ++K) {
+    if (P.Tensors[K].AliasOf < 0)
+      continue;
+    if (P.Tensors[Root(K)].AliasOf >= 0)
+      return makeError("tensor '", P.Tensors[K].Name, "' is an alias in a cycle");
+    uint64_t Offset = 0;
+    for (size_t A = K; P.Tensors[A].AliasOf >= 0; A = size_t(P.Tensors[A].AliasOf))
+      Offset += P.Tensors[A].AliasOffset;
+    P.Tensors[K].Address = P.Tensors[Root(K)].Address + Offset;
   }
   Prog.DramBytes = std::max<uint64_t>(4096, alignUp(Next, 4096));
   if (Prog.DramBytes > (uint64_t(1) << C.DramAddressBits))

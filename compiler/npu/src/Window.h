@@ -7,6 +7,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace npu::backend {
 
@@ -57,6 +58,43 @@ inline Expected<ConvTiling> chooseConvTiling(const HardwareConfig &C, const Wind
   }
   return makeError("one output row (", W.OW, " positions, ", CinBlocks, " input blocks of ", tileInRows(W, 1),
                    "x", T.TIW, " rows) does not fit the on-chip buffers (column tiling is not implemented)");
+}
+
+/// Buffer rows of one N-way-buffered window tiling: each of the N input slots holds CinBlocks input tiles
+/// of TIH x TIW rows, each of the N output slots TH x OW accumulator rows (mirrored in the out buffer).
+struct SlotPlan {
+  int64_t TH = 0, TIH = 0, TIW = 0, N = 1;
+  int64_t inSlotRows(int64_t CinBlocks) const { return CinBlocks * TIH * TIW; }
+  int64_t accSlotRows(int64_t OW) const { return TH * OW; }
+};
+
+/// Whether TH output rows per tile fit N times: inputs (all channel blocks) in the input buffer, output rows
+/// in the out buffer and, with AccExtraRows reserved at the top and (InputInAcc) one widened input tile, in
+/// the accumulators; the loop counts in their fields.
+inline bool slotPlanFits(const HardwareConfig &C, const Window2D &W, int64_t CinBlocks, int64_t AccExtraRows,
+                         bool InputInAcc, int64_t TH, int64_t N) {
+  const int64_t TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1, In = CinBlocks * tileInRows(W, TH) * TIW;
+  const int64_t Out = TH * W.OW, MaxLoop = (int64_t(1) << C.LoopBits) - 1;
+  return TH >= 1 && TH <= W.OH && N * In <= int64_t(C.D.InputDepth) && N * Out <= int64_t(C.D.OutputDepth) &&
+         N * Out + AccExtraRows + (InputInAcc ? tileInRows(W, TH) * TIW : 0) <= int64_t(C.D.AccDepth) &&
+         TH <= MaxLoop && W.OW <= MaxLoop;
+}
+
+inline SlotPlan makeSlotPlan(const Window2D &W, int64_t TH, int64_t N) {
+  SlotPlan P;
+  P.TH = TH, P.N = N, P.TIH = tileInRows(W, TH), P.TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
+  return P;
+}
+
+/// Row counts worth trying for an extent of Rows: one per distinct tile count (ceil(Rows / k)).
+inline std::vector<int64_t> tileRowCandidates(int64_t Rows) {
+  std::vector<int64_t> R;
+  for (int64_t K = 1; K <= Rows; ++K) {
+    const int64_t T = (Rows + K - 1) / K;
+    if (R.empty() || R.back() != T)
+      R.push_back(T);
+  }
+  return R;
 }
 
 /// One input tile: rows [R0, R0 + Rows) of the padded image, all columns, for channel block Cb.

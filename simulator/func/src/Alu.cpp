@@ -27,11 +27,11 @@ struct LaneOps {
   }
 };
 
-/// Runs the loop nest with lane function F(x, B) -> int64.
-template <typename F> void aluLoop(ExecContext &X, const isa::AluFields &A, F &&Fn) {
+/// Runs the loop nest with lane function F(x, B) -> int64, wrapping each result with W(v) -> int32.
+template <typename F, typename Wrap> void aluLoop(ExecContext &X, const isa::AluFields &A, F &&Fn, Wrap W) {
   RowArray<int32_t> &Acc = X.S.Acc;
   const uint64_t Lanes = Acc.RowElems;
-  const unsigned Bits = X.C.accBits(), OutBits = X.C.outputBits();
+  const unsigned OutBits = X.C.outputBits();
   for (uint64_t I = 0; I < uint64_t(A.LoopOut); ++I)
     for (uint64_t J = 0; J < uint64_t(A.LoopIn); ++J)
       for (uint64_t U = A.UopBegin; U < uint64_t(A.UopEnd); ++U) {
@@ -41,14 +41,24 @@ template <typename F> void aluLoop(ExecContext &X, const isa::AluFields &A, F &&
         // Lane l of the source is read before lane l of the destination is written, so src == dst is fine.
         if (A.UseImm) {
           for (uint64_t L = 0; L < Lanes; ++L)
-            Dst[L] = int32_t(wrapSigned(Fn(int64_t(Dst[L]), A.Imm), Bits));
+            Dst[L] = W(Fn(int64_t(Dst[L]), A.Imm));
         } else {
           const int32_t *Src = Acc.row(Op.Src + I * A.SrcOut + J * A.SrcIn);
           for (uint64_t L = 0; L < Lanes; ++L)
-            Dst[L] = int32_t(wrapSigned(Fn(int64_t(Dst[L]), int64_t(Src[L])), Bits));
+            Dst[L] = W(Fn(int64_t(Dst[L]), int64_t(Src[L])));
         }
         mirrorToOutput(X.S, OutBits, D);
       }
+}
+
+/// aluLoop with the accumulator's wrap-around: a 32-bit accumulator is plain truncation (modular, C++20),
+/// which keeps the lane loops simple enough to vectorize; narrower ones sign-extend their low bits.
+template <typename F> void aluLoop(ExecContext &X, const isa::AluFields &A, F &&Fn) {
+  const unsigned Bits = X.C.accBits();
+  if (Bits == 32)
+    aluLoop(X, A, Fn, [](int64_t V) { return int32_t(V); });
+  else
+    aluLoop(X, A, Fn, [Bits](int64_t V) { return int32_t(wrapSigned(V, Bits)); });
 }
 
 Status checkField(const char *Field, uint64_t U, int64_t Base, const isa::AluFields &A, int64_t StepOut,

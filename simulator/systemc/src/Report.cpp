@@ -1,48 +1,36 @@
-// TimingStats for people and tools: the --stats JSON, the short summary with its per-node table, and the
-// Chrome/Perfetto trace-event JSON.
+// TimingStats for people and tools: the --stats JSON, the summary with its per-layer table, node coverage
+// and the concatenation of a model's runs (the trace is in Trace.cpp).
+#include "ReportUtil.h"
+
 #include "npu/sim/SystemCSim.h"
 
-#include "npu/isa/Assembler.h"
-#include "npu/sim/TimingRules.h"
-
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <sstream>
 
 namespace npu::sim {
 
+using report::fixed;
+using report::jsonString;
+using report::ratio;
+
 namespace {
 
-std::string jsonString(const std::string &S) {
-  std::string Out = "\"";
-  for (char Ch : S) {
-    const unsigned char U = static_cast<unsigned char>(Ch);
-    if (Ch == '"' || Ch == '\\') {
-      Out += '\\';
-      Out += Ch;
-    } else if (U < 0x20) {
-      char Buf[8];
-      std::snprintf(Buf, sizeof(Buf), "\\u%04x", U);
-      Out += Buf;
-    } else {
-      Out += Ch;
-    }
-  }
-  return Out + "\"";
+void addCounts(SimStats &To, const SimStats &S) {
+  To.Instructions += S.Instructions, To.Loads += S.Loads, To.Stores += S.Stores, To.Gemms += S.Gemms;
+  To.Alus += S.Alus, To.Finishes += S.Finishes, To.GemmUops += S.GemmUops, To.Macs += S.Macs;
+  To.AluUops += S.AluUops, To.AluLaneOps += S.AluLaneOps, To.PaddingRowsWritten += S.PaddingRowsWritten;
+  for (int K = 0; K < 5; ++K)
+    To.BytesLoaded[K] += S.BytesLoaded[K], To.BytesStored[K] += S.BytesStored[K];
+  for (int K = 0; K < 4; ++K)
+    To.TokensPushed[K] += S.TokensPushed[K];
 }
-
-std::string fixed(double V, int Digits) {
-  char Buf[64];
-  std::snprintf(Buf, sizeof(Buf), "%.*f", Digits, V);
-  return Buf;
-}
-
-double ratio(double A, double B) { return B > 0 ? A / B : 0.0; }
 
 } // namespace
 
 double NodeStats::macUtilization(const HardwareConfig &C) const {
-  return ratio(double(Macs), double(C.D.PeakMacsPerCycle) * double(cycles()));
+  return ratio(double(Macs), double(C.D.PeakMacsPerCycle) * double(span()));
 }
 
 double TimingStats::macUtilization(const HardwareConfig &C) const {
@@ -70,7 +58,32 @@ double TimingStats::dramBytesPerCycle() const {
 std::vector<std::pair<std::string, uint64_t>> nodeCycles(const TimingStats &S) {
   std::vector<std::pair<std::string, uint64_t>> Out;
   for (const NodeStats &N : S.Nodes)
-    Out.push_back({N.Name, N.cycles()});
+    Out.push_back({N.Name, N.Cycles});
+  return Out;
+}
+
+TimingStats concatenateRuns(const std::vector<std::pair<std::string, const TimingStats *>> &Runs) {
+  TimingStats Out;
+  for (const auto &[Name, T] : Runs) {
+    const uint64_t Offset = Out.TotalCycles;
+    Out.Parts.push_back({Name, Offset, T->TotalCycles});
+    Out.TotalCycles += T->TotalCycles;
+    addCounts(Out.Counts, T->Counts);
+    for (unsigned U = 0; U < NumUnits; ++U) {
+      UnitStats &To = Out.Units[U];
+      const UnitStats &From = T->Units[U];
+      To.Instructions += From.Instructions, To.Busy += From.Busy, To.StallToken += From.StallToken;
+      To.StallDram += From.StallDram, To.Idle += From.Idle, To.DramContention += From.DramContention;
+    }
+    Out.DramBursts += T->DramBursts;
+    Out.DramBusyCycles += T->DramBusyCycles;
+    for (NodeStats N : T->Nodes) {
+      N.Segment = Name;
+      N.FirstStart += Offset;
+      N.LastEnd += Offset;
+      Out.Nodes.push_back(std::move(N));
+    }
+  }
   return Out;
 }
 
@@ -96,16 +109,27 @@ std::string TimingStats::toJson(const HardwareConfig &C) const {
      << ", \"busy_cycles\": " << DramBusyCycles << ", \"bytes_per_cycle\": " << fixed(BytesPerCycle, 6)
      << ", \"gb_per_s\": " << fixed(BytesPerCycle * C.ClockMHz / 1000.0, 6)
      << ", \"port_utilization\": " << fixed(ratio(double(DramBusyCycles), double(TotalCycles)), 6) << "},\n";
+  if (!Parts.empty()) {
+    OS << "  \"segments\": [";
+    for (size_t K = 0; K < Parts.size(); ++K)
+      OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(Parts[K].Name)
+         << ", \"offset_cycles\": " << Parts[K].Offset << ", \"cycles\": " << Parts[K].Cycles << "}";
+    OS << "\n  ],\n";
+  }
   OS << "  \"nodes\": [";
   for (size_t K = 0; K < Nodes.size(); ++K) {
     const NodeStats &N = Nodes[K];
-    OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(N.Name)
-       << ", \"instructions\": " << N.Instructions << ", \"cycles\": " << N.cycles()
-       << ", \"first_start\": " << N.FirstStart << ", \"last_end\": " << N.LastEnd
-       << ", \"busy\": {\"load\": " << N.Busy[unsigned(Unit::Load)]
+    OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(N.Name);
+    if (!Parts.empty())
+      OS << ", \"segment\": " << jsonString(N.Segment);
+    OS << ", \"instructions\": " << N.Instructions << ", \"cycles\": " << N.Cycles
+       << ", \"share\": " << fixed(ratio(double(N.Cycles), double(TotalCycles)), 6)
+       << ", \"span_cycles\": " << N.span() << ", \"first_start\": " << N.FirstStart
+       << ", \"last_end\": " << N.LastEnd << ", \"busy\": {\"load\": " << N.Busy[unsigned(Unit::Load)]
        << ", \"compute\": " << N.Busy[unsigned(Unit::Compute)]
        << ", \"store\": " << N.Busy[unsigned(Unit::Store)] << "}, \"macs\": " << N.Macs
-       << ", \"mac_utilization\": " << fixed(N.macUtilization(C), 6) << "}";
+       << ", \"mac_utilization\": " << fixed(N.macUtilization(C), 6)
+       << ", \"dram_bytes_read\": " << N.DramRead << ", \"dram_bytes_written\": " << N.DramWritten << "}";
   }
   OS << (Nodes.empty() ? "],\n" : "\n  ],\n");
   // The operation counts, as the functional simulator writes them (an object of its own).
@@ -119,11 +143,58 @@ std::string TimingStats::toJson(const HardwareConfig &C) const {
   return OS.str();
 }
 
+std::string TimingStats::layerTable(const HardwareConfig &C, size_t MaxRows) const {
+  if (Nodes.empty())
+    return "layers       none (the program carries no node provenance)\n";
+  std::ostringstream OS;
+  char Line[320];
+  const bool Seg = !Parts.empty();
+  size_t NameWidth = 13;
+  for (const NodeStats &N : Nodes)
+    NameWidth = std::max(NameWidth, std::min<size_t>(40, N.Name.size()));
+  const int W = int(NameWidth);
+  auto SegColumn = [&](const std::string &Segment) {
+    if (!Seg)
+      return std::string();
+    std::string Col = Segment.substr(0, 10);
+    return Col + std::string(11 - Col.size(), ' ');
+  };
+  auto Row = [&](const std::string &Name, const std::string &Segment, const std::string &Insns,
+                 uint64_t Cycles, const std::string &Span, const std::string &Util, uint64_t Bytes) {
+    std::string Shown = Name.size() > NameWidth ? Name.substr(0, NameWidth - 3) + "..." : Name;
+    std::snprintf(Line, sizeof(Line), "  %-*s %s%7s %12" PRIu64 " %6.1f%% %12s %8s %12" PRIu64 "\n", W,
+                  Shown.c_str(), SegColumn(Segment).c_str(), Insns.c_str(), Cycles,
+                  100 * ratio(double(Cycles), double(TotalCycles)), Span.c_str(), Util.c_str(), Bytes);
+    OS << Line;
+  };
+  std::snprintf(Line, sizeof(Line), "  %-*s %s%7s %12s %7s %12s %8s %12s\n", W, "layer (node)",
+                SegColumn("segment").c_str(), "insns", "cycles", "share", "span", "MAC util", "DRAM bytes");
+  OS << Line;
+  uint64_t Sum = 0, Bytes = 0, Insns = 0;
+  for (size_t K = 0; K < Nodes.size(); ++K) {
+    const NodeStats &N = Nodes[K];
+    Sum += N.Cycles;
+    Bytes += N.DramRead + N.DramWritten;
+    Insns += N.Instructions;
+    if (K < MaxRows)
+      Row(N.Name.empty() ? "(no node)" : N.Name, N.Segment, std::to_string(N.Instructions), N.Cycles,
+          std::to_string(N.span()), N.Macs ? fixed(100 * N.macUtilization(C), 1) + "%" : "-",
+          N.DramRead + N.DramWritten);
+  }
+  if (Nodes.size() > MaxRows)
+    OS << "  ... " << Nodes.size() - MaxRows << " more layers (see --stats)\n";
+  Row("total", "", std::to_string(Insns), Sum, "", fixed(100 * macUtilization(C), 1) + "%", Bytes);
+  return OS.str();
+}
+
 std::string TimingStats::summary(const HardwareConfig &C) const {
   std::ostringstream OS;
   char Line[256];
   OS << "cycles       " << TotalCycles << " (" << fixed(double(TotalCycles) / C.ClockMHz, 3) << " us at "
-     << C.ClockMHz << " MHz), MAC utilization " << fixed(100 * macUtilization(C), 1) << "%\n";
+     << C.ClockMHz << " MHz";
+  if (!Parts.empty())
+    OS << ", " << Parts.size() << " NPU segment" << (Parts.size() == 1 ? "" : "s") << " in sequence";
+  OS << "), MAC utilization " << fixed(100 * macUtilization(C), 1) << "%\n";
   OS << "unit               busy  token-stall   dram-stall         idle\n";
   for (unsigned U = 0; U < NumUnits; ++U) {
     const UnitStats &S = Units[U];
@@ -135,80 +206,7 @@ std::string TimingStats::summary(const HardwareConfig &C) const {
   OS << "dram         read " << dramBytesRead() << " B, written " << dramBytesWritten() << " B, "
      << fixed(Bpc, 2) << " B/cycle (" << fixed(Bpc * C.ClockMHz / 1000.0, 2) << " GB/s), port busy "
      << fixed(100 * ratio(double(DramBusyCycles), double(TotalCycles)), 1) << "%\n";
-  if (Nodes.empty()) {
-    OS << "nodes        none (the program carries no node provenance)\n";
-    return OS.str();
-  }
-  constexpr size_t MaxRows = 40;
-  OS << "node                               insns       cycles           MACs    util\n";
-  for (size_t K = 0; K < Nodes.size() && K < MaxRows; ++K) {
-    const NodeStats &N = Nodes[K];
-    std::string Name = N.Name.empty() ? "(no node)" : N.Name;
-    if (Name.size() > 32)
-      Name = Name.substr(0, 29) + "...";
-    std::snprintf(Line, sizeof(Line), "  %-32s %6" PRIu64 " %12" PRIu64 " %14" PRIu64 " %6.1f%%\n",
-                  Name.c_str(), N.Instructions, N.cycles(), N.Macs, 100 * N.macUtilization(C));
-    OS << Line;
-  }
-  if (Nodes.size() > MaxRows)
-    OS << "  ... " << Nodes.size() - MaxRows << " more nodes (see --stats)\n";
-  return OS.str();
-}
-
-std::string TimingStats::traceJson(const isa::Program &P) const {
-  const HardwareConfig &C = P.Config;
-  const isa::IsaLayout L(C);
-  std::ostringstream OS;
-  auto Us = [&](uint64_t Cycles) { return fixed(double(Cycles) / C.ClockMHz, 6); };
-  bool First = true;
-  auto Event = [&](const std::string &Body) {
-    OS << (First ? "\n  " : ",\n  ") << "{" << Body << "}";
-    First = false;
-  };
-  auto Span = [&](const std::string &Name, const std::string &Cat, unsigned Tid, uint64_t Begin, uint64_t End,
-                  const std::string &Args) {
-    Event("\"name\": " + jsonString(Name) + ", \"cat\": " + jsonString(Cat) +
-          ", \"ph\": \"X\", \"pid\": 1, " + "\"tid\": " + std::to_string(Tid) + ", \"ts\": " + Us(Begin) +
-          ", \"dur\": " + Us(End - Begin) + ", \"args\": {\"start_cycle\": " + std::to_string(Begin) +
-          ", \"end_cycle\": " + std::to_string(End) + Args + "}");
-  };
-  OS << "{\n\"displayTimeUnit\": \"ns\",\n\"otherData\": {\"config\": " << jsonString(C.Name)
-     << ", \"config_hash\": " << jsonString(C.Hash) << ", \"clock_mhz\": " << C.ClockMHz
-     << ", \"total_cycles\": " << TotalCycles << "},\n\"traceEvents\": [";
-  Event("\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": " +
-        jsonString("npu " + C.Name) + "}");
-  // Tracks: the four units, then one per unit that moves DRAM data (its transfers on the shared port).
-  const char *Tracks[] = {"fetch", "load", "compute", "store", "dram: load", "dram: compute", "dram: store"};
-  for (unsigned T = 0; T < 7; ++T) {
-    Event("\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(T) +
-          ", \"args\": {\"name\": " + jsonString(Tracks[T]) + "}");
-    Event("\"name\": \"thread_sort_index\", \"ph\": \"M\", \"pid\": 1, \"tid\": " + std::to_string(T) +
-          ", \"args\": {\"sort_index\": " + std::to_string(T) + "}");
-  }
-  uint64_t PrevDispatch = 0;
-  for (size_t K = 0; K < Insns.size() && K < P.Insns.size(); ++K) {
-    const InsnTiming &T = Insns[K];
-    const isa::Instruction &I = P.Insns[K];
-    const std::string Text = isa::formatInstruction(L, I);
-    const std::string &Node = P.nodeOf(K);
-    const std::string Cat = Node.empty() ? "npu" : Node;
-    const std::string Args = ", \"index\": " + std::to_string(K) + ", \"node\": " + jsonString(Node);
-    const unsigned Tid = unsigned(unitOf(I));
-    // Fetch is shown only where it stalls on a full command queue.
-    const uint64_t Ready = PrevDispatch + C.FetchLatency;
-    if (T.Dispatch > Ready)
-      Span(std::string("fetch waits for room in the ") + isa::queueName(I.queue()) + " queue", "stall", 0,
-           Ready, T.Dispatch, Args);
-    PrevDispatch = T.Dispatch;
-    if (T.Start > T.Head)
-      Span("wait for tokens: " + Text, "stall", Tid, T.Head, T.Start, Args);
-    Span(Node.empty() ? Text : Node + ": " + Text, Cat, Tid, T.Start, T.End, Args);
-    if (T.Bursts)
-      Span("dram " + std::to_string(T.Bursts) + " bursts: " + Text, Cat, Tid + 3, T.DramStart, T.DramEnd,
-           Args + ", \"bursts\": " + std::to_string(T.Bursts) +
-               ", \"contention_cycles\": " + std::to_string(T.DramContention));
-  }
-  OS << "\n]\n}\n";
+  OS << layerTable(C);
   return OS.str();
 }
 

@@ -108,16 +108,29 @@ void nodeStats(const HardwareConfig &C, const isa::Program &P, TimingStats &T) {
     const size_t Key = N == isa::Program::NoNode ? P.NodeNames.size() : N;
     if (Slot[Key] == SIZE_MAX) {
       Slot[Key] = T.Nodes.size();
-      T.Nodes.push_back(NodeStats{Key < P.NodeNames.size() ? P.NodeNames[Key] : ""});
+      NodeStats Fresh;
+      Fresh.Name = Key < P.NodeNames.size() ? P.NodeNames[Key] : "";
+      T.Nodes.push_back(std::move(Fresh));
     }
     NodeStats &Ns = T.Nodes[Slot[Key]];
     const InsnTiming &I = T.Insns[K];
     Ns.FirstStart = Ns.Instructions ? std::min(Ns.FirstStart, I.Start) : I.Start;
     Ns.LastEnd = std::max(Ns.LastEnd, I.End);
     ++Ns.Instructions;
-    Ns.Busy[unsigned(unitOf(P.Insns[K]))] += I.End - I.Start;
-    if (P.Insns[K].opcode() == isa::Opcode::Gemm && !P.Insns[K].Gemm.Reset)
-      Ns.Macs += timing::loopUops(P.Insns[K]) * C.D.PeakMacsPerCycle;
+    const isa::Instruction &In = P.Insns[K];
+    Ns.Busy[unsigned(unitOf(In))] += I.End - I.Start;
+    if (In.opcode() == isa::Opcode::Gemm && !In.Gemm.Reset)
+      Ns.Macs += timing::loopUops(In) * C.D.PeakMacsPerCycle;
+    if (In.opcode() == isa::Opcode::Load || In.opcode() == isa::Opcode::Store) {
+      // What the executors count: every data row moved, padding excluded.
+      const uint64_t Bytes = uint64_t(In.Mem.YSize) * uint64_t(In.Mem.XSize) * isa::rowBytes(C, In.memType());
+      (In.opcode() == isa::Opcode::Load ? Ns.DramRead : Ns.DramWritten) += Bytes;
+    }
+  }
+  uint64_t Reached = 0; // the latest end of the nodes so far
+  for (NodeStats &N : T.Nodes) {
+    N.Cycles = N.LastEnd > Reached ? N.LastEnd - Reached : 0;
+    Reached = std::max(Reached, N.LastEnd);
   }
 }
 

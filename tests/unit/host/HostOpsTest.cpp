@@ -182,6 +182,9 @@ TEST(HostOps, Normalizations) {
   checkOp("InstanceNormalization", {in(X), in(P(55)), in(P(56))});
   checkOp("LayerNormalization", {in(X), in(randomF32({4, 5}, 57)), in(randomF32({5}, 58))}, {attr("axis", int64_t(2))}, 3);
   checkOp("LRN", {in(X)}, {attr("size", int64_t(3)), attr("alpha", 0.01f)});
+  // Another beta (pow, not the square-root form of 0.75) and a window wider than the unrolled limit.
+  checkOp("LRN", {in(X)}, {attr("size", int64_t(5)), attr("alpha", 0.02f), attr("beta", 0.6f), attr("bias", 2.0f)});
+  checkOp("LRN", {in(X)}, {attr("size", int64_t(19)), attr("alpha", 0.05f)});
 }
 
 TEST(HostOps, Quantization) {

@@ -25,6 +25,12 @@ HardwareConfig inlineConfig(const std::string &Name) {
     Yaml = "name: acc16\ncore:\n  batch: 1\n  block_in: 16\n  block_out: 8\n"
            "dtypes:\n  input: int8\n  weight: int8\n  accumulator: int16\n  output: int8\n"
            "buffers:\n  uop: 1KiB\n  input: 2KiB\n  weight: 4KiB\n  accumulator: 2KiB\n  output: 512\n";
+  else if (Name == "wide8")
+    // int8 tiles the vectorized GEMM kernel takes (block_in a multiple of 16), with a block_out it finishes
+    // output by output.
+    Yaml = "name: wide8\ncore:\n  batch: 2\n  block_in: 32\n  block_out: 12\n"
+           "dtypes:\n  input: int8\n  weight: int8\n  accumulator: int32\n  output: int8\n"
+           "buffers:\n  uop: 1KiB\n  input: 4KiB\n  weight: 18432\n  accumulator: 9216\n  output: 2304\n";
   else if (Name == "mixed")
     Yaml = "name: mixed\ncore:\n  batch: 3\n  block_in: 4\n  block_out: 6\n"
            "dtypes:\n  input: int8\n  weight: int4\n  accumulator: int32\n  output: int16\n"
@@ -35,7 +41,7 @@ HardwareConfig inlineConfig(const std::string &Name) {
 }
 
 std::vector<std::string> allConfigNames() {
-  return {"default", "edge", "large", "int4", "int16", "acc16", "mixed"};
+  return {"default", "edge", "large", "int4", "int16", "acc16", "wide8", "mixed"};
 }
 
 HardwareConfig configByName(const std::string &Name) {

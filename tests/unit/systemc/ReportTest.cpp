@@ -54,7 +54,11 @@ TEST(ScReport, StatsJsonParsesBackWithEveryFigure) {
   EXPECT_EQ(J["nodes"].A[1]["name"].S, "relu/requant");
   EXPECT_EQ(J["nodes"].A[0]["macs"].u64(), T->Counts.Macs);
   EXPECT_EQ(J["nodes"].A[1]["macs"].u64(), 0u);
-  EXPECT_EQ(J["nodes"].A[0]["cycles"].u64(), T->Nodes[0].cycles());
+  EXPECT_EQ(J["nodes"].A[0]["cycles"].u64(), T->Nodes[0].Cycles);
+  EXPECT_EQ(J["nodes"].A[0]["span_cycles"].u64(), T->Nodes[0].span());
+  EXPECT_EQ(J["nodes"].A[0]["dram_bytes_read"].u64() + J["nodes"].A[1]["dram_bytes_read"].u64(),
+            T->dramBytesRead());
+  EXPECT_EQ(J["nodes"].A[0]["cycles"].u64() + J["nodes"].A[1]["cycles"].u64(), T->TotalCycles);
 
   const std::string S = T->summary(C);
   EXPECT_THAT(S, HasSubstr("cycles       " + std::to_string(T->TotalCycles)));

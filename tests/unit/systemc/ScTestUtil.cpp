@@ -50,8 +50,9 @@ std::optional<TimingStats> runBothAndCompare(const Program &P, const std::string
   auto S = runTimed(P, ScDram);
   if (!F) {
     EXPECT_FALSE(S.isOk()) << What << ": func failed (" << F.message() << ") but systemc ran";
-    if (!S.isOk())
+    if (!S.isOk()) {
       EXPECT_EQ(S.message(), F.message()) << What;
+    }
     return std::nullopt;
   }
   EXPECT_TRUE(S.isOk()) << What << ": " << S.message();

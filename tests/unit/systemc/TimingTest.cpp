@@ -253,12 +253,19 @@ TEST(ScTiming, PerNodeStatsFollowProvenance) {
   EXPECT_EQ(T.Nodes[0].Macs, 8u * 256);
   EXPECT_EQ(T.Nodes[0].Busy[unsigned(Unit::Compute)], 13u);
   EXPECT_EQ(T.Nodes[1].Name, "relu");
-  EXPECT_EQ(T.Nodes[1].cycles(), 6u);
+  EXPECT_EQ(T.Nodes[1].span(), 6u);
   EXPECT_EQ(T.Nodes[1].Macs, 0u); // a reset GEMM multiplies nothing
+  EXPECT_EQ(T.Nodes[1].DramRead, 0u);
+  EXPECT_EQ(T.Nodes[0].DramRead, 4u * 16); // four 16-byte input rows
   EXPECT_EQ(T.Nodes[2].Name, "");
+  // Cycles: how far each node moves the end. conv from cycle 0 to 70, relu to 76, the finish to 77.
+  EXPECT_EQ(T.Nodes[0].Cycles, 70u);
+  EXPECT_EQ(T.Nodes[1].Cycles, 6u);
+  EXPECT_EQ(T.Nodes[2].Cycles, 1u);
+  EXPECT_EQ(T.TotalCycles, 77u);
   auto Hook = npu::sim::nodeCycles(T);
   ASSERT_EQ(Hook.size(), 3u);
-  EXPECT_EQ(Hook[0], (std::pair<std::string, uint64_t>{"conv", 69}));
+  EXPECT_EQ(Hook[0], (std::pair<std::string, uint64_t>{"conv", 70}));
   EXPECT_NEAR(T.Nodes[0].macUtilization(C), 2048.0 / (256.0 * 69), 1e-12);
 }
 

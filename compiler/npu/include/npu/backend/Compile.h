@@ -3,7 +3,10 @@
 #pragma once
 
 #include "npu/backend/Artifact.h"
+#include "npu/backend/Schedule.h"
 #include "npu/compiler/ir/Graph.h"
+
+#include <map>
 
 #include <string>
 #include <vector>
@@ -21,6 +24,17 @@ struct CompileResult {
   ModelArtifact Artifact;
   std::vector<NodePlacement> Placements;
   std::string TileText; ///< every NPU segment's tile IR (npuc compile --emit=tile)
+  /// Per NPU segment name: each layer's tiling and buffering, and the segment's token statistics.
+  std::map<std::string, std::vector<LayerSchedule>> Schedules;
+  std::map<std::string, TokenStats> Tokens;
+};
+
+struct CompileOptions {
+  /// Search tile rows and buffering depth per layer by estimating the emitted program (npuc compile --tune)
+  /// instead of taking the per-tile formula's choice.
+  bool Tune = false;
+  /// Single-buffered tiles and the serial token chain: the schedule without overlap, for comparisons.
+  bool Serial = false;
 };
 
 /// Decides each node's placement: NPU when its lowering supports it on config C, else host with the reason.
@@ -29,6 +43,7 @@ std::vector<NodePlacement> placeNodes(const ir::Graph &G, const HardwareConfig &
 /// Compiles G (after the npu pipeline) for C. Host segments hold Graph IR subgraphs run by the reference
 /// interpreter; NPU segments hold one program each.
 Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C);
+Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C, const CompileOptions &O);
 
 /// A per-segment/per-node text report: placements, and per NPU segment instructions and DRAM bytes.
 std::string formatPlacementReport(const CompileResult &R);

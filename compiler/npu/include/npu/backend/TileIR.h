@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace npu::backend {
@@ -21,6 +22,10 @@ struct TileTensor {
   std::vector<uint8_t> Data;  ///< Const only
   std::vector<int64_t> Shape; ///< Input/Output: the binding's shape (blocked, n padded to core.batch)
   uint64_t Address = 0;       ///< set by the DRAM planner
+  /// A temporary that lives inside another tensor (a Concat input stored straight into its slice of the
+  /// output): Address = that tensor's address + AliasOffset; its uses keep the other tensor alive.
+  int AliasOf = -1;
+  uint64_t AliasOffset = 0;
 };
 
 /// Marks a LOAD of micro-ops: the instruction's DRAM operand is the packed micro-op table.
@@ -46,8 +51,16 @@ struct TileProgram {
 };
 
 /// Text form of the tile IR: tensors, kernels, then one instruction per line with symbolic DRAM operands
-/// (`dram=%name+OFFSET`), grouped under `node "NAME"` headers.
-std::string printTileProgram(const TileProgram &P, const HardwareConfig &C);
+/// (`dram=%name+OFFSET`, `dram=@uops+OFFSET` for the micro-op table), grouped under `node "NAME"` headers.
+/// Constant data is printed as hex with WithData, else as `elided` (such text parses only with
+/// AllowElided).
+std::string printTileProgram(const TileProgram &P, const HardwareConfig &C, bool WithData = false);
+
+/// Reads printTileProgram's text back (for the config it was printed for): printing the result gives the same
+/// text. `#` starts a comment line. AllowElided accepts `elided` constants, whose data become zeros of their
+/// size. Errors name the line.
+Expected<TileProgram> parseTileProgram(std::string_view Text, const HardwareConfig &C,
+                                       bool AllowElided = false);
 
 /// VTA-style dependency tokens: serializes the three queues so each instruction waits for the one before it
 /// in program order (a compute no-op is inserted where load and store meet), then appends `finish`.

@@ -50,13 +50,19 @@ struct UnitStats {
 
 /// One graph node's share of the run, through the program's node provenance.
 struct NodeStats {
-  std::string Name; ///< "" collects the instructions without a node
+  std::string Name;    ///< "" collects the instructions without a node
+  std::string Segment; ///< the model segment that ran it (concatenated runs only; else "")
   uint64_t Instructions = 0;
-  uint64_t FirstStart = 0, LastEnd = 0;  ///< from its first instruction's start to its last one's end
+  uint64_t FirstStart = 0, LastEnd = 0; ///< from its first instruction's start to its last one's end
+  /// The cycles by which it moves the run's end: LastEnd minus the latest LastEnd of the nodes before it
+  /// (in order of first appearance; 0 if that is later), from cycle 0 for the first node. Layers of a
+  /// pipelined schedule overlap, so spans do not add up; these do: the nodes' Cycles sum to TotalCycles.
+  uint64_t Cycles = 0;
   std::array<uint64_t, NumUnits> Busy{}; ///< execution cycles per unit (fetch: 0)
   uint64_t Macs = 0;
-  uint64_t cycles() const { return LastEnd - FirstStart; }
-  /// MACs / (peak MACs per cycle x cycles()).
+  uint64_t DramRead = 0, DramWritten = 0; ///< data bytes its LOADs read and its STOREs wrote
+  uint64_t span() const { return LastEnd - FirstStart; }
+  /// MACs / (peak MACs per cycle x span()): the GEMM core's use while the layer runs.
   double macUtilization(const HardwareConfig &C) const;
 };
 
@@ -68,6 +74,13 @@ struct TimingStats {
   uint64_t DramBusyCycles = 0;   ///< cycles the port moved data
   std::vector<InsnTiming> Insns; ///< per instruction, in program order
   std::vector<NodeStats> Nodes;  ///< per node in order of first appearance; empty without provenance
+  /// One run of a sequence (a model's NPU segments, see concatenateRuns): where it lies on the common
+  /// timeline. Empty for a single program's run.
+  struct Part {
+    std::string Name;
+    uint64_t Offset = 0, Cycles = 0;
+  };
+  std::vector<Part> Parts;
 
   /// MACs / (peak MACs per cycle x TotalCycles).
   double macUtilization(const HardwareConfig &C) const;
@@ -78,16 +91,36 @@ struct TimingStats {
 
   /// Everything above except the per-instruction list, as a JSON object with the config's name and hash.
   std::string toJson(const HardwareConfig &C) const;
-  /// A few lines for people: cycles and time, per-unit breakdown, utilization, DRAM, and a per-node table.
+  /// A few lines for people: cycles and time, per-unit breakdown, utilization, DRAM, and the layer table.
   std::string summary(const HardwareConfig &C) const;
+  /// One line per node (through provenance; with its segment for concatenated runs): instructions, Cycles
+  /// and their share of TotalCycles, span, MAC utilization and DRAM bytes, and a total line.
+  std::string layerTable(const HardwareConfig &C, size_t MaxRows = 500) const;
   /// Chrome/Perfetto trace-event JSON: one track per unit (and one per unit's DRAM transfers), spans named by
   /// node and instruction (isa::formatInstruction), token stalls as their own spans; times in microseconds
   /// at clock.mhz.
   std::string traceJson(const isa::Program &P) const;
 };
 
-/// The cost-model hook: cycles per node (NodeStats::cycles), in order of first appearance. The compiler's
-/// per-layer estimates are compared with these.
+/// Runs made one after the other (a model's NPU segments, in order) as one TimingStats: TotalCycles, unit,
+/// DRAM and operation counts added; Nodes of every run with their Segment set and their cycles moved by the
+/// runs before them (Part::Offset); Parts filled; Insns left empty.
+TimingStats concatenateRuns(const std::vector<std::pair<std::string, const TimingStats *>> &Runs);
+
+/// One run in a trace of several: its program, its timing, the process name its tracks appear under and
+/// where its cycle 0 lies on the common timeline.
+struct TraceRun {
+  const isa::Program *P = nullptr;
+  const TimingStats *T = nullptr;
+  std::string Name;
+  uint64_t OffsetCycles = 0;
+};
+/// Chrome/Perfetto trace-event JSON of several runs: one process per run (pid 1, 2, ...) with the tracks of
+/// TimingStats::traceJson, its spans shifted by OffsetCycles, so sequential runs follow each other in time.
+std::string traceJson(const std::vector<TraceRun> &Runs);
+
+/// The cost-model hook: cycles per node (NodeStats::Cycles, which add up to TotalCycles), in order of first
+/// appearance. The compiler's per-layer estimates (backend::LayerCost::Cycles) are compared with these.
 std::vector<std::pair<std::string, uint64_t>> nodeCycles(const TimingStats &S);
 
 class SystemCSim {

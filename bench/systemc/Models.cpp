@@ -1,0 +1,72 @@
+// Compiling the benchmark models and capturing their NPU segments' input images (see Models.h).
+#include "Models.h"
+
+#include "npu/backend/Compile.h"
+#include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/passes/PassManager.h"
+#include "npu/runtime/ModelRunner.h"
+#include "npu/runtime/TensorProto.h"
+
+#include <chrono>
+
+namespace npubench {
+
+using namespace npu;
+
+namespace {
+
+/// The functional simulator, keeping a copy of every program's starting DRAM image.
+class CaptureDevice : public runtime::Device {
+public:
+  CaptureDevice(const HardwareConfig &C, std::vector<ModelSegment> &Out) : Func(C), Out(Out) {}
+  std::string name() const override { return "func"; }
+  Expected<runtime::DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) override {
+    Out.push_back(ModelSegment{"", &P, Dram});
+    return Func.run(P, Dram);
+  }
+
+private:
+  runtime::FuncDevice Func;
+  std::vector<ModelSegment> &Out;
+};
+
+} // namespace
+
+std::vector<std::pair<std::string, std::string>> benchModels() {
+  const std::string Data = std::string(NPU_TESTDATA_DIR) + "/models/";
+  return {{"mnist-8", Data + "mnist-8"}, {"resnet50-light", Data + "onnx-light/light_resnet50"}};
+}
+
+Expected<CompiledModel> compileBenchModel(const std::string &Name, const std::string &Dir,
+                                          const HardwareConfig &C) {
+  const auto Begin = std::chrono::steady_clock::now();
+  auto G = frontend::loadModel(Dir + "/model.onnx");
+  if (!G)
+    return G.error();
+  passes::PassOptions Opts;
+  Opts.Config = &C;
+  Opts.CalibDirs = {Dir + "/test_data_set_0"};
+  NPU_TRY(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, passes::PipelineOptions()));
+  auto R = backend::compileModel(*G, C);
+  if (!R)
+    return R.error();
+  CompiledModel M;
+  M.Name = Name;
+  M.Artifact = std::make_unique<backend::ModelArtifact>(std::move(R->Artifact));
+  M.CompileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - Begin).count();
+  auto Inputs = runtime::readTensorDir(Dir + "/test_data_set_0", "input");
+  if (!Inputs)
+    return Inputs.error();
+  CaptureDevice Dev(C, M.Segments);
+  auto O = runtime::runModel(Dev, *M.Artifact, *Inputs);
+  if (!O)
+    return O.error();
+  // The device saw the NPU segments in execution order.
+  size_t K = 0;
+  for (const backend::ArtifactSegment &S : M.Artifact->Segments)
+    if (S.K == backend::ArtifactSegment::Npu && K < M.Segments.size())
+      M.Segments[K++].Name = S.Name;
+  return M;
+}
+
+} // namespace npubench

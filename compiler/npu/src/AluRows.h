@@ -1,0 +1,38 @@
+// ALU helpers of the lowerings added for grouped convolution and broadcasting npu.QAdd: filling accumulator
+// rows from a resident row, and the requantize + clip tail every int8 result ends with.
+#pragma once
+
+#include "Emitter.h"
+
+namespace npu::backend {
+
+/// Rows x Cols accumulator positions from Dst on (row-major, Cols per row) = accumulator row Src (src factors
+/// 0): sets a tile to the bias (or any per-lane constant) without a reset GEMM.
+inline Status movRow(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows, int64_t Cols) {
+  isa::AluFields F;
+  F.LoopOut = Rows, F.LoopIn = Cols, F.DstOut = Cols, F.DstIn = 1;
+  return E.alu(isa::AluOp::Mov, {isa::MicroOp{Dst, Src, 0}}, F);
+}
+
+/// requant(acc, B, shift, y_zero_point) over Rows x Cols positions from 0, then clip to the node's activation
+/// range when it is narrower than int8. B is accumulator row MulRow (per lane) or, with MulRow < 0, the
+/// immediate Imm.
+inline Status requantClip(Emitter &E, const ir::Node &N, int64_t Rows, int64_t Cols, int64_t MulRow,
+                          int64_t Imm = 1) {
+  isa::AluFields F;
+  F.LoopOut = Rows, F.LoopIn = Cols, F.DstOut = Cols, F.DstIn = 1;
+  F.Shift = N.getInt("shift", 1);
+  F.Imm2 = N.getInt("y_zero_point", 0);
+  if (MulRow < 0)
+    F.UseImm = 1, F.Imm = Imm;
+  NPU_TRY(E.alu(isa::AluOp::Requant, {isa::MicroOp{0, MulRow < 0 ? 0 : MulRow, 0}}, F));
+  const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
+  if (Lo == -128 && Hi == 127)
+    return Status::ok();
+  isa::AluFields Cf;
+  Cf.LoopOut = Rows, Cf.LoopIn = Cols, Cf.DstOut = Cols, Cf.DstIn = 1, Cf.UseImm = 1, Cf.Imm = Lo,
+  Cf.Imm2 = Hi;
+  return E.alu(isa::AluOp::Clip, {isa::MicroOp{0, 0, 0}}, Cf);
+}
+
+} // namespace npu::backend

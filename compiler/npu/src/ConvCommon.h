@@ -1,0 +1,37 @@
+// Pieces shared by the convolution lowerings (LowerConv.cpp, LowerConvSplit.cpp): the bias/requant/clip ALU
+// steps, the per-channel constant rows and the window of a blocked npu.QConv.
+#pragma once
+
+#include "Window.h"
+
+namespace npu::backend::conv {
+
+/// What the tiling of a convolution depends on.
+struct ConvShape {
+  Window2D W;
+  RowTensor X;
+  int64_t Cin = 1, Taps = 1, OO = 1; ///< input blocks, kernel taps, output blocks
+  bool Clip = false;
+};
+
+/// acc[Dst .. Dst + Outer x Inner) = bias row (src factors 0): replaces a reset GEMM and a bias add.
+Status initFromBias(Emitter &E, int64_t BiasRow, int64_t Outer, int64_t Inner, int64_t Dst = 0);
+/// Per-channel requant (multiplier row, the node's shift and zero point), then the clip if the node has one.
+Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer, int64_t Inner,
+                   int64_t Dst = 0);
+bool needsClip(const ir::Node &N);
+/// Bias and multiplier constants of a node, one accumulator row per output block.
+std::pair<int, int> channelConstants(Emitter &E, const ir::Graph &G, const ir::Node &N, int64_t Blocks);
+Expected<Window2D> convWindow(const ir::Graph &G, const ir::Node &N);
+
+/// Whether the convolution can run with its input channels split into chunks (one block, one output row).
+bool convSplitFeasible(const HardwareConfig &C, const ConvShape &K);
+/// The per-tile formula's cycles for the best split plan (UINT64_MAX if none fits): splitting also pays when
+/// it lets a whole image band of a chunk be double-buffered (deep layers on small images).
+uint64_t convSplitEstimate(const Emitter &E, const ConvShape &K);
+/// The convolution with input-channel (K) splitting: per output block and band, the accumulators start from
+/// the bias and every chunk of input blocks (and its weights, when they do not all fit) adds its partial
+/// sums; then requant, clip, store. For layers whose input band or weights exceed the buffers.
+Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const ConvShape &K);
+
+} // namespace npu::backend::conv

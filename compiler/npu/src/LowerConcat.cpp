@@ -1,0 +1,78 @@
+// Lowering of a blocked channel Concat by addressing: an input made earlier in the same NPU segment (a
+// temporary) becomes an alias of its slice of the output, so its producer stores straight into the concat
+// output and the Concat itself emits nothing. Other inputs (segment inputs and outputs, a value concatenated
+// twice, batch-blocked tensors whose slices are not contiguous) are copied: rows loaded, widened into the
+// accumulators by the identity GEMM and stored into the slice.
+#include "BlockedValue.h"
+
+#include "npu/compiler/ops/OpHelpers.h"
+
+#include <algorithm>
+
+namespace npu::backend {
+
+using isa::MemType;
+using isa::MicroOp;
+
+Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
+  if (C.BlockIn != C.BlockOut)
+    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  const int64_t B = int64_t(C.BlockOut);
+  const ir::TensorType &Y = G.type(N.Outputs[0]);
+  if (Y.Elem != ir::ElemType::Int8 || Y.rank() < 4)
+    return makeError("a blocked int8 Concat expected");
+  auto Axis = ir::normalizeAxis(N.getInt("axis", 0), Y.rank());
+  if (!Axis || *Axis != 1)
+    return makeError("only a Concat of channel blocks (axis 1 of the blocked tensor) is lowered");
+  for (ir::ValueId V : N.Inputs) {
+    NPU_TRY(checkBlockedOperand(G, V, C, B));
+    const ir::Shape &D = G.type(V).Dims;
+    for (size_t K = 0; K < D.size(); ++K)
+      if (K != 1 && D[K] != Y.Dims[K])
+        return makeError("Concat input '", G.value(V).Name, "' differs from the output outside the channels");
+  }
+  return checkBlockedAct(G, N.Outputs[0], C, B);
+}
+
+Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
+  const HardwareConfig &C = E.config();
+  NPU_TRY(canLowerConcat(G, N, C));
+  TileProgram &P = E.program();
+  const RowTensor Y = E.Values.at(N.Outputs[0]);
+  const int64_t Plane = Y.H * Y.W, T = std::min({int64_t(C.D.InputDepth), int64_t(C.D.OutputDepth),
+                                                 int64_t(C.D.AccDepth), (int64_t(1) << C.LoopBits) - 1});
+  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
+  bool IdentityLoaded = false;
+  std::vector<int> Aliased;
+  int64_t COff = 0;
+  for (ir::ValueId V : N.Inputs) {
+    const RowTensor A = E.Values.at(V);
+    TileTensor &TA = P.Tensors[size_t(A.Tensor)];
+    const bool Twice = std::count(Aliased.begin(), Aliased.end(), A.Tensor) > 0;
+    if (TA.K == TileTensor::Temp && TA.AliasOf < 0 && !Twice && Y.NOuter == 1 && A.Tensor != Y.Tensor) {
+      TA.AliasOf = Y.Tensor;
+      TA.AliasOffset = uint64_t(COff * Plane) * Irb;
+      Aliased.push_back(A.Tensor);
+    } else {
+      if (!IdentityLoaded)
+        E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
+      IdentityLoaded = true;
+      const int64_t Rows = A.COuter * Plane;
+      for (int64_t Nb = 0; Nb < A.NOuter; ++Nb)
+        for (int64_t R0 = 0; R0 < Rows; R0 += T) {
+          const int64_t Tt = std::min(T, Rows - R0);
+          E.load(MemType::Input, 0, A.Tensor, uint64_t(A.row(Nb, 0, 0, 0) + R0) * Irb, 1, Tt, Tt);
+          isa::GemmFields F;
+          F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
+          NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+          F.Reset = 0;
+          NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+          E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, COff, 0, 0) + R0) * Orb, 1, Tt, Tt);
+        }
+    }
+    COff += A.COuter;
+  }
+  return Status::ok();
+}
+
+} // namespace npu::backend

@@ -1,0 +1,72 @@
+// Lowering of npu.QLeakyRelu on blocked int8: the rows are widened into the accumulators by the identity GEMM
+// and copied once, the two copies clamped to their positive and negative parts (alu max / min with 0) and
+// scaled by the two multipliers, added, requantized by 1 and clipped (docs/quantization.md).
+#include "AluRows.h"
+#include "BlockedValue.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace npu::backend {
+
+using isa::AluOp;
+using isa::MemType;
+using isa::MicroOp;
+
+namespace {
+
+/// Op over Rows accumulator rows from Dst: with the immediate Value, or with the rows from Src.
+Status rowsOp(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<int64_t> Imm, int64_t Src = 0) {
+  isa::AluFields F;
+  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1;
+  if (Imm)
+    F.UseImm = 1, F.Imm = *Imm;
+  else
+    F.SrcOut = 1;
+  return E.alu(Op, {MicroOp{Dst, Imm ? 0 : Src, 0}}, F);
+}
+
+} // namespace
+
+Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
+  if (C.BlockIn != C.BlockOut)
+    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkBlockedOperand(G, N.Inputs[0], C, int64_t(C.BlockOut)));
+  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
+    return makeError("only int8 results are produced on the NPU");
+  return Status::ok();
+}
+
+Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N) {
+  const HardwareConfig &C = E.config();
+  NPU_TRY(canLowerLeakyRelu(G, N, C));
+  const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
+  const int64_t Rows = Y.rows();
+  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth), int64_t(C.D.OutputDepth),
+                              int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
+  const int64_t Zp = N.getInt("x_zero_point", 0);
+  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
+  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
+  for (int64_t R0 = 0; R0 < Rows; R0 += T) {
+    const int64_t Tt = std::min(T, Rows - R0);
+    E.load(MemType::Input, 0, X.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    isa::GemmFields F;
+    F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
+    NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+    F.Reset = 0;
+    NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+    if (Zp)
+      NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, -Zp));
+    NPU_TRY(rowsOp(E, AluOp::Mov, T, Tt, std::nullopt, 0));
+    NPU_TRY(rowsOp(E, AluOp::Max, 0, Tt, 0));
+    NPU_TRY(rowsOp(E, AluOp::Min, T, Tt, 0));
+    NPU_TRY(rowsOp(E, AluOp::Mul, 0, Tt, N.getInt("pos_multiplier", 0)));
+    NPU_TRY(rowsOp(E, AluOp::Mul, T, Tt, N.getInt("neg_multiplier", 0)));
+    NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, std::nullopt, T));
+    NPU_TRY(requantClip(E, N, Tt, 1, -1, 1));
+    E.storeOut(0, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
+  }
+  return Status::ok();
+}
+
+} // namespace npu::backend

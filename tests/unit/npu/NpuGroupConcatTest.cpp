@@ -1,0 +1,286 @@
+// Plain int8 graphs with grouped/depthwise convolutions, channel Concats, npu.QAdd with constant operands
+// (scalar, per channel, full) and npu.QLeakyRelu go through the layout pass and the NPU backend on every
+// config; the func-sim run of the artifact must equal the reference interpreter's run of the plain graph bit
+// for bit, and the new operators must run on the NPU.
+#include "NpuTestUtil.h"
+
+#include "npu/compiler/ir/Verifier.h"
+#include "npu/compiler/passes/PassManager.h"
+
+#include <random>
+
+namespace npu::test {
+namespace {
+
+using ir::ElemType;
+using ir::Shape;
+
+struct PlainBuilder {
+  std::mt19937 Rng;
+  ir::Graph G;
+  int Count = 0;
+  explicit PlainBuilder(unsigned Seed) : Rng(Seed) {}
+
+  ir::Tensor random(ElemType T, Shape Dims, int64_t Lo, int64_t Hi) {
+    ir::Tensor R(T, Dims);
+    std::uniform_int_distribution<int64_t> D(Lo, Hi);
+    for (int64_t I = 0; I < R.numElements(); ++I)
+      R.setDouble(I, double(D(Rng)));
+    return R;
+  }
+  ir::ValueId input(Shape Dims) { return G.addInput("x", ir::TensorType(ElemType::Int8, Dims)); }
+  ir::ValueId out(const std::string &Prefix) {
+    return G.addValue(Prefix + std::to_string(++Count), std::nullopt);
+  }
+
+  ir::ValueId conv(ir::ValueId X, int64_t Cin, int64_t O, int64_t Group, int64_t K, int64_t S, int64_t P) {
+    ir::ValueId Y = out("c");
+    std::string Id = std::to_string(Count);
+    ir::ValueId W = G.addConstant("w" + Id, random(ElemType::Int8, {O, Cin / Group, K, K}, -127, 127));
+    ir::ValueId B = G.addConstant("b" + Id, random(ElemType::Int32, {O}, -3000, 3000));
+    ir::Node &N = G.addNode("npu.QConv", {X, W, B}, {Y}, "conv" + Id);
+    N.setAttr("kernel_shape", Shape{K, K});
+    N.setAttr("strides", Shape{S, S});
+    N.setAttr("pads", Shape{P, P, P, P});
+    N.setAttr("dilations", Shape{1, 1});
+    N.setAttr("group", Group);
+    std::uniform_int_distribution<int64_t> M(int64_t(1) << 28, (int64_t(1) << 30) - 1);
+    std::vector<int64_t> Ms;
+    for (int64_t C = 0; C < O; ++C)
+      Ms.push_back(M(Rng));
+    N.setAttr("multiplier", Ms);
+    N.setAttr("shift", int64_t(38));
+    N.setAttr("x_zero_point", int64_t(0));
+    N.setAttr("y_zero_point", int64_t(0));
+    N.setAttr("act_min", int64_t(Count % 2 ? 0 : -128));
+    N.setAttr("act_max", int64_t(127));
+    return Y;
+  }
+
+  ir::ValueId concat(std::vector<ir::ValueId> Ins) {
+    ir::ValueId Y = out("cat");
+    G.addNode("Concat", Ins, {Y}, "concat" + std::to_string(Count)).setAttr("axis", int64_t(1));
+    return Y;
+  }
+
+  ir::ValueId addConst(ir::ValueId X, Shape KDims) {
+    ir::ValueId Y = out("s");
+    std::string Id = std::to_string(Count);
+    ir::ValueId K = G.addConstant("k" + Id, random(ElemType::Int8, KDims, -127, 127));
+    ir::Node &N = G.addNode("npu.QAdd", {X, K}, {Y}, "add" + Id);
+    N.setAttr("a_multiplier", int64_t(2500000));
+    N.setAttr("b_multiplier", int64_t(1300000));
+    N.setAttr("shift", int64_t(22));
+    N.setAttr("a_zero_point", int64_t(0));
+    N.setAttr("b_zero_point", int64_t(3));
+    N.setAttr("y_zero_point", int64_t(0));
+    N.setAttr("act_min", int64_t(-128));
+    N.setAttr("act_max", int64_t(127));
+    return Y;
+  }
+
+  ir::ValueId globalPool(ir::ValueId X) {
+    ir::ValueId Y = out("g");
+    ir::Node &N = G.addNode("npu.QGlobalAvgPool", {X}, {Y}, "pool" + std::to_string(Count));
+    N.setAttr("multiplier", int64_t(1) << 28);
+    N.setAttr("shift", int64_t(33));
+    return Y;
+  }
+
+  ir::ValueId add(ir::ValueId A, ir::ValueId B) {
+    ir::ValueId Y = out("s");
+    ir::Node &N = G.addNode("npu.QAdd", {A, B}, {Y}, "add" + std::to_string(Count));
+    N.setAttr("a_multiplier", int64_t(2100000));
+    N.setAttr("b_multiplier", int64_t(3300000));
+    N.setAttr("shift", int64_t(22));
+    N.setAttr("a_zero_point", int64_t(-1));
+    N.setAttr("b_zero_point", int64_t(2));
+    N.setAttr("y_zero_point", int64_t(1));
+    N.setAttr("act_min", int64_t(-128));
+    N.setAttr("act_max", int64_t(127));
+    return Y;
+  }
+
+  /// ShuffleNet's channel shuffle of X [N, C, H, W] in Groups: Reshape, Transpose, Reshape.
+  ir::ValueId shuffle(ir::ValueId X, Shape D, int64_t Groups) {
+    std::string Id = std::to_string(++Count);
+    ir::ValueId S1 =
+        G.addConstant("sh1_" + Id, ir::Tensor::fromInt64s({D[0], Groups, D[1] / Groups, D[2], D[3]}));
+    ir::ValueId S2 = G.addConstant("sh2_" + Id, ir::Tensor::fromInt64s(D));
+    ir::ValueId U = G.addValue("u" + Id, std::nullopt), T = G.addValue("t" + Id, std::nullopt),
+                Y = G.addValue("v" + Id, std::nullopt);
+    G.addNode("Reshape", {X, S1}, {U}, "reshape_a" + Id);
+    G.addNode("Transpose", {U}, {T}, "transpose" + Id).setAttr("perm", Shape{0, 2, 1, 3, 4});
+    G.addNode("Reshape", {T, S2}, {Y}, "reshape_b" + Id);
+    return Y;
+  }
+
+  ir::ValueId leakyRelu(ir::ValueId X, int64_t Pos, int64_t Neg, int64_t XZp) {
+    ir::ValueId Y = out("l");
+    ir::Node &N = G.addNode("npu.QLeakyRelu", {X}, {Y}, "leaky" + std::to_string(Count));
+    N.setAttr("pos_multiplier", Pos);
+    N.setAttr("neg_multiplier", Neg);
+    N.setAttr("shift", int64_t(21));
+    N.setAttr("x_zero_point", XZp);
+    N.setAttr("y_zero_point", int64_t(-2));
+    N.setAttr("act_min", int64_t(-100));
+    N.setAttr("act_max", int64_t(120));
+    return Y;
+  }
+
+  /// Layout for C, compile, run; compare with the plain graph on the interpreter; the ops in OnNpu must be
+  /// placed on the NPU.
+  void check(ir::ValueId Out, const HardwareConfig &C, const std::vector<std::string> &OnNpu,
+             const std::string &What, std::string *TileText = nullptr,
+             const std::vector<std::string> &Gone = {}) {
+    G.Outputs = {Out};
+    passes::PassOptions Opts;
+    passes::PipelineOptions Pipe;
+    ASSERT_TRUE(passes::runPipeline(G, {"shape-inference"}, Opts, Pipe).isOk()) << What;
+    ASSERT_TRUE(ir::verifyGraph(G).isOk()) << What;
+    ir::Tensor X = random(ElemType::Int8, G.type(G.Inputs[0]).Dims, -128, 127);
+    auto Expected = ref::interpret(G, {X});
+    ASSERT_TRUE(Expected.isOk()) << What << ": " << Expected.message();
+    ir::Graph L = G;
+    Opts.Config = &C;
+    Status S = passes::runPipeline(L, {"layout"}, Opts, Pipe);
+    ASSERT_TRUE(S.isOk()) << What << ": " << S.message();
+    backend::CompileResult R;
+    auto Got = compileAndRun(L, C, {X}, &R);
+    ASSERT_TRUE(Got.isOk()) << What << " on " << C.Name << ": " << Got.message();
+    for (const backend::NodePlacement &P : R.Placements)
+      if (std::find(OnNpu.begin(), OnNpu.end(), P.OpType) != OnNpu.end())
+        EXPECT_TRUE(P.Npu) << What << " on " << C.Name << ": " << P.Node
+                           << " stayed on the host: " << P.Reason;
+    for (const backend::NodePlacement &P : R.Placements)
+      EXPECT_EQ(std::find(Gone.begin(), Gone.end(), P.OpType), Gone.end())
+          << What << ": " << P.Node << " is left";
+    EXPECT_EQ((*Got)[0].byteVector(), (*Expected)[0].byteVector()) << What << " on " << C.Name;
+    if (TileText)
+      *TileText = R.TileText;
+  }
+};
+
+TEST(NpuGroupConv, DepthwiseAndGrouped) {
+  struct Case {
+    int64_t Cin, O, Group, H, K, S, P;
+  };
+  // Depthwise (one and several channel blocks, stride 2), groups aligned and not aligned with the blocks,
+  // channel multiplier 2 (O = 2 * Cin).
+  const std::vector<Case> Cases = {{16, 16, 16, 7, 3, 1, 1}, {40, 40, 40, 9, 3, 2, 1},
+                                   {24, 48, 24, 6, 3, 1, 1}, {32, 32, 2, 6, 3, 1, 1},
+                                   {36, 24, 3, 5, 1, 1, 0},  {8, 8, 8, 10, 5, 1, 2}};
+  unsigned Seed = 700;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (const Case &K : Cases) {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, K.Cin, K.H, K.H});
+      ir::ValueId Y = B.conv(X, K.Cin, K.O, K.Group, K.K, K.S, K.P);
+      B.check(B.conv(Y, K.O, 8, 1, 1, 1, 0), C, {"npu.QConv"},
+              "group conv " + std::to_string(K.Cin) + "->" + std::to_string(K.O) + " g" +
+                  std::to_string(K.Group));
+    }
+  }
+}
+
+TEST(NpuConcat, ByAddressingAndCopy) {
+  unsigned Seed = 800;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    const int64_t Bo = int64_t(C.BlockOut);
+    {
+      // Both inputs made in the segment: stored straight into their slices; the last one partial.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 8, 6, 6});
+      ir::ValueId L = B.conv(X, 8, Bo, 1, 3, 1, 1), R = B.conv(X, 8, Bo + 3, 1, 1, 1, 0);
+      ir::ValueId Cat = B.concat({L, R});
+      std::string Tile;
+      B.check(B.conv(Cat, 2 * Bo + 3, 8, 1, 1, 1, 0), C, {"npu.QConv", "Concat"}, "concat of two convs",
+              &Tile);
+      // Both conv outputs live inside the concat output: no copy.
+      size_t Aliases = 0;
+      for (size_t P = Tile.find(" in %"); P != std::string::npos; P = Tile.find(" in %", P + 1))
+        ++Aliases;
+      EXPECT_EQ(Aliases, 2u) << Tile.substr(0, 2000);
+    }
+    {
+      // An input concatenated twice and one read after the concat: the second use is copied.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 8, 5, 5});
+      ir::ValueId L = B.conv(X, 8, 2 * Bo, 1, 3, 1, 1);
+      ir::ValueId Cat = B.concat({L, L});
+      ir::ValueId Y = B.conv(Cat, 4 * Bo, Bo, 1, 1, 1, 0);
+      ir::ValueId Cat2 = B.concat({Y, B.conv(L, 2 * Bo, Bo, 1, 3, 1, 1)});
+      B.check(Cat2, C, {"npu.QConv", "Concat"}, "concat twice");
+    }
+  }
+}
+
+TEST(NpuConstAdd, ScalarPerChannelAndFull) {
+  unsigned Seed = 900;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (const Shape &K : std::vector<Shape>{{}, {1, 20, 1, 1}, {20, 1, 1}, {1, 20, 5, 5}, {5}}) {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 6, 5, 5});
+      ir::ValueId Y = B.addConst(B.conv(X, 6, 20, 1, 3, 1, 1), K);
+      B.check(Y, C, {"npu.QConv", "npu.QAdd"}, "add of a constant of rank " + std::to_string(K.size()));
+    }
+  }
+}
+
+TEST(NpuGroupConv, AbsorbsChannelShuffle) {
+  unsigned Seed = 1200;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (auto [Channels, Groups, DwGroups] : std::vector<std::array<int64_t, 3>>{{24, 3, 24}, {36, 4, 2}}) {
+      // Grouped 1x1 conv, channel shuffle, grouped 3x3 conv (depthwise or not): the shuffle disappears into
+      // the second conv's weights and the whole chain runs on the NPU.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, Channels, 6, 6});
+      ir::ValueId Y = B.conv(X, Channels, Channels, Groups, 1, 1, 0);
+      Y = B.shuffle(Y, {1, Channels, 6, 6}, Groups);
+      B.check(B.conv(Y, Channels, Channels, DwGroups, 3, 1, 1), C, {"npu.QConv"},
+              "shuffle " + std::to_string(Groups) + " then group conv " + std::to_string(DwGroups), nullptr,
+              {"Reshape", "Transpose"});
+    }
+  }
+}
+
+TEST(NpuBroadcastAdd, PerChannelActivation) {
+  unsigned Seed = 1100;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (bool RowFirst : {false, true}) {
+      // A global pool's [1, C, 1, 1] result added to every position of a conv's output (SE-style).
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 6, 7, 5});
+      ir::ValueId F = B.conv(X, 6, 20, 1, 3, 1, 1), P = B.globalPool(B.conv(X, 6, 20, 1, 1, 1, 0));
+      B.check(RowFirst ? B.add(P, F) : B.add(F, P), C, {"npu.QConv", "npu.QAdd", "npu.QGlobalAvgPool"},
+              std::string("per-channel add") + (RowFirst ? " (row first)" : ""));
+    }
+  }
+}
+
+TEST(NpuLeakyRelu, AfterConvAndAlone) {
+  unsigned Seed = 1000;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 6, 5, 5});
+      B.check(B.leakyRelu(B.conv(X, 6, 20, 1, 3, 1, 1), 1900000, 21000, 0), C,
+              {"npu.QConv", "npu.QLeakyRelu"}, "conv-leaky relu");
+    }
+    {
+      // Alone (it anchors its own chain), with an input zero point and a negative slope.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({2, 5, 3, 4});
+      B.check(B.leakyRelu(X, 3000000, -1500000, 7), C, {"npu.QLeakyRelu"}, "leaky relu alone");
+    }
+  }
+}
+
+} // namespace
+} // namespace npu::test

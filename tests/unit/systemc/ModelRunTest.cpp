@@ -1,0 +1,329 @@
+// Model artifacts on the SystemC backend: a generated conv/pool graph split into two NPU segments by a host
+// segment, and mnist-8 when the test data is there. Outputs must equal the functional backend's bit for bit
+// (and the reference interpreter's); the per-layer cycles must add up to the total, recomputed here from the
+// instruction timings; the stats JSON and the trace of the whole model must parse back.
+#include "MiniJson.h"
+
+#include "npu/backend/Compile.h"
+#include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/ir/Verifier.h"
+#include "npu/compiler/passes/PassManager.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/runtime/LayerReport.h"
+#include "npu/runtime/TensorProto.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <random>
+
+namespace {
+
+using namespace npu;
+using ir::ElemType;
+using ir::Shape;
+
+HardwareConfig loadConfig(const std::string &Name) {
+  auto C = loadHardwareConfig(std::string(NPU_SOURCE_DIR) + "/configs/" + Name + ".yaml");
+  EXPECT_TRUE(C.isOk()) << (C ? "" : C.message());
+  return C.takeValue();
+}
+
+ir::Tensor randomTensor(ElemType T, Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
+  ir::Tensor R(T, Dims);
+  std::uniform_int_distribution<int64_t> D(Lo, Hi);
+  for (int64_t I = 0; I < R.numElements(); ++I)
+    R.setDouble(I, double(D(Rng)));
+  return R;
+}
+
+/// conv 3x3 -> maxpool 2x2 -> [host: from/to blocked] -> conv 3x3 (stride 2), on blocked int8 values: two NPU
+/// segments with a host segment between them.
+ir::Graph twoSegmentGraph(const HardwareConfig &C, std::mt19937 &Rng) {
+  const int64_t Bi = int64_t(C.BlockIn), Bo = int64_t(C.BlockOut), Blocks = 2;
+  ir::Graph G;
+  ir::ValueId X = G.addInput("x", ir::TensorType(ElemType::Int8, {1, 1, 12, 12, 1, Bi}));
+  auto Conv = [&](ir::ValueId In, int64_t InBlocks, int64_t Stride, const std::string &Id) {
+    ir::ValueId W = G.addConstant(
+        "w" + Id, randomTensor(ElemType::Int8, {Blocks, InBlocks, 3, 3, Bo, Bi}, Rng, -128, 127));
+    ir::ValueId B = G.addConstant("b" + Id, randomTensor(ElemType::Int32, {Blocks * Bo}, Rng, -5000, 5000));
+    ir::ValueId Y = G.addValue("y" + Id, std::nullopt);
+    ir::Node &N = G.addNode("npu.QConv", {In, W, B}, {Y}, "conv" + Id);
+    N.setAttr("kernel_shape", Shape{3, 3});
+    N.setAttr("strides", Shape{Stride, Stride});
+    N.setAttr("pads", Shape{1, 1, 1, 1});
+    N.setAttr("dilations", Shape{1, 1});
+    N.setAttr("group", int64_t(1));
+    N.setAttr("layout", std::string("blocked"));
+    std::vector<int64_t> Ms;
+    std::uniform_int_distribution<int64_t> M(int64_t(1) << 29, (int64_t(1) << 31) - 1);
+    for (int64_t K = 0; K < Blocks * Bo; ++K)
+      Ms.push_back(M(Rng));
+    N.setAttr("multiplier", Ms);
+    N.setAttr("shift", int64_t(40));
+    N.setAttr("x_zero_point", int64_t(0));
+    N.setAttr("y_zero_point", int64_t(2));
+    N.setAttr("act_min", int64_t(-128));
+    N.setAttr("act_max", int64_t(127));
+    return Y;
+  };
+  ir::ValueId A = Conv(X, 1, 1, "1");
+  ir::ValueId P = G.addValue("p", std::nullopt);
+  ir::Node &Pool = G.addNode("npu.MaxPool", {A}, {P}, "pool");
+  Pool.setAttr("kernel_shape", Shape{2, 2});
+  Pool.setAttr("strides", Shape{2, 2});
+  Pool.setAttr("pads", Shape{0, 0, 0, 0});
+  Pool.setAttr("ceil_mode", int64_t(0));
+  Pool.setAttr("layout", std::string("blocked"));
+  ir::ValueId L = G.addValue("logical", std::nullopt);
+  G.addNode("npu.FromBlocked", {P}, {L}, "from_blocked").setAttr("shape", Shape{1, Blocks * Bo, 6, 6});
+  ir::ValueId Bl = G.addValue("reblocked", std::nullopt);
+  ir::Node &To = G.addNode("npu.ToBlocked", {L}, {Bl}, "to_blocked");
+  To.setAttr("block_n", int64_t(1));
+  To.setAttr("block_c", Bi);
+  To.setAttr("pad_value", int64_t(0));
+  G.Outputs = {Conv(Bl, Blocks * Bo / Bi, 2, "2")};
+  passes::PassOptions Opts;
+  EXPECT_TRUE(passes::runPipeline(G, {"shape-inference"}, Opts, passes::PipelineOptions()).isOk());
+  EXPECT_TRUE(ir::verifyGraph(G).isOk());
+  return G;
+}
+
+struct Runs {
+  backend::ModelArtifact Artifact;
+  runtime::ModelOutcome Func, Sc;
+};
+
+/// Compiles G for C, writes and reads the artifact back, and runs it on func and systemc.
+std::optional<Runs> runBoth(const ir::Graph &G, const HardwareConfig &C,
+                            const std::vector<std::optional<runtime::Tensor>> &Inputs) {
+  auto R = backend::compileModel(G, C);
+  EXPECT_TRUE(R.isOk()) << (R ? "" : R.message());
+  if (!R)
+    return std::nullopt;
+  auto Bytes = backend::writeModelArtifact(R->Artifact);
+  EXPECT_TRUE(Bytes.isOk());
+  auto A = backend::readModelArtifact(*Bytes, "test");
+  EXPECT_TRUE(A.isOk()) << (A ? "" : A.message());
+  if (!A)
+    return std::nullopt;
+  Runs Out{A.takeValue(), {}, {}};
+  runtime::FuncDevice Func(C);
+  runtime::SystemCDevice Sc(C);
+  auto F = runtime::runModel(Func, Out.Artifact, Inputs);
+  auto S = runtime::runModel(Sc, Out.Artifact, Inputs);
+  EXPECT_TRUE(F.isOk()) << (F ? "" : F.message());
+  EXPECT_TRUE(S.isOk()) << (S ? "" : S.message());
+  if (!F || !S)
+    return std::nullopt;
+  Out.Func = F.takeValue();
+  Out.Sc = S.takeValue();
+  return Out;
+}
+
+void expectSameOutputs(const Runs &R, const std::string &What) {
+  ASSERT_EQ(R.Func.Outputs.size(), R.Sc.Outputs.size()) << What;
+  for (size_t K = 0; K < R.Func.Outputs.size(); ++K)
+    EXPECT_EQ(R.Func.Outputs[K].Data, R.Sc.Outputs[K].Data) << What << " output " << K;
+  EXPECT_EQ(R.Func.Total, R.Sc.Total) << What << ": operation counts";
+}
+
+/// The per-layer figures recomputed from each segment's instruction timings and node provenance: every
+/// node's span, and the cycles by which it moves its segment's end, must match modelTiming's; they add up to
+/// the total, which is the sum of the segments' cycles.
+void checkLayerCycles(const Runs &R) {
+  auto T = runtime::modelTiming(R.Sc);
+  ASSERT_TRUE(T.isOk()) << T.message();
+  uint64_t Offset = 0, Sum = 0;
+  size_t Row = 0;
+  for (const runtime::SegmentRun &S : R.Sc.Segments) {
+    if (!S.Npu)
+      continue;
+    ASSERT_TRUE(S.Timing.has_value()) << S.Name;
+    const backend::ArtifactSegment *Seg = nullptr;
+    for (const backend::ArtifactSegment &A : R.Artifact.Segments)
+      if (A.Name == S.Name)
+        Seg = &A;
+    ASSERT_NE(Seg, nullptr);
+    const isa::Program &P = Seg->Program;
+    ASSERT_EQ(S.Timing->Insns.size(), P.Insns.size());
+    // Nodes in order of first appearance with their span.
+    std::vector<std::string> Order;
+    std::map<std::string, std::pair<uint64_t, uint64_t>> Span;
+    for (size_t K = 0; K < P.Insns.size(); ++K) {
+      const std::string &N = P.nodeOf(K);
+      const auto &I = S.Timing->Insns[K];
+      auto It = Span.find(N);
+      if (It == Span.end()) {
+        Order.push_back(N);
+        Span[N] = {I.Start, I.End};
+      } else {
+        It->second = {std::min(It->second.first, I.Start), std::max(It->second.second, I.End)};
+      }
+    }
+    uint64_t Reached = 0;
+    for (const std::string &N : Order) {
+      ASSERT_LT(Row, T->Nodes.size());
+      const sim::NodeStats &Got = T->Nodes[Row++];
+      const auto [First, Last] = Span[N];
+      EXPECT_EQ(Got.Name, N);
+      EXPECT_EQ(Got.Segment, S.Name);
+      EXPECT_EQ(Got.FirstStart, Offset + First) << N;
+      EXPECT_EQ(Got.LastEnd, Offset + Last) << N;
+      EXPECT_EQ(Got.Cycles, Last > Reached ? Last - Reached : 0) << N;
+      Reached = std::max(Reached, Last);
+      Sum += Got.Cycles;
+    }
+    EXPECT_EQ(Reached, S.Timing->TotalCycles) << S.Name;
+    Offset += S.Timing->TotalCycles;
+  }
+  EXPECT_EQ(Row, T->Nodes.size());
+  EXPECT_EQ(T->TotalCycles, Offset);
+  EXPECT_EQ(Sum, T->TotalCycles);
+  EXPECT_EQ(T->Counts, R.Sc.Total);
+}
+
+minijson::Value parseJson(const std::string &Text) {
+  minijson::Parser P(Text);
+  auto V = P.parse();
+  EXPECT_TRUE(V.has_value()) << P.Error << "\n" << Text.substr(0, 2000);
+  return V ? *V : minijson::Value{};
+}
+
+/// The model's --stats JSON and --trace, parsed back and checked against the runs.
+void checkStatsAndTrace(const Runs &R, const HardwareConfig &C) {
+  auto T = runtime::modelTiming(R.Sc);
+  ASSERT_TRUE(T.isOk()) << T.message();
+  const minijson::Value J = parseJson(T->toJson(C));
+  EXPECT_EQ(J["backend"].S, "systemc");
+  EXPECT_EQ(J["total_cycles"].u64(), T->TotalCycles);
+  EXPECT_EQ(J["counts"]["macs"].u64(), R.Func.Total.Macs);
+  for (const char *U : {"fetch", "load", "compute", "store"}) {
+    const auto &Unit = J["units"][U];
+    const uint64_t Stall =
+        Unit.has("stalled_token") ? Unit["stalled_token"].u64() : Unit["stalled_queue"].u64();
+    EXPECT_EQ(Unit["busy"].u64() + Stall + Unit["stalled_dram"].u64() + Unit["idle"].u64(), T->TotalCycles)
+        << U;
+  }
+  std::vector<std::string> NpuSegments;
+  for (const runtime::SegmentRun &S : R.Sc.Segments)
+    if (S.Npu)
+      NpuSegments.push_back(S.Name);
+  ASSERT_EQ(J["segments"].A.size(), NpuSegments.size());
+  uint64_t NodeCycles = 0, NodeBytes = 0;
+  for (const minijson::Value &N : J["nodes"].A) {
+    NodeCycles += N["cycles"].u64();
+    NodeBytes += N["dram_bytes_read"].u64() + N["dram_bytes_written"].u64();
+    EXPECT_NE(std::find(NpuSegments.begin(), NpuSegments.end(), N["segment"].S), NpuSegments.end());
+  }
+  EXPECT_EQ(NodeCycles, T->TotalCycles);
+  EXPECT_EQ(NodeBytes, J["dram"]["bytes_read"].u64() + J["dram"]["bytes_written"].u64());
+
+  auto Trace = runtime::modelTraceJson(R.Artifact, R.Sc);
+  ASSERT_TRUE(Trace.isOk()) << Trace.message();
+  const minijson::Value Tr = parseJson(*Trace);
+  std::map<uint64_t, std::string> Processes;
+  std::map<uint64_t, uint64_t> Spans; // per process: instruction spans
+  std::map<uint64_t, double> FirstTs;
+  for (const minijson::Value &E : Tr["traceEvents"].A) {
+    if (E["ph"].S == "M" && E["name"].S == "process_name")
+      Processes[E["pid"].u64()] = E["args"]["name"].S;
+    if (E["ph"].S == "X" && E["cat"].S != "stall" && E["name"].S.rfind("dram ", 0) != 0) {
+      ++Spans[E["pid"].u64()];
+      const double Ts = E["ts"].N;
+      FirstTs[E["pid"].u64()] = FirstTs.count(E["pid"].u64()) ? std::min(FirstTs[E["pid"].u64()], Ts) : Ts;
+    }
+  }
+  ASSERT_EQ(Processes.size(), NpuSegments.size());
+  for (size_t K = 0; K < NpuSegments.size(); ++K) {
+    const uint64_t Pid = K + 1;
+    EXPECT_EQ(Processes[Pid].rfind(NpuSegments[K], 0), 0u) << Processes[Pid];
+    const backend::ArtifactSegment *Seg = nullptr;
+    for (const backend::ArtifactSegment &A : R.Artifact.Segments)
+      if (A.Name == NpuSegments[K])
+        Seg = &A;
+    ASSERT_NE(Seg, nullptr);
+    EXPECT_EQ(Spans[Pid], Seg->Program.Insns.size()) << NpuSegments[K];
+    // A segment's spans start no earlier than the cycles of the segments before it.
+    EXPECT_GE(FirstTs[Pid] + 1e-9, double(T->Parts[K].Offset) / C.ClockMHz) << NpuSegments[K];
+  }
+}
+
+TEST(ScModel, GeneratedTwoSegmentGraphMatchesFuncAndReference) {
+  for (const char *Name : {"default", "edge", "large"}) {
+    const HardwareConfig C = loadConfig(Name);
+    std::mt19937 Rng(5);
+    ir::Graph G = twoSegmentGraph(C, Rng);
+    ir::Tensor X = randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -128, 127);
+    auto Expected = ref::interpret(G, {X});
+    ASSERT_TRUE(Expected.isOk()) << Expected.message();
+    auto In = runtime::toRuntimeTensor("x", X);
+    ASSERT_TRUE(In.isOk());
+    auto R = runBoth(G, C, {In.takeValue()});
+    ASSERT_TRUE(R.has_value()) << Name;
+    size_t Npu = 0;
+    for (const backend::ArtifactSegment &S : R->Artifact.Segments)
+      Npu += S.K == backend::ArtifactSegment::Npu;
+    EXPECT_EQ(Npu, 2u) << Name << ": the host layout conversions split the graph";
+    expectSameOutputs(*R, Name);
+    EXPECT_EQ(R->Sc.Outputs[0].Data, (*Expected)[0].byteVector()) << Name << ": reference interpreter";
+    checkLayerCycles(*R);
+    checkStatsAndTrace(*R, C);
+    // The layer table names every layer with its segment.
+    auto T = runtime::modelTiming(R->Sc);
+    ASSERT_TRUE(T.isOk());
+    const std::string Table = T->summary(C);
+    for (const char *Layer : {"conv1", "pool", "conv2"})
+      EXPECT_NE(Table.find(Layer), std::string::npos) << Table;
+    EXPECT_NE(Table.find("2 NPU segments"), std::string::npos) << Table;
+  }
+}
+
+TEST(ScModel, FuncRunHasNoTiming) {
+  const HardwareConfig C = loadConfig("default");
+  std::mt19937 Rng(9);
+  ir::Graph G = twoSegmentGraph(C, Rng);
+  auto In = runtime::toRuntimeTensor("x", randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -9, 9));
+  ASSERT_TRUE(In.isOk());
+  auto R = runBoth(G, C, {In.takeValue()});
+  ASSERT_TRUE(R.has_value());
+  EXPECT_FALSE(runtime::hasTiming(R->Func));
+  EXPECT_TRUE(runtime::hasTiming(R->Sc));
+  auto T = runtime::modelTiming(R->Func);
+  ASSERT_FALSE(T.isOk());
+  EXPECT_NE(T.message().find("has no timing"), std::string::npos) << T.message();
+  EXPECT_FALSE(runtime::modelTraceJson(R->Artifact, R->Func).isOk());
+}
+
+TEST(ScModel, Mnist8MatchesFuncBitForBit) {
+  const std::string Dir = std::string(NPU_TESTDATA_DIR) + "/models/mnist-8";
+  if (!std::filesystem::exists(Dir + "/model.onnx"))
+    GTEST_SKIP() << Dir << " is absent (external test data)";
+  const HardwareConfig C = loadConfig("default");
+  auto G = frontend::loadModel(Dir + "/model.onnx");
+  ASSERT_TRUE(G.isOk()) << G.message();
+  passes::PassOptions Opts;
+  Opts.Config = &C;
+  Opts.CalibDirs = {Dir + "/test_data_set_0"};
+  ASSERT_TRUE(
+      passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, passes::PipelineOptions()).isOk());
+  for (int Set = 0; Set < 3; ++Set) {
+    auto Inputs = runtime::readTensorDir(Dir + "/test_data_set_" + std::to_string(Set), "input");
+    ASSERT_TRUE(Inputs.isOk()) << Inputs.message();
+    auto R = runBoth(*G, C, *Inputs);
+    ASSERT_TRUE(R.has_value());
+    expectSameOutputs(*R, "mnist-8 set " + std::to_string(Set));
+    if (Set == 0) {
+      checkLayerCycles(*R);
+      checkStatsAndTrace(*R, C);
+      auto T = runtime::modelTiming(R->Sc);
+      ASSERT_TRUE(T.isOk());
+      const std::string Table = T->layerTable(C);
+      for (const char *Layer : {"Convolution28", "Pooling66", "Convolution110", "Times212"})
+        EXPECT_NE(Table.find(Layer), std::string::npos) << Table;
+    }
+  }
+}
+
+} // namespace

@@ -1,0 +1,320 @@
+// npuc check --target npu: every data set of an ONNX test folder through the compiled artifact on an NPU
+// backend, compared bit for bit with the reference interpreter running the same quantized graph.
+#include "CheckNpu.h"
+
+#include "npu/backend/Compile.h"
+#include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/frontend/TensorProto.h"
+#include "npu/compiler/passes/PassManager.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/runtime/ModelRunner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace npuc {
+
+using namespace npu;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Folders holding model.onnx at or below each of Dirs, sorted, so the output order is stable.
+void findTests(const fs::path &Dir, std::vector<fs::path> &Out) {
+  std::error_code Ec;
+  if (fs::exists(Dir / "model.onnx", Ec)) {
+    Out.push_back(Dir);
+    return;
+  }
+  std::vector<fs::path> Subs;
+  for (const fs::directory_entry &E : fs::directory_iterator(Dir, Ec))
+    if (E.is_directory(Ec))
+      Subs.push_back(E.path());
+  std::sort(Subs.begin(), Subs.end());
+  for (const fs::path &S : Subs)
+    findTests(S, Out);
+}
+
+std::vector<fs::path> dataSets(const fs::path &Test) {
+  std::vector<fs::path> Sets;
+  std::error_code Ec;
+  for (const fs::directory_entry &E : fs::directory_iterator(Test, Ec))
+    if (E.is_directory(Ec) && E.path().filename().string().rfind("test_data_set_", 0) == 0)
+      Sets.push_back(E.path());
+  std::sort(Sets.begin(), Sets.end());
+  return Sets;
+}
+
+/// The files Prefix_0.pb, Prefix_1.pb, ... of a data set, until the first missing index.
+Expected<std::vector<ir::Tensor>> readSet(const fs::path &Set, const std::string &Prefix) {
+  std::vector<ir::Tensor> Out;
+  for (size_t K = 0;; ++K) {
+    fs::path P = Set / (Prefix + "_" + std::to_string(K) + ".pb");
+    if (!fs::exists(P))
+      return Out;
+    auto T = frontend::readTensorProtoFile(P.string());
+    if (!T)
+      return T.error();
+    Out.push_back(T->Data);
+  }
+}
+
+int64_t argmax(const ir::Tensor &T) {
+  int64_t Best = 0;
+  for (int64_t I = 1; I < T.numElements(); ++I)
+    if (T.getDouble(I) > T.getDouble(Best))
+      Best = I;
+  return Best;
+}
+
+/// A classifier-like output: one row of scores ([N] or [1, N]), where the top-1 index is a predicted class.
+bool isScoreRow(const ir::Tensor &T) {
+  int64_t NonUnit = 0;
+  for (int64_t D : T.shape())
+    NonUnit += D != 1;
+  return T.numElements() > 1 && NonUnit == 1 && ir::isFloatType(T.elemType());
+}
+
+/// "" when the NPU output equals the reference interpreter's bit for bit, else the first difference.
+std::string bitDifference(const runtime::Tensor &Got, const ir::Tensor &Ref) {
+  if (Got.Data.size() != Ref.byteSize())
+    return "size " + std::to_string(Got.Data.size()) + " bytes, reference " + std::to_string(Ref.byteSize());
+  if (Got.Data == Ref.byteVector())
+    return "";
+  ir::Tensor G(Ref.elemType(), Ref.shape(), Got.Data);
+  int64_t Differ = 0, First = -1;
+  for (int64_t I = 0; I < Ref.numElements(); ++I)
+    if (G.getDouble(I) != Ref.getDouble(I) ||
+        std::signbit(G.getDouble(I)) != std::signbit(Ref.getDouble(I))) {
+      Differ += 1;
+      if (First < 0)
+        First = I;
+    }
+  std::ostringstream OS;
+  OS << Differ << " of " << Ref.numElements() << " elements differ";
+  if (First >= 0)
+    OS << ", first at " << First << ": npu " << G.getDouble(First) << ", reference " << Ref.getDouble(First);
+  return OS.str();
+}
+
+struct FolderResult {
+  enum { Pass, Fail, Unsupported } Kind = Pass;
+  std::string Why;
+  int Sets = 0, Top1Compared = 0, Top1Equal = 0;
+  bool UsedNpu = false; ///< the compiled model had at least one NPU segment
+};
+
+class FolderCheck {
+public:
+  FolderCheck(const fs::path &Dir, const NpuCheckOptions &Opts, const HardwareConfig &C, std::ostream &OS)
+      : Dir(Dir), Opts(Opts), C(C), OS(OS) {}
+
+  FolderResult run() {
+    const std::string Model = (Dir / "model.onnx").string();
+    auto G = frontend::loadModel(Model);
+    if (!G)
+      return unsupported("import: " + G.message());
+    passes::PassOptions PO;
+    PO.Config = &C;
+    PO.CalibDirs = Opts.CalibDirs.empty() ? std::vector<std::string>{Dir.string()} : Opts.CalibDirs;
+    passes::PipelineOptions Pipe;
+    if (Status S = passes::runPipeline(*G, passes::defaultPipeline("npu"), PO, Pipe); !S)
+      return unsupported("npu pipeline: " + S.message());
+    auto A = artifact(*G);
+    if (!A)
+      return fail(A.message());
+    auto Dev = runtime::makeDevice(Opts.Backend, C);
+    if (!Dev)
+      return fail(Dev.message());
+    std::vector<fs::path> Sets = dataSets(Dir);
+    if (Sets.empty())
+      return unsupported("no test_data_set_* folder");
+    for (const fs::path &Set : Sets) {
+      if (Status S = runSet(*G, *A, **Dev, Set); !S)
+        return fail(Set.filename().string() + ": " + S.message());
+      if (!NoRuntimeType.empty())
+        return unsupported(Set.filename().string() + ": " + NoRuntimeType);
+    }
+    if (!Mismatch.empty())
+      return fail(Mismatch);
+    return R;
+  }
+
+private:
+  FolderResult unsupported(const std::string &Why) {
+    R.Kind = FolderResult::Unsupported, R.Why = Why;
+    return R;
+  }
+  FolderResult fail(const std::string &Why) {
+    R.Kind = FolderResult::Fail, R.Why = Why;
+    return R;
+  }
+  void note(const std::string &Line) {
+    if (!Opts.Quiet)
+      OS << "  " << Line << "\n";
+  }
+
+  /// The check's own compilation, or --artifact when given (saying whether it is the same bytes).
+  Expected<backend::ModelArtifact> artifact(const ir::Graph &G) {
+    auto CR = backend::compileModel(G, C);
+    if (!CR)
+      return CR.error().withContext("compile");
+    size_t OnNpu = std::count_if(CR->Placements.begin(), CR->Placements.end(),
+                                 [](const backend::NodePlacement &P) { return P.Npu; });
+    size_t NpuSegments =
+        std::count_if(CR->Artifact.Segments.begin(), CR->Artifact.Segments.end(),
+                      [](const backend::ArtifactSegment &S) { return S.K == backend::ArtifactSegment::Npu; });
+    R.UsedNpu = NpuSegments > 0;
+    note("compiled for " + C.Name + ": " + std::to_string(OnNpu) + " of " +
+         std::to_string(CR->Placements.size()) + " nodes on the NPU, " +
+         std::to_string(CR->Artifact.Segments.size()) + " segments (" + std::to_string(NpuSegments) +
+         " npu)");
+    auto Bytes = backend::writeModelArtifact(CR->Artifact);
+    if (!Bytes)
+      return Bytes.error();
+    if (Opts.Artifact.empty())
+      return backend::readModelArtifact(*Bytes, (Dir / "model.onnx").string());
+    std::ifstream In(Opts.Artifact, std::ios::binary);
+    if (!In)
+      return makeError(Opts.Artifact, ": cannot open");
+    std::vector<uint8_t> Given((std::istreambuf_iterator<char>(In)), std::istreambuf_iterator<char>());
+    note(Opts.Artifact + (Given == *Bytes ? ": byte-identical to this compilation, running it"
+                                          : ": DIFFERS from this compilation (other calibration data or "
+                                            "compiler?), running it anyway"));
+    return backend::readModelArtifact(Given, Opts.Artifact);
+  }
+
+  Status runSet(const ir::Graph &G, const backend::ModelArtifact &A, runtime::Device &Dev,
+                const fs::path &Set) {
+    auto Inputs = readSet(Set, "input");
+    if (!Inputs)
+      return Inputs.status();
+    auto Ref = ref::interpret(G, *Inputs);
+    if (!Ref)
+      return Ref.status().withContext("reference interpreter");
+    std::vector<std::optional<runtime::Tensor>> In;
+    for (size_t K = 0; K < Inputs->size() && K < G.Inputs.size(); ++K) {
+      // Element types the runtime does not carry (u16, f16, ...) are outside what an NPU model takes in.
+      auto T = runtime::toRuntimeTensor(G.value(G.Inputs[K]).Name, (*Inputs)[K]);
+      if (!T) {
+        NoRuntimeType = T.message();
+        return Status::ok();
+      }
+      In.push_back(T.takeValue());
+    }
+    auto Got = runtime::runModel(Dev, A, In);
+    if (!Got)
+      return Got.status().withContext(Opts.Backend);
+    auto Fp32 = readSet(Set, "output");
+    if (!Fp32)
+      return Fp32.status();
+    R.Sets += 1;
+    std::string Line = Set.filename().string() + ": ";
+    std::string Diff;
+    for (size_t K = 0; K < Ref->size() && Diff.empty(); ++K)
+      if (K >= Got->Outputs.size())
+        Diff = "output_" + std::to_string(K) + " missing";
+      else if (std::string D = bitDifference(Got->Outputs[K], (*Ref)[K]); !D.empty())
+        Diff = "output_" + std::to_string(K) + ": " + D;
+    const ir::Tensor &Out0 = (*Ref)[0];
+    bool Scores = isScoreRow(Out0) && !Fp32->empty() && (*Fp32)[0].numElements() == Out0.numElements();
+    if (Scores) {
+      int64_t Npu = argmax(Out0), Float = argmax((*Fp32)[0]);
+      Line += "class " + std::to_string(Npu) + " (fp32 class " + std::to_string(Float) +
+              (Npu == Float ? ")" : ", DIFFERENT)");
+      R.Top1Compared += 1, R.Top1Equal += Npu == Float;
+    }
+    Line +=
+        std::string(Scores ? ", " : "") + (Diff.empty() ? "bit-identical to the reference interpreter"
+                                                        : "MISMATCH with the reference interpreter: " + Diff);
+    double MaxErr = 0;
+    bool Compared = false;
+    for (size_t K = 0; K < Fp32->size() && K < Ref->size(); ++K) {
+      const ir::Tensor &E = (*Fp32)[K], &N = (*Ref)[K];
+      if (!ir::isFloatType(E.elemType()) || E.numElements() != N.numElements())
+        continue;
+      Compared = true;
+      for (int64_t I = 0; I < E.numElements(); ++I)
+        MaxErr = std::max(MaxErr, std::fabs(N.getDouble(I) - E.getDouble(I)));
+    }
+    if (Compared) {
+      std::ostringstream E;
+      E << "; max abs error vs fp32 " << MaxErr;
+      Line += E.str();
+    }
+    note(Line);
+    if (!Diff.empty() && Mismatch.empty())
+      Mismatch = Set.filename().string() + ": " + Diff;
+    return Status::ok();
+  }
+
+  fs::path Dir;
+  const NpuCheckOptions &Opts;
+  const HardwareConfig &C;
+  std::ostream &OS;
+  FolderResult R;
+  std::string Mismatch, NoRuntimeType;
+};
+
+} // namespace
+
+int runNpuCheck(const std::vector<std::string> &Dirs, const NpuCheckOptions &Opts, std::ostream &OS) {
+  auto C = loadHardwareConfig(Opts.ConfigPath);
+  if (!C) {
+    std::cerr << "npuc: error: " << C.message() << "\n";
+    return 1;
+  }
+  // An unknown or unbuilt backend is one error up front, not one failure per folder.
+  if (auto D = runtime::makeDevice(Opts.Backend, *C); !D) {
+    std::cerr << "npuc: error: check: " << D.message() << "\n";
+    return 1;
+  }
+  std::vector<fs::path> Tests;
+  for (const std::string &D : Dirs) {
+    if (!fs::is_directory(D)) {
+      std::cerr << "npuc: error: " << D << ": not a folder\n";
+      return 1;
+    }
+    findTests(D, Tests);
+  }
+  std::erase_if(Tests, [&](const fs::path &T) {
+    return !Opts.Filter.empty() && T.filename().string().find(Opts.Filter) == std::string::npos;
+  });
+  if (!Opts.Artifact.empty() && Tests.size() != 1) {
+    std::cerr << "npuc: error: check: --artifact needs exactly one test folder, found " << Tests.size()
+              << "\n";
+    return 2;
+  }
+  int Passed = 0, Failed = 0, Unsupported = 0, Top1Compared = 0, Top1Equal = 0, UsedNpu = 0;
+  for (const fs::path &T : Tests) {
+    std::string Name = T.filename().string();
+    if (!Opts.Quiet)
+      OS << Name << " (config " << C->Name << ", backend " << Opts.Backend << ")\n";
+    FolderResult R = FolderCheck(T, Opts, *C, OS).run();
+    Top1Compared += R.Top1Compared, Top1Equal += R.Top1Equal, UsedNpu += R.UsedNpu;
+    if (R.Kind == FolderResult::Pass) {
+      ++Passed;
+      if (!Opts.Quiet)
+        OS << "PASS " << Name << ": " << R.Sets << " data sets bit-identical to the reference interpreter\n";
+    } else if (R.Kind == FolderResult::Fail) {
+      ++Failed;
+      OS << "FAIL " << Name << ": " << R.Why << "\n";
+    } else {
+      ++Unsupported;
+      if (!Opts.Quiet)
+        OS << "UNSUPPORTED " << Name << ": " << R.Why << "\n";
+    }
+  }
+  if (Tests.size() > 1)
+    OS << UsedNpu << " of " << Tests.size() << " models compiled with NPU segments\n";
+  if (Top1Compared)
+    OS << "top-1 equal to fp32 on " << Top1Equal << " of " << Top1Compared << " data sets\n";
+  OS << Passed << " passed, " << Failed << " failed, " << Unsupported << " unsupported\n";
+  return Failed == 0 && Passed > 0 ? 0 : 1;
+}
+
+} // namespace npuc
