@@ -1,4 +1,4 @@
-// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, QLeakyRelu, pools,
+// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, QMul, QLeakyRelu, pools,
 // Requantize...).
 // Their semantics: docs/quantization.md.
 #include "OpFamilies.h"
@@ -154,6 +154,23 @@ Expected<TypeList> inferQAdd(const InferContext &C) {
   return one(ElemType::Int8, *Out);
 }
 
+/// npu.QMul: (A - za) * (B - zb) (|.| <= 255 * 255, inside int32) requantized by one multiplier < 2^31.
+Expected<TypeList> inferQMul(const InferContext &C) {
+  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_TRY(requireElem(C, 1, ElemType::Int8));
+  const Node &N = C.node();
+  if (!N.findAttr("multiplier"))
+    return makeError("the multiplier attribute is required");
+  NPU_TRY(checkMultiplier(N.getInt("multiplier", 0), quant::MaxMultiplier));
+  NPU_TRY(checkRange(N, "a_zero_point", -128, 127, 0));
+  NPU_TRY(checkRange(N, "b_zero_point", -128, 127, 0));
+  NPU_TRY(checkRequantAttrs(N));
+  auto Out = broadcastShapes(C.dims(0), C.dims(1));
+  if (!Out)
+    return Out.error();
+  return one(ElemType::Int8, *Out);
+}
+
 /// npu.QLeakyRelu: max(d, 0) * pos_multiplier + min(d, 0) * neg_multiplier (|M| < 2^22: a negative slope
 /// gives a negative neg_multiplier) requantized by 1.
 Expected<TypeList> inferQLeakyRelu(const InferContext &C) {
@@ -280,6 +297,20 @@ void addNpuQuantOps(std::vector<OpDef> &Ops) {
                   {"act_min", I},
                   {"act_max", I}},
                  inferQAdd});
+  Ops.push_back({"npu.QMul",
+                 2,
+                 2,
+                 1,
+                 1,
+                 {{"multiplier", I},
+                  {"shift", I},
+                  {"a_zero_point", I},
+                  {"b_zero_point", I},
+                  {"y_zero_point", I},
+                  {"act_min", I},
+                  {"act_max", I},
+                  {"layout", S}},
+                 inferQMul});
   Ops.push_back({"npu.QLeakyRelu",
                  1,
                  1,

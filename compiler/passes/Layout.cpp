@@ -1,6 +1,7 @@
 // layout: chains of NPU-eligible int8 operators move to the blocked layout [N/n, C/c, spatial..., n, c].
-// Eligible: npu.QConv (grouped ones with dense zero-filled weights), npu.QMatMul, npu.QAdd, npu.QAvgPool,
-// npu.QGlobalAvgPool, npu.QLeakyRelu, MaxPool/Relu/npu.Requantize/Concat on int8 and Flatten of [N, C, 1, 1].
+// Eligible: npu.QConv (grouped ones with dense zero-filled weights), npu.QMatMul, npu.QAdd, npu.QMul,
+// npu.QAvgPool, npu.QGlobalAvgPool, npu.QLeakyRelu, MaxPool/Relu/npu.Requantize/Concat on int8 and Flatten of
+// [N, C, 1, 1].
 // c = core.block_in where a GEMM reads and core.block_out where it writes; n = core.batch when it divides the
 // batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain meets the rest of the graph;
 // npu.Reblock where block_out != block_in inside a chain.
@@ -97,6 +98,8 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     return Rank >= 3;
   if (Op == "npu.QAdd")
     return Rank >= 2 && isI8(G, N.Inputs[1]) && addOperandsFit(G, N);
+  if (Op == "npu.QMul") // a constant first operand may be a scalar: the output's rank
+    return G.type(N.Outputs[0]).rank() >= 2 && isI8(G, N.Inputs[1]) && addOperandsFit(G, N);
   if (Op == "Flatten" || Op == "Reshape")
     return isSqueezeOfUnitSpatial(G, N);
   if (Op == "Concat")
@@ -107,7 +110,7 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
 /// A chain is worth blocking when it does NPU arithmetic, not only data movement.
 bool isAnchor(const Node &N) {
   return N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul" || N.OpType == "npu.QAdd" ||
-         N.OpType == "npu.QLeakyRelu" ||
+         N.OpType == "npu.QMul" || N.OpType == "npu.QLeakyRelu" ||
          N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool";
 }
 
@@ -331,7 +334,7 @@ private:
   Expected<ValueId> operand(const Node &N, size_t K, int64_t C) {
     const ValueId V = N.Inputs[K];
     const Shape &To = Old.type(N.Outputs[0]).Dims;
-    if (N.OpType != "npu.QAdd" || !isConstant(Old, V) || Old.type(V).Dims == To)
+    if ((N.OpType != "npu.QAdd" && N.OpType != "npu.QMul") || !isConstant(Old, V) || Old.type(V).Dims == To)
       return blocked(V, C);
     Node E;
     E.OpType = "Expand";
@@ -394,7 +397,8 @@ private:
     const std::string &Op = N.OpType;
     const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
     // A constant first operand of npu.QAdd takes the layout of the activation beside it.
-    const ValueId Lead = Op == "npu.QAdd" && isConstant(Old, N.Inputs[0]) ? N.Inputs[1] : N.Inputs[0];
+    const bool Binary = Op == "npu.QAdd" || Op == "npu.QMul";
+    const ValueId Lead = Binary && isConstant(Old, N.Inputs[0]) ? N.Inputs[1] : N.Inputs[0];
     const int64_t InC = Gemm ? BlockIn : Op == "Concat" ? BlockOut : nativeOrOut(Lead);
     const int64_t OutC = Gemm ? BlockOut : InC;
     const size_t Index = size_t(&N - Old.nodes().data());
@@ -423,7 +427,7 @@ private:
         M.Inputs.push_back(N.Inputs[2]);
       }
       padChannels(M, N, Padded);
-    } else if (Op == "npu.QAdd" || Op == "Concat") {
+    } else if (Binary || Op == "Concat") {
       for (size_t K = 1; K < N.Inputs.size(); ++K) {
         NPU_ASSIGN(ValueId B, operand(N, K, InC));
         M.Inputs.push_back(B);

@@ -1,5 +1,5 @@
 // Post-training quantization of a float graph into npu.* int8 operators with the calibrated ranges.
-// Conv/MatMul/Gemm/Add/pools take their bias adds and Relu/Clip along; the rest stays float between
+// Conv/MatMul/Gemm/Add/Mul/pools take their bias adds and Relu/Clip along; the rest stays float between
 // DequantizeLinear and QuantizeLinear. Inputs of a Concat share one scale where they can.
 #include "QuantRewrite.h"
 
@@ -71,6 +71,8 @@ private:
       return convertMatMul(I);
     if (Op == "Add" || (Op == "Sum" && N.Inputs.size() == 2))
       return convertAdd(I);
+    if (Op == "Mul")
+      return convertMul(I);
     if (Op == "AveragePool" || Op == "GlobalAveragePool")
       return convertAvgPool(I);
     if (Op == "Concat")
@@ -302,6 +304,39 @@ private:
     auto [Lo, Hi] = actRange(T, Y.Scale);
     M.setAttr("a_multiplier", F.M[0]);
     M.setAttr("b_multiplier", F.M[1]);
+    M.setAttr("shift", int64_t(F.Shift));
+    M.setAttr("a_zero_point", QA.Zp);
+    M.setAttr("b_zero_point", QC.Zp);
+    M.setAttr("y_zero_point", int64_t(0));
+    M.setAttr("act_min", Lo);
+    M.setAttr("act_max", Hi);
+    return true;
+  }
+
+  /// Mul of two activations of one shape, or of an activation and a constant that broadcasts to it (scalar,
+  /// per channel): npu.QMul, whose product (a - za) * (b - zb) is exact in int32 and needs one multiplier.
+  Expected<bool> convertMul(size_t I) {
+    const Node &N = node(I);
+    ValueId A = N.Inputs[0], C = N.Inputs[1];
+    const bool KA = B.constantOf(A) != nullptr, KC = B.constantOf(C) != nullptr;
+    auto Ok = [&](ValueId V, bool K) { return isF32(V) && (K || quantizable(V)); };
+    if (N.Inputs.size() != 2 || !Ok(A, KA) || !Ok(C, KC) || (KA && KC))
+      return false;
+    const Shape &Y = B.old().type(N.Outputs[0]).Dims;
+    if (!KA && !KC && B.old().type(A).Dims != B.old().type(C).Dims)
+      return false;
+    if ((KA || KC) && B.old().type(KA ? C : A).Dims != Y)
+      return false;
+    Tail T = followTail(N.Outputs[0], 0, 0, false, Tail());
+    if (!hasRange(T.Out))
+      return false;
+    NPU_ASSIGN(QValue QA, addOperand(A));
+    NPU_ASSIGN(QValue QC, addOperand(C));
+    QValue Out = makeOutput(T);
+    NPU_ASSIGN(quant::FixedMultipliers F, quant::chooseMultipliers({QA.Scale * QC.Scale / Out.Scale}));
+    Node &M = B.addNode("npu.QMul", {QA.Id, QC.Id}, {Out.Id}, N.Name);
+    auto [Lo, Hi] = actRange(T, Out.Scale);
+    M.setAttr("multiplier", F.M[0]);
     M.setAttr("shift", int64_t(F.Shift));
     M.setAttr("a_zero_point", QA.Zp);
     M.setAttr("b_zero_point", QC.Zp);

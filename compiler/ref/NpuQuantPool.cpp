@@ -1,5 +1,5 @@
-// Reference kernels of npu.QAdd, QLeakyRelu, QAvgPool, QGlobalAvgPool, MaxPool and Requantize (plain and
-// blocked).
+// Reference kernels of npu.QAdd, QMul, QLeakyRelu, QAvgPool, QGlobalAvgPool, MaxPool and Requantize
+// (plain and blocked).
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 
@@ -22,6 +22,19 @@ Status kQAdd(KernelContext &C) {
   broadcast2(C.out(0).shape(), C.in(0).shape(), C.in(1).shape(), [&](int64_t O, int64_t IA, int64_t IB) {
     const int64_t T = (int64_t(A[IA]) - AZp) * Ma + (int64_t(B[IB]) - BZp) * Mb;
     Y[O] = P.apply(wrapInt32(T), 0);
+  });
+  return Status::ok();
+}
+
+/// t = (A - a_zp) * (B - b_zp) (|t| <= 255 * 255: exact in int32), then one requant by the multiplier.
+Status kQMul(KernelContext &C) {
+  const ir::Node &N = C.N;
+  const int64_t AZp = N.getInt("a_zero_point", 0), BZp = N.getInt("b_zero_point", 0);
+  const RequantParams P = requantParams(N);
+  const int8_t *A = C.in(0).data<int8_t>(), *B = C.in(1).data<int8_t>();
+  int8_t *Y = C.out(0).data<int8_t>();
+  broadcast2(C.out(0).shape(), C.in(0).shape(), C.in(1).shape(), [&](int64_t O, int64_t IA, int64_t IB) {
+    Y[O] = P.apply((int64_t(A[IA]) - AZp) * (int64_t(B[IB]) - BZp), 0);
   });
   return Status::ok();
 }
@@ -110,6 +123,7 @@ Status kRequantize(KernelContext &C) {
 
 void addNpuPoolKernels(KernelTable &T) {
   T["npu.QAdd"] = kQAdd;
+  T["npu.QMul"] = kQMul;
   T["npu.QLeakyRelu"] = kQLeakyRelu;
   T["npu.QAvgPool"] = [](KernelContext &C) { return kQAvgPool(C, false); };
   T["npu.QGlobalAvgPool"] = [](KernelContext &C) { return kQAvgPool(C, true); };

@@ -4,6 +4,8 @@
 
 #include "Emitter.h"
 
+#include <optional>
+
 namespace npu::backend {
 
 /// Rows x Cols accumulator positions from Dst on (row-major, Cols per row) = accumulator row Src (src factors
@@ -12,6 +14,19 @@ inline Status movRow(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows, int64_t
   isa::AluFields F;
   F.LoopOut = Rows, F.LoopIn = Cols, F.DstOut = Cols, F.DstIn = 1;
   return E.alu(isa::AluOp::Mov, {isa::MicroOp{Dst, Src, 0}}, F);
+}
+
+/// Op over Rows accumulator rows from Dst (one lane row per micro-op iteration): with the immediate Imm, or
+/// with the rows from Src.
+inline Status rowsAlu(Emitter &E, isa::AluOp Op, int64_t Dst, int64_t Rows, std::optional<int64_t> Imm,
+                      int64_t Src = 0) {
+  isa::AluFields F;
+  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1;
+  if (Imm)
+    F.UseImm = 1, F.Imm = *Imm;
+  else
+    F.SrcOut = 1;
+  return E.alu(Op, {isa::MicroOp{Dst, Imm ? 0 : Src, 0}}, F);
 }
 
 /// requant(acc, B, shift, y_zero_point) over Rows x Cols positions from 0, then clip to the node's activation

@@ -94,6 +94,30 @@ Expected<std::string> hostSubgraph(const ir::Graph &G, const SegmentNodes &Seg,
   return ir::printGraph(H);
 }
 
+/// Model outputs that are constants (folded at compile time) are produced by one last host segment that
+/// copies them, so every output has a producer.
+Status constantOutputs(const ir::Graph &G, ModelArtifact &A) {
+  ir::Graph H;
+  H.Name = "constants";
+  for (ir::ValueId V : G.Outputs) {
+    if (G.value(V).Kind != ir::ValueKind::Constant)
+      continue;
+    ir::ValueId C = H.addConstant(G.value(V).Name + ".constant", G.value(V).Data, G.value(V).Type);
+    ir::ValueId Out = H.addValue(G.value(V).Name, G.value(V).Type);
+    H.addNode("Identity", {C}, {Out}, G.value(V).Name + ".copy");
+    H.Outputs.push_back(Out);
+  }
+  if (H.Outputs.empty())
+    return Status::ok();
+  ArtifactSegment Seg;
+  Seg.Name = "host" + std::to_string(A.Segments.size());
+  for (ir::ValueId V : H.Outputs)
+    Seg.Outputs.push_back(artifactValue(H, V));
+  Seg.HostGraph = ir::printGraph(H);
+  A.Segments.push_back(std::move(Seg));
+  return Status::ok();
+}
+
 /// The binding shape of a blocked value: n padded to core.batch, since a DRAM row is batch x c elements.
 std::vector<int64_t> bindingShape(const ir::Shape &Dims, const HardwareConfig &C) {
   std::vector<int64_t> S = Dims;
@@ -279,6 +303,8 @@ Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C
     }
     A.Segments.push_back(std::move(Seg));
   }
+  if (Status S = constantOutputs(G, A); !S)
+    return S.error();
   return R;
 }
 

@@ -26,13 +26,6 @@ Operands operands(const ir::Graph &G, const ir::Node &N) {
 const char *const ZpAttr[2] = {"a_zero_point", "b_zero_point"};
 const char *const MulAttr[2] = {"a_multiplier", "b_multiplier"};
 
-Status rowsAlu(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, bool Imm, int64_t Value) {
-  isa::AluFields F;
-  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = Imm ? 0 : 1;
-  if (Imm)
-    F.UseImm = 1, F.Imm = Value;
-  return E.alu(Op, {MicroOp{Dst, Imm ? 0 : Value, 0}}, F);
-}
 
 } // namespace
 
@@ -88,10 +81,10 @@ Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     F.Reset = 0;
     NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
     if (Za)
-      NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, true, -Za));
-    NPU_TRY(rowsAlu(E, AluOp::Mul, 0, Tt, true, Ma));
+      NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Za));
+    NPU_TRY(rowsAlu(E, AluOp::Mul, 0, Tt, Ma));
     E.load(MemType::Acc, T, TermT, uint64_t(R0) * Arb, 1, Tt, Tt);
-    NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, false, T));
+    NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, std::nullopt, T));
     NPU_TRY(requantClip(E, N, Tt, 1, -1, 1));
     E.storeOut(0, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
   }

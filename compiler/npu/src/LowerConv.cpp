@@ -25,7 +25,6 @@ std::vector<int64_t> requantMultipliers(const ir::Node &N) {
   return {};
 }
 
-/// Checks shared by the GEMM operators: int8 result with zero input zero point (padding is then exact zeros).
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   if (!ir::isBlockedNode(N))
     return makeError("not in the blocked layout");

@@ -2,6 +2,7 @@
 // shapes): rows are widened into the accumulators by an identity GEMM, combined by the ALU with immediates,
 // requantized and stored. Layout does not matter row by row, but the segment I/O relanes n, so the operand
 // must be a blocked value.
+#include "AluRows.h"
 #include "Emitter.h"
 #include "Window.h"
 
@@ -35,18 +36,8 @@ bool isBlockedValue(const ir::Graph &G, ir::ValueId V, int Depth = 0) {
   return false;
 }
 
-/// ALU over Rows accumulator rows starting at Dst: with an immediate, or with the rows starting at Src.
-Status rowsAlu(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<int64_t> Imm, int64_t Src = 0) {
-  isa::AluFields F;
-  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1;
-  if (Imm)
-    F.UseImm = 1, F.Imm = *Imm;
-  else
-    F.SrcOut = 1;
-  return E.alu(Op, {MicroOp{Dst, Src, 0}}, F);
-}
-
-Status requantClip(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, int64_t Multiplier) {
+/// requant by an immediate multiplier over Rows rows from Dst, then the node's clip.
+Status requantRowsImm(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, int64_t Multiplier) {
   isa::AluFields F;
   F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.UseImm = 1, F.Imm = Multiplier;
   F.Shift = N.getInt("shift", 1), F.Imm2 = N.getInt("y_zero_point", 0);
@@ -139,7 +130,7 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     } else if (N.OpType == "npu.Requantize") {
       if (int64_t Zp = N.getInt("x_zero_point", 0))
         NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, -Zp));
-      NPU_TRY(requantClip(E, N, Out, Tt, N.getInt("multiplier", 0)));
+      NPU_TRY(requantRowsImm(E, N, Out, Tt, N.getInt("multiplier", 0)));
     } else {
       // t = (a - a_zp) * Ma + (b - b_zp) * Mb stays inside int32 (docs/quantization.md), then requant by 1.
       for (auto [Base, Zp, M] :
@@ -150,7 +141,7 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         NPU_TRY(rowsAlu(E, AluOp::Mul, Base, Tt, M));
       }
       NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, std::nullopt, BRows));
-      NPU_TRY(requantClip(E, N, Out, Tt, 1));
+      NPU_TRY(requantRowsImm(E, N, Out, Tt, 1));
     }
     E.storeOut(Out, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
   }

@@ -2,6 +2,7 @@
 // with a constant operand) or have none (Concat, npu.QLeakyRelu): one place for the partitioner and the
 // segment compiler.
 #include "Emitter.h"
+#include "LowerMul.h"
 
 namespace npu::backend {
 
@@ -23,6 +24,9 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N) {
     return &Concat;
   if (N.OpType == "npu.QLeakyRelu")
     return &LeakyRelu;
+  static const ExtraLowering Mul{canLowerMul, lowerMul};
+  if (N.OpType == "npu.QMul")
+    return &Mul;
   return nullptr;
 }
 

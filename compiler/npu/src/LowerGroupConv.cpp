@@ -6,6 +6,7 @@
 // once and the whole layer stays on the NPU without per-lane ALU multiplies (which would need one
 // accumulator row of weights per tap and a widening GEMM for every input row).
 #include "AluRows.h"
+#include "ConvCommon.h"
 #include "Window.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
@@ -43,15 +44,7 @@ struct GroupConvPlan {
 };
 
 Expected<GroupConvPlan> planGroupConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (!ir::isBlockedNode(N))
-    return makeError("not in the blocked layout");
-  if (C.BlockIn != C.BlockOut)
-    return makeError("block_in != block_out needs npu.Reblock, not implemented");
-  if (!N.findAttr("multiplier"))
-    return makeError("an int32 result (no requantization) is not produced by the NPU path");
-  if (N.getInt("x_zero_point", 0) != 0)
-    return makeError("x_zero_point ", N.getInt("x_zero_point", 0), " != 0 (the NPU pads with zeros)");
-  NPU_TRY(checkBlockedAct(G, N.Inputs[0], C, int64_t(C.BlockIn)));
+  NPU_TRY(conv::checkGemmNode(G, N, C));
   if (G.type(N.Inputs[0]).rank() < 5)
     return makeError("a blocked convolution needs 1 or 2 spatial dims");
   if (!G.value(N.Inputs[1]).Data || (N.hasInput(2) && !G.value(N.Inputs[2]).Data))

@@ -13,21 +13,6 @@ using isa::AluOp;
 using isa::MemType;
 using isa::MicroOp;
 
-namespace {
-
-/// Op over Rows accumulator rows from Dst: with the immediate Value, or with the rows from Src.
-Status rowsOp(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<int64_t> Imm, int64_t Src = 0) {
-  isa::AluFields F;
-  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1;
-  if (Imm)
-    F.UseImm = 1, F.Imm = *Imm;
-  else
-    F.SrcOut = 1;
-  return E.alu(Op, {MicroOp{Dst, Imm ? 0 : Src, 0}}, F);
-}
-
-} // namespace
-
 Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   if (C.BlockIn != C.BlockOut)
     return makeError("widening int8 rows into the accumulators needs block_in == block_out");
@@ -56,13 +41,13 @@ Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     F.Reset = 0;
     NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
     if (Zp)
-      NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, -Zp));
-    NPU_TRY(rowsOp(E, AluOp::Mov, T, Tt, std::nullopt, 0));
-    NPU_TRY(rowsOp(E, AluOp::Max, 0, Tt, 0));
-    NPU_TRY(rowsOp(E, AluOp::Min, T, Tt, 0));
-    NPU_TRY(rowsOp(E, AluOp::Mul, 0, Tt, N.getInt("pos_multiplier", 0)));
-    NPU_TRY(rowsOp(E, AluOp::Mul, T, Tt, N.getInt("neg_multiplier", 0)));
-    NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, std::nullopt, T));
+      NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Zp));
+    NPU_TRY(rowsAlu(E, AluOp::Mov, T, Tt, std::nullopt, 0));
+    NPU_TRY(rowsAlu(E, AluOp::Max, 0, Tt, 0));
+    NPU_TRY(rowsAlu(E, AluOp::Min, T, Tt, 0));
+    NPU_TRY(rowsAlu(E, AluOp::Mul, 0, Tt, N.getInt("pos_multiplier", 0)));
+    NPU_TRY(rowsAlu(E, AluOp::Mul, T, Tt, N.getInt("neg_multiplier", 0)));
+    NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, std::nullopt, T));
     NPU_TRY(requantClip(E, N, Tt, 1, -1, 1));
     E.storeOut(0, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
   }

@@ -1,28 +1,11 @@
 // SimStats as JSON (for `npuc run --stats` and the benchmarks).
 #include "npu/sim/FuncSim.h"
+#include "npu/support/Json.h"
 
 #include <cstdio>
 #include <sstream>
 
 namespace npu::sim {
-
-static std::string jsonString(const std::string &S) {
-  std::string Out = "\"";
-  for (char Ch : S) {
-    const unsigned char U = static_cast<unsigned char>(Ch);
-    if (Ch == '"' || Ch == '\\') {
-      Out += '\\';
-      Out += Ch;
-    } else if (U < 0x20) {
-      char Buf[8];
-      std::snprintf(Buf, sizeof(Buf), "\\u%04x", U);
-      Out += Buf;
-    } else {
-      Out += Ch;
-    }
-  }
-  return Out + "\"";
-}
 
 std::string SimStats::toJson(const HardwareConfig &C) const {
   std::ostringstream OS;
