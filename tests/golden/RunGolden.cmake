@@ -10,8 +10,10 @@ string(REGEX MATCH "# RUN-ARGS: *([^\n]*)" _ "${text}")
 get_filename_component(srcdir ${INPUT} DIRECTORY)
 string(REPLACE "%S" "${srcdir}" runargs "${CMAKE_MATCH_1}")
 separate_arguments(extra UNIX_COMMAND "${runargs}")
+# The output is named after the pass folder too: several passes have a does_not_fire.graph, run in parallel.
 get_filename_component(stem ${INPUT} NAME_WE)
-set(out ${WORK}/${stem}.out)
+get_filename_component(passdir ${srcdir} NAME)
+set(out ${WORK}/${passdir}.${stem}.out)
 execute_process(COMMAND ${NPUC} opt ${INPUT} --passes=${passes} ${extra}
                 OUTPUT_FILE ${out} ERROR_VARIABLE err RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)

@@ -109,7 +109,9 @@ Buf KB::buf(int Slot, ElemType Elem) {
     uint64_t Arg = ArgSlots.size();
     ArgSlots.push_back(Slot);
     Value *Addr = EB.CreateConstInBoundsGEP1_64(E.Ptr, Bufs, Arg);
-    LoadInst *L = EB.CreateLoad(E.Ptr, Addr, "a" + std::to_string(Arg));
+    std::string Name = "a"; // appended, not "a" + to_string(...): GCC 12 warns falsely on that form
+    Name += std::to_string(Arg);
+    LoadInst *L = EB.CreateLoad(E.Ptr, Addr, Name);
     L->setMetadata(LLVMContext::MD_invariant_load, MDNode::get(E.Ctx, {}));
     It = SlotPtrs.emplace(Slot, L).first;
   }
@@ -299,7 +301,7 @@ KernelOut KB::finish(int64_t Items, double CostPerItem, size_t ScratchBytes) {
     F->eraseFromParent();
     F = nullptr;
     Finished = true;
-    return KernelOut{Known->second, ArgSlots, Items, CostPerItem, ScratchBytes, false};
+    return KernelOut{Known->second, ArgSlots, Items, CostPerItem, ScratchBytes, false, {}};
   }
   E.KernelBodies.emplace(std::move(Body), F->getName().str());
   // Every slot is a separate buffer: give each its alias scope so loops vectorize without run-time checks.
@@ -319,7 +321,7 @@ KernelOut KB::finish(int64_t Items, double CostPerItem, size_t ScratchBytes) {
       I->setMetadata(LLVMContext::MD_noalias, MDNode::get(E.Ctx, Others));
     }
   Finished = true;
-  return KernelOut{F->getName().str(), ArgSlots, Items, CostPerItem, ScratchBytes, true};
+  return KernelOut{F->getName().str(), ArgSlots, Items, CostPerItem, ScratchBytes, true, {}};
 }
 
 Value *constOf(KB &K, ElemType T, double V) {

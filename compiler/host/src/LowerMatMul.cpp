@@ -106,7 +106,7 @@ Status gemm(LowerCtx &C) {
     return noCodegen(C, "fused activation");
   bool TA = N.getInt("transA", 0) != 0, TB = N.getInt("transB", 0) != 0;
   double Alpha = N.getFloat("alpha", 1.0f), Beta = N.getFloat("beta", 1.0f);
-  const Shape &AS = C.dims(N.Inputs[0]), &BS = C.dims(N.Inputs[1]), &YS = C.dims(N.Outputs[0]);
+  const Shape &AS = C.dims(N.Inputs[0]), &YS = C.dims(N.Outputs[0]);
   int64_t M = YS[0], Nn = YS[1], Kk = TA ? AS[0] : AS[1];
   ElemType AccE = ir::isFloatType(E) ? (E == ElemType::Float64 ? ElemType::Float64 : ElemType::Float32) : ElemType::Int64;
   if (M * Nn == 0)

@@ -136,11 +136,12 @@ void gemmLoop(ExecContext &X, const isa::GemmFields &G, const RowArray<TI> &Inp,
   const unsigned OutBits = C.outputBits();
   auto Tile = gemmTile<TI, TW>;
 #ifdef NPU_GEMM_AVX2
-  if constexpr (std::is_same_v<TI, int8_t> && std::is_same_v<TW, int8_t>)
+  if constexpr (std::is_same_v<TI, int8_t> && std::is_same_v<TW, int8_t>) {
     if (C.BlockIn == 8 && haveAvx2())
       Tile = gemmTileI8x8Avx2;
     else if (C.BlockIn % 16 == 0 && C.BlockIn <= 256 && haveAvx2())
       Tile = C.BlockIn == 16 ? gemmTileI8Avx2<1> : C.BlockIn == 32 ? gemmTileI8Avx2<2> : gemmTileI8Avx2<0>;
+  }
 #endif
   // Nothing reads the output buffer during a GEMM, so a row's mirror is refreshed only when the loop moves
   // on to another accumulator row and at the end: the same final contents as after every micro-op.

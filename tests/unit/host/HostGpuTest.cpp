@@ -94,8 +94,9 @@ TEST(HostGpu, MissingDriverIsReported) {
   auto M = host::compileGpuModel(oneNode("Relu", {in(randomF32({4}, 1))}, {}, 1, Feeds));
   ASSERT_FALSE(M.isOk());
   EXPECT_EQ(M.message(), S.message());
-  if (S.message().find("libcuda") != std::string::npos)
+  if (S.message().find("libcuda") != std::string::npos) {
     EXPECT_EQ(S.message(), "no CUDA driver found (libcuda.so.1)");
+  }
 }
 
 /// Runs G on the GPU and compares with the reference interpreter.

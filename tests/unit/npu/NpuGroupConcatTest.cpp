@@ -149,9 +149,10 @@ struct PlainBuilder {
     auto Got = compileAndRun(L, C, {X}, &R);
     ASSERT_TRUE(Got.isOk()) << What << " on " << C.Name << ": " << Got.message();
     for (const backend::NodePlacement &P : R.Placements)
-      if (std::find(OnNpu.begin(), OnNpu.end(), P.OpType) != OnNpu.end())
+      if (std::find(OnNpu.begin(), OnNpu.end(), P.OpType) != OnNpu.end()) {
         EXPECT_TRUE(P.Npu) << What << " on " << C.Name << ": " << P.Node
                            << " stayed on the host: " << P.Reason;
+      }
     for (const backend::NodePlacement &P : R.Placements)
       EXPECT_EQ(std::find(Gone.begin(), Gone.end(), P.OpType), Gone.end())
           << What << ": " << P.Node << " is left";

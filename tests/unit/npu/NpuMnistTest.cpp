@@ -53,8 +53,9 @@ TEST(NpuMnist, BitExactAndTop1OnEveryConfig) {
       EXPECT_EQ(argmax((*Got)[0]), argmax(readF32(Set + "/output_0.pb"))) << Name << " set " << S;
       // The convolutions, pools and the matmul all run on the NPU.
       for (const backend::NodePlacement &P : R.Placements)
-        if (P.OpType == "npu.QConv" || P.OpType == "npu.MaxPool" || P.OpType == "npu.QMatMul")
+        if (P.OpType == "npu.QConv" || P.OpType == "npu.MaxPool" || P.OpType == "npu.QMatMul") {
           EXPECT_TRUE(P.Npu) << Name << ": " << P.Node << ": " << P.Reason;
+        }
     }
   }
 }

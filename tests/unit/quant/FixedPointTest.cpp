@@ -64,12 +64,14 @@ TEST(FixedPoint, ChooseMultipliersUsesTheLargestShift) {
     int64_t MaxM = *std::max_element(F->M.begin(), F->M.end());
     EXPECT_LE(MaxM, (int64_t(1) << 31) - 1);
     // One more bit of shift would overflow the multiplier (unless the shift is already at its limit).
-    if (F->Shift < 62)
+    if (F->Shift < 62) {
       EXPECT_GT(std::nearbyint(std::ldexp(Max, F->Shift + 1)), double((int64_t(1) << 31) - 1));
+    }
     for (size_t K = 0; K < R.size(); ++K) {
       EXPECT_EQ(F->M[K], int64_t(std::nearbyint(std::ldexp(R[K], F->Shift))));
-      if (R[K] == Max)
+      if (R[K] == Max) {
         EXPECT_LE(std::fabs(std::ldexp(double(F->M[K]), -F->Shift) / R[K] - 1), std::ldexp(1.0, -29));
+      }
     }
   }
 }

@@ -92,8 +92,9 @@ void checkConfig(const HardwareConfig &C, const std::string &Label) {
       for (const Node &N : B.nodes())
         BlockedConcats += N.OpType == "Concat" && B.type(N.Outputs[0]).rank() == 6;
       for (const Node &N : B.nodes())
-        if (N.OpType == "npu.QConv" && N.getInt("group", 1) == 1)
+        if (N.OpType == "npu.QConv" && N.getInt("group", 1) == 1) {
           EXPECT_EQ(N.getString("layout", ""), "blocked") << Label;
+        }
       for (const auto &In : Inputs) {
         auto U = ref::interpret(Q, In), V = ref::interpret(B, In);
         ASSERT_TRUE(U.isOk() && V.isOk()) << Label << ": " << (V ? "" : V.message());

@@ -113,8 +113,9 @@ TEST(MnistQuant, BlockedLayoutIsBitIdentical) {
     ASSERT_TRUE(S.isOk()) << S.message();
     EXPECT_EQ(countOps(B, "npu.QConv"), 2);
     for (const Node &N : B.nodes())
-      if (N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul")
+      if (N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul") {
         EXPECT_EQ(N.getString("layout", ""), "blocked");
+      }
     for (size_t K = 0; K < 3; ++K) {
       auto U = ref::interpret(Q, M->Inputs[K]), V = ref::interpret(B, M->Inputs[K]);
       ASSERT_TRUE(U.isOk() && V.isOk()) << (V ? "" : V.message());

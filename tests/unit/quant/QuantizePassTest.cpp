@@ -79,8 +79,9 @@ TEST(QuantizePass, PlainPatternsBecomeNpuOperators) {
     EXPECT_EQ(countOps(Q, Float), 0) << Float;
   // The bias add and the Relu folded into the first conv: its activation range starts at zero.
   for (const Node &N : Q.nodes())
-    if (N.OpType == "npu.QConv" && N.Inputs[0] == Q.findValue("x_q"))
+    if (N.OpType == "npu.QConv" && N.Inputs[0] == Q.findValue("x_q")) {
       EXPECT_EQ(N.getInt("act_min", -128), 0);
+    }
   // Signature unchanged; the int8 graph stays close to the float one on the calibration inputs.
   ASSERT_EQ(Q.Inputs.size(), 1u);
   EXPECT_EQ(Q.value(Q.Inputs[0]).Name, "x");
