@@ -16,7 +16,6 @@ void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I
     return B.CreateAdd(K.c64(O.Base), B.CreateAdd(B.CreateMul(B0, K.c64(O.S0)), B.CreateMul(B1, K.c64(O.S1))));
   };
   Buf Y = K.buf(P.YSlot, ElemType::Float32);
-  Type *F32 = K.E.F32;
   Value *Row = B.CreateAdd(Off(P.YOff), B.CreateMul(I, K.c64(P.Ldc)));
   // Per-row operands are loaded once, outside the loop over the row.
   auto RowBase = [&](const EpOperand &O) { return B.CreateAdd(Off(O.Off), B.CreateMul(I, K.c64(O.SM))); };
@@ -30,35 +29,10 @@ void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I
     Value *V = K.load(Y, At);
     for (size_t SI = 0; SI < P.Ep.size(); ++SI) {
       const EpStep &S = P.Ep[SI];
-      Value *Zero = ConstantFP::get(F32, 0.0);
       auto Op = [&](const EpOperand &O, Value *Base) {
         return K.load(K.buf(O.Slot, ElemType::Float32), O.SN ? B.CreateAdd(Base, J) : Base);
       };
-      switch (S.Kind) {
-      case EpKind::Add: {
-        Value *O = Op(S.Op, Bases1[SI]);
-        V = B.CreateFAdd(V, S.F1 == 1.0f ? O : B.CreateFMul(ConstantFP::get(F32, S.F1), O));
-        break;
-      }
-      case EpKind::Scale:
-        V = B.CreateFMul(V, ConstantFP::get(F32, S.F1));
-        break;
-      case EpKind::Affine:
-        V = B.CreateFAdd(B.CreateFMul(V, Op(S.Op, Bases1[SI])), Op(S.Op2, Bases2[SI]));
-        break;
-      case EpKind::Relu:
-        V = B.CreateSelect(B.CreateFCmpOGT(V, Zero), V, Zero);
-        break;
-      case EpKind::Clip: {
-        Value *Lo = ConstantFP::get(F32, S.F1), *Hi = ConstantFP::get(F32, S.F2);
-        V = B.CreateSelect(B.CreateFCmpOLT(V, Lo), Lo, V);
-        V = B.CreateSelect(B.CreateFCmpOLT(Hi, V), Hi, V);
-        break;
-      }
-      case EpKind::LeakyRelu:
-        V = B.CreateSelect(B.CreateFCmpOGE(V, Zero), V, B.CreateFMul(ConstantFP::get(F32, S.F1), V));
-        break;
-      }
+      V = emitEpStep(K, S, V, Bases1[SI], Bases2[SI], Op);
     }
     K.store(Y, At, V);
   });

@@ -93,6 +93,9 @@ std::vector<int64_t> im2colGeometry(const GemmProblem &P);
 /// The module's im2col helper for panel width NR: (dst, ld, x, kc0, klen, n0, nlen, geometry).
 llvm::Function *im2colHelper(ModuleEnv &E, int NR);
 
+/// One epilogue step S on V. Op(operand, base) loads an operand; Base1/Base2 are passed to it for S.Op/S.Op2.
+llvm::Value *emitEpStep(KB &K, const EpStep &S, llvm::Value *V, llvm::Value *Base1, llvm::Value *Base2,
+                        llvm::function_ref<llvm::Value *(const EpOperand &, llvm::Value *)> Op);
 /// Applies P's epilogue to Y elements [J0, J1) of row I (GEMM coordinates) in batch (B0, B1).
 void emitEpilogueRow(KB &K, const GemmProblem &P, llvm::Value *B0, llvm::Value *B1, llvm::Value *I, llvm::Value *J0,
                      llvm::Value *J1);

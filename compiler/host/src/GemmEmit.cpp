@@ -9,6 +9,41 @@
 
 namespace npu::host {
 
+using llvm::ConstantFP, llvm::Type, llvm::Value;
+
+Value *emitEpStep(KB &K, const EpStep &S, Value *V, Value *Base1, Value *Base2,
+                  llvm::function_ref<Value *(const EpOperand &, Value *)> Op) {
+  auto &B = K.B;
+  Type *F32 = K.E.F32;
+  Value *Zero = ConstantFP::get(F32, 0.0);
+  switch (S.Kind) {
+  case EpKind::Add: {
+    Value *O = Op(S.Op, Base1);
+    V = B.CreateFAdd(V, S.F1 == 1.0f ? O : B.CreateFMul(ConstantFP::get(F32, S.F1), O));
+    break;
+  }
+  case EpKind::Scale:
+    V = B.CreateFMul(V, ConstantFP::get(F32, S.F1));
+    break;
+  case EpKind::Affine:
+    V = B.CreateFAdd(B.CreateFMul(V, Op(S.Op, Base1)), Op(S.Op2, Base2));
+    break;
+  case EpKind::Relu:
+    V = B.CreateSelect(B.CreateFCmpOGT(V, Zero), V, Zero);
+    break;
+  case EpKind::Clip: {
+    Value *Lo = ConstantFP::get(F32, S.F1), *Hi = ConstantFP::get(F32, S.F2);
+    V = B.CreateSelect(B.CreateFCmpOLT(V, Lo), Lo, V);
+    V = B.CreateSelect(B.CreateFCmpOLT(Hi, V), Hi, V);
+    break;
+  }
+  case EpKind::LeakyRelu:
+    V = B.CreateSelect(B.CreateFCmpOGE(V, Zero), V, B.CreateFMul(ConstantFP::get(F32, S.F1), V));
+    break;
+  }
+  return V;
+}
+
 using namespace llvm;
 using ir::ElemType;
 
@@ -365,38 +400,12 @@ struct Emitter {
   /// The epilogue steps on one value at GEMM row I, output column J.
   Value *applyEpilogue(Value *V, Value *I, Value *J) {
     auto &B = b();
-    Type *F32 = K.E.F32;
     for (const EpStep &S : P.Ep) {
-      Value *Zero = ConstantFP::get(F32, 0.0);
-      auto Op = [&](const EpOperand &O) {
+      auto Op = [&](const EpOperand &O, Value *) {
         Value *Idx = B.CreateAdd(off(O.Off), B.CreateAdd(B.CreateMul(I, c(O.SM)), B.CreateMul(J, c(O.SN))));
         return K.load(K.buf(O.Slot, ElemType::Float32), Idx);
       };
-      switch (S.Kind) {
-      case EpKind::Add: {
-        Value *O = Op(S.Op);
-        V = B.CreateFAdd(V, S.F1 == 1.0f ? O : B.CreateFMul(ConstantFP::get(F32, S.F1), O));
-        break;
-      }
-      case EpKind::Scale:
-        V = B.CreateFMul(V, ConstantFP::get(F32, S.F1));
-        break;
-      case EpKind::Affine:
-        V = B.CreateFAdd(B.CreateFMul(V, Op(S.Op)), Op(S.Op2));
-        break;
-      case EpKind::Relu:
-        V = B.CreateSelect(B.CreateFCmpOGT(V, Zero), V, Zero);
-        break;
-      case EpKind::Clip: {
-        Value *Lo = ConstantFP::get(F32, S.F1), *Hi = ConstantFP::get(F32, S.F2);
-        V = B.CreateSelect(B.CreateFCmpOLT(V, Lo), Lo, V);
-        V = B.CreateSelect(B.CreateFCmpOLT(Hi, V), Hi, V);
-        break;
-      }
-      case EpKind::LeakyRelu:
-        V = B.CreateSelect(B.CreateFCmpOGE(V, Zero), V, B.CreateFMul(ConstantFP::get(F32, S.F1), V));
-        break;
-      }
+      V = emitEpStep(K, S, V, nullptr, nullptr, Op);
     }
     return V;
   }
