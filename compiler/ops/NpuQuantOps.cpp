@@ -136,15 +136,12 @@ Expected<TypeList> inferQMatMul(const InferContext &C) {
   return one(Out, {X[0], W[0], X[2], W[2]});
 }
 
-Expected<TypeList> inferQAdd(const InferContext &C) {
+/// What npu.QAdd and npu.QMul share: two int8 operands with zero points, the requantization attributes and
+/// an int8 result of the broadcast shape.
+Expected<TypeList> inferBinaryInt8(const InferContext &C) {
   NPU_TRY(requireElem(C, 0, ElemType::Int8));
   NPU_TRY(requireElem(C, 1, ElemType::Int8));
   const Node &N = C.node();
-  for (const char *A : {"a_multiplier", "b_multiplier"}) {
-    if (!N.findAttr(A))
-      return makeError("the ", A, " attribute is required");
-    NPU_TRY(checkMultiplier(N.getInt(A, 0), quant::MaxAddMultiplier));
-  }
   NPU_TRY(checkRange(N, "a_zero_point", -128, 127, 0));
   NPU_TRY(checkRange(N, "b_zero_point", -128, 127, 0));
   NPU_TRY(checkRequantAttrs(N));
@@ -154,21 +151,23 @@ Expected<TypeList> inferQAdd(const InferContext &C) {
   return one(ElemType::Int8, *Out);
 }
 
+Expected<TypeList> inferQAdd(const InferContext &C) {
+  const Node &N = C.node();
+  for (const char *A : {"a_multiplier", "b_multiplier"}) {
+    if (!N.findAttr(A))
+      return makeError("the ", A, " attribute is required");
+    NPU_TRY(checkMultiplier(N.getInt(A, 0), quant::MaxAddMultiplier));
+  }
+  return inferBinaryInt8(C);
+}
+
 /// npu.QMul: (A - za) * (B - zb) (|.| <= 255 * 255, inside int32) requantized by one multiplier < 2^31.
 Expected<TypeList> inferQMul(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
-  NPU_TRY(requireElem(C, 1, ElemType::Int8));
   const Node &N = C.node();
   if (!N.findAttr("multiplier"))
     return makeError("the multiplier attribute is required");
   NPU_TRY(checkMultiplier(N.getInt("multiplier", 0), quant::MaxMultiplier));
-  NPU_TRY(checkRange(N, "a_zero_point", -128, 127, 0));
-  NPU_TRY(checkRange(N, "b_zero_point", -128, 127, 0));
-  NPU_TRY(checkRequantAttrs(N));
-  auto Out = broadcastShapes(C.dims(0), C.dims(1));
-  if (!Out)
-    return Out.error();
-  return one(ElemType::Int8, *Out);
+  return inferBinaryInt8(C);
 }
 
 /// npu.QLeakyRelu: max(d, 0) * pos_multiplier + min(d, 0) * neg_multiplier (|M| < 2^22: a negative slope

@@ -27,15 +27,16 @@ Tensor expandGroups(const Tensor &W, int64_t G) {
   return R;
 }
 
-/// A grouped npu.QConv is blocked when the NPU can take it: block_in == block_out (widening is per lane) and
-/// the tiles of the input blocks one output block reads (all taps) fit the weight buffer.
+/// A grouped npu.QConv is blocked when the NPU can take it: the tiles of the input blocks (block_in wide) one
+/// output block (block_out wide) reads, all taps, fit the weight buffer.
 bool groupedConvFits(const Graph &G, const Node &N, const HardwareConfig &C,
                      const std::vector<int64_t> *Perm) {
   const Value &W = G.value(N.Inputs[1]);
-  if (C.BlockIn != C.BlockOut || W.Kind != ValueKind::Constant || N.getInt("x_zero_point", 0) != 0)
+  if (W.Kind != ValueKind::Constant || N.getInt("x_zero_point", 0) != 0)
     return false;
   const Shape &D = W.Data->shape();
-  const int64_t Grp = N.getInt("group", 1), O = D[0], Cg = D[1], B = int64_t(C.BlockOut);
+  const int64_t Grp = N.getInt("group", 1), O = D[0], Cg = D[1], B = int64_t(C.BlockOut),
+                Bi = int64_t(C.BlockIn);
   if (Grp <= 0 || O % Grp != 0)
     return false;
   const int64_t Og = O / Grp, Taps = shapeNumElements(Shape(D.begin() + 2, D.end()));
@@ -44,7 +45,7 @@ bool groupedConvFits(const Graph &G, const Node &N, const HardwareConfig &C,
     std::set<int64_t> Blocks;
     for (int64_t Oc = Ob * B; Oc < std::min(O, Ob * B + B); ++Oc)
       for (int64_t Ci = (Oc / Og) * Cg; Ci < (Oc / Og + 1) * Cg; ++Ci)
-        Blocks.insert((Perm ? (*Perm)[size_t(Ci)] : Ci) / B);
+        Blocks.insert((Perm ? (*Perm)[size_t(Ci)] : Ci) / Bi);
     if (int64_t(Blocks.size()) * Taps > int64_t(C.D.WeightDepth))
       return false;
   }

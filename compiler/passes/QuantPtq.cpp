@@ -301,16 +301,21 @@ private:
     NPU_ASSIGN(quant::FixedMultipliers F,
                quant::chooseMultipliers({QA.Scale / Y.Scale, QC.Scale / Y.Scale}, quant::MaxAddMultiplier));
     Node &M = B.addNode("npu.QAdd", {QA.Id, QC.Id}, {Y.Id}, N.Name);
-    auto [Lo, Hi] = actRange(T, Y.Scale);
     M.setAttr("a_multiplier", F.M[0]);
     M.setAttr("b_multiplier", F.M[1]);
-    M.setAttr("shift", int64_t(F.Shift));
+    setBinaryAttrs(M, QA, QC, F.Shift, actRange(T, Y.Scale));
+    return true;
+  }
+
+  /// The attributes npu.QAdd and npu.QMul share: shift, operand and result zero points, activation range.
+  static void setBinaryAttrs(Node &M, const QValue &QA, const QValue &QC, int64_t Shift,
+                             std::pair<int64_t, int64_t> Range) {
+    M.setAttr("shift", Shift);
     M.setAttr("a_zero_point", QA.Zp);
     M.setAttr("b_zero_point", QC.Zp);
     M.setAttr("y_zero_point", int64_t(0));
-    M.setAttr("act_min", Lo);
-    M.setAttr("act_max", Hi);
-    return true;
+    M.setAttr("act_min", Range.first);
+    M.setAttr("act_max", Range.second);
   }
 
   /// Mul of two activations of one shape, or of an activation and a constant that broadcasts to it (scalar,
@@ -335,14 +340,8 @@ private:
     QValue Out = makeOutput(T);
     NPU_ASSIGN(quant::FixedMultipliers F, quant::chooseMultipliers({QA.Scale * QC.Scale / Out.Scale}));
     Node &M = B.addNode("npu.QMul", {QA.Id, QC.Id}, {Out.Id}, N.Name);
-    auto [Lo, Hi] = actRange(T, Out.Scale);
     M.setAttr("multiplier", F.M[0]);
-    M.setAttr("shift", int64_t(F.Shift));
-    M.setAttr("a_zero_point", QA.Zp);
-    M.setAttr("b_zero_point", QC.Zp);
-    M.setAttr("y_zero_point", int64_t(0));
-    M.setAttr("act_min", Lo);
-    M.setAttr("act_max", Hi);
+    setBinaryAttrs(M, QA, QC, F.Shift, actRange(T, Out.Scale));
     return true;
   }
 

@@ -85,32 +85,16 @@ void HostModelImpl::runKernel(const Step &S, std::vector<void *> &Bufs) {
 }
 
 Status HostModelImpl::runFallback(const Step &S, std::vector<void *> &Bufs) {
-  const Node &N = P.G.nodes()[static_cast<size_t>(S.Nodes[0])];
-  std::vector<Tensor> Held;
-  Held.reserve(N.Inputs.size());
-  std::vector<const Tensor *> Ins;
-  for (ValueId V : N.Inputs) {
-    if (V == NoValue) {
-      Ins.push_back(nullptr);
-      continue;
-    }
-    if (const Tensor *K = P.known(V)) {
-      Ins.push_back(K);
-      continue;
-    }
-    const TensorType &T = P.type(V);
-    Tensor X(T.Elem, T.Dims);
-    std::memcpy(X.bytes(), Bufs[static_cast<size_t>(P.slotOf(V))], X.byteSize());
-    Held.push_back(std::move(X));
-    Ins.push_back(&Held.back());
-  }
-  auto Outs = ref::runNode(N, Ins);
-  if (!Outs)
-    return Outs.error().withContext(describeNode(N));
-  for (size_t O = 0; O < N.Outputs.size(); ++O)
-    if (int Sl = P.slotOf(N.Outputs[O]); Sl > 0)
-      std::memcpy(Bufs[static_cast<size_t>(Sl)], (*Outs)[O].bytes(), (*Outs)[O].byteSize());
-  return Status::ok();
+  return runFallbackNode(
+      P, P.G.nodes()[static_cast<size_t>(S.Nodes[0])],
+      [&](ValueId V, Tensor &X) {
+        std::memcpy(X.bytes(), Bufs[static_cast<size_t>(P.slotOf(V))], X.byteSize());
+        return Status::ok();
+      },
+      [&](int Sl, const Tensor &T) {
+        std::memcpy(Bufs[static_cast<size_t>(Sl)], T.bytes(), T.byteSize());
+        return Status::ok();
+      });
 }
 
 Status HostModelImpl::runInto(const std::vector<Tensor> &Inputs, std::vector<Tensor> &Results) {

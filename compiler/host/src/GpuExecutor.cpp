@@ -56,27 +56,15 @@ public:
   }
 
   Status runFallback(const Node &N) {
-    std::vector<Tensor> Held;
-    Held.reserve(N.Inputs.size());
-    std::vector<const Tensor *> Ins;
-    for (ValueId V : N.Inputs) {
-      if (V == NoValue) {
-        Ins.push_back(nullptr);
-        continue;
-      }
-      Tensor X(P.type(V).Elem, P.type(V).Dims);
-      if (X.byteSize())
-        NPU_TRY(check("cuMemcpyDtoH", D->cuMemcpyDtoH(X.bytes(), SlotPtr[static_cast<size_t>(P.slotOf(V))], X.byteSize())));
-      Held.push_back(std::move(X));
-      Ins.push_back(&Held.back());
-    }
-    auto Outs = ref::runNode(N, Ins);
-    if (!Outs)
-      return Outs.error().withContext(describeNode(N));
-    for (size_t O = 0; O < N.Outputs.size(); ++O)
-      if (int S = P.slotOf(N.Outputs[O]); S > 0)
-        NPU_TRY(upload(S, (*Outs)[O].bytes(), (*Outs)[O].byteSize()));
-    return Status::ok();
+    return runFallbackNode(
+        P, N,
+        [&](ValueId V, Tensor &X) {
+          return X.byteSize() ? check("cuMemcpyDtoH", D->cuMemcpyDtoH(X.bytes(), SlotPtr[static_cast<size_t>(
+                                                                                     P.slotOf(V))],
+                                                                   X.byteSize()))
+                              : Status::ok();
+        },
+        [&](int S, const Tensor &T) { return upload(S, T.bytes(), T.byteSize()); });
   }
 
   Expected<std::vector<Tensor>> run(const std::vector<Tensor> &Inputs) override {

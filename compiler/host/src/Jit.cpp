@@ -62,7 +62,7 @@ TargetInfo hostTarget(const HostOptions &Opts) {
     if (sys::getHostCPUFeatures(F)) {
       std::vector<std::string> On;
       for (auto &KV : F)
-        On.push_back((KV.second ? "+" : "-") + KV.first().str());
+        On.push_back(std::string(KV.second ? "+" : "-").append(KV.first().str()));
       std::sort(On.begin(), On.end());
       for (const std::string &S : On)
         T.Features += (T.Features.empty() ? "" : ",") + S;

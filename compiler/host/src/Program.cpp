@@ -274,4 +274,33 @@ void planMemory(Program &P) {
   P.ArenaBytes = Top;
 }
 
+Status runFallbackNode(const Program &P, const ir::Node &N,
+                       const std::function<Status(ir::ValueId, ir::Tensor &)> &Read,
+                       const std::function<Status(int, const ir::Tensor &)> &Write) {
+  std::vector<ir::Tensor> Held;
+  Held.reserve(N.Inputs.size());
+  std::vector<const ir::Tensor *> Ins;
+  for (ir::ValueId V : N.Inputs) {
+    if (V == ir::NoValue) {
+      Ins.push_back(nullptr);
+      continue;
+    }
+    if (const ir::Tensor *K = P.known(V)) {
+      Ins.push_back(K);
+      continue;
+    }
+    ir::Tensor X(P.type(V).Elem, P.type(V).Dims);
+    NPU_TRY(Read(V, X));
+    Held.push_back(std::move(X));
+    Ins.push_back(&Held.back());
+  }
+  auto Outs = ref::runNode(N, Ins);
+  if (!Outs)
+    return Outs.error().withContext(ir::describeNode(N));
+  for (size_t O = 0; O < N.Outputs.size(); ++O)
+    if (int Sl = P.slotOf(N.Outputs[O]); Sl > 0)
+      NPU_TRY(Write(Sl, (*Outs)[O]));
+  return Status::ok();
+}
+
 } // namespace npu::host

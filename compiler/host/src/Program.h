@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,6 +75,13 @@ struct Program {
   int addTempSlot(size_t Bytes);
   float *rawData(int Slot) { return static_cast<float *>(Slots[static_cast<size_t>(Slot)].Raw.get()); }
 };
+
+/// Runs fallback node N on the reference interpreter, for both executors: each input is its compile-time-known
+/// value or what Read fills in (the tensor comes with the value's type); each output that has a slot goes to
+/// Write(slot, tensor).
+Status runFallbackNode(const Program &P, const ir::Node &N,
+                       const std::function<Status(ir::ValueId, ir::Tensor &)> &Read,
+                       const std::function<Status(int, const ir::Tensor &)> &Write);
 
 /// Copies G, fixes specialized inputs, folds nodes whose inputs are all known, re-infers types and assigns
 /// slots to the values that live at run time.

@@ -200,7 +200,8 @@ Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
     TileTensor T;
     T.Name = G.value(V).Name;
     T.K = K;
-    T.Bytes = uint64_t(R.rows()) * C.D.InputRowBytes;
+    // A row holds core.batch x c int8 elements, c = the value's own block (block_in or block_out).
+    T.Bytes = uint64_t(R.rows()) * C.Batch * uint64_t(G.type(V).Dims.back());
     if (K != TileTensor::Temp)
       T.Shape = bindingShape(G.type(V).Dims, C);
     R.Tensor = TP.addTensor(std::move(T));

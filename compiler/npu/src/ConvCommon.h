@@ -26,14 +26,18 @@ Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig
 std::pair<int, int> channelConstants(Emitter &E, const ir::Graph &G, const ir::Node &N, int64_t Blocks);
 Expected<Window2D> convWindow(const ir::Graph &G, const ir::Node &N);
 
-/// Whether the convolution can run with its input channels split into chunks (one block, one output row).
+/// Whether the convolution can run with its input channels split into chunks and its output rows cut into
+/// column tiles (down to one block, one output position), or why not (LOAD/STORE fields, pad fields, a
+/// kernel larger than the weight buffer).
+Status convSplitCheck(const HardwareConfig &C, const ConvShape &K);
 bool convSplitFeasible(const HardwareConfig &C, const ConvShape &K);
 /// The per-tile formula's cycles for the best split plan (UINT64_MAX if none fits): splitting also pays when
 /// it lets a whole image band of a chunk be double-buffered (deep layers on small images).
 uint64_t convSplitEstimate(const Emitter &E, const ConvShape &K);
-/// The convolution with input-channel (K) splitting: per output block and band, the accumulators start from
-/// the bias and every chunk of input blocks (and its weights, when they do not all fit) adds its partial
-/// sums; then requant, clip, store. For layers whose input band or weights exceed the buffers.
+/// The convolution with input-channel (K) splitting and column tiling: per output block and tile (a band of
+/// output rows, all columns or TW of them), the accumulators start from the bias and every chunk of input
+/// blocks (and its weights, when they do not all fit) adds its partial sums; then requant, clip, store.
+/// For layers whose input band or weights exceed the buffers (wide images: column tiles).
 Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const ConvShape &K);
 
 } // namespace npu::backend::conv

@@ -3,6 +3,8 @@
 // port, attributed per node; and the per-tile formula used to choose tile sizes.
 #include "npu/backend/CostModel.h"
 
+#include "npu/isa/Footprint.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <deque>
@@ -80,6 +82,19 @@ uint64_t burstsOf(const HardwareConfig &C, const isa::Instruction &I) {
   return Bursts;
 }
 
+/// The micro-op buffer rows a LOAD uop fills, from the program's micro-op table (rows outside it: empty).
+void replayUopLoad(const isa::Program &P, const isa::MemFields &M, std::vector<isa::MicroOp> &Buf) {
+  const uint64_t Rb = P.Config.D.UopRowBytes;
+  int64_t Dst = M.SramBase;
+  for (int64_t Y = 0; Y < M.YSize; ++Y)
+    for (int64_t X = 0; X < M.XSize; ++X, ++Dst) {
+      const uint64_t A = uint64_t(M.DramBase) + uint64_t(Y * M.XStride + X) * Rb;
+      const uint64_t K = (A - P.UopBase) / Rb;
+      if (Dst >= 0 && size_t(Dst) < Buf.size())
+        Buf[size_t(Dst)] = A >= P.UopBase && K < P.Uops.size() ? P.Uops[K] : isa::MicroOp{};
+    }
+}
+
 } // namespace
 
 std::vector<LayerCost> estimateProgram(const isa::Program &P) {
@@ -90,7 +105,14 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
   const uint64_t MacsPerUop = C.Batch * C.BlockIn * C.BlockOut;
   const uint64_t AluPasses = ceilDiv(C.Batch * C.BlockOut, C.AluLanes);
   const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth), Qc = C.CommandQueueDepth;
-  std::vector<uint64_t> End(P.Insns.size());
+  std::vector<uint64_t> End(P.Insns.size()), Pushed(P.Insns.size()); // Pushed: when its tokens are pushed
+  // alu.concurrent: the GEMM and ALU pipes (end, footprint), in-order retirement, and the micro-op buffer
+  // (replayed from the program's micro-op table) that the footprints are read from.
+  const bool Dual = C.AluConcurrent != 0;
+  std::array<uint64_t, 2> PipeEnd{};
+  std::array<isa::AccFootprint, 2> PipeFoot;
+  uint64_t LastStart = 0, Retired = 0;
+  std::vector<isa::MicroOp> UopBuf(Dual ? C.D.UopDepth : 0);
   std::array<uint64_t, 3> UnitEnd{};
   std::array<std::deque<uint64_t>, 3> QueueStarts; // starts of each queue's last Qc instructions
   std::array<std::deque<size_t>, 4> Tokens;        // pushed, not yet popped: producer indices
@@ -113,10 +135,24 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
     if (QueueStarts[Q].size() >= Qc)
       Dispatch = std::max(Dispatch, QueueStarts[Q][QueueStarts[Q].size() - Qc]);
     uint64_t S = std::max(Dispatch, UnitEnd[Q]);
+    const isa::ComputePipe Pipe = Dual && Q == 1 ? isa::computePipe(In) : isa::ComputePipe::None;
+    isa::AccFootprint Foot;
+    if (Dual && Q == 1) {
+      S = std::max(Dispatch, LastStart);
+      if (Pipe == isa::ComputePipe::None) {
+        S = std::max(S, Retired);
+      } else {
+        Foot = isa::accFootprint(In, UopBuf);
+        const unsigned K = unsigned(Pipe);
+        S = std::max(S, PipeEnd[K]);
+        if (Foot.conflicts(PipeFoot[1 - K]))
+          S = std::max(S, PipeEnd[1 - K]);
+      }
+    }
     // Pops: l2c (compute pop_prev), c2l (load pop_next), c2s (store pop_prev), s2c (compute pop_next).
     auto Pop = [&](unsigned F) {
       if (!Tokens[F].empty()) {
-        S = std::max(S, End[Tokens[F].front()]);
+        S = std::max(S, Pushed[Tokens[F].front()]);
         Tokens[F].pop_front();
       }
     };
@@ -147,6 +183,8 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
       if (Bytes == 0)
         break;
       L.DramBytes += Bytes;
+      if (Dual && Load && In.memType() == isa::MemType::Uop)
+        replayUopLoad(P, In.Mem, UopBuf);
       const uint64_t Issue = S + (Load ? C.LoadLatency : C.StoreLatency);
       const uint64_t X = Dram.take(Issue + C.DramLatency, burstsOf(C, In) * Cb);
       const isa::MemFields &M = In.Mem;
@@ -161,8 +199,17 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
     default:
       break;
     }
-    End[I] = S + Dur;
+    End[I] = Pushed[I] = S + Dur;
     UnitEnd[Q] = End[I];
+    if (Dual && Q == 1) {
+      LastStart = S;
+      if (Pipe != isa::ComputePipe::None)
+        PipeEnd[unsigned(Pipe)] = End[I], PipeFoot[unsigned(Pipe)] = Foot;
+      else // it held both pipes
+        PipeEnd = {End[I], End[I]};
+      Pushed[I] = Retired = std::max(Retired, End[I]);
+      UnitEnd[Q] = Retired;
+    }
     QueueStarts[Q].push_back(S);
     if (QueueStarts[Q].size() > Qc)
       QueueStarts[Q].pop_front();
@@ -226,12 +273,13 @@ uint64_t pipelinedCycles(const HardwareConfig &C, const TileCost &T, uint64_t Ti
                          uint64_t Fixed) {
   if (Tiles == 0)
     return Fixed;
-  const uint64_t Serial = T.Load + T.Compute + T.Store;
+  const uint64_t Serial = T.Load + T.Compute + T.Alu + T.Store;
   if (N <= 1)
     return Fixed + Tiles * Serial;
   const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth);
   const uint64_t PortCycles = ceilDiv(T.DramBytes, C.DramBurst) * Cb;
-  const uint64_t Stage = std::max({T.Load, T.Compute, T.Store, PortCycles});
+  const uint64_t Compute = T.AluOverlaps ? std::max(T.Compute, T.Alu) : T.Compute + T.Alu;
+  const uint64_t Stage = std::max({T.Load, Compute, T.Store, PortCycles});
   return Fixed + Serial + (Tiles - 1) * Stage;
 }
 

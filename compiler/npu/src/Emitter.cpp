@@ -40,11 +40,33 @@ Expected<int64_t> Emitter::uopSlot(const std::vector<isa::MicroOp> &Kernel) {
     // Instructions run in order, so once the buffer is full the earlier kernels can be overwritten.
     UopSlots.clear();
     UopNext = 0;
+    UopFill = -1;
   }
-  auto [DramIt, New] = UopDram.try_emplace(Key, int64_t(P.Uops.size()));
-  if (New)
+  // A kernel that follows the layer's last micro-op LOAD in both the buffer and the DRAM table widens that
+  // LOAD instead of adding one: a compute-queue LOAD waits for both compute pipes to drain and pays the DRAM
+  // latency, so a layer loads its kernels in as few transfers as possible (a copy of a kernel already in the
+  // table is appended when that makes it contiguous).
+  isa::MemFields *Fill = UopFill >= 0 ? &P.Insns[size_t(UopFill)].I.Mem : nullptr;
+  const uint64_t Rb = C.D.UopRowBytes, MaxSize = (uint64_t(1) << C.SizeBits) - 1;
+  if (Fill && Fill->SramBase + Fill->XSize == UopNext && uint64_t(Fill->XSize + Size) <= MaxSize) {
+    uint64_t &Offset = P.Insns[size_t(UopFill)].Offset;
+    if (Offset / Rb + uint64_t(Fill->XSize) != P.Uops.size()) { // re-home the LOAD's kernels at the end
+      const size_t From = size_t(Offset / Rb);
+      Offset = P.Uops.size() * Rb;
+      for (int64_t K = 0; K < Fill->XSize; ++K)
+        P.Uops.push_back(P.Uops[From + size_t(K)]);
+    }
     P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
-  load(MemType::Uop, UopNext, UopTable, uint64_t(DramIt->second) * C.D.UopRowBytes, 1, Size, Size);
+    UopDram.try_emplace(Key, int64_t(P.Uops.size() - Kernel.size()));
+    Fill->XSize += Size;
+    Fill->XStride = Fill->XSize;
+  } else {
+    auto [DramIt, New] = UopDram.try_emplace(Key, int64_t(P.Uops.size()));
+    if (New)
+      P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
+    UopFill = int64_t(P.Insns.size());
+    load(MemType::Uop, UopNext, UopTable, uint64_t(DramIt->second) * Rb, 1, Size, Size);
+  }
   UopSlots[Key] = UopNext;
   UopNext += Size;
   return UopSlots[Key];

@@ -32,6 +32,7 @@ public:
     Node = std::move(Name);
     UopSlots.clear(); // each layer loads its kernels afresh (the buffer is reused from row 0)
     UopNext = 0;
+    UopFill = -1;
   }
 
   /// LOAD into Mem from Tensor at byte Offset (pads: top, bottom, left, right).
@@ -79,6 +80,7 @@ private:
   std::string Node;
   std::map<std::vector<int64_t>, int64_t> UopSlots; ///< kernel -> first uop buffer row, this layer
   int64_t UopNext = 0;
+  int64_t UopFill = -1; ///< this layer's last micro-op LOAD (index in P.Insns), which new kernels may widen
   std::map<std::vector<int64_t>, int64_t> UopDram; ///< kernel -> first entry in the DRAM table
   std::map<std::string, int> Consts;
 };

@@ -4,6 +4,7 @@
 // that row with source factors 0, then requantized by 1 and clipped (docs/quantization.md).
 #include "AluRows.h"
 #include "BlockedValue.h"
+#include "Reblock.h"
 
 #include <algorithm>
 #include <optional>
@@ -35,19 +36,19 @@ Status rowsOp(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<int
   return E.alu(Op, {MicroOp{Dst, Imm ? 0 : Src, 0}}, F);
 }
 
+/// Rows accumulator rows from Dst = the rows from input row Src on (subRows input rows each).
 Status widen(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows) {
   isa::GemmFields F;
   F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
   NPU_TRY(E.gemm({MicroOp{Dst, Src, 0}}, F));
-  F.Reset = 0;
-  return E.gemm({MicroOp{Dst, Src, 0}}, F);
+  F.Reset = 0, F.SrcOut = subRows(E.config());
+  return E.gemm(widenUops(E.config(), Dst, Src), F);
 }
 
 } // namespace
 
 Status canLowerBroadcastAdd(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   if (N.Inputs.size() != 2)
     return makeError("npu.QAdd needs two operands");
   for (ir::ValueId V : N.Inputs)
@@ -73,23 +74,24 @@ Status lowerBroadcastAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const size_t P = broadcastOperand(G, N), F = 1 - P;
   const RowTensor A = E.Values.at(N.Inputs[F]), B = E.Values.at(N.Inputs[P]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Plane = Y.H * Y.W;
-  const int64_t T = std::min({Plane, int64_t(C.D.InputDepth) - 1, int64_t(C.D.OutputDepth),
+  const int64_t Sub = subRows(C);
+  const int64_t T = std::min({Plane, int64_t(C.D.InputDepth) / Sub - 1, int64_t(C.D.OutputDepth),
                               int64_t(C.D.AccDepth) - 1, (int64_t(1) << C.LoopBits) - 1});
   const int64_t Zf = N.getInt(ZpAttr[F], 0), Mf = N.getInt(MulAttr[F], 0);
   const int64_t Zp = N.getInt(ZpAttr[P], 0), Mp = N.getInt(MulAttr[P], 0);
-  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
+  loadPlacementTiles(E);
+  const uint64_t Orb = C.D.OutputRowBytes;
   for (int64_t Nb = 0; Nb < Y.NOuter; ++Nb)
     for (int64_t Cb = 0; Cb < Y.COuter; ++Cb) {
-      // The broadcast row: input row T, accumulator row T.
-      E.load(MemType::Input, T, B.Tensor, uint64_t(B.row(Nb, Cb, 0, 0)) * Irb, 1, 1, 1);
-      NPU_TRY(widen(E, T, T, 1));
+      // The broadcast row: input row T x Sub, accumulator row T.
+      loadActRows(E, T * Sub, B.Tensor, B.row(Nb, Cb, 0, 0), 1);
+      NPU_TRY(widen(E, T, T * Sub, 1));
       if (Zp)
         NPU_TRY(rowsOp(E, AluOp::Add, T, 1, -Zp));
       NPU_TRY(rowsOp(E, AluOp::Mul, T, 1, Mp));
       for (int64_t R0 = 0; R0 < Plane; R0 += T) {
         const int64_t Tt = std::min(T, Plane - R0), Row = A.row(Nb, Cb, 0, 0) + R0;
-        E.load(MemType::Input, 0, A.Tensor, uint64_t(Row) * Irb, 1, Tt, Tt);
+        loadActRows(E, 0, A.Tensor, Row, Tt);
         NPU_TRY(widen(E, 0, 0, Tt));
         if (Zf)
           NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, -Zf));

@@ -4,6 +4,7 @@
 // twice, batch-blocked tensors whose slices are not contiguous) are copied: rows loaded, widened into the
 // accumulators by the identity GEMM and stored into the slice.
 #include "BlockedValue.h"
+#include "Reblock.h"
 
 #include "npu/compiler/ops/OpHelpers.h"
 
@@ -15,8 +16,7 @@ using isa::MemType;
 using isa::MicroOp;
 
 Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   const int64_t B = int64_t(C.BlockOut);
   const ir::TensorType &Y = G.type(N.Outputs[0]);
   if (Y.Elem != ir::ElemType::Int8 || Y.rank() < 4)
@@ -39,9 +39,10 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   NPU_TRY(canLowerConcat(G, N, C));
   TileProgram &P = E.program();
   const RowTensor Y = E.Values.at(N.Outputs[0]);
-  const int64_t Plane = Y.H * Y.W, T = std::min({int64_t(C.D.InputDepth), int64_t(C.D.OutputDepth),
-                                                 int64_t(C.D.AccDepth), (int64_t(1) << C.LoopBits) - 1});
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
+  const int64_t Plane = Y.H * Y.W,
+                T = std::min({int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
+                              int64_t(C.D.AccDepth), (int64_t(1) << C.LoopBits) - 1});
+  const uint64_t Orb = C.D.OutputRowBytes;
   bool IdentityLoaded = false;
   std::vector<int> Aliased;
   int64_t COff = 0;
@@ -51,22 +52,22 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     const bool Twice = std::count(Aliased.begin(), Aliased.end(), A.Tensor) > 0;
     if (TA.K == TileTensor::Temp && TA.AliasOf < 0 && !Twice && Y.NOuter == 1 && A.Tensor != Y.Tensor) {
       TA.AliasOf = Y.Tensor;
-      TA.AliasOffset = uint64_t(COff * Plane) * Irb;
+      TA.AliasOffset = uint64_t(COff * Plane) * Orb;
       Aliased.push_back(A.Tensor);
     } else {
       if (!IdentityLoaded)
-        E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
+        loadPlacementTiles(E);
       IdentityLoaded = true;
       const int64_t Rows = A.COuter * Plane;
       for (int64_t Nb = 0; Nb < A.NOuter; ++Nb)
         for (int64_t R0 = 0; R0 < Rows; R0 += T) {
           const int64_t Tt = std::min(T, Rows - R0);
-          E.load(MemType::Input, 0, A.Tensor, uint64_t(A.row(Nb, 0, 0, 0) + R0) * Irb, 1, Tt, Tt);
+          loadActRows(E, 0, A.Tensor, A.row(Nb, 0, 0, 0) + R0, Tt);
           isa::GemmFields F;
           F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
           NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
-          F.Reset = 0;
-          NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+          F.Reset = 0, F.SrcOut = subRows(C);
+          NPU_TRY(E.gemm(widenUops(C, 0, 0), F));
           E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, COff, 0, 0) + R0) * Orb, 1, Tt, Tt);
         }
     }

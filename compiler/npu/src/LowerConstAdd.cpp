@@ -4,6 +4,7 @@
 // (A - za) * Ma added to the loaded term, requantized by 1 and clipped (docs/quantization.md).
 #include "AluRows.h"
 #include "BlockedValue.h"
+#include "Reblock.h"
 
 #include <algorithm>
 
@@ -30,8 +31,7 @@ const char *const MulAttr[2] = {"a_multiplier", "b_multiplier"};
 } // namespace
 
 Status canLowerConstAdd(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   if (N.Inputs.size() != 2 || !N.hasInput(0) || !N.hasInput(1))
     return makeError("npu.QAdd needs two operands");
   const Operands O = operands(G, N);
@@ -67,19 +67,19 @@ Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         Term[size_t((R * Lanes + L) * 4 + B)] = uint8_t(V >> (8 * B));
     }
   const int TermT = E.constant(N.Name + ".term", std::move(Term));
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth), int64_t(C.D.OutputDepth),
+  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
                               int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
-  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Arb = C.D.AccRowBytes;
+  loadPlacementTiles(E);
+  const uint64_t Orb = C.D.OutputRowBytes, Arb = C.D.AccRowBytes;
   const int64_t Za = N.getInt(ZpAttr[O.Act], 0), Ma = N.getInt(MulAttr[O.Act], 0);
   for (int64_t R0 = 0; R0 < Rows; R0 += T) {
     const int64_t Tt = std::min(T, Rows - R0);
-    E.load(MemType::Input, 0, A.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    loadActRows(E, 0, A.Tensor, R0, Tt);
     isa::GemmFields F;
     F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
     NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
-    F.Reset = 0;
-    NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+    F.Reset = 0, F.SrcOut = subRows(C);
+    NPU_TRY(E.gemm(widenUops(C, 0, 0), F));
     if (Za)
       NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Za));
     NPU_TRY(rowsAlu(E, AluOp::Mul, 0, Tt, Ma));

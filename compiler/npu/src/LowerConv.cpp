@@ -1,6 +1,6 @@
-// Lowering of blocked npu.QConv (group 1) and npu.QMatMul: bias rows moved into the accumulators, one GEMM
-// micro-op per (input-channel block, kernel tap) with strides in the source factors, per-channel requant,
-// clip, store.
+// Lowering of blocked npu.QConv (group 1): bias rows moved into the accumulators, one GEMM micro-op per
+// (input-channel block, kernel tap) with strides in the source factors, per-channel requant, clip, store; and
+// the helpers shared by the GEMM lowerings (ConvCommon.h).
 #include "ConvCommon.h"
 
 #include "npu/backend/CostModel.h"
@@ -9,6 +9,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace npu::backend {
 
@@ -28,20 +29,11 @@ std::vector<int64_t> requantMultipliers(const ir::Node &N) {
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   if (!ir::isBlockedNode(N))
     return makeError("not in the blocked layout");
-  if (C.BlockIn != C.BlockOut)
-    return makeError("block_in != block_out needs npu.Reblock, not implemented");
   if (!N.findAttr("multiplier"))
     return makeError("an int32 result (no requantization) is not produced by the NPU path");
   if (N.getInt("x_zero_point", 0) != 0)
     return makeError("x_zero_point ", N.getInt("x_zero_point", 0), " != 0 (the NPU pads with zeros)");
   return checkBlockedAct(G, N.Inputs[0], C, int64_t(C.BlockIn));
-}
-
-/// Bias and multiplier rows of output block Ob into accumulator rows BiasRow, BiasRow + 1.
-void loadChannelRows(Emitter &E, int BiasT, int MulT, int64_t Ob, int64_t BiasRow) {
-  const uint64_t Arb = E.config().D.AccRowBytes;
-  E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * Arb, 1, 1, 1);
-  E.load(MemType::Acc, BiasRow + 1, MulT, uint64_t(Ob) * Arb, 1, 1, 1);
 }
 
 /// acc[Dst .. Dst + Rows) = bias row (src factors 0): replaces a reset GEMM and a bias add.
@@ -106,14 +98,13 @@ Status canLowerConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig 
   const RowTensor Wt = rowGeometry(G.type(N.Inputs[1]).Dims);
   auto T = chooseConvTiling(C, *W, X.COuter, 2, false);
   if (!T || Wt.COuter * W->KH * W->KW > int64_t(C.D.WeightDepth)) {
-    // Input-channel (K) splitting: partial sums accumulate over chunks of input blocks.
+    // Input-channel (K) splitting and column tiling: partial sums accumulate over chunks of input blocks,
+    // tiles of output rows x columns; it says why when even that does not fit.
     ConvShape K{*W, X, X.COuter, W->KH * W->KW, Wt.NOuter, false};
-    if (!convSplitFeasible(C, K))
-      return makeError("even one input block of one output row (", W->OW, " positions, ", tileInRows(*W, 1),
-                       "x", (W->OW - 1) * W->SW + (W->KW - 1) * W->DW + 1,
-                       " rows) does not fit the on-chip buffers (column tiling is not implemented)");
-    const int64_t TIW = (W->OW - 1) * W->SW + (W->KW - 1) * W->DW + 1;
-    return inputTile(X, *W, TIW, -W->PT, tileInRows(*W, 1), maxPad(C)).status();
+    if (Status S = convSplitCheck(C, K); !S)
+      return makeError("no tiling fits (", W->OH, "x", W->OW, " outputs, ", X.COuter,
+                       " input blocks, even with input-channel split and column tiles): ", S.message());
+    return Status::ok();
   }
   return inputTile(X, *W, T->TIW, -W->PT, T->TIH, maxPad(C)).status();
 }
@@ -125,25 +116,35 @@ namespace {
 struct ConvPlan {
   SlotPlan S;
   int64_t G = 1, NW = 1;
+  int64_t NA = 1; ///< accumulator slots (S.N, or three for the ALU/GEMM overlap of alu.concurrent)
   uint64_t Estimate = UINT64_MAX, Bytes = 0;
 };
+
+/// Whether the bias and multiplier rows of every output block fit above NA accumulator slots of TH rows.
+bool constantsResident(const HardwareConfig &C, const ConvShape &K, int64_t TH, int64_t NA) {
+  return NA * TH * K.W.OW + 2 * K.OO <= int64_t(C.D.AccDepth);
+}
 
 /// The per-tile formula: a tile is one band of output rows for one group of output blocks; its loads,
 /// compute and stores are the pipeline's stages. Returns the cycles and the DRAM bytes.
 std::pair<uint64_t, uint64_t> convEstimate(const HardwareConfig &C, const ConvShape &K, int64_t G, int64_t TH,
-                                           int64_t N, int64_t NW) {
+                                           int64_t N, int64_t NW, bool Overlap, int64_t NA) {
   const Window2D &W = K.W;
   const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const uint64_t Rows = uint64_t(TH * W.OW), Bands = uint64_t((W.OH + TH - 1) / TH);
-  const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), K.X.H) * K.X.W);
+  const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), K.X.H) * std::min(K.X.W, (W.OW - 1) * W.SW +
+                                                                                        (W.KW - 1) * W.DW + 1));
   const uint64_t Groups = uint64_t((K.OO + G - 1) / G),
                  Alu = (K.Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
   TileCost T;
-  const bool Unpadded = W.PT == 0 && W.PL == 0 && (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1 == K.X.W &&
+  const int64_t TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
+  const bool Unpadded = W.PT == 0 && W.PL == 0 && (TIW == K.X.W || (TIW < K.X.W && tileInRows(W, TH) == 1)) &&
                         (W.OH - 1) * W.SH + (W.KH - 1) * W.DH + 1 <= K.X.H;
   T.Load =
       transferCycles(C, uint64_t(K.Cin) * InRows * C.D.InputRowBytes, Unpadded ? 1 : uint64_t(K.Cin), false);
-  T.Compute = uint64_t(G) * (Alu + uint64_t(K.Cin * K.Taps) * Rows + C.GemmLatency);
+  T.Compute = uint64_t(G) * (uint64_t(K.Cin * K.Taps) * Rows + C.GemmLatency);
+  T.Alu = uint64_t(G) * Alu;
+  T.AluOverlaps = Overlap;
   T.Store = uint64_t(G) * transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);
   T.DramBytes = uint64_t(K.Cin) * InRows * C.D.InputRowBytes + uint64_t(G) * Rows * C.D.OutputRowBytes;
   const uint64_t WBytes = uint64_t(G * K.Cin * K.Taps) * C.D.WeightRowBytes;
@@ -153,11 +154,16 @@ std::pair<uint64_t, uint64_t> convEstimate(const HardwareConfig &C, const ConvSh
   const uint64_t Bytes = Tiles * T.DramBytes + Groups * WBytes * (Groups > 1 ? uint64_t(K.X.NOuter) : 1);
   if (Groups == 1)
     return {pipelinedCycles(C, T, Tiles, N, WLoad + AccLoads), Bytes};
-  // Per group: its weights (overlapped when NW > 1) and constant rows (on the compute unit).
-  T.Compute += AccLoads / Bands;
+  // Per group: its weights (with NW > 1 prefetched in one chunk per band of the group before) and, unless
+  // every block's constant rows stay resident, its constant rows (on the compute unit, draining it).
+  uint64_t Fixed = NW > 1 ? WLoad : WLoad * Groups;
+  if (constantsResident(C, K, TH, NA))
+    Fixed += transferCycles(C, uint64_t(K.OO) * 64, 2, false);
+  else
+    T.Compute += AccLoads / Bands;
   if (NW > 1)
-    T.Load += WLoad / Bands, T.DramBytes += WBytes / Bands;
-  return {pipelinedCycles(C, T, Tiles, N, NW > 1 ? WLoad : WLoad * Groups), Bytes};
+    T.Load += transferCycles(C, WBytes / Bands, 1, false), T.DramBytes += WBytes / Bands;
+  return {pipelinedCycles(C, T, Tiles, N, Fixed), Bytes};
 }
 
 /// Micro-op rows a plan needs at once: one kernel per (input slot, weight base, accumulator slot).
@@ -175,8 +181,17 @@ Expected<ConvPlan> chooseConvPlan(const Emitter &E, const ConvShape &K) {
     const int64_t NW = G == K.OO ? 1 : std::max<int64_t>(1, std::min(N, WDepth / (G * Set)));
     if (N > 1 && convUopRows(K, G, N, NW) > int64_t(C.D.UopDepth))
       return;
-    auto [Est, Bytes] = convEstimate(C, K, G, TH, N, NW);
-    All.push_back({makeSlotPlan(K.W, TH, N), G, NW, Est, Bytes});
+    auto [Est, Bytes] = convEstimate(C, K, G, TH, N, NW, C.AluConcurrent && N >= 3, N);
+    All.push_back({makeSlotPlan(K.W, TH, N), G, NW, N, Est, Bytes});
+    // alu.concurrent: three accumulator slots let a tile's requant run beside the next tile's GEMMs (the tail
+    // retires after that GEMM and its store must end before the slot takes a new bias), even when the
+    // input buffer holds fewer tiles.
+    const int64_t Out = TH * K.W.OW;
+    if (C.AluConcurrent && N < 3 && E.maxBuffers() > 1 && 3 * Out <= int64_t(C.D.OutputDepth) &&
+        3 * Out + 2 * G <= int64_t(C.D.AccDepth) && N * 3 * NW * G * Set <= int64_t(C.D.UopDepth)) {
+      auto [OEst, OBytes] = convEstimate(C, K, G, TH, N, NW, true, 3);
+      All.push_back({makeSlotPlan(K.W, TH, N), G, NW, 3, OEst, OBytes});
+    }
   };
   const std::vector<int64_t> Groups = tileRowCandidates(K.OO);
   if (const LayerSchedule *F = E.forcedSchedule())
@@ -221,7 +236,11 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const SlotPlan &T = Plan->S;
   const int64_t GB = Plan->G;
   E.recordSchedule({"", T.TH, T.N, GB, Plan->Estimate, E.forcedSchedule() != nullptr});
-  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * GB, MulBase = BiasBase + GB;
+  const int64_t NA = Plan->NA;
+  const bool OneGroup = GB >= OO, Resident = OneGroup || constantsResident(C, K, T.TH, NA);
+  // Constant rows: of every output block when they fit above the slots (loaded once), else of one group.
+  const int64_t ConstRows = Resident ? OO : GB;
+  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
   const int64_t InSlot = T.inSlotRows(Cin), AccSlot = T.accSlotRows(W.OW);
 
   // One micro-op per (input block, tap); the slot bases are in the micro-ops, so each (input slot, weight
@@ -242,9 +261,10 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     auto L = inputTile(X, W, T.TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C));
     if (!L)
       return L.error();
-    // Without padding the band of every channel block is TIH x TIW contiguous rows, H x W apart in DRAM:
-    // one 2-D transfer (y = blocks) instead of one per block, which saves a DRAM latency per block.
-    if (L->PadT + L->PadB + L->PadL + L->PadR == 0 && L->Y * L->X == T.TIH * T.TIW && L->X == X.W &&
+    // Without padding the band of every channel block is TIH x TIW contiguous rows (whole image rows, or a
+    // single row), H x W apart in DRAM: one 2-D transfer (y = blocks) instead of one per block, which saves
+    // a DRAM latency per block.
+    if (L->PadT + L->PadB + L->PadL + L->PadR == 0 && L->Y * L->X == T.TIH * T.TIW && (L->X == X.W || L->Y == 1) &&
         Cin <= MaxSize && L->Y * L->X <= MaxSize && X.H * X.W < (int64_t(1) << C.StrideBits)) {
       E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, 0, L->FirstRow, 0)) * Irb, Cin, L->Y * L->X,
              X.H * X.W);
@@ -258,123 +278,77 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     return Status::ok();
   };
   int64_t Unit = 0;
+  // With an ALU beside the GEMM core (alu.concurrent) and three accumulator slots, a tile's requant, clip
+  // and store are emitted after the next tile's GEMM, so the ALU works on one tile while the GEMM core
+  // computes the next (software pipelining by one tile).
+  const bool Overlap = C.AluConcurrent && NA >= 3;
+  struct Tail {
+    int64_t Nb = 0, Ob = 0, Row = 0, AccBase = 0, Oh0 = 0, Th = 0;
+  };
+  std::optional<Tail> Pending;
+  auto Flush = [&]() -> Status {
+    if (!Pending)
+      return Status::ok();
+    const Tail P = *Pending;
+    Pending.reset();
+    NPU_TRY(requantRows(E, N, MulBase + P.Row, P.Th, W.OW, P.AccBase));
+    E.storeOut(P.AccBase, Y.Tensor, uint64_t(Y.row(P.Nb, P.Ob, P.Oh0, 0)) * Orb, 1, P.Th * W.OW, P.Th * W.OW);
+    return Status::ok();
+  };
   auto ComputeBlock = [&](int64_t Nb, int64_t Ob, int64_t Row, int64_t WgtBase, int64_t InBase, int64_t Oh0,
                           int64_t Th) -> Status {
-    const int64_t AccBase = (Unit++ % T.N) * AccSlot;
+    const int64_t AccBase = (Unit++ % NA) * AccSlot;
     NPU_TRY(initFromBias(E, BiasBase + Row, Th, W.OW, AccBase));
     isa::GemmFields F;
     F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * T.TIW, F.SrcIn = W.SW;
     NPU_TRY(E.gemm(KernelFor(WgtBase, InBase, AccBase), F));
-    NPU_TRY(requantRows(E, N, MulBase + Row, Th, W.OW, AccBase));
-    E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
-    return Status::ok();
+    NPU_TRY(Flush());
+    Pending = Tail{Nb, Ob, Row, AccBase, Oh0, Th};
+    return Overlap ? Status::ok() : Flush();
   };
-  // Per group of output blocks: its weights (in weight slot WSet % NW), bias and multiplier rows, then every
-  // band of the image once. With one group the weights stay for the whole batch.
-  auto LoadGroup = [&](int64_t G0, int64_t Gn, int64_t WgtBase) {
-    E.load(MemType::Weight, WgtBase, WT, uint64_t(G0 * Cin * Taps) * Wrb, 1, Gn * Cin * Taps,
-           Gn * Cin * Taps);
+  // Per group of output blocks (one step per batch block and group): its weights in weight slot
+  // step % NW, its constant rows unless all are resident, then every band of the image once. With NW > 1 the
+  // next step's weights are prefetched in one chunk per band, so they stream while this group computes.
+  // With one group the weights stay for the whole batch.
+  auto LoadWeights = [&](int64_t G0, int64_t Gn, int64_t WgtBase, int64_t R0, int64_t R1) {
+    if (R1 > R0)
+      E.load(MemType::Weight, WgtBase + R0, WT, uint64_t(G0 * Cin * Taps + R0) * Wrb, 1, R1 - R0, R1 - R0);
+  };
+  auto LoadConsts = [&](int64_t G0, int64_t Gn) {
     E.load(MemType::Acc, BiasBase, BiasT, uint64_t(G0) * Arb, 1, Gn, Gn);
     E.load(MemType::Acc, MulBase, MulT, uint64_t(G0) * Arb, 1, Gn, Gn);
   };
-  const bool OneGroup = GB >= OO;
-  if (OneGroup)
-    LoadGroup(0, OO, 0);
-  int64_t Band = 0, WSet = 0;
+  std::vector<std::pair<int64_t, int64_t>> Steps; // (batch block, first output block)
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
-    for (int64_t G0 = 0; G0 < OO; G0 += GB) {
-      const int64_t Gn = std::min(GB, OO - G0),
-                    WgtBase = OneGroup ? 0 : (WSet++ % Plan->NW) * GB * Cin * Taps;
-      if (!OneGroup)
-        LoadGroup(G0, Gn, WgtBase);
-      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += T.TH) {
-        const int64_t Th = std::min(T.TH, W.OH - Oh0), InBase = (Band++ % T.N) * InSlot;
-        NPU_TRY(LoadBand(Nb, Oh0, Th, InBase));
-        for (int64_t Ob = 0; Ob < Gn; ++Ob)
-          NPU_TRY(ComputeBlock(Nb, G0 + Ob, Ob, WgtBase + Ob * Cin * Taps, InBase, Oh0, Th));
-      }
+    for (int64_t G0 = 0; G0 < (OneGroup ? 1 : OO); G0 += GB)
+      Steps.push_back({Nb, G0});
+  auto WBaseOf = [&](size_t I) { return OneGroup ? 0 : int64_t(I % size_t(Plan->NW)) * GB * Cin * Taps; };
+  auto GroupSize = [&](int64_t G0) { return OneGroup ? OO : std::min(GB, OO - G0); };
+  if (Resident)
+    LoadConsts(0, OO);
+  const int64_t Bands = (W.OH + T.TH - 1) / T.TH;
+  int64_t Band = 0;
+  for (size_t I = 0; I < Steps.size(); ++I) {
+    const auto [Nb, G0] = Steps[I];
+    const int64_t Gn = GroupSize(G0), WgtBase = WBaseOf(I), Rows = Gn * Cin * Taps;
+    if (I == 0 || (!OneGroup && Plan->NW == 1))
+      LoadWeights(G0, Gn, WgtBase, 0, Rows);
+    if (!Resident) {
+      NPU_TRY(Flush()); // the pending tail reads this group's multiplier rows
+      LoadConsts(G0, Gn);
     }
-  return Status::ok();
-}
-
-Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  NPU_TRY(checkGemmNode(G, N, C));
-  if (G.type(N.Inputs[0]).rank() != 4 || !G.value(N.Inputs[1]).Data ||
-      (N.hasInput(2) && !G.value(N.Inputs[2]).Data))
-    return makeError("blocked X [M/n, K/bi, n, bi] with constant weights and bias expected");
-  const int64_t Kb = G.type(N.Inputs[0]).Dims[1];
-  if (Kb > int64_t(C.D.WeightDepth) || Kb > int64_t(C.D.InputDepth) || Kb > int64_t(C.D.UopDepth))
-    return makeError("K of ", Kb, " blocks exceeds the buffers (K splitting is not implemented)");
-  return Status::ok();
-}
-
-Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
-  const HardwareConfig &C = E.config();
-  NPU_TRY(canLowerMatMul(G, N, C));
-  const ir::Shape &XD = G.type(N.Inputs[0]).Dims, &YD = G.type(N.Outputs[0]).Dims;
-  const int64_t Mb = XD[0], Kb = XD[1], Nb = YD[1], AccTop = int64_t(C.D.AccDepth) - 2;
-  const int XT = E.Values.at(N.Inputs[0]).Tensor, YT = E.Values.at(N.Outputs[0]).Tensor;
-  const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
-  auto [BiasT, MulT] = channelConstants(E, G, N, Nb);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
-  // N-way buffered weights (one output block each), input row tiles and accumulator tiles; when all of X
-  // fits one input slot it is loaded once for every output block.
-  auto Fits = [&](int64_t TM, int64_t Nn) {
-    return TM >= 1 && Nn * Kb <= int64_t(C.D.WeightDepth) && Nn * TM * Kb <= int64_t(C.D.InputDepth) &&
-           Nn * TM <= int64_t(std::min(C.D.OutputDepth, C.D.AccDepth - 2)) && TM < (int64_t(1) << C.LoopBits);
-  };
-  auto Estimate = [&](int64_t TM, int64_t Nn) {
-    const uint64_t Tiles = uint64_t(Nb * ((Mb + TM - 1) / TM));
-    const bool Stationary = TM >= Mb;
-    TileCost T;
-    T.Load = transferCycles(C, uint64_t(Kb) * Wrb, 1, false) / uint64_t((Mb + TM - 1) / TM) +
-             (Stationary ? 0 : transferCycles(C, uint64_t(TM * Kb) * Irb, 1, false));
-    T.Compute = uint64_t(Kb * TM) + C.GemmLatency + 2 * (uint64_t(TM) * Passes + C.AluLatency) +
-                transferCycles(C, 64, 2, false);
-    T.Store = transferCycles(C, uint64_t(TM) * Orb, uint64_t(TM), true);
-    T.DramBytes = uint64_t(Kb) * Wrb + uint64_t(TM) * Orb + (Stationary ? 0 : uint64_t(TM * Kb) * Irb);
-    return pipelinedCycles(C, T, Tiles, Nn,
-                           Stationary ? transferCycles(C, uint64_t(Mb * Kb) * Irb, 1, false) : 0);
-  };
-  int64_t TM = 0, NBuf = 1;
-  uint64_t Best = UINT64_MAX;
-  const LayerSchedule *Forced = E.forcedSchedule();
-  if (Forced && Fits(std::min(Forced->TileRows, Mb), Forced->Buffers))
-    TM = std::min(Forced->TileRows, Mb), NBuf = Forced->Buffers, Best = Estimate(TM, NBuf);
-  const bool Search = TM == 0;
-  for (int64_t Nn = 1; Search && Nn <= E.maxBuffers(); ++Nn)
-    for (int64_t Tm : tileRowCandidates(Mb))
-      if (Fits(Tm, Nn) && Estimate(Tm, Nn) < Best)
-        Best = Estimate(Tm, Nn), TM = Tm, NBuf = Nn;
-  if (TM == 0)
-    return makeError("no tiling of the matmul fits the on-chip buffers");
-  E.recordSchedule({"", TM, NBuf, 0, Best, !Search});
-  const bool Stationary = TM >= Mb;
-  if (Stationary)
-    E.load(MemType::Input, 0, XT, 0, 1, Mb * Kb, Mb * Kb);
-  int64_t Unit = 0, Tile = 0;
-  for (int64_t Ob = 0; Ob < Nb; ++Ob) {
-    const int64_t WBase = (Ob % NBuf) * Kb;
-    E.load(MemType::Weight, WBase, WT, uint64_t(Ob * Kb) * Wrb, 1, Kb, Kb);
-    loadChannelRows(E, BiasT, MulT, Ob, AccTop);
-    for (int64_t M0 = 0; M0 < Mb; M0 += TM) {
-      const int64_t Tm = std::min(TM, Mb - M0);
-      const int64_t InBase = Stationary ? 0 : (Tile++ % NBuf) * TM * Kb, AccBase = (Unit++ % NBuf) * TM;
-      if (!Stationary)
-        E.load(MemType::Input, InBase, XT, uint64_t(M0 * Kb) * Irb, 1, Tm * Kb, Tm * Kb);
-      NPU_TRY(initFromBias(E, AccTop, Tm, 1, AccBase));
-      std::vector<MicroOp> Kernel;
-      for (int64_t K = 0; K < Kb; ++K)
-        Kernel.push_back({AccBase, InBase + (Stationary ? M0 * Kb : 0) + K, WBase + K});
-      isa::GemmFields F;
-      F.LoopOut = Tm, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = Kb;
-      NPU_TRY(E.gemm(Kernel, F));
-      NPU_TRY(requantRows(E, N, AccTop + 1, Tm, 1, AccBase));
-      E.storeOut(AccBase, YT, uint64_t(M0 * Nb + Ob) * Orb, Tm, 1, Nb);
+    const bool Prefetch = !OneGroup && Plan->NW > 1 && I + 1 < Steps.size();
+    const int64_t NextG0 = Prefetch ? Steps[I + 1].second : 0, NextRows = GroupSize(NextG0) * Cin * Taps;
+    for (int64_t B = 0, Oh0 = 0; Oh0 < W.OH; ++B, Oh0 += T.TH) {
+      const int64_t Th = std::min(T.TH, W.OH - Oh0), InBase = (Band++ % T.N) * InSlot;
+      NPU_TRY(LoadBand(Nb, Oh0, Th, InBase));
+      if (Prefetch)
+        LoadWeights(NextG0, GroupSize(NextG0), WBaseOf(I + 1), NextRows * B / Bands, NextRows * (B + 1) / Bands);
+      for (int64_t Ob = 0; Ob < Gn; ++Ob)
+        NPU_TRY(ComputeBlock(Nb, G0 + Ob, Resident ? G0 + Ob : Ob, WgtBase + Ob * Cin * Taps, InBase, Oh0, Th));
     }
   }
-  return Status::ok();
+  return Flush();
 }
 
 } // namespace npu::backend

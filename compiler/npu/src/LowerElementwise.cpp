@@ -4,6 +4,7 @@
 // must be a blocked value.
 #include "AluRows.h"
 #include "Emitter.h"
+#include "Reblock.h"
 #include "Window.h"
 
 #include "npu/backend/CostModel.h"
@@ -11,6 +12,7 @@
 #include "npu/compiler/ops/BlockedLayout.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace npu::backend {
 
@@ -53,14 +55,13 @@ Status requantRowsImm(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, 
 } // namespace
 
 Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   const size_t Operands = N.OpType == "npu.QAdd" ? 2 : 1;
   for (size_t K = 0; K < Operands; ++K) {
     if (!N.hasInput(K) || G.value(N.Inputs[K]).Kind == ir::ValueKind::Constant ||
         !isBlockedValue(G, N.Inputs[K]))
       return makeError("operand ", K, " is not a blocked activation");
-    NPU_TRY(checkBlockedAct(G, N.Inputs[K], C, int64_t(C.BlockIn)));
+    NPU_TRY(checkBlockedAct(G, N.Inputs[K], C, int64_t(C.BlockOut)));
   }
   if (Operands == 2 && G.type(N.Inputs[0]).Dims != G.type(N.Inputs[1]).Dims)
     return makeError("broadcasting npu.QAdd is not lowered yet");
@@ -78,22 +79,33 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const int64_t K = Add ? 2 : 1;
   const RowTensor A = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const RowTensor B = Add ? E.Values.at(N.Inputs[1]) : A;
-  const int64_t Rows = Y.rows();
-  // N-way buffered tiles of T rows: operands in input slot s at s*K*T (b at +T), results in accumulator
-  // (and out) slot s at s*T; b's widened rows, used by the compute unit only, once above the N slots.
+  const int64_t Rows = Y.rows(), Sub = subRows(C);
+  // N-way buffered tiles of T rows: operands in input slot s at s*K*T*Sub (b at +T*Sub); accumulator slot s
+  // at s*K*T holds the result rows (mirrored in the out buffer) and b's widened rows at +T, so a slot's rows
+  // are one interval. With alu.concurrent, three accumulator slots and a one-tile software pipeline (the ALU
+  // work and store of tile i after tile i+1's GEMMs) let the ALU run beside the GEMM core, as in lowerConv.
   const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
-  const uint64_t AluPerRow =
-      Add ? 4 + (N.getInt("a_zero_point", 0) != 0) + (N.getInt("b_zero_point", 0) != 0) : 2;
+  const uint64_t AluPerRow = Add ? 4 + (N.getInt("a_zero_point", 0) != 0 || N.getInt("b_zero_point", 0) != 0) : 2;
+  auto AccSlots = [&](int64_t T, int64_t Nn) {
+    const int64_t NA = std::max<int64_t>(Nn, 3);
+    return C.AluConcurrent && E.maxBuffers() > 1 && (NA - 1) * K * T + T <= int64_t(C.D.OutputDepth) &&
+                   NA * K * T <= int64_t(C.D.AccDepth)
+               ? NA
+               : Nn;
+  };
   auto Fits = [&](int64_t T, int64_t Nn) {
-    return T >= 1 && Nn * K * T <= int64_t(C.D.InputDepth) && Nn * T <= int64_t(C.D.OutputDepth) &&
-           (Nn + K - 1) * T <= int64_t(C.D.AccDepth) && T < (int64_t(1) << C.LoopBits);
+    return T >= 1 && Nn * K * T * Sub <= int64_t(C.D.InputDepth) &&
+           (Nn - 1) * K * T + T <= int64_t(C.D.OutputDepth) && Nn * K * T <= int64_t(C.D.AccDepth) &&
+           T < (int64_t(1) << C.LoopBits);
   };
   auto Estimate = [&](int64_t T, int64_t Nn) {
     TileCost Tc;
-    Tc.Load = transferCycles(C, uint64_t(K * T) * C.D.InputRowBytes, uint64_t(K), false);
-    Tc.Compute = 2 * (uint64_t(K * T) + C.GemmLatency) + AluPerRow * (uint64_t(T) * Passes + C.AluLatency);
+    Tc.Load = transferCycles(C, uint64_t(K * T) * C.D.OutputRowBytes, uint64_t(K), false);
+    Tc.Compute = 2 * (uint64_t(K * T * Sub) + C.GemmLatency);
+    Tc.Alu = AluPerRow * (uint64_t(T) * Passes + C.AluLatency);
+    Tc.AluOverlaps = AccSlots(T, Nn) >= 3 && C.AluConcurrent;
     Tc.Store = transferCycles(C, uint64_t(T) * C.D.OutputRowBytes, 1, true);
-    Tc.DramBytes = uint64_t((K + 1) * T) * C.D.InputRowBytes;
+    Tc.DramBytes = uint64_t((K + 1) * T) * C.D.OutputRowBytes;
     return pipelinedCycles(C, Tc, uint64_t((Rows + T - 1) / T), Nn, 0);
   };
   int64_t T = 0, NBuf = 1;
@@ -108,23 +120,19 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   if (T == 0)
     return makeError("no tiling of the elementwise operator fits the on-chip buffers");
   E.recordSchedule({"", T, NBuf, 0, Best, !Search});
-  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
-  const int64_t BRows = NBuf * T;
-  int64_t Tile = 0;
-  for (int64_t R0 = 0; R0 < Rows; R0 += T) {
-    const int64_t Tt = std::min(T, Rows - R0), Slot = Tile++ % NBuf, InBase = Slot * K * T, Out = Slot * T;
-    std::vector<MicroOp> Widen = {{Out, InBase, 0}}, Reset = {{Out, 0, 0}};
-    if (Add)
-      Widen.push_back({BRows, InBase + T, 0}), Reset.push_back({BRows, 0, 0});
-    E.load(MemType::Input, InBase, A.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
-    if (Add)
-      E.load(MemType::Input, InBase + T, B.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
-    isa::GemmFields F;
-    F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
-    NPU_TRY(E.gemm(Reset, F));
-    F.Reset = 0;
-    NPU_TRY(E.gemm(Widen, F));
+  loadPlacementTiles(E);
+  const uint64_t Orb = C.D.OutputRowBytes;
+  const int64_t NA = AccSlots(T, NBuf);
+  const bool Overlap = C.AluConcurrent && NA >= 3;
+  struct Tail {
+    int64_t R0 = 0, Rows = 0, Out = 0;
+  };
+  std::optional<Tail> Pending;
+  auto Flush = [&]() -> Status {
+    if (!Pending)
+      return Status::ok();
+    const auto [R0, Tt, Out] = *Pending;
+    Pending.reset();
     if (N.OpType == "Relu") {
       NPU_TRY(rowsAlu(E, AluOp::Max, Out, Tt, 0));
     } else if (N.OpType == "npu.Requantize") {
@@ -133,18 +141,49 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       NPU_TRY(requantRowsImm(E, N, Out, Tt, N.getInt("multiplier", 0)));
     } else {
       // t = (a - a_zp) * Ma + (b - b_zp) * Mb stays inside int32 (docs/quantization.md), then requant by 1.
-      for (auto [Base, Zp, M] :
-           {std::tuple{Out, N.getInt("a_zero_point", 0), N.getInt("a_multiplier", 0)},
-            std::tuple{BRows, N.getInt("b_zero_point", 0), N.getInt("b_multiplier", 0)}}) {
-        if (Zp)
+      // Computed as a * Ma + b * Mb - (a_zp * Ma + b_zp * Mb): the ALU wraps modulo 2^32 and t is in range,
+      // so the result is the same with one ALU pass fewer per row (the constant is one 32-bit immediate).
+      const int64_t Za = N.getInt("a_zero_point", 0), Zb = N.getInt("b_zero_point", 0);
+      const int64_t Ma = N.getInt("a_multiplier", 0), Mb = N.getInt("b_multiplier", 0), Cst = -(Za * Ma + Zb * Mb);
+      const int64_t ImmMax = (int64_t(1) << (C.D.ImmBits - 1)) - 1;
+      const bool Fold = Cst >= -ImmMax && Cst <= ImmMax;
+      for (auto [Base, Zp, M] : {std::tuple{Out, Za, Ma}, std::tuple{Out + T, Zb, Mb}}) {
+        if (Zp && !Fold)
           NPU_TRY(rowsAlu(E, AluOp::Add, Base, Tt, -Zp));
         NPU_TRY(rowsAlu(E, AluOp::Mul, Base, Tt, M));
       }
-      NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, std::nullopt, BRows));
+      NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, std::nullopt, Out + T));
+      if (Fold && Cst)
+        NPU_TRY(rowsAlu(E, AluOp::Add, Out, Tt, Cst));
       NPU_TRY(requantRowsImm(E, N, Out, Tt, 1));
     }
     E.storeOut(Out, Y.Tensor, uint64_t(R0) * Orb, 1, Tt, Tt);
+    return Status::ok();
+  };
+  int64_t Tile = 0;
+  for (int64_t R0 = 0; R0 < Rows; R0 += T, ++Tile) {
+    const int64_t Tt = std::min(T, Rows - R0), InBase = (Tile % NBuf) * K * T * Sub, Out = (Tile % NA) * K * T;
+    // Sub input rows per row (block_out = Sub x block_in): one placement micro-op each.
+    std::vector<MicroOp> Widen = widenUops(C, Out, InBase), Reset = {{Out, 0, 0}};
+    if (Add) {
+      for (const MicroOp &U : widenUops(C, Out + T, InBase + T * Sub))
+        Widen.push_back(U);
+      Reset.push_back({Out + T, 0, 0});
+    }
+    loadActRows(E, InBase, A.Tensor, R0, Tt);
+    if (Add)
+      loadActRows(E, InBase + T * Sub, B.Tensor, R0, Tt);
+    isa::GemmFields F;
+    F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
+    NPU_TRY(E.gemm(Reset, F));
+    F.Reset = 0, F.SrcOut = Sub;
+    NPU_TRY(E.gemm(Widen, F));
+    NPU_TRY(Flush());
+    Pending = Tail{R0, Tt, Out};
+    if (!Overlap)
+      NPU_TRY(Flush());
   }
+  NPU_TRY(Flush());
   return Status::ok();
 }
 

@@ -3,6 +3,7 @@
 // segment compiler.
 #include "Emitter.h"
 #include "LowerMul.h"
+#include "Reblock.h"
 
 namespace npu::backend {
 
@@ -24,6 +25,9 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N) {
     return &Concat;
   if (N.OpType == "npu.QLeakyRelu")
     return &LeakyRelu;
+  static const ExtraLowering Reblock{canLowerReblock, lowerReblock};
+  if (N.OpType == "npu.Reblock")
+    return &Reblock;
   static const ExtraLowering Mul{canLowerMul, lowerMul};
   if (N.OpType == "npu.QMul")
     return &Mul;

@@ -3,6 +3,7 @@
 // scaled by the two multipliers, added, requantized by 1 and clipped (docs/quantization.md).
 #include "AluRows.h"
 #include "BlockedValue.h"
+#include "Reblock.h"
 
 #include <algorithm>
 #include <optional>
@@ -14,8 +15,7 @@ using isa::MemType;
 using isa::MicroOp;
 
 Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   NPU_TRY(checkBlockedOperand(G, N.Inputs[0], C, int64_t(C.BlockOut)));
   if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
     return makeError("only int8 results are produced on the NPU");
@@ -27,19 +27,19 @@ Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   NPU_TRY(canLowerLeakyRelu(G, N, C));
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Rows = Y.rows();
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth), int64_t(C.D.OutputDepth),
+  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
                               int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
   const int64_t Zp = N.getInt("x_zero_point", 0);
-  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes;
+  loadPlacementTiles(E);
+  const uint64_t Orb = C.D.OutputRowBytes;
   for (int64_t R0 = 0; R0 < Rows; R0 += T) {
     const int64_t Tt = std::min(T, Rows - R0);
-    E.load(MemType::Input, 0, X.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    loadActRows(E, 0, X.Tensor, R0, Tt);
     isa::GemmFields F;
     F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
     NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
-    F.Reset = 0;
-    NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
+    F.Reset = 0, F.SrcOut = subRows(C);
+    NPU_TRY(E.gemm(widenUops(C, 0, 0), F));
     if (Zp)
       NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Zp));
     NPU_TRY(rowsAlu(E, AluOp::Mov, T, Tt, std::nullopt, 0));

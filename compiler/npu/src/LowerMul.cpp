@@ -7,6 +7,7 @@
 
 #include "AluRows.h"
 #include "BlockedValue.h"
+#include "Reblock.h"
 
 #include <algorithm>
 #include <optional>
@@ -33,8 +34,7 @@ const char *const ZpAttr[2] = {"a_zero_point", "b_zero_point"};
 } // namespace
 
 Status canLowerMul(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (C.BlockIn != C.BlockOut)
-    return makeError("widening int8 rows into the accumulators needs block_in == block_out");
+  NPU_TRY(checkSubRows(C));
   if (N.Inputs.size() != 2 || !N.hasInput(0) || !N.hasInput(1))
     return makeError("npu.QMul needs two operands");
   const int K = constOperand(G, N);
@@ -90,25 +90,28 @@ Status lowerMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     }
   }
   const bool BAct = K < 0;
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / (BAct ? 2 : 1), int64_t(C.D.OutputDepth),
+  const int64_t Sub = subRows(C);
+  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / (BAct ? 2 : 1) / Sub, int64_t(C.D.OutputDepth),
                               int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
   if (T < 1)
     return makeError("no tiling of npu.QMul fits the on-chip buffers");
-  E.load(MemType::Weight, 0, E.identityTile(), 0, 1, 1, 1);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Arb = C.D.AccRowBytes;
+  loadPlacementTiles(E);
+  const uint64_t Orb = C.D.OutputRowBytes, Arb = C.D.AccRowBytes;
   for (int64_t R0 = 0; R0 < Rows; R0 += T) {
     const int64_t Tt = std::min(T, Rows - R0);
-    // Accumulator rows [0, T) hold a, [T, 2T) b; input rows [0, T) a, [T, 2T) b.
-    std::vector<MicroOp> Widen = {{0, 0, 0}}, Reset = {{0, 0, 0}};
-    E.load(MemType::Input, 0, A.Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
+    // Accumulator rows [0, T) hold a, [T, 2T) b; input rows [0, T x Sub) a, [T x Sub, 2T x Sub) b.
+    std::vector<MicroOp> Widen = widenUops(C, 0, 0), Reset = {{0, 0, 0}};
+    loadActRows(E, 0, A.Tensor, R0, Tt);
     if (BAct) {
-      E.load(MemType::Input, T, E.Values.at(N.Inputs[Other]).Tensor, uint64_t(R0) * Irb, 1, Tt, Tt);
-      Widen.push_back({T, T, 0}), Reset.push_back({T, 0, 0});
+      loadActRows(E, T * Sub, E.Values.at(N.Inputs[Other]).Tensor, R0, Tt);
+      for (const MicroOp &U : widenUops(C, T, T * Sub))
+        Widen.push_back(U);
+      Reset.push_back({T, 0, 0});
     }
     isa::GemmFields F;
     F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
     NPU_TRY(E.gemm(Reset, F));
-    F.Reset = 0;
+    F.Reset = 0, F.SrcOut = Sub;
     NPU_TRY(E.gemm(Widen, F));
     if (Za)
       NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Za));

@@ -123,11 +123,12 @@ std::string printTileProgram(const TileProgram &P, const HardwareConfig &C, bool
     isa::Instruction I = T.I;
     I.Mem.DramBase = 0;
     std::string Line = isa::formatInstruction(L, I);
-    if (T.Tensor != -1)
-      Line += " dram=" +
-              (T.Tensor == UopTable ? std::string("@uops")
-                                    : "%" + tileName(P.Tensors[size_t(T.Tensor)].Name)) +
-              "+" + std::to_string(T.Offset);
+    if (T.Tensor != -1) {
+      Line += T.Tensor == UopTable ? " dram=@uops" : " dram=%";
+      if (T.Tensor != UopTable)
+        Line += tileName(P.Tensors[size_t(T.Tensor)].Name);
+      Line.append("+").append(std::to_string(T.Offset));
+    }
     OS << "    " << Line << "\n";
   }
   OS << "}\n";

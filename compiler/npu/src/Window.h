@@ -1,10 +1,11 @@
-// Window helpers shared by the convolution and pooling lowerings: 2-D window geometry, row tiling under the
-// buffer capacities, and the padded input-tile LOAD of one row band.
+// Window helpers shared by the convolution and pooling lowerings: 2-D window geometry, row (and column)
+// tiling under the buffer capacities, and the padded input-tile LOAD of one tile.
 #pragma once
 
 #include "Emitter.h"
 
 #include "npu/compiler/ops/OpHelpers.h"
+#include "npu/compiler/support/Try.h"
 
 #include <algorithm>
 #include <vector>
@@ -37,6 +38,8 @@ struct ConvTiling {
 };
 
 inline int64_t tileInRows(const Window2D &W, int64_t TH) { return (TH - 1) * W.SH + (W.KH - 1) * W.DH + 1; }
+/// Input columns a tile of TW output columns reads.
+inline int64_t tileInCols(const Window2D &W, int64_t TW) { return (TW - 1) * W.SW + (W.KW - 1) * W.DW + 1; }
 
 /// The most output rows per tile under the buffers: input rows (all channel blocks), accumulator rows (the
 /// tile plus the bias and multiplier rows), output mirror rows.
@@ -57,7 +60,9 @@ inline Expected<ConvTiling> chooseConvTiling(const HardwareConfig &C, const Wind
     return T;
   }
   return makeError("one output row (", W.OW, " positions, ", CinBlocks, " input blocks of ", tileInRows(W, 1),
-                   "x", T.TIW, " rows) does not fit the on-chip buffers (column tiling is not implemented)");
+                   "x", T.TIW,
+                   " rows) does not fit the on-chip buffers (column tiling is done for dense convolutions "
+                   "and pools only)");
 }
 
 /// Buffer rows of one N-way-buffered window tiling: each of the N input slots holds CinBlocks input tiles
@@ -97,28 +102,78 @@ inline std::vector<int64_t> tileRowCandidates(int64_t Rows) {
   return R;
 }
 
-/// One input tile: rows [R0, R0 + Rows) of the padded image, all columns, for channel block Cb.
+/// One input tile: rows [R0, R0 + Rows) and columns [C0, C0 + Cols) of the padded image, for one channel
+/// block; the LOAD reads Y x X rows from (FirstRow, FirstCol) and pads the rest with zeros.
 struct InputTileLoad {
-  int64_t Y = 0, X = 0, PadT = 0, PadB = 0, PadL = 0, PadR = 0, FirstRow = 0;
+  int64_t Y = 0, X = 0, PadT = 0, PadB = 0, PadL = 0, PadR = 0, FirstRow = 0, FirstCol = 0;
 };
 
-inline Expected<InputTileLoad> inputTile(const RowTensor &X, const Window2D &W, int64_t TIW, int64_t R0,
-                                         int64_t Rows, uint64_t MaxPad) {
+/// The part of [Start, Start + Len) inside [0, Extent), and the padding before and after it.
+struct ClippedSpan {
+  int64_t First = 0, Count = 0, Before = 0, After = 0;
+};
+inline ClippedSpan clipSpan(int64_t Extent, int64_t Start, int64_t Len) {
+  ClippedSpan S;
+  S.First = std::max<int64_t>(0, Start);
+  S.Count = std::min(Extent, Start + Len) - S.First;
+  S.Before = S.First - Start;
+  S.After = Len - S.Before - std::max<int64_t>(0, S.Count);
+  return S;
+}
+
+inline Expected<InputTileLoad> inputTileAt(const RowTensor &X, int64_t R0, int64_t Rows, int64_t C0,
+                                           int64_t Cols, uint64_t MaxPad) {
+  const ClippedSpan R = clipSpan(X.H, R0, Rows), Cs = clipSpan(X.W, C0, Cols);
   InputTileLoad L;
-  L.FirstRow = std::max<int64_t>(0, R0);
-  const int64_t End = std::min(X.H, R0 + Rows);
-  L.Y = End - L.FirstRow;
-  L.PadT = L.FirstRow - R0;
-  L.PadB = Rows - L.PadT - std::max<int64_t>(0, L.Y);
-  L.PadL = W.PL;
-  L.X = std::min(X.W, TIW - W.PL);
-  L.PadR = TIW - W.PL - L.X;
+  L.FirstRow = R.First, L.Y = R.Count, L.PadT = R.Before, L.PadB = R.After;
+  L.FirstCol = Cs.First, L.X = Cs.Count, L.PadL = Cs.Before, L.PadR = Cs.After;
   if (L.Y <= 0 || L.X <= 0)
     return makeError("an input tile lies entirely in the padding (padding larger than the image)");
   for (int64_t P : {L.PadT, L.PadB, L.PadL, L.PadR})
     if (P < 0 || uint64_t(P) > MaxPad)
       return makeError("padding ", P, " does not fit the LOAD pad fields (at most ", MaxPad, ")");
   return L;
+}
+
+/// The full-width tile of a row band: columns [-PL, TIW - PL).
+inline Expected<InputTileLoad> inputTile(const RowTensor &X, const Window2D &W, int64_t TIW, int64_t R0,
+                                         int64_t Rows, uint64_t MaxPad) {
+  return inputTileAt(X, R0, Rows, -W.PL, TIW, MaxPad);
+}
+
+/// Whether every tile of TH x TW output positions (the last band and column tile may be smaller) can be
+/// loaded: some of the image in it, its padding within the LOAD pad fields. Rows and columns clip
+/// independently, and only tiles near the image's edges have padding: each axis is walked from both ends
+/// up to its first interior tile.
+inline Status tilesLoadable(const RowTensor &X, const Window2D &W, int64_t TH, int64_t TW, uint64_t MaxPad) {
+  auto Axis = [&](int64_t Out, int64_t T, int64_t Extent, int64_t S, int64_t Pad, int64_t K, int64_t D,
+                  const char *What) -> Status {
+    auto Edge = [&](int64_t O0) -> Expected<bool> { // true: the tile has no padding
+      const int64_t Len = (std::min(T, Out - O0) - 1) * S + (K - 1) * D + 1;
+      const ClippedSpan Sp = clipSpan(Extent, O0 * S - Pad, Len);
+      if (Sp.Count <= 0)
+        return makeError("an input tile lies entirely in the padding (padding larger than the image)");
+      for (int64_t P : {Sp.Before, Sp.After})
+        if (uint64_t(P) > MaxPad)
+          return makeError(What, " padding ", P, " does not fit the LOAD pad fields (at most ", MaxPad, ")");
+      return Sp.Before == 0 && Sp.After == 0;
+    };
+    const int64_t Last = (Out - 1) / T * T;
+    int64_t Lo = 0;
+    for (; Lo <= Last; Lo += T) {
+      NPU_ASSIGN(bool Inside, Edge(Lo));
+      if (Inside)
+        break;
+    }
+    for (int64_t Hi = Last; Hi > Lo; Hi -= T) {
+      NPU_ASSIGN(bool Inside, Edge(Hi));
+      if (Inside)
+        break;
+    }
+    return Status::ok();
+  };
+  NPU_TRY(Axis(W.OH, TH, X.H, W.SH, W.PT, W.KH, W.DH, "row"));
+  return Axis(W.OW, TW, X.W, W.SW, W.PL, W.KW, W.DW, "column");
 }
 
 inline uint64_t maxPad(const HardwareConfig &C) { return (uint64_t(1) << C.PadBits) - 1; }

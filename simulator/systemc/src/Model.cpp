@@ -2,6 +2,7 @@
 // instruction's duration by the rules of docs/timing.md.
 #include "Model.h"
 
+#include "npu/isa/Footprint.h"
 #include "npu/sim/TimingRules.h"
 
 #include <algorithm>
@@ -24,6 +25,8 @@ NpuModel::NpuModel(sc_module_name Name, RunState &S) : sc_module(Name), S(S) {
   SC_THREAD(fetchThread);
   SC_THREAD(loadThread);
   SC_THREAD(computeThread);
+  if (S.C.AluConcurrent)
+    SC_THREAD(retireThread);
   SC_THREAD(storeThread);
 }
 
@@ -65,7 +68,7 @@ bool NpuModel::ready(const TokenUse &T) const {
     if (S.Tokens[unsigned(T.Pops[K])].Count == 0)
       return false;
   for (unsigned K = 0; K < T.NumPushes; ++K)
-    if (S.Tokens[unsigned(T.Pushes[K])].Count >= S.C.TokenQueueDepth)
+    if (S.Tokens[unsigned(T.Pushes[K])].Count + S.PendingPush[unsigned(T.Pushes[K])] >= S.C.TokenQueueDepth)
       return false;
   return true;
 }
@@ -88,45 +91,150 @@ void NpuModel::tokensChanged(isa::Queue Self, TokenQueue T) {
     S.TokensChanged[unsigned(Other)].notify();
 }
 
+bool NpuModel::nextEntry(CommandQueue &Q) {
+  while (Q.Entries.empty()) {
+    Q.UnitWaits = true;
+    wait(Q.Pushed);
+    Q.UnitWaits = false;
+  }
+  if (S.Failure)
+    return false;
+  const CommandQueue::Entry E = Q.Entries.front();
+  if (E.Dispatch > now())
+    waitCycles(E.Dispatch - now());
+  return true;
+}
+
+void NpuModel::startInstruction(isa::Queue Which, CommandQueue &Q, const TokenUse &U) {
+  // Leaving the command queue and popping the tokens both free room for their producers at once.
+  S.Timing[Q.Entries.front().Index].Start = now();
+  Q.Entries.pop_front();
+  if (Q.FetchWaits)
+    Q.Popped.notify();
+  for (unsigned K = 0; K < U.NumPops; ++K) {
+    --S.Tokens[unsigned(U.Pops[K])].Count;
+    tokensChanged(Which, U.Pops[K]);
+  }
+}
+
+void NpuModel::pushTokens(isa::Queue Which, const TokenUse &U) {
+  // Pushed tokens can be popped in this same cycle.
+  for (unsigned K = 0; K < U.NumPushes; ++K) {
+    ++S.Tokens[unsigned(U.Pushes[K])].Count;
+    ++S.Counts.TokensPushed[unsigned(U.Pushes[K])];
+    tokensChanged(Which, U.Pushes[K]);
+  }
+}
+
 void NpuModel::unitLoop(isa::Queue Which) {
   CommandQueue &Q = S.Queues[unsigned(Which)];
   for (;;) {
-    while (Q.Entries.empty()) {
-      Q.UnitWaits = true;
-      wait(Q.Pushed);
-      Q.UnitWaits = false;
-    }
-    if (S.Failure)
+    if (!nextEntry(Q))
       return;
-    const CommandQueue::Entry E = Q.Entries.front();
-    if (E.Dispatch > now())
-      waitCycles(E.Dispatch - now());
-    InsnTiming &T = S.Timing[E.Index];
+    const uint64_t Index = Q.Entries.front().Index;
+    InsnTiming &T = S.Timing[Index];
     T.Head = now();
-    const TokenUse &U = S.Uses[E.Index];
+    const TokenUse &U = S.Uses[Index];
     waitForTokens(Which, U);
     if (S.Failure)
       return;
-    // Start: leave the command queue and pop the tokens; both free room for their producers at once.
-    T.Start = now();
-    Q.Entries.pop_front();
-    if (Q.FetchWaits)
-      Q.Popped.notify();
-    for (unsigned K = 0; K < U.NumPops; ++K) {
-      --S.Tokens[unsigned(U.Pops[K])].Count;
-      tokensChanged(Which, U.Pops[K]);
-    }
-    if (!execute(E.Index, Which))
+    startInstruction(Which, Q, U);
+    if (!execute(Index, Which))
       return;
-    // End: push the tokens; they can be popped in this same cycle.
-    for (unsigned K = 0; K < U.NumPushes; ++K) {
-      ++S.Tokens[unsigned(U.Pushes[K])].Count;
-      ++S.Counts.TokensPushed[unsigned(U.Pushes[K])];
-      tokensChanged(Which, U.Pushes[K]);
-    }
+    pushTokens(Which, U);
     ++S.Counts.Instructions;
     ++S.Completed;
     T.End = now();
+  }
+}
+
+void NpuModel::computeThread() {
+  if (S.C.AluConcurrent)
+    dualPipeLoop();
+  else
+    unitLoop(isa::Queue::Compute);
+}
+
+// Issue in program order; a GEMM or ALU instruction starts once its pipe is free, the other pipe's
+// instruction does not touch its accumulator rows (else once that one ends) and its tokens are there; the
+// others (micro-op/accumulator LOADs, FINISH, no-ops) start once both pipes are empty. Retirement is in
+// program order, so a token means what it means with one pipe: everything before it in the queue is done.
+void NpuModel::dualPipeLoop() {
+  CommandQueue &Q = S.Queues[unsigned(isa::Queue::Compute)];
+  struct Pipe {
+    uint64_t End = 0;
+    isa::AccFootprint F;
+  };
+  std::array<Pipe, 2> Pipes;
+  uint64_t Retired = 0; // the retirement cycle of the last issued instruction
+  for (;;) {
+    if (!nextEntry(Q))
+      return;
+    const uint64_t Index = Q.Entries.front().Index;
+    const Instruction &I = S.P.Insns[Index];
+    InsnTiming &T = S.Timing[Index];
+    T.Head = now();
+    const isa::ComputePipe K = isa::computePipe(I);
+    isa::AccFootprint F;
+    uint64_t Ready = Retired;
+    if (K != isa::ComputePipe::None) {
+      F = isa::accFootprint(I, S.Sram.Uops);
+      const Pipe &Other = Pipes[K == isa::ComputePipe::Gemm ? 1 : 0];
+      Ready = std::max(Pipes[unsigned(K)].End, F.conflicts(Other.F) ? Other.End : 0);
+    }
+    if (Ready > now())
+      waitCycles(Ready - now());
+    const TokenUse &U = S.Uses[Index];
+    waitForTokens(isa::Queue::Compute, U);
+    if (S.Failure)
+      return;
+    startInstruction(isa::Queue::Compute, Q, U);
+    if (K == isa::ComputePipe::None) {
+      if (!execute(Index, isa::Queue::Compute))
+        return;
+      pushTokens(isa::Queue::Compute, U);
+      ++S.Counts.Instructions;
+      ++S.Completed;
+      T.End = Retired = now();
+      continue;
+    }
+    if (Status St = executeInstruction(S.X, I); !St) {
+      fail(St.error().withContext(describeInstruction(S.L, Index, I)));
+      return;
+    }
+    T.End = now() + (K == isa::ComputePipe::Gemm ? timing::gemmCycles(S.C, I) : timing::aluCycles(S.C, I));
+    Pipes[unsigned(K)] = {T.End, F};
+    Retired = std::max(Retired, T.End);
+    if (U.NumPushes == 0) {
+      ++S.Counts.Instructions;
+      ++S.Completed;
+      continue;
+    }
+    for (unsigned P = 0; P < U.NumPushes; ++P)
+      ++S.PendingPush[unsigned(U.Pushes[P])];
+    S.Retiring.push_back({Retired, Index});
+    if (S.RetireWaits)
+      S.RetireQueued.notify();
+  }
+}
+
+void NpuModel::retireThread() {
+  for (;;) {
+    while (S.Retiring.empty()) {
+      S.RetireWaits = true;
+      wait(S.RetireQueued);
+      S.RetireWaits = false;
+    }
+    const auto [Cycle, Index] = S.Retiring.front();
+    if (Cycle > now())
+      waitCycles(Cycle - now());
+    S.Retiring.pop_front();
+    const TokenUse &U = S.Uses[Index];
+    for (unsigned P = 0; P < U.NumPushes; ++P)
+      --S.PendingPush[unsigned(U.Pushes[P])];
+    pushTokens(isa::Queue::Compute, U);
+    ++S.Counts.Instructions;
+    ++S.Completed;
   }
 }
 

@@ -54,6 +54,12 @@ struct RunState {
   std::array<bool, 3> WaitsForTokens{};
   DramPort Port;
   std::array<sc_core::sc_event, DramPort::NumClients> DramDone;
+  /// alu.concurrent: tokens that issued GEMM/ALU instructions push when they retire (counted as taken for
+  /// FIFO room), and those instructions with their retirement cycles, in order.
+  std::array<uint64_t, 4> PendingPush{};
+  std::deque<std::pair<uint64_t, uint64_t>> Retiring; ///< (cycle, instruction)
+  sc_core::sc_event RetireQueued;
+  bool RetireWaits = false;
   uint64_t Completed = 0;
   uint64_t NextFetch = 0;  ///< the first instruction fetch has not dispatched
   uint64_t FetchStall = 0; ///< cycles fetch waited for room in a command queue
@@ -68,9 +74,18 @@ public:
 private:
   void fetchThread();
   void loadThread() { unitLoop(isa::Queue::Load); }
-  void computeThread() { unitLoop(isa::Queue::Compute); }
+  void computeThread();
+  /// alu.concurrent: the compute unit with a GEMM pipe and an ALU pipe (docs/timing.md), and the in-order
+  /// retirement that pushes their tokens.
+  void dualPipeLoop();
+  void retireThread();
   void storeThread() { unitLoop(isa::Queue::Store); }
   void unitLoop(isa::Queue Q);
+  /// Waits for an instruction in Q's command queue (until its dispatch cycle); false when the run failed.
+  bool nextEntry(CommandQueue &Q);
+  /// Start: leaves the command queue and pops the instruction's tokens.
+  void startInstruction(isa::Queue Which, CommandQueue &Q, const TokenUse &U);
+  void pushTokens(isa::Queue Which, const TokenUse &U);
   bool ready(const TokenUse &T) const;
   void waitForTokens(isa::Queue Q, const TokenUse &T);
   /// Tells the unit at the other end of FIFO T (not Self) that its count changed.

@@ -77,6 +77,7 @@ TimingStats concatenateRuns(const std::vector<std::pair<std::string, const Timin
     }
     Out.DramBursts += T->DramBursts;
     Out.DramBusyCycles += T->DramBusyCycles;
+    Out.GemmBusy += T->GemmBusy, Out.AluBusy += T->AluBusy;
     for (NodeStats N : T->Nodes) {
       N.Segment = Name;
       N.FirstStart += Offset;
@@ -103,6 +104,8 @@ std::string TimingStats::toJson(const HardwareConfig &C) const {
        << ", \"dram_contention\": " << S.DramContention << "}" << (U + 1 < NumUnits ? "," : "") << "\n";
   }
   OS << "  },\n";
+  OS << "  \"pipes\": {\"gemm_busy\": " << GemmBusy << ", \"alu_busy\": " << AluBusy
+     << ", \"alu_concurrent\": " << (C.AluConcurrent ? "true" : "false") << "},\n";
   const double BytesPerCycle = dramBytesPerCycle();
   OS << "  \"dram\": {\"bytes_read\": " << dramBytesRead() << ", \"bytes_written\": " << dramBytesWritten()
      << ", \"bursts\": " << DramBursts << ", \"burst_bytes\": " << DramBursts * C.DramBurst
@@ -202,6 +205,9 @@ std::string TimingStats::summary(const HardwareConfig &C) const {
                   unitName(Unit(U)), S.Busy, S.StallToken, S.StallDram, S.Idle);
     OS << Line;
   }
+  OS << "pipes        gemm busy " << GemmBusy << " (" << fixed(100 * ratio(double(GemmBusy), double(TotalCycles)), 1)
+     << "%), alu busy " << AluBusy << " (" << fixed(100 * ratio(double(AluBusy), double(TotalCycles)), 1) << "%)"
+     << (C.AluConcurrent ? ", side by side (alu.concurrent)" : ", one at a time") << "\n";
   const double Bpc = dramBytesPerCycle();
   OS << "dram         read " << dramBytesRead() << " B, written " << dramBytesWritten() << " B, "
      << fixed(Bpc, 2) << " B/cycle (" << fixed(Bpc * C.ClockMHz / 1000.0, 2) << " GB/s), port busy "

@@ -77,18 +77,24 @@ private:
 };
 
 void unitStats(const isa::Program &P, const model::RunState &S, TimingStats &T) {
+  // Each unit's time line is cut once, in program order: with alu.concurrent a compute instruction may start
+  // before the previous one ends, and the cycles both pipes are busy count once (as busy).
   std::array<uint64_t, NumUnits> PrevEnd{};
+  auto Part = [](uint64_t &Cursor, uint64_t Until) {
+    const uint64_t D = Until > Cursor ? Until - Cursor : 0;
+    Cursor = std::max(Cursor, Until);
+    return D;
+  };
   for (size_t K = 0; K < P.Insns.size(); ++K) {
     const InsnTiming &I = T.Insns[K];
     const unsigned U = unsigned(unitOf(P.Insns[K]));
     UnitStats &St = T.Units[U];
     ++St.Instructions;
-    St.Idle += I.Head - PrevEnd[U];
-    St.StallToken += I.Start - I.Head;
+    St.Idle += Part(PrevEnd[U], I.Head);
+    St.StallToken += Part(PrevEnd[U], I.Start);
     St.StallDram += I.DramWait;
     St.DramContention += I.DramContention;
-    St.Busy += I.End - I.Start - I.DramWait;
-    PrevEnd[U] = I.End;
+    St.Busy += Part(PrevEnd[U], I.End) - I.DramWait;
   }
   for (unsigned U = 1; U < NumUnits; ++U)
     T.Units[U].Idle += T.TotalCycles - PrevEnd[U];
@@ -174,6 +180,11 @@ Expected<TimingStats> SystemCSim::run(const isa::Program &P, std::vector<uint8_t
   nodeStats(C, P, T);
   T.DramBursts = S.Port.burstsMoved();
   T.DramBusyCycles = T.DramBursts * timing::burstCycles(C);
+  for (size_t K = 0; K < P.Insns.size(); ++K) {
+    const isa::Opcode Op = P.Insns[K].opcode();
+    if (Op == isa::Opcode::Gemm || Op == isa::Opcode::Alu)
+      (Op == isa::Opcode::Gemm ? T.GemmBusy : T.AluBusy) += T.Insns[K].End - T.Insns[K].Start;
+  }
   return T;
 }
 

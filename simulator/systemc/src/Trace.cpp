@@ -1,5 +1,6 @@
 // The Chrome/Perfetto trace-event JSON of one run or of several runs in sequence (a model's NPU segments):
-// one process per run, one track per unit and per unit's DRAM transfers.
+// one process per run, one track per unit and per unit's DRAM transfers (and one for the ALU pipe when it runs
+// beside the GEMM core).
 #include "ReportUtil.h"
 
 #include "npu/isa/Assembler.h"
@@ -29,10 +30,13 @@ public:
     PidText = std::to_string(Pid);
     meta("process_name", "", "\"name\": " + jsonString(R.Name));
     meta("process_sort_index", "", "\"sort_index\": " + PidText);
-    // Tracks: the four units, then one per unit that moves DRAM data (its transfers on the shared port).
-    const char *Tracks[] = {"fetch",      "load",          "compute",    "store",
-                            "dram: load", "dram: compute", "dram: store"};
-    for (unsigned K = 0; K < 7; ++K) {
+    // Tracks: the four units, then one per unit that moves DRAM data (its transfers on the shared port), then
+    // with alu.concurrent the ALU pipe (its instructions overlap the GEMMs on the compute unit).
+    const char *Tracks[] = {"fetch",      "load",          "compute",     "store",
+                            "dram: load", "dram: compute", "dram: store", "compute: alu pipe"};
+    const unsigned NumTracks = C.AluConcurrent ? 8 : 7;
+    std::vector<uint64_t> TrackEnd(NumTracks, 0);
+    for (unsigned K = 0; K < NumTracks; ++K) {
       meta("thread_name", std::to_string(K), "\"name\": " + jsonString(Tracks[K]));
       meta("thread_sort_index", std::to_string(K), "\"sort_index\": " + std::to_string(K));
     }
@@ -44,16 +48,19 @@ public:
       const std::string &Node = P.nodeOf(K);
       const std::string Cat = Node.empty() ? "npu" : Node;
       const std::string Args = ", \"index\": " + std::to_string(K) + ", \"node\": " + jsonString(Node);
-      const unsigned Tid = unsigned(unitOf(In));
+      const unsigned Tid = traceTrack(C, In);
       // Fetch is shown only where it stalls on a full command queue.
       const uint64_t Ready = PrevDispatch + C.FetchLatency;
       if (I.Dispatch > Ready)
         span(std::string("fetch waits for room in the ") + isa::queueName(In.queue()) + " queue", "stall", 0,
              Ready, I.Dispatch, Args);
       PrevDispatch = I.Dispatch;
-      if (I.Start > I.Head)
-        span("wait for tokens: " + Text, "stall", Tid, I.Head, I.Start, Args);
+      // A dual-pipe instruction becomes the head while the one before it may still run on its track.
+      const uint64_t Head = std::max(I.Head, TrackEnd[Tid]);
+      if (I.Start > Head)
+        span("wait for tokens: " + Text, "stall", Tid, Head, I.Start, Args);
       span(Node.empty() ? Text : Node + ": " + Text, Cat, Tid, I.Start, I.End, Args);
+      TrackEnd[Tid] = I.End;
       if (I.Bursts)
         span("dram " + std::to_string(I.Bursts) + " bursts: " + Text, Cat, Tid + 3, I.DramStart, I.DramEnd,
              Args + ", \"bursts\": " + std::to_string(I.Bursts) +
@@ -90,6 +97,10 @@ private:
 };
 
 } // namespace
+
+unsigned traceTrack(const HardwareConfig &C, const isa::Instruction &I) {
+  return C.AluConcurrent && I.opcode() == isa::Opcode::Alu ? 7 : unsigned(unitOf(I));
+}
 
 std::string traceJson(const std::vector<TraceRun> &Runs) {
   std::string Out;

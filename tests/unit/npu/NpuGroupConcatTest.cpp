@@ -21,13 +21,7 @@ struct PlainBuilder {
   int Count = 0;
   explicit PlainBuilder(unsigned Seed) : Rng(Seed) {}
 
-  ir::Tensor random(ElemType T, Shape Dims, int64_t Lo, int64_t Hi) {
-    ir::Tensor R(T, Dims);
-    std::uniform_int_distribution<int64_t> D(Lo, Hi);
-    for (int64_t I = 0; I < R.numElements(); ++I)
-      R.setDouble(I, double(D(Rng)));
-    return R;
-  }
+  ir::Tensor random(ElemType T, Shape Dims, int64_t Lo, int64_t Hi) { return randomTensor(T, Dims, Rng, Lo, Hi); }
   ir::ValueId input(Shape Dims) { return G.addInput("x", ir::TensorType(ElemType::Int8, Dims)); }
   ir::ValueId out(const std::string &Prefix) {
     return G.addValue(Prefix + std::to_string(++Count), std::nullopt);
@@ -134,20 +128,9 @@ struct PlainBuilder {
              const std::string &What, std::string *TileText = nullptr,
              const std::vector<std::string> &Gone = {}) {
     G.Outputs = {Out};
-    passes::PassOptions Opts;
-    passes::PipelineOptions Pipe;
-    ASSERT_TRUE(passes::runPipeline(G, {"shape-inference"}, Opts, Pipe).isOk()) << What;
-    ASSERT_TRUE(ir::verifyGraph(G).isOk()) << What;
-    ir::Tensor X = random(ElemType::Int8, G.type(G.Inputs[0]).Dims, -128, 127);
-    auto Expected = ref::interpret(G, {X});
-    ASSERT_TRUE(Expected.isOk()) << What << ": " << Expected.message();
-    ir::Graph L = G;
-    Opts.Config = &C;
-    Status S = passes::runPipeline(L, {"layout"}, Opts, Pipe);
-    ASSERT_TRUE(S.isOk()) << What << ": " << S.message();
-    backend::CompileResult R;
-    auto Got = compileAndRun(L, C, {X}, &R);
-    ASSERT_TRUE(Got.isOk()) << What << " on " << C.Name << ": " << Got.message();
+    auto Run = runPlainGraph(G, C, Rng);
+    ASSERT_TRUE(Run.isOk()) << What << " on " << C.Name << ": " << Run.message();
+    const backend::CompileResult &R = Run->R;
     for (const backend::NodePlacement &P : R.Placements)
       if (std::find(OnNpu.begin(), OnNpu.end(), P.OpType) != OnNpu.end()) {
         EXPECT_TRUE(P.Npu) << What << " on " << C.Name << ": " << P.Node
@@ -156,7 +139,7 @@ struct PlainBuilder {
     for (const backend::NodePlacement &P : R.Placements)
       EXPECT_EQ(std::find(Gone.begin(), Gone.end(), P.OpType), Gone.end())
           << What << ": " << P.Node << " is left";
-    EXPECT_EQ((*Got)[0].byteVector(), (*Expected)[0].byteVector()) << What << " on " << C.Name;
+    EXPECT_EQ(Run->Got[0].byteVector(), Run->Expected[0].byteVector()) << What << " on " << C.Name;
     if (TileText)
       *TileText = R.TileText;
   }

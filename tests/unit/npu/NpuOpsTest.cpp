@@ -14,14 +14,6 @@ namespace {
 using ir::ElemType;
 using ir::Shape;
 
-ir::Tensor randomTensor(ElemType T, Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
-  ir::Tensor R(T, Dims);
-  std::uniform_int_distribution<int64_t> D(Lo, Hi);
-  for (int64_t I = 0; I < R.numElements(); ++I)
-    R.setDouble(I, double(D(Rng)));
-  return R;
-}
-
 /// Builds graphs of blocked npu.* nodes for one config; types are filled by shape inference.
 struct GraphBuilder {
   const HardwareConfig &C;

@@ -20,14 +20,6 @@ namespace {
 using ir::ElemType;
 using ir::Shape;
 
-ir::Tensor randomTensor(ElemType T, Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
-  ir::Tensor R(T, Dims);
-  std::uniform_int_distribution<int64_t> D(Lo, Hi);
-  for (int64_t I = 0; I < R.numElements(); ++I)
-    R.setDouble(I, double(D(Rng)));
-  return R;
-}
-
 /// A blocked graph big enough to need many tiles: conv KxK -> max pool -> conv 1x1 -> residual add, with
 /// Blocks channel blocks throughout.
 ir::Graph multiTileGraph(const HardwareConfig &C, int64_t H, unsigned Seed, int64_t Blocks = 2,

@@ -2,12 +2,25 @@
 #pragma once
 
 #include "npu/backend/Compile.h"
+#include "npu/compiler/ir/Verifier.h"
+#include "npu/compiler/passes/PassManager.h"
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/runtime/ModelRunner.h"
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace npu::test {
+
+/// A tensor of type T and shape Dims with uniform random integers in [Lo, Hi].
+inline ir::Tensor randomTensor(ir::ElemType T, ir::Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
+  ir::Tensor R(T, Dims);
+  std::uniform_int_distribution<int64_t> D(Lo, Hi);
+  for (int64_t I = 0; I < R.numElements(); ++I)
+    R.setDouble(I, double(D(Rng)));
+  return R;
+}
 
 inline HardwareConfig loadConfig(const std::string &Name) {
   auto C = loadHardwareConfig(std::string(NPU_SOURCE_DIR) + "/configs/" + Name + ".yaml");
@@ -20,11 +33,13 @@ inline const std::vector<std::string> &configNames() {
   return Names;
 }
 
-/// Compiles G for C, runs it on the func device with Inputs and returns the outputs as Graph IR tensors.
+/// Compiles G for C (with options Opts), runs it on the func device with Inputs through the artifact container
+/// and returns the outputs as Graph IR tensors.
 inline Expected<std::vector<ir::Tensor>> compileAndRun(const ir::Graph &G, const HardwareConfig &C,
                                                        const std::vector<ir::Tensor> &Inputs,
-                                                       backend::CompileResult *Keep = nullptr) {
-  auto R = backend::compileModel(G, C);
+                                                       backend::CompileResult *Keep = nullptr,
+                                                       const backend::CompileOptions &Opts = {}) {
+  auto R = backend::compileModel(G, C, Opts);
   if (!R)
     return R.error();
   // Through the container, as npuc run sees it.
@@ -51,6 +66,33 @@ inline Expected<std::vector<ir::Tensor>> compileAndRun(const ir::Graph &G, const
   if (Keep)
     *Keep = R.takeValue();
   return Out;
+}
+
+/// A plain (unblocked) test graph run both ways: the interpreter on the graph itself, and the layout pass for
+/// C, the NPU backend and the func simulator; Expected and Got are their outputs for the same random input.
+struct PlainGraphRun {
+  std::vector<ir::Tensor> Expected, Got;
+  backend::CompileResult R;
+};
+inline Expected<PlainGraphRun> runPlainGraph(ir::Graph &G, const HardwareConfig &C, std::mt19937 &Rng) {
+  passes::PassOptions Opts;
+  passes::PipelineOptions Pipe;
+  NPU_TRY(passes::runPipeline(G, {"shape-inference"}, Opts, Pipe));
+  NPU_TRY(ir::verifyGraph(G));
+  ir::Tensor X = randomTensor(ir::ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -128, 127);
+  PlainGraphRun Run;
+  auto Ref = ref::interpret(G, {X});
+  if (!Ref)
+    return Ref.error();
+  Run.Expected = Ref.takeValue();
+  ir::Graph L = G;
+  Opts.Config = &C;
+  NPU_TRY(passes::runPipeline(L, {"layout"}, Opts, Pipe));
+  auto Got = compileAndRun(L, C, {X}, &Run.R);
+  if (!Got)
+    return Got.error();
+  Run.Got = Got.takeValue();
+  return Run;
 }
 
 } // namespace npu::test

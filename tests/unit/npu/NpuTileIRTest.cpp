@@ -89,14 +89,6 @@ TEST(NpuTileIR, MnistRoundTripOnEveryConfig) {
   }
 }
 
-ir::Tensor randomTensor(ElemType T, Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
-  ir::Tensor R(T, Dims);
-  std::uniform_int_distribution<int64_t> D(Lo, Hi);
-  for (int64_t I = 0; I < R.numElements(); ++I)
-    R.setDouble(I, double(D(Rng)));
-  return R;
-}
-
 TEST(NpuTileIR, RandomGraphRoundTrip) {
   for (const std::string &Name : configNames()) {
     HardwareConfig C = loadConfig(Name);

@@ -156,9 +156,9 @@ TEST(BadInput, MutatedGraphTextThroughShapeInferenceAndThePipeline) {
     default: { // make a type unknown or change a name
       size_t P = Lines[A].find("f32[");
       if (P != std::string::npos)
-        Lines[A].replace(P, Lines[A].find(']', P) - P + 1, "?");
+        Lines[A] = Lines[A].substr(0, P).append("?").append(Lines[A].substr(Lines[A].find(']', P) + 1));
       else if ((P = Lines[A].find('%')) != std::string::npos)
-        Lines[A].insert(P + 1, "z");
+        Lines[A].insert(Lines[A].begin() + std::ptrdiff_t(P) + 1, 'z');
     }
     }
     std::string Text;

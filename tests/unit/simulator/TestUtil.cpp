@@ -1,6 +1,8 @@
 // Helpers for the simulator tests (see TestUtil.h).
 #include "TestUtil.h"
 
+#include <filesystem>
+
 namespace simtest {
 
 using namespace npu;
@@ -45,7 +47,7 @@ std::vector<std::string> allConfigNames() {
 }
 
 HardwareConfig configByName(const std::string &Name) {
-  if (Name == "default" || Name == "edge" || Name == "large")
+  if (std::filesystem::exists(std::string(NPU_SOURCE_DIR) + "/configs/" + Name + ".yaml"))
     return repoConfig(Name);
   return inlineConfig(Name);
 }

@@ -87,6 +87,7 @@ TEST(ScReport, TraceHasOneTrackPerUnitAndASpanPerInstruction) {
   EXPECT_EQ(Tracks[1], "load");
   EXPECT_EQ(Tracks[2], "compute");
   EXPECT_EQ(Tracks[3], "store");
+  EXPECT_EQ(Tracks[7], "compute: alu pipe"); // default has alu.concurrent
   ASSERT_EQ(Spans.size(), P.Insns.size());
   const npu::isa::IsaLayout L(C);
   for (size_t K = 0; K < Spans.size(); ++K) {
@@ -96,7 +97,9 @@ TEST(ScReport, TraceHasOneTrackPerUnitAndASpanPerInstruction) {
     const std::string Want = P.nodeOf(Index) + ": " + npu::isa::formatInstruction(L, P.Insns[Index]);
     EXPECT_EQ(E["name"].S, Want);
     EXPECT_EQ(E["args"]["node"].S, P.nodeOf(Index));
-    EXPECT_EQ(E["tid"].u64(), uint64_t(npu::sim::unitOf(P.Insns[Index])));
+    EXPECT_EQ(E["tid"].u64(), P.Insns[Index].opcode() == npu::isa::Opcode::Alu && C.AluConcurrent
+                                  ? 7u
+                                  : uint64_t(npu::sim::unitOf(P.Insns[Index])));
     EXPECT_EQ(E["args"]["start_cycle"].u64(), T->Insns[Index].Start);
     EXPECT_EQ(E["args"]["end_cycle"].u64(), T->Insns[Index].End);
     // Microseconds at the config's clock.

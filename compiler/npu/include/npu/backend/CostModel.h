@@ -36,13 +36,17 @@ std::string formatCostTable(const std::vector<LayerCost> &Layers, const Hardware
 /// cycles, transfers on the store unit.
 struct TileCost {
   uint64_t Load = 0, Compute = 0, Store = 0; ///< unit busy cycles of one tile
+  uint64_t Alu = 0; ///< ALU cycles of one tile (part of the compute stage)
+  /// The lowering runs a tile's ALU work beside the next tile's GEMMs (alu.concurrent, software-pipelined
+  /// with enough accumulator slots): the compute stage is the larger of Compute and Alu, not their sum.
+  bool AluOverlaps = false;
   uint64_t DramBytes = 0;                    ///< bytes over the DRAM port for one tile
 };
 /// Cycles of one LOAD or STORE of Bytes in Transfers separate transfers (latency, whole bursts).
 uint64_t transferCycles(const HardwareConfig &C, uint64_t Bytes, uint64_t Transfers, bool Store);
 /// Estimated cycles of Tiles tiles of cost T with N-way buffering: the fill and drain of the pipeline plus
-/// (Tiles - 1) times the slowest stage (the DRAM port counting as a stage) when N > 1; every stage in turn
-/// when N == 1. Fixed adds the once-per-layer work (weights, constants).
+/// (Tiles - 1) times the slowest stage (the DRAM port counting as a stage; compute is the GEMM and ALU work,
+/// the larger of the two when T.AluOverlaps) when N > 1; every stage in turn when N == 1. Fixed adds the once-per-layer work (weights, constants).
 uint64_t pipelinedCycles(const HardwareConfig &C, const TileCost &T, uint64_t Tiles, int64_t N,
                          uint64_t Fixed);
 

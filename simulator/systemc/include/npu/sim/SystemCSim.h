@@ -22,6 +22,9 @@ constexpr unsigned NumUnits = 4;
 const char *unitName(Unit U); ///< "fetch", "load", "compute", "store"
 /// The unit that executes an instruction (its command queue's unit).
 Unit unitOf(const isa::Instruction &I);
+/// The trace track of an instruction: its unit, or track 7 (the ALU pipe) for ALU instructions with
+/// alu.concurrent.
+unsigned traceTrack(const HardwareConfig &C, const isa::Instruction &I);
 
 /// When one instruction ran, in cycles from the start of the run.
 struct InsnTiming {
@@ -72,6 +75,9 @@ struct TimingStats {
   std::array<UnitStats, NumUnits> Units{};
   uint64_t DramBursts = 0;       ///< bursts moved over the DRAM port
   uint64_t DramBusyCycles = 0;   ///< cycles the port moved data
+  /// Cycles the GEMM core and the tensor ALU each executed (with alu.concurrent they overlap; their sum can
+  /// exceed the compute unit's busy time).
+  uint64_t GemmBusy = 0, AluBusy = 0;
   std::vector<InsnTiming> Insns; ///< per instruction, in program order
   std::vector<NodeStats> Nodes;  ///< per node in order of first appearance; empty without provenance
   /// One run of a sequence (a model's NPU segments, see concatenateRuns): where it lies on the common

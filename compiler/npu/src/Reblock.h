@@ -1,0 +1,73 @@
+// Cores with block_out = k x block_in: a block_out-wide activation row is k block_in-wide input rows, so the
+// ALU lowerings load k input rows per activation row and widen them into one accumulator row with k
+// placement tiles; npu.Reblock (LowerReblock.cpp) uses the same tiles to copy into the block_in layout.
+#pragma once
+
+#include "Emitter.h"
+
+#include <vector>
+
+namespace npu::backend {
+
+/// Input rows per block_out-wide row: block_out / block_in (1 on square cores).
+inline int64_t subRows(const HardwareConfig &C) { return int64_t(C.BlockOut / C.BlockIn); }
+
+/// Whether the lowerings can split block_out rows into input rows: equal blocks, or block_out a multiple of
+/// block_in with core.batch 1 (with batch lanes a row's lanes would interleave differently in the two
+/// widths).
+inline Status checkSubRows(const HardwareConfig &C) {
+  if (C.BlockIn == C.BlockOut)
+    return Status::ok();
+  if (C.BlockOut % C.BlockIn != 0)
+    return makeError("block_in ", C.BlockIn, " does not divide block_out ", C.BlockOut,
+                     " (the NPU path widens block_out rows from whole block_in input rows)");
+  if (C.Batch != 1)
+    return makeError("block_in != block_out needs core.batch 1 (rows of batch lanes do not split into ",
+                     "input rows)");
+  return Status::ok();
+}
+
+/// The k placement tiles (tile m: output channel m x block_in + i <- input channel i) in one constant;
+/// with k = 1 the identity tile.
+inline int placementTiles(Emitter &E) {
+  const HardwareConfig &C = E.config();
+  const int64_t K = subRows(C), Bo = int64_t(C.BlockOut), Bi = int64_t(C.BlockIn);
+  if (K == 1)
+    return E.identityTile();
+  std::vector<uint8_t> Data(size_t(K * Bo * Bi), 0);
+  for (int64_t M = 0; M < K; ++M)
+    for (int64_t I = 0; I < Bi; ++I)
+      Data[size_t((M * Bo + M * Bi + I) * Bi + I)] = 1;
+  return E.constant("npu.placement_tiles", std::move(Data));
+}
+
+/// Loads the placement tiles into weight rows [Base, Base + k).
+inline void loadPlacementTiles(Emitter &E, int64_t Base = 0) {
+  const int64_t K = subRows(E.config());
+  E.load(isa::MemType::Weight, Base, placementTiles(E), 0, 1, K, K);
+}
+
+/// LOAD of Rows activation rows (block_out wide) from row R0 of Tensor into input rows from InBase, k per
+/// row.
+inline void loadActRows(Emitter &E, int64_t InBase, int Tensor, int64_t R0, int64_t Rows) {
+  const int64_t K = subRows(E.config());
+  E.load(isa::MemType::Input, InBase, Tensor, uint64_t(R0) * E.config().D.OutputRowBytes, 1, Rows * K,
+         Rows * K);
+}
+
+/// The micro-ops that widen the k input rows from Src into accumulator row Dst (placement tiles from weight
+/// row WgtBase); a loop over rows steps the source by k (widenSrcStep) for every accumulator row.
+inline std::vector<isa::MicroOp> widenUops(const HardwareConfig &C, int64_t Dst, int64_t Src,
+                                           int64_t WgtBase = 0) {
+  std::vector<isa::MicroOp> U;
+  for (int64_t M = 0; M < subRows(C); ++M)
+    U.push_back({Dst, Src + M, WgtBase + M});
+  return U;
+}
+inline int64_t widenSrcStep(const HardwareConfig &C) { return subRows(C); }
+
+/// npu.Reblock from block_out to block_in channel blocks (LowerReblock.cpp).
+Status canLowerReblock(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerReblock(Emitter &E, const ir::Graph &G, const ir::Node &N);
+
+} // namespace npu::backend
