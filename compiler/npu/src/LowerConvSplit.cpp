@@ -42,6 +42,16 @@ bool splitFits(const HardwareConfig &C, const ConvShape &K, SplitPlan &P) {
   return P.NW >= 1 && (P.WRes ? P.NW * K.Cin * K.Taps : P.N * P.KB * K.Taps) <= WDepth;
 }
 
+/// alu.concurrent: accumulator slots for the one-tile software pipeline (a tile's requant/clip/store after the
+/// next tile's first GEMM), three when they fit beside the bias and multiplier rows; 0 without it.
+int64_t overlapAccSlots(const HardwareConfig &C, const SplitPlan &P) {
+  const int64_t Out = P.TH * P.TW, NA = std::max<int64_t>(3, P.N);
+  return C.AluConcurrent && P.N >= 2 && NA * Out <= int64_t(C.D.OutputDepth) &&
+                 NA * Out + 2 <= int64_t(C.D.AccDepth)
+             ? NA
+             : 0;
+}
+
 uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitPlan &P) {
   const Window2D &W = K.W;
   const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
@@ -59,9 +69,9 @@ uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitP
                      uint64_t(P.KB) * RunBursts) +
            (P.WRes ? transferCycles(C, Chunks * ChunkW, 1, false) / Tiles
                    : Chunks * transferCycles(C, ChunkW, 1, false));
-  T.Compute = (K.Clip ? 3 : 2) * (Rows * Passes + C.AluLatency) +
-              Chunks * (uint64_t(P.KB * K.Taps) * Rows + C.GemmLatency) +
-              transferCycles(C, 64, 2, false) / Tiles;
+  T.Alu = (K.Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
+  T.AluOverlaps = overlapAccSlots(C, P) > 0;
+  T.Compute = Chunks * (uint64_t(P.KB * K.Taps) * Rows + C.GemmLatency) + transferCycles(C, 64, 2, false) / Tiles;
   T.Store =
       transferCycles(C, Rows * C.D.OutputRowBytes, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
   T.DramBytes = Chunks * (uint64_t(P.KB) * InRows * C.D.InputRowBytes + (P.WRes ? 0 : ChunkW)) +
@@ -177,6 +187,26 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
     return Status::ok();
   };
   int64_t Unit = 0, Chunk = 0, WSet = 0;
+  // With alu.concurrent a tile's requant, clip and store are emitted after the next tile's first GEMM, so
+  // the ALU works beside the GEMM core; they need their own accumulator slot (three at least).
+  const int64_t NA = overlapAccSlots(C, P), AccSlots = NA ? NA : P.N;
+  struct Tail {
+    int64_t Nb = 0, Ob = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, AccBase = 0;
+  };
+  std::optional<Tail> Pending;
+  auto Flush = [&]() -> Status {
+    if (!Pending)
+      return Status::ok();
+    const auto [Nb, Ob, Oh0, Ow0, Th, Tw, AccBase] = *Pending;
+    Pending.reset();
+    NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
+    // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
+    if (Tw == W.OW)
+      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * Tw, Th * Tw);
+    else
+      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)) * Orb, Th, Tw, W.OW);
+    return Status::ok();
+  };
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
     for (int64_t Ob = 0; Ob < K.OO; ++Ob) {
       int64_t WBase = 0;
@@ -184,12 +214,13 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
         WBase = (WSet++ % P.NW) * WSlot;
         E.load(MemType::Weight, WBase, WT, uint64_t(Ob * Cin * Taps) * Wrb, 1, Cin * Taps, Cin * Taps);
       }
+      NPU_TRY(Flush()); // the pending tail reads the multiplier row
       E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * Arb, 1, 1, 1);
       E.load(MemType::Acc, MulRow, MulT, uint64_t(Ob) * Arb, 1, 1, 1);
       for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += P.TH)
         for (int64_t Ow0 = 0; Ow0 < W.OW; Ow0 += P.TW) {
           const int64_t Th = std::min(P.TH, W.OH - Oh0), Tw = std::min(P.TW, W.OW - Ow0);
-          const int64_t Pitch = tileInCols(W, Tw), AccBase = (Unit++ % P.N) * AccSlot;
+          const int64_t Pitch = tileInCols(W, Tw), AccBase = (Unit++ % AccSlots) * AccSlot;
           NPU_TRY(initFromBias(E, BiasRow, Th, Tw, AccBase));
           for (int64_t C0 = 0; C0 < Cin; C0 += P.KB) {
             const int64_t Kn = std::min(P.KB, Cin - C0), InBase = (Chunk++ % P.N) * InSlot;
@@ -210,16 +241,15 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
             F.LoopOut = Th, F.LoopIn = Tw, F.DstOut = Tw, F.DstIn = 1, F.SrcOut = Th > 1 ? W.SH * Pitch : 0,
             F.SrcIn = Tw > 1 ? W.SW : 0;
             NPU_TRY(E.gemm(Kernel, F));
+            if (C0 == 0)
+              NPU_TRY(Flush());
           }
-          NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
-          // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
-          if (Tw == W.OW)
-            E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * Tw, Th * Tw);
-          else
-            E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)) * Orb, Th, Tw, W.OW);
+          Pending = Tail{Nb, Ob, Oh0, Ow0, Th, Tw, AccBase};
+          if (!NA)
+            NPU_TRY(Flush());
         }
     }
-  return Status::ok();
+  return Flush();
 }
 
 } // namespace npu::backend::conv

@@ -57,6 +57,17 @@ bool poolFits(const HardwareConfig &C, const Window2D &W, int64_t Sub, const Poo
          tileInCols(W, P.TW) * Sub <= MaxSize;
 }
 
+/// alu.concurrent: accumulator slots that each hold a tile's output rows and its widened input (one
+/// interval per slot, so one tile's ALU work can run beside the next tile's widening GEMMs): 3 when they fit
+/// (and the out buffer mirrors every slot's output rows), else 0.
+int64_t overlapSlots(const HardwareConfig &C, const Window2D &W, const PoolPlan &P) {
+  const int64_t In = tileInRows(W, P.TH) * tileInCols(W, P.TW), Out = P.TH * P.TW, NA = std::max<int64_t>(3, P.N);
+  return C.AluConcurrent && (NA - 1) * (Out + In) + Out <= int64_t(C.D.OutputDepth) &&
+                 NA * (Out + In) <= int64_t(C.D.AccDepth)
+             ? NA
+             : 0;
+}
+
 /// The widest column tile (TW = OW: whole rows) that fits with TH rows and N buffers, or 0.
 int64_t widestPoolTile(const HardwareConfig &C, const Window2D &W, int64_t Sub, int64_t TH, int64_t N) {
   for (int64_t TW : tileRowCandidates(W.OW))
@@ -113,8 +124,9 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     // A tile narrower than the image is TIH separate runs of DRAM rows: about one more burst each.
     T.Load = transferCycles(C, uint64_t(TIH * TIW) * C.D.OutputRowBytes, 1, false) +
              (TIW < X.W ? uint64_t(TIH - 1) * Cb : 0);
-    T.Compute = 2 * (In * uint64_t(Sub) + C.GemmLatency) +
-                (uint64_t(W.KH * W.KW) + 3) * (Out * Passes + C.AluLatency);
+    T.Compute = 2 * (In * uint64_t(Sub) + C.GemmLatency);
+    T.Alu = (uint64_t(W.KH * W.KW) + 3) * (Out * Passes + C.AluLatency);
+    T.AluOverlaps = overlapSlots(C, W, P) > 0 && E.maxBuffers() > 1;
     T.Store =
         transferCycles(C, Out * C.D.OutputRowBytes, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
     T.DramBytes = uint64_t(TIH * TIW) * C.D.OutputRowBytes + Out * C.D.OutputRowBytes;
@@ -142,19 +154,31 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   if (Best == UINT64_MAX)
     return makeError("no tiling of the pooling fits the on-chip buffers");
   E.recordSchedule({"", T.TH, T.N, 0, Best, Forced != nullptr});
-  // The widened input tile of the largest size sits above the N output slots.
-  const int64_t ABase = T.N * T.TH * T.TW, XZp = Kind == PoolKind::Max ? 0 : N.getInt("x_zero_point", 0);
+  const int64_t TIH = tileInRows(W, T.TH), TIW = tileInCols(W, T.TW);
+  // The widened input tile of the largest size sits above the N output slots; with the ALU/GEMM overlap each
+  // of the NA slots holds its output rows, then its widened input, and a tile's ALU work and store are
+  // emitted after the next tile's widening GEMMs (software pipelining by one tile, as in lowerConv).
+  const int64_t NA = E.maxBuffers() > 1 ? overlapSlots(C, W, T) : 0;
+  const bool Overlap = NA > 0;
+  const int64_t SlotRows = Overlap ? T.TH * T.TW + TIH * TIW : T.TH * T.TW;
+  const int64_t XZp = Kind == PoolKind::Max ? 0 : N.getInt("x_zero_point", 0);
   const int64_t PadValue = Kind == PoolKind::Max ? -128 : 0;
   const AluOp Reduce = Kind == PoolKind::Max ? AluOp::Max : AluOp::Add;
-  const int64_t TIH = tileInRows(W, T.TH), TIW = tileInCols(W, T.TW);
   loadPlacementTiles(E);
-  auto TapsAt = [&](int64_t OutBase, int64_t Pitch) {
+  // Taps From.. of the window (row-major) of the output at OutBase, over the widened input at ABase.
+  auto TapsAt = [&](int64_t OutBase, int64_t ABase, int64_t Pitch, int64_t From = 0) {
     std::vector<MicroOp> Taps;
     for (int64_t Kh = 0; Kh < W.KH; ++Kh)
       for (int64_t Kw = 0; Kw < W.KW; ++Kw)
-        Taps.push_back({OutBase, ABase + Kh * W.DH * Pitch + Kw * W.DW, 0});
+        if (Kh * W.KW + Kw >= From)
+          Taps.push_back({OutBase, ABase + Kh * W.DH * Pitch + Kw * W.DW, 0});
     return Taps;
   };
+  struct Tail {
+    int64_t Nb = 0, Cb = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, OutBase = 0, ABase = 0;
+    InputTileLoad L;
+  };
+  std::optional<Tail> Pending;
   int64_t Tile = 0;
   const uint64_t Orb = C.D.OutputRowBytes;
   auto Fill = [&](int64_t Dst, int64_t Rows, int64_t Cols, int64_t Pitch, int64_t Value) {
@@ -168,13 +192,73 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     F.LoopOut = Th, F.LoopIn = Tw, F.DstOut = Tw, F.DstIn = 1;
     return F;
   };
+  // The tail of a tile: padding to the reduction's identity, the taps reduced, requantize (averages), store.
+  auto Flush = [&]() -> Status {
+    if (!Pending)
+      return Status::ok();
+    const auto [Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L] = *Pending;
+    Pending.reset();
+    const int64_t Rows = tileInRows(W, Th), Pitch = tileInCols(W, Tw);
+    if (XZp != 0) {
+      isa::AluFields F;
+      F.LoopOut = Rows, F.LoopIn = Pitch, F.DstOut = Pitch, F.DstIn = 1, F.UseImm = 1, F.Imm = -XZp;
+      NPU_TRY(E.alu(AluOp::Add, {MicroOp{ABase, 0, 0}}, F));
+    }
+    // Padding taps contribute nothing in the reference: give them the reduction's identity.
+    if (PadValue != 0 || XZp != 0) {
+      if (L.PadT)
+        NPU_TRY(Fill(ABase, L.PadT, Pitch, Pitch, PadValue));
+      if (L.PadB)
+        NPU_TRY(Fill(ABase + (Rows - L.PadB) * Pitch, L.PadB, Pitch, Pitch, PadValue));
+      if (L.PadL)
+        NPU_TRY(Fill(ABase, Rows, L.PadL, Pitch, PadValue));
+      if (L.PadR)
+        NPU_TRY(Fill(ABase + Pitch - L.PadR, Rows, L.PadR, Pitch, PadValue));
+    }
+    if (W.OH == 1 && W.OW == 1) {
+      // One output position: the loops walk the taps, one micro-op in all.
+      isa::AluFields Init = OutLoops(Th, Tw);
+      Init.UseImm = 1, Init.Imm = Kind == PoolKind::Max ? -128 : 0;
+      NPU_TRY(E.alu(AluOp::Mov, {MicroOp{OutBase, 0, 0}}, Init));
+      isa::AluFields F;
+      F.LoopOut = W.KH, F.LoopIn = W.KW, F.SrcOut = W.DH * Pitch, F.SrcIn = W.DW;
+      NPU_TRY(E.alu(Reduce, {TapsAt(OutBase, ABase, Pitch)[0]}, F));
+    } else {
+      // The first tap is moved, the others reduced into it (one ALU pass fewer than from the identity).
+      isa::AluFields F = OutLoops(Th, Tw);
+      F.SrcOut = Th > 1 ? W.SH * Pitch : 0, F.SrcIn = Tw > 1 ? W.SW : 0;
+      NPU_TRY(E.alu(AluOp::Mov, {TapsAt(OutBase, ABase, Pitch)[0]}, F));
+      if (W.KH * W.KW > 1)
+        NPU_TRY(E.alu(Reduce, TapsAt(OutBase, ABase, Pitch, 1), F));
+    }
+    if (Kind != PoolKind::Max) {
+      isa::AluFields Rq = OutLoops(Th, Tw);
+      Rq.UseImm = 1, Rq.Imm = N.getInt("multiplier", 0), Rq.Shift = N.getInt("shift", 1),
+      Rq.Imm2 = N.getInt("y_zero_point", 0);
+      NPU_TRY(E.alu(AluOp::Requant, {MicroOp{OutBase, 0, 0}}, Rq));
+      const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
+      if (Lo != -128 || Hi != 127) {
+        isa::AluFields Cf = Rq;
+        Cf.Imm = Lo, Cf.Imm2 = Hi, Cf.Shift = 0;
+        NPU_TRY(E.alu(AluOp::Clip, {MicroOp{OutBase, 0, 0}}, Cf));
+      }
+    }
+    // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
+    if (Tw == W.OW)
+      E.storeOut(OutBase, Y.Tensor, uint64_t(Y.row(Nb, Cb, Oh0, 0)) * Orb, 1, Th * Tw, Th * Tw);
+    else
+      E.storeOut(OutBase, Y.Tensor, uint64_t(Y.row(Nb, Cb, Oh0, Ow0)) * Orb, Th, Tw, W.OW);
+    return Status::ok();
+  };
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
     for (int64_t Cb = 0; Cb < X.COuter; ++Cb)
       for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += T.TH)
-        for (int64_t Ow0 = 0; Ow0 < W.OW; Ow0 += T.TW) {
+        for (int64_t Ow0 = 0; Ow0 < W.OW; Ow0 += T.TW, ++Tile) {
           const int64_t Th = std::min(T.TH, W.OH - Oh0), Tw = std::min(T.TW, W.OW - Ow0);
-          const int64_t Rows = tileInRows(W, Th), Pitch = tileInCols(W, Tw), Slot = Tile++ % T.N;
-          const int64_t InBase = Slot * TIH * TIW * Sub, OutBase = Slot * T.TH * T.TW;
+          const int64_t Rows = tileInRows(W, Th), Pitch = tileInCols(W, Tw);
+          const int64_t InBase = (Tile % T.N) * TIH * TIW * Sub;
+          const int64_t OutBase = (Tile % (Overlap ? NA : T.N)) * SlotRows;
+          const int64_t ABase = Overlap ? OutBase + T.TH * T.TW : T.N * T.TH * T.TW;
           NPU_ASSIGN(InputTileLoad L,
                      inputTileAt(X, Oh0 * W.SH - W.PT, Rows, Ow0 * W.SW - W.PL, Pitch, maxPad(C)));
           E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, Cb, L.FirstRow, L.FirstCol)) * Orb, L.Y,
@@ -186,53 +270,12 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
           NPU_TRY(E.gemm({MicroOp{ABase, InBase, 0}}, Wd));
           Wd.Reset = 0;
           NPU_TRY(E.gemm(widenUops(C, ABase, InBase), Wd));
-          if (XZp != 0) {
-            isa::AluFields F;
-            F.LoopOut = Rows, F.LoopIn = Pitch, F.DstOut = Pitch, F.DstIn = 1, F.UseImm = 1, F.Imm = -XZp;
-            NPU_TRY(E.alu(AluOp::Add, {MicroOp{ABase, 0, 0}}, F));
-          }
-          // Padding taps contribute nothing in the reference: give them the reduction's identity.
-          if (PadValue != 0 || XZp != 0) {
-            if (L.PadT)
-              NPU_TRY(Fill(ABase, L.PadT, Pitch, Pitch, PadValue));
-            if (L.PadB)
-              NPU_TRY(Fill(ABase + (Rows - L.PadB) * Pitch, L.PadB, Pitch, Pitch, PadValue));
-            if (L.PadL)
-              NPU_TRY(Fill(ABase, Rows, L.PadL, Pitch, PadValue));
-            if (L.PadR)
-              NPU_TRY(Fill(ABase + Pitch - L.PadR, Rows, L.PadR, Pitch, PadValue));
-          }
-          isa::AluFields Init = OutLoops(Th, Tw);
-          Init.UseImm = 1, Init.Imm = Kind == PoolKind::Max ? -128 : 0;
-          NPU_TRY(E.alu(AluOp::Mov, {MicroOp{OutBase, 0, 0}}, Init));
-          if (W.OH == 1 && W.OW == 1) {
-            // One output position: the loops walk the taps, one micro-op in all.
-            isa::AluFields F;
-            F.LoopOut = W.KH, F.LoopIn = W.KW, F.SrcOut = W.DH * Pitch, F.SrcIn = W.DW;
-            NPU_TRY(E.alu(Reduce, {TapsAt(OutBase, Pitch)[0]}, F));
-          } else {
-            isa::AluFields F = OutLoops(Th, Tw);
-            F.SrcOut = Th > 1 ? W.SH * Pitch : 0, F.SrcIn = Tw > 1 ? W.SW : 0;
-            NPU_TRY(E.alu(Reduce, TapsAt(OutBase, Pitch), F));
-          }
-          if (Kind != PoolKind::Max) {
-            isa::AluFields Rq = OutLoops(Th, Tw);
-            Rq.UseImm = 1, Rq.Imm = N.getInt("multiplier", 0), Rq.Shift = N.getInt("shift", 1),
-            Rq.Imm2 = N.getInt("y_zero_point", 0);
-            NPU_TRY(E.alu(AluOp::Requant, {MicroOp{OutBase, 0, 0}}, Rq));
-            const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
-            if (Lo != -128 || Hi != 127) {
-              isa::AluFields Cf = Rq;
-              Cf.Imm = Lo, Cf.Imm2 = Hi, Cf.Shift = 0;
-              NPU_TRY(E.alu(AluOp::Clip, {MicroOp{OutBase, 0, 0}}, Cf));
-            }
-          }
-          // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
-          if (Tw == W.OW)
-            E.storeOut(OutBase, Y.Tensor, uint64_t(Y.row(Nb, Cb, Oh0, 0)) * Orb, 1, Th * Tw, Th * Tw);
-          else
-            E.storeOut(OutBase, Y.Tensor, uint64_t(Y.row(Nb, Cb, Oh0, Ow0)) * Orb, Th, Tw, W.OW);
+          NPU_TRY(Flush());
+          Pending = Tail{Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L};
+          if (!Overlap)
+            NPU_TRY(Flush());
         }
+  NPU_TRY(Flush());
   return Status::ok();
 }
 
