@@ -9,10 +9,13 @@
 #include "ConvCommon.h"
 #include "Window.h"
 
+#include "npu/backend/CostModel.h"
+
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/support/Try.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace npu::backend {
 
@@ -81,13 +84,70 @@ Status canLowerGroupConv(const ir::Graph &G, const ir::Node &N, const HardwareCo
   return planGroupConv(G, N, C).status();
 }
 
+namespace {
+
+/// A grouped convolution's schedule: bands of TH output rows per output block, N input slots (each the
+/// span's blocks of one band), NA accumulator slots, NW weight slots (one output block's span tiles each).
+struct GroupSchedule {
+  int64_t TH = 0, N = 1, NA = 1, NW = 1;
+  bool Resident = false; ///< bias and multiplier rows of every output block stay in the accumulators
+  uint64_t Estimate = UINT64_MAX;
+};
+
+GroupSchedule groupSchedule(const HardwareConfig &C, const GroupConvPlan &P, const RowTensor &X, int64_t TH,
+                            int64_t N, int64_t MaxBuffers, bool Clip) {
+  const Window2D &W = P.W;
+  const int64_t Taps = W.KH * W.KW, OO = P.WG.NOuter, Out = TH * W.OW, S = std::max<int64_t>(1, P.MaxSpan);
+  GroupSchedule G;
+  if (!slotPlanFits(C, W, S, 2, false, TH, N))
+    return G;
+  G.TH = TH, G.N = N, G.NA = N;
+  // alu.concurrent: a tile's requant/clip/store after the next tile's GEMM needs a third accumulator slot.
+  if (C.AluConcurrent && MaxBuffers > 1 && 3 * Out <= int64_t(C.D.OutputDepth) &&
+      std::max<int64_t>(N, 3) * Out + 2 <= int64_t(C.D.AccDepth))
+    G.NA = std::max<int64_t>(N, 3);
+  G.Resident = G.NA * Out + 2 * OO <= int64_t(C.D.AccDepth);
+  G.NW = MaxBuffers > 1 && 2 * S * Taps <= int64_t(C.D.WeightDepth) ? 2 : 1;
+  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
+  const uint64_t Rows = uint64_t(Out), Bands = uint64_t((W.OH + TH - 1) / TH);
+  const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), X.H) * X.W);
+  const uint64_t WLoad = transferCycles(C, uint64_t(S * Taps) * C.D.WeightRowBytes, 1, false);
+  TileCost T;
+  T.Load = transferCycles(C, uint64_t(S) * InRows * C.D.InputRowBytes, uint64_t(S), false) +
+           (G.NW > 1 ? WLoad / Bands : 0);
+  T.Compute = uint64_t(S * Taps) * Rows + C.GemmLatency +
+              (G.Resident ? 0 : transferCycles(C, 64, 2, false) / Bands) + (G.NW > 1 ? 0 : WLoad / Bands);
+  T.Alu = (Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
+  T.AluOverlaps = G.NA >= 3;
+  T.Store = transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);
+  T.DramBytes = uint64_t(S) * InRows * C.D.InputRowBytes + Rows * C.D.OutputRowBytes +
+                uint64_t(S * Taps) * C.D.WeightRowBytes / Bands;
+  G.Estimate = pipelinedCycles(C, T, Bands * uint64_t(OO * X.NOuter), N, WLoad);
+  return G;
+}
+
+} // namespace
+
 Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const HardwareConfig &C = E.config();
   NPU_ASSIGN(GroupConvPlan Plan, planGroupConv(G, N, C));
   const Window2D &W = Plan.W;
-  const ConvTiling &T = Plan.T;
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Taps = W.KH * W.KW, OO = Plan.WG.NOuter, TileBytes = int64_t(C.BlockIn * C.BlockOut);
+  // Tile rows and buffering by the per-tile formula (or as --tune asks).
+  const bool Clip = conv::needsClip(N);
+  GroupSchedule Sc;
+  if (const LayerSchedule *F = E.forcedSchedule())
+    Sc = groupSchedule(C, Plan, X, F->TileRows, F->Buffers, E.maxBuffers(), Clip);
+  const bool Forced = Sc.TH > 0;
+  for (int64_t Nn = 1; !Forced && Nn <= E.maxBuffers(); ++Nn)
+    for (int64_t TH : tileRowCandidates(W.OH))
+      if (GroupSchedule S = groupSchedule(C, Plan, X, TH, Nn, E.maxBuffers(), Clip); S.Estimate < Sc.Estimate)
+        Sc = S;
+  if (!Sc.TH)
+    return makeError("no tiling of the grouped convolution fits the on-chip buffers");
+  E.recordSchedule({"", Sc.TH, Sc.N, 0, Sc.Estimate, Forced});
+  const int64_t TIH = tileInRows(W, Sc.TH), TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
   // Only the span tiles go to DRAM, each output block's contiguous: a depthwise layer's constant is as small
   // as its real weights times block_in.
   const std::vector<uint8_t> All = G.value(N.Inputs[1]).Data->byteVector();
@@ -106,44 +166,73 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     Bias = G.value(N.Inputs[2]).Data->toInt64s();
   const int BiasT = E.channelRows(N.Name + ".bias", Bias, OO);
   const int MulT = E.channelRows(N.Name + ".mult", multipliers(N), OO);
-  const int64_t BiasRow = int64_t(C.D.AccDepth) - 2, MulRow = BiasRow + 1;
+  // Constant rows at the top of the accumulators: of every output block, or of the current one.
+  const int64_t ConstRows = Sc.Resident ? OO : 1;
+  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
   const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
-  const int64_t Slot = T.TIH * T.TIW; // input buffer rows of one span block's band
+  const int64_t Block = TIH * TIW, InSlot = std::max<int64_t>(1, Plan.MaxSpan) * Block, AccSlot = Sc.TH * W.OW;
+  const int64_t WSlot = std::max<int64_t>(1, Plan.MaxSpan) * Taps;
+  auto LoadConsts = [&](int64_t Ob0, int64_t Count) {
+    E.load(MemType::Acc, BiasBase, BiasT, uint64_t(Ob0) * Arb, 1, Count, Count);
+    E.load(MemType::Acc, MulBase, MulT, uint64_t(Ob0) * Arb, 1, Count, Count);
+  };
+  // A tile's requant/clip/store, emitted after the next tile's GEMM when the ALU runs beside the GEMM core.
+  struct Tail {
+    int64_t Nb = 0, Ob = 0, Oh0 = 0, Th = 0, AccBase = 0, MulRow = 0;
+  };
+  std::optional<Tail> Pending;
+  auto Flush = [&]() -> Status {
+    if (!Pending)
+      return Status::ok();
+    const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = *Pending;
+    Pending.reset();
+    NPU_TRY(conv::requantRows(E, N, MulRow, Th, W.OW, AccBase));
+    E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
+    return Status::ok();
+  };
+  if (Sc.Resident)
+    LoadConsts(0, OO);
+  int64_t Band = 0, Unit = 0, WSet = 0;
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
     for (int64_t Ob = 0; Ob < OO; ++Ob) {
       const std::vector<int64_t> &Span = Plan.Spans[size_t(Ob)];
-      const int64_t S = int64_t(Span.size());
+      const int64_t S = int64_t(Span.size()), WBase = (WSet++ % Sc.NW) * WSlot;
       if (S)
-        E.load(MemType::Weight, 0, WT, uint64_t(FirstTile[size_t(Ob)]) * Wrb, 1, S * Taps, S * Taps);
-      E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * Arb, 1, 1, 1);
-      E.load(MemType::Acc, MulRow, MulT, uint64_t(Ob) * Arb, 1, 1, 1);
-      std::vector<MicroOp> Kernel;
-      for (int64_t J = 0; J < S; ++J)
-        for (int64_t Kh = 0; Kh < W.KH; ++Kh)
-          for (int64_t Kw = 0; Kw < W.KW; ++Kw)
-            Kernel.push_back({0, J * Slot + Kh * W.DH * T.TIW + Kw * W.DW, (J * W.KH + Kh) * W.KW + Kw});
-      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += T.TH) {
-        const int64_t Th = std::min(T.TH, W.OH - Oh0);
+        E.load(MemType::Weight, WBase, WT, uint64_t(FirstTile[size_t(Ob)]) * Wrb, 1, S * Taps, S * Taps);
+      if (!Sc.Resident) {
+        NPU_TRY(Flush()); // the pending tail reads the multiplier row
+        LoadConsts(Ob, 1);
+      }
+      const int64_t Row = Sc.Resident ? Ob : 0;
+      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += Sc.TH) {
+        const int64_t Th = std::min(Sc.TH, W.OH - Oh0), InBase = (Band++ % Sc.N) * InSlot;
+        const int64_t AccBase = (Unit++ % Sc.NA) * AccSlot;
         for (int64_t J = 0; J < S; ++J) {
-          NPU_ASSIGN(InputTileLoad L,
-                     inputTile(X, W, T.TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C)));
-          E.load(MemType::Input, J * Slot, X.Tensor,
+          NPU_ASSIGN(InputTileLoad L, inputTile(X, W, TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C)));
+          E.load(MemType::Input, InBase + J * Block, X.Tensor,
                  uint64_t(X.row(Nb, Span[size_t(J)], L.FirstRow, 0)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB,
                  L.PadL, L.PadR);
         }
-        NPU_TRY(movRow(E, 0, BiasRow, Th, W.OW));
+        NPU_TRY(movRow(E, AccBase, BiasBase + Row, Th, W.OW));
         if (S) {
+          std::vector<MicroOp> Kernel;
+          for (int64_t J = 0; J < S; ++J)
+            for (int64_t Kh = 0; Kh < W.KH; ++Kh)
+              for (int64_t Kw = 0; Kw < W.KW; ++Kw)
+                Kernel.push_back({AccBase, InBase + J * Block + Kh * W.DH * TIW + Kw * W.DW,
+                                  WBase + (J * W.KH + Kh) * W.KW + Kw});
           isa::GemmFields F;
-          F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * T.TIW,
-          F.SrcIn = W.SW;
+          F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * TIW, F.SrcIn = W.SW;
           NPU_TRY(E.gemm(Kernel, F));
         }
-        NPU_TRY(requantClip(E, N, Th, W.OW, MulRow));
-        E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
+        NPU_TRY(Flush());
+        Pending = Tail{Nb, Ob, Oh0, Th, AccBase, MulBase + Row};
+        if (Sc.NA < 3)
+          NPU_TRY(Flush());
       }
     }
-  return Status::ok();
+  return Flush();
 }
 
 } // namespace npu::backend
