@@ -2,6 +2,7 @@
 // (input-channel block, kernel tap) with strides in the source factors, per-channel requant, clip, store; and
 // the helpers shared by the GEMM lowerings (ConvCommon.h).
 #include "ConvCommon.h"
+#include "DeferredTail.h"
 
 #include "npu/backend/CostModel.h"
 
@@ -9,7 +10,6 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace npu::backend {
 
@@ -281,20 +281,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   // With an ALU beside the GEMM core (alu.concurrent) and three accumulator slots, a tile's requant, clip
   // and store are emitted after the next tile's GEMM, so the ALU works on one tile while the GEMM core
   // computes the next (software pipelining by one tile).
-  const bool Overlap = C.AluConcurrent && NA >= 3;
-  struct Tail {
-    int64_t Nb = 0, Ob = 0, Row = 0, AccBase = 0, Oh0 = 0, Th = 0;
-  };
-  std::optional<Tail> Pending;
-  auto Flush = [&]() -> Status {
-    if (!Pending)
-      return Status::ok();
-    const Tail P = *Pending;
-    Pending.reset();
-    NPU_TRY(requantRows(E, N, MulBase + P.Row, P.Th, W.OW, P.AccBase));
-    E.storeOut(P.AccBase, Y.Tensor, uint64_t(Y.row(P.Nb, P.Ob, P.Oh0, 0)) * Orb, 1, P.Th * W.OW, P.Th * W.OW);
-    return Status::ok();
-  };
+  DeferredTail Tails(C.AluConcurrent && NA >= 3);
   auto ComputeBlock = [&](int64_t Nb, int64_t Ob, int64_t Row, int64_t WgtBase, int64_t InBase, int64_t Oh0,
                           int64_t Th) -> Status {
     const int64_t AccBase = (Unit++ % NA) * AccSlot;
@@ -302,9 +289,11 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     isa::GemmFields F;
     F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * T.TIW, F.SrcIn = W.SW;
     NPU_TRY(E.gemm(KernelFor(WgtBase, InBase, AccBase), F));
-    NPU_TRY(Flush());
-    Pending = Tail{Nb, Ob, Row, AccBase, Oh0, Th};
-    return Overlap ? Status::ok() : Flush();
+    return Tails.push([&, Nb, Ob, Row, AccBase, Oh0, Th]() -> Status {
+      NPU_TRY(requantRows(E, N, MulBase + Row, Th, W.OW, AccBase));
+      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
+      return Status::ok();
+    });
   };
   // Per group of output blocks (one step per batch block and group): its weights in weight slot
   // step % NW, its constant rows unless all are resident, then every band of the image once. With NW > 1 the
@@ -334,7 +323,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     if (I == 0 || (!OneGroup && Plan->NW == 1))
       LoadWeights(G0, Gn, WgtBase, 0, Rows);
     if (!Resident) {
-      NPU_TRY(Flush()); // the pending tail reads this group's multiplier rows
+      NPU_TRY(Tails.flush()); // the pending tail reads this group's multiplier rows
       LoadConsts(G0, Gn);
     }
     const bool Prefetch = !OneGroup && Plan->NW > 1 && I + 1 < Steps.size();
@@ -348,7 +337,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         NPU_TRY(ComputeBlock(Nb, G0 + Ob, Resident ? G0 + Ob : Ob, WgtBase + Ob * Cin * Taps, InBase, Oh0, Th));
     }
   }
-  return Flush();
+  return Tails.flush();
 }
 
 } // namespace npu::backend

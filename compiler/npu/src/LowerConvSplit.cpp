@@ -3,6 +3,7 @@
 // x columns, partial sums of chunks of input blocks accumulating between the bias initialization and the
 // requantization, N-way buffered like the unsplit lowering.
 #include "ConvCommon.h"
+#include "DeferredTail.h"
 
 #include "npu/backend/CostModel.h"
 
@@ -193,12 +194,9 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
   struct Tail {
     int64_t Nb = 0, Ob = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, AccBase = 0;
   };
-  std::optional<Tail> Pending;
-  auto Flush = [&]() -> Status {
-    if (!Pending)
-      return Status::ok();
-    const auto [Nb, Ob, Oh0, Ow0, Th, Tw, AccBase] = *Pending;
-    Pending.reset();
+  DeferredTail Tails(NA != 0);
+  auto EmitTail = [&](const Tail &Tl) -> Status {
+    const auto [Nb, Ob, Oh0, Ow0, Th, Tw, AccBase] = Tl;
     NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
     // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
     if (Tw == W.OW)
@@ -214,7 +212,7 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
         WBase = (WSet++ % P.NW) * WSlot;
         E.load(MemType::Weight, WBase, WT, uint64_t(Ob * Cin * Taps) * Wrb, 1, Cin * Taps, Cin * Taps);
       }
-      NPU_TRY(Flush()); // the pending tail reads the multiplier row
+      NPU_TRY(Tails.flush()); // the pending tail reads the multiplier row
       E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * Arb, 1, 1, 1);
       E.load(MemType::Acc, MulRow, MulT, uint64_t(Ob) * Arb, 1, 1, 1);
       for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += P.TH)
@@ -242,14 +240,12 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
             F.SrcIn = Tw > 1 ? W.SW : 0;
             NPU_TRY(E.gemm(Kernel, F));
             if (C0 == 0)
-              NPU_TRY(Flush());
+              NPU_TRY(Tails.flush());
           }
-          Pending = Tail{Nb, Ob, Oh0, Ow0, Th, Tw, AccBase};
-          if (!NA)
-            NPU_TRY(Flush());
+          NPU_TRY(Tails.push([&, Tl = Tail{Nb, Ob, Oh0, Ow0, Th, Tw, AccBase}] { return EmitTail(Tl); }));
         }
     }
-  return Flush();
+  return Tails.flush();
 }
 
 } // namespace npu::backend::conv

@@ -5,6 +5,7 @@
 #include "AluRows.h"
 #include "Emitter.h"
 #include "Reblock.h"
+#include "DeferredTail.h"
 #include "Window.h"
 
 #include "npu/backend/CostModel.h"
@@ -12,7 +13,6 @@
 #include "npu/compiler/ops/BlockedLayout.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace npu::backend {
 
@@ -127,12 +127,9 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   struct Tail {
     int64_t R0 = 0, Rows = 0, Out = 0;
   };
-  std::optional<Tail> Pending;
-  auto Flush = [&]() -> Status {
-    if (!Pending)
-      return Status::ok();
-    const auto [R0, Tt, Out] = *Pending;
-    Pending.reset();
+  DeferredTail Tails(Overlap);
+  auto EmitTail = [&](const Tail &Tl) -> Status {
+    const auto [R0, Tt, Out] = Tl;
     if (N.OpType == "Relu") {
       NPU_TRY(rowsAlu(E, AluOp::Max, Out, Tt, 0));
     } else if (N.OpType == "npu.Requantize") {
@@ -178,12 +175,9 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     NPU_TRY(E.gemm(Reset, F));
     F.Reset = 0, F.SrcOut = Sub;
     NPU_TRY(E.gemm(Widen, F));
-    NPU_TRY(Flush());
-    Pending = Tail{R0, Tt, Out};
-    if (!Overlap)
-      NPU_TRY(Flush());
+    NPU_TRY(Tails.push([&, Tl = Tail{R0, Tt, Out}] { return EmitTail(Tl); }));
   }
-  NPU_TRY(Flush());
+  NPU_TRY(Tails.flush());
   return Status::ok();
 }
 

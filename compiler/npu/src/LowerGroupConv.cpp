@@ -7,6 +7,7 @@
 // accumulator row of weights per tap and a widening GEMM for every input row).
 #include "AluRows.h"
 #include "ConvCommon.h"
+#include "DeferredTail.h"
 #include "Window.h"
 
 #include "npu/backend/CostModel.h"
@@ -15,7 +16,6 @@
 #include "npu/compiler/support/Try.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace npu::backend {
 
@@ -181,12 +181,9 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   struct Tail {
     int64_t Nb = 0, Ob = 0, Oh0 = 0, Th = 0, AccBase = 0, MulRow = 0;
   };
-  std::optional<Tail> Pending;
-  auto Flush = [&]() -> Status {
-    if (!Pending)
-      return Status::ok();
-    const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = *Pending;
-    Pending.reset();
+  DeferredTail Tails(Sc.NA >= 3);
+  auto EmitTail = [&](const Tail &Tl) -> Status {
+    const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = Tl;
     NPU_TRY(conv::requantRows(E, N, MulRow, Th, W.OW, AccBase));
     E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
     return Status::ok();
@@ -201,7 +198,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       if (S)
         E.load(MemType::Weight, WBase, WT, uint64_t(FirstTile[size_t(Ob)]) * Wrb, 1, S * Taps, S * Taps);
       if (!Sc.Resident) {
-        NPU_TRY(Flush()); // the pending tail reads the multiplier row
+        NPU_TRY(Tails.flush()); // the pending tail reads the multiplier row
         LoadConsts(Ob, 1);
       }
       const int64_t Row = Sc.Resident ? Ob : 0;
@@ -226,13 +223,10 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
           F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * TIW, F.SrcIn = W.SW;
           NPU_TRY(E.gemm(Kernel, F));
         }
-        NPU_TRY(Flush());
-        Pending = Tail{Nb, Ob, Oh0, Th, AccBase, MulBase + Row};
-        if (Sc.NA < 3)
-          NPU_TRY(Flush());
+        NPU_TRY(Tails.push([&, Tl = Tail{Nb, Ob, Oh0, Th, AccBase, MulBase + Row}] { return EmitTail(Tl); }));
       }
     }
-  return Flush();
+  return Tails.flush();
 }
 
 } // namespace npu::backend

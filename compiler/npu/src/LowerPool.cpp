@@ -2,6 +2,7 @@
 // the accumulators by an identity GEMM, its padding is set to the reduction's identity (-128 for max, 0 for
 // the zero-point-corrected sum), then the taps are reduced by ALU max/add with the strides in the src
 // factors; tiles of output rows, and of columns when one output row does not fit.
+#include "DeferredTail.h"
 #include "Reblock.h"
 #include "Window.h"
 
@@ -178,7 +179,7 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     int64_t Nb = 0, Cb = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, OutBase = 0, ABase = 0;
     InputTileLoad L;
   };
-  std::optional<Tail> Pending;
+  DeferredTail Tails(Overlap);
   int64_t Tile = 0;
   const uint64_t Orb = C.D.OutputRowBytes;
   auto Fill = [&](int64_t Dst, int64_t Rows, int64_t Cols, int64_t Pitch, int64_t Value) {
@@ -193,11 +194,8 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     return F;
   };
   // The tail of a tile: padding to the reduction's identity, the taps reduced, requantize (averages), store.
-  auto Flush = [&]() -> Status {
-    if (!Pending)
-      return Status::ok();
-    const auto [Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L] = *Pending;
-    Pending.reset();
+  auto EmitTail = [&](const Tail &Tl) -> Status {
+    const auto [Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L] = Tl;
     const int64_t Rows = tileInRows(W, Th), Pitch = tileInCols(W, Tw);
     if (XZp != 0) {
       isa::AluFields F;
@@ -270,12 +268,9 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
           NPU_TRY(E.gemm({MicroOp{ABase, InBase, 0}}, Wd));
           Wd.Reset = 0;
           NPU_TRY(E.gemm(widenUops(C, ABase, InBase), Wd));
-          NPU_TRY(Flush());
-          Pending = Tail{Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L};
-          if (!Overlap)
-            NPU_TRY(Flush());
+          NPU_TRY(Tails.push([&, Tl = Tail{Nb, Cb, Oh0, Ow0, Th, Tw, OutBase, ABase, L}] { return EmitTail(Tl); }));
         }
-  NPU_TRY(Flush());
+  NPU_TRY(Tails.flush());
   return Status::ok();
 }
 

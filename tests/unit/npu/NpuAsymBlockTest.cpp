@@ -311,13 +311,8 @@ TEST(NpuAsymBlock, Mnist) {
   if (!std::filesystem::exists(Dir + "/model.onnx"))
     GTEST_SKIP() << Dir << " is absent (external test data)";
   HardwareConfig C = loadConfig("wide");
-  auto G = frontend::loadModel(Dir + "/model.onnx");
+  auto G = loadQuantizedModel(Dir, C);
   ASSERT_TRUE(G.isOk()) << G.message();
-  passes::PassOptions Opts;
-  Opts.Config = &C;
-  Opts.CalibDirs = {Dir + "/test_data_set_0"};
-  passes::PipelineOptions Pipe;
-  ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk());
   for (int S = 0; S < 3; ++S) {
     const std::string Set = Dir + "/test_data_set_" + std::to_string(S);
     auto In = runtime::readTensorProto(Set + "/input_0.pb"),
@@ -352,15 +347,10 @@ TEST(NpuAsymBlock, LightResNet50) {
   if (!std::filesystem::exists(Dir + "/model.onnx"))
     GTEST_SKIP() << Dir << " is absent (external test data)";
   HardwareConfig C = loadConfig("wide");
-  auto G = frontend::loadModel(Dir + "/model.onnx");
+  auto G = loadQuantizedModel(Dir, C);
   ASSERT_TRUE(G.isOk()) << G.message();
   auto In = frontend::readTensorProtoFile(Dir + "/test_data_set_0/input_0.pb");
   ASSERT_TRUE(In.isOk()) << In.message();
-  passes::PassOptions Opts;
-  Opts.Config = &C;
-  Opts.CalibDirs = {Dir + "/test_data_set_0"};
-  passes::PipelineOptions Pipe;
-  ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk());
   backend::CompileResult R;
   auto Got = compileAndRun(*G, C, {In->Data}, &R);
   ASSERT_TRUE(Got.isOk()) << Got.message();

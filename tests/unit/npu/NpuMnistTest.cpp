@@ -33,14 +33,8 @@ TEST(NpuMnist, BitExactAndTop1OnEveryConfig) {
     GTEST_SKIP() << mnistDir() << " is absent (external test data)";
   for (const std::string &Name : configNames()) {
     HardwareConfig C = loadConfig(Name);
-    auto G = frontend::loadModel(mnistDir() + "/model.onnx");
+    auto G = loadQuantizedModel(mnistDir(), C, {0, 1, 2});
     ASSERT_TRUE(G.isOk()) << G.message();
-    passes::PassOptions Opts;
-    Opts.Config = &C;
-    for (int S = 0; S < 3; ++S)
-      Opts.CalibDirs.push_back(mnistDir() + "/test_data_set_" + std::to_string(S));
-    passes::PipelineOptions Pipe;
-    ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk());
     for (int S = 0; S < 3; ++S) {
       const std::string Set = mnistDir() + "/test_data_set_" + std::to_string(S);
       ir::Tensor X = readF32(Set + "/input_0.pb");

@@ -260,13 +260,8 @@ TEST(NpuSchedule, MnistTokensAndCycles) {
     GTEST_SKIP() << Dir << " is absent (external test data)";
   for (const std::string &Name : configNames()) {
     HardwareConfig C = loadConfig(Name);
-    auto G = frontend::loadModel(Dir + "/model.onnx");
+    auto G = loadQuantizedModel(Dir, C);
     ASSERT_TRUE(G.isOk()) << G.message();
-    passes::PassOptions Opts;
-    Opts.Config = &C;
-    Opts.CalibDirs.push_back(Dir + "/test_data_set_0");
-    passes::PipelineOptions Pipe;
-    ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk());
     backend::CompileOptions Serial;
     Serial.Serial = true;
     auto RS = backend::compileModel(*G, C, Serial);
@@ -307,13 +302,8 @@ TEST(NpuSchedule, DISABLED_LightModelsRaceFree) {
   for (const std::string &M : Models)
     for (const std::string &Name : configNames()) {
       HardwareConfig C = loadConfig(Name);
-      auto G = frontend::loadModel(M + "/model.onnx");
-      ASSERT_TRUE(G.isOk()) << G.message();
-      passes::PassOptions Opts;
-      Opts.Config = &C;
-      Opts.CalibDirs.push_back(M + "/test_data_set_0");
-      passes::PipelineOptions Pipe;
-      ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk()) << M;
+      auto G = loadQuantizedModel(M, C);
+      ASSERT_TRUE(G.isOk()) << M << G.message();
       auto R = backend::compileModel(*G, C);
       ASSERT_TRUE(R.isOk()) << M << ": " << R.message();
       expectTokensSafe(*R, M + " " + Name);

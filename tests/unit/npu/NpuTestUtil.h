@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/backend/Compile.h"
+#include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/passes/PassManager.h"
 #include "npu/compiler/ref/Interpreter.h"
@@ -66,6 +67,21 @@ inline Expected<std::vector<ir::Tensor>> compileAndRun(const ir::Graph &G, const
   if (Keep)
     *Keep = R.takeValue();
   return Out;
+}
+
+/// DIR/model.onnx through the npu pipeline for C (quantized with calibration on DIR's data sets Calib).
+inline Expected<ir::Graph> loadQuantizedModel(const std::string &Dir, const HardwareConfig &C,
+                                             const std::vector<int> &Calib = {0}) {
+  auto G = frontend::loadModel(Dir + "/model.onnx");
+  if (!G)
+    return G.error();
+  passes::PassOptions Opts;
+  Opts.Config = &C;
+  for (int S : Calib)
+    Opts.CalibDirs.push_back(Dir + "/test_data_set_" + std::to_string(S));
+  passes::PipelineOptions Pipe;
+  NPU_TRY(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe));
+  return G.takeValue();
 }
 
 /// A plain (unblocked) test graph run both ways: the interpreter on the graph itself, and the layout pass for

@@ -76,13 +76,8 @@ TEST(NpuTileIR, MnistRoundTripOnEveryConfig) {
     GTEST_SKIP() << Dir << " is absent (external test data)";
   for (const std::string &Name : configNames()) {
     HardwareConfig C = loadConfig(Name);
-    auto G = frontend::loadModel(Dir + "/model.onnx");
+    auto G = loadQuantizedModel(Dir, C);
     ASSERT_TRUE(G.isOk()) << G.message();
-    passes::PassOptions Opts;
-    Opts.Config = &C;
-    Opts.CalibDirs = {Dir + "/test_data_set_0"};
-    passes::PipelineOptions Pipe;
-    ASSERT_TRUE(passes::runPipeline(*G, passes::defaultPipeline("npu"), Opts, Pipe).isOk());
     auto R = backend::compileModel(*G, C);
     ASSERT_TRUE(R.isOk()) << R.message();
     checkRoundTrip(*R, C, "mnist-8 on " + Name);
