@@ -36,14 +36,6 @@ Status rowsOp(Emitter &E, AluOp Op, int64_t Dst, int64_t Rows, std::optional<int
   return E.alu(Op, {MicroOp{Dst, Imm ? 0 : Src, 0}}, F);
 }
 
-/// Rows accumulator rows from Dst = the rows from input row Src on (subRows input rows each).
-Status widen(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows) {
-  isa::GemmFields F;
-  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
-  NPU_TRY(E.gemm({MicroOp{Dst, Src, 0}}, F));
-  F.Reset = 0, F.SrcOut = subRows(E.config());
-  return E.gemm(widenUops(E.config(), Dst, Src), F);
-}
 
 } // namespace
 
@@ -85,14 +77,14 @@ Status lowerBroadcastAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     for (int64_t Cb = 0; Cb < Y.COuter; ++Cb) {
       // The broadcast row: input row T x Sub, accumulator row T.
       loadActRows(E, T * Sub, B.Tensor, B.row(Nb, Cb, 0, 0), 1);
-      NPU_TRY(widen(E, T, T * Sub, 1));
+      NPU_TRY(widenRows(E, T, T * Sub, 1));
       if (Zp)
         NPU_TRY(rowsOp(E, AluOp::Add, T, 1, -Zp));
       NPU_TRY(rowsOp(E, AluOp::Mul, T, 1, Mp));
       for (int64_t R0 = 0; R0 < Plane; R0 += T) {
         const int64_t Tt = std::min(T, Plane - R0), Row = A.row(Nb, Cb, 0, 0) + R0;
         loadActRows(E, 0, A.Tensor, Row, Tt);
-        NPU_TRY(widen(E, 0, 0, Tt));
+        NPU_TRY(widenRows(E, 0, 0, Tt));
         if (Zf)
           NPU_TRY(rowsOp(E, AluOp::Add, 0, Tt, -Zf));
         NPU_TRY(rowsOp(E, AluOp::Mul, 0, Tt, Mf));

@@ -63,11 +63,7 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         for (int64_t R0 = 0; R0 < Rows; R0 += T) {
           const int64_t Tt = std::min(T, Rows - R0);
           loadActRows(E, 0, A.Tensor, A.row(Nb, 0, 0, 0) + R0, Tt);
-          isa::GemmFields F;
-          F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
-          NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
-          F.Reset = 0, F.SrcOut = subRows(C);
-          NPU_TRY(E.gemm(widenUops(C, 0, 0), F));
+          NPU_TRY(widenRows(E, 0, 0, Tt));
           E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, COff, 0, 0) + R0) * Orb, 1, Tt, Tt);
         }
     }

@@ -75,11 +75,7 @@ Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   for (int64_t R0 = 0; R0 < Rows; R0 += T) {
     const int64_t Tt = std::min(T, Rows - R0);
     loadActRows(E, 0, A.Tensor, R0, Tt);
-    isa::GemmFields F;
-    F.LoopOut = Tt, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
-    NPU_TRY(E.gemm({MicroOp{0, 0, 0}}, F));
-    F.Reset = 0, F.SrcOut = subRows(C);
-    NPU_TRY(E.gemm(widenUops(C, 0, 0), F));
+    NPU_TRY(widenRows(E, 0, 0, Tt));
     if (Za)
       NPU_TRY(rowsAlu(E, AluOp::Add, 0, Tt, -Za));
     NPU_TRY(rowsAlu(E, AluOp::Mul, 0, Tt, Ma));

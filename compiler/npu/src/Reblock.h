@@ -66,6 +66,16 @@ inline std::vector<isa::MicroOp> widenUops(const HardwareConfig &C, int64_t Dst,
 }
 inline int64_t widenSrcStep(const HardwareConfig &C) { return subRows(C); }
 
+/// Rows accumulator rows from Dst = the activation rows from input row Src on (subRows input rows each): a
+/// reset GEMM, then the placement GEMM.
+inline Status widenRows(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows) {
+  isa::GemmFields F;
+  F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.SrcOut = 1, F.Reset = 1;
+  NPU_TRY(E.gemm({isa::MicroOp{Dst, Src, 0}}, F));
+  F.Reset = 0, F.SrcOut = subRows(E.config());
+  return E.gemm(widenUops(E.config(), Dst, Src), F);
+}
+
 /// npu.Reblock from block_out to block_in channel blocks (LowerReblock.cpp).
 Status canLowerReblock(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerReblock(Emitter &E, const ir::Graph &G, const ir::Node &N);
