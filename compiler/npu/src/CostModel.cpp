@@ -4,6 +4,7 @@
 #include "npu/backend/CostModel.h"
 
 #include "npu/isa/Footprint.h"
+#include "npu/timing/TimingRules.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -68,20 +69,6 @@ private:
   std::map<uint64_t, uint64_t> Busy;
 };
 
-uint64_t burstsOf(const HardwareConfig &C, const isa::Instruction &I) {
-  const isa::MemFields &M = I.Mem;
-  const uint64_t Rb = isa::rowBytes(C, I.memType()), Bu = C.DramBurst;
-  uint64_t Bursts = 0;
-  int64_t LastBlock = -1;
-  for (int64_t R = 0; R < M.YSize; ++R) {
-    const uint64_t A = uint64_t(M.DramBase) + uint64_t(R * M.XStride) * Rb;
-    const int64_t First = int64_t(A / Bu), Last = int64_t((A + uint64_t(M.XSize) * Rb - 1) / Bu);
-    Bursts += uint64_t(Last - First + 1) - (First == LastBlock ? 1 : 0);
-    LastBlock = Last;
-  }
-  return Bursts;
-}
-
 /// The micro-op buffer rows a LOAD uop fills, from the program's micro-op table (rows outside it: empty).
 void replayUopLoad(const isa::Program &P, const isa::MemFields &M, std::vector<isa::MicroOp> &Buf) {
   const uint64_t Rb = P.Config.D.UopRowBytes;
@@ -103,8 +90,7 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
   std::map<std::string, size_t> Index;
   std::string Current = "(segment)";
   const uint64_t MacsPerUop = C.Batch * C.BlockIn * C.BlockOut;
-  const uint64_t AluPasses = ceilDiv(C.Batch * C.BlockOut, C.AluLanes);
-  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth), Qc = C.CommandQueueDepth;
+  const uint64_t Cb = timing::burstCycles(C), Qc = C.CommandQueueDepth;
   std::vector<uint64_t> End(P.Insns.size()), Pushed(P.Insns.size()); // Pushed: when its tokens are pushed
   // alu.concurrent: the GEMM and ALU pipes (end, footprint), in-order retirement, and the micro-op buffer
   // (replayed from the program's micro-op table) that the footprints are read from.
@@ -163,16 +149,14 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
     uint64_t Dur = 1;
     switch (In.opcode()) {
     case isa::Opcode::Gemm: {
-      const uint64_t Iter = uint64_t(In.Gemm.LoopOut * In.Gemm.LoopIn * (In.Gemm.UopEnd - In.Gemm.UopBegin));
-      Dur = Iter ? Iter + C.GemmLatency : 1;
+      Dur = timing::gemmCycles(C, In);
       if (!In.Gemm.Reset)
-        L.Macs += Iter * MacsPerUop;
+        L.Macs += timing::loopUops(In) * MacsPerUop;
       L.ComputeCycles += Dur;
       break;
     }
     case isa::Opcode::Alu: {
-      const uint64_t Iter = uint64_t(In.Alu.LoopOut * In.Alu.LoopIn * (In.Alu.UopEnd - In.Alu.UopBegin));
-      Dur = Iter ? Iter * AluPasses + C.AluLatency : 1;
+      Dur = timing::aluCycles(C, In);
       L.ComputeCycles += Dur;
       break;
     }
@@ -185,13 +169,9 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
       L.DramBytes += Bytes;
       if (Dual && Load && In.memType() == isa::MemType::Uop)
         replayUopLoad(P, In.Mem, UopBuf);
-      const uint64_t Issue = S + (Load ? C.LoadLatency : C.StoreLatency);
-      const uint64_t X = Dram.take(Issue + C.DramLatency, burstsOf(C, In) * Cb);
-      const isa::MemFields &M = In.Mem;
-      const uint64_t Pad =
-          Load ? uint64_t((M.PadTop + M.YSize + M.PadBottom) * (M.PadLeft + M.XSize + M.PadRight) -
-                          M.YSize * M.XSize)
-               : 0;
+      const uint64_t Issue = S + timing::dmaIssueLatency(C, In);
+      const uint64_t X = Dram.take(Issue + C.DramLatency, timing::dmaBursts(C, In.Mem) * Cb);
+      const uint64_t Pad = Load ? timing::paddingRows(In.Mem) : 0;
       Dur = std::max(X, Issue + Pad) - S;
       (Q == 1 ? L.ComputeCycles : L.DmaCycles) += Dur;
       break;
@@ -264,7 +244,7 @@ std::string formatCostTable(const std::vector<LayerCost> &Layers, const Hardware
 uint64_t transferCycles(const HardwareConfig &C, uint64_t Bytes, uint64_t Transfers, bool Store) {
   if (Transfers == 0)
     return 0;
-  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth);
+  const uint64_t Cb = timing::burstCycles(C);
   return Transfers * ((Store ? C.StoreLatency : C.LoadLatency) + C.DramLatency) +
          (ceilDiv(Bytes, C.DramBurst) + Transfers) * Cb;
 }
@@ -276,7 +256,7 @@ uint64_t pipelinedCycles(const HardwareConfig &C, const TileCost &T, uint64_t Ti
   const uint64_t Serial = T.Load + T.Compute + T.Alu + T.Store;
   if (N <= 1)
     return Fixed + Tiles * Serial;
-  const uint64_t Cb = ceilDiv(C.DramBurst, C.DramBandwidth);
+  const uint64_t Cb = timing::burstCycles(C);
   const uint64_t PortCycles = ceilDiv(T.DramBytes, C.DramBurst) * Cb;
   const uint64_t Compute = T.AluOverlaps ? std::max(T.Compute, T.Alu) : T.Compute + T.Alu;
   const uint64_t Stage = std::max({T.Load, Compute, T.Store, PortCycles});

@@ -10,6 +10,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend {
 
@@ -130,19 +131,18 @@ bool constantsResident(const HardwareConfig &C, const ConvShape &K, int64_t TH, 
 std::pair<uint64_t, uint64_t> convEstimate(const HardwareConfig &C, const ConvShape &K, int64_t G, int64_t TH,
                                            int64_t N, int64_t NW, bool Overlap, int64_t NA) {
   const Window2D &W = K.W;
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const uint64_t Rows = uint64_t(TH * W.OW), Bands = uint64_t((W.OH + TH - 1) / TH);
   const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), K.X.H) * std::min(K.X.W, (W.OW - 1) * W.SW +
                                                                                         (W.KW - 1) * W.DW + 1));
   const uint64_t Groups = uint64_t((K.OO + G - 1) / G),
-                 Alu = (K.Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
+                 Alu = (K.Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
   TileCost T;
   const int64_t TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
   const bool Unpadded = W.PT == 0 && W.PL == 0 && (TIW == K.X.W || (TIW < K.X.W && tileInRows(W, TH) == 1)) &&
                         (W.OH - 1) * W.SH + (W.KH - 1) * W.DH + 1 <= K.X.H;
   T.Load =
       transferCycles(C, uint64_t(K.Cin) * InRows * C.D.InputRowBytes, Unpadded ? 1 : uint64_t(K.Cin), false);
-  T.Compute = uint64_t(G) * (uint64_t(K.Cin * K.Taps) * Rows + C.GemmLatency);
+  T.Compute = uint64_t(G) * timing::gemmLoopCycles(C, uint64_t(K.Cin * K.Taps) * Rows);
   T.Alu = uint64_t(G) * Alu;
   T.AluOverlaps = Overlap;
   T.Store = uint64_t(G) * transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);

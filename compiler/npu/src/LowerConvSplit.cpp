@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend::conv {
 
@@ -55,14 +56,13 @@ int64_t overlapAccSlots(const HardwareConfig &C, const SplitPlan &P) {
 
 uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitPlan &P) {
   const Window2D &W = K.W;
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const uint64_t Rows = uint64_t(P.TH * P.TW), Bands = uint64_t((W.OH + P.TH - 1) / P.TH);
   const uint64_t Cols = uint64_t((W.OW + P.TW - 1) / P.TW), Tiles = Bands * Cols;
   const uint64_t Chunks = uint64_t((K.Cin + P.KB - 1) / P.KB);
   const int64_t TIH = std::min(tileInRows(W, P.TH), K.X.H), TIW = std::min(tileInCols(W, P.TW), K.X.W);
   const uint64_t InRows = uint64_t(TIH * TIW);
   // A tile narrower than the image is TIH separate runs of DRAM rows: about one more burst each.
-  const uint64_t Cb = (C.DramBurst + C.DramBandwidth - 1) / C.DramBandwidth;
+  const uint64_t Cb = timing::burstCycles(C);
   const uint64_t RunBursts = TIW < K.X.W ? uint64_t(TIH - 1) * Cb : 0;
   const uint64_t ChunkW = uint64_t(P.KB * K.Taps) * C.D.WeightRowBytes;
   TileCost T;
@@ -70,9 +70,9 @@ uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitP
                      uint64_t(P.KB) * RunBursts) +
            (P.WRes ? transferCycles(C, Chunks * ChunkW, 1, false) / Tiles
                    : Chunks * transferCycles(C, ChunkW, 1, false));
-  T.Alu = (K.Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
+  T.Alu = (K.Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
   T.AluOverlaps = overlapAccSlots(C, P) > 0;
-  T.Compute = Chunks * (uint64_t(P.KB * K.Taps) * Rows + C.GemmLatency) + transferCycles(C, 64, 2, false) / Tiles;
+  T.Compute = Chunks * timing::gemmLoopCycles(C, uint64_t(P.KB * K.Taps) * Rows) + transferCycles(C, 64, 2, false) / Tiles;
   T.Store =
       transferCycles(C, Rows * C.D.OutputRowBytes, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
   T.DramBytes = Chunks * (uint64_t(P.KB) * InRows * C.D.InputRowBytes + (P.WRes ? 0 : ChunkW)) +

@@ -13,6 +13,7 @@
 #include "npu/compiler/ops/BlockedLayout.h"
 
 #include <algorithm>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend {
 
@@ -84,7 +85,6 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   // at s*K*T holds the result rows (mirrored in the out buffer) and b's widened rows at +T, so a slot's rows
   // are one interval. With alu.concurrent, three accumulator slots and a one-tile software pipeline (the ALU
   // work and store of tile i after tile i+1's GEMMs) let the ALU run beside the GEMM core, as in lowerConv.
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const uint64_t AluPerRow = Add ? 4 + (N.getInt("a_zero_point", 0) != 0 || N.getInt("b_zero_point", 0) != 0) : 2;
   auto AccSlots = [&](int64_t T, int64_t Nn) {
     const int64_t NA = std::max<int64_t>(Nn, 3);
@@ -101,8 +101,8 @@ Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   auto Estimate = [&](int64_t T, int64_t Nn) {
     TileCost Tc;
     Tc.Load = transferCycles(C, uint64_t(K * T) * C.D.OutputRowBytes, uint64_t(K), false);
-    Tc.Compute = 2 * (uint64_t(K * T * Sub) + C.GemmLatency);
-    Tc.Alu = AluPerRow * (uint64_t(T) * Passes + C.AluLatency);
+    Tc.Compute = 2 * timing::gemmLoopCycles(C, uint64_t(K * T * Sub));
+    Tc.Alu = AluPerRow * timing::aluLoopCycles(C, uint64_t(T));
     Tc.AluOverlaps = AccSlots(T, Nn) >= 3 && C.AluConcurrent;
     Tc.Store = transferCycles(C, uint64_t(T) * C.D.OutputRowBytes, 1, true);
     Tc.DramBytes = uint64_t((K + 1) * T) * C.D.OutputRowBytes;

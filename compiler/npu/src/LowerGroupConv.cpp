@@ -16,6 +16,7 @@
 #include "npu/compiler/support/Try.h"
 
 #include <algorithm>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend {
 
@@ -108,16 +109,15 @@ GroupSchedule groupSchedule(const HardwareConfig &C, const GroupConvPlan &P, con
     G.NA = std::max<int64_t>(N, 3);
   G.Resident = G.NA * Out + 2 * OO <= int64_t(C.D.AccDepth);
   G.NW = MaxBuffers > 1 && 2 * S * Taps <= int64_t(C.D.WeightDepth) ? 2 : 1;
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const uint64_t Rows = uint64_t(Out), Bands = uint64_t((W.OH + TH - 1) / TH);
   const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), X.H) * X.W);
   const uint64_t WLoad = transferCycles(C, uint64_t(S * Taps) * C.D.WeightRowBytes, 1, false);
   TileCost T;
   T.Load = transferCycles(C, uint64_t(S) * InRows * C.D.InputRowBytes, uint64_t(S), false) +
            (G.NW > 1 ? WLoad / Bands : 0);
-  T.Compute = uint64_t(S * Taps) * Rows + C.GemmLatency +
+  T.Compute = timing::gemmLoopCycles(C, uint64_t(S * Taps) * Rows) +
               (G.Resident ? 0 : transferCycles(C, 64, 2, false) / Bands) + (G.NW > 1 ? 0 : WLoad / Bands);
-  T.Alu = (Clip ? 3 : 2) * (Rows * Passes + C.AluLatency);
+  T.Alu = (Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
   T.AluOverlaps = G.NA >= 3;
   T.Store = transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);
   T.DramBytes = uint64_t(S) * InRows * C.D.InputRowBytes + Rows * C.D.OutputRowBytes +

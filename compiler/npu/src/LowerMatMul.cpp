@@ -6,6 +6,7 @@
 #include "npu/backend/CostModel.h"
 
 #include <algorithm>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend {
 
@@ -72,7 +73,7 @@ int64_t kernelUops(const MatMulShape &S, const MatMulPlan &P) {
 /// the chunk's X load, its GEMM, and its share of the tile's bias/requant/clip and store.
 void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) {
   const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Arb = C.D.AccRowBytes, Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
+  const uint64_t Arb = C.D.AccRowBytes;
   const uint64_t Groups = uint64_t(ceilDiv(S.Nb, P.GO)), MTiles = uint64_t(ceilDiv(S.Mb, P.TM));
   const uint64_t Chunks = uint64_t(ceilDiv(S.Kb, P.KB)), Pieces = uint64_t(ceilDiv(P.GO, P.GS));
   const uint64_t Tiles = Groups * MTiles, Steps = Tiles * Chunks * Pieces, PerTile = Chunks * Pieces;
@@ -107,8 +108,8 @@ void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) 
     Fixed += transferCycles(C, 2 * uint64_t(S.Nb) * Arb, 2, false);
   else
     T.Compute += ConstLoads / (MTiles * PerTile);
-  T.Compute += uint64_t(P.GS) * TM * KB + C.GemmLatency;
-  T.Alu = ((S.Clip ? 3 : 2) * (TM * GO * Passes + C.AluLatency)) / PerTile;
+  T.Compute += timing::gemmLoopCycles(C, uint64_t(P.GS) * TM * KB);
+  T.Alu = ((S.Clip ? 3 : 2) * timing::aluLoopCycles(C, TM * GO)) / PerTile;
   // Kernels beyond the micro-op buffer are reloaded before their GEMM.
   const int64_t PerKernel = P.TM == 1 ? 1 : P.GS, Kernels = kernelUops(S, P) / PerKernel;
   const uint64_t UopLoad = transferCycles(C, uint64_t(PerKernel) * C.D.UopRowBytes, 1, false);

@@ -12,6 +12,7 @@
 #include "npu/compiler/support/Try.h"
 
 #include <optional>
+#include "npu/timing/TimingRules.h"
 
 namespace npu::backend {
 
@@ -115,18 +116,17 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const Window2D W = *poolWindow(G, N);
   // N-way buffered input tiles and output rows; the widened input (compute only) has one region above them.
-  const uint64_t Passes = (C.Batch * C.BlockOut + C.AluLanes - 1) / C.AluLanes;
   const int64_t Sub = subRows(C);
   auto Estimate = [&](const PoolPlan &P) {
     const int64_t TIH = std::min(tileInRows(W, P.TH), X.H), TIW = std::min(tileInCols(W, P.TW), X.W);
     const uint64_t In = uint64_t(tileInRows(W, P.TH) * tileInCols(W, P.TW)), Out = uint64_t(P.TH * P.TW);
-    const uint64_t Cb = (C.DramBurst + C.DramBandwidth - 1) / C.DramBandwidth;
+    const uint64_t Cb = timing::burstCycles(C);
     TileCost T;
     // A tile narrower than the image is TIH separate runs of DRAM rows: about one more burst each.
     T.Load = transferCycles(C, uint64_t(TIH * TIW) * C.D.OutputRowBytes, 1, false) +
              (TIW < X.W ? uint64_t(TIH - 1) * Cb : 0);
-    T.Compute = 2 * (In * uint64_t(Sub) + C.GemmLatency);
-    T.Alu = (uint64_t(W.KH * W.KW) + 3) * (Out * Passes + C.AluLatency);
+    T.Compute = 2 * timing::gemmLoopCycles(C, In * uint64_t(Sub));
+    T.Alu = (uint64_t(W.KH * W.KW) + 3) * timing::aluLoopCycles(C, Out);
     T.AluOverlaps = overlapSlots(C, W, P) > 0 && E.maxBuffers() > 1;
     T.Store =
         transferCycles(C, Out * C.D.OutputRowBytes, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);

@@ -3,7 +3,7 @@
 #include "Model.h"
 
 #include "npu/isa/Footprint.h"
-#include "npu/sim/TimingRules.h"
+#include "npu/timing/TimingRules.h"
 
 #include <algorithm>
 
@@ -253,9 +253,9 @@ bool NpuModel::execute(uint64_t Index, isa::Queue Q) {
       waitCycles(1); // a token-only no-op
       break;
     }
-    transfer(Index, Q == isa::Queue::Load      ? DramPort::LoadUnit
-                    : Q == isa::Queue::Compute ? DramPort::ComputeUnit
-                                               : DramPort::StoreUnit);
+    transfer(Index, Q == isa::Queue::Load      ? timing::DramPort::LoadUnit
+                    : Q == isa::Queue::Compute ? timing::DramPort::ComputeUnit
+                                               : timing::DramPort::StoreUnit);
     break;
   case isa::Opcode::Gemm:
     waitCycles(timing::gemmCycles(S.C, I));
@@ -277,17 +277,17 @@ void NpuModel::transfer(uint64_t Index, unsigned Client) {
   const uint64_t Issue = Start + timing::dmaIssueLatency(S.C, I);
   const uint64_t Eligible = Issue + S.C.DramLatency;
   const uint64_t Bursts = timing::dmaBursts(S.C, I.Mem);
-  std::array<uint64_t, DramPort::NumClients> Before;
-  for (unsigned K = 0; K < DramPort::NumClients; ++K)
+  std::array<uint64_t, timing::DramPort::NumClients> Before;
+  for (unsigned K = 0; K < timing::DramPort::NumClients; ++K)
     Before[K] = S.Port.predictedEnd(K);
   S.Port.submit(Client, Start, Eligible, Bursts);
   // The new transfer may delay the others' ends: move their completion events.
-  for (unsigned K = 0; K < DramPort::NumClients; ++K) {
+  for (unsigned K = 0; K < timing::DramPort::NumClients; ++K) {
     const uint64_t After = S.Port.predictedEnd(K);
     if (After == Before[K] && K != Client)
       continue;
     S.DramDone[K].cancel();
-    if (After != DramPort::Never)
+    if (After != timing::DramPort::Never)
       S.DramDone[K].notify(sc_time::from_value(After - Start));
   }
   wait(S.DramDone[Client]);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "npu/sim/Dispatch.h"
-#include "npu/sim/DramPort.h"
+#include "npu/timing/DramPort.h"
 #include "npu/sim/Exec.h"
 #include "npu/sim/SystemCSim.h"
 
@@ -52,8 +52,8 @@ struct RunState {
   /// Per unit (by isa::Queue): wakes it when a FIFO it waits on changes, while WaitsForTokens is set.
   std::array<sc_core::sc_event, 3> TokensChanged;
   std::array<bool, 3> WaitsForTokens{};
-  DramPort Port;
-  std::array<sc_core::sc_event, DramPort::NumClients> DramDone;
+  timing::DramPort Port;
+  std::array<sc_core::sc_event, timing::DramPort::NumClients> DramDone;
   /// alu.concurrent: tokens that issued GEMM/ALU instructions push when they retire (counted as taken for
   /// FIFO room), and those instructions with their retirement cycles, in order.
   std::array<uint64_t, 4> PendingPush{};

@@ -2,7 +2,7 @@
 // deadlock reports, and the per-unit and per-node statistics derived from the instruction timings.
 #include "Model.h"
 
-#include "npu/sim/TimingRules.h"
+#include "npu/timing/TimingRules.h"
 
 #include <memory>
 #include <mutex>

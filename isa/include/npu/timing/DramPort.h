@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <limits>
 
-namespace npu::sim {
+namespace npu::timing {
 
 class DramPort {
 public:
@@ -53,4 +53,4 @@ private:
   uint64_t TotalBursts = 0;
 };
 
-} // namespace npu::sim
+} // namespace npu::timing

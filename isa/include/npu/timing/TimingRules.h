@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-namespace npu::sim::timing {
+namespace npu::timing {
 
 /// Cycles one DRAM burst occupies the DRAM port: ceil(dram.burst / dram.bandwidth).
 uint64_t burstCycles(const HardwareConfig &C);
@@ -33,9 +33,15 @@ uint64_t gemmCycles(const HardwareConfig &C, const isa::Instruction &I);
 /// executes no micro-op.
 uint64_t aluCycles(const HardwareConfig &C, const isa::Instruction &I);
 
+/// The same costs for a loop of Uops micro-ops (what the compiler's per-tile formulas charge), and the
+/// cycles one ALU micro-op takes: ceil(batch x block_out / alu.lanes).
+uint64_t gemmLoopCycles(const HardwareConfig &C, uint64_t Uops);
+uint64_t aluLoopCycles(const HardwareConfig &C, uint64_t Uops);
+uint64_t aluPasses(const HardwareConfig &C);
+
 /// The uncontended duration of any instruction: what it costs when the DRAM port is free for it alone
 /// (LOAD/STORE: issue latency + dram.latency + bursts x burstCycles, at least the padding rows after the
 /// issue; token-only no-ops and FINISH: 1).
 uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I);
 
-} // namespace npu::sim::timing
+} // namespace npu::timing

@@ -1,10 +1,10 @@
 // DRAM port arbitration: round-robin per burst among eligible transfers, advanced a phase at a time.
-#include "npu/sim/DramPort.h"
+#include "npu/timing/DramPort.h"
 
 #include <algorithm>
 #include <cassert>
 
-namespace npu::sim {
+namespace npu::timing {
 
 DramPort::DramPort(uint64_t CyclesPerBurst) : Cb(CyclesPerBurst) {
   assert(Cb > 0 && "a burst takes at least one cycle");
@@ -89,4 +89,4 @@ void DramPort::retire(unsigned Client, uint64_t Now) {
   Predicted[Client] = Never;
 }
 
-} // namespace npu::sim
+} // namespace npu::timing

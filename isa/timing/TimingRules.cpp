@@ -1,9 +1,9 @@
 // The per-instruction timing rules (docs/timing.md): DMA bursts, padding, GEMM and ALU loop costs.
-#include "npu/sim/TimingRules.h"
+#include "npu/timing/TimingRules.h"
 
 #include <algorithm>
 
-namespace npu::sim::timing {
+namespace npu::timing {
 
 namespace {
 
@@ -54,15 +54,17 @@ uint64_t loopUops(const isa::Instruction &I) {
   return 0;
 }
 
-uint64_t gemmCycles(const HardwareConfig &C, const isa::Instruction &I) {
-  const uint64_t N = loopUops(I);
-  return N == 0 ? 1 : N + C.GemmLatency;
+uint64_t aluPasses(const HardwareConfig &C) { return ceilDiv(C.Batch * C.BlockOut, C.AluLanes); }
+
+uint64_t gemmLoopCycles(const HardwareConfig &C, uint64_t Uops) { return Uops == 0 ? 1 : Uops + C.GemmLatency; }
+
+uint64_t aluLoopCycles(const HardwareConfig &C, uint64_t Uops) {
+  return Uops == 0 ? 1 : Uops * aluPasses(C) + C.AluLatency;
 }
 
-uint64_t aluCycles(const HardwareConfig &C, const isa::Instruction &I) {
-  const uint64_t N = loopUops(I);
-  return N == 0 ? 1 : N * ceilDiv(C.Batch * C.BlockOut, C.AluLanes) + C.AluLatency;
-}
+uint64_t gemmCycles(const HardwareConfig &C, const isa::Instruction &I) { return gemmLoopCycles(C, loopUops(I)); }
+
+uint64_t aluCycles(const HardwareConfig &C, const isa::Instruction &I) { return aluLoopCycles(C, loopUops(I)); }
 
 uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I) {
   switch (I.opcode()) {
@@ -84,4 +86,4 @@ uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I) {
   return 1;
 }
 
-} // namespace npu::sim::timing
+} // namespace npu::timing
