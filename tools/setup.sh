@@ -7,7 +7,7 @@ PACKAGES=(
   libsystemc-dev verilator llvm-16-dev llvm-16-tools libzstd-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libopenblas-dev libsqlite3-dev
+  libopenblas-dev libsqlite3-dev yosys
 )
 
 missing=()

@@ -1,5 +1,7 @@
-// The Device factory and the functional-simulator and SystemC devices.
+// The Device factory and the functional-simulator, SystemC and RTL devices.
 #include "npu/runtime/Device.h"
+
+#include "npu/rtl/RtlSim.h"
 
 namespace npu::runtime {
 
@@ -38,6 +40,31 @@ Expected<DeviceResult> SystemCDevice::run(const isa::Program &P, std::vector<uin
   return R;
 }
 
+std::string timingStatsJson(const sim::TimingStats &T, const HardwareConfig &C, const std::string &Backend) {
+  // TimingStats::toJson names the SystemC model as the backend.
+  std::string Json = T.toJson(C);
+  const std::string Named = "\"backend\": \"systemc\"";
+  if (size_t At = Json.find(Named); At != std::string::npos)
+    Json.replace(At, Named.size(), "\"backend\": \"" + Backend + "\"");
+  return Json;
+}
+
+Expected<DeviceResult> RtlDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
+  NPU_TRY(checkProgramConfig(P, Config));
+  rtl::RtlSim Sim(Config);
+  auto Timing = Sim.run(P, Dram);
+  if (!Timing)
+    return Timing.error();
+  DeviceResult R;
+  R.Stats = Timing->Counts;
+  R.StatsJson = timingStatsJson(*Timing, Config, name());
+  R.Report = Timing->summary(Config);
+  if (Trace)
+    R.TraceJson = Timing->traceJson(P);
+  R.Timing = Timing.takeValue();
+  return R;
+}
+
 const std::vector<std::string> &deviceNames() {
   static const std::vector<std::string> Names = {"func", "systemc", "rtl", "host", "gpu"};
   return Names;
@@ -48,9 +75,13 @@ Expected<std::unique_ptr<Device>> makeDevice(const std::string &Name, const Hard
     return std::unique_ptr<Device>(std::make_unique<FuncDevice>(C));
   if (Name == "systemc")
     return std::unique_ptr<Device>(std::make_unique<SystemCDevice>(C));
+  if (Name == "rtl") {
+    NPU_TRY(rtl::checkRtlConfig(C));
+    return std::unique_ptr<Device>(std::make_unique<RtlDevice>(C));
+  }
   for (const std::string &Known : deviceNames())
     if (Name == Known)
-      return makeError("backend '", Name, "' is not built yet (available: func, systemc)");
+      return makeError("backend '", Name, "' is not built yet (available: func, systemc, rtl)");
   std::string List;
   for (const std::string &Known : deviceNames())
     List += (List.empty() ? "" : ", ") + Known;

@@ -16,7 +16,7 @@ Expected<sim::TimingStats> modelTiming(const ModelOutcome &O) {
     if (!S.Npu)
       continue;
     if (!S.Timing)
-      return makeError("segment '", S.Name, "' has no timing (run it on the systemc backend)");
+      return makeError("segment '", S.Name, "' has no timing (run it on the systemc or rtl backend)");
     Runs.push_back({S.Name, &*S.Timing});
   }
   return sim::concatenateRuns(Runs);
@@ -35,7 +35,7 @@ Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const Mode
     if (!Seg)
       return makeError("segment '", S.Name, "' is not an NPU segment of the artifact");
     if (!S.Timing)
-      return makeError("segment '", S.Name, "' has no timing (run it on the systemc backend)");
+      return makeError("segment '", S.Name, "' has no timing (run it on the systemc or rtl backend)");
     Runs.push_back({&Seg->Program, &*S.Timing, S.Name + " (" + Seg->Program.Config.Name + ")", Offset});
     Offset += S.Timing->TotalCycles;
   }

@@ -186,7 +186,7 @@ Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
     Run.Npu = S.K == backend::ArtifactSegment::Npu;
     if (Run.Npu && !D)
       return makeError("segment '", S.Name, "' is an NPU program: run the artifact on an NPU backend (func, "
-                       "systemc)");
+                       "systemc, rtl)");
     NPU_TRY(Run.Npu ? runNpuSegment(*D, S, Env, Run) : runHostSegment(Opts.Host, S, Env, Run));
     const sim::SimStats &St = Run.Stats;
     O.Total.Instructions += St.Instructions, O.Total.Loads += St.Loads, O.Total.Stores += St.Stores;

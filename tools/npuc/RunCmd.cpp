@@ -89,8 +89,8 @@ bool writeTextFile(const std::string &Path, const std::string &Text) {
   return bool(OS);
 }
 
-/// A model run's timing (systemc): the cycles, unit and layer table, and the --stats and --trace files; the
-/// operation counts alone for --stats on backends without timing.
+/// A model run's timing (systemc, rtl): the cycles, unit and layer table, and the --stats and --trace files;
+/// the operation counts alone for --stats on backends without timing.
 int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R) {
   if (!hasTiming(R)) {
     if (A.has("--stats") && !writeTextFile(A.get("--stats"), R.Total.toJson(M.Config) + "\n"))
@@ -103,7 +103,8 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
   if (!T)
     return fail(A.Positional[0] + ": " + T.message());
   std::cout << T->summary(M.Config);
-  if (A.has("--stats") && !writeTextFile(A.get("--stats"), T->toJson(M.Config) + "\n"))
+  if (A.has("--stats") &&
+      !writeTextFile(A.get("--stats"), timingStatsJson(*T, M.Config, A.get("--backend", "func")) + "\n"))
     return fail(A.get("--stats") + ": cannot write the statistics file");
   if (A.has("--trace")) {
     auto Trace = modelTraceJson(M, R);
@@ -138,7 +139,8 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
     for (const backend::ArtifactSegment &S : M->Segments)
       if (S.K == backend::ArtifactSegment::Npu)
         return fail(A.Positional[0] + ": segment '" + S.Name + "' is an NPU program: run this artifact on an "
-                    "NPU backend (func, systemc); --backend " + Backend + " runs artifacts from --target host");
+                    "NPU backend (func, systemc, rtl); --backend " + Backend +
+                    " runs artifacts from --target host");
   } else {
     auto D = makeDevice(Backend, M->Config);
     if (!D)
@@ -218,20 +220,20 @@ int runRun(const Command &Self, const Args &A) {
       return usageError(Self, "an ONNX model runs with --backend host or gpu; for the NPU, compile it first "
                               "(npuc compile MODEL.onnx -o OUT.npub)");
     if (A.has("--trace"))
-      return usageError(Self, "--trace needs the systemc backend");
+      return usageError(Self, "--trace needs the systemc or rtl backend");
     return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend);
   }
   auto Bytes = readFileBytes(A.Positional[0]);
   if (!Bytes)
     return fail(Bytes.message());
   if (backend::isModelArtifact(*Bytes)) {
-    if (A.has("--trace") && Backend != "systemc")
-      return usageError(Self, "--trace needs the systemc backend");
+    if (A.has("--trace") && Backend != "systemc" && Backend != "rtl")
+      return usageError(Self, "--trace needs the systemc or rtl backend");
     return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend);
   }
   if (isHostBackend(Backend))
-    return fail(A.Positional[0] + ": an assembled NPU program runs on func or systemc; --backend " + Backend +
-                " runs model artifacts (npuc compile) and ONNX models");
+    return fail(A.Positional[0] + ": an assembled NPU program runs on func, systemc or rtl; --backend " +
+                Backend + " runs model artifacts (npuc compile) and ONNX models");
   std::optional<HardwareConfig> Config;
   if (A.has("--config")) {
     auto C = loadHardwareConfig(A.get("--config"));
@@ -297,13 +299,15 @@ const Command RunCommand = {
     "without a file keep the data embedded in the program. The element type must match the input's\n"
     "(int8 data for an int4 input) and the shape must match up to leading 1s. A statistics summary\n"
     "(instructions by opcode, MACs, DRAM bytes per buffer, config) is always printed; the systemc\n"
-    "backend adds cycles, per-unit busy/stall/idle cycles, DRAM bandwidth and a per-layer table\n"
+    "and rtl backends add cycles, per-unit busy/stall/idle cycles, DRAM bandwidth and a per-layer table\n"
     "(cycles, share, span, MAC utilization, DRAM bytes per node); on a model artifact over all its NPU\n"
     "segments in sequence, with --stats and --trace covering every NPU segment.\n"
     "With --compare, each output is compared with DIR/output_K.pb (integers exactly, float32 with\n"
     "rtol 1e-3, atol 1e-7); the command fails if any differs.\n"
-    "Backends: func (functional simulator), systemc (cycle-level model, docs/timing.md); rtl is not\n"
-    "built yet. --trace (systemc) writes a Chrome/Perfetto trace: chrome://tracing or ui.perfetto.dev.\n"
+    "Backends: func (functional simulator), systemc (cycle-level model, docs/timing.md), rtl (hw/rtl\n"
+    "under Verilator, docs/rtl.md: the same report as systemc from the RTL's own cycles; the model of\n"
+    "the config is built with the project (NPU_RTL_CONFIGS) or else into ~/.cache/npu/rtl on first\n"
+    "use). --trace (systemc, rtl) writes a Chrome/Perfetto trace: chrome://tracing or ui.perfetto.dev.\n"
     "Model artifacts (npuc compile) run NPU segments on the backend and host segments on the LLVM JIT\n"
     "(--host-backend jit, the default), the reference interpreter (--host-backend ref) or the GPU\n"
     "(--host-backend gpu). --backend host\n"
@@ -323,7 +327,7 @@ const Command RunCommand = {
      {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},
      {"--compare", true, "compare the outputs with the output_K.pb files in this directory"},
      {"--stats", true, "write the full statistics as JSON to this file"},
-     {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc)"}},
+     {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc, rtl)"}},
     runRun,
 };
 

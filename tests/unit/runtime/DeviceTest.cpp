@@ -28,7 +28,15 @@ TEST(Device, Factory) {
   auto SystemC = makeDevice("systemc", C);
   ASSERT_TRUE(SystemC.isOk()) << SystemC.message();
   EXPECT_EQ((*SystemC)->name(), "systemc");
-  for (const char *Later : {"rtl", "host", "gpu"}) {
+  auto Rtl = makeDevice("rtl", C);
+  ASSERT_TRUE(Rtl.isOk()) << Rtl.message();
+  EXPECT_EQ((*Rtl)->name(), "rtl");
+  HardwareConfig NoFetch = C;
+  NoFetch.FetchLatency = 0;
+  auto Refused = makeDevice("rtl", NoFetch);
+  ASSERT_FALSE(Refused.isOk());
+  EXPECT_TRUE(contains(Refused.message(), "pipeline.fetch 0")) << Refused.message();
+  for (const char *Later : {"host", "gpu"}) {
     auto D = makeDevice(Later, C);
     ASSERT_FALSE(D.isOk()) << Later;
     EXPECT_TRUE(contains(D.message(), "not built yet")) << D.message();

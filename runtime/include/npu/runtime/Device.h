@@ -1,4 +1,4 @@
-// Device: a backend that runs an isa::Program over a DRAM image (func, systemc; rtl, host, gpu later).
+// Device: a backend that runs an isa::Program over a DRAM image (func, systemc, rtl).
 #pragma once
 
 #include "npu/config/HardwareConfig.h"
@@ -19,9 +19,9 @@ struct DeviceResult {
   sim::SimStats Stats; ///< operation counts (identical across backends for the same program and data)
   std::string
       StatsJson;      ///< the backend's full statistics as a JSON object (carries the config name and hash)
-  std::string Report; ///< extra lines for people (systemc: cycles, units, per-node table); may be empty
+  std::string Report; ///< extra lines for people (systemc, rtl: cycles, units, per-node table); may be empty
   std::string TraceJson; ///< Chrome/Perfetto trace-event JSON, when the device was asked for one
-  std::optional<sim::TimingStats> Timing; ///< cycle-level results (systemc)
+  std::optional<sim::TimingStats> Timing; ///< cycle-level results (systemc, rtl)
 };
 
 class Device {
@@ -34,7 +34,7 @@ public:
   virtual Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) = 0;
   /// Asks for a trace in DeviceResult::TraceJson on the following runs; backends without timing refuse.
   virtual Status enableTrace() {
-    return makeError("the ", name(), " backend produces no trace (use systemc)");
+    return makeError("the ", name(), " backend produces no trace (use systemc or rtl)");
   }
 };
 
@@ -65,10 +65,30 @@ private:
   bool Trace = false;
 };
 
+/// The RTL of hw/rtl under Verilator as a device (npu/rtl/RtlSim.h): its own data path and timing, reported
+/// like systemc's. Needs the Verilated model of the config (built with the project or into the user cache).
+class RtlDevice : public Device {
+public:
+  explicit RtlDevice(const HardwareConfig &C) : Config(C) {}
+  std::string name() const override { return "rtl"; }
+  Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) override;
+  Status enableTrace() override {
+    Trace = true;
+    return Status::ok();
+  }
+
+private:
+  HardwareConfig Config;
+  bool Trace = false;
+};
+
 /// Every backend name the command line accepts, built or not.
 const std::vector<std::string> &deviceNames();
 /// Creates the named backend for config C. Unknown names, and backends not built yet, are errors.
 Expected<std::unique_ptr<Device>> makeDevice(const std::string &Name, const HardwareConfig &C);
+
+/// TimingStats::toJson with "backend" naming the timing backend that produced T (systemc or rtl).
+std::string timingStatsJson(const sim::TimingStats &T, const HardwareConfig &C, const std::string &Backend);
 
 /// Refuses a program whose config hash differs from C's, naming both configs.
 Status checkProgramConfig(const isa::Program &P, const HardwareConfig &C);

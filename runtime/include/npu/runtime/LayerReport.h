@@ -1,4 +1,4 @@
-// Per-layer timing of a model artifact run on a timing backend (systemc): the NPU segments' TimingStats on
+// Per-layer timing of a model artifact run on a timing backend (systemc, rtl): the NPU segments' TimingStats on
 // one timeline, for npuc run's layer table, --stats and --trace.
 #pragma once
 

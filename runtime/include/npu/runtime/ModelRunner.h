@@ -39,7 +39,7 @@ struct SegmentRun {
   std::string Executor; ///< host segments: the executor's name
   std::string Note;     ///< host segments: what preparing it said
   double PrepareMs = 0, RunMs = 0;
-  /// NPU segments run on a timing backend (systemc): the cycle-level results.
+  /// NPU segments run on a timing backend (systemc, rtl): the cycle-level results.
   std::optional<sim::TimingStats> Timing;
 };
 

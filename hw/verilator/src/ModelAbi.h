@@ -1,0 +1,70 @@
+// The C ABI between the RTL harness and a Verilated npu_top model built as a shared library (ModelShim.cpp):
+// plain structs and extern "C" functions, so the harness loads models of any config with dlopen.
+#pragma once
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Bumped whenever a struct or function below changes; the harness refuses a model with another version.
+#define NPU_RTL_ABI_VERSION 2
+#define NPU_RTL_CLIENTS 3 /* DRAM clients: load unit, compute unit, store unit */
+#define NPU_RTL_LANES 4   /* event lanes: load, compute (GEMM pipe), ALU pipe, store */
+
+/// What the model was built from. Port widths are in bits; wide values travel as little-endian arrays of
+/// 32-bit words (bit i of a value is bit i % 32 of word i / 32).
+typedef struct NpuRtlInfo {
+  uint32_t AbiVersion;
+  const char *ConfigName;
+  const char *ConfigHash; /* full SHA-256 hex of the config the package was generated from */
+  uint32_t InsnBits;      /* imem_rdata_i */
+  uint32_t BurstBytes;    /* one client's dram_req_wdata_o / dram_rsp_rdata_i: BurstBytes * 8 bits */
+  uint32_t AddrBits;      /* one client's dram_req_addr_o */
+  uint32_t IdxBits;       /* one lane's ev_*_idx_o */
+} NpuRtlInfo;
+
+/// Output ports of one cycle, except the DRAM write data (npu_rtl_write_data reads it on a grant).
+typedef struct NpuRtlOutputs {
+  uint8_t Done;
+  uint64_t Cycle;
+  uint8_t ImemReq;
+  uint32_t ImemAddr;
+  uint8_t ReqValid[NPU_RTL_CLIENTS], ReqFirst[NPU_RTL_CLIENTS], ReqWrite[NPU_RTL_CLIENTS];
+  uint64_t ReqAddr[NPU_RTL_CLIENTS];
+  uint8_t EvDispatch;
+  uint64_t EvDispatchIdx;
+  uint8_t EvStart[NPU_RTL_LANES], EvEnd[NPU_RTL_LANES];
+  uint64_t EvStartIdx[NPU_RTL_LANES], EvEndIdx[NPU_RTL_LANES];
+  uint8_t FootprintWait; /* fp_wait_o where the top has it (a debug port beyond docs/rtl.md), else 0 */
+} NpuRtlOutputs;
+
+typedef struct NpuRtlModel NpuRtlModel;
+
+/* The model library is built with hidden visibility (each carries its own Verilator runtime); only these are
+   exported. */
+#define NPU_RTL_EXPORT __attribute__((visibility("default")))
+
+NPU_RTL_EXPORT const NpuRtlInfo *npu_rtl_info(void);
+/// A fresh model: every flop and memory zero, clock low, reset asserted.
+NPU_RTL_EXPORT NpuRtlModel *npu_rtl_create(void);
+NPU_RTL_EXPORT void npu_rtl_destroy(NpuRtlModel *M);
+/// Sets the inputs that do not depend on this cycle's outputs (start, instruction count, the instruction
+/// word), deasserts every DRAM ready, and settles the combinational logic. rst_ni follows Reset.
+NPU_RTL_EXPORT void npu_rtl_set_inputs(NpuRtlModel *M, uint8_t Reset, uint8_t Start, uint32_t InsnCount,
+                                       const uint32_t *ImemRdata);
+/// Reads the output ports (after npu_rtl_set_inputs or npu_rtl_grant).
+NPU_RTL_EXPORT void npu_rtl_outputs(const NpuRtlModel *M, NpuRtlOutputs *Out);
+/// A write request's BurstBytes bytes of data and their strobes (one byte per strobe bit, 0 or 1).
+NPU_RTL_EXPORT void npu_rtl_write_data(const NpuRtlModel *M, unsigned Client, uint8_t *Data,
+                                       uint8_t *Strobes);
+/// Grants Client's request in this cycle (ready high) with read data ReadData (BurstBytes bytes; ignored for
+/// a write) and settles the combinational logic again.
+NPU_RTL_EXPORT void npu_rtl_grant(NpuRtlModel *M, unsigned Client, const uint8_t *ReadData);
+/// The clock edge that ends the cycle: rising edge, then the clock goes low for the next cycle.
+NPU_RTL_EXPORT void npu_rtl_clock(NpuRtlModel *M);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,35 @@
+// RTL test helpers: the configs with a built model, and running a program on the functional simulator, the
+// SystemC model and the RTL with the first divergence named.
+#pragma once
+
+#include "../systemc/ScTestUtil.h"
+
+#include "npu/rtl/RtlSim.h"
+
+namespace rtltest {
+
+using namespace sctest;
+
+/// The configs the build Verilates (NPU_RTL_CONFIGS, passed comma-separated), by name under configs/.
+std::vector<std::string> rtlConfigNames();
+
+/// Runs P on the RTL from its initial DRAM image; Dram receives the final image. Models are never built here:
+/// a missing one is an error (the test target depends on the build's models). FootprintWait, if given,
+/// receives the cycles the RTL's compute head waited for a footprint (RtlSim::footprintWaitCycles).
+npu::Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, uint64_t Watchdog = 0,
+                                  uint64_t *FootprintWait = nullptr);
+
+/// What agree() found.
+struct Agreement {
+  bool Ran = false;     ///< all three ran without error
+  size_t Divergent = 0; ///< instructions whose dispatch, start or end differ from the SystemC model's
+  TimingStats Rtl, SystemC;
+};
+
+/// Runs P on func, systemc and the RTL and checks (as gtest failures prefixed by What) that the RTL leaves
+/// the functional simulator's DRAM and counts, and that every instruction's dispatch, start and end cycles
+/// equal the SystemC model's; the failure names the first divergent instruction (index, assembly, both
+/// timings). P must run on the functional simulator (a failure there is a test failure).
+Agreement agree(const Program &P, const std::string &What);
+
+} // namespace rtltest
