@@ -5,6 +5,7 @@
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/passes/PassManager.h"
 #include "npu/runtime/ModelRunner.h"
+#include "npu/runtime/RecordingDevice.h"
 #include "npu/runtime/TensorProto.h"
 
 #include <chrono>
@@ -12,25 +13,6 @@
 namespace npubench {
 
 using namespace npu;
-
-namespace {
-
-/// The functional simulator, keeping a copy of every program's starting DRAM image.
-class CaptureDevice : public runtime::Device {
-public:
-  CaptureDevice(const HardwareConfig &C, std::vector<ModelSegment> &Out) : Func(C), Out(Out) {}
-  std::string name() const override { return "func"; }
-  Expected<runtime::DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) override {
-    Out.push_back(ModelSegment{"", &P, Dram});
-    return Func.run(P, Dram);
-  }
-
-private:
-  runtime::FuncDevice Func;
-  std::vector<ModelSegment> &Out;
-};
-
-} // namespace
 
 std::vector<std::pair<std::string, std::string>> benchModels() {
   const std::string Data = std::string(NPU_TESTDATA_DIR) + "/models/";
@@ -57,15 +39,19 @@ Expected<CompiledModel> compileBenchModel(const std::string &Name, const std::st
   auto Inputs = runtime::readTensorDir(Dir + "/test_data_set_0", "input");
   if (!Inputs)
     return Inputs.error();
-  CaptureDevice Dev(C, M.Segments);
+  runtime::FuncDevice Func(C);
+  runtime::RecordingDevice Dev(Func);
   auto O = runtime::runModel(Dev, *M.Artifact, *Inputs);
   if (!O)
     return O.error();
   // The device saw the NPU segments in execution order.
+  std::vector<runtime::RecordedRun> Runs = Dev.takeRuns();
   size_t K = 0;
   for (const backend::ArtifactSegment &S : M.Artifact->Segments)
-    if (S.K == backend::ArtifactSegment::Npu && K < M.Segments.size())
-      M.Segments[K++].Name = S.Name;
+    if (S.K == backend::ArtifactSegment::Npu && K < Runs.size()) {
+      M.Segments.push_back(ModelSegment{S.Name, Runs[K].P, std::move(Runs[K].Dram)});
+      ++K;
+    }
   return M;
 }
 

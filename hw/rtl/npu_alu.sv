@@ -37,6 +37,7 @@ module npu_alu
   input  logic [INSN_BITS-1:0]     insn_i,
   output logic                     done_o,
   output logic                     busy_o,
+  output logic                     uop_o,          // a micro-op issues its last chunk (performance counters)
   output logic [UopAw-1:0]         uop_addr_o,
   input  logic [UopRowBytes*8-1:0] uop_data_i,
   output logic [AccAw-1:0]         acc_dst_raddr_o,
@@ -328,6 +329,8 @@ module npu_alu
       end
     end
   end
+
+  assign uop_o = issue && last_c;
 
   logic busy_q;
   assign busy_o = start_i | busy_q;

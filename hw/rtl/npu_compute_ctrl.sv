@@ -89,7 +89,11 @@ module npu_compute_ctrl import npu_isa_pkg::*; #(
   output logic [1:0]                   ev_end_o,
   output logic [1:0][31:0]             ev_end_idx_o,
   output logic                         stall_o,        // the oldest entry waits
-  output logic                         fp_wait_o       // ... only because a footprint is not computed yet
+  output logic                         fp_wait_o,      // ... only because a footprint is not computed yet
+  // activity (performance counters): an instruction of the unit / a GEMM / an ALU instruction in [S, E)
+  output logic                         act_o,
+  output logic                         gemm_act_o,
+  output logic                         alu_act_o
 );
 
   localparam logic [1:0] ClsGemm = 2'd0, ClsAlu = 2'd1, ClsNone = 2'd2;
@@ -463,6 +467,13 @@ module npu_compute_ctrl import npu_isa_pkg::*; #(
   assign uop_busy_o = n_busy_q && n_uop_q;
 
   assign stall_o = head_valid_i[0] && !start0;
+  // Activity: a start (one-cycle instructions are [S, S + 1)), a pipe that runs, or a non-pipe engine
+  // instruction (in serial mode every engine instruction).
+  assign act_o = start0 || start1 || run_q[0] || run_q[1] || n_busy_q;
+  assign gemm_act_o = (st[0] && d_gemm[0]) || (st[1] && d_gemm[1]) || run_q[0]
+                   || (n_busy_q && n_eng_q == EngGemm);
+  assign alu_act_o = (st[0] && d_alu[0]) || (st[1] && d_alu[1]) || run_q[1]
+                  || (n_busy_q && n_eng_q == EngAlu);
   assign fp_wait_o = (fpblk0 && tok0 && room0) || (start0 && fpblk1 && tok1 && room1);
 
 endmodule

@@ -29,7 +29,8 @@ module npu_fetch import npu_isa_pkg::*; #(
   // events
   output logic                 ev_dispatch_o,
   output logic [31:0]          ev_dispatch_idx_o,
-  output logic                 stall_o         // a word is due but its queue is full (R(k) > D(k-1) + F)
+  output logic                 stall_o,        // a word is due but its queue is full (R(k) > D(k-1) + F)
+  output logic                 busy_o          // fetching: the F cycles [D(k-1), D(k-1) + F) of instruction k
 );
 
   logic [31:0]          count_q, idx_q;
@@ -102,5 +103,8 @@ module npu_fetch import npu_isa_pkg::*; #(
   assign ev_dispatch_o = fire;
   assign ev_dispatch_idx_o = idx_q;
   assign stall_o = due && !fire;
+  // Instruction k is fetched in [D(k-1), D(k-1) + F), D(-1) = 0 (timing.md: fetch is busy F cycles per
+  // instruction): the dispatch cycle of k - 1 and the F - 1 cycles after it (k = 0: cycles 0 .. F - 1).
+  assign busy_o = (wait_q != '0 && idx_q < count_q) || (fire && idx_q + 32'd1 < count_q);
 
 endmodule

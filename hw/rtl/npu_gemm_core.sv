@@ -47,6 +47,8 @@ module npu_gemm_core
   input  logic [INSN_BITS-1:0]     insn_i,
   output logic                     done_o,
   output logic                     busy_o,
+  output logic                     issue_o,        // a micro-op issues this cycle (performance counters)
+  output logic                     issue_reset_o,  // ... and it is a reset micro-op
   output logic [UopAw-1:0]         uop_addr_o,
   input  logic [UopRowBytes*8-1:0] uop_data_i,
   output logic [InpAw-1:0]         inp_addr_o,
@@ -345,6 +347,9 @@ module npu_gemm_core
   // ---------------------------------------------------------------------------------------------------------
   // done_o with the last micro-op's write (cycle E - 1), busy_o over [S, E).
   // ---------------------------------------------------------------------------------------------------------
+  assign issue_o       = issue;
+  assign issue_reset_o = reset_c;
+
   logic busy_q;
   assign done_o = w_valid & w_last;
   assign busy_o = start_i | busy_q;

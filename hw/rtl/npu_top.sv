@@ -6,7 +6,8 @@
 // Events: lane 0 load, 1 compute (GEMM pipe and non-pipe instructions), 2 ALU (either mode), 3 store; start in
 // cycle S, end in cycle E - 1.
 module npu_top import npu_isa_pkg::*; #(
-  parameter int unsigned ScanLanes = 4   // micro-ops the footprint scanner reads per cycle (alu.concurrent)
+  parameter int unsigned ScanLanes = 4,  // micro-ops the footprint scanner reads per cycle (alu.concurrent)
+  localparam int unsigned PerfSelW = 6      // npu_perf_counters: 34 counters
 ) (
   input  logic                                          clk_i,
   input  logic                                          rst_ni,
@@ -38,7 +39,10 @@ module npu_top import npu_isa_pkg::*; #(
   output logic [3:0]                                    stall_o,
   // debug: the compute head waits only because a footprint is not computed yet (cycles the model would not
   // wait; see npu_footprint)
-  output logic                                          fp_wait_o
+  output logic                                          fp_wait_o,
+  // performance counters of the run (npu_perf_counters): perf_o is counter perf_sel_i (read once done_o is high)
+  input  logic [PerfSelW-1:0]                           perf_sel_i,
+  output logic [63:0]                                   perf_o
 );
 
   localparam bit          AluConc  = CFG_ALU_CONCURRENT != 0;
@@ -66,6 +70,9 @@ module npu_top import npu_isa_pkg::*; #(
 
   logic clear;
   assign clear = start_i;
+
+  // Per unit (0 fetch, 1 load, 2 compute, 3 store): an instruction in [S, E) (fetch: fetching).
+  logic [3:0] act;
 
   // ---------------------------------------------------------------------------------------------------------
   // Run state: cycle counter and ended instructions
@@ -110,7 +117,7 @@ module npu_top import npu_isa_pkg::*; #(
     .imem_req_o, .imem_addr_o, .imem_rdata_i,
     .want_o (f_want), .room_i (f_room), .push_o (f_push), .idx_o (f_idx), .word_o (f_word),
     .ev_dispatch_o, .ev_dispatch_idx_o,
-    .stall_o (stall_o[0])
+    .stall_o (stall_o[0]), .busy_o (act[0])
   );
 
   // load queue
@@ -194,6 +201,7 @@ module npu_top import npu_isa_pkg::*; #(
   logic                 ld_start, ld_done, cd_start, cd_done, st_start, st_done;
   logic [INSN_BITS-1:0] ld_insn, cd_insn, st_insn, g_insn, a_insn;
   logic                 g_start, g_done, a_start, a_done;
+  logic                 g_act, a_act, g_issue, g_issue_reset, a_uop;
   logic                 uop_busy;
   logic [1:0]           fp_rdy;
   logic [1:0][FpW-1:0]  fp_head;
@@ -212,7 +220,7 @@ module npu_top import npu_isa_pkg::*; #(
     .eng_start_o (ld_start), .eng_insn_o (ld_insn), .eng_done_i (ld_done),
     .ev_start_o (ev_start_o[0]), .ev_start_idx_o (ev_start_idx_o[0]),
     .ev_end_o (ev_end_o[0]), .ev_end_idx_o (ev_end_idx_o[0]),
-    .stall_o (stall_o[1])
+    .stall_o (stall_o[1]), .act_o (act[1])
   );
 
   npu_unit_ctrl #(.IsStore(1'b1), .Qt(Qt)) u_store_ctrl (
@@ -223,7 +231,7 @@ module npu_top import npu_isa_pkg::*; #(
     .eng_start_o (st_start), .eng_insn_o (st_insn), .eng_done_i (st_done),
     .ev_start_o (ev_start_o[3]), .ev_start_idx_o (ev_start_idx_o[3]),
     .ev_end_o (ev_end_o[3]), .ev_end_idx_o (ev_end_idx_o[3]),
-    .stall_o (stall_o[3])
+    .stall_o (stall_o[3]), .act_o (act[3])
   );
 
   npu_compute_ctrl #(.AluConcurrent(AluConc), .Qt(Qt), .FpBits(FpBits)) u_compute_ctrl (
@@ -243,7 +251,8 @@ module npu_top import npu_isa_pkg::*; #(
     .dma_start_o (cd_start), .dma_insn_o (cd_insn), .dma_done_i (cd_done),
     .ev_start_o (ev_start_o[2:1]), .ev_start_idx_o (ev_start_idx_o[2:1]),
     .ev_end_o (ev_end_o[2:1]), .ev_end_idx_o (ev_end_idx_o[2:1]),
-    .stall_o (stall_o[2]), .fp_wait_o
+    .stall_o (stall_o[2]), .fp_wait_o,
+    .act_o (act[2]), .gemm_act_o (g_act), .alu_act_o (a_act)
   );
 
   // ---------------------------------------------------------------------------------------------------------
@@ -340,6 +349,7 @@ module npu_top import npu_isa_pkg::*; #(
 
   npu_gemm_core u_gemm (
     .clk_i, .rst_ni, .start_i (g_start), .insn_i (g_insn), .done_o (g_done), .busy_o (g_busy),
+    .issue_o (g_issue), .issue_reset_o (g_issue_reset),
     .uop_addr_o (uop_rd_addr[0]), .uop_data_i (uop_rd_data[0]),
     .inp_addr_o (inp_rd_addr[0]), .inp_data_i (inp_rd_data[0]),
     .wgt_addr_o (wgt_rd_addr[0]), .wgt_data_i (wgt_rd_data[0]),
@@ -350,6 +360,7 @@ module npu_top import npu_isa_pkg::*; #(
 
   npu_alu u_alu (
     .clk_i, .rst_ni, .start_i (a_start), .insn_i (a_insn), .done_o (a_done), .busy_o (a_busy),
+    .uop_o (a_uop),
     .uop_addr_o (uop_rd_addr[1]), .uop_data_i (uop_rd_data[1]),
     .acc_dst_raddr_o (acc_rd_addr[1]), .acc_dst_rdata_i (acc_rd_data[1]),
     .acc_src_raddr_o (acc_rd_addr[2]), .acc_src_rdata_i (acc_rd_data[2]),
@@ -482,6 +493,25 @@ module npu_top import npu_isa_pkg::*; #(
     .wr_en_i (out_wr_en), .wr_addr_i (out_wr_addr), .wr_data_i (out_wr_data),
     .span_we_i (1'b0), .span_waddr_i ('0), .span_wlen_i ('0), .span_wdata_i ('0),
     .span_raddr_i (st_span_raddr), .span_rdata_o (out_span_rdata)
+  );
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Performance counters over the cycles of the run (0 .. total - 1: done_o is low).
+  logic [3:0] head_wait;
+  // The compute head's wait counts only while nothing of the unit runs (else the unit is busy).
+  assign head_wait = {stall_o[3], stall_o[2] && !act[2], stall_o[1], stall_o[0]};
+
+  npu_perf_counters u_perf (
+    .clk_i, .rst_ni, .clear_i (clear), .count_i (run_q && !done_o),
+    .act_i (act), .wait_i (head_wait),
+    .req_valid_i (dram_req_valid_o), .req_ready_i (dram_req_ready_i), .req_first_i (dram_req_first_o),
+    .end_i ({ev_end_o[3], ev_end_o[1], ev_end_o[0]}),
+    .span_we_i ({cd_span_we, ld_span_we}), .span_mem_i ({cd_mem, ld_mem}),
+    .span_len_i ({cd_span_wlen, ld_span_wlen}),
+    .wr_strb_i (dram_req_wstrb_o[2]), .wr_mem_i (st_mem),
+    .gemm_uop_i (g_issue), .gemm_uop_reset_i (g_issue_reset), .alu_uop_i (a_uop),
+    .gemm_act_i (g_act), .alu_act_i (a_act),
+    .sel_i (perf_sel_i), .perf_o
   );
 
   /* verilator lint_off UNUSED */

@@ -46,7 +46,8 @@ module npu_unit_ctrl import npu_isa_pkg::*; #(
   output logic [31:0]          ev_start_idx_o,
   output logic                 ev_end_o,
   output logic [31:0]          ev_end_idx_o,
-  output logic                 stall_o         // the head waits for tokens
+  output logic                 stall_o,        // the head waits for tokens
+  output logic                 act_o           // an instruction is in [S, E)
 );
 
   localparam int unsigned PopLsb  = IsStore ? int'(COMMON_POP_PREV_LSB) : int'(COMMON_POP_NEXT_LSB);
@@ -101,5 +102,6 @@ module npu_unit_ctrl import npu_isa_pkg::*; #(
   assign tok_push_o = (start && one_cycle && need_push) || (busy_q && eng_done_i && run_push_q);
 
   assign stall_o = free && !start;
+  assign act_o = start || busy_q;
 
 endmodule

@@ -2,15 +2,30 @@
 # Builds the Verilated npu_top of one config into a shared library for the RTL harness (used by hw/CMakeLists.txt
 # and by the harness itself to fill its model cache): verilator --cc, then the C++ at -O2 with the C-ABI shim.
 #
-#   build-model.sh PACKAGE.sv RTL_DIR OUT_DIR WORK_DIR [JOBS] [STAMP]
+#   build-model.sh [--trace vcd|fst] PACKAGE.sv RTL_DIR OUT_DIR WORK_DIR [JOBS] [STAMP]
 #
 # PACKAGE.sv is `npu-isagen sv CONFIG.yaml`; every RTL_DIR/*.sv is compiled with it. The library is written
 # atomically as OUT_DIR/npu_rtl_<first 16 hex digits of the config hash>.so; STAMP, if given, receives the hash.
+# --trace builds the waveform variant instead (verilator --trace or --trace-fst; the shim's npu_rtl_trace_open
+# dumps every signal), written as npu_rtl_<hash16>_vcd.so or npu_rtl_<hash16>_fst.so: slower to simulate, so
+# the plain library stays untraced.
 # CXX and VERILATOR override the tools; ccache is used when found (NPU_RTL_NO_CCACHE=1 turns it off).
 set -eu
 
+TRACE=none
+if [ "${1:-}" = "--trace" ]; then
+  TRACE=${2:-}
+  shift 2 || true
+fi
+case $TRACE in
+none | vcd | fst) ;;
+*)
+  echo "build-model.sh: --trace takes vcd or fst, not '$TRACE'" >&2
+  exit 2
+  ;;
+esac
 if [ $# -lt 4 ]; then
-  echo "usage: build-model.sh PACKAGE.sv RTL_DIR OUT_DIR WORK_DIR [JOBS] [STAMP]" >&2
+  echo "usage: build-model.sh [--trace vcd|fst] PACKAGE.sv RTL_DIR OUT_DIR WORK_DIR [JOBS] [STAMP]" >&2
   exit 2
 fi
 PKG=$1
@@ -43,16 +58,40 @@ if [ -z "$SOURCES" ]; then
   exit 1
 fi
 
-VL="$WORK/vl"
+case $TRACE in
+none)
+  TRACE_FLAGS=""
+  TRACE_DEFS="-DVM_TRACE=0 -DVM_TRACE_FST=0 -DVM_TRACE_VCD=0"
+  TRACE_CODE=0
+  TRACE_LIBS=""
+  SUFFIX=""
+  ;;
+vcd)
+  TRACE_FLAGS="--trace"
+  TRACE_DEFS="-DVM_TRACE=1 -DVM_TRACE_FST=0 -DVM_TRACE_VCD=1"
+  TRACE_CODE=1
+  TRACE_LIBS=""
+  SUFFIX="_vcd"
+  ;;
+fst)
+  TRACE_FLAGS="--trace-fst"
+  TRACE_DEFS="-DVM_TRACE=1 -DVM_TRACE_FST=1 -DVM_TRACE_VCD=0"
+  TRACE_CODE=2
+  TRACE_LIBS="-lz"
+  SUFFIX="_fst"
+  ;;
+esac
+
+VL="$WORK/vl$SUFFIX"
 rm -rf "$VL"
 mkdir -p "$VL"
 START=$(date +%s)
-echo "build-model.sh: verilating npu_top for config '$NAME' ($SHORT)" >&2
+echo "build-model.sh: verilating npu_top for config '$NAME' ($SHORT)${SUFFIX:+ with $TRACE tracing}" >&2
 # The package goes first: every module imports it. -Wno-fatal: lint is checked separately (-Wall); a style
 # warning must not stop a model build. Default --x-initial: with randReset 0 (the shim) everything starts 0.
 # shellcheck disable=SC2086
 "$VERILATOR" --cc -O3 --x-assign fast --prefix Vnpu_top --top-module npu_top -Wno-fatal --Mdir "$VL" \
-  --output-split 20000 "$PKG" $SOURCES >"$VL/verilator.log" 2>&1 || {
+  --timescale 1ns/1ns $TRACE_FLAGS --output-split 20000 "$PKG" $SOURCES >"$VL/verilator.log" 2>&1 || {
   cat "$VL/verilator.log" >&2
   echo "build-model.sh: verilator failed" >&2
   exit 1
@@ -65,6 +104,7 @@ echo "build-model.sh: verilating npu_top for config '$NAME' ($SHORT)" >&2
   echo "#define NPU_RTL_CONFIG_HASH \"$HASH\""
   echo "#define NPU_RTL_BURST_BYTES $BURST"
   echo "#define NPU_RTL_INSN_BITS $INSN_BITS"
+  echo "#define NPU_RTL_TRACE $TRACE_CODE"
   sed -n 's/.*VL_\(IN\|OUT\)[0-9W]*(&\([A-Za-z0-9_]*\),\([0-9]*\),\([0-9]*\).*/#define NPU_RTL_W_\2 (\3 - \4 + 1)/p' \
     "$VL/Vnpu_top.h"
 } >"$VL/NpuRtlBuild.h"
@@ -78,7 +118,7 @@ if [ "${NPU_RTL_NO_CCACHE:-0}" != 1 ] && command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR
 fi
 FLAGS="-O2 -fPIC -fvisibility=hidden -fvisibility-inlines-hidden -std=gnu++17 -pthread -I$VL -I$HERE/src -I$VROOT/include -I$VROOT/include/vltstd
-  -DVM_COVERAGE=0 -DVM_SC=0 -DVM_TRACE=0 -DVM_TRACE_FST=0 -DVM_TRACE_VCD=0 -faligned-new -fcf-protection=none
+  -DVM_COVERAGE=0 -DVM_SC=0 $TRACE_DEFS -faligned-new -fcf-protection=none
   -Wno-bool-operation -Wno-sign-compare -Wno-uninitialized -Wno-unused-but-set-variable -Wno-unused-parameter
   -Wno-unused-variable -Wno-shadow"
 {
@@ -94,9 +134,9 @@ xargs -P "$JOBS" -I{} sh -c '$LAUNCH $CXX $FLAGS -c "$1" -o "$VL/$(basename "$1"
   echo "build-model.sh: C++ compilation failed" >&2
   exit 1
 }
-LIB="$OUT/npu_rtl_$SHORT.so"
+LIB="$OUT/npu_rtl_$SHORT$SUFFIX.so"
 # shellcheck disable=SC2086
-$CXX -shared -o "$LIB.tmp.$$" "$VL"/*.o -pthread -latomic
+$CXX -shared -o "$LIB.tmp.$$" "$VL"/*.o -pthread -latomic $TRACE_LIBS
 mv -f "$LIB.tmp.$$" "$LIB"
 if [ -n "$STAMP" ]; then
   printf '%s\n' "$HASH" >"$STAMP"

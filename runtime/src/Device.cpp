@@ -49,9 +49,24 @@ std::string timingStatsJson(const sim::TimingStats &T, const HardwareConfig &C, 
   return Json;
 }
 
+Status RtlDevice::enableWaveform(const std::string &Path, const std::string &Format) {
+  if (Format != "vcd" && Format != "fst")
+    return makeError("unknown waveform format '", Format, "' (expected vcd or fst)");
+  if (Path.empty())
+    return makeError("no file for the ", Format, " waveform");
+  WaveformPath = Path;
+  WaveformFormat = Format;
+  return Status::ok();
+}
+
 Expected<DeviceResult> RtlDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
   NPU_TRY(checkProgramConfig(P, Config));
-  rtl::RtlSim Sim(Config);
+  rtl::RtlOptions O;
+  if (!WaveformPath.empty()) {
+    O.Waveform = WaveformFormat == "fst" ? rtl::WaveformKind::Fst : rtl::WaveformKind::Vcd;
+    O.WaveformPath = WaveformPath;
+  }
+  rtl::RtlSim Sim(Config, O);
   auto Timing = Sim.run(P, Dram);
   if (!Timing)
     return Timing.error();

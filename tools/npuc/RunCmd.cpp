@@ -9,6 +9,7 @@
 #include "npu/runtime/Runner.h"
 #include "npu/runtime/TensorProto.h"
 
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,52 @@ bool writeTextFile(const std::string &Path, const std::string &Text) {
   return bool(OS);
 }
 
+/// --vcd FILE or --fst FILE: the waveform the rtl backend writes.
+struct WaveformRequest {
+  std::string Format, Path; ///< Format "vcd" or "fst"; empty without a request
+  bool wanted() const { return !Format.empty(); }
+};
+
+/// The waveform file of a model artifact's NPU segment: FILE with ".SEGMENT" before its extension
+/// (m.vcd -> m.npu1.vcd), characters other than letters, digits, '-' and '_' of the name made '_'.
+std::string segmentWaveformPath(const std::string &File, const std::string &Segment) {
+  std::string Name = Segment;
+  for (char &Ch : Name)
+    if (!std::isalnum(static_cast<unsigned char>(Ch)) && Ch != '-' && Ch != '_')
+      Ch = '_';
+  std::filesystem::path P(File);
+  return (P.parent_path() / (P.stem().string() + "." + Name + P.extension().string())).string();
+}
+
+/// A model artifact's NPU segments on a device with one waveform each: the runner runs them in the artifact's
+/// order, so the K-th program the device runs is the K-th NPU segment.
+class SegmentWaveforms : public Device {
+public:
+  SegmentWaveforms(Device &D, const backend::ModelArtifact &M, WaveformRequest W) : D(D), W(std::move(W)) {
+    for (const backend::ArtifactSegment &S : M.Segments)
+      if (S.K == backend::ArtifactSegment::Npu)
+        Segments.push_back(S.Name);
+  }
+  std::string name() const override { return D.name(); }
+  Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) override {
+    const std::string Segment = Next < Segments.size() ? Segments[Next] : "npu" + std::to_string(Next);
+    ++Next;
+    const std::string Path = segmentWaveformPath(W.Path, Segment);
+    NPU_TRY(D.enableWaveform(Path, W.Format));
+    Written.push_back({Segment, Path});
+    return D.run(P, Dram);
+  }
+  Status enableTrace() override { return D.enableTrace(); }
+  /// (segment, file) of every NPU segment run so far.
+  std::vector<std::pair<std::string, std::string>> Written;
+
+private:
+  Device &D;
+  WaveformRequest W;
+  std::vector<std::string> Segments;
+  size_t Next = 0;
+};
+
 /// A model run's timing (systemc, rtl): the cycles, unit and layer table, and the --stats and --trace files;
 /// the operation counts alone for --stats on backends without timing.
 int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R) {
@@ -118,7 +165,7 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
 
 /// A model artifact: segments in order, outputs named after the model's outputs.
 int runModelArtifact(const Command &Self, const Args &A, Expected<backend::ModelArtifact> M,
-                     const std::string &Backend) {
+                     const std::string &Backend, const WaveformRequest &Wave) {
   if (!M)
     return fail(M.message());
   if (A.has("--config")) {
@@ -154,7 +201,14 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
       return fail(Read.message());
     Inputs = Read.takeValue();
   }
-  auto R = runModel(Dev.get(), *M, Inputs, *Opts);
+  std::unique_ptr<SegmentWaveforms> Waves;
+  if (Wave.wanted() && Dev)
+    Waves = std::make_unique<SegmentWaveforms>(*Dev, *M, Wave);
+  auto R = runModel(Waves ? Waves.get() : Dev.get(), *M, Inputs, *Opts);
+  if (Waves)
+    for (const auto &[Segment, Path] : Waves->Written)
+      if (std::filesystem::exists(Path))
+        std::cout << "waveform of segment " << Segment << ": " << Path << " (" << Wave.Format << ")\n";
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
   bool AnyNpu = false;
@@ -213,6 +267,16 @@ int runRun(const Command &Self, const Args &A) {
     return usageError(Self, "unknown backend '" + Backend + "' (expected one of " + List + ")");
   }
 
+  WaveformRequest Wave;
+  if (A.has("--vcd") && A.has("--fst"))
+    return usageError(Self, "--vcd and --fst: give one waveform format");
+  if (A.has("--vcd") || A.has("--fst")) {
+    Wave.Format = A.has("--vcd") ? "vcd" : "fst";
+    Wave.Path = A.get("--" + Wave.Format);
+    if (Backend != "rtl")
+      return usageError(Self, "--" + Wave.Format + " needs the rtl backend (it dumps the signals of hw/rtl)");
+  }
+
   const std::string &Path = A.Positional[0];
   if (Path.size() > 5 && Path.compare(Path.size() - 5, 5, ".onnx") == 0) {
     // An ONNX model runs whole on the host path, compiled in memory as `npuc compile --target host` would.
@@ -221,7 +285,7 @@ int runRun(const Command &Self, const Args &A) {
                               "(npuc compile MODEL.onnx -o OUT.npub)");
     if (A.has("--trace"))
       return usageError(Self, "--trace needs the systemc or rtl backend");
-    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend);
+    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend, Wave);
   }
   auto Bytes = readFileBytes(A.Positional[0]);
   if (!Bytes)
@@ -229,7 +293,7 @@ int runRun(const Command &Self, const Args &A) {
   if (backend::isModelArtifact(*Bytes)) {
     if (A.has("--trace") && Backend != "systemc" && Backend != "rtl")
       return usageError(Self, "--trace needs the systemc or rtl backend");
-    return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend);
+    return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend, Wave);
   }
   if (isHostBackend(Backend))
     return fail(A.Positional[0] + ": an assembled NPU program runs on func, systemc or rtl; --backend " +
@@ -250,6 +314,9 @@ int runRun(const Command &Self, const Args &A) {
   if (A.has("--trace"))
     if (Status S = (*Dev)->enableTrace(); !S)
       return usageError(Self, "--trace: " + S.message());
+  if (Wave.wanted())
+    if (Status S = (*Dev)->enableWaveform(Wave.Path, Wave.Format); !S)
+      return usageError(Self, "--" + Wave.Format + ": " + S.message());
 
   std::vector<std::optional<Tensor>> Inputs;
   if (A.has("--inputs")) {
@@ -259,6 +326,8 @@ int runRun(const Command &Self, const Args &A) {
     Inputs = Read.takeValue();
   }
   auto R = runProgram(**Dev, *P, Inputs);
+  if (Wave.wanted() && std::filesystem::exists(Wave.Path))
+    std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
 
@@ -292,8 +361,8 @@ const Command RunCommand = {
     "run",
     "Run a .npub program on a backend",
     "npuc run PROGRAM.npub|MODEL.onnx [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
-    "                [--compare DIR] [--stats FILE.json] [--trace FILE.json] [--host-backend jit|ref|gpu]\n"
-    "                [--threads N]",
+    "                [--compare DIR] [--stats FILE.json] [--trace FILE.json] [--vcd FILE | --fst FILE]\n"
+    "                [--host-backend jit|ref|gpu] [--threads N]",
     "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
     "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
     "without a file keep the data embedded in the program. The element type must match the input's\n"
@@ -308,6 +377,9 @@ const Command RunCommand = {
     "under Verilator, docs/rtl.md: the same report as systemc from the RTL's own cycles; the model of\n"
     "the config is built with the project (NPU_RTL_CONFIGS) or else into ~/.cache/npu/rtl on first\n"
     "use). --trace (systemc, rtl) writes a Chrome/Perfetto trace: chrome://tracing or ui.perfetto.dev.\n"
+    "--vcd FILE / --fst FILE (rtl) write a waveform of every signal of the run (open it with gtkwave FILE;\n"
+    "docs/rtl.md, Waveforms); the traced model is built into ~/.cache/npu/rtl on first use. On a model\n"
+    "artifact each NPU segment gets its own file, FILE with .SEGMENT before the extension (m.npu1.vcd).\n"
     "Model artifacts (npuc compile) run NPU segments on the backend and host segments on the LLVM JIT\n"
     "(--host-backend jit, the default), the reference interpreter (--host-backend ref) or the GPU\n"
     "(--host-backend gpu). --backend host\n"
@@ -327,7 +399,9 @@ const Command RunCommand = {
      {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},
      {"--compare", true, "compare the outputs with the output_K.pb files in this directory"},
      {"--stats", true, "write the full statistics as JSON to this file"},
-     {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc, rtl)"}},
+     {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc, rtl)"},
+     {"--vcd", true, "write a VCD waveform of the run's signals to this file (rtl)"},
+     {"--fst", true, "write an FST waveform of the run's signals to this file (rtl)"}},
     runRun,
 };
 

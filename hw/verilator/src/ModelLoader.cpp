@@ -1,5 +1,6 @@
 // Model libraries: the search path (the build's rtl-models directory, then the user cache), building a
-// missing model into the cache with build-model.sh, and loading it with dlopen once per process.
+// missing model (plain or traced) into the cache with build-model.sh, and loading it with dlopen once per
+// process.
 #include "ModelLoader.h"
 
 #include "npu/isa/Generators.h"
@@ -38,6 +39,16 @@ std::string homeDir() {
 }
 
 fs::path cacheDir(const HardwareConfig &C) { return fs::path(homeDir()) / ".cache/npu/rtl" / C.Hash; }
+
+/// "" for the plain model, "_vcd" or "_fst" for a traced one: the suffix of its library and its stamp.
+std::string variantSuffix(WaveformKind W) {
+  return W == WaveformKind::None ? std::string() : std::string("_") + waveformName(W);
+}
+
+/// The stamp next to a cached library: the digest of the sources it was built from.
+fs::path stampPath(const fs::path &Dir, WaveformKind W) {
+  return Dir / ("sources" + variantSuffix(W) + ".sha256");
+}
 
 bool readText(const fs::path &P, std::string &Out) {
   std::ifstream In(P, std::ios::binary);
@@ -102,7 +113,11 @@ std::string shellQuote(const std::string &S) {
   return Q + "'";
 }
 
-std::string howToBuild(const HardwareConfig &C) {
+std::string howToBuild(const HardwareConfig &C, WaveformKind W) {
+  if (W != WaveformKind::None)
+    return std::string("let the harness build it into ") + cacheDir(C).string() +
+           " (RtlOptions::BuildMissing; npuc run builds it), or run hw/verilator/build-model.sh --trace " +
+           waveformName(W) + " with the package of `npu-isagen sv`";
   // The configs the build makes models of (NPU_RTL_CONFIGS, ','-separated here).
   std::string Built = NPU_RTL_CONFIGS;
   const bool Listed = ("," + Built + ",").find("," + C.Name + ",") != std::string::npos;
@@ -114,6 +129,18 @@ std::string howToBuild(const HardwareConfig &C) {
 }
 
 } // namespace
+
+const char *waveformName(WaveformKind W) {
+  switch (W) {
+  case WaveformKind::None:
+    return "none";
+  case WaveformKind::Vcd:
+    return "vcd";
+  case WaveformKind::Fst:
+    return "fst";
+  }
+  return "?";
+}
 
 Status checkRtlConfig(const HardwareConfig &C) {
   if (C.FetchLatency == 0)
@@ -131,13 +158,15 @@ Status checkRtlConfig(const HardwareConfig &C) {
   return Status::ok();
 }
 
-std::string modelFileName(const HardwareConfig &C) { return "npu_rtl_" + C.shortHash() + ".so"; }
+std::string modelFileName(const HardwareConfig &C, WaveformKind W) {
+  return "npu_rtl_" + C.shortHash() + variantSuffix(W) + ".so";
+}
 
 std::vector<std::string> modelSearchDirs(const HardwareConfig &C) {
   return {NPU_RTL_MODEL_DIR, cacheDir(C).string()};
 }
 
-Expected<std::string> buildModel(const HardwareConfig &C) {
+Expected<std::string> buildModel(const HardwareConfig &C, WaveformKind W) {
   NPU_TRY(checkRtlConfig(C));
   const fs::path Dir = cacheDir(C);
   std::error_code Ec;
@@ -145,34 +174,37 @@ Expected<std::string> buildModel(const HardwareConfig &C) {
   if (Ec)
     return makeError(Dir.string(), ": cannot create the RTL model cache: ", Ec.message());
   FileLock Lock(Dir / ".lock");
-  const fs::path Lib = Dir / modelFileName(C);
+  const fs::path Lib = Dir / modelFileName(C, W);
   const std::string Digest = sourcesDigest();
   std::string Built;
-  if (fs::exists(Lib) && readText(Dir / "sources.sha256", Built) && Built == Digest)
+  if (fs::exists(Lib) && readText(stampPath(Dir, W), Built) && Built == Digest)
     return Lib.string(); // another process built it while we waited for the lock
   const fs::path Pkg = Dir / "npu_isa_pkg.sv";
   if (!writeText(Pkg, isa::generateSvPackage(C)))
     return makeError(Pkg.string(), ": cannot write the RTL package");
-  std::cerr << "npu rtl: building the RTL model of config '" << C.Name << "' (" << C.shortHash() << ") into "
-            << Dir.string() << "; this takes a few minutes\n";
+  std::cerr << "npu rtl: building the RTL model of config '" << C.Name << "' (" << C.shortHash() << ")"
+            << (W == WaveformKind::None ? "" : std::string(" with ") + waveformName(W) + " tracing")
+            << " into " << Dir.string() << "; this takes a few minutes\n";
   const unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
+  const std::string Trace = W == WaveformKind::None ? "" : std::string("--trace ") + waveformName(W) + " ";
   const std::string Cmd = "sh " + shellQuote(std::string(NPU_RTL_HARNESS_DIR) + "/build-model.sh") + " " +
-                          shellQuote(Pkg.string()) + " " + shellQuote(NPU_RTL_SOURCE_DIR) + " " +
+                          Trace + shellQuote(Pkg.string()) + " " + shellQuote(NPU_RTL_SOURCE_DIR) + " " +
                           shellQuote(Dir.string()) + " " + shellQuote((Dir / "build").string()) + " " +
                           std::to_string(Jobs) + " 1>&2";
   const int Rc = std::system(Cmd.c_str());
   if (Rc != 0 || !fs::exists(Lib))
     return makeError("building the RTL model of config '", C.Name, "' failed (", Cmd, " exited with ",
                      WIFEXITED(Rc) ? WEXITSTATUS(Rc) : Rc, "); see the messages above");
-  if (!writeText(Dir / "sources.sha256", Digest))
-    return makeError((Dir / "sources.sha256").string(), ": cannot write");
+  if (!writeText(stampPath(Dir, W), Digest))
+    return makeError(stampPath(Dir, W).string(), ": cannot write");
   fs::remove_all(Dir / "build", Ec); // the objects are in ccache; the Verilated sources are large
   return Lib.string();
 }
 
-Expected<std::string> findModel(const HardwareConfig &C, bool Build, const std::vector<std::string> &Extra) {
+Expected<std::string> findModel(const HardwareConfig &C, bool Build, const std::vector<std::string> &Extra,
+                                WaveformKind W) {
   NPU_TRY(checkRtlConfig(C));
-  const std::string File = modelFileName(C);
+  const std::string File = modelFileName(C, W);
   std::vector<std::string> Dirs = Extra;
   std::vector<std::string> Builtin = modelSearchDirs(C);
   Dirs.insert(Dirs.end(), Builtin.begin(), Builtin.end());
@@ -184,27 +216,28 @@ Expected<std::string> findModel(const HardwareConfig &C, bool Build, const std::
     if (D == Cache) {
       // A cached model is only as fresh as the sources it was built from.
       std::string Built;
-      if (!readText(fs::path(D) / "sources.sha256", Built) || Built != sourcesDigest())
+      if (!readText(stampPath(D, W), Built) || Built != sourcesDigest())
         break;
     }
     return P.string();
   }
   if (Build)
-    return buildModel(C);
+    return buildModel(C, W);
   std::string Where;
   for (const std::string &D : Dirs)
     Where += "\n  " + D;
   return makeError("no RTL model for config '", C.Name, "' (", File, ") in:", Where, "\nTo build it, ",
-                   howToBuild(C));
+                   howToBuild(C, W));
 }
 
 Expected<const ModelApi *> loadModel(const HardwareConfig &C, const RtlOptions &O) {
   static std::mutex Mutex;
   static std::map<std::string, std::unique_ptr<ModelApi>> Loaded;
   std::lock_guard<std::mutex> Lock(Mutex);
-  if (auto It = Loaded.find(C.Hash); It != Loaded.end())
+  const std::string Key = C.Hash + variantSuffix(O.Waveform);
+  if (auto It = Loaded.find(Key); It != Loaded.end())
     return It->second.get();
-  auto Path = findModel(C, O.BuildMissing, O.ModelDirs);
+  auto Path = findModel(C, O.BuildMissing, O.ModelDirs, O.Waveform);
   if (!Path)
     return Path.error();
   // RTLD_LOCAL: every model carries its own Verilator runtime; models of several configs coexist.
@@ -226,6 +259,9 @@ Expected<const ModelApi *> loadModel(const HardwareConfig &C, const RtlOptions &
   Sym(Api->WriteData, "npu_rtl_write_data");
   Sym(Api->Grant, "npu_rtl_grant");
   Sym(Api->Clock, "npu_rtl_clock");
+  Sym(Api->PerfCounters, "npu_rtl_perf_counters");
+  Sym(Api->TraceOpen, "npu_rtl_trace_open");
+  Sym(Api->TraceClose, "npu_rtl_trace_close");
   if (Missing) {
     dlclose(H);
     return makeError(*Path, ": not an RTL model library (an npu_rtl_* entry point is missing)");
@@ -235,7 +271,17 @@ Expected<const ModelApi *> loadModel(const HardwareConfig &C, const RtlOptions &
     const unsigned V = Api->Info->AbiVersion;
     dlclose(H);
     return makeError(*Path, ": built for harness ABI ", V, ", this harness speaks ", NPU_RTL_ABI_VERSION,
-                     "; rebuild it (", howToBuild(C), ")");
+                     "; rebuild it (", howToBuild(C, O.Waveform), ")");
+  }
+  const unsigned WantTrace = O.Waveform == WaveformKind::Vcd   ? NPU_RTL_TRACE_VCD
+                             : O.Waveform == WaveformKind::Fst ? NPU_RTL_TRACE_FST
+                                                               : NPU_RTL_TRACE_NONE;
+  if (Api->Info->PerfCounters != NPU_RTL_PERF_COUNT || Api->Info->Trace != WantTrace) {
+    const unsigned Counters = Api->Info->PerfCounters, Trace = Api->Info->Trace;
+    dlclose(H);
+    return makeError(*Path, ": has ", Counters, " performance counters and trace kind ", Trace, ", expected ",
+                     NPU_RTL_PERF_COUNT, " and ", WantTrace, "; rebuild it (", howToBuild(C, O.Waveform),
+                     ")");
   }
   if (C.Hash != Api->Info->ConfigHash) {
     const std::string Other = Api->Info->ConfigName;
@@ -243,7 +289,7 @@ Expected<const ModelApi *> loadModel(const HardwareConfig &C, const RtlOptions &
     return makeError(*Path, ": built for config '", Other, "', not '", C.Name, "' (", C.shortHash(), ")");
   }
   const ModelApi *Result = Api.get();
-  Loaded.emplace(C.Hash, std::move(Api)); // never unloaded: runs may share it for the process's lifetime
+  Loaded.emplace(Key, std::move(Api)); // never unloaded: runs may share it for the process's lifetime
   return Result;
 }
 

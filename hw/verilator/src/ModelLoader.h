@@ -17,9 +17,13 @@ struct ModelApi {
   void (*WriteData)(const NpuRtlModel *, unsigned, uint8_t *, uint8_t *) = nullptr;
   void (*Grant)(NpuRtlModel *, unsigned, const uint8_t *) = nullptr;
   void (*Clock)(NpuRtlModel *) = nullptr;
+  void (*PerfCounters)(NpuRtlModel *, uint64_t *) = nullptr;
+  int (*TraceOpen)(NpuRtlModel *, const char *) = nullptr;
+  void (*TraceClose)(NpuRtlModel *) = nullptr;
 };
 
-/// Loads (once per process and config) the model for C, checking that it was built for C.
+/// Loads (once per process, config and waveform kind) the model for C, traced as O.Waveform asks, checking
+/// that it was built for C.
 Expected<const ModelApi *> loadModel(const HardwareConfig &C, const RtlOptions &O);
 
 } // namespace npu::rtl

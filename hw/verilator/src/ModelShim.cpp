@@ -2,10 +2,16 @@
 // build-model.sh, next to the Verilated sources, so the harness needs no config at compile time.
 #include "ModelAbi.h"
 
-#include "NpuRtlBuild.h" // generated: config name/hash, port widths (NPU_RTL_W_<port>)
+#include "NpuRtlBuild.h" // generated: config name/hash, trace kind, port widths (NPU_RTL_W_<port>)
 #include "Vnpu_top.h"
 #include "verilated.h"
+#if NPU_RTL_TRACE == NPU_RTL_TRACE_VCD
+#include "verilated_vcd_c.h"
+#elif NPU_RTL_TRACE == NPU_RTL_TRACE_FST
+#include "verilated_fst_c.h"
+#endif
 
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <type_traits>
@@ -30,6 +36,14 @@ static_assert(NPU_RTL_W_dram_req_addr_o % NPU_RTL_CLIENTS == 0 &&
 constexpr unsigned AddrBits = NPU_RTL_W_dram_req_addr_o / NPU_RTL_CLIENTS;
 constexpr unsigned IdxBits = NPU_RTL_W_ev_start_idx_o / NPU_RTL_LANES;
 static_assert(AddrBits <= 64 && IdxBits <= 64 && NPU_RTL_W_ev_dispatch_idx_o <= 64, "narrow fields");
+static_assert(NPU_RTL_W_perf_o == 64 && (1u << NPU_RTL_W_perf_sel_i) >= NPU_RTL_PERF_COUNT,
+              "perf_o is one 64-bit counter, perf_sel_i selects it");
+
+#if NPU_RTL_TRACE == NPU_RTL_TRACE_VCD
+using TraceFile = VerilatedVcdC;
+#elif NPU_RTL_TRACE == NPU_RTL_TRACE_FST
+using TraceFile = VerilatedFstC;
+#endif
 
 // Verilator keeps a port of up to 64 bits in an integer and a wider one in a VlWide word array; both are
 // little-endian in memory on the hosts we build for, so a byte view serves either.
@@ -65,15 +79,32 @@ template <typename T> uint64_t field(const T &V, unsigned Lsb, unsigned Width) {
 struct NpuRtlModel {
   VerilatedContext Ctx;
   std::unique_ptr<Vnpu_top> Top;
+#if NPU_RTL_TRACE != NPU_RTL_TRACE_NONE
+  std::unique_ptr<TraceFile> Trace;
+  uint64_t Edges = 0; ///< clock edges since the dump was opened
+#endif
   NpuRtlModel() {
     // Memories have no reset in the RTL: a fresh model must start with every bit zero, as the buffers of the
     // functional simulator do (randReset 0: Verilator's initial values are zeros).
     Ctx.randReset(0);
+#if NPU_RTL_TRACE != NPU_RTL_TRACE_NONE
+    Ctx.traceEverOn(true);
+#endif
     Top = std::make_unique<Vnpu_top>(&Ctx, "npu");
     Top->clk_i = 0;
     Top->rst_ni = 0;
   }
-  ~NpuRtlModel() { Top->final(); }
+  ~NpuRtlModel() {
+    Top->final();
+    closeTrace();
+  }
+  void closeTrace() {
+#if NPU_RTL_TRACE != NPU_RTL_TRACE_NONE
+    if (Trace)
+      Trace->close();
+    Trace.reset();
+#endif
+  }
 };
 
 extern "C" {
@@ -85,7 +116,9 @@ const NpuRtlInfo *npu_rtl_info(void) {
                                   NPU_RTL_INSN_BITS,
                                   NPU_RTL_BURST_BYTES,
                                   AddrBits,
-                                  IdxBits};
+                                  IdxBits,
+                                  NPU_RTL_PERF_COUNT,
+                                  NPU_RTL_TRACE};
   return &Info;
 }
 
@@ -150,10 +183,56 @@ void npu_rtl_grant(NpuRtlModel *M, unsigned Client, const uint8_t *ReadData) {
 
 void npu_rtl_clock(NpuRtlModel *M) {
   Vnpu_top &T = *M->Top;
+#if NPU_RTL_TRACE != NPU_RTL_TRACE_NONE
+  if (M->Trace)
+    M->Trace->dump(M->Edges * 10); // the cycle as the harness leaves it (inputs and grants settled)
+#endif
   T.clk_i = 1;
   T.eval();
+#if NPU_RTL_TRACE != NPU_RTL_TRACE_NONE
+  if (M->Trace)
+    M->Trace->dump(M->Edges++ * 10 + 5);
+#endif
   // The falling edge triggers nothing; the next npu_rtl_set_inputs evaluates it with the new inputs.
   T.clk_i = 0;
 }
+
+void npu_rtl_perf_counters(NpuRtlModel *M, uint64_t *Counters) {
+  Vnpu_top &T = *M->Top;
+  for (unsigned K = 0; K < NPU_RTL_PERF_COUNT; ++K) {
+    T.perf_sel_i = K;
+    T.eval();
+    Counters[K] = T.perf_o;
+  }
+  T.perf_sel_i = 0;
+  T.eval();
+}
+
+int npu_rtl_trace_open(NpuRtlModel *M, const char *Path) {
+#if NPU_RTL_TRACE == NPU_RTL_TRACE_NONE
+  (void)M;
+  (void)Path;
+  return 1;
+#else
+  if (M->Trace)
+    return 3;
+  // Verilator's writers do not report every failure to create the file (FST would crash): try it first.
+  if (std::FILE *F = std::fopen(Path, "wb"))
+    std::fclose(F);
+  else
+    return 2;
+  M->Trace = std::make_unique<TraceFile>();
+  M->Top->trace(M->Trace.get(), 99);
+  M->Trace->open(Path);
+  if (!M->Trace->isOpen()) {
+    M->Trace.reset();
+    return 2;
+  }
+  M->Edges = 0;
+  return 0;
+#endif
+}
+
+void npu_rtl_trace_close(NpuRtlModel *M) { M->closeTrace(); }
 
 } // extern "C"

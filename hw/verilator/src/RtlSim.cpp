@@ -1,10 +1,12 @@
 // RtlSim::run: checks, then the cycle loop around the Verilated npu_top: instruction memory, DRAM through the
-// shared port rule (timing::DramArbiter), the dispatch/start/end events, the watchdog and the statistics.
+// shared port rule (timing::DramArbiter), the dispatch/start/end events, the watchdog, the waveform and the
+// statistics (the performance counters, checked against the events').
 #include "ModelLoader.h"
 #include "Stats.h"
 
 #include "npu/sim/Dispatch.h"
 #include "npu/sim/Exec.h"
+#include "npu/sim/RunStats.h"
 #include "npu/timing/DramArbiter.h"
 #include "npu/timing/TimingRules.h"
 
@@ -93,7 +95,10 @@ public:
         Started(N, NotYet), Ended(N, NotYet), Dispatched(N, NotYet), Buffer(Burst), Strobes(Burst) {
     Model = Api.Create();
   }
-  ~Run() { Api.Destroy(Model); }
+  ~Run() {
+    Api.TraceClose(Model); // the waveform, if any, is complete up to the last clock (also after a failure)
+    Api.Destroy(Model);
+  }
   Run(const Run &) = delete;
   Run &operator=(const Run &) = delete;
 
@@ -110,7 +115,22 @@ public:
     return Status::ok();
   }
 
+  /// Starts the waveform dump (before the run).
+  Status openWaveform(const std::string &Path) {
+    switch (Api.TraceOpen(Model, Path.c_str())) {
+    case 0:
+      return Status::ok();
+    case 1:
+      return makeError("the RTL model library was built without tracing");
+    case 2:
+      return makeError(Path, ": cannot write the waveform");
+    default:
+      return makeError(Path, ": a waveform is already open");
+    }
+  }
   Status run();
+  /// The performance counters, read once the run is done.
+  const PerfCounters &counters() const { return Perf; }
   uint64_t clocked() const { return Clocked; }
   std::vector<InsnTiming> takeTimings() { return std::move(Timing); }
   uint64_t fetchStall() const { return FetchStall; }
@@ -133,6 +153,7 @@ private:
   unsigned InsnWords = 0;
   std::vector<uint8_t> Buffer, Strobes;
   NpuRtlOutputs Out{};
+  PerfCounters Perf{};
   uint64_t Clocked = 0, FetchStall = 0, FootprintWait = 0;
   uint64_t NextDispatch = 0, NumStarted = 0, NumEnded = 0;
   uint64_t LastProgress = 0, LastEvent = 0; ///< last start or end; last dispatch, start or end
@@ -347,6 +368,7 @@ Status Run::run() {
       setInputs(false, false);
       if (!Out.Done)
         return contract(T + 1, "done_o is low after every instruction has ended");
+      Api.PerfCounters(Model, Perf.data());
       return Status::ok();
     }
     const bool Idle = NumStarted == NumEnded;
@@ -388,21 +410,39 @@ Expected<sim::TimingStats> RtlSim::run(const isa::Program &P, std::vector<uint8_
                      Info.BurstBytes, "-byte bursts; the config says ", L.instructionBits(), " and ",
                      C.DramBurst);
 
+  if (Opts.Waveform != WaveformKind::None && Opts.WaveformPath.empty())
+    return makeError("a ", waveformName(Opts.Waveform), " waveform was asked for without a file");
+
   sim::TimingStats T;
   T.Counts = operationCounts(C, P);
   if (P.Insns.empty())
     return T;
   Run R(C, L, P, Dram, **Api, Opts.WatchdogCycles ? Opts.WatchdogCycles : defaultWatchdog(C, P));
   NPU_TRY(R.encode());
+  if (Opts.Waveform != WaveformKind::None)
+    NPU_TRY(R.openWaveform(Opts.WaveformPath));
   Status S = R.run();
   Clocked = R.clocked();
   FootprintWait = R.footprintWait();
   if (!S)
     return S.error();
+  // The statistics the events give (the SystemC model's derivation), and the counters' in their place.
   T.Insns = R.takeTimings();
   fillHeads(C, P, T.Insns);
-  fillRunStats(C, P, R.fetchStall(), R.bursts(), T);
-  return T;
+  sim::computeRunStats(C, P, R.fetchStall(), R.bursts(), T);
+  sim::TimingStats Counted = T;
+  applyCounters(C, R.counters(), Counted);
+  if (Opts.CheckCounters) {
+    const std::vector<std::string> Diff = counterMismatches(Counted, T);
+    if (!Diff.empty()) {
+      std::string Msg = "the RTL's performance counters disagree with its events (an RTL bug, docs/rtl.md "
+                        "\"Performance counters\"):";
+      for (const std::string &D : Diff)
+        Msg += "\n  " + D;
+      return makeError(Msg);
+    }
+  }
+  return Counted;
 }
 
 } // namespace npu::rtl

@@ -1,8 +1,9 @@
-// Operation counts from the instruction fields, and the per-unit and per-node statistics of a run computed
-// from its instruction timings exactly as the SystemC model computes them (simulator/systemc SystemCSim.cpp).
+// Operation counts from the instruction fields, instruction heads from the events, and the statistics of the
+// performance counters with their check against the events' (Stats.h).
 #include "Stats.h"
 
 #include "npu/sim/Dispatch.h"
+#include "npu/sim/Exec.h"
 #include "npu/timing/TimingRules.h"
 
 #include <algorithm>
@@ -67,78 +68,66 @@ void fillHeads(const HardwareConfig &C, const isa::Program &P, std::vector<InsnT
   }
 }
 
-void fillRunStats(const HardwareConfig &C, const isa::Program &P, uint64_t FetchStall, uint64_t Bursts,
-                  TimingStats &T) {
-  T.TotalCycles = 0;
-  for (const InsnTiming &I : T.Insns)
-    T.TotalCycles = std::max(T.TotalCycles, I.End);
+void applyCounters(const HardwareConfig &C, const PerfCounters &K, TimingStats &T) {
+  T.TotalCycles = K[NPU_RTL_PERF_CYCLES];
+  for (unsigned U = 0; U < sim::NumUnits; ++U) {
+    sim::UnitStats &St = T.Units[U];
+    St.Busy = K[NPU_RTL_PERF_BUSY + U];
+    St.StallToken = K[NPU_RTL_PERF_STALL_TOKEN + U];
+    St.StallDram = K[NPU_RTL_PERF_STALL_DRAM + U];
+    St.Idle = K[NPU_RTL_PERF_IDLE + U];
+    // Unit U (load, compute, store) is DRAM client U - 1; every transfer waits dram.latency at least.
+    const uint64_t Latency = U == 0 ? 0 : K[NPU_RTL_PERF_TRANSFERS + U - 1] * C.DramLatency;
+    St.DramContention = St.StallDram > Latency ? St.StallDram - Latency : 0;
+  }
+  T.DramBursts = 0;
+  for (unsigned Cl = 0; Cl < NPU_RTL_CLIENTS; ++Cl)
+    T.DramBursts += K[NPU_RTL_PERF_BURSTS + Cl];
+  T.DramBusyCycles = T.DramBursts * timing::burstCycles(C);
+  T.GemmBusy = K[NPU_RTL_PERF_GEMM_BUSY];
+  T.AluBusy = K[NPU_RTL_PERF_ALU_BUSY];
+  sim::SimStats &S = T.Counts;
+  S.GemmUops = K[NPU_RTL_PERF_GEMM_UOPS];
+  S.Macs = K[NPU_RTL_PERF_MACS];
+  S.AluUops = K[NPU_RTL_PERF_ALU_UOPS];
+  S.AluLaneOps = S.AluUops * C.Batch * C.BlockOut;
+  for (unsigned M = 0; M < 5; ++M)
+    S.BytesLoaded[M] = S.BytesStored[M] = 0;
+  for (isa::MemType M : {isa::MemType::Uop, isa::MemType::Input, isa::MemType::Weight, isa::MemType::Acc})
+    S.BytesLoaded[unsigned(M)] = K[NPU_RTL_PERF_BYTES_READ + unsigned(M)];
+  S.BytesStored[unsigned(isa::MemType::Acc)] = K[NPU_RTL_PERF_BYTES_WRITTEN_ACC];
+  S.BytesStored[unsigned(isa::MemType::Output)] = K[NPU_RTL_PERF_BYTES_WRITTEN_OUT];
+}
 
-  // Each unit's time line is cut once, in program order (as the SystemC model's statistics do).
-  std::array<uint64_t, sim::NumUnits> PrevEnd{};
-  auto Part = [](uint64_t &Cursor, uint64_t Until) {
-    const uint64_t D = Until > Cursor ? Until - Cursor : 0;
-    Cursor = std::max(Cursor, Until);
-    return D;
+std::vector<std::string> counterMismatches(const TimingStats &Counted, const TimingStats &Derived) {
+  std::vector<std::string> Out;
+  auto Check = [&](const std::string &What, uint64_t A, uint64_t B) {
+    if (A != B)
+      Out.push_back(What + ": counters " + std::to_string(A) + ", events " + std::to_string(B));
   };
-  for (size_t K = 0; K < P.Insns.size(); ++K) {
-    const InsnTiming &I = T.Insns[K];
-    sim::UnitStats &St = T.Units[unsigned(sim::unitOf(P.Insns[K]))];
-    uint64_t &Cursor = PrevEnd[unsigned(sim::unitOf(P.Insns[K]))];
-    ++St.Instructions;
-    St.Idle += Part(Cursor, I.Head);
-    St.StallToken += Part(Cursor, I.Start);
-    St.StallDram += I.DramWait;
-    St.DramContention += I.DramContention;
-    St.Busy += Part(Cursor, I.End) - I.DramWait;
+  Check("total cycles", Counted.TotalCycles, Derived.TotalCycles);
+  for (unsigned U = 0; U < sim::NumUnits; ++U) {
+    const std::string Unit = std::string("unit ") + sim::unitName(sim::Unit(U)) + " ";
+    const sim::UnitStats &A = Counted.Units[U], &B = Derived.Units[U];
+    Check(Unit + "busy", A.Busy, B.Busy);
+    Check(Unit + "token stall", A.StallToken, B.StallToken);
+    Check(Unit + "DRAM stall", A.StallDram, B.StallDram);
+    Check(Unit + "idle", A.Idle, B.Idle);
+    Check(Unit + "DRAM contention", A.DramContention, B.DramContention);
   }
-  for (unsigned U = 1; U < sim::NumUnits; ++U)
-    T.Units[U].Idle += T.TotalCycles - PrevEnd[U];
-  sim::UnitStats &F = T.Units[unsigned(Unit::Fetch)];
-  F.Instructions = P.Insns.size();
-  F.Busy = P.Insns.size() * C.FetchLatency;
-  F.StallToken = FetchStall;
-  F.Idle = T.TotalCycles - F.Busy - F.StallToken;
-
-  if (!P.InsnNode.empty()) {
-    std::vector<size_t> Slot(P.NodeNames.size() + 1, SIZE_MAX); // last entry: untagged instructions
-    for (size_t K = 0; K < P.Insns.size(); ++K) {
-      const uint32_t N = P.InsnNode[K];
-      const size_t Key = N == isa::Program::NoNode ? P.NodeNames.size() : N;
-      if (Slot[Key] == SIZE_MAX) {
-        Slot[Key] = T.Nodes.size();
-        sim::NodeStats Fresh;
-        Fresh.Name = Key < P.NodeNames.size() ? P.NodeNames[Key] : "";
-        T.Nodes.push_back(std::move(Fresh));
-      }
-      sim::NodeStats &Ns = T.Nodes[Slot[Key]];
-      const InsnTiming &I = T.Insns[K];
-      Ns.FirstStart = Ns.Instructions ? std::min(Ns.FirstStart, I.Start) : I.Start;
-      Ns.LastEnd = std::max(Ns.LastEnd, I.End);
-      ++Ns.Instructions;
-      const isa::Instruction &In = P.Insns[K];
-      Ns.Busy[unsigned(sim::unitOf(In))] += I.End - I.Start;
-      if (In.opcode() == Opcode::Gemm && !In.Gemm.Reset)
-        Ns.Macs += timing::loopUops(In) * C.D.PeakMacsPerCycle;
-      if (In.opcode() == Opcode::Load || In.opcode() == Opcode::Store) {
-        const uint64_t Bytes =
-            uint64_t(In.Mem.YSize) * uint64_t(In.Mem.XSize) * isa::rowBytes(C, In.memType());
-        (In.opcode() == Opcode::Load ? Ns.DramRead : Ns.DramWritten) += Bytes;
-      }
-    }
-    uint64_t Reached = 0;
-    for (sim::NodeStats &N : T.Nodes) {
-      N.Cycles = N.LastEnd > Reached ? N.LastEnd - Reached : 0;
-      Reached = std::max(Reached, N.LastEnd);
-    }
+  Check("DRAM bursts", Counted.DramBursts, Derived.DramBursts);
+  Check("GEMM busy", Counted.GemmBusy, Derived.GemmBusy);
+  Check("ALU busy", Counted.AluBusy, Derived.AluBusy);
+  const sim::SimStats &A = Counted.Counts, &B = Derived.Counts;
+  Check("GEMM micro-ops", A.GemmUops, B.GemmUops);
+  Check("MACs", A.Macs, B.Macs);
+  Check("ALU micro-ops", A.AluUops, B.AluUops);
+  for (unsigned M = 0; M < 5; ++M) {
+    const std::string Buffer = sim::bufferName(isa::MemType(M));
+    Check("DRAM bytes read into " + Buffer, A.BytesLoaded[M], B.BytesLoaded[M]);
+    Check("DRAM bytes written from " + Buffer, A.BytesStored[M], B.BytesStored[M]);
   }
-
-  T.DramBursts = Bursts;
-  T.DramBusyCycles = Bursts * timing::burstCycles(C);
-  for (size_t K = 0; K < P.Insns.size(); ++K) {
-    const Opcode Op = P.Insns[K].opcode();
-    if (Op == Opcode::Gemm || Op == Opcode::Alu)
-      (Op == Opcode::Gemm ? T.GemmBusy : T.AluBusy) += T.Insns[K].End - T.Insns[K].Start;
-  }
+  return Out;
 }
 
 } // namespace npu::rtl

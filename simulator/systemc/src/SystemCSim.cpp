@@ -1,8 +1,8 @@
 // SystemCSim::run: checks, one SystemC simulation context per run, the model's elaboration and simulation,
-// deadlock reports, and the per-unit and per-node statistics derived from the instruction timings.
+// deadlock reports, and the statistics derived from the instruction timings (RunStats.h).
 #include "Model.h"
 
-#include "npu/timing/TimingRules.h"
+#include "npu/sim/RunStats.h"
 
 #include <memory>
 #include <mutex>
@@ -76,70 +76,6 @@ private:
   sc_simcontext *Context = nullptr;
 };
 
-void unitStats(const isa::Program &P, const model::RunState &S, TimingStats &T) {
-  // Each unit's time line is cut once, in program order: with alu.concurrent a compute instruction may start
-  // before the previous one ends, and the cycles both pipes are busy count once (as busy).
-  std::array<uint64_t, NumUnits> PrevEnd{};
-  auto Part = [](uint64_t &Cursor, uint64_t Until) {
-    const uint64_t D = Until > Cursor ? Until - Cursor : 0;
-    Cursor = std::max(Cursor, Until);
-    return D;
-  };
-  for (size_t K = 0; K < P.Insns.size(); ++K) {
-    const InsnTiming &I = T.Insns[K];
-    const unsigned U = unsigned(unitOf(P.Insns[K]));
-    UnitStats &St = T.Units[U];
-    ++St.Instructions;
-    St.Idle += Part(PrevEnd[U], I.Head);
-    St.StallToken += Part(PrevEnd[U], I.Start);
-    St.StallDram += I.DramWait;
-    St.DramContention += I.DramContention;
-    St.Busy += Part(PrevEnd[U], I.End) - I.DramWait;
-  }
-  for (unsigned U = 1; U < NumUnits; ++U)
-    T.Units[U].Idle += T.TotalCycles - PrevEnd[U];
-  UnitStats &F = T.Units[unsigned(Unit::Fetch)];
-  F.Instructions = P.Insns.size();
-  F.Busy = P.Insns.size() * S.C.FetchLatency;
-  F.StallToken = S.FetchStall;
-  F.Idle = T.TotalCycles - F.Busy - F.StallToken;
-}
-
-void nodeStats(const HardwareConfig &C, const isa::Program &P, TimingStats &T) {
-  if (P.InsnNode.empty())
-    return;
-  std::vector<size_t> Slot(P.NodeNames.size() + 1, SIZE_MAX); // last entry: untagged instructions
-  for (size_t K = 0; K < P.Insns.size(); ++K) {
-    const uint32_t N = P.InsnNode[K];
-    const size_t Key = N == isa::Program::NoNode ? P.NodeNames.size() : N;
-    if (Slot[Key] == SIZE_MAX) {
-      Slot[Key] = T.Nodes.size();
-      NodeStats Fresh;
-      Fresh.Name = Key < P.NodeNames.size() ? P.NodeNames[Key] : "";
-      T.Nodes.push_back(std::move(Fresh));
-    }
-    NodeStats &Ns = T.Nodes[Slot[Key]];
-    const InsnTiming &I = T.Insns[K];
-    Ns.FirstStart = Ns.Instructions ? std::min(Ns.FirstStart, I.Start) : I.Start;
-    Ns.LastEnd = std::max(Ns.LastEnd, I.End);
-    ++Ns.Instructions;
-    const isa::Instruction &In = P.Insns[K];
-    Ns.Busy[unsigned(unitOf(In))] += I.End - I.Start;
-    if (In.opcode() == isa::Opcode::Gemm && !In.Gemm.Reset)
-      Ns.Macs += timing::loopUops(In) * C.D.PeakMacsPerCycle;
-    if (In.opcode() == isa::Opcode::Load || In.opcode() == isa::Opcode::Store) {
-      // What the executors count: every data row moved, padding excluded.
-      const uint64_t Bytes = uint64_t(In.Mem.YSize) * uint64_t(In.Mem.XSize) * isa::rowBytes(C, In.memType());
-      (In.opcode() == isa::Opcode::Load ? Ns.DramRead : Ns.DramWritten) += Bytes;
-    }
-  }
-  uint64_t Reached = 0; // the latest end of the nodes so far
-  for (NodeStats &N : T.Nodes) {
-    N.Cycles = N.LastEnd > Reached ? N.LastEnd - Reached : 0;
-    Reached = std::max(Reached, N.LastEnd);
-  }
-}
-
 } // namespace
 
 Expected<TimingStats> SystemCSim::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
@@ -174,17 +110,7 @@ Expected<TimingStats> SystemCSim::run(const isa::Program &P, std::vector<uint8_t
   TimingStats T;
   T.Counts = S.Counts;
   T.Insns = std::move(S.Timing);
-  for (const InsnTiming &I : T.Insns)
-    T.TotalCycles = std::max(T.TotalCycles, I.End);
-  unitStats(P, S, T);
-  nodeStats(C, P, T);
-  T.DramBursts = S.Port.burstsMoved();
-  T.DramBusyCycles = T.DramBursts * timing::burstCycles(C);
-  for (size_t K = 0; K < P.Insns.size(); ++K) {
-    const isa::Opcode Op = P.Insns[K].opcode();
-    if (Op == isa::Opcode::Gemm || Op == isa::Opcode::Alu)
-      (Op == isa::Opcode::Gemm ? T.GemmBusy : T.AluBusy) += T.Insns[K].End - T.Insns[K].Start;
-  }
+  computeRunStats(C, P, S.FetchStall, S.Port.burstsMoved(), T);
   return T;
 }
 

@@ -18,12 +18,11 @@ std::vector<std::string> rtlConfigNames() {
   return Names;
 }
 
-Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, uint64_t Watchdog,
-                             uint64_t *FootprintWait) {
-  auto Image = P.dramImage();
-  if (!Image)
-    return Image.error();
-  Dram = Image.takeValue();
+namespace {
+
+/// Runs P on the RTL over Dram, which holds the starting image and receives the final one.
+Expected<TimingStats> runRtlOver(const Program &P, std::vector<uint8_t> &Dram, uint64_t Watchdog,
+                                 uint64_t *FootprintWait) {
   rtl::RtlOptions O;
   O.BuildMissing = false;
   O.WatchdogCycles = Watchdog;
@@ -32,6 +31,17 @@ Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, uint6
   if (FootprintWait)
     *FootprintWait = Sim.footprintWaitCycles();
   return T;
+}
+
+} // namespace
+
+Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, uint64_t Watchdog,
+                             uint64_t *FootprintWait) {
+  auto Image = P.dramImage();
+  if (!Image)
+    return Image.error();
+  Dram = Image.takeValue();
+  return runRtlOver(P, Dram, Watchdog, FootprintWait);
 }
 
 namespace {
@@ -44,12 +54,21 @@ std::string timingText(const InsnTiming &T) {
 } // namespace
 
 Agreement agree(const Program &P, const std::string &What) {
+  auto Image = P.dramImage();
+  if (!Image) {
+    ADD_FAILURE() << What << ": no initial DRAM image: " << Image.message();
+    return Agreement{};
+  }
+  return agree(P, *Image, What);
+}
+
+Agreement agree(const Program &P, const std::vector<uint8_t> &Start, const std::string &What) {
   Agreement A;
-  std::vector<uint8_t> FuncDram, ScDram, RtlDram;
-  auto F = runProgram(P, FuncDram);
-  auto S = runTimed(P, ScDram);
+  std::vector<uint8_t> FuncDram = Start, ScDram = Start, RtlDram = Start;
+  auto F = sim::FuncSim(P.Config).run(P, FuncDram);
+  auto S = sim::SystemCSim(P.Config).run(P, ScDram);
   uint64_t FootprintWait = 0;
-  auto R = runRtl(P, RtlDram, 0, &FootprintWait);
+  auto R = runRtlOver(P, RtlDram, 0, &FootprintWait);
   if (!F) {
     // The RTL refuses what is wrong with the instructions themselves; a micro-op that indexes past a buffer
     // is data, which the hardware does not check (its writes are dropped, its reads are zero).
@@ -61,6 +80,7 @@ Agreement agree(const Program &P, const std::string &What) {
   if (!S || !R)
     return A;
   A.Ran = true;
+  A.SameData = R->Counts == *F && RtlDram == FuncDram;
   EXPECT_EQ(R->Counts, *F) << What << ": operation counts differ from func";
   EXPECT_EQ(RtlDram.size(), FuncDram.size()) << What;
   for (size_t I = 0; I < std::min(RtlDram.size(), FuncDram.size()); ++I)

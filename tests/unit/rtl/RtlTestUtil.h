@@ -21,15 +21,21 @@ npu::Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, 
 
 /// What agree() found.
 struct Agreement {
-  bool Ran = false;     ///< all three ran without error
-  size_t Divergent = 0; ///< instructions whose dispatch, start or end differ from the SystemC model's
+  bool Ran = false;      ///< all three ran without error
+  bool SameData = false; ///< the RTL left func's final DRAM and operation counts
+  size_t Divergent = 0;  ///< instructions whose dispatch, start or end differ from the SystemC model's
   TimingStats Rtl, SystemC;
+  /// Everything agreed.
+  bool agreed() const { return Ran && SameData && Divergent == 0; }
 };
 
-/// Runs P on func, systemc and the RTL and checks (as gtest failures prefixed by What) that the RTL leaves
-/// the functional simulator's DRAM and counts, and that every instruction's dispatch, start and end cycles
-/// equal the SystemC model's; the failure names the first divergent instruction (index, assembly, both
-/// timings). P must run on the functional simulator (a failure there is a test failure).
+/// Runs P on func, systemc and the RTL from Start (a DRAM image of P.DramBytes: a model segment's image with
+/// its inputs bound) and checks (as gtest failures prefixed by What) that the RTL leaves the functional
+/// simulator's DRAM and counts, and that every instruction's dispatch, start and end cycles equal the SystemC
+/// model's; the failure names the first divergent instruction (index, assembly, both timings). P must run on
+/// the functional simulator (a failure there is a test failure).
+Agreement agree(const Program &P, const std::vector<uint8_t> &Start, const std::string &What);
+/// The same from P's own initial image (Program::dramImage).
 Agreement agree(const Program &P, const std::string &What);
 
 } // namespace rtltest

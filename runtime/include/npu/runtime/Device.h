@@ -36,6 +36,14 @@ public:
   virtual Status enableTrace() {
     return makeError("the ", name(), " backend produces no trace (use systemc or rtl)");
   }
+  /// Asks for a waveform of every signal of the following runs, written to Path in Format ("vcd" or "fst");
+  /// each run overwrites the file, so set another Path before each run to keep them all. Only rtl has
+  /// signals.
+  virtual Status enableWaveform(const std::string &Path, const std::string &Format) {
+    (void)Path;
+    (void)Format;
+    return makeError("the ", name(), " backend has no signals to dump (use rtl)");
+  }
 };
 
 /// The functional simulator as a device: bit-exact, no timing.
@@ -76,10 +84,13 @@ public:
     Trace = true;
     return Status::ok();
   }
+  /// The waveform needs the model library traced for Format (built into the user cache on first use).
+  Status enableWaveform(const std::string &Path, const std::string &Format) override;
 
 private:
   HardwareConfig Config;
   bool Trace = false;
+  std::string WaveformPath, WaveformFormat;
 };
 
 /// Every backend name the command line accepts, built or not.
