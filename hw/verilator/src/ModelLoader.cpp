@@ -38,7 +38,12 @@ std::string homeDir() {
   return "/tmp";
 }
 
-fs::path cacheDir(const HardwareConfig &C) { return fs::path(homeDir()) / ".cache/npu/rtl" / C.Hash; }
+// The XDG cache folder (tests point it into the build tree), else ~/.cache.
+fs::path cacheDir(const HardwareConfig &C) {
+  if (const char *X = std::getenv("XDG_CACHE_HOME"); X && *X)
+    return fs::path(X) / "npu/rtl" / C.Hash;
+  return fs::path(homeDir()) / ".cache/npu/rtl" / C.Hash;
+}
 
 /// "" for the plain model, "_vcd" or "_fst" for a traced one: the suffix of its library and its stamp.
 std::string variantSuffix(WaveformKind W) {

@@ -46,7 +46,7 @@ Status checkRtlConfig(const HardwareConfig &C);
 std::string modelFileName(const HardwareConfig &C, WaveformKind W = WaveformKind::None);
 
 /// Where models are looked up, in order: the build's rtl-models directory, then the user cache
-/// ~/.cache/npu/rtl/<hash>/ (which is also where a missing model is built).
+/// $XDG_CACHE_HOME/npu/rtl/<hash>/ or ~/.cache/npu/rtl/<hash>/ (which is also where a missing model is built).
 std::vector<std::string> modelSearchDirs(const HardwareConfig &C);
 
 /// The path of the model for C (traced with W), building it into the user cache when missing and Build is
