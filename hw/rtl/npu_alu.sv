@@ -10,8 +10,11 @@
 // chunk the result takes La more cycles to retire: done_o is raised in cycle E - 1 = S + n * Chunks + La - 1
 // (docs/timing.md).
 //
-// Indices are computed as uop field + i * step_out + j * step_in by running sums modulo the accumulator index
-// width: every index of a legal program is below the buffer depth, so the wrap never shows.
+// Indices are computed as uop field + i * step_out + j * step_in by running sums IdxW bits wide, which no
+// field, step and loop count can overflow. A chunk whose dst index (or, without use_imm, src index) is at or
+// past the accumulator depth raises err_o in its issue cycle with the micro-op number, the field
+// (err_field_o: 0 dst, 1 src, the first of them out of bounds), the field's value, the row and the loop
+// indices; the addresses are the index's low bits, so the hardware goes on and the harness stops the run.
 module npu_alu
   import npu_isa_pkg::*;
 #(
@@ -29,7 +32,8 @@ module npu_alu
   parameter int unsigned OutRowBytes = 32'(OUTPUT_ROW_BYTES),
   localparam int unsigned UopAw = (UopDepth > 1) ? $clog2(UopDepth) : 1,
   localparam int unsigned AccAw = (AccDepth > 1) ? $clog2(AccDepth) : 1,
-  localparam int unsigned OutAw = (OutDepth > 1) ? $clog2(OutDepth) : 1
+  localparam int unsigned OutAw = (OutDepth > 1) ? $clog2(OutDepth) : 1,
+  localparam int unsigned UopEw = 32'(ALU_UOP_END_WIDTH)
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -49,19 +53,35 @@ module npu_alu
   output logic [AccRowBytes*8-1:0] acc_wdata_o,
   output logic                     out_we_o,
   output logic [OutAw-1:0]         out_waddr_o,
-  output logic [OutRowBytes*8-1:0] out_wdata_o
+  output logic [OutRowBytes*8-1:0] out_wdata_o,
+  // An issued chunk's index is out of bounds (see above).
+  output logic                     err_o,
+  output logic [UopEw-1:0]         err_uop_o,
+  output logic [1:0]               err_field_o,
+  output logic [31:0]              err_base_o,
+  output logic [31:0]              err_row_o,
+  output logic [31:0]              err_i_o,
+  output logic [31:0]              err_j_o
 );
 
   localparam int unsigned OpBits    = 32'(ALU_OP_WIDTH);
   localparam int unsigned ImmBits   = 32'(ALU_IMM_WIDTH);
   localparam int unsigned ShiftBits = 32'(ALU_SHIFT_WIDTH);
-  localparam int unsigned UopEw     = 32'(ALU_UOP_END_WIDTH);
   localparam int unsigned LoopOw    = 32'(ALU_LOOP_OUT_WIDTH);
   localparam int unsigned LoopIw    = 32'(ALU_LOOP_IN_WIDTH);
   localparam int unsigned RowLanes  = Batch * BlockOut;
   localparam int unsigned Chunks    = (RowLanes + Lanes - 1) / Lanes;
   localparam int unsigned ChunkW    = (Chunks > 1) ? $clog2(Chunks) : 1;
   localparam int unsigned AccRowW   = RowLanes * AccBits;
+  // Index width: field + (loop_out - 1) * step_out + (loop_in - 1) * step_in < 3 * 2^m, m the widest term.
+  localparam int unsigned FieldW    = 32'((UOP_DST_WIDTH > UOP_SRC_WIDTH) ? UOP_DST_WIDTH : UOP_SRC_WIDTH);
+  localparam int unsigned StepOw    =
+      32'((ALU_DST_OUT_WIDTH > ALU_SRC_OUT_WIDTH) ? ALU_DST_OUT_WIDTH : ALU_SRC_OUT_WIDTH);
+  localparam int unsigned StepIw    =
+      32'((ALU_DST_IN_WIDTH > ALU_SRC_IN_WIDTH) ? ALU_DST_IN_WIDTH : ALU_SRC_IN_WIDTH);
+  localparam int unsigned TermW     =
+      (LoopOw + StepOw > LoopIw + StepIw) ? LoopOw + StepOw : LoopIw + StepIw;
+  localparam int unsigned IdxW      = ((FieldW > TermW) ? FieldW : TermW) + 2;
 
   // ---------------------------------------------------------------------------------------------------------
   // Instruction fields: decoded from insn_i in the start cycle (the first chunk issues then), from flops
@@ -73,10 +93,10 @@ module npu_alu
   logic [UopEw-1:0]     end_d,      end_q,      end_c;
   logic [LoopOw-1:0]    loop_out_d, loop_out_q, loop_out_c;
   logic [LoopIw-1:0]    loop_in_d,  loop_in_q,  loop_in_c;
-  logic [AccAw-1:0]     dst_out_d,  dst_out_q,  dst_out_c;
-  logic [AccAw-1:0]     dst_in_d,   dst_in_q,   dst_in_c;
-  logic [AccAw-1:0]     src_out_d,  src_out_q,  src_out_c;
-  logic [AccAw-1:0]     src_in_d,   src_in_q,   src_in_c;
+  logic [IdxW-1:0]      dst_out_d,  dst_out_q,  dst_out_c;
+  logic [IdxW-1:0]      dst_in_d,   dst_in_q,   dst_in_c;
+  logic [IdxW-1:0]      src_out_d,  src_out_q,  src_out_c;
+  logic [IdxW-1:0]      src_in_d,   src_in_q,   src_in_c;
   logic [ImmBits-1:0]   imm_d,      imm_q,      imm_c;
   logic [ImmBits-1:0]   imm2_d,     imm2_q,     imm2_c;
   logic [ShiftBits-1:0] shift_d,    shift_q,    shift_c;
@@ -87,10 +107,10 @@ module npu_alu
   assign end_d      = UopEw'(insn_i >> ALU_UOP_END_LSB);
   assign loop_out_d = LoopOw'(insn_i >> ALU_LOOP_OUT_LSB);
   assign loop_in_d  = LoopIw'(insn_i >> ALU_LOOP_IN_LSB);
-  assign dst_out_d  = AccAw'((ALU_DST_OUT_WIDTH)'(insn_i >> ALU_DST_OUT_LSB));
-  assign dst_in_d   = AccAw'((ALU_DST_IN_WIDTH)'(insn_i >> ALU_DST_IN_LSB));
-  assign src_out_d  = AccAw'((ALU_SRC_OUT_WIDTH)'(insn_i >> ALU_SRC_OUT_LSB));
-  assign src_in_d   = AccAw'((ALU_SRC_IN_WIDTH)'(insn_i >> ALU_SRC_IN_LSB));
+  assign dst_out_d  = IdxW'((ALU_DST_OUT_WIDTH)'(insn_i >> ALU_DST_OUT_LSB));
+  assign dst_in_d   = IdxW'((ALU_DST_IN_WIDTH)'(insn_i >> ALU_DST_IN_LSB));
+  assign src_out_d  = IdxW'((ALU_SRC_OUT_WIDTH)'(insn_i >> ALU_SRC_OUT_LSB));
+  assign src_in_d   = IdxW'((ALU_SRC_IN_WIDTH)'(insn_i >> ALU_SRC_IN_LSB));
   assign imm_d      = ImmBits'(insn_i >> ALU_IMM_LSB);
   assign imm2_d     = ImmBits'(insn_i >> ALU_IMM2_LSB);
   assign shift_d    = ShiftBits'(insn_i >> ALU_SHIFT_LSB);
@@ -136,8 +156,8 @@ module npu_alu
   logic [UopEw-1:0]  u_q, u_d, u_c;
   logic [LoopIw-1:0] j_q, j_d, j_c;
   logic [LoopOw-1:0] i_q, i_d, i_c;
-  logic [AccAw-1:0]  dst_o_q, dst_o_d, dst_o_c, dst_q, dst_d, dst_c;
-  logic [AccAw-1:0]  src_o_q, src_o_d, src_o_c, src_q, src_d, src_c;
+  logic [IdxW-1:0]   dst_o_q, dst_o_d, dst_o_c, dst_q, dst_d, dst_c;
+  logic [IdxW-1:0]   src_o_q, src_o_d, src_o_c, src_q, src_d, src_c;
   logic              last_c, last_u, last_j, last_i;
 
   assign issue   = start_i | issuing_q;
@@ -218,17 +238,31 @@ module npu_alu
     src_q   <= src_d;
   end
 
-  // The micro-op of this cycle and the rows it addresses. The micro-op row may be wider than the word, the
-  // src field is as wide as the widest index it may hold (GEMM: an input row; here an accumulator row, whose
-  // legal values fit AccAw bits) and the wgt field is the GEMM's.
-  logic [AccAw-1:0] uop_dst, uop_src, d_addr;
+  // The micro-op of this cycle and the rows it addresses: whole fields (the micro-op row may be wider than
+  // the word; the wgt field is the GEMM's), full indices, and the buffer addresses as their low bits.
+  logic [IdxW-1:0]  uop_dst, uop_src, dst_idx, src_idx;
+  logic [AccAw-1:0] d_addr;
 
-  assign uop_dst         = AccAw'(uop_data_i >> UOP_DST_LSB);
-  assign uop_src         = AccAw'(uop_data_i >> UOP_SRC_LSB);
+  assign uop_dst         = IdxW'((UOP_DST_WIDTH)'(uop_data_i >> UOP_DST_LSB));
+  assign uop_src         = IdxW'((UOP_SRC_WIDTH)'(uop_data_i >> UOP_SRC_LSB));
+  assign dst_idx         = uop_dst + dst_c;
+  assign src_idx         = uop_src + src_c;
   assign uop_addr_o      = UopAw'(u_c);
-  assign d_addr          = uop_dst + dst_c;
+  assign d_addr          = AccAw'(dst_idx);
   assign acc_dst_raddr_o = d_addr;
-  assign acc_src_raddr_o = uop_src + src_c;
+  assign acc_src_raddr_o = AccAw'(src_idx);
+
+  // Bounds: with use_imm the src field is not read.
+  logic dst_oob, src_oob;
+  assign dst_oob     = 64'(dst_idx) >= 64'(AccDepth);
+  assign src_oob     = !use_imm_c && (64'(src_idx) >= 64'(AccDepth));
+  assign err_o       = issue && (dst_oob || src_oob);
+  assign err_uop_o   = u_c;
+  assign err_field_o = dst_oob ? 2'd0 : 2'd1;
+  assign err_base_o  = dst_oob ? 32'(uop_dst) : 32'(uop_src);
+  assign err_row_o   = dst_oob ? 32'(dst_idx) : 32'(src_idx);
+  assign err_i_o     = 32'(i_c);
+  assign err_j_o     = 32'(j_c);
 
   // ---------------------------------------------------------------------------------------------------------
   // Lanes: slot l of chunk c works on row lane c * Lanes + l.
@@ -242,6 +276,9 @@ module npu_alu
   assign imm_b = AccBits'($signed(imm_c));
 
   logic [Lanes-1:0][AccBits-1:0] slot_x, slot_b, slot_res;
+  // Idle lanes get a mov (their results are not written): the simulator skips the other operations' logic.
+  logic [OpBits-1:0] lane_op;
+  assign lane_op = issue ? op_c : OpBits'(ALU_MOV);
 
   for (genvar l = 0; l < Lanes; l++) begin : g_slot
     // The row lane of each chunk for this slot; a slot past the row in the last chunk computes on zeros and
@@ -271,7 +308,7 @@ module npu_alu
       .ImmBits(ImmBits),
       .ShiftBits(ShiftBits)
     ) u_lane (
-      .op_i   (op_c),
+      .op_i   (lane_op),
       .x_i    (slot_x[l]),
       .b_i    (slot_b[l]),
       .imm_i  (imm_c),

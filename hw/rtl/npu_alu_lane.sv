@@ -65,60 +65,63 @@ module npu_alu_lane #(
   assign clip_max = (clip_x < clip_lo) ? clip_lo : clip_x;
   assign clip_res = (clip_max > clip_hi) ? clip_hi : clip_max;
 
-  // shr
+  // shr and requant: computed in their case branches only (the simulator then evaluates the wide requant
+  // arithmetic only for a requant); the hardware is the same.
   logic                      b_pos;
   logic [AccBits-1:0]        b_neg;     // -B, the left shift, when B <= 0
   logic [ShBits-1:0]         rsh, lsh;
-  logic signed [AccBits:0]   rnd;       // x + 2^(B-1), one bit wider than x
-  logic [AccBits-1:0]        rsh_res;
-  logic [AccBits-1:0]        shr_res;
   assign b_pos   = !b[AccBits-1] && (b != '0);
   assign b_neg   = -b;
   assign rsh     = ShBits'(b);
   assign lsh     = ShBits'(b_neg);
-  assign rnd     = (AccBits + 1)'(x) + ((AccBits + 1)'(1) << (rsh - ShBits'(1)));
-  assign rsh_res = AccBits'(rnd >>> rsh);
-  always_comb begin
-    if (b_pos) begin
-      shr_res = (b >= AccBitsV) ? '0 : rsh_res;
-    end else begin
-      // b_neg of the most negative B is itself, 2^(AccBits-1) >= AccBits: also a shift out of range.
-      shr_res = (b_neg >= AccBitsV) ? '0 : (x_i << lsh);
-    end
-  end
 
-  // requant
+  logic signed [AccBits:0]   rnd;       // x + 2^(B-1), one bit wider than x
   logic signed [ProdBits:0]  rq_rnd;    // x * B + 2^(shift-1)
   logic signed [ProdBits:0]  rq_shifted;
   logic signed [RqBits-1:0]  rq_sum;
+  logic                      rq_fits;
   logic signed [OutBits-1:0] rq_res;
-  assign rq_rnd = (ProdBits + 1)'(prod) + ((ProdBits + 1)'(1) << (shift_i - ShiftBits'(1)));
-  always_comb begin
-    if ({1'b0, shift_i} >= ProdBitsV) begin
-      rq_shifted = '0;
-    end else if (shift_i == '0) begin
-      // Not a legal requant (shift is 1..62); no rounding term then.
-      rq_shifted = (ProdBits + 1)'(prod);
-    end else begin
-      rq_shifted = rq_rnd >>> shift_i;
-    end
-  end
-  assign rq_sum = RqBits'(rq_shifted) + RqBits'($signed(imm2_i));
-  // rq_sum fits OutBits when its bits from OutBits-1 up are all equal; otherwise its sign says which bound.
-  logic rq_fits;
-  assign rq_fits = (rq_sum[RqBits-1:OutBits-1] == '0) || (rq_sum[RqBits-1:OutBits-1] == '1);
-  assign rq_res  = rq_fits ? rq_sum[OutBits-1:0] : rq_sum[RqBits-1] ? OutMin : OutMax;
 
   always_comb begin
+    rnd        = '0;
+    rq_rnd     = '0;
+    rq_shifted = '0;
+    rq_sum     = '0;
+    rq_fits    = 1'b0;
+    rq_res     = '0;
     unique case (op_i)
       OpAdd:     res_o = x_i + b_i;
       OpMul:     res_o = prod[AccBits-1:0];
       OpMax:     res_o = (x < b) ? b_i : x_i;
       OpMin:     res_o = (b < x) ? b_i : x_i;
-      OpShr:     res_o = shr_res;
+      OpShr: begin
+        if (b_pos) begin
+          rnd   = (AccBits + 1)'(x) + ((AccBits + 1)'(1) << (rsh - ShBits'(1)));
+          res_o = (b >= AccBitsV) ? '0 : AccBits'(rnd >>> rsh);
+        end else begin
+          // b_neg of the most negative B is itself, 2^(AccBits-1) >= AccBits: also a shift out of range.
+          res_o = (b_neg >= AccBitsV) ? '0 : (x_i << lsh);
+        end
+      end
       OpClip:    res_o = AccBits'(clip_res);
       OpMov:     res_o = b_i;
-      OpRequant: res_o = AccBits'(rq_res);
+      OpRequant: begin
+        rq_rnd = (ProdBits + 1)'(prod) + ((ProdBits + 1)'(1) << (shift_i - ShiftBits'(1)));
+        if ({1'b0, shift_i} >= ProdBitsV) begin
+          rq_shifted = '0;
+        end else if (shift_i == '0) begin
+          // Not a legal requant (shift is 1..62); no rounding term then.
+          rq_shifted = (ProdBits + 1)'(prod);
+        end else begin
+          rq_shifted = rq_rnd >>> shift_i;
+        end
+        rq_sum = RqBits'(rq_shifted) + RqBits'($signed(imm2_i));
+        // rq_sum fits OutBits when its bits from OutBits-1 up are all equal; otherwise its sign says which
+        // bound.
+        rq_fits = (rq_sum[RqBits-1:OutBits-1] == '0) || (rq_sum[RqBits-1:OutBits-1] == '1);
+        rq_res  = rq_fits ? rq_sum[OutBits-1:0] : rq_sum[RqBits-1] ? OutMin : OutMax;
+        res_o   = AccBits'(rq_res);
+      end
       default:   res_o = x_i;
     endcase
   end

@@ -11,10 +11,10 @@
 //   rows share a block. Before I the queue fills; with the queue empty the walker's burst is presented
 //   directly.
 // - the write walker (npu_dma_walk) goes over the (row, block) pairs and writes one pair per cycle as a byte
-//   span: a new pair takes the next received block (in
-//   its grant cycle straight from rsp_rdata_i, or later from the data FIFO) and holds it for the reused pairs
-//   that follow. When a block has more pairs than the Cb cycles between grants, the received blocks wait in
-//   the data FIFO; a request is only presented while the FIFO can take its block, so data is never lost.
+//   span: a new pair takes the next received block (in its grant cycle straight from rsp_rdata_i, or later
+//   from the data FIFO) and holds it for the reused pairs that follow. When a block has more pairs than the
+//   Cb cycles between grants, the received blocks wait in the data FIFO; a request is only presented while
+//   the FIFO can take its block, so data is never lost.
 // A transfer that is contiguous on both sides (y == 1, or stride == x without left/right padding) is walked
 // as one row of y * x elements: one span per block, same bursts.
 module npu_dma_load

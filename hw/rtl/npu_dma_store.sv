@@ -110,12 +110,9 @@ module npu_dma_store
 
   logic [BlkW-1:0]  asm_q, asm_d, pair_data, pair_mask;
   logic [Burst-1:0] strb_q, strb_d, pair_strb;
-  always_comb begin
-    for (int b = 0; b < Burst; b++) begin
-      pair_strb[b] = (b >= int'(w_off)) && (b < int'(w_off) + int'(w_len_o));
-      pair_mask[b*8 +: 8] = {8{pair_strb[b]}};
-    end
-  end
+  // Bytes [w_off, w_off + w_len_o) of the burst, as strobes and as a bit mask (whole-word shifts).
+  assign pair_strb = ~(~Burst'(0) << 32'(w_len_o)) << 32'(w_off);
+  assign pair_mask = ~(~BlkW'(0) << (32'(w_len_o) * 8)) << (32'(w_off) * 8);
   assign pair_data = span_rdata_i << (32'(w_off) * 8);
   assign asm_d     = (asm_q & ~pair_mask) | (pair_data & pair_mask);
   assign strb_d    = strb_q | pair_strb;

@@ -11,9 +11,12 @@
 //
 // Pipeline (Lg >= 1): stage 1 registers the operand rows (the buffers' read data) and the MAC array works on
 // them; with Lg >= 2 its sums are registered into stage 2 and carried to stage Lg. Indices are computed as
-// uop field + i * step_out + j * step_in by running sums, modulo the buffer index width: every index of a
-// legal program is below the buffer depth (the functional simulator rejects any other), so the wrap never
-// shows.
+// uop field + i * step_out + j * step_in by running sums IdxW bits wide, which no field, step and loop count
+// can overflow. An issued micro-op whose dst (or, unless it is a reset, src or wgt) index is at or past its
+// buffer's depth raises err_o in its issue cycle with the micro-op number, the field (err_field_o: 0 dst,
+// 1 src, 2 wgt, the first of them out of bounds), the field's value, the row and the loop indices; the buffer
+// addresses are the index's low bits, so the hardware goes on (writing a wrapped row) and the harness stops
+// the run.
 module npu_gemm_core
   import npu_isa_pkg::*;
 #(
@@ -39,7 +42,8 @@ module npu_gemm_core
   localparam int unsigned InpAw = (InpDepth > 1) ? $clog2(InpDepth) : 1,
   localparam int unsigned WgtAw = (WgtDepth > 1) ? $clog2(WgtDepth) : 1,
   localparam int unsigned AccAw = (AccDepth > 1) ? $clog2(AccDepth) : 1,
-  localparam int unsigned OutAw = (OutDepth > 1) ? $clog2(OutDepth) : 1
+  localparam int unsigned OutAw = (OutDepth > 1) ? $clog2(OutDepth) : 1,
+  localparam int unsigned UopEw = 32'(GEMM_UOP_END_WIDTH)
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -62,16 +66,35 @@ module npu_gemm_core
   output logic [AccRowBytes*8-1:0] acc_wdata_o,
   output logic                     out_we_o,
   output logic [OutAw-1:0]         out_waddr_o,
-  output logic [OutRowBytes*8-1:0] out_wdata_o
+  output logic [OutRowBytes*8-1:0] out_wdata_o,
+  // An issued micro-op's index is out of bounds (see above).
+  output logic                     err_o,
+  output logic [UopEw-1:0]         err_uop_o,
+  output logic [1:0]               err_field_o,
+  output logic [31:0]              err_base_o,
+  output logic [31:0]              err_row_o,
+  output logic [31:0]              err_i_o,
+  output logic [31:0]              err_j_o
 );
 
-  localparam int unsigned UopEw   = 32'(GEMM_UOP_END_WIDTH);
   localparam int unsigned LoopOw  = 32'(GEMM_LOOP_OUT_WIDTH);
   localparam int unsigned LoopIw  = 32'(GEMM_LOOP_IN_WIDTH);
   localparam int unsigned Lanes   = Batch * BlockOut;        // accumulator lanes of a row, [b][o]
   localparam int unsigned InpRowW = Batch * BlockIn * InpBits;
   localparam int unsigned WgtRowW = BlockOut * BlockIn * WgtBits;
   localparam int unsigned AccRowW = Lanes * AccBits;       // rows are whole bytes: RowBytes * 8 bits exactly
+  // Index width: field + (loop_out - 1) * step_out + (loop_in - 1) * step_in < 3 * 2^m, m the widest term.
+  localparam int unsigned FieldW  = 32'((UOP_DST_WIDTH > UOP_SRC_WIDTH) ?
+      ((UOP_DST_WIDTH > UOP_WGT_WIDTH) ? UOP_DST_WIDTH : UOP_WGT_WIDTH) :
+      ((UOP_SRC_WIDTH > UOP_WGT_WIDTH) ? UOP_SRC_WIDTH : UOP_WGT_WIDTH));
+  localparam int unsigned StepOw  = 32'((GEMM_SRC_OUT_WIDTH > GEMM_WGT_OUT_WIDTH) ?
+      ((GEMM_SRC_OUT_WIDTH > GEMM_DST_OUT_WIDTH) ? GEMM_SRC_OUT_WIDTH : GEMM_DST_OUT_WIDTH) :
+      ((GEMM_WGT_OUT_WIDTH > GEMM_DST_OUT_WIDTH) ? GEMM_WGT_OUT_WIDTH : GEMM_DST_OUT_WIDTH));
+  localparam int unsigned StepIw  = 32'((GEMM_SRC_IN_WIDTH > GEMM_WGT_IN_WIDTH) ?
+      ((GEMM_SRC_IN_WIDTH > GEMM_DST_IN_WIDTH) ? GEMM_SRC_IN_WIDTH : GEMM_DST_IN_WIDTH) :
+      ((GEMM_WGT_IN_WIDTH > GEMM_DST_IN_WIDTH) ? GEMM_WGT_IN_WIDTH : GEMM_DST_IN_WIDTH));
+  localparam int unsigned TermW   = (LoopOw + StepOw > LoopIw + StepIw) ? LoopOw + StepOw : LoopIw + StepIw;
+  localparam int unsigned IdxW    = ((FieldW > TermW) ? FieldW : TermW) + 2;
 
   // ---------------------------------------------------------------------------------------------------------
   // Instruction fields: decoded from insn_i in the start cycle (the first micro-op issues then), from flops
@@ -82,24 +105,24 @@ module npu_gemm_core
   logic [UopEw-1:0]  end_d,      end_q,      end_c;
   logic [LoopOw-1:0] loop_out_d, loop_out_q, loop_out_c;
   logic [LoopIw-1:0] loop_in_d,  loop_in_q,  loop_in_c;
-  logic [AccAw-1:0]  dst_out_d,  dst_out_q,  dst_out_c;
-  logic [AccAw-1:0]  dst_in_d,   dst_in_q,   dst_in_c;
-  logic [InpAw-1:0]  src_out_d,  src_out_q,  src_out_c;
-  logic [InpAw-1:0]  src_in_d,   src_in_q,   src_in_c;
-  logic [WgtAw-1:0]  wgt_out_d,  wgt_out_q,  wgt_out_c;
-  logic [WgtAw-1:0]  wgt_in_d,   wgt_in_q,   wgt_in_c;
+  logic [IdxW-1:0]   dst_out_d,  dst_out_q,  dst_out_c;
+  logic [IdxW-1:0]   dst_in_d,   dst_in_q,   dst_in_c;
+  logic [IdxW-1:0]   src_out_d,  src_out_q,  src_out_c;
+  logic [IdxW-1:0]   src_in_d,   src_in_q,   src_in_c;
+  logic [IdxW-1:0]   wgt_out_d,  wgt_out_q,  wgt_out_c;
+  logic [IdxW-1:0]   wgt_in_d,   wgt_in_q,   wgt_in_c;
 
   assign reset_d    = 1'(insn_i >> GEMM_RESET_LSB);
   assign begin_d    = UopEw'((GEMM_UOP_BEGIN_WIDTH)'(insn_i >> GEMM_UOP_BEGIN_LSB));
   assign end_d      = (GEMM_UOP_END_WIDTH)'(insn_i >> GEMM_UOP_END_LSB);
   assign loop_out_d = (GEMM_LOOP_OUT_WIDTH)'(insn_i >> GEMM_LOOP_OUT_LSB);
   assign loop_in_d  = (GEMM_LOOP_IN_WIDTH)'(insn_i >> GEMM_LOOP_IN_LSB);
-  assign dst_out_d  = AccAw'((GEMM_DST_OUT_WIDTH)'(insn_i >> GEMM_DST_OUT_LSB));
-  assign dst_in_d   = AccAw'((GEMM_DST_IN_WIDTH)'(insn_i >> GEMM_DST_IN_LSB));
-  assign src_out_d  = InpAw'((GEMM_SRC_OUT_WIDTH)'(insn_i >> GEMM_SRC_OUT_LSB));
-  assign src_in_d   = InpAw'((GEMM_SRC_IN_WIDTH)'(insn_i >> GEMM_SRC_IN_LSB));
-  assign wgt_out_d  = WgtAw'((GEMM_WGT_OUT_WIDTH)'(insn_i >> GEMM_WGT_OUT_LSB));
-  assign wgt_in_d   = WgtAw'((GEMM_WGT_IN_WIDTH)'(insn_i >> GEMM_WGT_IN_LSB));
+  assign dst_out_d  = IdxW'((GEMM_DST_OUT_WIDTH)'(insn_i >> GEMM_DST_OUT_LSB));
+  assign dst_in_d   = IdxW'((GEMM_DST_IN_WIDTH)'(insn_i >> GEMM_DST_IN_LSB));
+  assign src_out_d  = IdxW'((GEMM_SRC_OUT_WIDTH)'(insn_i >> GEMM_SRC_OUT_LSB));
+  assign src_in_d   = IdxW'((GEMM_SRC_IN_WIDTH)'(insn_i >> GEMM_SRC_IN_LSB));
+  assign wgt_out_d  = IdxW'((GEMM_WGT_OUT_WIDTH)'(insn_i >> GEMM_WGT_OUT_LSB));
+  assign wgt_in_d   = IdxW'((GEMM_WGT_IN_WIDTH)'(insn_i >> GEMM_WGT_IN_LSB));
 
   always_ff @(posedge clk_i) begin
     if (start_i) begin
@@ -137,9 +160,9 @@ module npu_gemm_core
   logic [UopEw-1:0]  u_q, u_d, u_c;
   logic [LoopIw-1:0] j_q, j_d, j_c;
   logic [LoopOw-1:0] i_q, i_d, i_c;
-  logic [AccAw-1:0]  dst_o_q, dst_o_d, dst_o_c, dst_q, dst_d, dst_c;
-  logic [InpAw-1:0]  src_o_q, src_o_d, src_o_c, src_q, src_d, src_c;
-  logic [WgtAw-1:0]  wgt_o_q, wgt_o_d, wgt_o_c, wgt_q, wgt_d, wgt_c;
+  logic [IdxW-1:0]   dst_o_q, dst_o_d, dst_o_c, dst_q, dst_d, dst_c;
+  logic [IdxW-1:0]   src_o_q, src_o_d, src_o_c, src_q, src_d, src_c;
+  logic [IdxW-1:0]   wgt_o_q, wgt_o_d, wgt_o_c, wgt_q, wgt_d, wgt_c;
   logic              last_u, last_j, last_i;
 
   assign issue   = start_i | issuing_q;
@@ -222,20 +245,35 @@ module npu_gemm_core
     wgt_q   <= wgt_d;
   end
 
-  // The micro-op of this cycle and the rows it addresses. The micro-op row may be wider than the word, and
-  // the src field is as wide as the widest index it may hold: a legal GEMM source (an input row) fits InpAw.
-  logic [AccAw-1:0] uop_dst, issue_a;
-  logic [InpAw-1:0] uop_src;
-  logic [WgtAw-1:0] uop_wgt;
+  // The micro-op of this cycle and the rows it addresses: whole fields (the micro-op row may be wider than
+  // the word), full indices, and the buffer addresses as their low bits.
+  logic [IdxW-1:0]  uop_dst, uop_src, uop_wgt, dst_idx, src_idx, wgt_idx;
+  logic [AccAw-1:0] issue_a;
 
-  assign uop_dst    = AccAw'(uop_data_i >> UOP_DST_LSB);
-  assign uop_src    = InpAw'(uop_data_i >> UOP_SRC_LSB);
-  assign uop_wgt    = WgtAw'(uop_data_i >> UOP_WGT_LSB);
+  assign uop_dst    = IdxW'((UOP_DST_WIDTH)'(uop_data_i >> UOP_DST_LSB));
+  assign uop_src    = IdxW'((UOP_SRC_WIDTH)'(uop_data_i >> UOP_SRC_LSB));
+  assign uop_wgt    = IdxW'((UOP_WGT_WIDTH)'(uop_data_i >> UOP_WGT_LSB));
+  assign dst_idx    = uop_dst + dst_c;
+  assign src_idx    = uop_src + src_c;
+  assign wgt_idx    = uop_wgt + wgt_c;
 
   assign uop_addr_o = UopAw'(u_c);
-  assign issue_a    = uop_dst + dst_c;
-  assign inp_addr_o = uop_src + src_c;
-  assign wgt_addr_o = uop_wgt + wgt_c;
+  assign issue_a    = AccAw'(dst_idx);
+  assign inp_addr_o = InpAw'(src_idx);
+  assign wgt_addr_o = WgtAw'(wgt_idx);
+
+  // Bounds: a reset micro-op reads neither src nor wgt.
+  logic dst_oob, src_oob, wgt_oob;
+  assign dst_oob     = 64'(dst_idx) >= 64'(AccDepth);
+  assign src_oob     = !reset_c && (64'(src_idx) >= 64'(InpDepth));
+  assign wgt_oob     = !reset_c && (64'(wgt_idx) >= 64'(WgtDepth));
+  assign err_o       = issue && (dst_oob || src_oob || wgt_oob);
+  assign err_uop_o   = u_c;
+  assign err_field_o = dst_oob ? 2'd0 : src_oob ? 2'd1 : 2'd2;
+  assign err_base_o  = dst_oob ? 32'(uop_dst) : src_oob ? 32'(uop_src) : 32'(uop_wgt);
+  assign err_row_o   = dst_oob ? 32'(dst_idx) : src_oob ? 32'(src_idx) : 32'(wgt_idx);
+  assign err_i_o     = 32'(i_c);
+  assign err_j_o     = 32'(j_c);
 
   // ---------------------------------------------------------------------------------------------------------
   // Pipeline and MAC array. w_* is the micro-op in its write stage (stage Lg).

@@ -113,10 +113,7 @@ module npu_perf_counters import npu_isa_pkg::*; #(
   // ---------------------------------------------------------------------------------------------------------
   // Bytes written by a granted store burst: its strobes.
   logic [StrbW-1:0] wr_bytes;
-  always_comb begin
-    wr_bytes = '0;
-    for (int b = 0; b < int'(Burst); b++) wr_bytes = wr_bytes + StrbW'(wr_strb_i[b]);
-  end
+  assign wr_bytes = StrbW'($countones(wr_strb_i));
 
   // ---------------------------------------------------------------------------------------------------------
   // Counters

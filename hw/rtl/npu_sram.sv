@@ -2,9 +2,10 @@
 //
 // The buffer is also a byte array (byte address = row * RowBytes + byte) for the DMA engines: a span of up
 // to SpanBytes bytes may start at any byte and cross row boundaries, so a span touches at most SpanRows
-// consecutive rows. The span write is a read-modify-write of those rows (the reads are asynchronous), merged
-// under a byte mask, so one always_ff writes whole rows only. Rows at or past Depth are never written and read
-// as zero. The array has no reset: a fresh model zero-initialises it.
+// consecutive rows. The span write is a read-modify-write of those rows, merged under a mask built by
+// shifts (no per-byte logic: Verilator evaluates it as word operations, and only for the rows a span
+// writes), so one always_ff writes whole rows only. Rows at or past Depth are never written and read as
+// zero. The array has no reset: a fresh model zero-initialises it.
 module npu_sram
   import npu_isa_pkg::*;
 #(
@@ -44,8 +45,13 @@ module npu_sram
     return '0;
   endfunction
 
+  // With a power-of-two depth every address is a row: a plain array read (no range check, no copy).
   for (genvar p = 0; p < NumRd; p++) begin : g_rd
-    assign rd_data_o[p] = read_row(32'(rd_addr_i[p]));
+    if (Depth == (32'd1 << Aw)) begin : g_pow2
+      assign rd_data_o[p] = mem_q[rd_addr_i[p]];
+    end else begin : g_chk
+      assign rd_data_o[p] = read_row(32'(rd_addr_i[p]));
+    end
   end
 
   // ---- Byte-span read: the window of SpanRows rows from the span's first row, shifted to its first byte.
@@ -58,29 +64,31 @@ module npu_sram
   end
   assign span_rdata_o = (SpanBytes * 8)'(rd_win >> (rd_off * 8));
 
-  // ---- Byte-span write: data and byte mask placed in the window of rows it touches, merged into each row.
-  logic [31:0]         wr_row, wr_off;
-  logic [WinW-1:0]     wr_win_data, wr_win_mask;
-  logic [WinBytes-1:0] wr_win_bytes;
-  assign wr_row      = span_waddr_i / RowBytes;
-  assign wr_off      = span_waddr_i % RowBytes;
-  assign wr_win_data = WinW'(span_wdata_i) << (wr_off * 8);
-  always_comb begin
-    for (int b = 0; b < WinBytes; b++) begin
-      wr_win_bytes[b] = (32'(b) >= wr_off) && (32'(b) < wr_off + 32'(span_wlen_i));
-      wr_win_mask[b*8 +: 8] = {8{wr_win_bytes[b]}};
-    end
-  end
+  // ---- Byte-span write: each touched row is a read-modify-write under a mask; data and mask are placed in
+  // the row by whole-word shifts (span_row), computed inside the write's condition so that the simulator
+  // evaluates them only for the rows a span writes.
+  localparam int unsigned SpanW = SpanBytes * 8;
+  logic [31:0] wr_row, wr_off, wr_end;
+  assign wr_row = span_waddr_i / RowBytes;
+  assign wr_off = span_waddr_i % RowBytes;
+  assign wr_end = wr_off + 32'(span_wlen_i);
 
-  logic [RowW-1:0]     span_row_data [SpanRows];
+  // Row j of the window of rows from the span's first row: the span bytes that fall into it, placed at their
+  // byte in the row (span byte k is window byte off + k; row j holds window bytes j * RowBytes ..).
+  function automatic logic [RowW-1:0] span_row(logic [SpanW-1:0] data, logic [31:0] off, int unsigned j);
+    logic [RowW+SpanW-1:0] ext;
+    ext = (RowW + SpanW)'(data) << ((off + SpanBytes - 32'(j * RowBytes)) * 8);
+    return RowW'(ext >> SpanW);
+  endfunction
+
+  logic [SpanW-1:0] wr_len_mask;  // the span's first span_wlen_i bytes
+  assign wr_len_mask = ~(~SpanW'(0) << (32'(span_wlen_i) * 8));
+
   logic [SpanRows-1:0] span_row_we;
   for (genvar j = 0; j < SpanRows; j++) begin : g_span_wr
-    logic [RowW-1:0] old_row, mask;
-    assign old_row          = read_row(wr_row + 32'(j));
-    assign mask             = wr_win_mask[j*RowW +: RowW];
-    assign span_row_data[j] = (old_row & ~mask) | (wr_win_data[j*RowW +: RowW] & mask);
-    assign span_row_we[j]   = span_we_i && (|wr_win_bytes[j*RowBytes +: RowBytes]) &&
-                              (wr_row + 32'(j) < 32'(Depth));
+    // Row j holds window bytes [j * RowBytes, (j + 1) * RowBytes): touched when the span overlaps them.
+    assign span_row_we[j] = span_we_i && (wr_end > wr_off) && (32'(j * RowBytes) < wr_end) &&
+                            (32'((j + 1) * RowBytes) > wr_off) && (wr_row + 32'(j) < 32'(Depth));
   end
 
   // One process writes the array: the row ports, then the span rows (the engines never write one row
@@ -89,8 +97,11 @@ module npu_sram
     for (int p = 0; p < NumWr; p++) begin
       if (wr_en_i[p] && (32'(wr_addr_i[p]) < 32'(Depth))) mem_q[wr_addr_i[p]] <= wr_data_i[p];
     end
-    for (int j = 0; j < SpanRows; j++) begin
-      if (span_row_we[j]) mem_q[Aw'(wr_row + 32'(j))] <= span_row_data[j];
+    for (int unsigned j = 0; j < SpanRows; j++) begin
+      if (span_row_we[j]) begin
+        mem_q[Aw'(wr_row + j)] <= (mem_q[Aw'(wr_row + j)] & ~span_row(wr_len_mask, wr_off, j)) |
+                                  (span_row(span_wdata_i, wr_off, j) & span_row(wr_len_mask, wr_off, j));
+      end
     end
   end
 

@@ -42,7 +42,18 @@ module npu_top import npu_isa_pkg::*; #(
   output logic                                          fp_wait_o,
   // performance counters of the run (npu_perf_counters): perf_o is counter perf_sel_i (read once done_o is high)
   input  logic [PerfSelW-1:0]                           perf_sel_i,
-  output logic [63:0]                                   perf_o
+  output logic [63:0]                                   perf_o,
+  // a GEMM or ALU micro-op index is out of bounds: the first one of the run (level, until the next start),
+  // instruction err_idx_o, micro-op err_uop_o, field err_field_o (0 dst, 1 src, 2 wgt) of value err_base_o
+  // reaches row err_row_o at loop indices err_i_o, err_j_o
+  output logic                                          err_o,
+  output logic [31:0]                                   err_idx_o,
+  output logic [31:0]                                   err_uop_o,
+  output logic [1:0]                                    err_field_o,
+  output logic [31:0]                                   err_base_o,
+  output logic [31:0]                                   err_row_o,
+  output logic [31:0]                                   err_i_o,
+  output logic [31:0]                                   err_j_o
 );
 
   localparam bit          AluConc  = CFG_ALU_CONCURRENT != 0;
@@ -347,6 +358,17 @@ module npu_top import npu_isa_pkg::*; #(
   // GEMM core and ALU
   logic               g_acc_we, g_out_we, a_acc_we, a_out_we;
 
+  logic [1:0]                          oob_now;     // GEMM core, ALU: a micro-op index out of bounds
+  logic [GEMM_UOP_END_WIDTH-1:0]       g_err_uop;
+  logic [ALU_UOP_END_WIDTH-1:0]        a_err_uop;
+  logic [1:0][1:0]                     oob_field;
+  logic [1:0][31:0]                    oob_base, oob_row, oob_i, oob_j, oob_idx;
+  logic [1:0][31:0]                    oob_idx_q;
+  logic                                oob_sel;     // which engine's error is reported now
+  logic                                err_q;
+  logic [31:0]                         err_idx_q, err_uop_q, err_base_q, err_row_q, err_i_q, err_j_q;
+  logic [1:0]                          err_field_q;
+
   npu_gemm_core u_gemm (
     .clk_i, .rst_ni, .start_i (g_start), .insn_i (g_insn), .done_o (g_done), .busy_o (g_busy),
     .issue_o (g_issue), .issue_reset_o (g_issue_reset),
@@ -355,7 +377,9 @@ module npu_top import npu_isa_pkg::*; #(
     .wgt_addr_o (wgt_rd_addr[0]), .wgt_data_i (wgt_rd_data[0]),
     .acc_raddr_o (acc_rd_addr[0]), .acc_rdata_i (acc_rd_data[0]),
     .acc_we_o (g_acc_we), .acc_waddr_o (acc_wr_addr[0]), .acc_wdata_o (acc_wr_data[0]),
-    .out_we_o (g_out_we), .out_waddr_o (out_wr_addr[0]), .out_wdata_o (out_wr_data[0])
+    .out_we_o (g_out_we), .out_waddr_o (out_wr_addr[0]), .out_wdata_o (out_wr_data[0]),
+    .err_o (oob_now[0]), .err_uop_o (g_err_uop), .err_field_o (oob_field[0]), .err_base_o (oob_base[0]),
+    .err_row_o (oob_row[0]), .err_i_o (oob_i[0]), .err_j_o (oob_j[0])
   );
 
   npu_alu u_alu (
@@ -365,8 +389,50 @@ module npu_top import npu_isa_pkg::*; #(
     .acc_dst_raddr_o (acc_rd_addr[1]), .acc_dst_rdata_i (acc_rd_data[1]),
     .acc_src_raddr_o (acc_rd_addr[2]), .acc_src_rdata_i (acc_rd_data[2]),
     .acc_we_o (a_acc_we), .acc_waddr_o (acc_wr_addr[1]), .acc_wdata_o (acc_wr_data[1]),
-    .out_we_o (a_out_we), .out_waddr_o (out_wr_addr[1]), .out_wdata_o (out_wr_data[1])
+    .out_we_o (a_out_we), .out_waddr_o (out_wr_addr[1]), .out_wdata_o (out_wr_data[1]),
+    .err_o (oob_now[1]), .err_uop_o (a_err_uop), .err_field_o (oob_field[1]), .err_base_o (oob_base[1]),
+    .err_row_o (oob_row[1]), .err_i_o (oob_i[1]), .err_j_o (oob_j[1])
   );
+
+  // Out-of-bounds micro-op indices: the first of the run is held until the next start. The GEMM pipe's
+  // instruction starts on event lane 1, the ALU's on lane 2; of two at once the older instruction's is kept.
+  assign oob_idx[0] = g_start ? ev_start_idx_o[1] : oob_idx_q[0];
+  assign oob_idx[1] = a_start ? ev_start_idx_o[2] : oob_idx_q[1];
+  assign oob_sel    = oob_now[1] && (!oob_now[0] || oob_idx[1] < oob_idx[0]);
+
+  always_ff @(posedge clk_i) begin
+    if (g_start) oob_idx_q[0] <= ev_start_idx_o[1];
+    if (a_start) oob_idx_q[1] <= ev_start_idx_o[2];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || clear) begin
+      err_q <= 1'b0;
+    end else if (|oob_now) begin
+      err_q <= 1'b1;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!err_q && |oob_now) begin
+      err_idx_q   <= oob_idx[oob_sel];
+      err_uop_q   <= oob_sel ? 32'(a_err_uop) : 32'(g_err_uop);
+      err_field_q <= oob_field[oob_sel];
+      err_base_q  <= oob_base[oob_sel];
+      err_row_q   <= oob_row[oob_sel];
+      err_i_q     <= oob_i[oob_sel];
+      err_j_q     <= oob_j[oob_sel];
+    end
+  end
+
+  assign err_o       = err_q || (|oob_now);
+  assign err_idx_o   = err_q ? err_idx_q   : oob_idx[oob_sel];
+  assign err_uop_o   = err_q ? err_uop_q   : oob_sel ? 32'(a_err_uop) : 32'(g_err_uop);
+  assign err_field_o = err_q ? err_field_q : oob_field[oob_sel];
+  assign err_base_o  = err_q ? err_base_q  : oob_base[oob_sel];
+  assign err_row_o   = err_q ? err_row_q   : oob_row[oob_sel];
+  assign err_i_o     = err_q ? err_i_q     : oob_i[oob_sel];
+  assign err_j_o     = err_q ? err_j_q     : oob_j[oob_sel];
 
   // ---------------------------------------------------------------------------------------------------------
   // Footprint scanner (alu.concurrent only), with its own shadow copy of the micro-op buffer: written exactly

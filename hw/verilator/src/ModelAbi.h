@@ -9,7 +9,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct or function below changes; the harness refuses a model with another version.
-#define NPU_RTL_ABI_VERSION 3
+#define NPU_RTL_ABI_VERSION 4
 #define NPU_RTL_CLIENTS 3 /* DRAM clients: load unit, compute unit, store unit */
 #define NPU_RTL_LANES 4   /* event lanes: load, compute (GEMM pipe), ALU pipe, store */
 
@@ -38,6 +38,11 @@ extern "C" {
 #define NPU_RTL_PERF_ALU_BUSY 33          /* cycles an ALU instruction was in [S, E) */
 #define NPU_RTL_PERF_COUNT 34
 
+/* err_field_o of npu_top: the micro-op field out of bounds. */
+#define NPU_RTL_FIELD_DST 0
+#define NPU_RTL_FIELD_SRC 1
+#define NPU_RTL_FIELD_WGT 2
+
 /// What the model was built from. Port widths are in bits; wide values travel as little-endian arrays of
 /// 32-bit words (bit i of a value is bit i % 32 of word i / 32).
 typedef struct NpuRtlInfo {
@@ -65,6 +70,13 @@ typedef struct NpuRtlOutputs {
   uint8_t EvStart[NPU_RTL_LANES], EvEnd[NPU_RTL_LANES];
   uint64_t EvStartIdx[NPU_RTL_LANES], EvEndIdx[NPU_RTL_LANES];
   uint8_t FootprintWait; /* fp_wait_o where the top has it (a debug port beyond docs/rtl.md), else 0 */
+  /* err_o: a GEMM/ALU micro-op index is out of bounds (the run's first, held): instruction ErrIdx,
+     micro-op ErrUop, field ErrField (NPU_RTL_FIELD_*) of value ErrBase reaches row ErrRow at loop
+     indices ErrI, ErrJ. */
+  uint8_t Err;
+  uint8_t ErrField;
+  uint64_t ErrIdx;
+  uint32_t ErrUop, ErrBase, ErrRow, ErrI, ErrJ;
 } NpuRtlOutputs;
 
 typedef struct NpuRtlModel NpuRtlModel;

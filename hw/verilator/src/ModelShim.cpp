@@ -162,6 +162,14 @@ void npu_rtl_outputs(const NpuRtlModel *M, NpuRtlOutputs *Out) {
 #else
   Out->FootprintWait = 0;
 #endif
+  Out->Err = T.err_o;
+  Out->ErrField = T.err_field_o;
+  Out->ErrIdx = T.err_idx_o;
+  Out->ErrUop = T.err_uop_o;
+  Out->ErrBase = T.err_base_o;
+  Out->ErrRow = T.err_row_o;
+  Out->ErrI = T.err_i_o;
+  Out->ErrJ = T.err_j_o;
 }
 
 void npu_rtl_write_data(const NpuRtlModel *M, unsigned Client, uint8_t *Data, uint8_t *Strobes) {

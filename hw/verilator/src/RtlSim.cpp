@@ -186,7 +186,30 @@ private:
   Status dram(uint64_t T);
   Status events(uint64_t T);
   Error stuck(uint64_t T) const;
+  Error outOfBounds() const;
 };
+
+/// The error for an out-of-bounds micro-op index the RTL flagged (err_o): the functional simulator's bounds
+/// message, with the first offending row and its loop indices where func names the last.
+Error Run::outOfBounds() const {
+  static const char *const Fields[] = {"dst", "src", "wgt"};
+  const unsigned F = std::min<unsigned>(Out.ErrField, NPU_RTL_FIELD_WGT);
+  const bool Gemm = Out.ErrIdx < N && P.Insns[Out.ErrIdx].opcode() == Opcode::Gemm;
+  isa::MemType M = isa::MemType::Acc;
+  uint64_t Depth = C.D.AccDepth;
+  if (Gemm && F == NPU_RTL_FIELD_SRC) {
+    M = isa::MemType::Input;
+    Depth = C.D.InputDepth;
+  } else if (Gemm && F == NPU_RTL_FIELD_WGT) {
+    M = isa::MemType::Weight;
+    Depth = C.D.WeightDepth;
+  }
+  const std::string Insn =
+      Out.ErrIdx < N ? describe(Out.ErrIdx) : "instruction " + std::to_string(Out.ErrIdx);
+  return makeError(Insn, ": micro-op ", Out.ErrUop, " field ", Fields[F], "=", Out.ErrBase, " reaches ",
+                   sim::bufferName(M), " row ", Out.ErrRow, " (at i=", Out.ErrI, ", j=", Out.ErrJ,
+                   "), out of bounds: depth ", Depth, " (detected by the RTL)");
+}
 
 Status Run::dram(uint64_t T) {
   std::array<bool, NPU_RTL_CLIENTS> Valid{}, First{};
@@ -357,6 +380,8 @@ Status Run::run() {
     setInputs(false, false);
     if (Out.Cycle != T)
       return contract(T, "cycle_o reads " + std::to_string(Out.Cycle));
+    if (Out.Err)
+      return outOfBounds();
     if (Out.Done && NumEnded < N)
       return contract(T, "done_o is high with " + std::to_string(N - NumEnded) + " instructions not ended");
     NPU_TRY(dram(T));
@@ -366,6 +391,8 @@ Status Run::run() {
       // The last instruction ends at T + 1, the run's total cycles: done_o rises then.
       clock();
       setInputs(false, false);
+      if (Out.Err)
+        return outOfBounds();
       if (!Out.Done)
         return contract(T + 1, "done_o is low after every instruction has ended");
       Api.PerfCounters(Model, Perf.data());

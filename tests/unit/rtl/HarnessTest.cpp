@@ -52,6 +52,96 @@ TEST(RtlHarness, IllegalAndOutOfBoundsInstructionsAreRefusedLikeFunc) {
   EXPECT_THAT(I.message(), HasSubstr("instruction 0 (load.out): illegal instruction"));
 }
 
+/// Runs P on func and on the RTL; both must fail, the RTL with func's message (first offending row = last
+/// here) and the RTL's suffix.
+void expectOutOfBoundsLikeFunc(const Program &P, const std::string &What, const std::string &Insn,
+                               const std::string &Field) {
+  std::vector<uint8_t> FuncDram, RtlDram;
+  auto F = runProgram(P, FuncDram);
+  auto R = runRtl(P, RtlDram);
+  ASSERT_FALSE(F.isOk()) << What;
+  ASSERT_FALSE(R.isOk()) << What;
+  EXPECT_THAT(F.message(), HasSubstr(Insn)) << What;
+  EXPECT_THAT(R.message(), HasSubstr(Insn)) << What;
+  EXPECT_THAT(R.message(), HasSubstr(Field)) << What;
+  EXPECT_EQ(R.message(), F.message() + " (detected by the RTL)") << What;
+}
+
+/// Both simulators run P without error.
+void expectRuns(const Program &P, const std::string &What) {
+  std::vector<uint8_t> FuncDram, RtlDram;
+  auto F = runProgram(P, FuncDram);
+  auto R = runRtl(P, RtlDram);
+  EXPECT_TRUE(F.isOk()) << What << ": " << F.message();
+  EXPECT_TRUE(R.isOk()) << What << ": " << R.message();
+}
+
+TEST(RtlHarness, MicroOpIndicesOutOfBoundsAreDetectedByTheRtl) {
+  for (const std::string &Name : rtlConfigNames()) {
+    const HardwareConfig C = repoConfig(Name);
+    const int64_t Acc = int64_t(C.D.AccDepth), Wgt = int64_t(C.D.WeightDepth), Inp = int64_t(C.D.InputDepth);
+    {
+      // GEMM: micro-op 1's weight row passes the buffer at the loop's last iteration (row Wgt, which the
+      // buffer's index width would wrap to 0).
+      ProgramBuilder B(C);
+      B.uops({MicroOp{0, 0, 0}, MicroOp{1, 1, Wgt - 2}});
+      B.add(B.loadUops());
+      B.add(gemm(false, 0, 2, 3, 1, {0, 0, 0, 0, 1, 0}));
+      B.add(finish());
+      expectOutOfBoundsLikeFunc(B.build(), Name + " gemm wgt", "instruction 1 (gemm",
+                                "micro-op 1 field wgt=" + std::to_string(Wgt - 2) +
+                                    " reaches weight buffer row " + std::to_string(Wgt) + " (at i=2, j=0)");
+    }
+    {
+      // GEMM: the destination over both loops.
+      ProgramBuilder B(C);
+      B.uops({MicroOp{Acc - 4, 0, 0}});
+      B.add(B.loadUops());
+      B.add(gemm(false, 0, 1, 2, 2, {3, 1, 0, 0, 0, 0}));
+      B.add(finish());
+      expectOutOfBoundsLikeFunc(B.build(), Name + " gemm dst", "instruction 1 (gemm",
+                                "micro-op 0 field dst=" + std::to_string(Acc - 4) +
+                                    " reaches accumulator buffer row " + std::to_string(Acc) +
+                                    " (at i=1, j=1)");
+    }
+    {
+      // ALU: the source over both loops.
+      ProgramBuilder B(C);
+      B.uops({MicroOp{0, Acc - 4, 0}});
+      B.add(B.loadUops());
+      B.add(alu(AluOp::Add, false, 0, 1, 2, 2, {0, 0, 3, 1}));
+      B.add(finish());
+      expectOutOfBoundsLikeFunc(B.build(), Name + " alu src", "instruction 1 (alu",
+                                "micro-op 0 field src=" + std::to_string(Acc - 4) +
+                                    " reaches accumulator buffer row " + std::to_string(Acc) +
+                                    " (at i=1, j=1)");
+    }
+    {
+      // ALU: micro-op 1's destination through the inner loop.
+      ProgramBuilder B(C);
+      B.uops({MicroOp{0, 0, 0}, MicroOp{Acc - 1, 0, 0}});
+      B.add(B.loadUops());
+      B.add(alu(AluOp::Max, true, 0, 2, 1, 2, {0, 1, 0, 0}, 5));
+      B.add(finish());
+      expectOutOfBoundsLikeFunc(B.build(), Name + " alu dst", "instruction 1 (alu",
+                                "micro-op 1 field dst=" + std::to_string(Acc - 1) +
+                                    " reaches accumulator buffer row " + std::to_string(Acc) +
+                                    " (at i=0, j=1)");
+    }
+    {
+      // Fields an instruction does not read may be anything: an immediate ALU's src, a reset GEMM's src and
+      // wgt.
+      ProgramBuilder B(C);
+      B.uops({MicroOp{0, Inp - 1, Wgt - 1}, MicroOp{1, Acc - 1, 0}});
+      B.add(B.loadUops());
+      B.add(gemm(true, 0, 1, 2, 1, {1, 0, 1, 0, 1, 0}));
+      B.add(alu(AluOp::Add, true, 1, 2, 1, 2, {0, 0, 1, 1}, 7));
+      B.add(finish());
+      expectRuns(B.build(), Name + " unread fields");
+    }
+  }
+}
+
 TEST(RtlHarness, ConfigsTheRtlCannotBuildAreRefused) {
   for (const char *Key : {"fetch", "load", "store"}) {
     const std::string Pipe = std::string("pipeline:\n  fetch: 1\n  load: 2\n  gemm: 3\n  store: 2\n");
