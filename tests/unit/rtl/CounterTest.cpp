@@ -141,6 +141,10 @@ private:
 TEST(RtlCounters, EqualSystemCOnACompiledConvPoolModel) {
   for (const std::string &Name : rtlConfigNames()) {
     const HardwareConfig C = repoConfig(Name);
+    // The hand-built blocked graph chains layers without npu.Reblock, so it needs block_in == block_out;
+    // compiled models on other cores are covered by unit_rtl_models, whose statistics come from these counters.
+    if (C.BlockIn != C.BlockOut)
+      continue;
     std::mt19937 Rng(11);
     const npu::ir::Graph G = convPoolGraph(C, Rng);
     auto Compiled = npu::backend::compileModel(G, C);
