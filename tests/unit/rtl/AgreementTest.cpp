@@ -14,7 +14,7 @@ namespace {
 TEST(RtlAgreement, ExamplePrograms) {
   for (const std::string &Name : rtlConfigNames()) {
     const HardwareConfig C = repoConfig(Name);
-    int Count = 0;
+    int Count = 0, Ran = 0;
     for (auto &E : std::filesystem::directory_iterator(std::string(NPU_SOURCE_DIR) + "/examples/asm")) {
       if (E.path().extension() != ".s")
         continue;
@@ -26,8 +26,11 @@ TEST(RtlAgreement, ExamplePrograms) {
         EXPECT_EQ(A.Rtl.DramBursts, A.SystemC.DramBursts) << Name << " " << E.path();
       }
       ++Count;
+      Ran += A.Ran;
     }
     EXPECT_GE(Count, 4);
+    // conv3x3.s needs more DRAM than wide's layout of it leaves; the others fit every bundled config.
+    EXPECT_GE(Ran, 3) << Name << ": example programs that ran";
   }
 }
 

@@ -22,6 +22,7 @@ npu::Expected<TimingStats> runRtl(const Program &P, std::vector<uint8_t> &Dram, 
 /// What agree() found.
 struct Agreement {
   bool Ran = false;      ///< all three ran without error
+  bool Refused = false;  ///< func and the RTL both refused the program with the same error (it does not fit)
   bool SameData = false; ///< the RTL left func's final DRAM and operation counts
   size_t Divergent = 0;  ///< instructions whose dispatch, start or end differ from the SystemC model's
   TimingStats Rtl, SystemC;
@@ -32,8 +33,8 @@ struct Agreement {
 /// Runs P on func, systemc and the RTL from Start (a DRAM image of P.DramBytes: a model segment's image with
 /// its inputs bound) and checks (as gtest failures prefixed by What) that the RTL leaves the functional
 /// simulator's DRAM and counts, and that every instruction's dispatch, start and end cycles equal the SystemC
-/// model's; the failure names the first divergent instruction (index, assembly, both timings). P must run on
-/// the functional simulator (a failure there is a test failure).
+/// model's; the failure names the first divergent instruction (index, assembly, both timings). A program func
+/// refuses must be refused by the RTL with the same message (Agreement::Refused); anything else fails.
 Agreement agree(const Program &P, const std::vector<uint8_t> &Start, const std::string &What);
 /// The same from P's own initial image (Program::dramImage).
 Agreement agree(const Program &P, const std::string &What);
