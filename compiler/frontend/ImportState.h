@@ -7,6 +7,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -17,6 +18,8 @@ class ImportState {
 public:
   ir::Graph G;
   int64_t Opset = 0;
+  /// The version of the com.microsoft domain the model imports (0: not imported).
+  int64_t ContribOpset = 0;
   std::string BaseDir;
   /// Declared types (value_info, graph outputs) with static shapes, used where inference cannot decide a
   /// shape.
@@ -42,6 +45,13 @@ private:
 
 /// Converts one ONNX node (any opset) into canonical IR nodes appended to S.G.
 Status convertNode(ImportState &S, const onnx::NodeProto &P, const std::string &NodeName);
+
+/// Converts one com.microsoft node (onnxruntime's quantized operators) into its QDQ definition
+/// (OnnxContribOps.cpp).
+Status convertContribNode(ImportState &S, const onnx::NodeProto &P, const std::string &NodeName);
+
+/// Removes the attribute named N from Attrs and returns it (nullopt when absent).
+std::optional<ir::Attribute> takeAttr(std::vector<ir::Attribute> &Attrs, std::string_view N);
 
 /// Converts an ONNX attribute into an IR attribute.
 Expected<ir::Attribute> convertAttribute(const onnx::AttributeProto &A, const std::string &BaseDir);

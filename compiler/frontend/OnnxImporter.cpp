@@ -361,6 +361,9 @@ Expected<Graph> importOnnxBytes(std::string_view Bytes, const ImportOptions &Opt
   if (!Opset)
     return Opset.error().withContext(Label);
   S.Opset = *Opset;
+  for (const auto &O : M.opset_import())
+    if (O.domain() == "com.microsoft")
+      S.ContribOpset = O.version();
   if (Status St = importGraph(S, M.graph(), Opts); !St)
     return St.error().withContext(Label);
   if (Status St = verifyGraph(S.G); !St)

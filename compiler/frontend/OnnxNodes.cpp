@@ -29,15 +29,7 @@ struct NodeCtx {
         return &A;
     return nullptr;
   }
-  std::optional<Attribute> take(std::string_view N) {
-    for (size_t I = 0; I < Attrs.size(); ++I)
-      if (Attrs[I].Name == N) {
-        Attribute A = std::move(Attrs[I]);
-        Attrs.erase(Attrs.begin() + static_cast<long>(I));
-        return A;
-      }
-    return std::nullopt;
-  }
+  std::optional<Attribute> take(std::string_view N) { return takeAttr(Attrs, N); }
   void set(std::string N, Attribute::Storage V) {
     take(N);
     Attrs.push_back(Attribute{std::move(N), std::move(V)});
@@ -258,7 +250,19 @@ const std::set<std::string> ReduceOps = {"ReduceMean", "ReduceMax", "ReduceMin",
 
 } // namespace
 
+std::optional<Attribute> takeAttr(std::vector<Attribute> &Attrs, std::string_view N) {
+  for (size_t I = 0; I < Attrs.size(); ++I)
+    if (Attrs[I].Name == N) {
+      Attribute A = std::move(Attrs[I]);
+      Attrs.erase(Attrs.begin() + static_cast<long>(I));
+      return A;
+    }
+  return std::nullopt;
+}
+
 Status convertNode(ImportState &S, const onnx::NodeProto &P, const std::string &Name) {
+  if (P.domain() == "com.microsoft")
+    return convertContribNode(S, P, Name);
   if (!P.domain().empty() && P.domain() != "ai.onnx")
     return makeError("unsupported operator domain '", P.domain(), "'");
   NodeCtx C{S, Name, P.op_type(), S.Opset, {}, {}, {}};

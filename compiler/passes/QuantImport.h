@@ -63,7 +63,8 @@ public:
   Expected<bool> convertQdqConvOrMatMul(size_t I);
   Expected<bool> convertQLinear(size_t I);
   Expected<bool> convertInteger(size_t I);
-  Expected<bool> convertQdqAdd(size_t I);
+  Expected<bool> convertQdqBinary(size_t I);
+  Expected<bool> convertQdqLeakyRelu(size_t I);
   Expected<bool> convertQdqPool(size_t I);
   Expected<bool> convertQdqPassThrough(size_t I);
   Expected<bool> convertDequantize(size_t I);

@@ -5,6 +5,7 @@
 #include "npu/compiler/ops/FixedPoint.h"
 #include "npu/compiler/support/Try.h"
 
+#include <cmath>
 #include <set>
 
 namespace npu::passes::qimport {
@@ -46,8 +47,10 @@ Expected<bool> Import::convert(size_t I) {
     return convertInteger(I);
   if (Op == "Conv" || Op == "MatMul" || Op == "Gemm")
     return convertQdqConvOrMatMul(I);
-  if (Op == "Add")
-    return convertQdqAdd(I);
+  if (Op == "Add" || Op == "Mul")
+    return convertQdqBinary(I);
+  if (Op == "LeakyRelu")
+    return convertQdqLeakyRelu(I);
   if (Op == "AveragePool" || Op == "GlobalAveragePool")
     return convertQdqPool(I);
   if (Op == "DequantizeLinear")
@@ -166,27 +169,59 @@ Expected<bool> Import::convertInteger(size_t I) {
   return true;
 }
 
-/// Add(DequantizeLinear(a), DequantizeLinear(b)) [-> Relu/Clip] -> QuantizeLinear.
-Expected<bool> Import::convertQdqAdd(size_t I) {
+/// Add / Mul(DequantizeLinear(a), DequantizeLinear(b)) [-> Relu/Clip] -> QuantizeLinear: npu.QAdd with the
+/// multipliers of s_a / s_y and s_b / s_y, or npu.QMul (operands of one shape) with r = s_a * s_b / s_y.
+Expected<bool> Import::convertQdqBinary(size_t I) {
   const Node &N = node(I);
+  const bool Add = N.OpType == "Add";
   auto A = dqSource(N.Inputs[0]), C = dqSource(N.Inputs[1]);
   auto S = findSink(N.Outputs[0], true);
-  if (!A || !C || !S)
+  if (!A || !C || !S || (!Add && B.old().type(N.Inputs[0]).Dims != B.old().type(N.Inputs[1]).Dims))
     return false;
-  auto F = quant::chooseMultipliers({A->second.Scale / S->P.Scale, C->second.Scale / S->P.Scale},
-                                    quant::MaxAddMultiplier);
+  const double Sa = A->second.Scale, Sc = C->second.Scale, Sy = S->P.Scale;
+  auto F = Add ? quant::chooseMultipliers({Sa / Sy, Sc / Sy}, quant::MaxAddMultiplier)
+               : quant::chooseMultipliers({Sa * Sc / Sy});
   if (!F)
     return false;
   NPU_ASSIGN(ValueId QA, i8Of(A->first));
   NPU_ASSIGN(ValueId QC, i8Of(C->first));
   std::pair<int64_t, int64_t> Act;
   ValueId Y = makeOutput(*S, &Act);
-  Node &M = B.addNode("npu.QAdd", {QA, QC}, {Y}, N.Name);
-  M.setAttr("a_multiplier", F->M[0]);
-  M.setAttr("b_multiplier", F->M[1]);
+  Node &M = B.addNode(Add ? "npu.QAdd" : "npu.QMul", {QA, QC}, {Y}, N.Name);
+  if (Add) {
+    M.setAttr("a_multiplier", F->M[0]);
+    M.setAttr("b_multiplier", F->M[1]);
+  } else {
+    M.setAttr("multiplier", F->M[0]);
+  }
   M.setAttr("shift", int64_t(F->Shift));
   M.setAttr("a_zero_point", A->second.zp8());
   M.setAttr("b_zero_point", C->second.zp8());
+  M.setAttr("y_zero_point", S->P.zp8());
+  M.setAttr("act_min", Act.first);
+  M.setAttr("act_max", Act.second);
+  return true;
+}
+
+/// DequantizeLinear -> LeakyRelu -> QuantizeLinear: npu.QLeakyRelu, multipliers s_x / s_y and alpha * s_x / s_y.
+Expected<bool> Import::convertQdqLeakyRelu(size_t I) {
+  const Node &N = node(I);
+  auto X = dqSource(N.Inputs[0]);
+  auto S = findSink(N.Outputs[0], false);
+  if (!X || !S)
+    return false;
+  const double Alpha = N.getFloat("alpha", 0.01f), R = X->second.Scale / S->P.Scale;
+  auto F = quant::chooseMultipliers({R, std::fabs(Alpha) * R}, quant::MaxAddMultiplier);
+  if (!F)
+    return false;
+  NPU_ASSIGN(ValueId XQ, i8Of(X->first));
+  std::pair<int64_t, int64_t> Act;
+  ValueId Y = makeOutput(*S, &Act);
+  Node &M = B.addNode("npu.QLeakyRelu", {XQ}, {Y}, N.Name);
+  M.setAttr("pos_multiplier", F->M[0]);
+  M.setAttr("neg_multiplier", Alpha < 0 ? -F->M[1] : F->M[1]);
+  M.setAttr("shift", int64_t(F->Shift));
+  M.setAttr("x_zero_point", X->second.zp8());
   M.setAttr("y_zero_point", S->P.zp8());
   M.setAttr("act_min", Act.first);
   M.setAttr("act_max", Act.second);
