@@ -6,6 +6,7 @@
 #include "CommonSubexpressionElimination.h"
 #include "ConstantFolding.h"
 #include "DeadCodeElimination.h"
+#include "Equalize.h"
 #include "FoldBatchNorm.h"
 #include "Fuse.h"
 #include "Layout.h"

@@ -47,8 +47,14 @@ public:
         Imported ? "converted with the model's own scales"
                  : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets";
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
-    if (Opts.Report)
-      NPU_TRY(writeQuantReport(*Opts.Report, G, Quant, Sets));
+    if (Opts.Report) {
+      // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.
+      std::vector<CalibSet> On = Sets;
+      if (!Opts.ReportDirs.empty()) {
+        NPU_ASSIGN(On, loadCalibSets(G, Opts.ReportDirs));
+      }
+      NPU_TRY(writeQuantReport(*Opts.Report, G, Quant, On, Opts.ReportDirs.empty() ? "calibration" : "--report-on"));
+    }
     G = std::move(Quant);
     return Status::ok();
   }

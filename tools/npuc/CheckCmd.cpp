@@ -5,14 +5,17 @@
 #include "npu/compiler/check/Conformance.h"
 #include "npu/host/HostCheck.h"
 
+#include <cmath>
 #include <cstdlib>
+#include <utility>
 #include <iostream>
 
 namespace npuc {
 
 /// --target host: every model compiled by the LLVM JIT (same tests, same tolerances as --target ref).
 static int runHostCheckCmd(const Command &Self, const Args &A) {
-  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact"})
+  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
+                              "--cross-validate"})
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::host::HostOptions HO;
@@ -41,6 +44,18 @@ static int runCheckCmd(const Command &Self, const Args &A) {
     Opts.Artifact = A.get("--artifact");
     Opts.Filter = A.get("--filter");
     Opts.Quiet = A.has("--quiet");
+    Opts.CrossValidate = A.has("--cross-validate");
+    if (Opts.CrossValidate && A.has("--calib"))
+      return usageError(Self, "--cross-validate calibrates on the folder's other data sets; drop --calib");
+    for (auto [Flag, Dest] : {std::pair{"--min-sqnr", &Opts.MinSqnr}, std::pair{"--min-cos", &Opts.MinCos}})
+      if (A.has(Flag)) {
+        char *End = nullptr;
+        const std::string V = A.get(Flag);
+        double D = std::strtod(V.c_str(), &End);
+        if (V.empty() || *End || !std::isfinite(D))
+          return usageError(Self, std::string(Flag) + " must be a number, got '" + V + "'");
+        *Dest = D;
+      }
     return runNpuCheck(A.Positional, Opts, std::cout);
   }
   if (Target == "host")
@@ -49,7 +64,8 @@ static int runCheckCmd(const Command &Self, const Args &A) {
     return usageError(Self, "--threads applies to --target host only");
   if (Target != "ref")
     return usageError(Self, "--target must be ref, npu or host");
-  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact"})
+  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
+                              "--cross-validate"})
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::check::CheckOptions Opts;
@@ -62,7 +78,8 @@ const Command CheckCommand = {
     "check",
     "Run ONNX backend-test folders and compare with their reference outputs",
     "npuc check DIR... [--target ref|npu|host] [--filter TEXT] [--quiet] [--threads N]\n"
-    "                [--config FILE.yaml] [--backend func|systemc] [--calib DIR]... [--artifact FILE.npub]",
+    "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--cross-validate]\n"
+    "                [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
     "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test (PASS, FAIL with the first\n"
@@ -74,6 +91,10 @@ const Command CheckCommand = {
     "decides PASS/FAIL. The error against the stored fp32 outputs is printed as a figure, with the top-1\n"
     "class of score outputs. --artifact runs a given compiled artifact instead (and says whether it is\n"
     "byte-identical to the check's own compilation).\n"
+    "Fidelity: every output of every set is compared with the stored fp32 output: SQNR (dB), cosine, max abs\n"
+    "error, and for score rows the top-1 index and the top-5 overlap. --min-sqnr / --min-cos fail a folder\n"
+    "below them on a held-out set (one no --calib folder names; all sets when all were calibrated on).\n"
+    "--cross-validate compiles once per data set, calibrated on the folder's other sets, and judges that set.\n"
     "--target host compiles each model with the LLVM JIT for this CPU (docs/host-path.md) and compares with\n"
     "the stored outputs like --target ref; it also counts the generated kernels and the nodes that fell\n"
     "back to the reference interpreter.\n\n"
@@ -81,13 +102,17 @@ const Command CheckCommand = {
     "  npuc check ../shared/testdata/onnx-node --target ref\n"
     "  npuc check ../shared/testdata/onnx-node --filter conv --quiet\n"
     "  npuc check ../shared/testdata/onnx-pytorch --target host --threads 2 --quiet\n"
-    "  npuc check model_dir --target npu --config configs/edge.yaml --artifact model.npub\n",
+    "  npuc check model_dir --target npu --config configs/edge.yaml --artifact model.npub\n"
+    "  npuc check ../shared/testdata/models/mnist-8 --target npu --cross-validate --min-sqnr 25\n",
     {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend) or host (LLVM JIT)"},
      {"--threads", true, "host: JIT worker threads (default 0: every core)"},
      {"--config", true, "npu: hardware config (default configs/default.yaml)"},
      {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},
      {"--calib", true, "npu: calibration folder (default: the test folder's data sets); repeatable", true},
      {"--artifact", true, "npu: run this compiled artifact (one test folder)"},
+     {"--cross-validate", false, "npu: calibrate on the other data sets of the folder, once per set"},
+     {"--min-sqnr", true, "npu: fail when an output's SQNR against fp32 is below DB on a held-out set"},
+     {"--min-cos", true, "npu: fail when an output's cosine similarity against fp32 is below C on a held-out set"},
      {"--filter", true, "only tests whose folder name contains this text"},
      {"--quiet", false, "print only failures and the summary"}},
     runCheckCmd,

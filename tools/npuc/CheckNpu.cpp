@@ -3,6 +3,7 @@
 #include "CheckNpu.h"
 
 #include "npu/backend/Compile.h"
+#include "npu/compiler/check/Fidelity.h"
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/passes/PassManager.h"
@@ -71,14 +72,6 @@ int64_t argmax(const ir::Tensor &T) {
   return Best;
 }
 
-/// A classifier-like output: one row of scores ([N] or [1, N]), where the top-1 index is a predicted class.
-bool isScoreRow(const ir::Tensor &T) {
-  int64_t NonUnit = 0;
-  for (int64_t D : T.shape())
-    NonUnit += D != 1;
-  return T.numElements() > 1 && NonUnit == 1 && ir::isFloatType(T.elemType());
-}
-
 /// "" when the NPU output equals the reference interpreter's bit for bit, else the first difference.
 std::string bitDifference(const runtime::Tensor &Got, const ir::Tensor &Ref) {
   if (Got.Data.size() != Ref.byteSize())
@@ -106,7 +99,17 @@ struct FolderResult {
   std::string Why;
   int Sets = 0, Top1Compared = 0, Top1Equal = 0;
   bool UsedNpu = false; ///< the compiled model had at least one NPU segment
+  double WorstSqnr = INFINITY, WorstCos = INFINITY; ///< over the outputs of the sets the thresholds judge
+  std::string WorstSqnrAt, WorstCosAt;
+  bool JudgedCalibSets = false; ///< every set was a calibration set, so they were judged
 };
+
+/// The canonical form of a path, for comparing folders named in different ways.
+std::string canonicalName(const fs::path &P) {
+  std::error_code Ec;
+  fs::path C = fs::weakly_canonical(P, Ec);
+  return (Ec ? P : C).string();
+}
 
 class FolderCheck {
 public:
@@ -118,29 +121,53 @@ public:
     auto G = frontend::loadModel(Model);
     if (!G)
       return unsupported("import: " + G.message());
-    passes::PassOptions PO;
-    PO.Config = &C;
-    PO.CalibDirs = Opts.CalibDirs.empty() ? std::vector<std::string>{Dir.string()} : Opts.CalibDirs;
-    passes::PipelineOptions Pipe;
-    if (Status S = passes::runPipeline(*G, passes::defaultPipeline("npu"), PO, Pipe); !S)
-      return unsupported("npu pipeline: " + S.message());
-    auto A = artifact(*G);
-    if (!A)
-      return fail(A.message());
-    auto Dev = runtime::makeDevice(Opts.Backend, C);
-    if (!Dev)
-      return fail(Dev.message());
     std::vector<fs::path> Sets = dataSets(Dir);
     if (Sets.empty())
       return unsupported("no test_data_set_* folder");
-    for (const fs::path &Set : Sets) {
-      if (Status S = runSet(*G, *A, **Dev, Set); !S)
-        return fail(Set.filename().string() + ": " + S.message());
-      if (!NoRuntimeType.empty())
-        return unsupported(Set.filename().string() + ": " + NoRuntimeType);
+    auto Dev = runtime::makeDevice(Opts.Backend, C);
+    if (!Dev)
+      return fail(Dev.message());
+    if (Opts.CrossValidate && Sets.size() < 2)
+      return fail("--cross-validate needs at least two data sets, found " + std::to_string(Sets.size()));
+    // Cross-validation compiles once per set, calibrated on the others; else once, on --calib or every set.
+    const size_t Rounds = Opts.CrossValidate ? Sets.size() : 1;
+    for (size_t Round = 0; Round < Rounds; ++Round) {
+      std::vector<std::string> Calib;
+      if (Opts.CrossValidate) {
+        for (size_t K = 0; K < Sets.size(); ++K)
+          if (K != Round)
+            Calib.push_back(Sets[K].string());
+      } else {
+        Calib = Opts.CalibDirs.empty() ? std::vector<std::string>{Dir.string()} : Opts.CalibDirs;
+      }
+      ir::Graph Q = *G;
+      passes::PassOptions PO;
+      PO.Config = &C;
+      PO.CalibDirs = Calib;
+      passes::PipelineOptions Pipe;
+      if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
+        return unsupported("npu pipeline: " + S.message());
+      auto A = artifact(Q);
+      if (!A)
+        return fail(A.message());
+      std::vector<bool> Held(Sets.size());
+      for (size_t K = 0; K < Sets.size(); ++K)
+        Held[K] = Opts.CrossValidate ? K == Round : !isCalibSet(Sets[K], Calib);
+      const bool AnyHeld = std::count(Held.begin(), Held.end(), true) > 0;
+      R.JudgedCalibSets = !AnyHeld;
+      for (size_t K = 0; K < Sets.size(); ++K) {
+        if (Opts.CrossValidate && K != Round)
+          continue;
+        if (Status S = runSet(Q, *A, **Dev, Sets[K], Held[K] || !AnyHeld, Held[K]); !S)
+          return fail(Sets[K].filename().string() + ": " + S.message());
+        if (!NoRuntimeType.empty())
+          return unsupported(Sets[K].filename().string() + ": " + NoRuntimeType);
+      }
     }
     if (!Mismatch.empty())
       return fail(Mismatch);
+    if (!BelowThreshold.empty())
+      return fail(BelowThreshold);
     return R;
   }
 
@@ -156,6 +183,44 @@ private:
   void note(const std::string &Line) {
     if (!Opts.Quiet)
       OS << "  " << Line << "\n";
+  }
+
+  /// Set was calibrated on: named by a --calib folder, or inside one (the test folder itself).
+  static bool isCalibSet(const fs::path &Set, const std::vector<std::string> &Calib) {
+    const std::string S = canonicalName(Set), Parent = canonicalName(Set.parent_path());
+    return std::any_of(Calib.begin(), Calib.end(), [&](const std::string &D) {
+      std::string Cd = canonicalName(D);
+      return Cd == S || Cd == Parent;
+    });
+  }
+
+  /// The fidelity of every output of one set against the stored fp32 outputs, one line each; Judge applies
+  /// --min-sqnr / --min-cos.
+  void fidelity(const std::vector<runtime::Tensor> &Got, const std::vector<ir::Tensor> &Fp32,
+                const std::vector<ir::Tensor> &Ref, const std::string &SetName, bool Judge) {
+    for (size_t K = 0; K < Fp32.size() && K < Ref.size() && K < Got.size(); ++K) {
+      const ir::Tensor &E = Fp32[K];
+      if (!ir::isFloatType(E.elemType()) || E.numElements() != Ref[K].numElements() ||
+          Got[K].Data.size() != Ref[K].byteSize())
+        continue;
+      check::Fidelity F = check::measureFidelity(ir::Tensor(Ref[K].elemType(), Ref[K].shape(), Got[K].Data), E);
+      const std::string Where = SetName + " output_" + std::to_string(K);
+      note("  output_" + std::to_string(K) + ": " + check::formatFidelity(F));
+      if (!Judge)
+        continue;
+      if (F.SqnrDb < R.WorstSqnr)
+        R.WorstSqnr = F.SqnrDb, R.WorstSqnrAt = Where;
+      if (F.Cosine < R.WorstCos)
+        R.WorstCos = F.Cosine, R.WorstCosAt = Where;
+      std::ostringstream Why;
+      Why.precision(4);
+      if (Opts.MinSqnr && F.SqnrDb < *Opts.MinSqnr)
+        Why << Where << ": SQNR " << F.SqnrDb << " dB against fp32, below --min-sqnr " << *Opts.MinSqnr;
+      else if (Opts.MinCos && F.Cosine < *Opts.MinCos)
+        Why << Where << ": cosine " << F.Cosine << " against fp32, below --min-cos " << *Opts.MinCos;
+      if (BelowThreshold.empty() && !Why.str().empty())
+        BelowThreshold = Why.str();
+    }
   }
 
   /// The check's own compilation, or --artifact when given (saying whether it is the same bytes).
@@ -188,8 +253,8 @@ private:
     return backend::readModelArtifact(Given, Opts.Artifact);
   }
 
-  Status runSet(const ir::Graph &G, const backend::ModelArtifact &A, runtime::Device &Dev,
-                const fs::path &Set) {
+  Status runSet(const ir::Graph &G, const backend::ModelArtifact &A, runtime::Device &Dev, const fs::path &Set,
+                bool Judge, bool HeldOut) {
     auto Inputs = readSet(Set, "input");
     if (!Inputs)
       return Inputs.status();
@@ -213,7 +278,7 @@ private:
     if (!Fp32)
       return Fp32.status();
     R.Sets += 1;
-    std::string Line = Set.filename().string() + ": ";
+    std::string Line = Set.filename().string() + (HeldOut ? " (held out): " : " (calibration set): ");
     std::string Diff;
     for (size_t K = 0; K < Ref->size() && Diff.empty(); ++K)
       if (K >= Got->Outputs.size())
@@ -221,7 +286,7 @@ private:
       else if (std::string D = bitDifference(Got->Outputs[K], (*Ref)[K]); !D.empty())
         Diff = "output_" + std::to_string(K) + ": " + D;
     const ir::Tensor &Out0 = (*Ref)[0];
-    bool Scores = isScoreRow(Out0) && !Fp32->empty() && (*Fp32)[0].numElements() == Out0.numElements();
+    bool Scores = check::isScoreRow(Out0) && !Fp32->empty() && (*Fp32)[0].numElements() == Out0.numElements();
     if (Scores) {
       int64_t Npu = argmax(Out0), Float = argmax((*Fp32)[0]);
       Line += "class " + std::to_string(Npu) + " (fp32 class " + std::to_string(Float) +
@@ -231,22 +296,8 @@ private:
     Line +=
         std::string(Scores ? ", " : "") + (Diff.empty() ? "bit-identical to the reference interpreter"
                                                         : "MISMATCH with the reference interpreter: " + Diff);
-    double MaxErr = 0;
-    bool Compared = false;
-    for (size_t K = 0; K < Fp32->size() && K < Ref->size(); ++K) {
-      const ir::Tensor &E = (*Fp32)[K], &N = (*Ref)[K];
-      if (!ir::isFloatType(E.elemType()) || E.numElements() != N.numElements())
-        continue;
-      Compared = true;
-      for (int64_t I = 0; I < E.numElements(); ++I)
-        MaxErr = std::max(MaxErr, std::fabs(N.getDouble(I) - E.getDouble(I)));
-    }
-    if (Compared) {
-      std::ostringstream E;
-      E << "; max abs error vs fp32 " << MaxErr;
-      Line += E.str();
-    }
     note(Line);
+    fidelity(Got->Outputs, *Fp32, *Ref, Set.filename().string(), Judge);
     if (!Diff.empty() && Mismatch.empty())
       Mismatch = Set.filename().string() + ": " + Diff;
     return Status::ok();
@@ -257,7 +308,7 @@ private:
   const HardwareConfig &C;
   std::ostream &OS;
   FolderResult R;
-  std::string Mismatch, NoRuntimeType;
+  std::string Mismatch, NoRuntimeType, BelowThreshold;
 };
 
 } // namespace
@@ -298,8 +349,14 @@ int runNpuCheck(const std::vector<std::string> &Dirs, const NpuCheckOptions &Opt
     Top1Compared += R.Top1Compared, Top1Equal += R.Top1Equal, UsedNpu += R.UsedNpu;
     if (R.Kind == FolderResult::Pass) {
       ++Passed;
-      if (!Opts.Quiet)
-        OS << "PASS " << Name << ": " << R.Sets << " data sets bit-identical to the reference interpreter\n";
+      if (!Opts.Quiet) {
+        OS << "PASS " << Name << ": " << R.Sets << " data sets bit-identical to the reference interpreter";
+        if (std::isfinite(R.WorstCos))
+          OS << "; against fp32 on the " << (R.JudgedCalibSets ? "calibration" : "held-out")
+             << " sets: worst SQNR " << R.WorstSqnr << " dB (" << R.WorstSqnrAt << "), worst cos " << R.WorstCos
+             << " (" << R.WorstCosAt << ")";
+        OS << "\n";
+      }
     } else if (R.Kind == FolderResult::Fail) {
       ++Failed;
       OS << "FAIL " << Name << ": " << R.Why << "\n";

@@ -51,6 +51,7 @@ int loadConfig(const Args &A, std::optional<HardwareConfig> &Config) {
 /// --calib DIR... and --calib-method NAME for the quantize pass.
 int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
   Opts.CalibDirs = A.getAll("--calib");
+  Opts.ReportDirs = A.getAll("--report-on");
   Opts.CalibMethod = A.get("--calib-method", "minmax");
   if (Opts.CalibMethod != "minmax" && Opts.CalibMethod != "percentile" && Opts.CalibMethod != "entropy")
     return usageError(Self, "--calib-method must be minmax, percentile or entropy");
@@ -256,7 +257,7 @@ const Command CompileCommand = {
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
-    "            [--emit=graph|tile|asm] [--report] [--tune]",
+    "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
     "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph,\n"
     "--emit=tile the NPU segments' tile IR, --emit=asm their assembly; otherwise -o writes the model\n"
@@ -278,7 +279,9 @@ const Command CompileCommand = {
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop the pipeline after this pass"},
      {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
-     {"--report", false, "print what the passes did, placements, per-layer costs and schedules"},
+     {"--report", false, "print what the passes did, per-layer SQNR, placements, per-layer costs and schedules"},
+     {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
+      true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},
      {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"}},
     runCompile,

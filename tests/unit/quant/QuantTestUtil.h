@@ -62,6 +62,15 @@ inline ir::Tensor randomFloats(ir::Shape Dims, uint32_t Seed, float Lo = -1, flo
   return T;
 }
 
+/// N single-input sets of uniform floats in [Lo, Hi), seeds Seed, Seed + 1, ...
+inline std::vector<std::vector<ir::Tensor>> randomInputSets(int N, uint32_t Seed, const ir::Shape &Dims,
+                                                            float Lo, float Hi) {
+  std::vector<std::vector<ir::Tensor>> Sets;
+  for (int K = 0; K < N; ++K)
+    Sets.push_back({randomFloats(Dims, Seed + uint32_t(K), Lo, Hi)});
+  return Sets;
+}
+
 inline HardwareConfig loadConfig(const std::string &Name) {
   auto C = loadHardwareConfig(configPath(Name));
   EXPECT_TRUE(C.isOk()) << (C ? "" : C.message());

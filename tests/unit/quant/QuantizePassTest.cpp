@@ -44,10 +44,7 @@ Graph smallCnn(bool WithSigmoid = false) {
 }
 
 std::vector<std::vector<Tensor>> randomSets(int N, uint32_t Seed) {
-  std::vector<std::vector<Tensor>> Sets;
-  for (int K = 0; K < N; ++K)
-    Sets.push_back({randomFloats({1, 3, 8, 8}, Seed + K, -2, 2)});
-  return Sets;
+  return randomInputSets(N, Seed, {1, 3, 8, 8}, -2, 2);
 }
 
 int countInt8(const Graph &G, const std::string &Op) {

@@ -18,6 +18,7 @@ struct PassOptions {
   std::vector<std::string> CalibDirs;     ///< folders of input_K.pb sets for calibration (quantization)
   std::string CalibMethod = "minmax";     ///< activation range estimator (quantization)
   std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
+  std::vector<std::string> ReportDirs;    ///< sets the quantize report measures on (default: calibration)
 };
 
 class Pass {

@@ -1,0 +1,169 @@
+// Fidelity tools and the equalize pass: SQNR/cosine/top-k figures, the per-layer report, and cross-layer
+// equalization keeping the float function while lifting the int8 accuracy of an imbalanced conv pair.
+#include "QuantTestUtil.h"
+
+#include "../../../compiler/passes/QuantReport.h"
+#include "npu/compiler/check/Fidelity.h"
+#include "npu/compiler/ir/Verifier.h"
+#include "npu/compiler/ref/Interpreter.h"
+
+#include <cmath>
+#include <sstream>
+
+using namespace npu;
+using namespace npu::ir;
+using namespace npu::qtest;
+
+namespace {
+
+Attribute ints(const std::string &N, Shape V) { return {N, V}; }
+Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
+
+double sqnrOf(const Tensor &Ref, const Tensor &Got) {
+  double S = 0, N = 0;
+  for (int64_t I = 0; I < Ref.numElements(); ++I) {
+    double D = Ref.getDouble(I) - Got.getDouble(I);
+    S += Ref.getDouble(I) * Ref.getDouble(I), N += D * D;
+  }
+  return 10 * std::log10(S / N);
+}
+
+/// x -> depthwise 3x3 conv whose channels differ by up to 10^4 in gain [-> Act] -> 1x1 conv reading the
+/// narrow channels with large weights: a per-tensor scale of the middle tensor serves only the wide channels.
+/// Positive biases keep every channel alive after a Relu (a channel dead on the calibration sets keeps scale 1).
+Graph imbalancedPair(const std::string &Act = "") {
+  Graph G;
+  G.Name = "pair";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 4, 8, 8}));
+  Tensor W1 = randomFloats({4, 1, 3, 3}, 11, 0.2f, 1.0f);
+  const float Gain[4] = {100.0f, 1.0f, 0.01f, 10.0f};
+  for (int64_t I = 0; I < W1.numElements(); ++I)
+    W1.data<float>()[I] *= Gain[I / 9];
+  Tensor W2 = randomFloats({6, 4, 1, 1}, 12);
+  for (int64_t I = 0; I < W2.numElements(); ++I)
+    W2.data<float>()[I] /= Gain[I % 4];
+  ValueId D = addOp(G, "Conv", {X, G.addConstant("w1", W1), G.addConstant("b1", randomFloats({4}, 13, 0.2f, 1.0f))},
+                    {ints("kernel_shape", {3, 3}), ints("pads", {1, 1, 1, 1}), i64("group", 4)});
+  if (Act == "relu")
+    D = addOp(G, "Relu", {D});
+  else if (Act == "relu6")
+    D = addOp(G, "Clip", {D, G.addConstant("lo", Tensor::fromValues<float>(ElemType::Float32, {}, {0.0f})),
+                          G.addConstant("hi", Tensor::fromValues<float>(ElemType::Float32, {}, {6.0f}))});
+  G.Outputs = {addOp(G, "Conv", {D, G.addConstant("w2", W2)}, {ints("kernel_shape", {1, 1})})};
+  EXPECT_TRUE(verifyGraph(G).isOk());
+  return G;
+}
+
+std::vector<std::vector<Tensor>> sets(int N, uint32_t Seed) { return randomInputSets(N, Seed, {1, 4, 8, 8}, -1, 1); }
+
+/// Runs the float pipeline passes that feed quantize (so Relu is fused), then Passes.
+Graph compileWith(Graph G, const std::vector<std::string> &Passes, const std::vector<std::string> &Calib) {
+  passes::PassOptions Opts;
+  Opts.CalibDirs = Calib;
+  std::vector<std::string> All = {"shape-inference", "fuse"};
+  All.insert(All.end(), Passes.begin(), Passes.end());
+  Status S = runPasses(G, All, Opts);
+  EXPECT_TRUE(S.isOk()) << S.message();
+  return G;
+}
+
+} // namespace
+
+TEST(Fidelity, FiguresOfAKnownPair) {
+  Tensor Ref = Tensor::fromValues<float>(ElemType::Float32, {1, 4}, {1, 2, 3, 4});
+  Tensor Got = Tensor::fromValues<float>(ElemType::Float32, {1, 4}, {1, 2, 3, 5});
+  check::Fidelity F = check::measureFidelity(Got, Ref);
+  EXPECT_NEAR(F.SqnrDb, 10 * std::log10(30.0), 1e-9); // signal 1+4+9+16, noise 1
+  EXPECT_NEAR(F.Cosine, 34.0 / std::sqrt(30.0 * 39.0), 1e-12);
+  EXPECT_EQ(F.MaxAbsError, 1.0);
+  EXPECT_TRUE(F.Scores);
+  EXPECT_EQ(F.Top1, 3);
+  EXPECT_EQ(F.RefTop1, 3);
+  EXPECT_EQ(F.K, 4);
+  EXPECT_EQ(F.TopKOverlap, 4);
+  EXPECT_TRUE(std::isinf(check::measureFidelity(Ref, Ref).SqnrDb));
+  // A [1,2,2] tensor is not a score row.
+  Tensor Box = Tensor::fromValues<float>(ElemType::Float32, {1, 2, 2}, {1, 2, 3, 4});
+  EXPECT_FALSE(check::measureFidelity(Box, Box).Scores);
+  Tensor Swapped = Tensor::fromValues<float>(ElemType::Float32, {6}, {0, 9, 1, 2, 3, 4});
+  Tensor Scores = Tensor::fromValues<float>(ElemType::Float32, {6}, {9, 0, 1, 2, 3, 4});
+  F = check::measureFidelity(Swapped, Scores);
+  EXPECT_EQ(F.Top1, 1);
+  EXPECT_EQ(F.RefTop1, 0);
+  EXPECT_EQ(F.TopKOverlap, 4); // top-5 {1,5,4,3,2} against {0,5,4,3,2}
+  EXPECT_NE(check::formatFidelity(F).find("DIFFERENT"), std::string::npos);
+}
+
+TEST(Fidelity, PerLayerSqnrOfAnOutputMatchesTheOutputError) {
+  Graph Float = compileWith(imbalancedPair(), {}, {});
+  std::string Dir = tempDir("layer_sqnr");
+  std::vector<std::string> Calib = writeSets(Dir, sets(2, 50));
+  Graph Quant = compileWith(Float, {"quantize"}, Calib);
+  std::vector<passes::CalibSet> Sets;
+  for (const auto &S : sets(2, 50))
+    Sets.push_back({"", S});
+  auto Layers = passes::compareLayers(Float, Quant, Sets);
+  ASSERT_TRUE(Layers.isOk()) << Layers.message();
+  const std::string OutName = Float.value(Float.Outputs[0]).Name;
+  const passes::LayerError *Out = nullptr;
+  for (const auto &L : *Layers)
+    if (L.Name == OutName)
+      Out = &L;
+  ASSERT_NE(Out, nullptr) << "no layer entry for the graph output";
+  // The graph output is DequantizeLinear(the int8 tensor): the per-layer figure is the output's SQNR.
+  double S = 0, N = 0;
+  for (const auto &In : sets(2, 50)) {
+    auto F = ref::interpret(Float, In), Q = ref::interpret(Quant, In);
+    ASSERT_TRUE(F.isOk() && Q.isOk());
+    for (int64_t I = 0; I < (*F)[0].numElements(); ++I) {
+      double A = (*F)[0].getDouble(I), B = (*Q)[0].getDouble(I);
+      S += A * A, N += (A - B) * (A - B);
+    }
+  }
+  EXPECT_NEAR(Out->SqnrDb, 10 * std::log10(S / N), 1e-6);
+  EXPECT_GE(Out->RoundSqnrDb, Out->SqnrDb - 1e-9); // rounding the exact value is the best the scale allows
+  EXPECT_EQ(Out->Clipped, 0);                      // calibrated on these very sets
+}
+
+TEST(Equalize, KeepsTheFloatFunctionAndLiftsInt8Accuracy) {
+  for (const std::string Act : {"", "relu"}) {
+    SCOPED_TRACE("activation '" + Act + "'");
+    Graph Base = compileWith(imbalancedPair(Act), {}, {});
+    std::string Dir = tempDir("equalize" + Act);
+    std::vector<std::string> Calib = writeSets(Dir, sets(3, 70));
+    Graph Eq = compileWith(Base, {"equalize"}, Calib);
+    Graph Q0 = compileWith(Base, {"quantize"}, Calib);
+    Graph Q1 = compileWith(Base, {"equalize", "quantize"}, Calib);
+    double Plain = 0, Equalized = 0;
+    for (const auto &In : sets(2, 90)) { // held-out inputs
+      auto F = ref::interpret(Base, In), E = ref::interpret(Eq, In);
+      auto A = ref::interpret(Q0, In), B = ref::interpret(Q1, In);
+      ASSERT_TRUE(F.isOk() && E.isOk() && A.isOk() && B.isOk());
+      EXPECT_GT(sqnrOf((*F)[0], (*E)[0]), 100); // the same function up to float rounding
+      Plain += sqnrOf((*F)[0], (*A)[0]) / 2, Equalized += sqnrOf((*F)[0], (*B)[0]) / 2;
+    }
+    EXPECT_GT(Equalized, Plain + 10) << "plain " << Plain << " dB, equalized " << Equalized << " dB";
+    EXPECT_GT(Equalized, 30);
+  }
+}
+
+TEST(Equalize, LeavesPairsItCannotRescale) {
+  // Relu6 does not commute with a per-channel scale; a graph output and a non-conv reader pin the tensor.
+  Graph Clip = compileWith(imbalancedPair("relu6"), {}, {});
+  Graph After = compileWith(Clip, {"equalize"}, {});
+  EXPECT_EQ(printGraph(After), printGraph(Clip));
+
+  Graph G = compileWith(imbalancedPair(), {}, {});
+  G.Outputs.push_back(G.nodes()[0].Outputs[0]); // the middle tensor is also a graph output
+  Graph Pinned = compileWith(G, {"equalize"}, {});
+  EXPECT_EQ(printGraph(Pinned), printGraph(G));
+
+  // Data-free (no calibration): weights only, the function still the same.
+  Graph Base = compileWith(imbalancedPair(), {}, {});
+  Graph Free = compileWith(Base, {"equalize"}, {});
+  EXPECT_NE(printGraph(Free), printGraph(Base));
+  auto In = sets(1, 5)[0];
+  auto A = ref::interpret(Base, In), B = ref::interpret(Free, In);
+  ASSERT_TRUE(A.isOk() && B.isOk());
+  EXPECT_GT(sqnrOf((*A)[0], (*B)[0]), 100);
+}
