@@ -106,7 +106,7 @@ Status runObserved(const Graph &G, const std::vector<Tensor> &Inputs,
 }
 
 const std::vector<std::string> &calibMethods() {
-  static const std::vector<std::string> M = {"minmax", "percentile", "entropy"};
+  static const std::vector<std::string> M = {"minmax", "percentile", "entropy", "mse"};
   return M;
 }
 
@@ -124,6 +124,24 @@ double percentileThreshold(const std::vector<double> &Hist, double Max, double F
   }
   return Max;
 }
+
+namespace {
+
+/// Largest share of the nonzero values the entropy estimate may clip before it is overruled.
+constexpr double MaxEntropyClip = 0.001;
+
+/// The share of the histogram's values above threshold T.
+double clippedShare(const std::vector<double> &Hist, double Max, double T) {
+  double Total = 0, Above = 0;
+  for (size_t B = 0; B < Hist.size(); ++B) {
+    Total += Hist[B];
+    if (Max * double(B) / double(Hist.size()) >= T)
+      Above += Hist[B];
+  }
+  return Total > 0 ? Above / Total : 0.0;
+}
+
+} // namespace
 
 double entropyThreshold(const std::vector<double> &Hist, double Max) {
   const size_t Bins = Hist.size(), Levels = 128;
@@ -169,10 +187,32 @@ double entropyThreshold(const std::vector<double> &Hist, double Max) {
   return Max * double(Best) / double(Bins);
 }
 
+double mseThreshold(const std::vector<double> &Hist, double Max) {
+  const size_t Bins = Hist.size();
+  if (Max == 0 || Bins == 0)
+    return Max;
+  // Suffix sums of n, n*x and n*x^2 over the bin centres give the clipping error of every threshold in O(1).
+  std::vector<double> S0(Bins + 1, 0.0), S1(Bins + 1, 0.0), S2(Bins + 1, 0.0);
+  for (size_t B = Bins; B-- > 0;) {
+    const double X = Max * (double(B) + 0.5) / double(Bins);
+    S0[B] = S0[B + 1] + Hist[B], S1[B] = S1[B + 1] + Hist[B] * X, S2[B] = S2[B + 1] + Hist[B] * X * X;
+  }
+  double BestErr = INFINITY, Best = Max;
+  for (size_t I = 1; I <= Bins; ++I) {
+    // Threshold at bin I's upper edge: the bins below round with step T/127 (uniform error step^2/12), the
+    // ones above clip to T.
+    const double T = Max * double(I) / double(Bins), Step = T / 127.0;
+    const double Err = (S0[0] - S0[I]) * Step * Step / 12.0 + (S2[I] - 2 * T * S1[I] + T * T * S0[I]);
+    if (Err < BestErr)
+      BestErr = Err, Best = T;
+  }
+  return Best;
+}
+
 Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<CalibSet> &Sets,
-                                              const std::string &Method) {
+                                              const std::string &Method, std::vector<std::string> *Notes) {
   if (std::find(calibMethods().begin(), calibMethods().end(), Method) == calibMethods().end())
-    return makeError("unknown calibration method '", Method, "' (minmax, percentile, entropy)");
+    return makeError("unknown calibration method '", Method, "' (minmax, percentile, entropy, mse)");
   if (Sets.empty())
     return makeError("no calibration data");
   std::vector<double> Max(G.numValues(), -1.0);
@@ -216,6 +256,21 @@ Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<
       continue;
     if (Method == "entropy") {
       R[V] = entropyThreshold(Hist[V], Max[V]);
+      // KL divergence happily clips a long tail that carries the signal (a detector's few high scores):
+      // beyond a small clipped share fall back to the percentile, and say so.
+      const double Clipped = clippedShare(Hist[V], Max[V], R[V]);
+      if (Clipped > MaxEntropyClip) {
+        const double P = percentileThreshold(Hist[V], Max[V], 0.9999);
+        if (Notes)
+          Notes->push_back("entropy range of '" + G.value(ValueId(V)).Name + "' clips " +
+                           std::to_string(100 * Clipped) + "% of its nonzero values; using the 99.99th percentile (" +
+                           std::to_string(P) + " instead of " + std::to_string(R[V]) + ")");
+        R[V] = P;
+      }
+      continue;
+    }
+    if (Method == "mse") {
+      R[V] = mseThreshold(Hist[V], Max[V]);
       continue;
     }
     Hist[V][0] += Zeros[V]; // the percentile is of all |x|, zeros included

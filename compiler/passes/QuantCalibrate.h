@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Graph.h"
+#include "npu/compiler/passes/Pass.h"
 #include "npu/support/Status.h"
 
 #include <functional>
@@ -24,17 +25,18 @@ Expected<std::vector<CalibSet>> loadCalibSets(const ir::Graph &G, const std::vec
 Status runObserved(const ir::Graph &G, const std::vector<ir::Tensor> &Inputs,
                    const std::function<void(ir::ValueId, const ir::Tensor &)> &Observe);
 
-/// The estimators PassOptions::CalibMethod may name.
-const std::vector<std::string> &calibMethods();
 
 /// For every f32 graph input and node output: the bound R of the symmetric range [-R, R] the estimator picks
 /// (-1 for other values). "minmax": max |x|; "percentile": the 99.99th percentile of |x|; "entropy": the
-/// threshold minimising the KL divergence between the |x| histogram and its 128-level quantization.
+/// threshold minimising the KL divergence between the |x| histogram and its 128-level quantization, overruled
+/// by the percentile when it would clip more than 0.1% of the nonzero values (one line in Notes each);
+/// "mse": the threshold minimising the expected squared error of rounding plus clipping.
 Expected<std::vector<double>> calibrateRanges(const ir::Graph &G, const std::vector<CalibSet> &Sets,
-                                              const std::string &Method);
+                                              const std::string &Method, std::vector<std::string> *Notes = nullptr);
 
 /// The estimators on one histogram of |x| (Bins equal bins over [0, Max]); exposed for tests.
 double percentileThreshold(const std::vector<double> &Hist, double Max, double Fraction);
 double entropyThreshold(const std::vector<double> &Hist, double Max);
+double mseThreshold(const std::vector<double> &Hist, double Max);
 
 } // namespace npu::passes

@@ -37,9 +37,6 @@ double sqnrDb(double Signal, double Noise) {
 
 } // namespace
 
-namespace {
-
-/// Maps the int8 values of the quantized graph to the float values they stand for ("X_q" stands for "X").
 std::map<ValueId, ValueId> int8Counterparts(const Graph &Float, const Graph &Quant) {
   std::map<ValueId, ValueId> M;
   for (size_t I = 0; I < Quant.numValues(); ++I) {
@@ -55,10 +52,13 @@ std::map<ValueId, ValueId> int8Counterparts(const Graph &Float, const Graph &Qua
   return M;
 }
 
+namespace {
+
 double scaleOf(const QuantParams &Q) { return Q.Scales.empty() ? 1.0 : Q.Scales[0]; }
 double zeroPointOf(const QuantParams &Q) { return Q.ZeroPoints.empty() ? 0.0 : double(Q.ZeroPoints[0]); }
 
-/// F rounded to the int8 grid of Q (per tensor), saturated: the best int8 form of a float tensor.
+} // namespace
+
 Tensor roundToGrid(const Tensor &F, const QuantParams &Q) {
   const double S = scaleOf(Q), Zp = zeroPointOf(Q);
   Tensor T(ElemType::Int8, F.shape());
@@ -66,6 +66,8 @@ Tensor roundToGrid(const Tensor &F, const QuantParams &Q) {
     T.setDouble(I, std::clamp(std::nearbyint(F.getDouble(I) / S) + Zp, -128.0, 127.0));
   return T;
 }
+
+namespace {
 
 /// Adds the squared error of the int8 tensor Q (grid P) against the float tensor F to Noise.
 void addNoise(const Tensor &F, const Tensor &Q, const QuantParams &P, double &Noise) {

@@ -2,6 +2,7 @@
 // Float models are calibrated on PassOptions::CalibDirs; quantized ones keep their own scales.
 #include "Quantize.h"
 #include "PassReport.h"
+#include "QuantBiasCorrect.h"
 #include "QuantReport.h"
 #include "QuantRewrite.h"
 
@@ -10,23 +11,12 @@
 namespace npu::passes {
 namespace {
 
-/// The int8 operators assume int8 inputs, weights and outputs with int32 accumulators.
-Status checkConfig(const HardwareConfig &C) {
-  if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.OutputType != DType::Int8 ||
-      C.AccType != DType::Int32)
-    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ",
-                     dtypeName(C.WeightType), " weights, ", dtypeName(C.OutputType), " outputs and ",
-                     dtypeName(C.AccType),
-                     " accumulators; int8 quantization needs int8/int8/int8 with int32 (unsupported)");
-  return Status::ok();
-}
-
 class Quantize : public Pass {
 public:
   const char *name() const override { return "quantize"; }
   Status run(ir::Graph &G, const PassOptions &Opts) override {
     if (Opts.Config)
-      NPU_TRY(checkConfig(*Opts.Config));
+      NPU_TRY(checkQuantizeConfig(*Opts.Config));
     const bool Imported = isQuantizedModel(G);
     if (!Imported && Opts.CalibDirs.empty())
       return makeError(
@@ -40,8 +30,14 @@ public:
     if (Imported) {
       NPU_ASSIGN(Quant, convertQuantizedGraph(G));
     } else {
-      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod));
+      std::vector<std::string> Notes;
+      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes));
+      if (Opts.Report)
+        for (const std::string &N : Notes)
+          *Opts.Report << "quantize: " << N << "\n";
       NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges));
+      if (Opts.BiasCorrection)
+        NPU_TRY(correctBias(G, Quant, Sets, Opts.Report));
     }
     std::string How =
         Imported ? "converted with the model's own scales"
@@ -61,6 +57,15 @@ public:
 };
 
 } // namespace
+
+Status checkQuantizeConfig(const HardwareConfig &C) {
+  if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.OutputType != DType::Int8 ||
+      C.AccType != DType::Int32)
+    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
+                     " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
+                     " accumulators; int8 quantization needs int8/int8/int8 with int32 (unsupported)");
+  return Status::ok();
+}
 
 std::unique_ptr<Pass> createQuantizePass() { return std::make_unique<Quantize>(); }
 

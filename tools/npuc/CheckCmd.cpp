@@ -3,7 +3,10 @@
 #include "Command.h"
 
 #include "npu/compiler/check/Conformance.h"
+#include "npu/compiler/passes/Pass.h"
 #include "npu/host/HostCheck.h"
+
+#include <algorithm>
 
 #include <cmath>
 #include <cstdlib>
@@ -15,7 +18,7 @@ namespace npuc {
 /// --target host: every model compiled by the LLVM JIT (same tests, same tolerances as --target ref).
 static int runHostCheckCmd(const Command &Self, const Args &A) {
   for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
-                              "--cross-validate"})
+                              "--cross-validate", "--calib-method", "--bias-correction"})
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::host::HostOptions HO;
@@ -41,6 +44,11 @@ static int runCheckCmd(const Command &Self, const Args &A) {
     Opts.ConfigPath = A.get("--config", "configs/default.yaml");
     Opts.Backend = A.get("--backend", "func");
     Opts.CalibDirs = A.getAll("--calib");
+    Opts.CalibMethod = A.get("--calib-method", "minmax");
+    Opts.BiasCorrection = A.has("--bias-correction");
+    if (std::find(npu::passes::calibMethods().begin(), npu::passes::calibMethods().end(), Opts.CalibMethod) ==
+        npu::passes::calibMethods().end())
+      return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
     Opts.Artifact = A.get("--artifact");
     Opts.Filter = A.get("--filter");
     Opts.Quiet = A.has("--quiet");
@@ -65,7 +73,7 @@ static int runCheckCmd(const Command &Self, const Args &A) {
   if (Target != "ref")
     return usageError(Self, "--target must be ref, npu or host");
   for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
-                              "--cross-validate"})
+                              "--cross-validate", "--calib-method", "--bias-correction"})
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::check::CheckOptions Opts;
@@ -78,8 +86,8 @@ const Command CheckCommand = {
     "check",
     "Run ONNX backend-test folders and compare with their reference outputs",
     "npuc check DIR... [--target ref|npu|host] [--filter TEXT] [--quiet] [--threads N]\n"
-    "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--cross-validate]\n"
-    "                [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]",
+    "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--calib-method M]\n"
+    "                [--bias-correction] [--cross-validate] [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
     "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test (PASS, FAIL with the first\n"
@@ -110,6 +118,8 @@ const Command CheckCommand = {
      {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},
      {"--calib", true, "npu: calibration folder (default: the test folder's data sets); repeatable", true},
      {"--artifact", true, "npu: run this compiled artifact (one test folder)"},
+     {"--calib-method", true, "npu: calibration range estimator: minmax (default), percentile, entropy or mse"},
+     {"--bias-correction", false, "npu: quantize with empirical bias correction"},
      {"--cross-validate", false, "npu: calibrate on the other data sets of the folder, once per set"},
      {"--min-sqnr", true, "npu: fail when an output's SQNR against fp32 is below DB on a held-out set"},
      {"--min-cos", true, "npu: fail when an output's cosine similarity against fp32 is below C on a held-out set"},

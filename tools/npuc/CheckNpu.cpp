@@ -144,6 +144,8 @@ public:
       passes::PassOptions PO;
       PO.Config = &C;
       PO.CalibDirs = Calib;
+      PO.CalibMethod = Opts.CalibMethod;
+      PO.BiasCorrection = Opts.BiasCorrection;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return unsupported("npu pipeline: " + S.message());

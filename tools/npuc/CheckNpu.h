@@ -12,6 +12,8 @@ struct NpuCheckOptions {
   std::string ConfigPath;             ///< the hardware config (YAML)
   std::string Backend = "func";       ///< the device the NPU segments run on
   std::vector<std::string> CalibDirs; ///< calibration folders; empty: the test folder's own data sets
+  std::string CalibMethod = "minmax"; ///< the quantize pass's range estimator
+  bool BiasCorrection = false;        ///< the quantize pass's empirical bias correction
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::string Filter;                 ///< only folders whose name contains it
   bool Quiet = false;                 ///< print only failures and the summary

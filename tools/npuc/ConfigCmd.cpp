@@ -1,6 +1,7 @@
 // npuc config check|show: validate hardware config files, or print one with its derived values.
 #include "Command.h"
 
+#include "npu/compiler/passes/Pass.h"
 #include "npu/config/HardwareConfig.h"
 
 #include <iostream>
@@ -26,10 +27,17 @@ static int runConfig(const Command &Self, const Args &A) {
       Exit = fail(C.message());
       continue;
     }
-    if (Action == "show")
+    if (Action == "show") {
       std::cout << C->describe();
-    else
-      std::cout << File << ": ok (" << C->Name << ", hash " << C->shortHash() << ")\n";
+      continue;
+    }
+    // Valid for the ISA and the simulators, but models could not be compiled for it: refused, with why.
+    if (npu::Status S = npu::passes::checkQuantizeConfig(*C); !S) {
+      Exit = fail(File + ": " + S.message() + "; the simulators run hand-written programs for it (npuc asm, "
+                  "npuc run), the compiler does not target it yet");
+      continue;
+    }
+    std::cout << File << ": ok (" << C->Name << ", hash " << C->shortHash() << ")\n";
   }
   return Exit;
 }
@@ -39,7 +47,9 @@ const Command ConfigCommand = {
     "Check or print hardware config files (YAML)",
     "npuc config check FILE.yaml... | npuc config show FILE.yaml",
     "'check' loads and validates each file: unknown keys, wrong types, values out of range and\n"
-    "inconsistent sizes are reported with file:line:column and the key. It prints\n"
+    "inconsistent sizes are reported with file:line:column and the key; a config the compiler cannot\n"
+    "target (element types other than int8 inputs, weights, outputs and int32 accumulators) is refused\n"
+    "with the reason. It prints\n"
     "'FILE: ok (NAME, hash HASH16)' per valid file and exits 1 if any file is invalid.\n"
     "'show' prints every key (defaults filled in), the derived values (buffer rows and depths, peak\n"
     "throughput) and the ISA field layout that follows from the config.\n\n"

@@ -9,6 +9,7 @@
 #include "npu/host/HostModel.h"
 #include "npu/isa/Assembler.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -52,9 +53,11 @@ int loadConfig(const Args &A, std::optional<HardwareConfig> &Config) {
 int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
   Opts.CalibDirs = A.getAll("--calib");
   Opts.ReportDirs = A.getAll("--report-on");
+  Opts.BiasCorrection = A.has("--bias-correction");
   Opts.CalibMethod = A.get("--calib-method", "minmax");
-  if (Opts.CalibMethod != "minmax" && Opts.CalibMethod != "percentile" && Opts.CalibMethod != "entropy")
-    return usageError(Self, "--calib-method must be minmax, percentile or entropy");
+  if (std::find(passes::calibMethods().begin(), passes::calibMethods().end(), Opts.CalibMethod) ==
+      passes::calibMethods().end())
+    return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
   return ExitOk;
 }
 
@@ -245,7 +248,7 @@ const Command OptCommand = {
      {"--stop-after", true, "stop after this pass"},
      {"--config", true, "hardware config for passes that need one"},
      {"--calib", true, "folder of input_K.pb sets for quantize's calibration; repeatable", true},
-     {"--calib-method", true, "quantize's range estimator: minmax (default), percentile or entropy"},
+     {"--calib-method", true, "quantize's range estimator: minmax (default), percentile, entropy or mse"},
      {"--list-passes", false, "list every pass with a summary"},
      {"-o", true, "write the graph to this file instead of standard output"}},
     runOpt,
@@ -255,7 +258,7 @@ const Command CompileCommand = {
     "compile",
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
-    "            [--calib-method minmax|percentile|entropy]\n"
+    "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -274,12 +277,13 @@ const Command CompileCommand = {
      {"--target", true, "npu (default) or host"},
      {"--calib", true, "folder of input_K.pb sets (or of test_data_set_* folders) for calibration; repeatable",
       true},
-     {"--calib-method", true, "calibration range estimator: minmax (default), percentile or entropy"},
+     {"--calib-method", true, "calibration range estimator: minmax (default), percentile, entropy or mse"},
      {"--input-shape", true, "fix a dynamic input shape, NAME=1x3x224x224; repeatable", true},
      {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
      {"--stop-after", true, "stop the pipeline after this pass"},
      {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
      {"--report", false, "print what the passes did, per-layer SQNR, placements, per-layer costs and schedules"},
+     {"--bias-correction", false, "quantize: move each conv's bias by its mean int8 error on the calibration sets"},
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},

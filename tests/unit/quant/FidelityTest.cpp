@@ -1,7 +1,8 @@
-// Fidelity tools and the equalize pass: SQNR/cosine/top-k figures, the per-layer report, and cross-layer
-// equalization keeping the float function while lifting the int8 accuracy of an imbalanced conv pair.
+// Fidelity tools and the accuracy methods of quantization: SQNR/cosine/top-k figures, the per-layer report,
+// cross-layer equalization (same float function, better int8), the mse and entropy estimators, bias correction.
 #include "QuantTestUtil.h"
 
+#include "../../../compiler/passes/QuantCalibrate.h"
 #include "../../../compiler/passes/QuantReport.h"
 #include "npu/compiler/check/Fidelity.h"
 #include "npu/compiler/ir/Verifier.h"
@@ -166,4 +167,83 @@ TEST(Equalize, LeavesPairsItCannotRescale) {
   auto A = ref::interpret(Base, In), B = ref::interpret(Free, In);
   ASSERT_TRUE(A.isOk() && B.isOk());
   EXPECT_GT(sqnrOf((*A)[0], (*B)[0]), 100);
+}
+
+TEST(Calibration, MseThresholdIsTheArgminOfRoundingPlusClipping) {
+  // A bulk of small values and a few far outliers: clipping the outliers costs less than coarse steps.
+  std::vector<double> Hist(256, 0.0);
+  for (size_t B = 0; B < 32; ++B)
+    Hist[B] = 1e6;
+  Hist[255] = 2;
+  const double Max = 10.0;
+  auto Err = [&](double T) { // the same error model, summed bin by bin
+    double E = 0, Step = T / 127;
+    for (size_t B = 0; B < Hist.size(); ++B) {
+      double X = Max * (double(B) + 0.5) / double(Hist.size());
+      E += Hist[B] * (X <= T ? Step * Step / 12 : (X - T) * (X - T));
+    }
+    return E;
+  };
+  double Best = Max, BestErr = Err(Max);
+  for (size_t I = 1; I <= Hist.size(); ++I)
+    if (double T = Max * double(I) / double(Hist.size()); Err(T) < BestErr)
+      BestErr = Err(T), Best = T;
+  EXPECT_DOUBLE_EQ(passes::mseThreshold(Hist, Max), Best);
+  EXPECT_LT(Best, Max / 2);
+  // A few outliers against a small bulk: keeping them in range pays.
+  Hist.assign(256, 0.0);
+  for (size_t B = 0; B < 32; ++B)
+    Hist[B] = 10;
+  Hist[255] = 2;
+  EXPECT_GT(passes::mseThreshold(Hist, Max), 0.99 * Max);
+}
+
+TEST(Calibration, EntropyThatClipsTheSignalFallsBackAndSaysSo) {
+  // Mostly tiny values and a sparse tail of large ones (a detector's few high scores).
+  Graph G;
+  G.Name = "scores";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 4096}));
+  G.Outputs = {addOp(G, "Relu", {X})};
+  Tensor In(ElemType::Float32, {1, 4096});
+  for (int64_t I = 0; I < In.numElements(); ++I)
+    In.data<float>()[I] = I < 32 ? 1.0f + 9.0f * float(I % 13) / 13.0f : 0.01f * float(1 + I % 17) / 17.0f;
+  std::vector<std::string> Notes;
+  auto R = passes::calibrateRanges(G, {{"set", {In}}}, "entropy", &Notes);
+  ASSERT_TRUE(R.isOk()) << R.message();
+  const double Out = (*R)[size_t(G.Outputs[0])];
+  EXPECT_GT(Out, 9.0) << "the entropy range clips the large scores";
+  ASSERT_FALSE(Notes.empty());
+  EXPECT_NE(Notes[0].find("using the 99.99th percentile"), std::string::npos) << Notes[0];
+}
+
+TEST(BiasCorrection, RemovesTheMeanErrorOfAConvOnItsCalibrationSets) {
+  Graph G;
+  G.Name = "one_conv";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 4, 8, 8}));
+  // Weights with values just off the int8 grid in one direction: their rounding errors add up per channel.
+  Tensor W = randomFloats({6, 4, 3, 3}, 21, 0.5f, 1.0f);
+  ValueId Y = addOp(G, "Conv", {X, G.addConstant("w", W), G.addConstant("b", randomFloats({6}, 22))},
+                    {ints("kernel_shape", {3, 3}), ints("pads", {1, 1, 1, 1})});
+  G.Outputs = {Y};
+  std::vector<std::vector<Tensor>> In = randomInputSets(3, 30, {1, 4, 8, 8}, 0, 1);
+  std::vector<std::string> Calib = writeSets(tempDir("bias_correction"), In);
+  auto MeanAbs = [&](bool Correct) {
+    Graph Q = G;
+    passes::PassOptions Opts;
+    Opts.CalibDirs = Calib;
+    Opts.BiasCorrection = Correct;
+    EXPECT_TRUE(runPasses(Q, {"quantize"}, Opts).isOk());
+    std::vector<double> Sum(6, 0.0);
+    for (const auto &S : In) {
+      auto F = ref::interpret(G, S), A = ref::interpret(Q, S);
+      for (int64_t I = 0; I < (*F)[0].numElements(); ++I)
+        Sum[size_t(I / 64)] += (*F)[0].getDouble(I) - (*A)[0].getDouble(I);
+    }
+    double M = 0;
+    for (double V : Sum)
+      M += std::fabs(V) / (64.0 * double(In.size()));
+    return M / 6;
+  };
+  const double Before = MeanAbs(false), After = MeanAbs(true);
+  EXPECT_LT(After, Before / 2) << "mean |error| per channel before " << Before << ", after " << After;
 }

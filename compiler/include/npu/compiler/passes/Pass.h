@@ -17,9 +17,17 @@ struct PassOptions {
   const HardwareConfig *Config = nullptr; ///< the target NPU (layout, quantization limits)
   std::vector<std::string> CalibDirs;     ///< folders of input_K.pb sets for calibration (quantization)
   std::string CalibMethod = "minmax";     ///< activation range estimator (quantization)
+  bool BiasCorrection = false;            ///< quantize: empirical bias correction on the calibration sets
   std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
   std::vector<std::string> ReportDirs;    ///< sets the quantize report measures on (default: calibration)
 };
+
+/// The estimators PassOptions::CalibMethod may name (minmax, percentile, entropy, mse).
+const std::vector<std::string> &calibMethods();
+
+/// Models are quantized for int8 inputs, weights and outputs with int32 accumulators: an error naming the
+/// config's element types otherwise (the simulators still run hand-written programs for other types).
+Status checkQuantizeConfig(const HardwareConfig &C);
 
 class Pass {
 public:
