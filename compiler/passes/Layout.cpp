@@ -38,20 +38,89 @@ bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
   return std::all_of(In.begin() + 2, In.end(), [](int64_t D) { return D == 1; });
 }
 
+bool isConstant(const Graph &G, ValueId V) { return G.value(V).Kind == ValueKind::Constant; }
+
+/// A constant int8 tensor of zeros.
+bool isZeroConstant(const Graph &G, ValueId V) {
+  const Value &X = G.value(V);
+  if (X.Kind != ValueKind::Constant || !isI8(G, V) || !X.Data)
+    return false;
+  const std::vector<uint8_t> &B = X.Data->byteVector();
+  return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
+}
+
+/// The zero point of an int8 value (0 when it has no quantization parameters).
+int64_t zeroPoint(const Graph &G, ValueId V) {
+  const auto &Q = G.type(V).Quant;
+  return Q && Q->ZeroPoints.size() == 1 ? Q->ZeroPoints[0] : 0;
+}
+
+/// The inputs of a channel Concat before its tail of constant zero tensors (BlazeFace pads channels with
+/// Concat(x, zeros)); all of them when the last input is not such a constant.
+size_t concatLead(const Graph &G, const Node &N) {
+  size_t L = N.Inputs.size();
+  while (L > 1 && N.Inputs[L - 1] != NoValue && isZeroConstant(G, N.Inputs[L - 1]))
+    --L;
+  return L;
+}
+
+/// True when the padding lanes (channels past C in the last block) of V's blocked form hold V's zero point,
+/// whatever makes it: npu.ToBlocked pads with the zero point, and the blocked operators compute padding lanes
+/// like real ones from zero weights, zero bias and 0 multipliers, so an operator whose inputs' padding lanes
+/// are at their zero points gives requant(0) + y_zero_point there, kept when the clip range holds it.
+bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
+  if (Depth > 64)
+    return false;
+  const Node *P = nullptr;
+  for (const Node &N : G.nodes())
+    if (N.hasOutput(0) && N.Outputs[0] == V)
+      P = &N;
+  if (!P || !isI8(G, V))
+    return true; // a graph input or a host value: it enters through npu.ToBlocked
+  const std::string &Op = P->OpType;
+  auto InputsAtZp = [&](size_t From, size_t To) {
+    for (size_t K = From; K < std::min(To, P->Inputs.size()); ++K)
+      if (P->Inputs[K] != NoValue && !isConstant(G, P->Inputs[K]) &&
+          !padLanesAtZeroPoint(G, P->Inputs[K], Depth + 1))
+        return false;
+    return true;
+  };
+  auto ClipHoldsZp = [&] {
+    const int64_t Z = P->getInt("y_zero_point", 0);
+    return P->getInt("act_min", -128) <= Z && Z <= P->getInt("act_max", 127);
+  };
+  if (Op == "npu.QConv" || Op == "npu.QMatMul") // padded weights and bias are zero
+    return ClipHoldsZp();
+  if (Op == "npu.QAdd" || Op == "npu.QMul")
+    return InputsAtZp(0, 2) && ClipHoldsZp();
+  if (Op == "npu.QLeakyRelu" || Op == "npu.Requantize" || Op == "npu.QAvgPool" || Op == "npu.QGlobalAvgPool")
+    return InputsAtZp(0, 1) && ClipHoldsZp();
+  if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten")
+    return InputsAtZp(0, 1);
+  if (Op == "Relu")
+    return zeroPoint(G, V) == 0 && InputsAtZp(0, 1);
+  if (Op == "Concat")
+    return InputsAtZp(0, P->Inputs.size());
+  return true; // not an operator of the blocked layout: a host value entering through npu.ToBlocked
+}
+
 /// Concat along channels of blocked tensors is a concat of their channel blocks when every input but the last
-/// fills whole blocks of C.
+/// fills whole blocks of C. A tail of constant zero inputs adds zero blocks: in the blocked layout the lanes
+/// past the last real input's channels are its padding, so Concat(x[C], zeros[P]) is x's blocks followed by
+/// ceil((C+P)/c) - ceil(C/c) zero blocks when x's padding lanes are zeros (zero point 0).
 bool isBlockConcat(const Graph &G, const Node &N, int64_t C) {
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   auto Axis = normalizeAxis(N.getInt("axis", 0), Rank);
   if (!Axis || *Axis != 1 || Rank < 2)
     return false;
+  const size_t Lead = concatLead(G, N);
   for (size_t K = 0; K < N.Inputs.size(); ++K)
-    if (!isI8(G, N.Inputs[K]) || (K + 1 < N.Inputs.size() && G.type(N.Inputs[K]).Dims[1] % C != 0))
+    if (!isI8(G, N.Inputs[K]) || (K + 1 < Lead && G.type(N.Inputs[K]).Dims[1] % C != 0))
       return false;
-  return true;
+  const ValueId Last = N.Inputs[Lead - 1];
+  return Lead == N.Inputs.size() || G.type(Last).Dims[1] % C == 0 ||
+         (zeroPoint(G, Last) == 0 && padLanesAtZeroPoint(G, Last));
 }
-
-bool isConstant(const Graph &G, ValueId V) { return G.value(V).Kind == ValueKind::Constant; }
 
 /// npu.QAdd of two activations of equal shape or of an activation and a per-channel one, or of an activation
 /// and a constant that broadcasts to it (the constant is then broadcast to the full shape and blocked at
@@ -266,10 +335,7 @@ private:
     return Name;
   }
   int64_t batchBlock(const Shape &D) const { return D[0] % Batch == 0 ? Batch : 1; }
-  int64_t padValue(ValueId V) const {
-    const auto &Q = Old.type(V).Quant;
-    return Q && Q->ZeroPoints.size() == 1 ? Q->ZeroPoints[0] : 0;
-  }
+  int64_t padValue(ValueId V) const { return zeroPoint(Old, V); }
   TensorType blockedType(ValueId V, int64_t C) const {
     TensorType T = Old.type(V);
     T.Dims = blockLogical(T.Dims, batchBlock(T.Dims), C)->dims();
@@ -393,6 +459,20 @@ private:
     }
   }
 
+  /// The zero tail of a blocked Concat (inputs from Lead on) as one constant of the channel blocks the output
+  /// has beyond its leading inputs' blocks (none when the zeros fit in the last input's padding lanes).
+  void zeroBlocks(Node &M, const Node &N, size_t Lead, const Shape &YDims, int64_t C) {
+    int64_t Blocks = YDims[1];
+    for (size_t K = 0; K < Lead; ++K)
+      Blocks -= (Old.type(N.Inputs[K]).Dims[1] + C - 1) / C;
+    if (Blocks <= 0)
+      return;
+    Shape D = YDims;
+    D[1] = Blocks;
+    M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Inputs[Lead]).Name + "_blk"),
+                                       Tensor(ElemType::Int8, D)));
+  }
+
   Status convertNode(const Node &N) {
     const std::string &Op = N.OpType;
     const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
@@ -427,7 +507,15 @@ private:
         M.Inputs.push_back(N.Inputs[2]);
       }
       padChannels(M, N, Padded);
-    } else if (Binary || Op == "Concat") {
+    } else if (Op == "Concat") {
+      const size_t Lead = concatLead(Old, N);
+      for (size_t K = 1; K < Lead; ++K) {
+        NPU_ASSIGN(ValueId B, operand(N, K, InC));
+        M.Inputs.push_back(B);
+      }
+      if (Lead < N.Inputs.size())
+        zeroBlocks(M, N, Lead, New.type(Y).Dims, InC);
+    } else if (Binary) {
       for (size_t K = 1; K < N.Inputs.size(); ++K) {
         NPU_ASSIGN(ValueId B, operand(N, K, InC));
         M.Inputs.push_back(B);

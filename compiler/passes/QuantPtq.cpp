@@ -54,6 +54,7 @@ public:
 private:
   QuantBuilder B;
   std::vector<bool> Done;
+  std::map<ValueId, ValueId> ZeroInt8; ///< constant all-zero float Concat input -> its int8 zeros
 
   const Node &node(size_t I) const { return B.old().nodes()[I]; }
   bool isF32(ValueId V) const { return V != NoValue && B.old().type(V).Elem == ElemType::Float32; }
@@ -373,17 +374,46 @@ private:
     return true;
   }
 
-  /// Concat of int8 inputs: each is requantized to the largest input scale first.
+  /// A constant (or constant-computable) float tensor whose every element is 0.
+  bool isZeroConstant(ValueId V) {
+    const Tensor *K = isF32(V) ? B.constantOf(V) : nullptr;
+    if (!K)
+      return false;
+    for (int64_t E = 0; E < K->numElements(); ++E)
+      if (K->getDouble(E) != 0)
+        return false;
+    return true;
+  }
+
+  /// Concat of int8 inputs: each is requantized to the largest input scale first. Constant all-zero inputs
+  /// (BlazeFace pads channels with Concat(x, zeros)) are exact at any scale with zero point 0: they become
+  /// int8 zeros and take no part in choosing the scale, so Concat(x, zeros) keeps x's scale.
   Expected<bool> convertConcat(size_t I) {
     const Node &N = node(I);
     double S = 0;
-    for (ValueId In : N.Inputs) {
-      if (In == NoValue || !B.hasInt8(In) || B.int8Form(In).Zp != 0)
+    std::vector<bool> Zero(N.Inputs.size(), false);
+    for (size_t K = 0; K < N.Inputs.size(); ++K) {
+      const ValueId In = N.Inputs[K];
+      if (In == NoValue)
+        return false;
+      if ((Zero[K] = isZeroConstant(In)))
+        continue;
+      if (!B.hasInt8(In) || B.int8Form(In).Zp != 0)
         return false;
       S = std::max(S, B.int8Form(In).Scale);
     }
+    if (S == 0) // only zeros: constant folding's business
+      return false;
     std::vector<ValueId> Ins;
-    for (ValueId In : N.Inputs) {
+    for (size_t K = 0; K < N.Inputs.size(); ++K) {
+      const ValueId In = N.Inputs[K];
+      if (Zero[K]) {
+        auto [It, New] = ZeroInt8.try_emplace(In, NoValue);
+        if (New)
+          It->second = B.addConstant(B.old().value(In).Name + "_q", Tensor(ElemType::Int8, B.old().type(In).Dims));
+        Ins.push_back(It->second);
+        continue;
+      }
       QValue Q = B.int8Form(In);
       if (Q.Scale != S) {
         ValueId R = B.addInt8Value(B.old().value(In).Name + "_rq", B.old().type(In).Dims, S, 0);

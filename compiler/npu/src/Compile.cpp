@@ -1,4 +1,5 @@
-// Partitioning into segments (consecutive nodes with the same placement), host subgraph extraction, NPU
+// Partitioning into segments (consecutive nodes with the same placement in a topological order that groups
+// each device's nodes), host subgraph extraction, NPU
 // segment lowering (tile IR -> tokens -> DRAM plan -> isa::Program) and artifact assembly.
 #include "npu/backend/Compile.h"
 
@@ -235,6 +236,55 @@ Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
   return emitProgram(TP, C);
 }
 
+/// The nodes in a topological order that keeps each device's work together: a list schedule that takes the
+/// ready node of the current device (NPU or host) with the lowest index while there is one, and switches
+/// device only when none is ready. Deterministic: ties go to the lowest node index.
+std::vector<size_t> deviceOrder(const ir::Graph &G, const std::vector<NodePlacement> &Placements) {
+  const size_t NN = G.nodes().size();
+  std::vector<int> Producer(G.numValues(), -1), Waiting(NN, 0);
+  std::vector<std::vector<size_t>> Readers(NN);
+  for (size_t K = 0; K < NN; ++K)
+    for (ir::ValueId V : G.nodes()[K].Outputs)
+      if (V != ir::NoValue)
+        Producer[size_t(V)] = int(K);
+  for (size_t K = 0; K < NN; ++K) {
+    std::set<size_t> From;
+    for (ir::ValueId V : G.nodes()[K].Inputs)
+      if (V != ir::NoValue && Producer[size_t(V)] >= 0 && size_t(Producer[size_t(V)]) != K)
+        From.insert(size_t(Producer[size_t(V)]));
+    Waiting[K] = int(From.size());
+    for (size_t P : From)
+      Readers[P].push_back(K);
+  }
+  std::set<size_t> Ready[2]; // [host, npu], by node index
+  for (size_t K = 0; K < NN; ++K)
+    if (!Waiting[K])
+      Ready[Placements[K].Npu].insert(K);
+  std::vector<size_t> Order;
+  bool Npu = NN && Placements[0].Npu;
+  while (Order.size() < NN) {
+    if (Ready[Npu].empty())
+      Npu = !Npu;
+    if (Ready[Npu].empty()) // a cycle: keep the remaining nodes in their order (the verifier rejects it)
+      break;
+    const size_t K = *Ready[Npu].begin();
+    Ready[Npu].erase(Ready[Npu].begin());
+    Order.push_back(K);
+    for (size_t D : Readers[K])
+      if (--Waiting[D] == 0)
+        Ready[Placements[D].Npu].insert(D);
+  }
+  if (Order.size() < NN) {
+    std::vector<bool> Taken(NN, false);
+    for (size_t K : Order)
+      Taken[K] = true;
+    for (size_t K = 0; K < NN; ++K)
+      if (!Taken[K])
+        Order.push_back(K);
+  }
+  return Order;
+}
+
 } // namespace
 
 std::vector<NodePlacement> placeNodes(const ir::Graph &G, const HardwareConfig &C) {
@@ -257,7 +307,7 @@ Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C
   CompileResult R;
   R.Placements = placeNodes(G, C);
   std::vector<SegmentNodes> Segs;
-  for (size_t K = 0; K < G.nodes().size(); ++K) {
+  for (size_t K : deviceOrder(G, R.Placements)) {
     if (Segs.empty() || Segs.back().Npu != R.Placements[K].Npu)
       Segs.push_back({R.Placements[K].Npu, {}});
     Segs.back().Nodes.push_back(K);
@@ -315,6 +365,13 @@ std::string formatPlacementReport(const CompileResult &R) {
   for (const NodePlacement &P : R.Placements)
     OS << "  " << (P.Npu ? "npu " : "host") << "  " << P.Node << " (" << P.OpType << "): " << P.Reason
        << "\n";
+  size_t Npu = 0, Switches = 0;
+  for (size_t S = 0; S < R.Artifact.Segments.size(); ++S) {
+    Npu += R.Artifact.Segments[S].K == ArtifactSegment::Npu;
+    Switches += S > 0 && R.Artifact.Segments[S].K != R.Artifact.Segments[S - 1].K;
+  }
+  OS << "partition: " << Npu << " npu segments, " << R.Artifact.Segments.size() - Npu << " host segments, "
+     << Switches << " npu<->host switches\n";
   OS << "segments:\n";
   for (const ArtifactSegment &S : R.Artifact.Segments) {
     OS << "  " << S.Name << ": " << S.Nodes.size() << " nodes, " << S.Inputs.size() << " inputs, "

@@ -2,7 +2,9 @@
 // temporary) becomes an alias of its slice of the output, so its producer stores straight into the concat
 // output and the Concat itself emits nothing. Other inputs (segment inputs and outputs, a value concatenated
 // twice, batch-blocked tensors whose slices are not contiguous) are copied: rows loaded, widened into the
-// accumulators by the identity GEMM and stored into the slice.
+// accumulators by the identity GEMM and stored into the slice. Constant zero inputs (the zero channel blocks
+// of Concat(x, zeros), BlazeFace's channel padding) are written by an ALU mov of the immediate 0 and stores.
+#include "AluRows.h"
 #include "BlockedValue.h"
 #include "Reblock.h"
 
@@ -15,6 +17,19 @@ namespace npu::backend {
 using isa::MemType;
 using isa::MicroOp;
 
+namespace {
+
+/// A constant int8 tensor of zeros: channel blocks the layout pass appended for Concat(x, zeros).
+bool isZeroConstant(const ir::Graph &G, ir::ValueId V) {
+  const ir::Value &X = G.value(V);
+  if (X.Kind != ir::ValueKind::Constant || !X.Data || X.Data->elemType() != ir::ElemType::Int8)
+    return false;
+  const std::vector<uint8_t> &B = X.Data->byteVector();
+  return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
+}
+
+} // namespace
+
 Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   NPU_TRY(checkSubRows(C));
   const int64_t B = int64_t(C.BlockOut);
@@ -25,7 +40,10 @@ Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   if (!Axis || *Axis != 1)
     return makeError("only a Concat of channel blocks (axis 1 of the blocked tensor) is lowered");
   for (ir::ValueId V : N.Inputs) {
-    NPU_TRY(checkBlockedOperand(G, V, C, B));
+    if (!isZeroConstant(G, V))
+      NPU_TRY(checkBlockedOperand(G, V, C, B));
+    else if (V == N.Inputs[0] || G.type(V).Dims.size() != Y.Dims.size())
+      return makeError("Concat input '", G.value(V).Name, "': zero blocks only after an activation");
     const ir::Shape &D = G.type(V).Dims;
     for (size_t K = 0; K < D.size(); ++K)
       if (K != 1 && D[K] != Y.Dims[K])
@@ -45,8 +63,14 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const uint64_t Orb = C.D.OutputRowBytes;
   bool IdentityLoaded = false;
   std::vector<int> Aliased;
+  std::vector<std::pair<int64_t, int64_t>> Zeros; // (first channel block, blocks) of the zero inputs
   int64_t COff = 0;
   for (ir::ValueId V : N.Inputs) {
+    if (isZeroConstant(G, V)) {
+      Zeros.push_back({COff, G.type(V).Dims[1]});
+      COff += Zeros.back().second;
+      continue;
+    }
     const RowTensor A = E.Values.at(V);
     TileTensor &TA = P.Tensors[size_t(A.Tensor)];
     const bool Twice = std::count(Aliased.begin(), Aliased.end(), A.Tensor) > 0;
@@ -69,6 +93,19 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     }
     COff += A.COuter;
   }
+  // Zero blocks: accumulator rows set to the immediate 0 once (the ALU mirrors them into the output rows),
+  // then stored into every zero slice.
+  int64_t Zeroed = 0;
+  for (auto [Off, Blocks] : Zeros)
+    for (int64_t Nb = 0; Nb < Y.NOuter; ++Nb)
+      for (int64_t R0 = 0; R0 < Blocks * Plane; R0 += T) {
+        const int64_t Tt = std::min(T, Blocks * Plane - R0);
+        if (Tt > Zeroed) {
+          NPU_TRY(rowsAlu(E, isa::AluOp::Mov, 0, Tt, int64_t(0)));
+          Zeroed = Tt;
+        }
+        E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, Off, 0, 0) + R0) * Orb, 1, Tt, Tt);
+      }
   return Status::ok();
 }
 

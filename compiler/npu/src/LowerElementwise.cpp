@@ -3,6 +3,7 @@
 // requantized and stored. Layout does not matter row by row, but the segment I/O relanes n, so the operand
 // must be a blocked value.
 #include "AluRows.h"
+#include "BlockedValue.h"
 #include "Emitter.h"
 #include "Reblock.h"
 #include "DeferredTail.h"
@@ -22,22 +23,6 @@ using isa::MemType;
 using isa::MicroOp;
 
 namespace {
-
-/// True when V is in the blocked layout: made by npu.ToBlocked, a blocked node, or an elementwise op of one.
-bool isBlockedValue(const ir::Graph &G, ir::ValueId V, int Depth = 0) {
-  if (Depth > 64)
-    return false;
-  for (const ir::Node &N : G.nodes()) {
-    if (N.Outputs.empty() || N.Outputs[0] != V)
-      continue;
-    if (N.OpType == "npu.ToBlocked" || ir::isBlockedNode(N))
-      return true;
-    if (N.OpType == "Relu" || N.OpType == "npu.Requantize" || N.OpType == "npu.QAdd")
-      return isBlockedValue(G, N.Inputs[0], Depth + 1);
-    return false;
-  }
-  return false;
-}
 
 /// requant by an immediate multiplier over Rows rows from Dst, then the node's clip.
 Status requantRowsImm(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, int64_t Multiplier) {
@@ -60,7 +45,7 @@ Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const Hardware
   const size_t Operands = N.OpType == "npu.QAdd" ? 2 : 1;
   for (size_t K = 0; K < Operands; ++K) {
     if (!N.hasInput(K) || G.value(N.Inputs[K]).Kind == ir::ValueKind::Constant ||
-        !isBlockedValue(G, N.Inputs[K]))
+        !isBlockedProducer(G, N.Inputs[K]))
       return makeError("operand ", K, " is not a blocked activation");
     NPU_TRY(checkBlockedAct(G, N.Inputs[K], C, int64_t(C.BlockOut)));
   }

@@ -51,6 +51,11 @@ struct PlainBuilder {
     return Y;
   }
 
+  /// A constant int8 tensor of zeros [1, P, H, H] (channel padding).
+  ir::ValueId zeros(int64_t P, int64_t H) {
+    return G.addConstant("zeros" + std::to_string(++Count), ir::Tensor(ElemType::Int8, {1, P, H, H}));
+  }
+
   ir::ValueId concat(std::vector<ir::ValueId> Ins) {
     ir::ValueId Y = out("cat");
     G.addNode("Concat", Ins, {Y}, "concat" + std::to_string(Count)).setAttr("axis", int64_t(1));
@@ -145,6 +150,20 @@ struct PlainBuilder {
   }
 };
 
+/// Tile tensors living inside another one (" in %" in the tile IR text): Concat inputs stored in place.
+size_t aliases(const std::string &Tile) {
+  size_t N = 0;
+  for (size_t P = Tile.find(" in %"); P != std::string::npos; P = Tile.find(" in %", P + 1))
+    ++N;
+  return N;
+}
+
+/// NPU segments of a compiled graph.
+size_t npuSegments(const backend::CompileResult &R) {
+  return size_t(std::count_if(R.Artifact.Segments.begin(), R.Artifact.Segments.end(),
+                              [](const backend::ArtifactSegment &S) { return S.K == backend::ArtifactSegment::Npu; }));
+}
+
 TEST(NpuGroupConv, DepthwiseAndGrouped) {
   struct Case {
     int64_t Cin, O, Group, H, K, S, P;
@@ -183,10 +202,7 @@ TEST(NpuConcat, ByAddressingAndCopy) {
       B.check(B.conv(Cat, 2 * Bo + 3, 8, 1, 1, 1, 0), C, {"npu.QConv", "Concat"}, "concat of two convs",
               &Tile);
       // Both conv outputs live inside the concat output: no copy.
-      size_t Aliases = 0;
-      for (size_t P = Tile.find(" in %"); P != std::string::npos; P = Tile.find(" in %", P + 1))
-        ++Aliases;
-      EXPECT_EQ(Aliases, 2u) << Tile.substr(0, 2000);
+      EXPECT_EQ(aliases(Tile), 2u) << Tile.substr(0, 2000);
     }
     {
       // An input concatenated twice and one read after the concat: the second use is copied.
@@ -263,6 +279,101 @@ TEST(NpuLeakyRelu, AfterConvAndAlone) {
       ir::ValueId X = B.input({2, 5, 3, 4});
       B.check(B.leakyRelu(X, 3000000, -1500000, 7), C, {"npu.QLeakyRelu"}, "leaky relu alone");
     }
+  }
+}
+
+TEST(NpuConcat, ZeroChannelsAfterAPartialBlock) {
+  // BlazeFace's channel padding Concat(x[C], zeros[P]): x's blocks (its padding lanes are the first zeros)
+  // and ceil((C+P)/c) - ceil(C/c) zero blocks written by the NPU; x made in the segment is not copied.
+  struct Case {
+    int64_t C, P;
+  };
+  unsigned Seed = 1200;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (const Case &K : std::vector<Case>{{24, 4}, {28, 8}, {8, 24}, {32, 4}}) {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 8, 6, 6});
+      // The first conv's temporary dies before the concat output is written, so the output reuses its DRAM:
+      // the zero blocks must really be written.
+      ir::ValueId A = B.conv(B.conv(X, 8, 48, 1, 3, 1, 1), 48, K.C, 1, 3, 1, 1);
+      ir::ValueId Cat = B.concat({A, B.zeros(K.P, 6)});
+      const std::string What = "conv -> Concat(zeros " + std::to_string(K.C) + "+" + std::to_string(K.P) + ") -> conv";
+      std::string Tile;
+      B.check(B.conv(Cat, K.C + K.P, 8, 1, 1, 1, 0), C, {"npu.QConv", "Concat"}, What, &Tile);
+      auto Run = runPlainGraph(B.G, C, B.Rng);
+      ASSERT_TRUE(Run.isOk()) << Run.message();
+      EXPECT_EQ(npuSegments(Run->R), 1u) << What << " on " << Name;
+      // The conv stores straight into the concat output.
+      EXPECT_EQ(aliases(Tile), 1u) << What << " on " << Name << "\n" << Tile.substr(0, 2000);
+    }
+  }
+}
+
+TEST(NpuConcat, ZeroChannelsCopiedOrGuarded) {
+  unsigned Seed = 1300;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    {
+      // x is the segment's input (blocked on the host, padding lanes at its zero point 0): copied, then zeros.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 12, 5, 5});
+      ir::ValueId Cat = B.concat({X, B.zeros(20, 5)});
+      B.check(B.conv(Cat, 32, 8, 1, 3, 1, 1), C, {"npu.QConv", "Concat"}, "Concat(input, zeros)");
+    }
+    {
+      // Zeros after two inputs, through a MaxPool and a QAdd whose padding lanes stay 0.
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 8, 6, 6});
+      const int64_t Bo = int64_t(C.BlockOut); // inputs but the last fill whole blocks
+      ir::ValueId L = B.conv(X, 8, Bo, 1, 3, 1, 1), R = B.conv(X, 8, 20, 1, 1, 1, 0);
+      ir::ValueId Pool = B.out("p");
+      ir::Node &M = B.G.addNode("MaxPool", {R}, {Pool}, "pool");
+      M.setAttr("kernel_shape", Shape{2, 2});
+      M.setAttr("strides", Shape{1, 1});
+      M.setAttr("pads", Shape{1, 1, 0, 0});
+      ir::ValueId Cat = B.concat({L, Pool, B.zeros(14, 6)});
+      B.check(B.conv(Cat, Bo + 34, 8, 1, 1, 1, 0), C, {"npu.QConv", "Concat"}, "Concat(conv, maxpool, zeros)");
+    }
+    {
+      // A producer whose padding lanes are not 0 (clip to [5, 127]): the zeros may not reuse them; the result
+      // is still exact (the Concat leaves the blocked layout when C is not a multiple of the block).
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 8, 6, 6});
+      ir::ValueId A = B.conv(X, 8, 20, 1, 3, 1, 1);
+      B.G.nodes().back().setAttr("act_min", int64_t(5));
+      B.check(B.conv(B.concat({A, B.zeros(4, 6)}), 24, 8, 1, 1, 1, 0), C, {"npu.QConv"}, "Concat(clipped conv, zeros)");
+    }
+  }
+}
+
+TEST(NpuPartition, HeadsSeparatedByHostNodesJoinOneSegment) {
+  // Two heads, each conv -> Transpose (host) in node order: trunk, head 1, its Transpose, head 2, its
+  // Transpose. The list schedule runs head 2 before head 1's host nodes: one NPU segment.
+  unsigned Seed = 1400;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    PlainBuilder B(Seed++);
+    ir::ValueId X = B.input({1, 8, 6, 6});
+    ir::ValueId T = B.conv(X, 8, 16, 1, 3, 1, 1);
+    std::vector<ir::ValueId> Outs;
+    for (int64_t O : {6, 10}) {
+      ir::ValueId H = B.conv(T, 16, O, 1, 1, 1, 0), Y = B.out("t");
+      B.G.addNode("Transpose", {H}, {Y}, "transpose" + std::to_string(O)).setAttr("perm", Shape{0, 2, 3, 1});
+      Outs.push_back(Y);
+    }
+    B.G.Outputs = Outs;
+    auto Run = runPlainGraph(B.G, C, B.Rng);
+    ASSERT_TRUE(Run.isOk()) << Run.message();
+    EXPECT_EQ(npuSegments(Run->R), 1u) << Name;
+    ASSERT_EQ(Run->Got.size(), 2u);
+    for (size_t K = 0; K < 2; ++K)
+      EXPECT_EQ(Run->Got[K].byteVector(), Run->Expected[K].byteVector()) << Name << " output " << K;
+    // Deterministic: the same graph compiles to the same artifact.
+    auto Again = runPlainGraph(B.G, C, B.Rng);
+    ASSERT_TRUE(Again.isOk());
+    EXPECT_EQ(backend::writeModelArtifact(Again->R.Artifact).takeValue(),
+              backend::writeModelArtifact(Run->R.Artifact).takeValue());
   }
 }
 

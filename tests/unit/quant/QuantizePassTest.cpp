@@ -47,6 +47,32 @@ std::vector<std::vector<Tensor>> randomSets(int N, uint32_t Seed) {
   return randomInputSets(N, Seed, {1, 3, 8, 8}, -2, 2);
 }
 
+/// G through the quantize pass, calibrated on Sets (written to the temporary folder Dir).
+Graph quantized(const Graph &G, const std::vector<std::vector<Tensor>> &Sets, const std::string &Dir) {
+  passes::PassOptions Opts;
+  Opts.CalibDirs = writeSets(tempDir(Dir), Sets);
+  Graph Q = G;
+  Status S = runPasses(Q, {"quantize"}, Opts);
+  EXPECT_TRUE(S.isOk()) << S.message();
+  return Q;
+}
+
+/// The largest |float - int8| of the first output over Sets, and the largest |float| there.
+std::pair<double, double> maxError(const Graph &G, const Graph &Q, const std::vector<std::vector<Tensor>> &Sets) {
+  double MaxErr = 0, Range = 0;
+  for (const auto &S : Sets) {
+    auto F = ref::interpret(G, S), I = ref::interpret(Q, S);
+    EXPECT_TRUE(F.isOk() && I.isOk()) << (I ? "" : I.message());
+    if (!F || !I)
+      return {INFINITY, 0};
+    for (int64_t K = 0; K < (*F)[0].numElements(); ++K) {
+      MaxErr = std::max(MaxErr, std::fabs((*F)[0].getDouble(K) - (*I)[0].getDouble(K)));
+      Range = std::max(Range, std::fabs((*F)[0].getDouble(K)));
+    }
+  }
+  return {MaxErr, Range};
+}
+
 int countInt8(const Graph &G, const std::string &Op) {
   int N = 0;
   for (const Node &M : G.nodes())
@@ -59,10 +85,7 @@ int countInt8(const Graph &G, const std::string &Op) {
 TEST(QuantizePass, PlainPatternsBecomeNpuOperators) {
   Graph G = smallCnn();
   auto Sets = randomSets(6, 100);
-  passes::PassOptions Opts;
-  Opts.CalibDirs = writeSets(tempDir("plain"), Sets);
-  Graph Q = G;
-  ASSERT_TRUE(runPasses(Q, {"quantize"}, Opts).isOk());
+  Graph Q = quantized(G, Sets, "plain");
   EXPECT_EQ(countOps(Q, "npu.QConv"), 2);
   EXPECT_EQ(countOps(Q, "npu.QAdd"), 1);
   EXPECT_EQ(countOps(Q, "npu.QAvgPool"), 1);
@@ -83,15 +106,7 @@ TEST(QuantizePass, PlainPatternsBecomeNpuOperators) {
   ASSERT_EQ(Q.Inputs.size(), 1u);
   EXPECT_EQ(Q.value(Q.Inputs[0]).Name, "x");
   EXPECT_EQ(Q.value(Q.Outputs[0]).Name, G.value(G.Outputs[0]).Name);
-  double MaxErr = 0, Range = 0;
-  for (const auto &S : Sets) {
-    auto F = ref::interpret(G, S), I = ref::interpret(Q, S);
-    ASSERT_TRUE(F.isOk() && I.isOk()) << (I ? "" : I.message());
-    for (int64_t K = 0; K < (*F)[0].numElements(); ++K) {
-      MaxErr = std::max(MaxErr, std::fabs((*F)[0].getDouble(K) - (*I)[0].getDouble(K)));
-      Range = std::max(Range, std::fabs((*F)[0].getDouble(K)));
-    }
-  }
+  auto [MaxErr, Range] = maxError(G, Q, Sets);
   EXPECT_LT(MaxErr, 0.05 * Range) << "max abs error " << MaxErr << " for outputs up to " << Range;
 }
 
@@ -164,4 +179,40 @@ TEST(QuantizePass, UserErrors) {
   S = runPasses(G, {"quantize"}, Opts);
   ASSERT_FALSE(S.isOk());
   EXPECT_NE(S.message().find("unsupported"), std::string::npos) << S.message();
+}
+
+TEST(QuantizePass, ConcatWithConstantZerosKeepsTheScale) {
+  // BlazeFace pads channels with Concat(x, zeros): the zeros are exact at any scale with zero point 0, so the
+  // Concat runs on int8 with x's scale (no npu.Requantize, no Dequantize/Quantize around it).
+  Graph G;
+  G.Name = "zero_concat";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 3, 8, 8}));
+  ValueId W1 = G.addConstant("w1", randomFloats({24, 3, 3, 3}, 11));
+  ValueId W2 = G.addConstant("w2", randomFloats({4, 32, 1, 1}, 12));
+  ValueId Z = G.addConstant("zeros", Tensor(ElemType::Float32, {1, 8, 8, 8}));
+  ValueId R = addOp(G, "Relu", {addOp(G, "Conv", {X, W1}, {ints("pads", {1, 1, 1, 1}), ints("kernel_shape", {3, 3})})});
+  ValueId Cat = addOp(G, "Concat", {R, Z}, {i64("axis", 1)});
+  G.Outputs = {addOp(G, "Conv", {Cat, W2})};
+  ASSERT_TRUE(verifyGraph(G).isOk());
+  auto Sets = randomSets(4, 1100);
+  Graph Q = quantized(G, Sets, "zero_concat");
+  EXPECT_EQ(countInt8(Q, "Concat"), 1);
+  EXPECT_EQ(countOps(Q, "npu.Requantize"), 0);
+  EXPECT_EQ(countOps(Q, "QuantizeLinear"), 1);   // the graph input
+  EXPECT_EQ(countOps(Q, "DequantizeLinear"), 1); // the graph output
+  for (const Node &N : Q.nodes()) {
+    if (N.OpType != "Concat")
+      continue;
+    const auto &In = Q.type(N.Inputs[0]).Quant, &Out = Q.type(N.Outputs[0]).Quant;
+    ASSERT_TRUE(In && Out);
+    EXPECT_EQ(In->Scales, Out->Scales);
+    EXPECT_EQ(Out->ZeroPoints, std::vector<int64_t>{0});
+    const Value &K = Q.value(N.Inputs[1]);
+    ASSERT_EQ(K.Kind, ValueKind::Constant);
+    EXPECT_EQ(K.Data->elemType(), ElemType::Int8);
+    EXPECT_EQ(K.Data->byteVector(), std::vector<uint8_t>(8 * 8 * 8, 0));
+  }
+  // The int8 graph stays close to the float one.
+  auto [MaxErr, Range] = maxError(G, Q, Sets);
+  EXPECT_LT(MaxErr, 0.05 * Range) << "max abs error " << MaxErr << " for outputs up to " << Range;
 }
