@@ -8,6 +8,7 @@ PACKAGES=(
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
   libopenblas-dev libsqlite3-dev yosys
+  clang-16 libclang-rt-16-dev
 )
 
 missing=()
