@@ -33,7 +33,7 @@ std::optional<std::vector<double>> channelVector(const Tensor &T, const Shape &O
       return std::nullopt;
     HasAxis = true;
   }
-  std::vector<double> V(size_t(Out[Axis]));
+  std::vector<double> V(static_cast<size_t>(Out[Axis]));
   for (size_t O = 0; O < V.size(); ++O)
     V[O] = T.getDouble(HasAxis ? int64_t(O) : 0);
   return V;
