@@ -5,6 +5,7 @@
 #include "npu/sim/Dispatch.h"
 #include "npu/sim/Exec.h"
 
+#include <algorithm>
 #include <array>
 #include <deque>
 
@@ -18,8 +19,9 @@ namespace {
 /// The queues, tokens and program counter of one run.
 class Scheduler {
 public:
-  Scheduler(const HardwareConfig &C, const isa::IsaLayout &L, const isa::Program &P, ExecContext &X)
-      : C(C), L(L), P(P), X(X) {
+  Scheduler(const HardwareConfig &C, const isa::IsaLayout &L, const isa::Program &P, ExecContext &X,
+            uint64_t WorkLimit)
+      : C(C), L(L), P(P), X(X), WorkLimit(WorkLimit) {
     Uses.reserve(P.Insns.size());
     for (const Instruction &I : P.Insns)
       Uses.push_back(tokenUse(I));
@@ -54,6 +56,7 @@ private:
   std::array<std::deque<uint64_t>, 3> Queues;
   std::array<uint64_t, 4> Tokens = {0, 0, 0, 0};
   uint64_t NextFetch = 0, Executed = 0;
+  uint64_t WorkLimit = 0, Work = 0;
 
   /// Moves instructions, in program order, into their command queues until one is full.
   bool fetch() {
@@ -81,6 +84,12 @@ private:
   Status execute(uint64_t Index) {
     const Instruction &I = P.Insns[Index];
     const TokenUse &T = Uses[Index];
+    if (WorkLimit) {
+      Work = mulAddSat(1, Work, FuncSim::instructionWork(I));
+      if (Work > WorkLimit)
+        return makeError("the run's work limit of ", WorkLimit, " micro-ops and rows is exceeded")
+            .withContext(describeInstruction(L, Index, I));
+    }
     for (unsigned K = 0; K < T.NumPops; ++K)
       --Tokens[unsigned(T.Pops[K])];
     Status S = executeInstruction(X, I);
@@ -111,6 +120,23 @@ private:
 
 } // namespace
 
+uint64_t FuncSim::instructionWork(const Instruction &I) {
+  switch (I.opcode()) {
+  case isa::Opcode::Gemm:
+    return mulAddSat(mulAddSat(uint64_t(I.Gemm.LoopOut), uint64_t(I.Gemm.LoopIn), 0),
+                     uint64_t(std::max<int64_t>(I.Gemm.UopEnd - I.Gemm.UopBegin, 0)), 0);
+  case isa::Opcode::Alu:
+    return mulAddSat(mulAddSat(uint64_t(I.Alu.LoopOut), uint64_t(I.Alu.LoopIn), 0),
+                     uint64_t(std::max<int64_t>(I.Alu.UopEnd - I.Alu.UopBegin, 0)), 0);
+  case isa::Opcode::Load:
+  case isa::Opcode::Store:
+    return mulAddSat(uint64_t(I.Mem.YSize + I.Mem.PadTop + I.Mem.PadBottom),
+                     uint64_t(I.Mem.XSize + I.Mem.PadLeft + I.Mem.PadRight), 0);
+  default:
+    return 1;
+  }
+}
+
 Expected<SimStats> FuncSim::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
   if (!P.Config.Hash.empty() && !C.Hash.empty() && P.Config.Hash != C.Hash)
     return makeError("program was built for config '", P.Config.Name, "' (", P.Config.shortHash(),
@@ -123,7 +149,7 @@ Expected<SimStats> FuncSim::run(const isa::Program &P, std::vector<uint8_t> &Dra
   SimStats Stats;
   SramState S(C);
   ExecContext X{C, L, S, Dram, Stats};
-  Scheduler Sched(C, L, P, X);
+  Scheduler Sched(C, L, P, X, WorkLimit);
   NPU_TRY(Sched.run());
   return Stats;
 }

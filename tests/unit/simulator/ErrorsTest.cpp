@@ -186,4 +186,30 @@ TEST(SimErrorsProgram, DramSizeAndConfigMismatch) {
   EXPECT_THAT(S2.message(), HasSubstr("'edge'"));
 }
 
+// A work limit refuses the instruction that would exceed it, naming it, before it runs; the same program runs
+// under a limit it fits in.
+TEST(FuncSimErrors, WorkLimit) {
+  const HardwareConfig C = repoConfig("default");
+  ProgramBuilder B(C);
+  B.reserve(256);
+  B.uops({MicroOp{}});
+  B.add(B.loadUops());
+  B.add(gemm(true, 0, 1, 10, 10, {0, 0, 0, 0, 0, 0}));
+  B.add(finish());
+  const npu::isa::Program P = B.build(0);
+  EXPECT_EQ(npu::sim::FuncSim::instructionWork(P.Insns[1]), 100u);
+  npu::sim::FuncSim Sim(C);
+  Sim.setWorkLimit(50);
+  auto Dram = P.dramImage();
+  ASSERT_TRUE(Dram.isOk()) << Dram.message();
+  auto S = Sim.run(P, *Dram);
+  ASSERT_FALSE(S.isOk());
+  EXPECT_THAT(S.message(), HasSubstr("instruction 1 (gemm"));
+  EXPECT_THAT(S.message(), HasSubstr("work limit of 50"));
+  Sim.setWorkLimit(102);
+  auto Again = P.dramImage();
+  auto Ok = Sim.run(P, *Again);
+  EXPECT_TRUE(Ok.isOk()) << Ok.message();
+}
+
 } // namespace

@@ -47,8 +47,17 @@ public:
   /// Never hangs: every run terminates.
   Expected<SimStats> run(const isa::Program &P, std::vector<uint8_t> &Dram);
 
+  /// Bounds a run's work: the micro-op executions plus buffer rows transferred (padding included) of all its
+  /// instructions. An instruction that would take the total above Limit is refused before it runs, with an
+  /// error naming it. 0 (the default) means no bound.
+  void setWorkLimit(uint64_t Limit) { WorkLimit = Limit; }
+
+  /// The work one instruction does in the units setWorkLimit counts (saturating).
+  static uint64_t instructionWork(const isa::Instruction &I);
+
 private:
   const HardwareConfig &C;
+  uint64_t WorkLimit = 0;
 };
 
 } // namespace npu::sim
