@@ -155,8 +155,11 @@ bool addOperandsFit(const Graph &G, const Node &N) {
 bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
   const int64_t BlockOut = int64_t(C.BlockOut);
   const std::string &Op = N.OpType;
-  if (!N.hasOutput(0) || N.Outputs.size() != 1 || !isI8(G, N.Outputs[0]) || !isI8(G, N.Inputs[0]) ||
-      isBlockedNode(N))
+  // npu.QConv / QMatMul without a multiplier keep their int32 accumulators (a graph output left unrounded).
+  const bool Int32Gemm = (Op == "npu.QConv" || Op == "npu.QMatMul") && N.hasOutput(0) &&
+                         G.type(N.Outputs[0]).Elem == ElemType::Int32 && !N.findAttr("multiplier");
+  if (!N.hasOutput(0) || N.Outputs.size() != 1 || !(isI8(G, N.Outputs[0]) || Int32Gemm) ||
+      !isI8(G, N.Inputs[0]) || isBlockedNode(N))
     return false;
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   if (Op == "npu.QConv")
@@ -446,10 +449,12 @@ private:
 
   /// Bias padded with zeros and per-channel multipliers padded with 0 to the padded channel count.
   void padChannels(Node &M, const Node &N, int64_t Padded) {
-    std::vector<int64_t> Mult = N.getInts("multiplier");
-    if (Mult.size() > 1)
-      Mult.resize(size_t(Padded), 0);
-    M.setAttr("multiplier", Mult);
+    if (N.findAttr("multiplier")) { // an int32 result has none
+      std::vector<int64_t> Mult = N.getInts("multiplier");
+      if (Mult.size() > 1)
+        Mult.resize(size_t(Padded), 0);
+      M.setAttr("multiplier", Mult);
+    }
     if (M.Inputs.size() > 2 && M.Inputs[2] != NoValue) {
       const Tensor &B = *Old.value(N.Inputs[2]).Data;
       Tensor P(ElemType::Int32, {Padded});

@@ -150,6 +150,52 @@ private:
     return Y;
   }
 
+  /// A chain without an activation whose result only leaves the graph (directly, or through data movement)
+  /// keeps its int32 accumulators, dequantized per channel on the host: never rounded to 8 bits, never
+  /// clipped to the calibrated range (which a held-out input's top logit may pass).
+  bool keepsAccumulators(const Tail &T) const {
+    if (std::isfinite(T.Lo) || std::isfinite(T.Hi))
+      return false;
+    std::vector<ValueId> Work = {T.Out};
+    bool Leaves = false;
+    while (!Work.empty()) {
+      ValueId V = Work.back();
+      Work.pop_back();
+      Leaves |= B.isGraphOutput(V);
+      for (int C : B.consumers(V)) {
+        const Node &M = node(size_t(C));
+        if (M.OpType == "MaxPool" || !passThroughOps().count(M.OpType) || M.Inputs[0] != V)
+          return false;
+        Work.push_back(M.Outputs[0]);
+      }
+    }
+    return Leaves;
+  }
+
+  /// The int32 accumulator value of a chain that keeps them (see keepsAccumulators).
+  QValue accumulatorValue(const Tail &T) {
+    QValue Y;
+    Y.Id = B.addValue(B.old().value(T.Out).Name + "_acc", TensorType(ElemType::Int32, B.old().type(T.Out).Dims));
+    for (int K : T.Nodes)
+      Done[size_t(K)] = true;
+    return Y;
+  }
+
+  /// T.Out in float: DequantizeLinear of the accumulators along Axis with scale s_x * s_w[o].
+  bool dequantizeAccumulators(const Tail &T, ValueId Acc, double XScale, const std::vector<double> &WScales,
+                              int64_t Axis) {
+    Tensor S(ElemType::Float32, {int64_t(WScales.size())});
+    for (size_t O = 0; O < WScales.size(); ++O)
+      S.data<float>()[O] = float(XScale * WScales[O]);
+    const std::string &Name = B.old().value(T.Out).Name;
+    ValueId SId = B.addConstant(Name + "_acc_scale", std::move(S));
+    ValueId ZId = B.addConstant(Name + "_acc_zp", Tensor(ElemType::Int32, {int64_t(WScales.size())}));
+    ValueId Y = B.addOldValue(T.Out, B.old().type(T.Out));
+    B.addNode("DequantizeLinear", {Acc, SId, ZId}, {Y}, "dequantize_" + Name).setAttr("axis", Axis);
+    B.setOrig(T.Out, Y);
+    return true;
+  }
+
   Expected<bool> convertConv(size_t I) {
     const Node &N = node(I);
     const Tensor *W = B.constantOf(N.Inputs[1]);
@@ -201,7 +247,8 @@ private:
     if (!hasRange(T.Out))
       return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
-    QValue Y = makeOutput(T);
+    const bool KeepAcc = keepsAccumulators(T);
+    QValue Y = KeepAcc ? accumulatorValue(T) : makeOutput(T);
     QuantizedWeights WQ = quantizeWeights(*W, O, false);
     std::vector<double> Bias(size_t(O), 0.0), Ratios;
     for (int64_t K = 0; K < O; ++K) {
@@ -214,6 +261,10 @@ private:
     const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
     NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), Shape(WD.begin() + 2, WD.end()), true));
     M.setAttr("group", Group);
+    if (KeepAcc) {
+      M.setAttr("x_zero_point", XQ.Zp);
+      return dequantizeAccumulators(T, Y.Id, XQ.Scale, WQ.Scales, 1);
+    }
     auto [Lo, Hi] = actRange(T, Y.Scale);
     NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
     return true;
@@ -254,7 +305,8 @@ private:
     if (!hasRange(T.Out))
       return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
-    QValue Y = makeOutput(T);
+    const bool KeepAcc = keepsAccumulators(T);
+    QValue Y = KeepAcc ? accumulatorValue(T) : makeOutput(T);
     QuantizedWeights WQ = quantizeWeights(W, Cols, true);
     std::vector<double> Ratios;
     for (int64_t C = 0; C < Cols; ++C) {
@@ -265,6 +317,10 @@ private:
     ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
     ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
     Node &M = B.addNode("npu.QMatMul", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
+    if (KeepAcc) {
+      M.setAttr("x_zero_point", XQ.Zp);
+      return dequantizeAccumulators(T, Y.Id, XQ.Scale, WQ.Scales, int64_t(YD.size()) - 1);
+    }
     auto [Lo, Hi] = actRange(T, Y.Scale);
     NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
     return true;

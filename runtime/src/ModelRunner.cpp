@@ -47,10 +47,10 @@ Expected<ir::Tensor> toIrTensor(const Tensor &T, const backend::ArtifactValue &V
 }
 
 /// Moves the [.., n, c] blocks of a blocked tensor between n lanes and Lanes lanes (zeros in the extra
-/// lanes).
+/// lanes); elements of Bytes bytes (int8 activations, int32 accumulators kept as a result).
 std::vector<uint8_t> relane(const std::vector<uint8_t> &Src, const std::vector<int64_t> &Dims, int64_t FromN,
-                            int64_t ToN) {
-  const int64_t C = Dims.back(), Keep = std::min(FromN, ToN);
+                            int64_t ToN, int64_t Bytes = 1) {
+  const int64_t C = Dims.back() * Bytes, Keep = std::min(FromN, ToN);
   int64_t Blocks = 1;
   for (size_t K = 0; K + 2 < Dims.size(); ++K)
     Blocks *= Dims[K];
@@ -91,7 +91,8 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
     auto T = readBinding(*B, *Dram);
     if (!T)
       return T.error();
-    auto Data = relane(T->Data, B->Shape, B->Shape[B->Shape.size() - 2], V.Dims[V.Dims.size() - 2]);
+    auto Data = relane(T->Data, B->Shape, B->Shape[B->Shape.size() - 2], V.Dims[V.Dims.size() - 2],
+                       int64_t(isa::tensorDTypeBits(B->DType) / 8));
     Env.insert_or_assign(V.Name, ir::Tensor(V.Elem, V.Dims, std::move(Data)));
   }
   return Status::ok();

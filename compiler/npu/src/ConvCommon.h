@@ -12,7 +12,21 @@ struct ConvShape {
   RowTensor X;
   int64_t Cin = 1, Taps = 1, OO = 1; ///< input blocks, kernel taps, output blocks
   bool Clip = false;
+  bool Int32 = false; ///< the int32 accumulators are the result (no requant), stored from the acc buffer
 };
+
+/// The requantization multipliers of a node (one, or one per output channel; none for an int32 result).
+std::vector<int64_t> requantMultipliers(const ir::Node &N);
+/// The node keeps its int32 accumulators (no `multiplier`): a graph output the quantize pass leaves unrounded.
+bool int32Result(const ir::Node &N);
+/// DRAM bytes of one result row: an output-buffer row, or an accumulator row for an int32 result.
+uint64_t resultRowBytes(const HardwareConfig &C, bool Int32);
+/// ALU passes over a tile's accumulators: the bias move, then requant and the clip where the node has them.
+uint64_t tailAluPasses(bool Int32, bool Clip);
+/// STORE of Y x X result rows (Stride apart in DRAM) from accumulator row Sram to result row RowOffset of
+/// Tensor: from the output buffer, or the accumulators themselves for an int32 result.
+void storeResult(Emitter &E, const ir::Node &N, int64_t Sram, int Tensor, uint64_t RowOffset, int64_t Y,
+                 int64_t X, int64_t Stride);
 
 /// acc[Dst .. Dst + Outer x Inner) = bias row (src factors 0): replaces a reset GEMM and a bias add.
 Status initFromBias(Emitter &E, int64_t BiasRow, int64_t Outer, int64_t Inner, int64_t Dst = 0);

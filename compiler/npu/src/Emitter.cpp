@@ -20,9 +20,13 @@ void Emitter::load(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64
 }
 
 void Emitter::storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride) {
+  store(MemType::Output, Sram, Tensor, Offset, Y, X, Stride);
+}
+
+void Emitter::store(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride) {
   isa::Instruction I;
   I.H.Op = int64_t(isa::Opcode::Store);
-  I.Mem = {int64_t(MemType::Output), Sram, 0, Y, X, Stride, 0, 0, 0, 0};
+  I.Mem = {int64_t(Mem), Sram, 0, Y, X, Stride, 0, 0, 0, 0};
   push(I, Tensor, Offset);
 }
 

@@ -39,6 +39,8 @@ public:
   void load(isa::MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride,
             int64_t PadT = 0, int64_t PadB = 0, int64_t PadL = 0, int64_t PadR = 0);
   void storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride);
+  /// STORE from Mem (out: the narrowed output rows; acc: the int32 accumulator rows).
+  void store(isa::MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride);
   /// GEMM over a kernel; F holds the loop counts and factors (its uop range is filled in).
   Status gemm(const std::vector<isa::MicroOp> &Kernel, isa::GemmFields F);
   Status alu(isa::AluOp Op, const std::vector<isa::MicroOp> &Kernel, isa::AluFields F);

@@ -27,11 +27,26 @@ std::vector<int64_t> requantMultipliers(const ir::Node &N) {
   return {};
 }
 
+bool int32Result(const ir::Node &N) { return !N.findAttr("multiplier"); }
+
+uint64_t resultRowBytes(const HardwareConfig &C, bool Int32) {
+  return Int32 ? C.D.AccRowBytes : C.D.OutputRowBytes;
+}
+
+uint64_t tailAluPasses(bool Int32, bool Clip) { return Int32 ? 1 : Clip ? 3 : 2; }
+
+void storeResult(Emitter &E, const ir::Node &N, int64_t Sram, int Tensor, uint64_t RowOffset, int64_t Y,
+                 int64_t X, int64_t Stride) {
+  const bool I32 = int32Result(N);
+  E.store(I32 ? MemType::Acc : MemType::Output, Sram, Tensor, RowOffset * resultRowBytes(E.config(), I32), Y, X,
+          Stride);
+}
+
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   if (!ir::isBlockedNode(N))
     return makeError("not in the blocked layout");
-  if (!N.findAttr("multiplier"))
-    return makeError("an int32 result (no requantization) is not produced by the NPU path");
+  if (int32Result(N) && (C.AccType != DType::Int32 || G.type(N.Outputs[0]).Elem != ir::ElemType::Int32))
+    return makeError("an int32 result needs int32 accumulators and an i32 output");
   if (N.getInt("x_zero_point", 0) != 0)
     return makeError("x_zero_point ", N.getInt("x_zero_point", 0), " != 0 (the NPU pads with zeros)");
   return checkBlockedAct(G, N.Inputs[0], C, int64_t(C.BlockIn));
@@ -54,6 +69,8 @@ Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer,
   F.LoopOut = Outer, F.LoopIn = Inner, F.DstOut = Inner, F.DstIn = 1;
   F.Shift = N.getInt("shift", 1);
   F.Imm2 = N.getInt("y_zero_point", 0);
+  if (int32Result(N))
+    return Status::ok(); // the accumulators are the result
   NPU_TRY(E.alu(AluOp::Requant, {MicroOp{Dst, MulRow, 0}}, F));
   if (!needsClip(N))
     return Status::ok();
@@ -135,7 +152,7 @@ std::pair<uint64_t, uint64_t> convEstimate(const HardwareConfig &C, const ConvSh
   const uint64_t InRows = uint64_t(std::min(tileInRows(W, TH), K.X.H) * std::min(K.X.W, (W.OW - 1) * W.SW +
                                                                                         (W.KW - 1) * W.DW + 1));
   const uint64_t Groups = uint64_t((K.OO + G - 1) / G),
-                 Alu = (K.Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
+                 Alu = tailAluPasses(K.Int32, K.Clip) * timing::aluLoopCycles(C, Rows);
   TileCost T;
   const int64_t TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
   const bool Unpadded = W.PT == 0 && W.PL == 0 && (TIW == K.X.W || (TIW < K.X.W && tileInRows(W, TH) == 1)) &&
@@ -145,8 +162,9 @@ std::pair<uint64_t, uint64_t> convEstimate(const HardwareConfig &C, const ConvSh
   T.Compute = uint64_t(G) * timing::gemmLoopCycles(C, uint64_t(K.Cin * K.Taps) * Rows);
   T.Alu = uint64_t(G) * Alu;
   T.AluOverlaps = Overlap;
-  T.Store = uint64_t(G) * transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);
-  T.DramBytes = uint64_t(K.Cin) * InRows * C.D.InputRowBytes + uint64_t(G) * Rows * C.D.OutputRowBytes;
+  const uint64_t Orb = resultRowBytes(C, K.Int32);
+  T.Store = uint64_t(G) * transferCycles(C, Rows * Orb, 1, true);
+  T.DramBytes = uint64_t(K.Cin) * InRows * C.D.InputRowBytes + uint64_t(G) * Rows * Orb;
   const uint64_t WBytes = uint64_t(G * K.Cin * K.Taps) * C.D.WeightRowBytes;
   const uint64_t WLoad = transferCycles(C, WBytes, 1, false),
                  AccLoads = transferCycles(C, uint64_t(G) * 64, 2, false);
@@ -226,7 +244,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor Y = E.Values.at(N.Outputs[0]);
   const Window2D &W = K.W;
   const RowTensor &X = K.X;
-  K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter, K.Clip = needsClip(N);
+  K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter, K.Clip = needsClip(N), K.Int32 = int32Result(N);
   const int64_t Cin = K.Cin, Taps = K.Taps, OO = K.OO;
   const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, OO);
@@ -254,7 +272,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
                         WgtBase + (Cb * W.KH + Kh) * W.KW + Kw});
     return Kn;
   };
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
+  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
   const int64_t MaxSize = (int64_t(1) << C.SizeBits) - 1;
   auto LoadBand = [&](int64_t Nb, int64_t Oh0, int64_t Th, int64_t InBase) -> Status {
@@ -291,7 +309,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     NPU_TRY(E.gemm(KernelFor(WgtBase, InBase, AccBase), F));
     return Tails.push([&, Nb, Ob, Row, AccBase, Oh0, Th]() -> Status {
       NPU_TRY(requantRows(E, N, MulBase + Row, Th, W.OW, AccBase));
-      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
+      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
       return Status::ok();
     });
   };

@@ -70,13 +70,12 @@ uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitP
                      uint64_t(P.KB) * RunBursts) +
            (P.WRes ? transferCycles(C, Chunks * ChunkW, 1, false) / Tiles
                    : Chunks * transferCycles(C, ChunkW, 1, false));
-  T.Alu = (K.Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
+  T.Alu = tailAluPasses(K.Int32, K.Clip) * timing::aluLoopCycles(C, Rows);
   T.AluOverlaps = overlapAccSlots(C, P) > 0;
   T.Compute = Chunks * timing::gemmLoopCycles(C, uint64_t(P.KB * K.Taps) * Rows) + transferCycles(C, 64, 2, false) / Tiles;
-  T.Store =
-      transferCycles(C, Rows * C.D.OutputRowBytes, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
-  T.DramBytes = Chunks * (uint64_t(P.KB) * InRows * C.D.InputRowBytes + (P.WRes ? 0 : ChunkW)) +
-                Rows * C.D.OutputRowBytes;
+  const uint64_t Orb = resultRowBytes(C, K.Int32);
+  T.Store = transferCycles(C, Rows * Orb, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
+  T.DramBytes = Chunks * (uint64_t(P.KB) * InRows * C.D.InputRowBytes + (P.WRes ? 0 : ChunkW)) + Rows * Orb;
   return pipelinedCycles(C, T, Tiles * uint64_t(K.OO * K.X.NOuter), P.N, 0);
 }
 
@@ -165,7 +164,7 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
   // Slot layout: KB blocks of TIH x TIW rows (a narrower last column tile uses its own, smaller pitch).
   const int64_t InSlot = P.KB * TIH * TIW, AccSlot = P.TH * P.TW;
   const int64_t WSlot = P.WRes ? Cin * Taps : P.KB * Taps, MaxSize = (int64_t(1) << C.SizeBits) - 1;
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
+  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
   // Kn blocks of the tile at (Oh0, Ow0) of Th x Tw outputs, each Rows x Pitch input rows at InBase.
   auto LoadChunk = [&](int64_t Nb, int64_t C0, int64_t Kn, int64_t Oh0, int64_t Th, int64_t Ow0,
@@ -200,9 +199,9 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
     NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
     // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
     if (Tw == W.OW)
-      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * Tw, Th * Tw);
+      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * Tw, Th * Tw);
     else
-      E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)) * Orb, Th, Tw, W.OW);
+      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)), Th, Tw, W.OW);
     return Status::ok();
   };
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)

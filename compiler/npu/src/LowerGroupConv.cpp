@@ -73,12 +73,6 @@ Expected<GroupConvPlan> planGroupConv(const ir::Graph &G, const ir::Node &N, con
   return P;
 }
 
-std::vector<int64_t> multipliers(const ir::Node &N) {
-  const ir::Attribute *A = N.findAttr("multiplier");
-  return A->kind() == ir::AttrKind::Ints ? std::get<std::vector<int64_t>>(A->Val)
-                                         : std::vector<int64_t>{std::get<int64_t>(A->Val)};
-}
-
 } // namespace
 
 Status canLowerGroupConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
@@ -96,7 +90,7 @@ struct GroupSchedule {
 };
 
 GroupSchedule groupSchedule(const HardwareConfig &C, const GroupConvPlan &P, const RowTensor &X, int64_t TH,
-                            int64_t N, int64_t MaxBuffers, bool Clip) {
+                            int64_t N, int64_t MaxBuffers, bool Clip, bool Int32) {
   const Window2D &W = P.W;
   const int64_t Taps = W.KH * W.KW, OO = P.WG.NOuter, Out = TH * W.OW, S = std::max<int64_t>(1, P.MaxSpan);
   GroupSchedule G;
@@ -117,10 +111,11 @@ GroupSchedule groupSchedule(const HardwareConfig &C, const GroupConvPlan &P, con
            (G.NW > 1 ? WLoad / Bands : 0);
   T.Compute = timing::gemmLoopCycles(C, uint64_t(S * Taps) * Rows) +
               (G.Resident ? 0 : transferCycles(C, 64, 2, false) / Bands) + (G.NW > 1 ? 0 : WLoad / Bands);
-  T.Alu = (Clip ? 3 : 2) * timing::aluLoopCycles(C, Rows);
+  T.Alu = conv::tailAluPasses(Int32, Clip) * timing::aluLoopCycles(C, Rows);
   T.AluOverlaps = G.NA >= 3;
-  T.Store = transferCycles(C, Rows * C.D.OutputRowBytes, 1, true);
-  T.DramBytes = uint64_t(S) * InRows * C.D.InputRowBytes + Rows * C.D.OutputRowBytes +
+  const uint64_t Orb = conv::resultRowBytes(C, Int32);
+  T.Store = transferCycles(C, Rows * Orb, 1, true);
+  T.DramBytes = uint64_t(S) * InRows * C.D.InputRowBytes + Rows * Orb +
                 uint64_t(S * Taps) * C.D.WeightRowBytes / Bands;
   G.Estimate = pipelinedCycles(C, T, Bands * uint64_t(OO * X.NOuter), N, WLoad);
   return G;
@@ -135,14 +130,14 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Taps = W.KH * W.KW, OO = Plan.WG.NOuter, TileBytes = int64_t(C.BlockIn * C.BlockOut);
   // Tile rows and buffering by the per-tile formula (or as --tune asks).
-  const bool Clip = conv::needsClip(N);
+  const bool Clip = conv::needsClip(N), Int32 = conv::int32Result(N);
   GroupSchedule Sc;
   if (const LayerSchedule *F = E.forcedSchedule())
-    Sc = groupSchedule(C, Plan, X, F->TileRows, F->Buffers, E.maxBuffers(), Clip);
+    Sc = groupSchedule(C, Plan, X, F->TileRows, F->Buffers, E.maxBuffers(), Clip, Int32);
   const bool Forced = Sc.TH > 0;
   for (int64_t Nn = 1; !Forced && Nn <= E.maxBuffers(); ++Nn)
     for (int64_t TH : tileRowCandidates(W.OH))
-      if (GroupSchedule S = groupSchedule(C, Plan, X, TH, Nn, E.maxBuffers(), Clip); S.Estimate < Sc.Estimate)
+      if (GroupSchedule S = groupSchedule(C, Plan, X, TH, Nn, E.maxBuffers(), Clip, Int32); S.Estimate < Sc.Estimate)
         Sc = S;
   if (!Sc.TH)
     return makeError("no tiling of the grouped convolution fits the on-chip buffers");
@@ -165,11 +160,11 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   if (N.hasInput(2))
     Bias = G.value(N.Inputs[2]).Data->toInt64s();
   const int BiasT = E.channelRows(N.Name + ".bias", Bias, OO);
-  const int MulT = E.channelRows(N.Name + ".mult", multipliers(N), OO);
+  const int MulT = E.channelRows(N.Name + ".mult", conv::requantMultipliers(N), OO);
   // Constant rows at the top of the accumulators: of every output block, or of the current one.
   const int64_t ConstRows = Sc.Resident ? OO : 1;
   const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
+  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
   const int64_t Block = TIH * TIW, InSlot = std::max<int64_t>(1, Plan.MaxSpan) * Block, AccSlot = Sc.TH * W.OW;
   const int64_t WSlot = std::max<int64_t>(1, Plan.MaxSpan) * Taps;
@@ -185,7 +180,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   auto EmitTail = [&](const Tail &Tl) -> Status {
     const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = Tl;
     NPU_TRY(conv::requantRows(E, N, MulRow, Th, W.OW, AccBase));
-    E.storeOut(AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)) * Orb, 1, Th * W.OW, Th * W.OW);
+    conv::storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
     return Status::ok();
   };
   if (Sc.Resident)

@@ -20,7 +20,7 @@ namespace {
 /// X [Mb, Kb, n, bi] rows m * Kb + k; W [Nb, Kb, bo, bi] rows o * Kb + k; Y [Mb, Nb, n, bo] rows m * Nb + o.
 struct MatMulShape {
   int64_t Mb = 1, Kb = 1, Nb = 1;
-  bool Clip = false;
+  bool Clip = false, Int32 = false;
 };
 
 /// A matmul schedule. Output blocks go in groups of GO whose accumulators (TM rows of M each, laid out
@@ -72,7 +72,7 @@ int64_t kernelUops(const MatMulShape &S, const MatMulPlan &P) {
 /// The per-tile formula, per piece (the unit that rotates through the slots): its weight load, its share of
 /// the chunk's X load, its GEMM, and its share of the tile's bias/requant/clip and store.
 void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) {
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
+  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
   const uint64_t Groups = uint64_t(ceilDiv(S.Nb, P.GO)), MTiles = uint64_t(ceilDiv(S.Mb, P.TM));
   const uint64_t Chunks = uint64_t(ceilDiv(S.Kb, P.KB)), Pieces = uint64_t(ceilDiv(P.GO, P.GS));
@@ -109,7 +109,7 @@ void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) 
   else
     T.Compute += ConstLoads / (MTiles * PerTile);
   T.Compute += timing::gemmLoopCycles(C, uint64_t(P.GS) * TM * KB);
-  T.Alu = ((S.Clip ? 3 : 2) * timing::aluLoopCycles(C, TM * GO)) / PerTile;
+  T.Alu = (tailAluPasses(S.Int32, S.Clip) * timing::aluLoopCycles(C, TM * GO)) / PerTile;
   // Kernels beyond the micro-op buffer are reloaded before their GEMM.
   const int64_t PerKernel = P.TM == 1 ? 1 : P.GS, Kernels = kernelUops(S, P) / PerKernel;
   const uint64_t UopLoad = transferCycles(C, uint64_t(PerKernel) * C.D.UopRowBytes, 1, false);
@@ -117,7 +117,7 @@ void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) 
     T.Compute += UopLoad;
   else
     Fixed += uint64_t(std::min<int64_t>(Kernels, int64_t(Steps))) * UopLoad;
-  const uint64_t YB = TM * GO * Orb;
+  const uint64_t YB = TM * GO * resultRowBytes(C, S.Int32);
   T.Store = transferCycles(C, YB, 1, true) / PerTile, T.DramBytes += YB / PerTile;
   Bytes += Tiles * YB;
   P.Estimate = pipelinedCycles(C, T, Steps, P.N, Fixed);
@@ -126,7 +126,7 @@ void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) 
 
 MatMulShape matMulShape(const ir::Graph &G, const ir::Node &N) {
   const ir::Shape &XD = G.type(N.Inputs[0]).Dims, &WD = G.type(N.Inputs[1]).Dims;
-  return {XD[0], XD[1], WD[0], needsClip(N)};
+  return {XD[0], XD[1], WD[0], needsClip(N), int32Result(N)};
 }
 
 /// The cheapest plan by the formula (within 1 % of the fastest: the fewest DRAM bytes); a forced schedule
@@ -223,7 +223,7 @@ Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const int XT = E.Values.at(N.Inputs[0]).Tensor, YT = E.Values.at(N.Outputs[0]).Tensor;
   const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, Nb);
-  const uint64_t Irb = C.D.InputRowBytes, Orb = C.D.OutputRowBytes, Wrb = C.D.WeightRowBytes;
+  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;
   const int64_t ConstN = P.ConstAll ? Nb : P.GO;
   const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstN, MulBase = BiasBase + ConstN;
@@ -284,13 +284,14 @@ Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       isa::AluFields Rq;
       Rq.Shift = N.getInt("shift", 1);
       Rq.Imm2 = N.getInt("y_zero_point", 0);
-      NPU_TRY(tileAlu(E, AluOp::Requant, AccBase, MulBase + ConstRow, Tm, Gn, Rq));
+      if (!S.Int32)
+        NPU_TRY(tileAlu(E, AluOp::Requant, AccBase, MulBase + ConstRow, Tm, Gn, Rq));
       if (S.Clip) {
         isa::AluFields Cf;
         Cf.UseImm = 1, Cf.Imm = N.getInt("act_min", -128), Cf.Imm2 = N.getInt("act_max", 127);
         NPU_TRY(tileAlu(E, AluOp::Clip, AccBase, 0, Tm, Gn, Cf));
       }
-      E.storeOut(AccBase, YT, uint64_t(M0 * Nb + G0) * Orb, Tm, Gn, Nb);
+      storeResult(E, N, AccBase, YT, uint64_t(M0 * Nb + G0), Tm, Gn, Nb);
     }
   }
   return Status::ok();

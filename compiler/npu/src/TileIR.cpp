@@ -92,6 +92,8 @@ std::string printTileProgram(const TileProgram &P, const HardwareConfig &C, bool
         OS << (I ? "x" : "") << T.Shape[I];
       OS << "]";
     }
+    if (T.DType != "int8")
+      OS << " " << T.DType;
     if (T.AliasOf >= 0)
       OS << " in %" << tileName(P.Tensors[size_t(T.AliasOf)].Name) << "+" << T.AliasOffset;
     OS << " at 0x" << std::hex << T.Address << std::dec;
@@ -230,7 +232,7 @@ Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C) {
       isa::TensorBinding B;
       B.Name = T.Name;
       B.IsInput = T.K == TileTensor::Input;
-      B.DType = "int8";
+      B.DType = T.DType;
       B.Shape = T.Shape;
       B.Address = T.Address;
       B.Layout = "NCHWnc";

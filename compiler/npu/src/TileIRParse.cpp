@@ -215,6 +215,8 @@ private:
       } while (R.accept("x"));
       NPU_TRY(R.expect("]"));
     }
+    if (R.accept("int32"))
+      T.DType = "int32";
     if (R.accept("in")) {
       NPU_TRY(R.expect("%"));
       NPU_ASSIGN(std::string Of, R.name());

@@ -96,7 +96,10 @@ TEST(Fidelity, FiguresOfAKnownPair) {
 }
 
 TEST(Fidelity, PerLayerSqnrOfAnOutputMatchesTheOutputError) {
-  Graph Float = compileWith(imbalancedPair(), {}, {});
+  // A final Relu keeps the output int8 (an output without an activation keeps its int32 accumulators).
+  Graph G0 = imbalancedPair();
+  G0.Outputs = {addOp(G0, "Relu", {G0.Outputs[0]})};
+  Graph Float = compileWith(G0, {}, {});
   std::string Dir = tempDir("layer_sqnr");
   std::vector<std::string> Calib = writeSets(Dir, sets(2, 50));
   Graph Quant = compileWith(Float, {"quantize"}, Calib);
@@ -224,7 +227,7 @@ TEST(BiasCorrection, RemovesTheMeanErrorOfAConvOnItsCalibrationSets) {
   Tensor W = randomFloats({6, 4, 3, 3}, 21, 0.5f, 1.0f);
   ValueId Y = addOp(G, "Conv", {X, G.addConstant("w", W), G.addConstant("b", randomFloats({6}, 22))},
                     {ints("kernel_shape", {3, 3}), ints("pads", {1, 1, 1, 1})});
-  G.Outputs = {Y};
+  G.Outputs = {addOp(G, "Relu", {Y})}; // an int8 output: one without an activation stays int32
   std::vector<std::vector<Tensor>> In = randomInputSets(3, 30, {1, 4, 8, 8}, 0, 1);
   std::vector<std::string> Calib = writeSets(tempDir("bias_correction"), In);
   auto MeanAbs = [&](bool Correct) {
@@ -246,4 +249,28 @@ TEST(BiasCorrection, RemovesTheMeanErrorOfAConvOnItsCalibrationSets) {
   };
   const double Before = MeanAbs(false), After = MeanAbs(true);
   EXPECT_LT(After, Before / 2) << "mean |error| per channel before " << Before << ", after " << After;
+}
+
+TEST(Int32Outputs, AnOutputWithoutActivationKeepsItsAccumulators) {
+  // The conv's result only leaves the graph: npu.QConv without a multiplier (int32), dequantized per channel
+  // with s_x * s_w[o]. Nothing is rounded to 8 bits or clipped to the calibrated output range, so an input
+  // within the input's range but four times stronger than the calibration data still comes out right.
+  Graph G;
+  G.Name = "head";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 4, 8, 8}));
+  G.Outputs = {addOp(G, "Conv", {X, G.addConstant("w", randomFloats({6, 4, 3, 3}, 41))},
+                     {ints("kernel_shape", {3, 3}), ints("pads", {1, 1, 1, 1})})};
+  std::vector<std::vector<Tensor>> Weak = randomInputSets(2, 42, {1, 4, 8, 8}, -0.25f, 0.25f);
+  for (auto &S : Weak)
+    S[0].data<float>()[0] = 1.0f, S[0].data<float>()[1] = -1.0f; // the input's range is [-1, 1]
+  Graph Q = compileWith(G, {"quantize"}, writeSets(tempDir("int32_out"), Weak));
+  int Int32Convs = 0;
+  for (const Node &N : Q.nodes())
+    Int32Convs += N.OpType == "npu.QConv" && Q.type(N.Outputs[0]).Elem == ElemType::Int32 &&
+                  !N.findAttr("multiplier");
+  EXPECT_EQ(Int32Convs, 1) << printGraph(Q);
+  std::vector<Tensor> Strong = {randomFloats({1, 4, 8, 8}, 43, -1, 1)};
+  auto F = ref::interpret(G, Strong), A = ref::interpret(Q, Strong);
+  ASSERT_TRUE(F.isOk() && A.isOk());
+  EXPECT_GT(sqnrOf((*F)[0], (*A)[0]), 30);
 }

@@ -21,6 +21,7 @@ struct TileTensor {
   uint64_t Bytes = 0;
   std::vector<uint8_t> Data;  ///< Const only
   std::vector<int64_t> Shape; ///< Input/Output: the binding's shape (blocked, n padded to core.batch)
+  std::string DType = "int8"; ///< Input/Output: the binding's element type (int32: accumulators stored)
   uint64_t Address = 0;       ///< set by the DRAM planner
   /// A temporary that lives inside another tensor (a Concat input stored straight into its slice of the
   /// output): Address = that tensor's address + AliasOffset; its uses keep the other tensor alive.
