@@ -21,6 +21,8 @@ public:
   explicit Lexer(std::string_view Src) : Src(Src) {}
   /// The next token, or an error for a malformed one.
   Expected<Token> next();
+  /// Characters not yet read.
+  size_t remaining() const { return Src.size() - Pos; }
 
 private:
   Expected<std::string> quoted();

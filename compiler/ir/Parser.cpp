@@ -195,8 +195,9 @@ Status decodeHex(const std::string &Hex, std::vector<uint8_t> &Out) {
 Expected<std::shared_ptr<const Tensor>> Parser::parseData(const TensorType &T) {
   int64_t N = shapeNumElements(T.Dims);
   size_t ES = elemTypeSize(T.Elem);
-  if (N < 0 || N > (int64_t(1) << 40) / static_cast<int64_t>(ES))
-    return error("constant shape must be static and sane");
+  if (N < 0 || N > MaxTensorBytes / static_cast<int64_t>(ES))
+    return error("constant shape " + formatShape(T.Dims) + " must be static and at most " +
+                 std::to_string(MaxTensorBytes) + " bytes");
   if (isIdent("elided"))
     return error("constant data was elided when printing; it cannot be parsed back");
   bool Splat = isIdent("splat");
@@ -220,6 +221,11 @@ Expected<std::shared_ptr<const Tensor>> Parser::parseData(const TensorType &T) {
   }
   if (Splat || !isPunct('['))
     return error("expected constant data: [values], 0x<hex> or splat 0x<hex>");
+  // Each value takes at least one character: a list the rest of the text cannot hold is refused before the
+  // tensor is allocated.
+  if (static_cast<uint64_t>(N) > Lex.remaining() + 1)
+    return error("constant of " + std::to_string(N) + " elements cannot be written in the " +
+                 std::to_string(Lex.remaining()) + " characters left");
   NPU_TRY(bump());
   auto R = std::make_shared<Tensor>(T.Elem, T.Dims);
   int64_t I = 0;

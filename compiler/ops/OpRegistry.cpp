@@ -7,8 +7,6 @@
 namespace npu::ir {
 
 namespace {
-// Above this a tensor is refused, so a corrupt shape cannot make anything allocate all memory.
-constexpr int64_t MaxTensorBytes = int64_t(1) << 32;
 
 std::vector<OpDef> buildOps() {
   std::vector<OpDef> Ops;
