@@ -2,7 +2,9 @@
 #include "OnnxTensor.h"
 #include "npu/compiler/frontend/TensorProto.h"
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,7 +20,7 @@ const char *const OnnxTypeNames[] = {
     "COMPLEX64", "COMPLEX128", "BFLOAT16",   "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
     "UINT4",     "INT4",       "FLOAT4E2M1", "FLOAT8E8M0",   "UINT2",          "INT2"};
 constexpr int32_t NumOnnxTypes = sizeof(OnnxTypeNames) / sizeof(OnnxTypeNames[0]);
-constexpr int64_t MaxTensorBytes = int64_t(1) << 32;
+using ir::MaxTensorBytes;
 } // namespace
 
 std::string onnxDataTypeName(int32_t T) {
@@ -93,6 +95,10 @@ Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string
   }
   if (Location.empty() || Offset < 0)
     return makeError("external data without a valid location");
+  // As ONNX's checker: the file must lie under the model's folder.
+  std::filesystem::path Loc(Location);
+  if (Loc.is_absolute() || std::find(Loc.begin(), Loc.end(), "..") != Loc.end())
+    return makeError("external data location '", Location, "' is outside the model's folder");
   std::string Path = BaseDir.empty() ? Location : BaseDir + "/" + Location;
   std::ifstream In(Path, std::ios::binary);
   if (!In)
@@ -101,7 +107,7 @@ Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string
   int64_t Size = static_cast<int64_t>(In.tellg());
   if (Length < 0)
     Length = Size - Offset;
-  if (Offset + Length > Size || Length > MaxTensorBytes)
+  if (Size < 0 || Offset > Size || Length > Size - Offset || Length > MaxTensorBytes)
     return makeError("external data range outside '", Path, "'");
   std::string Data(static_cast<size_t>(Length), '\0');
   In.seekg(Offset);

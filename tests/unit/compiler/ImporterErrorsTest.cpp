@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 using namespace npu;
 using test::OnnxBuilder;
@@ -200,4 +202,51 @@ TEST(ImporterErrors, OpsetAndDomainChecks) {
   auto GU = Undef.import();
   ASSERT_FALSE(GU.isOk());
   EXPECT_NE(GU.message().find("undefined value 'ghost'"), std::string::npos) << GU.message();
+}
+
+namespace {
+
+/// A model whose one initializer "w" (4 floats) lives in external data at Location, Offset, Length.
+std::string externalDataModel(const std::string &Location, const std::string &Offset, const std::string &Length) {
+  OnnxBuilder B(13);
+  B.input("x", test::OnnxFloat, {4});
+  B.initializer("w", std::vector<float>(4, 1.0f), {4});
+  onnx::TensorProto *T = B.M.mutable_graph()->mutable_initializer(0);
+  T->clear_float_data();
+  T->clear_raw_data();
+  T->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (auto [K, V] : {std::pair{"location", Location}, {"offset", Offset}, {"length", Length}}) {
+    auto *E = T->add_external_data();
+    E->set_key(K);
+    E->set_value(V);
+  }
+  B.node("Add", {"x", "w"}, {"y"}, "add");
+  B.output("y");
+  return B.bytes();
+}
+
+} // namespace
+
+// External data must lie in the model's folder (as ONNX's checker requires) and inside its file: a location
+// outside, or an offset + length past the end (even one that overflows), is an error naming the problem.
+TEST(ImporterErrors, ExternalDataOutsideTheModelFolderOrFile) {
+  namespace fs = std::filesystem;
+  const fs::path Root = fs::temp_directory_path() / ("npu-extdata-" + std::to_string(::getpid()));
+  fs::create_directories(Root / "model");
+  std::ofstream(Root / "secret.bin", std::ios::binary).write(std::string(16, '\1').data(), 16);
+  std::ofstream(Root / "model" / "w.bin", std::ios::binary).write(std::string(16, '\0').data(), 16);
+  const std::string Base = (Root / "model").string();
+  auto Import = [&](const std::string &Bytes) {
+    return frontend::importOnnxBytes(Bytes, {}, Base, "ext.onnx");
+  };
+  EXPECT_TRUE(Import(externalDataModel("w.bin", "0", "16")).isOk());
+  for (const std::string &Loc : {std::string("../secret.bin"), (Root / "secret.bin").string()}) {
+    auto G = Import(externalDataModel(Loc, "0", "16"));
+    ASSERT_FALSE(G.isOk()) << Loc;
+    EXPECT_NE(G.message().find("outside the model's folder"), std::string::npos) << G.message();
+  }
+  auto Overflow = Import(externalDataModel("w.bin", "1", "9223372036854775807"));
+  ASSERT_FALSE(Overflow.isOk());
+  EXPECT_NE(Overflow.message().find("external data range outside"), std::string::npos) << Overflow.message();
+  fs::remove_all(Root);
 }
