@@ -471,6 +471,14 @@ Expected<HardwareConfig> loadHardwareConfig(const std::string &Path) {
   return parseHardwareConfig(SS.str(), Path);
 }
 
+Expected<uint64_t> parseConfigBytes(const std::string &Text) { return parseBytes(Text); }
+
+Expected<double> parseConfigNumber(const std::string &Text) {
+  if (auto B = parseBytes(Text))
+    return double(*B);
+  return parseReal(Text);
+}
+
 HardwareConfig defaultHardwareConfig() {
   auto C = parseHardwareConfig("{}", "<defaults>");
   assert(C && "built-in defaults must validate");

@@ -2,6 +2,7 @@
 #include "Command.h"
 #include "HostRun.h"
 
+#include "npu/codesign/Tech.h"
 #include "npu/runtime/Binding.h"
 #include "npu/runtime/Compare.h"
 #include "npu/runtime/LayerReport.h"
@@ -136,12 +137,34 @@ private:
   size_t Next = 0;
 };
 
+/// The --stats JSON with the run's energy (docs/codesign.md) added as its last member, "energy", from the
+/// operation counts and the --tech file (configs/tech/45nm.yaml by default).
+Expected<std::string> withEnergy(const Args &A, const std::string &Json, const sim::SimStats &Counts,
+                                 const HardwareConfig &C) {
+  auto Tech = A.has("--tech") ? codesign::loadTech(A.get("--tech"))
+                              : Expected<codesign::TechModel>(codesign::defaultTech());
+  if (!Tech)
+    return Tech.error();
+  return codesign::addJsonMember(Json, "energy", codesign::runEnergy(Counts, C, *Tech).toJson(*Tech));
+}
+
+/// Writes the --stats file: Json with the energy of Counts.
+int writeStats(const Args &A, const std::string &Json, const sim::SimStats &Counts, const HardwareConfig &C) {
+  auto Text = withEnergy(A, Json, Counts, C);
+  if (!Text)
+    return fail(Text.message());
+  if (!writeTextFile(A.get("--stats"), *Text + "\n"))
+    return fail(A.get("--stats") + ": cannot write the statistics file");
+  return ExitOk;
+}
+
 /// A model run's timing (systemc, rtl): the cycles, unit and layer table, and the --stats and --trace files;
 /// the operation counts alone for --stats on backends without timing.
 int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R) {
   if (!hasTiming(R)) {
-    if (A.has("--stats") && !writeTextFile(A.get("--stats"), R.Total.toJson(M.Config) + "\n"))
-      return fail(A.get("--stats") + ": cannot write the statistics file");
+    if (A.has("--stats"))
+      if (int E = writeStats(A, R.Total.toJson(M.Config), R.Total, M.Config))
+        return E;
     if (A.has("--trace"))
       return fail(A.Positional[0] + ": --trace: no NPU segment ran, so there is nothing to trace");
     return ExitOk;
@@ -150,9 +173,9 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
   if (!T)
     return fail(A.Positional[0] + ": " + T.message());
   std::cout << T->summary(M.Config);
-  if (A.has("--stats") &&
-      !writeTextFile(A.get("--stats"), timingStatsJson(*T, M.Config, A.get("--backend", "func")) + "\n"))
-    return fail(A.get("--stats") + ": cannot write the statistics file");
+  if (A.has("--stats"))
+    if (int E = writeStats(A, timingStatsJson(*T, M.Config, A.get("--backend", "func")), T->Counts, M.Config))
+      return E;
   if (A.has("--trace")) {
     auto Trace = modelTraceJson(M, R);
     if (!Trace)
@@ -339,8 +362,9 @@ int runRun(const Command &Self, const Args &A) {
     OS.close();
     return bool(OS);
   };
-  if (A.has("--stats") && !WriteFile(A.get("--stats"), R->Result.StatsJson + "\n"))
-    return fail(A.get("--stats") + ": cannot write the statistics file");
+  if (A.has("--stats"))
+    if (int E = writeStats(A, R->Result.StatsJson, R->Result.Stats, P->Config))
+      return E;
   if (A.has("--trace") && !WriteFile(A.get("--trace"), R->Result.TraceJson))
     return fail(A.get("--trace") + ": cannot write the trace file");
   if (A.has("--outputs"))
@@ -398,7 +422,8 @@ const Command RunCommand = {
      {"--inputs", true, "directory of input_K.pb files"},
      {"--outputs", true, "write output_K.pb files to this directory (created if needed)"},
      {"--compare", true, "compare the outputs with the output_K.pb files in this directory"},
-     {"--stats", true, "write the full statistics as JSON to this file"},
+     {"--stats", true, "write the full statistics as JSON to this file (with the run's energy, docs/codesign.md)"},
+     {"--tech", true, "technology file for the energy in --stats (default configs/tech/45nm.yaml, built in)"},
      {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc, rtl)"},
      {"--vcd", true, "write a VCD waveform of the run's signals to this file (rtl)"},
      {"--fst", true, "write an FST waveform of the run's signals to this file (rtl)"}},

@@ -83,6 +83,10 @@ Expected<HardwareConfig> loadHardwareConfig(const std::string &Path);
 Expected<HardwareConfig> parseHardwareConfig(std::string_view Yaml, const std::string &SourceName);
 /// The built-in defaults (the keys' default values), validated.
 HardwareConfig defaultHardwareConfig();
+/// A size as config files write it (4096, 32KiB, 1MiB, 2GiB), in bytes.
+Expected<uint64_t> parseConfigBytes(const std::string &Text);
+/// A number as config files write it: a size (with or without a suffix) or a real number (200, 0.5).
+Expected<double> parseConfigNumber(const std::string &Text);
 
 /// ceil(log2(N)) for N >= 1, at least 1: the bits needed to index N entries.
 unsigned indexBits(uint64_t N);

@@ -1,0 +1,63 @@
+// The results database of npuc sweep: one SQLite file (WAL mode), one row per point and model, keyed by
+// (config hash, model hash, backend, compiler version); the schema is in docs/codesign.md.
+#pragma once
+
+#include "npu/support/Status.h"
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace npu::codesign {
+
+/// One evaluated point for one model. Status: ok, invalid_config, compile_failed, run_failed.
+struct PointResult {
+  std::string ConfigHash, ModelHash, Backend, CompilerVersion;
+  int64_t PointIndex = 0;
+  std::string Params = "{}"; ///< JSON object of the swept keys' values
+  std::string Model, ConfigName, Status, Reason;
+  int64_t Cycles = 0;
+  double TimeUs = 0, ClockMhz = 0;
+  int64_t UsefulMacs = 0, ExecutedMacs = 0;
+  double MacUtilization = 0;
+  int64_t DramBytes = 0;
+  std::string LayerCycles = "{}"; ///< JSON object: node -> cycles
+  double AreaUm2 = 0;
+  std::string AreaJson = "{}";
+  double EnergyPj = 0;
+  std::string EnergyJson = "{}";
+  int64_t NpuNodes = 0, HostNodes = 0;
+  std::string ConfigYaml;
+  double WallS = 0;
+  /// The row's key as one string (for sets of done points).
+  std::string key() const { return ConfigHash + "|" + ModelHash + "|" + Backend + "|" + CompilerVersion; }
+};
+
+class ResultDb {
+public:
+  /// Opens (creating if needed) the database: WAL mode, a busy timeout, the schema.
+  static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path);
+  ~ResultDb();
+  ResultDb(const ResultDb &) = delete;
+  ResultDb &operator=(const ResultDb &) = delete;
+
+  /// Writes the rows of one point in one transaction; a row whose key is present already is left alone.
+  Status insert(const std::vector<PointResult> &Rows);
+  /// The keys (PointResult::key) of every row.
+  Expected<std::set<std::string>> keys();
+  /// Every row, in the order of point index, model, backend.
+  Expected<std::vector<PointResult>> all();
+
+private:
+  explicit ResultDb(sqlite3 *Db, std::string Path) : Db(Db), Path(std::move(Path)) {}
+  Status exec(const std::string &Sql);
+  Error sqlError(const std::string &What) const;
+  sqlite3 *Db;
+  std::string Path;
+};
+
+} // namespace npu::codesign

@@ -1,0 +1,109 @@
+#!/bin/sh
+# One step of the npuc sweep end-to-end tests (tests/unit/codesign/CMakeLists.txt runs each through
+# expect_run.sh): env NPUC, MODELGEN, MODEL, CALIB, WORK, SRC; exits non-zero when a check fails.
+step=$1
+mkdir -p "$WORK"
+die() { echo "sweep_e2e: $*" >&2; exit 1; }
+# The model: the demo CNN when MODEL does not exist (no external test data).
+# Steps run in parallel: files they share are written under a temporary name and renamed (atomic).
+if [ ! -f "$MODEL" ]; then
+  "$MODELGEN" "$WORK/cnn.$$" >/dev/null || die "npu-modelgen failed"
+  mv -T "$WORK/cnn.$$" "$WORK/cnn" 2>/dev/null || rm -rf "$WORK/cnn.$$"
+fi
+cat > "$WORK/space.yaml.$$" <<YAML
+base: $SRC/configs/default.yaml
+parameters:
+  core.block_in: [8, 16]
+  core.block_out: [8, 16]
+  dram.bandwidth: [8, 16]
+strategy: grid
+YAML
+mv "$WORK/space.yaml.$$" "$WORK/space.yaml"
+sweep() { "$NPUC" sweep "$MODEL" --calib "$CALIB" --space "$WORK/space.yaml" "$@"; }
+# Rows in a database: the first line of the report, "DB: N rows ...".
+rows() { "$NPUC" sweep report "$1" | sed -n 's/.*: \([0-9]*\) rows .*/\1/p'; }
+
+case $step in
+fresh)
+  rm -f "$WORK"/r.sqlite*
+  sweep --db "$WORK/r.sqlite" --jobs 2 || die "sweep failed"
+  ;;
+rerun)
+  sweep --db "$WORK/r.sqlite" --jobs 2 || die "sweep failed"
+  ;;
+kill-resume)
+  rm -f "$WORK"/k.sqlite*
+  # npuc itself in the background (not through a shell function, whose $! would be a subshell).
+  "$NPUC" sweep "$MODEL" --calib "$CALIB" --space "$WORK/space.yaml" --db "$WORK/k.sqlite" --jobs 2 \
+    --throttle-ms 500 > "$WORK/k.log" 2>&1 &
+  pid=$!
+  n=0 tries=0
+  while [ "${n:-0}" -lt 1 ] && [ $tries -lt 200 ]; do
+    sleep 0.1
+    n=$(rows "$WORK/k.sqlite")
+    tries=$((tries + 1))
+  done
+  kill -9 $pid
+  wait $pid 2>/dev/null
+  n=$(rows "$WORK/k.sqlite")
+  sleep 1 # longer than a point and its pause: the workers died with their parent (PR_SET_PDEATHSIG)
+  [ "$(rows "$WORK/k.sqlite")" = "$n" ] || die "rows were written after the sweep was killed"
+  echo "killed after $n of 8 points"
+  [ "$n" -ge 1 ] && [ "$n" -lt 8 ] || die "expected the kill mid-way: $n of 8 rows"
+  sweep --db "$WORK/k.sqlite" --jobs 2 || die "resumed sweep failed"
+  "$NPUC" sweep report "$WORK/k.sqlite" --csv "$WORK/k.csv" >/dev/null || die "report failed"
+  total=$(($(wc -l < "$WORK/k.csv") - 1))
+  distinct=$(tail -n +2 "$WORK/k.csv" | awk -F, '{print $18 "|" $2 "|" $3 "|" $19}' | sort -u | wc -l)
+  echo "resumed: $total rows, $distinct distinct keys"
+  ;;
+report)
+  rm -rf "$WORK/plots" "$WORK/r.csv"
+  "$NPUC" sweep report "$WORK/r.sqlite" --csv "$WORK/r.csv" --svg "$WORK/plots" || die "report failed"
+  echo "csv: $(wc -l < "$WORK/r.csv") lines"
+  ;;
+svg)
+  for f in "$WORK"/plots/*.svg; do
+    if command -v xmllint >/dev/null; then
+      xmllint --noout "$f" || die "$f is not well-formed XML"
+    else
+      python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$f" || die "$f: bad XML"
+    fi
+  done
+  echo "xml ok"
+  echo "area circles $(grep -c '<circle' "$WORK/plots/estimate-pareto-area.svg")," \
+       "energy circles $(grep -c '<circle' "$WORK/plots/estimate-pareto-energy.svg")," \
+       "heat map cells $(grep -c '<rect x=' "$WORK/plots/estimate-heatmap.svg")"
+  ;;
+errors)
+  mkdir -p "$WORK/e"
+  printf 'base: %s/configs/default.yaml\nparameters:\n  core.blok_in: [8]\n' "$SRC" > "$WORK/e/space.yaml"
+  "$NPUC" sweep "$MODEL" --space "$WORK/e/space.yaml" --db "$WORK/e.sqlite"
+  [ $? -eq 1 ] || die "expected exit 1 for an unknown key"
+  printf 'base: %s/configs/default.yaml\nparameters:\n  core.block_in: [8]\nconstraints:\n  - core.block_in > 4\n  - core.block_in +\n' \
+    "$SRC" > "$WORK/e/bad-constraint.yaml"
+  "$NPUC" sweep "$MODEL" --space "$WORK/e/bad-constraint.yaml" --db "$WORK/e.sqlite"
+  [ $? -eq 1 ] || die "expected exit 1 for a bad constraint"
+  # Point 0 does not validate (a buffer smaller than a row), point 1 does not compile (the micro-op buffer holds
+  # 4 micro-ops, fewer than a conv kernel's), point 2 is fine: all three are recorded.
+  printf 'base: %s/configs/default.yaml\nparameters:\n  buffers.uop: [1, 32B, 32KiB]\n' "$SRC" > "$WORK/e/invalid.yaml"
+  rm -f "$WORK"/e.sqlite*
+  "$NPUC" sweep "$MODEL" --calib "$CALIB" --space "$WORK/e/invalid.yaml" --db "$WORK/e.sqlite" ||
+    die "a sweep with an invalid point must still succeed"
+  "$NPUC" sweep report "$WORK/e.sqlite" || die "report failed"
+  ;;
+run-energy)
+  # npuc run --stats gains "energy", the same on every backend (the counts are the same).
+  "$NPUC" compile "$MODEL" --config "$SRC/configs/default.yaml" --calib "$CALIB" -o "$WORK/m.npub" >/dev/null ||
+    die "compile failed"
+  for b in func systemc; do
+    "$NPUC" run "$WORK/m.npub" --backend $b --inputs "$CALIB" --stats "$WORK/$b.json" >/dev/null || die "run $b failed"
+    grep -o '"energy": {.*' "$WORK/$b.json" > "$WORK/$b.energy" || die "no energy in $b's stats"
+  done
+  cmp "$WORK/func.energy" "$WORK/systemc.energy" || die "func and systemc energies differ"
+  grep -q '"total_cycles"' "$WORK/systemc.json" || die "systemc stats lost total_cycles"
+  echo "energy equal on func and systemc: $(grep -o '"total_pj": [0-9.e+]*' "$WORK/systemc.energy")"
+  ;;
+*)
+  die "unknown step $step"
+  ;;
+esac
