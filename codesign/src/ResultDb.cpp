@@ -63,15 +63,18 @@ PointResult readRow(sqlite3_stmt *S) {
 
 } // namespace
 
-Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path) {
+Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path, bool ReadOnly) {
   sqlite3 *Db = nullptr;
-  if (sqlite3_open_v2(Path.c_str(), &Db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  const int Flags = ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  if (sqlite3_open_v2(Path.c_str(), &Db, Flags, nullptr) != SQLITE_OK) {
     std::string Msg = Db ? sqlite3_errmsg(Db) : "out of memory";
     sqlite3_close(Db);
     return makeError(Path, ": cannot open the results database: ", Msg);
   }
   std::unique_ptr<ResultDb> R(new ResultDb(Db, Path));
   sqlite3_busy_timeout(Db, 60000);
+  if (ReadOnly)
+    return R;
   NPU_TRY(R->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   NPU_TRY(R->exec(std::string("BEGIN IMMEDIATE;") + SchemaSql + "COMMIT;"));
   return R;

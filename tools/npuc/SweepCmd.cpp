@@ -17,7 +17,7 @@ namespace {
 int runReport(const Command &Self, const Args &A) {
   if (A.Positional.size() != 2)
     return usageError(Self, "sweep report takes one database (npuc sweep report RESULTS.sqlite)");
-  auto Db = ResultDb::open(A.Positional[1]);
+  auto Db = ResultDb::open(A.Positional[1], /*ReadOnly=*/true);
   if (!Db)
     return fail(Db.message());
   auto Rows = (*Db)->all();

@@ -39,8 +39,9 @@ struct PointResult {
 
 class ResultDb {
 public:
-  /// Opens (creating if needed) the database: WAL mode, a busy timeout, the schema.
-  static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path);
+  /// Opens (creating if needed) the database: WAL mode, a busy timeout, the schema. ReadOnly opens an existing
+  /// database for reading (reports).
+  static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path, bool ReadOnly = false);
   ~ResultDb();
   ResultDb(const ResultDb &) = delete;
   ResultDb &operator=(const ResultDb &) = delete;
