@@ -131,7 +131,8 @@ Expected<TypeList> inferWhere(const InferContext &C) {
 
 void addElementwiseOps(std::vector<OpDef> &Ops) {
   for (const char *Name : {"Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Erf", "Sin", "Cos",
-                           "Softsign", "Softplus", "HardSwish", "Mish", "Ceil", "Floor", "Round"})
+                           "Softsign", "Softplus", "HardSwish", "Mish", "Ceil", "Floor", "Round",
+                           "npu.SiLU"})
     Ops.push_back({Name, 1, 1, 1, 1, {}, inferFloatUnary});
   for (const char *Name : {"Relu", "Neg", "Abs", "Sign"})
     Ops.push_back({Name, 1, 1, 1, 1, {}, inferNumericUnary});

@@ -8,6 +8,7 @@
 #include "DeadCodeElimination.h"
 #include "Equalize.h"
 #include "FoldBatchNorm.h"
+#include "FuseActivations.h"
 #include "Fuse.h"
 #include "Layout.h"
 #include "Quantize.h"

@@ -59,6 +59,7 @@ template <typename V> V sigmoid(V X) {
 template <typename V> V softplus(V X) { return X > V(30) ? X : std::log1p(std::exp(X)); }
 
 FLOAT_KERNEL(kSigmoid, 0, 0, 0, sigmoid(X))
+FLOAT_KERNEL(kSiLU, 0, 0, 0, X *sigmoid(X))
 FLOAT_KERNEL(kTanh, 0, 0, 0, std::tanh(X))
 FLOAT_KERNEL(kExp, 0, 0, 0, std::exp(X))
 FLOAT_KERNEL(kLog, 0, 0, 0, std::log(X))
@@ -423,6 +424,7 @@ void addElementwiseKernels(KernelTable &T) {
   T["Softsign"] = kSoftsign;
   T["Softplus"] = kSoftplus;
   T["Mish"] = kMish;
+  T["npu.SiLU"] = kSiLU;
   T["Ceil"] = kCeil;
   T["Floor"] = kFloor;
   T["Round"] = kRound;

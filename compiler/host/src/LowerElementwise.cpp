@@ -144,6 +144,7 @@ Value *softplus(KB &K, Value *X, Type *T) {
 
 void addActivations(LowerTable &T) {
   ACT("Sigmoid", 0, 0, 0, 20, return sigmoid(K, X, Ty));
+  ACT("npu.SiLU", 0, 0, 0, 20, return B.CreateFMul(X, sigmoid(K, X, Ty)));
   ACT("Tanh", 0, 0, 0, 20, return math(K, "tanh", X));
   ACT("Exp", 0, 0, 0, 10, return math(K, "exp", X));
   ACT("Log", 0, 0, 0, 10, return math(K, "log", X));
