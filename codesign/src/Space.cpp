@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -337,7 +338,27 @@ Expected<std::vector<Point>> enumeratePoints(const Space &S, uint64_t *Excluded)
 }
 
 Expected<HardwareConfig> pointConfig(const Space &S, const Point &P) {
-  return parseHardwareConfig(P.Yaml, S.Path + " point " + std::to_string(P.Index) + " (" + P.label() + ")");
+  // The loader names a position in the derived YAML, which no one sees: the error names the point instead,
+  // and the line of the space file's parameter when the key at fault is one the space sets.
+  const std::string Marker = "\x1f";
+  auto C = parseHardwareConfig(P.Yaml, Marker);
+  if (C)
+    return C;
+  std::string Msg = C.message();
+  if (Msg.rfind(Marker, 0) == 0) {
+    Msg = Msg.substr(Marker.size());
+    size_t Colon = 0;
+    while (Colon < Msg.size() && (Msg[Colon] == ':' || std::isdigit(static_cast<unsigned char>(Msg[Colon]))))
+      ++Colon;
+    Msg = Msg.substr(Colon);
+    if (Msg.rfind(" ", 0) == 0)
+      Msg = Msg.substr(1);
+  }
+  std::string Where = S.Path;
+  for (const Parameter &Par : S.Params)
+    if (Msg.rfind(Par.Key + ":", 0) == 0)
+      Where += ":" + std::to_string(Par.Line);
+  return makeError(Where, ": point ", P.Index, " (", P.label(), "): ", Msg);
 }
 
 } // namespace npu::codesign
