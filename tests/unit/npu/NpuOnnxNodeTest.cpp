@@ -59,6 +59,17 @@ TEST_P(NpuOnnxNode, NpuSegmentsBitExact) {
         << P.Test << " on " << P.Config << ": output '" << G.value(G.Outputs[K]).Name << "' differs";
 }
 
+// The floor under the suite: a regression that turns its runs into skips (an import, quantization or
+// placement change that leaves no NPU segment) fails here. 56 candidates (29 onnx-node, 27 onnx-pytorch)
+// had NPU segments on every config when this was written.
+TEST(NpuOnnxNodeFloor, EnoughTestsHaveNpuSegmentsOnEachConfig) {
+  if (onnxNodeCandidates().empty())
+    GTEST_SKIP() << "no ONNX node tests under " << NPU_TESTDATA_DIR << " (external test data)";
+  for (const std::string &Name : configNames())
+    EXPECT_GE(onnxNodeTestsWithNpuSegments(loadConfig(Name), testing::TempDir()), 56u)
+        << "ONNX node tests with NPU segments on " << Name;
+}
+
 std::vector<Case> allCases() {
   std::vector<Case> R;
   for (const std::string &T : onnxNodeCandidates())

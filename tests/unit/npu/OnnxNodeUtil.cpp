@@ -3,8 +3,10 @@
 
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/frontend/TensorProto.h"
+#include "npu/backend/Compile.h"
 #include "npu/compiler/passes/PassManager.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -171,6 +173,21 @@ Expected<OnnxNodeModel> prepareOnnxNodeTest(const std::string &Test, const Hardw
   }
   M.G = G.takeValue();
   return M;
+}
+
+size_t onnxNodeTestsWithNpuSegments(const HardwareConfig &C, const std::string &ScratchDir) {
+  size_t WithNpu = 0;
+  for (const std::string &T : onnxNodeCandidates()) {
+    auto M = prepareOnnxNodeTest(T, C, ScratchDir);
+    if (!M.isOk() || !M->Skip.empty())
+      continue;
+    auto R = backend::compileModel(M->G, C);
+    if (!R.isOk())
+      continue;
+    WithNpu += std::any_of(R->Artifact.Segments.begin(), R->Artifact.Segments.end(),
+                           [](const backend::ArtifactSegment &S) { return S.K == backend::ArtifactSegment::Npu; });
+  }
+  return WithNpu;
 }
 
 } // namespace npu::test

@@ -36,4 +36,8 @@ struct OnnxNodeModel {
 Expected<OnnxNodeModel> prepareOnnxNodeTest(const std::string &Test, const HardwareConfig &C,
                                             const std::string &ScratchDir);
 
+/// How many candidates compile to at least one NPU segment on C: the floor under the parameterized suites,
+/// so that a change turning their runs into skips fails.
+size_t onnxNodeTestsWithNpuSegments(const HardwareConfig &C, const std::string &ScratchDir);
+
 } // namespace npu::test

@@ -175,24 +175,9 @@ TEST(RtlOnnxNodeFloor, EnoughTestsHaveNpuSegmentsOnEachConfig) {
   const std::vector<std::string> Candidates = npu::test::onnxNodeCandidates();
   if (Candidates.empty())
     GTEST_SKIP() << "no ONNX node tests under " << NPU_TESTDATA_DIR << " (external test data)";
-  for (const std::string &Name : rtlConfigNames()) {
-    const HardwareConfig C = npu::test::loadConfig(Name);
-    size_t WithNpu = 0;
-    for (const std::string &T : Candidates) {
-      auto M = npu::test::prepareOnnxNodeTest(T, C, testing::TempDir());
-      if (!M.isOk() || !M->Skip.empty())
-        continue;
-      auto R = backend::compileModel(M->G, C);
-      if (!R.isOk())
-        continue;
-      for (const backend::ArtifactSegment &S : R->Artifact.Segments)
-        if (S.K == backend::ArtifactSegment::Npu) {
-          ++WithNpu;
-          break;
-        }
-    }
-    EXPECT_GE(WithNpu, 50u) << "ONNX node tests with NPU segments on " << Name;
-  }
+  for (const std::string &Name : rtlConfigNames())
+    EXPECT_GE(npu::test::onnxNodeTestsWithNpuSegments(npu::test::loadConfig(Name), testing::TempDir()), 50u)
+        << "ONNX node tests with NPU segments on " << Name;
 }
 
 std::vector<NodeCase> nodeCases() {
