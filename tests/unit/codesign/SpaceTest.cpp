@@ -188,3 +188,11 @@ TEST(Space, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(errorOf("strategy: grid\n"), "space.yaml: parameters: no parameter to sweep");
   EXPECT_EQ(errorOf("parameters: [\n").substr(0, 11), "space.yaml:");
 }
+
+TEST(Space, ModelsResolveAgainstTheSpaceFile) {
+  // configs/default.yaml exists under the source tree (the base folder here), no/such.onnx nowhere: kept as given.
+  Space S = parse("parameters:\n  core.block_in: [8]\nmodels: [configs/default.yaml, no/such.onnx]\n");
+  ASSERT_EQ(S.Models.size(), 2u);
+  EXPECT_EQ(S.Models[0], Src + "/configs/default.yaml");
+  EXPECT_EQ(S.Models[1], "no/such.onnx");
+}
