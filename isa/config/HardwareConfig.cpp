@@ -208,7 +208,12 @@ Status assignKey(HardwareConfig &C, const KeyInfo &K, const std::string &Text) {
     M = *V;
     return Status::ok();
   };
+  // One line of text: a control character (a newline, a NUL) would not survive canonicalYaml() unchanged,
+  // so the config's hash would change on a round trip.
   auto assign_Text = [](std::string &M, const std::string &T, auto &) -> Status {
+    for (unsigned char Ch : T)
+      if (Ch < 0x20 || Ch == 0x7f)
+        return makeError("text must be one line without control characters, found byte ", unsigned(Ch));
     M = T;
     return Status::ok();
   };

@@ -92,6 +92,21 @@ TEST(Config, CanonicalFormRoundTripsAndHashIgnoresLayout) {
   EXPECT_NE(A->Hash, D->Hash);
 }
 
+// A text value is one line: a newline or NUL inside a quoted name would not come back unchanged from the
+// canonical form, so the hash would change on a round trip (found by fuzz-config).
+TEST(Config, TextValuesRefuseControlCharacters) {
+  EXPECT_NE(errorOf("name: \"two\\nlines\"\n").find("name: text must be one line without control characters"),
+            std::string::npos)
+      << errorOf("name: \"two\\nlines\"\n");
+  EXPECT_NE(errorOf(std::string("name: \"a\\0b\"\n")).find("found byte 0"), std::string::npos);
+  auto C = parseHardwareConfig("name: \"quote \\\" and backslash \\\\ stay\"\n", "q");
+  ASSERT_TRUE(C) << C.message();
+  auto Back = parseHardwareConfig(C->canonicalYaml(), "canonical");
+  ASSERT_TRUE(Back) << Back.message();
+  EXPECT_EQ(Back->Name, C->Name);
+  EXPECT_EQ(Back->Hash, C->Hash);
+}
+
 TEST(Config, EveryConfigDiffersInHash) {
   auto A = loadHardwareConfig(configPath("default.yaml"));
   auto B = loadHardwareConfig(configPath("edge.yaml"));
