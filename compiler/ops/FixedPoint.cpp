@@ -43,7 +43,9 @@ Expected<FixedMultipliers> chooseMultipliers(const std::vector<double> &Ratios, 
   return F;
 }
 
-double symmetricScale(double AbsMax) { return AbsMax > 0 && std::isfinite(AbsMax) ? AbsMax / 127.0 : 1.0; }
+double symmetricScale(double AbsMax, int64_t QMax) {
+  return AbsMax > 0 && std::isfinite(AbsMax) ? AbsMax / double(QMax) : 1.0;
+}
 
 int64_t quantizeValue(double V, double Scale, int64_t Lo, int64_t Hi) {
   const double Q = std::nearbyint(V / Scale);

@@ -1,6 +1,5 @@
-// Schemas and type inference of the int8 NPU operators (npu.QConv, QMatMul, QAdd, QMul, QLeakyRelu, pools,
-// Requantize...).
-// Their semantics: docs/quantization.md.
+// Schemas and type inference of the quantized NPU operators (int8 or int16 activations, int8 weights:
+// npu.QConv, QMatMul, QAdd, QMul, QLeakyRelu, pools, Requantize...). Their semantics: docs/quantization.md.
 #include "OpFamilies.h"
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/ops/FixedPoint.h"
@@ -19,7 +18,8 @@ Status checkRange(const Node &N, const char *Name, int64_t Lo, int64_t Hi, int64
   return Status::ok();
 }
 
-/// The requantization attributes: shift, zero points and the activation range, for an int8 (or uint8) result.
+/// The requantization attributes: shift, zero points and the activation range, for an int8, int16 (or uint8)
+/// result.
 Status checkRequantAttrs(const Node &N, int64_t OutLo = -128, int64_t OutHi = 127) {
   if (!N.findAttr("shift"))
     return makeError("the shift attribute is required");
@@ -44,8 +44,25 @@ Status requireElem(const InferContext &C, size_t K, ElemType T) {
   return Status::ok();
 }
 
-/// multiplier (one per output channel or one for all) and the rest, or none of them for an int32 result.
-Expected<ElemType> checkPerChannelRequant(const InferContext &C, int64_t Channels) {
+/// An activation operand: int8 or int16 (the config's activation type); returns it.
+Expected<ElemType> actElem(const InferContext &C, size_t K) {
+  const ElemType T = C.elem(K);
+  if (T != ElemType::Int8 && T != ElemType::Int16)
+    return makeError("input ", K, " must be i8 or i16, got ", elemTypeName(T));
+  return T;
+}
+
+/// The zero point attribute Name of an activation of type T.
+Status checkZeroPoint(const Node &N, const char *Name, ElemType T) {
+  return checkRange(N, Name, integerTypeMin(T), integerTypeMax(T), 0);
+}
+
+/// The largest npu.QAdd / QLeakyRelu multiplier for operands of type T.
+int64_t maxAddMultiplier(ElemType T) { return quant::maxAddMultiplier(T == ElemType::Int16 ? 16 : 8); }
+
+/// multiplier (one per output channel or one for all) and the rest, or none of them for an int32 result; the
+/// requantized result has the activation type Act of the input.
+Expected<ElemType> checkPerChannelRequant(const InferContext &C, int64_t Channels, ElemType Act) {
   const Node &N = C.node();
   if (!N.findAttr("multiplier")) {
     for (const char *A : {"shift", "y_zero_point", "act_min", "act_max"})
@@ -58,8 +75,8 @@ Expected<ElemType> checkPerChannelRequant(const InferContext &C, int64_t Channel
     return makeError(M.size(), " multipliers for ", Channels, " output channels (give 1 or ", Channels, ")");
   for (int64_t V : M)
     NPU_TRY(checkMultiplier(V, quant::MaxMultiplier));
-  NPU_TRY(checkRequantAttrs(N));
-  return ElemType::Int8;
+  NPU_TRY(checkRequantAttrs(N, integerTypeMin(Act), integerTypeMax(Act)));
+  return Act;
 }
 
 Status checkBias(const InferContext &C, size_t K, int64_t Channels) {
@@ -72,9 +89,9 @@ Status checkBias(const InferContext &C, size_t K, int64_t Channels) {
 }
 
 Expected<TypeList> inferQConv(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   NPU_TRY(requireElem(C, 1, ElemType::Int8));
-  NPU_TRY(checkRange(C.node(), "x_zero_point", -128, 127, 0));
+  NPU_TRY(checkZeroPoint(C.node(), "x_zero_point", Act));
   const Shape &X = C.dims(0), &W = C.dims(1);
   int64_t G = C.node().getInt("group", 1);
   if (!isBlockedNode(C.node())) {
@@ -87,7 +104,7 @@ Expected<TypeList> inferQConv(const InferContext &C) {
     if (!Geo)
       return Geo.error();
     NPU_TRY(checkBias(C, 2, W[0]));
-    NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[0]));
+    NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[0], Act));
     Shape Y = {X[0], W[0]};
     Y.insert(Y.end(), Geo->OutSpatial.begin(), Geo->OutSpatial.end());
     return one(Out, Y);
@@ -104,7 +121,7 @@ Expected<TypeList> inferQConv(const InferContext &C) {
     return Geo.error();
   int64_t O = WB.NOuter * WB.BlockN;
   NPU_TRY(checkBias(C, 2, O));
-  NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, O));
+  NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, O, Act));
   BlockedShape YB = XB;
   YB.COuter = WB.NOuter;
   YB.BlockC = WB.BlockN;
@@ -113,16 +130,16 @@ Expected<TypeList> inferQConv(const InferContext &C) {
 }
 
 Expected<TypeList> inferQMatMul(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   NPU_TRY(requireElem(C, 1, ElemType::Int8));
-  NPU_TRY(checkRange(C.node(), "x_zero_point", -128, 127, 0));
+  NPU_TRY(checkZeroPoint(C.node(), "x_zero_point", Act));
   const Shape &X = C.dims(0), &W = C.dims(1);
   if (!isBlockedNode(C.node())) {
     if (X.size() < 2 || W.size() != 2 || X.back() != W[0])
       return makeError("npu.QMatMul needs X [..., K] and W [K, N], got ", formatShape(X), " and ",
                        formatShape(W));
     NPU_TRY(checkBias(C, 2, W[1]));
-    NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[1]));
+    NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[1], Act));
     Shape Y = X;
     Y.back() = W[1];
     return one(Out, Y);
@@ -132,58 +149,60 @@ Expected<TypeList> inferQMatMul(const InferContext &C) {
     return makeError("blocked npu.QMatMul needs X [M/n, K/bi, n, bi] and W [N/bo, K/bi, bo, bi], got ",
                      formatShape(X), " and ", formatShape(W));
   NPU_TRY(checkBias(C, 2, W[0] * W[2]));
-  NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[0] * W[2]));
+  NPU_ASSIGN(ElemType Out, checkPerChannelRequant(C, W[0] * W[2], Act));
   return one(Out, {X[0], W[0], X[2], W[2]});
 }
 
-/// What npu.QAdd and npu.QMul share: two int8 operands with zero points, the requantization attributes and
-/// an int8 result of the broadcast shape.
-Expected<TypeList> inferBinaryInt8(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
-  NPU_TRY(requireElem(C, 1, ElemType::Int8));
+/// What npu.QAdd and npu.QMul share: two operands of one activation type (int8 or int16) with zero points,
+/// the requantization attributes and a result of that type and the broadcast shape.
+Expected<TypeList> inferBinaryAct(const InferContext &C) {
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
+  NPU_TRY(requireElem(C, 1, Act));
   const Node &N = C.node();
-  NPU_TRY(checkRange(N, "a_zero_point", -128, 127, 0));
-  NPU_TRY(checkRange(N, "b_zero_point", -128, 127, 0));
-  NPU_TRY(checkRequantAttrs(N));
+  NPU_TRY(checkZeroPoint(N, "a_zero_point", Act));
+  NPU_TRY(checkZeroPoint(N, "b_zero_point", Act));
+  NPU_TRY(checkRequantAttrs(N, integerTypeMin(Act), integerTypeMax(Act)));
   auto Out = broadcastShapes(C.dims(0), C.dims(1));
   if (!Out)
     return Out.error();
-  return one(ElemType::Int8, *Out);
+  return one(Act, *Out);
 }
 
 Expected<TypeList> inferQAdd(const InferContext &C) {
   const Node &N = C.node();
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   for (const char *A : {"a_multiplier", "b_multiplier"}) {
     if (!N.findAttr(A))
       return makeError("the ", A, " attribute is required");
-    NPU_TRY(checkMultiplier(N.getInt(A, 0), quant::MaxAddMultiplier));
+    NPU_TRY(checkMultiplier(N.getInt(A, 0), maxAddMultiplier(Act)));
   }
-  return inferBinaryInt8(C);
+  return inferBinaryAct(C);
 }
 
-/// npu.QMul: (A - za) * (B - zb) (|.| <= 255 * 255, inside int32) requantized by one multiplier < 2^31.
+/// npu.QMul: (A - za) * (B - zb) (|.| <= 255 * 255 for int8, wrapping int32 for int16) requantized by one
+/// multiplier < 2^31.
 Expected<TypeList> inferQMul(const InferContext &C) {
   const Node &N = C.node();
   if (!N.findAttr("multiplier"))
     return makeError("the multiplier attribute is required");
   NPU_TRY(checkMultiplier(N.getInt("multiplier", 0), quant::MaxMultiplier));
-  return inferBinaryInt8(C);
+  return inferBinaryAct(C);
 }
 
-/// npu.QLeakyRelu: max(d, 0) * pos_multiplier + min(d, 0) * neg_multiplier (|M| < 2^22: a negative slope
-/// gives a negative neg_multiplier) requantized by 1.
+/// npu.QLeakyRelu: max(d, 0) * pos_multiplier + min(d, 0) * neg_multiplier (|M| < 2^22 for int8, 2^14 for
+/// int16: a negative slope gives a negative neg_multiplier) requantized by 1.
 Expected<TypeList> inferQLeakyRelu(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   const Node &N = C.node();
   for (const char *A : {"pos_multiplier", "neg_multiplier"}) {
     if (!N.findAttr(A))
       return makeError("the ", A, " attribute is required");
     const int64_t M = N.getInt(A, 0);
-    NPU_TRY(checkMultiplier(M < 0 ? -M : M, quant::MaxAddMultiplier));
+    NPU_TRY(checkMultiplier(M < 0 ? -M : M, maxAddMultiplier(Act)));
   }
-  NPU_TRY(checkRange(N, "x_zero_point", -128, 127, 0));
-  NPU_TRY(checkRequantAttrs(N));
-  return one(ElemType::Int8, C.dims(0));
+  NPU_TRY(checkZeroPoint(N, "x_zero_point", Act));
+  NPU_TRY(checkRequantAttrs(N, integerTypeMin(Act), integerTypeMax(Act)));
+  return one(Act, C.dims(0));
 }
 
 /// Pools: the window geometry on the logical or blocked spatial dims.
@@ -217,32 +236,32 @@ Expected<Shape> poolOutput(const InferContext &C, bool Global) {
 }
 
 Expected<TypeList> inferQPool(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   const Node &N = C.node();
   if (!N.findAttr("multiplier"))
     return makeError("the multiplier attribute is required");
   NPU_TRY(checkMultiplier(N.getInt("multiplier", 0), quant::MaxMultiplier));
-  NPU_TRY(checkRange(N, "x_zero_point", -128, 127, 0));
-  NPU_TRY(checkRequantAttrs(N));
+  NPU_TRY(checkZeroPoint(N, "x_zero_point", Act));
+  NPU_TRY(checkRequantAttrs(N, integerTypeMin(Act), integerTypeMax(Act)));
   NPU_ASSIGN(Shape Y, poolOutput(C, N.OpType == "npu.QGlobalAvgPool"));
-  return one(ElemType::Int8, Y);
+  return one(Act, Y);
 }
 
 Expected<TypeList> inferMaxPool(const InferContext &C) {
-  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  NPU_ASSIGN(ElemType Act, actElem(C, 0));
   NPU_ASSIGN(Shape Y, poolOutput(C, false));
-  return one(ElemType::Int8, Y);
+  return one(Act, Y);
 }
 
 Expected<TypeList> inferRequantize(const InferContext &C) {
   const Node &N = C.node();
   ElemType In = C.elem(0);
-  if (In != ElemType::Int8 && In != ElemType::UInt8 && In != ElemType::Int32)
-    return makeError("npu.Requantize takes i8, u8 or i32, got ", elemTypeName(In));
+  if (In != ElemType::Int8 && In != ElemType::UInt8 && In != ElemType::Int16 && In != ElemType::Int32)
+    return makeError("npu.Requantize takes i8, u8, i16 or i32, got ", elemTypeName(In));
   std::string To = N.getString("to", "i8");
-  if (To != "i8" && To != "u8")
-    return makeError("to = '", To, "': npu.Requantize produces i8 or u8");
-  ElemType Out = To == "u8" ? ElemType::UInt8 : ElemType::Int8;
+  if (To != "i8" && To != "u8" && To != "i16")
+    return makeError("to = '", To, "': npu.Requantize produces i8, u8 or i16");
+  ElemType Out = To == "u8" ? ElemType::UInt8 : To == "i16" ? ElemType::Int16 : ElemType::Int8;
   if (!N.findAttr("multiplier"))
     return makeError("the multiplier attribute is required");
   NPU_TRY(checkMultiplier(N.getInt("multiplier", 0), quant::MaxMultiplier));

@@ -1,4 +1,5 @@
-// layout: chains of NPU-eligible int8 operators move to the blocked layout [N/n, C/c, spatial..., n, c].
+// layout: chains of NPU-eligible quantized operators (on the config's activation type, int8 or int16) move to
+// the blocked layout [N/n, C/c, spatial..., n, c].
 // Eligible: npu.QConv (grouped ones with dense zero-filled weights), npu.QMatMul, npu.QAdd, npu.QMul,
 // npu.QAvgPool, npu.QGlobalAvgPool, npu.QLeakyRelu, MaxPool/Relu/npu.Requantize/Concat on int8 and Flatten of
 // [N, C, 1, 1].
@@ -28,7 +29,12 @@ using namespace ir;
 
 namespace {
 
-bool isI8(const Graph &G, ValueId V) { return V != NoValue && G.type(V).Elem == ElemType::Int8; }
+/// A quantized activation (int8 or int16); eligible() requires the config's type.
+bool isAct(const Graph &G, ValueId V) {
+  return V != NoValue && (G.type(V).Elem == ElemType::Int8 || G.type(V).Elem == ElemType::Int16);
+}
+/// V is an activation of the config's type.
+bool isAct(const Graph &G, ValueId V, ElemType Act) { return V != NoValue && G.type(V).Elem == Act; }
 
 /// [N, C, 1, ..., 1] -> [N, C] (global pool -> Flatten -> Gemm): in the blocked layout the same bytes.
 bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
@@ -40,10 +46,10 @@ bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
 
 bool isConstant(const Graph &G, ValueId V) { return G.value(V).Kind == ValueKind::Constant; }
 
-/// A constant int8 tensor of zeros.
+/// A constant int8/int16 tensor of zeros.
 bool isZeroConstant(const Graph &G, ValueId V) {
   const Value &X = G.value(V);
-  if (X.Kind != ValueKind::Constant || !isI8(G, V) || !X.Data)
+  if (X.Kind != ValueKind::Constant || !isAct(G, V) || !X.Data)
     return false;
   const std::vector<uint8_t> &B = X.Data->byteVector();
   return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
@@ -75,7 +81,7 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
   for (const Node &N : G.nodes())
     if (N.hasOutput(0) && N.Outputs[0] == V)
       P = &N;
-  if (!P || !isI8(G, V))
+  if (!P || !isAct(G, V))
     return true; // a graph input or a host value: it enters through npu.ToBlocked
   const std::string &Op = P->OpType;
   auto InputsAtZp = [&](size_t From, size_t To) {
@@ -87,7 +93,8 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
   };
   auto ClipHoldsZp = [&] {
     const int64_t Z = P->getInt("y_zero_point", 0);
-    return P->getInt("act_min", -128) <= Z && Z <= P->getInt("act_max", 127);
+    const ElemType T = G.type(V).Elem;
+    return P->getInt("act_min", integerTypeMin(T)) <= Z && Z <= P->getInt("act_max", integerTypeMax(T));
   };
   if (Op == "npu.QConv" || Op == "npu.QMatMul") // padded weights and bias are zero
     return ClipHoldsZp();
@@ -108,14 +115,14 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
 /// fills whole blocks of C. A tail of constant zero inputs adds zero blocks: in the blocked layout the lanes
 /// past the last real input's channels are its padding, so Concat(x[C], zeros[P]) is x's blocks followed by
 /// ceil((C+P)/c) - ceil(C/c) zero blocks when x's padding lanes are zeros (zero point 0).
-bool isBlockConcat(const Graph &G, const Node &N, int64_t C) {
+bool isBlockConcat(const Graph &G, const Node &N, int64_t C, ElemType Act) {
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   auto Axis = normalizeAxis(N.getInt("axis", 0), Rank);
   if (!Axis || *Axis != 1 || Rank < 2)
     return false;
   const size_t Lead = concatLead(G, N);
   for (size_t K = 0; K < N.Inputs.size(); ++K)
-    if (!isI8(G, N.Inputs[K]) || (K + 1 < Lead && G.type(N.Inputs[K]).Dims[1] % C != 0))
+    if (!isAct(G, N.Inputs[K], Act) || (K + 1 < Lead && G.type(N.Inputs[K]).Dims[1] % C != 0))
       return false;
   const ValueId Last = N.Inputs[Lead - 1];
   return Lead == N.Inputs.size() || G.type(Last).Dims[1] % C == 0 ||
@@ -154,12 +161,13 @@ bool addOperandsFit(const Graph &G, const Node &N) {
 /// True for a node the NPU runs in the blocked layout (BlockOut: the c of ALU operators' tensors).
 bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
   const int64_t BlockOut = int64_t(C.BlockOut);
+  const ElemType Act = activationType(&C); // what the NPU's input and output buffers hold
   const std::string &Op = N.OpType;
   // npu.QConv / QMatMul without a multiplier keep their int32 accumulators (a graph output left unrounded).
   const bool Int32Gemm = (Op == "npu.QConv" || Op == "npu.QMatMul") && N.hasOutput(0) &&
                          G.type(N.Outputs[0]).Elem == ElemType::Int32 && !N.findAttr("multiplier");
-  if (!N.hasOutput(0) || N.Outputs.size() != 1 || !(isI8(G, N.Outputs[0]) || Int32Gemm) ||
-      !isI8(G, N.Inputs[0]) || isBlockedNode(N))
+  if (!N.hasOutput(0) || N.Outputs.size() != 1 || !(isAct(G, N.Outputs[0], Act) || Int32Gemm) ||
+      !isAct(G, N.Inputs[0], Act) || isBlockedNode(N))
     return false;
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   if (Op == "npu.QConv")
@@ -169,13 +177,13 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
   if (Op == "npu.QAvgPool" || Op == "npu.QGlobalAvgPool" || Op == "MaxPool")
     return Rank >= 3;
   if (Op == "npu.QAdd")
-    return Rank >= 2 && isI8(G, N.Inputs[1]) && addOperandsFit(G, N);
+    return Rank >= 2 && isAct(G, N.Inputs[1], Act) && addOperandsFit(G, N);
   if (Op == "npu.QMul") // a constant first operand may be a scalar: the output's rank
-    return G.type(N.Outputs[0]).rank() >= 2 && isI8(G, N.Inputs[1]) && addOperandsFit(G, N);
+    return G.type(N.Outputs[0]).rank() >= 2 && isAct(G, N.Inputs[1], Act) && addOperandsFit(G, N);
   if (Op == "Flatten" || Op == "Reshape")
     return isSqueezeOfUnitSpatial(G, N);
   if (Op == "Concat")
-    return isBlockConcat(G, N, BlockOut);
+    return isBlockConcat(G, N, BlockOut, Act);
   return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu") && Rank >= 2;
 }
 
@@ -475,7 +483,7 @@ private:
     Shape D = YDims;
     D[1] = Blocks;
     M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Inputs[Lead]).Name + "_blk"),
-                                       Tensor(ElemType::Int8, D)));
+                                       Tensor(Old.type(N.Inputs[Lead]).Elem, D)));
   }
 
   Status convertNode(const Node &N) {

@@ -59,8 +59,9 @@ std::optional<ChannelShuffle> channelShuffle(const Graph &G, ValueId V, const st
   const Node *R2 = Prod(V);
   const Node *T = R2 && R2->OpType == "Reshape" ? Prod(R2->Inputs[0]) : nullptr;
   const Node *R1 = T && T->OpType == "Transpose" ? Prod(T->Inputs[0]) : nullptr;
-  if (!R1 || R1->OpType != "Reshape" || G.type(V).Elem != ElemType::Int8 ||
-      G.type(R1->Inputs[0]).Elem != ElemType::Int8)
+  const ElemType E = G.type(V).Elem; // an int8 or int16 activation, unchanged through the shuffle
+  if (!R1 || R1->OpType != "Reshape" || (E != ElemType::Int8 && E != ElemType::Int16) ||
+      G.type(R1->Inputs[0]).Elem != E)
     return std::nullopt;
   const Shape &Y = G.type(V).Dims, &U = G.type(R1->Outputs[0]).Dims;
   const ValueId X = R1->Inputs[0];

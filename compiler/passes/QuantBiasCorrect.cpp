@@ -107,7 +107,8 @@ Status correctBias(const Graph &Float, Graph &Quant, const std::vector<CalibSet>
     }));
     for (Target &T : Targets) {
       const Node &N = Quant.nodes()[T.Node];
-      const Tensor X = roundToGrid(FloatVals.at(FloatOf.at(N.Inputs[0])), *Quant.type(N.Inputs[0]).Quant);
+      const Tensor X = roundToGrid(FloatVals.at(FloatOf.at(N.Inputs[0])), *Quant.type(N.Inputs[0]).Quant,
+                                   Quant.type(N.Inputs[0]).Elem);
       std::vector<const Tensor *> Ins = {&X};
       for (size_t K = 1; K < N.Inputs.size(); ++K)
         Ins.push_back(N.Inputs[K] == NoValue ? nullptr : Quant.value(N.Inputs[K]).Data.get());

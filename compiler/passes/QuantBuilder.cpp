@@ -14,6 +14,12 @@ Tensor int8Scalar(int64_t V) { return Tensor::fromValues(ElemType::Int8, {}, std
 Tensor f32Scalar(double V) { return Tensor::fromValues(ElemType::Float32, {}, std::vector<double>{V}); }
 double roundScale(double S) { return double(float(S)); }
 
+double QuantBuilder::actScale(double R) const { return roundScale(quant::symmetricScale(R, actMax())); }
+
+Tensor QuantBuilder::zeroPointScalar(ElemType E, int64_t V) {
+  return Tensor::fromValues(E, {}, std::vector<int64_t>{V});
+}
+
 QuantBuilder::QuantBuilder(const Graph &Old)
     : Old(Old), Consumers(Old.numValues()), Producer(Old.numValues(), -1), Orig(Old.numValues(), NoValue),
       Int8(Old.numValues()), I8Data(Old.numValues(), NoValue) {
@@ -91,7 +97,7 @@ Expected<ValueId> QuantBuilder::orig(ValueId V) {
     R = New.addValue(OV.Name, T);
     addNode("DequantizeLinear",
             {Q.Id, addConstant(OV.Name + "_scale", f32Scalar(Q.Scale)),
-             addConstant(OV.Name + "_zp", int8Scalar(Q.Zp))},
+             addConstant(OV.Name + "_zp", zeroPointScalar(New.type(Q.Id).Elem, Q.Zp))},
             {R}, "dequantize_" + OV.Name);
   } else if (I8Data[size_t(V)] != NoValue && T.Elem == ElemType::Int8) {
     R = I8Data[size_t(V)];
@@ -120,11 +126,11 @@ Expected<QValue> QuantBuilder::int8(ValueId V) {
     return makeError("no calibration range for value '", OV.Name, "'");
   NPU_ASSIGN(ValueId F, orig(V));
   QValue Q;
-  Q.Scale = roundScale(quant::symmetricScale(Ranges[size_t(V)]));
+  Q.Scale = actScale(Ranges[size_t(V)]);
   Q.Id = addInt8Value(OV.Name + "_q", OV.Type->Dims, Q.Scale, 0);
   addNode("QuantizeLinear",
           {F, addConstant(OV.Name + "_q_scale", f32Scalar(Q.Scale)),
-           addConstant(OV.Name + "_q_zp", int8Scalar(0))},
+           addConstant(OV.Name + "_q_zp", zeroPointScalar(Act, 0))},
           {Q.Id}, "quantize_" + OV.Name);
   Int8[size_t(V)] = Q;
   return Q;
@@ -172,7 +178,7 @@ ValueId QuantBuilder::addConstant(const std::string &Base, Tensor T) {
 }
 
 ValueId QuantBuilder::addInt8Value(const std::string &Base, const Shape &Dims, double Scale, int64_t Zp) {
-  TensorType T(ElemType::Int8, Dims);
+  TensorType T(Act, Dims);
   T.Quant = QuantParams{{float(Scale)}, {Zp}, std::nullopt};
   return addValue(Base, T);
 }

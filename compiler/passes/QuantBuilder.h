@@ -1,4 +1,5 @@
-// Rebuilds a graph while quantizing it, making each value's float or int8 form on demand.
+// Rebuilds a graph while quantizing it, making each value's float or int8 form on demand (the "int8" form
+// is the quantized activation: int8, or int16 when Act says so).
 // Each old value may get its original form and/or an int8 form in the new graph; QuantizeLinear,
 // DequantizeLinear and npu.Requantize are inserted where a node needs the other one.
 #pragma once
@@ -38,12 +39,22 @@ public:
   /// The value of V if it is a constant or computable from constants only (evaluated once), else nullptr.
   const ir::Tensor *constantOf(ir::ValueId V);
 
+  // --- The activation type of the quantized values it makes: int8 (default) or int16.
+  ir::ElemType Act = ir::ElemType::Int8;
+  int actBits() const { return Act == ir::ElemType::Int16 ? 16 : 8; }
+  int64_t actMin() const { return ir::integerTypeMin(Act); }
+  int64_t actMax() const { return ir::integerTypeMax(Act); }
+  /// The activation scale for the calibrated range |x| <= R: R / actMax() as a float32 number.
+  double actScale(double R) const;
+  /// A scalar zero point of element type E.
+  static ir::Tensor zeroPointScalar(ir::ElemType E, int64_t V);
+
   // --- Representations of old values in the new graph.
   /// Per old float value: the symmetric range |x| <= R from calibration (negative: none).
   std::vector<double> Ranges;
   /// V in its original element type (a DequantizeLinear or npu.Requantize back from the int8 form if needed).
   Expected<ir::ValueId> orig(ir::ValueId V);
-  /// V as int8: its int8 form, or a QuantizeLinear of the float value with the calibrated scale.
+  /// V as int8 (Act): its quantized form, or a QuantizeLinear of the float value with the calibrated scale.
   Expected<QValue> int8(ir::ValueId V);
   /// For an old uint8/int8 tensor: the new int8 value holding q (int8) or q - 128 (uint8).
   Expected<ir::ValueId> int8Data(ir::ValueId V);
@@ -60,7 +71,7 @@ public:
   ir::ValueId addConstant(const std::string &Base, ir::Tensor T);
   /// A new value with old value V's exact name (its original form in the new graph, recorded as such).
   ir::ValueId addOldValue(ir::ValueId V, ir::TensorType T);
-  /// An int8 activation value annotated with its scale and zero point.
+  /// An activation value of type Act annotated with its scale and zero point.
   ir::ValueId addInt8Value(const std::string &Base, const ir::Shape &Dims, double Scale, int64_t Zp);
   /// A new node named NameBase, or NameBase_K when taken; an old node's name is used as it is the first time
   /// (the node that replaces it).

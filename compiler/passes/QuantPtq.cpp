@@ -1,4 +1,5 @@
-// Post-training quantization of a float graph into npu.* int8 operators with the calibrated ranges.
+// Post-training quantization of a float graph into npu.* operators on int8 (or int16) activations with the
+// calibrated ranges.
 // Conv/MatMul/Gemm/Add/Mul/pools take their bias adds and Relu/Clip along; the rest stays float between
 // DequantizeLinear and QuantizeLinear. Inputs of a Concat share one scale where they can.
 #include "QuantRewrite.h"
@@ -35,8 +36,10 @@ const std::set<std::string> &passThroughOps() {
 
 class Ptq {
 public:
-  Ptq(const Graph &G, const std::vector<double> &Ranges) : B(G), Done(G.nodes().size(), false) {
+  Ptq(const Graph &G, const std::vector<double> &Ranges, ElemType Act, std::vector<std::string> *Notes)
+      : B(G), Done(G.nodes().size(), false), Notes(Notes) {
     B.Ranges = Ranges;
+    B.Act = Act;
   }
 
   Expected<Graph> run() {
@@ -55,6 +58,47 @@ private:
   QuantBuilder B;
   std::vector<bool> Done;
   std::map<ValueId, ValueId> ZeroInt8; ///< constant all-zero float Concat input -> its int8 zeros
+  std::vector<std::string> *Notes;     ///< why a node stayed float, for --report (may be null)
+
+  void note(const Node &N, const std::string &Why) {
+    if (Notes)
+      Notes->push_back(N.OpType + " '" + N.Name + "' stays float: " + Why);
+  }
+  /// The scale of V's quantized form, or the one it will get from its calibrated range.
+  double scaleOf(ValueId V) const {
+    return B.hasInt8(V) ? B.int8Form(V).Scale : B.actScale(B.Ranges[size_t(V)]);
+  }
+  /// The largest |acc| of a chain is sum_k |W_q[o, k]| * 2^(bits-1) + |B_q[o]| (zero point 0, the largest
+  /// input magnitude); the int32 accumulator must hold it. An error message naming the channel, else "".
+  std::string accumulatorOverflow(const QuantizedWeights &WQ, const Tensor &Bias, int64_t Channels,
+                                  bool ChannelIsLastDim) const {
+    const int64_t Total = WQ.Data.numElements(), PerChannel = Total / std::max<int64_t>(Channels, 1);
+    std::vector<int64_t> Sum(size_t(Channels), 0);
+    const int8_t *W = WQ.Data.data<int8_t>();
+    for (int64_t I = 0; I < Total; ++I)
+      Sum[size_t(ChannelIsLastDim ? I % Channels : I / PerChannel)] += std::abs(int64_t(W[I]));
+    const int64_t XMax = -B.actMin();
+    for (int64_t O = 0; O < Channels; ++O) {
+      const int64_t Max = Sum[size_t(O)] * XMax + std::abs(int64_t(Bias.data<int32_t>()[O]));
+      if (Max > int64_t(INT32_MAX))
+        return "output channel " + std::to_string(O) + " can reach |acc| = " + std::to_string(Max) +
+               " (sum of |weights| " + std::to_string(Sum[size_t(O)]) + " x " + std::to_string(XMax) +
+               " + |bias|), beyond the int32 accumulator";
+    }
+    return "";
+  }
+
+  /// The int32 bias of node N (its input X, weights WQ) at s_x * s_w[o], or none, with a note, when the layer's
+  /// accumulators could overflow (then it stays float).
+  std::optional<Tensor> boundedBias(const Node &N, ValueId X, const QuantizedWeights &WQ,
+                                    const std::vector<double> &Bias, bool ChannelIsLastDim) {
+    Tensor BQ = quantizeBias(Bias, scaleOf(X), WQ.Scales);
+    if (std::string Why = accumulatorOverflow(WQ, BQ, int64_t(Bias.size()), ChannelIsLastDim); !Why.empty()) {
+      note(N, Why);
+      return std::nullopt;
+    }
+    return BQ;
+  }
 
   const Node &node(size_t I) const { return B.old().nodes()[I]; }
   bool isF32(ValueId V) const { return V != NoValue && B.old().type(V).Elem == ElemType::Float32; }
@@ -132,17 +176,23 @@ private:
     }
   }
 
-  /// The int8 bounds of a real activation range at scale S (Q is monotone, so Q(clip(x)) = clamp(Q(x))).
-  static std::pair<int64_t, int64_t> actRange(const Tail &T, double S) {
-    int64_t Lo = std::isfinite(T.Lo) ? quant::quantizeValue(T.Lo, S, -128, 127) : -128;
-    int64_t Hi = std::isfinite(T.Hi) ? quant::quantizeValue(T.Hi, S, -128, 127) : 127;
+  /// The integer bounds of a real activation range at scale S (Q is monotone, so Q(clip(x)) = clamp(Q(x))).
+  std::pair<int64_t, int64_t> actRange(const Tail &T, double S) const {
+    const int64_t Min = B.actMin(), Max = B.actMax();
+    int64_t Lo = std::isfinite(T.Lo) ? quant::quantizeValue(T.Lo, S, Min, Max) : Min;
+    int64_t Hi = std::isfinite(T.Hi) ? quant::quantizeValue(T.Hi, S, Min, Max) : Max;
     return {Lo, std::max(Lo, Hi)};
+  }
+  /// npu.Requantize produces int8 unless told: an int16 result says so.
+  void setRequantType(Node &M) const {
+    if (B.Act == ElemType::Int16)
+      M.setAttr("to", std::string("i16"));
   }
 
   /// The int8 output value of a converted chain ending in T.Out, registered as T.Out's int8 form.
   QValue makeOutput(const Tail &T) {
     QValue Y;
-    Y.Scale = roundScale(quant::symmetricScale(B.Ranges[size_t(T.Out)]));
+    Y.Scale = B.actScale(B.Ranges[size_t(T.Out)]);
     Y.Id = B.addInt8Value(B.old().value(T.Out).Name + "_q", B.old().type(T.Out).Dims, Y.Scale, 0);
     B.setInt8(T.Out, Y);
     for (int K : T.Nodes)
@@ -246,17 +296,20 @@ private:
     T = followTail(N.Outputs[0], 1, O, N.OpType == "Conv", T);
     if (!hasRange(T.Out))
       return false;
+    QuantizedWeights WQ = quantizeWeights(*W, O, false);
+    std::vector<double> Bias(size_t(O), 0.0), Ratios;
+    for (int64_t K = 0; K < O; ++K)
+      Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
+    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, false);
+    if (!BQ)
+      return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
     const bool KeepAcc = keepsAccumulators(T);
     QValue Y = KeepAcc ? accumulatorValue(T) : makeOutput(T);
-    QuantizedWeights WQ = quantizeWeights(*W, O, false);
-    std::vector<double> Bias(size_t(O), 0.0), Ratios;
-    for (int64_t K = 0; K < O; ++K) {
-      Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
+    for (int64_t K = 0; K < O; ++K)
       Ratios.push_back(XQ.Scale * WQ.Scales[size_t(K)] / Y.Scale);
-    }
     ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
-    ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
+    ValueId BId = B.addConstant(WName + "_bias_q", std::move(*BQ));
     Node &M = B.addNode("npu.QConv", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
     const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
     NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), Shape(WD.begin() + 2, WD.end()), true));
@@ -304,18 +357,21 @@ private:
     T = followTail(N.Outputs[0], YD.size() - 1, Cols, N.OpType != "npu.FusedGemm", T);
     if (!hasRange(T.Out))
       return false;
+    QuantizedWeights WQ = quantizeWeights(W, Cols, true);
+    for (int64_t C = 0; C < Cols; ++C)
+      Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
+    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, true);
+    if (!BQ)
+      return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
     const bool KeepAcc = keepsAccumulators(T);
     QValue Y = KeepAcc ? accumulatorValue(T) : makeOutput(T);
-    QuantizedWeights WQ = quantizeWeights(W, Cols, true);
     std::vector<double> Ratios;
-    for (int64_t C = 0; C < Cols; ++C) {
-      Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
+    for (int64_t C = 0; C < Cols; ++C)
       Ratios.push_back(XQ.Scale * WQ.Scales[size_t(C)] / Y.Scale);
-    }
     const std::string &WName = B.old().value(N.Inputs[1]).Name;
     ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
-    ValueId BId = B.addConstant(WName + "_bias_q", quantizeBias(Bias, XQ.Scale, WQ.Scales));
+    ValueId BId = B.addConstant(WName + "_bias_q", std::move(*BQ));
     Node &M = B.addNode("npu.QMatMul", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
     if (KeepAcc) {
       M.setAttr("x_zero_point", XQ.Zp);
@@ -326,17 +382,18 @@ private:
     return true;
   }
 
-  /// An operand of npu.QAdd: its int8 form, or a constant quantized per tensor.
+  /// An operand of npu.QAdd: its quantized form, or a constant quantized per tensor (activation type,
+  /// symmetric range [-max, max]).
   Expected<QValue> addOperand(ValueId V) {
     if (const Tensor *K = B.constantOf(V); K && !B.hasInt8(V)) {
       double Max = 0;
       for (int64_t E = 0; E < K->numElements(); ++E)
         Max = std::max(Max, std::fabs(K->getDouble(E)));
       QValue Q;
-      Q.Scale = roundScale(quant::symmetricScale(Max));
-      Tensor D(ElemType::Int8, K->shape());
+      Q.Scale = B.actScale(Max);
+      Tensor D(B.Act, K->shape());
       for (int64_t E = 0; E < K->numElements(); ++E)
-        D.data<int8_t>()[E] = int8_t(quant::quantizeValue(K->getDouble(E), Q.Scale, -127, 127));
+        D.setDouble(E, double(quant::quantizeValue(K->getDouble(E), Q.Scale, -B.actMax(), B.actMax())));
       Q.Id = B.addConstant(B.old().value(V).Name + "_q", std::move(D));
       return Q;
     }
@@ -355,8 +412,8 @@ private:
     NPU_ASSIGN(QValue QA, addOperand(A));
     NPU_ASSIGN(QValue QC, addOperand(C));
     QValue Y = makeOutput(T);
-    NPU_ASSIGN(quant::FixedMultipliers F,
-               quant::chooseMultipliers({QA.Scale / Y.Scale, QC.Scale / Y.Scale}, quant::MaxAddMultiplier));
+    NPU_ASSIGN(quant::FixedMultipliers F, quant::chooseMultipliers({QA.Scale / Y.Scale, QC.Scale / Y.Scale},
+                                                                   quant::maxAddMultiplier(B.actBits())));
     Node &M = B.addNode("npu.QAdd", {QA.Id, QC.Id}, {Y.Id}, N.Name);
     M.setAttr("a_multiplier", F.M[0]);
     M.setAttr("b_multiplier", F.M[1]);
@@ -417,6 +474,10 @@ private:
       if (!Geo || !uniformWindowCount(*Geo, Sp, N.getInt("count_include_pad", 0) != 0, Count))
         return false;
     }
+    if (Count * -B.actMin() > int64_t(INT32_MAX)) {
+      note(N, "a window of " + std::to_string(Count) + " taps can sum beyond the int32 accumulator");
+      return false;
+    }
     Tail T;
     T.Out = N.Outputs[0];
     NPU_ASSIGN(QValue XQ, B.int8(X));
@@ -426,7 +487,7 @@ private:
       NPU_TRY(setWindowAttrs(M, N, Sp, N.getInts("kernel_shape"), false));
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
-    NPU_TRY(setRequant(M, XQ.Scale / (double(Count) * Y.Scale), XQ.Zp, 0, -128, 127));
+    NPU_TRY(setRequant(M, XQ.Scale / (double(Count) * Y.Scale), XQ.Zp, 0, B.actMin(), B.actMax()));
     return true;
   }
 
@@ -466,7 +527,7 @@ private:
       if (Zero[K]) {
         auto [It, New] = ZeroInt8.try_emplace(In, NoValue);
         if (New)
-          It->second = B.addConstant(B.old().value(In).Name + "_q", Tensor(ElemType::Int8, B.old().type(In).Dims));
+          It->second = B.addConstant(B.old().value(In).Name + "_q", Tensor(B.Act, B.old().type(In).Dims));
         Ins.push_back(It->second);
         continue;
       }
@@ -474,7 +535,8 @@ private:
       if (Q.Scale != S) {
         ValueId R = B.addInt8Value(B.old().value(In).Name + "_rq", B.old().type(In).Dims, S, 0);
         Node &M = B.addNode("npu.Requantize", {Q.Id}, {R}, "requantize_" + B.old().value(In).Name);
-        NPU_TRY(setRequant(M, Q.Scale / S, 0, 0, -128, 127));
+        NPU_TRY(setRequant(M, Q.Scale / S, 0, 0, B.actMin(), B.actMax()));
+        setRequantType(M);
         Q.Id = R;
       }
       Ins.push_back(Q.Id);
@@ -509,6 +571,7 @@ private:
       Node &M = B.addNode("npu.Requantize", {Q.Id}, {Y}, N.Name);
       auto [Lo, Hi] = actRange(T, Q.Scale);
       NPU_TRY(setRequant(M, 1.0, 0, 0, Lo, Hi));
+      setRequantType(M);
     }
     B.setInt8(N.Outputs[0], {Y, Q.Scale, 0});
     return true;
@@ -527,15 +590,15 @@ private:
     QValue Y = makeOutput(T);
     const double Alpha = N.getFloat("alpha", 0.01f), R = XQ.Scale / Y.Scale;
     NPU_ASSIGN(quant::FixedMultipliers F,
-               quant::chooseMultipliers({R, std::fabs(Alpha) * R}, quant::MaxAddMultiplier));
+               quant::chooseMultipliers({R, std::fabs(Alpha) * R}, quant::maxAddMultiplier(B.actBits())));
     Node &M = B.addNode("npu.QLeakyRelu", {XQ.Id}, {Y.Id}, N.Name);
     M.setAttr("pos_multiplier", F.M[0]);
     M.setAttr("neg_multiplier", Alpha < 0 ? -F.M[1] : F.M[1]);
     M.setAttr("shift", int64_t(F.Shift));
     M.setAttr("x_zero_point", XQ.Zp);
     M.setAttr("y_zero_point", int64_t(0));
-    M.setAttr("act_min", int64_t(-128));
-    M.setAttr("act_max", int64_t(127));
+    M.setAttr("act_min", B.actMin());
+    M.setAttr("act_max", B.actMax());
     return true;
   }
 
@@ -612,8 +675,11 @@ std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges
 
 } // namespace
 
-Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges) {
-  return Ptq(G, unifyConcatRanges(G, Ranges)).run();
+Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges, ElemType Act,
+                                   std::vector<std::string> *Notes) {
+  if (Act != ElemType::Int8 && Act != ElemType::Int16)
+    return makeError("activations are quantized to i8 or i16, not ", elemTypeName(Act));
+  return Ptq(G, unifyConcatRanges(G, Ranges), Act, Notes).run();
 }
 
 } // namespace npu::passes

@@ -42,7 +42,8 @@ std::map<ValueId, ValueId> int8Counterparts(const Graph &Float, const Graph &Qua
   for (size_t I = 0; I < Quant.numValues(); ++I) {
     ValueId V = ValueId(I);
     const std::string &Name = Quant.value(V).Name;
-    if (!Quant.type(V).Quant || Quant.type(V).Elem != ElemType::Int8 || Name.size() < 3 ||
+    const ElemType E = Quant.type(V).Elem;
+    if (!Quant.type(V).Quant || (E != ElemType::Int8 && E != ElemType::Int16) || Name.size() < 3 ||
         Name.compare(Name.size() - 2, 2, "_q") != 0)
       continue;
     ValueId F = Float.findValue(Name.substr(0, Name.size() - 2));
@@ -59,11 +60,12 @@ double zeroPointOf(const QuantParams &Q) { return Q.ZeroPoints.empty() ? 0.0 : d
 
 } // namespace
 
-Tensor roundToGrid(const Tensor &F, const QuantParams &Q) {
+Tensor roundToGrid(const Tensor &F, const QuantParams &Q, ElemType E) {
   const double S = scaleOf(Q), Zp = zeroPointOf(Q);
-  Tensor T(ElemType::Int8, F.shape());
+  const double Lo = double(integerTypeMin(E)), Hi = double(integerTypeMax(E));
+  Tensor T(E, F.shape());
   for (int64_t I = 0; I < F.numElements(); ++I)
-    T.setDouble(I, std::clamp(std::nearbyint(F.getDouble(I) / S) + Zp, -128.0, 127.0));
+    T.setDouble(I, std::clamp(std::nearbyint(F.getDouble(I) / S) + Zp, Lo, Hi));
   return T;
 }
 
@@ -116,14 +118,16 @@ Expected<std::vector<LayerError>> compareLayers(const Graph &Float, const Graph 
         return;
       const QuantParams &P = *Quant.type(V).Quant;
       const double Scale = scaleOf(P), Zp = zeroPointOf(P);
+      const ElemType E = Quant.type(V).Elem;
+      const double Hi = double(integerTypeMax(E)) + 0.5, Lo = double(integerTypeMin(E)) - 0.5;
       for (int64_t I = 0; I < F.numElements(); ++I) {
         double A = F.getDouble(I);
         L.Signal += A * A;
-        L.Clipped += A > (127.5 - Zp) * Scale || A < (-128.5 - Zp) * Scale;
+        L.Clipped += A > (Hi - Zp) * Scale || A < (Lo - Zp) * Scale;
         ++L.Count;
       }
       addNoise(F, T, P, L.Noise);
-      addNoise(F, roundToGrid(F, P), P, L.RoundNoise);
+      addNoise(F, roundToGrid(F, P, E), P, L.RoundNoise);
       // The node alone: its int8 inputs replaced by their float values rounded to the same grids.
       const Node &N = *Producer.at(V);
       std::vector<Tensor> Rounded(N.Inputs.size());
@@ -132,7 +136,7 @@ Expected<std::vector<LayerError>> compareLayers(const Graph &Float, const Graph 
         ValueId In = N.Inputs[K];
         auto FIt = In == NoValue ? FloatOf.end() : FloatOf.find(In);
         if (FIt != FloatOf.end() && FloatVals.count(FIt->second)) {
-          Rounded[K] = roundToGrid(FloatVals.at(FIt->second), *Quant.type(In).Quant);
+          Rounded[K] = roundToGrid(FloatVals.at(FIt->second), *Quant.type(In).Quant, Quant.type(In).Elem);
           Ins.push_back(&Rounded[K]);
         } else if (In == NoValue) {
           Ins.push_back(nullptr);
@@ -205,7 +209,8 @@ Status writeQuantReport(std::ostream &OS, const Graph &Float, const Graph &Quant
       ++Boundaries;
     else if (N.OpType.rfind("npu.", 0) == 0)
       ++Npu[N.OpType];
-    else if (N.hasOutput(0) && Quant.type(N.Outputs[0]).Elem == ElemType::Int8)
+    else if (N.hasOutput(0) &&
+             (Quant.type(N.Outputs[0]).Elem == ElemType::Int8 || Quant.type(N.Outputs[0]).Elem == ElemType::Int16))
       ++Int8Plain[N.OpType];
     else
       ++FloatOps[N.OpType];

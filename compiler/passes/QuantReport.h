@@ -27,11 +27,12 @@ struct LayerError {
   int64_t Count = 0, Clipped = 0; ///< elements, and those outside the int8 range (saturated)
 };
 
-/// The int8 values of the quantized graph and the float values of Float they stand for ("X_q" stands for "X").
+/// The int8 (or int16) values of the quantized graph and the float values of Float they stand for ("X_q"
+/// stands for "X").
 std::map<ir::ValueId, ir::ValueId> int8Counterparts(const ir::Graph &Float, const ir::Graph &Quant);
 
-/// F rounded to the int8 grid of Q (per tensor), saturated: the best int8 form of a float tensor.
-ir::Tensor roundToGrid(const ir::Tensor &F, const ir::QuantParams &Q);
+/// F rounded to the grid of Q (per tensor), saturated to E (int8 or int16): the best form of a float tensor.
+ir::Tensor roundToGrid(const ir::Tensor &F, const ir::QuantParams &Q, ir::ElemType E = ir::ElemType::Int8);
 
 /// Every int8 value named "X_q" whose float counterpart "X" exists, in node order.
 Expected<std::vector<LayerError>> compareLayers(const ir::Graph &Float, const ir::Graph &Quant,

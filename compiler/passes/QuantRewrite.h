@@ -12,8 +12,12 @@ namespace npu::passes {
 /// QLinearMatMul, ConvInteger or MatMulInteger.
 bool isQuantizedModel(const ir::Graph &G);
 
-/// Post-training quantization of a float graph with calibrated ranges (one per old value, -1 for none).
-Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges);
+/// Post-training quantization of a float graph with calibrated ranges (one per old value, -1 for none), with
+/// activations of type Act (int8, or int16 for a config with int16 inputs and outputs). Notes gets why a
+/// node that could have been converted stayed float (an int32 accumulator that could overflow).
+Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges,
+                                       ir::ElemType Act = ir::ElemType::Int8,
+                                       std::vector<std::string> *Notes = nullptr);
 
 /// Converts an already quantized graph (QDQ pairs, QLinear*, *Integer) to npu.* operators with the scales it
 /// carries; what does not match a known pattern is kept as it is.

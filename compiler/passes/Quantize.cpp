@@ -1,5 +1,5 @@
-// quantize: calibrated int8 quantization of float models, or conversion of already quantized ones.
-// Float models are calibrated on PassOptions::CalibDirs; quantized ones keep their own scales.
+// quantize: calibrated int8 (or int16-activation) quantization of float models, or conversion of already
+// quantized ones. Float models are calibrated on PassOptions::CalibDirs; quantized ones keep their own scales.
 #include "Quantize.h"
 #include "PassReport.h"
 #include "QuantBiasCorrect.h"
@@ -18,6 +18,11 @@ public:
     if (Opts.Config)
       NPU_TRY(checkQuantizeConfig(*Opts.Config));
     const bool Imported = isQuantizedModel(G);
+    const ir::ElemType Act = activationType(Opts.Config);
+    if (Imported && Act != ir::ElemType::Int8)
+      return makeError("the model is already quantized (int8 operators with its own scales); config '",
+                       Opts.Config->Name, "' has ", dtypeName(Opts.Config->InputType),
+                       " activations: compile it with an int8 config");
     if (!Imported && Opts.CalibDirs.empty())
       return makeError(
           "no calibration data (--calib DIR): a float model is quantized with ranges measured on "
@@ -32,10 +37,10 @@ public:
     } else {
       std::vector<std::string> Notes;
       NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes));
+      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes));
       if (Opts.Report)
         for (const std::string &N : Notes)
           *Opts.Report << "quantize: " << N << "\n";
-      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges));
       if (Opts.BiasCorrection)
         NPU_TRY(correctBias(G, Quant, Sets, Opts.Report));
     }
@@ -59,12 +64,23 @@ public:
 } // namespace
 
 Status checkQuantizeConfig(const HardwareConfig &C) {
-  if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.OutputType != DType::Int8 ||
-      C.AccType != DType::Int32)
-    return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
-                     " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
-                     " accumulators; int8 quantization needs int8/int8/int8 with int32 (unsupported)");
-  return Status::ok();
+  const bool Act8 = C.InputType == DType::Int8 && C.OutputType == DType::Int8;
+  const bool Act16 = C.InputType == DType::Int16 && C.OutputType == DType::Int16;
+  if ((Act8 || Act16) && C.WeightType == DType::Int8 && C.AccType == DType::Int32)
+    return Status::ok();
+  const std::string Why = C.WeightType != DType::Int8  ? std::string(dtypeName(C.WeightType)) + " weights"
+                          : C.AccType != DType::Int32  ? std::string(dtypeName(C.AccType)) + " accumulators"
+                          : C.InputType != C.OutputType ? std::string("mixed activation types")
+                                                        : std::string(dtypeName(C.InputType)) + " activations";
+  return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
+                   " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
+                   " accumulators; the quantizer supports int8 weights, int32 accumulators and int8 or int16 "
+                   "activations (inputs and outputs of one type, since the NPU reads what it writes): ",
+                   Why, " are unsupported");
+}
+
+ir::ElemType activationType(const HardwareConfig *C) {
+  return C && C->InputType == DType::Int16 ? ir::ElemType::Int16 : ir::ElemType::Int8;
 }
 
 std::unique_ptr<Pass> createQuantizePass() { return std::make_unique<Quantize>(); }

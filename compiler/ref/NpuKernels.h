@@ -9,28 +9,45 @@
 
 namespace npu::ref {
 
-/// The requantization attributes of a node (docs/quantization.md).
+/// The requantization attributes of a node (docs/quantization.md); the result saturates to [Lo, Hi], the
+/// range of the output's element type (int8 or int16 activations, uint8 for npu.Requantize).
 struct RequantParams {
   std::vector<int64_t> M; ///< one, or one per output channel
   int Shift = 1;
-  int64_t YZp = 0, ActMin = -128, ActMax = 127;
+  int64_t YZp = 0, ActMin = -128, ActMax = 127, Lo = -128, Hi = 127;
 
   int64_t multiplier(int64_t Channel) const { return M.size() == 1 ? M[0] : M[size_t(Channel)]; }
-  int8_t apply(int64_t Acc, int64_t Channel) const {
-    return quant::requantize(Acc, multiplier(Channel), Shift, YZp, ActMin, ActMax);
+  int64_t apply(int64_t Acc, int64_t Channel) const {
+    return quant::requantizeTo(Acc, multiplier(Channel), Shift, YZp, ActMin, ActMax, Lo, Hi);
   }
 };
 
-inline RequantParams requantParams(const ir::Node &N) {
+/// The requantization attributes of N for a result of element type Out (the activation bounds default to
+/// Out's range).
+inline RequantParams requantParams(const ir::Node &N, ir::ElemType Out = ir::ElemType::Int8) {
   RequantParams P;
   if (const ir::Attribute *A = N.findAttr("multiplier"))
     P.M = A->kind() == ir::AttrKind::Ints ? std::get<std::vector<int64_t>>(A->Val)
                                           : std::vector<int64_t>{std::get<int64_t>(A->Val)};
+  if (Out != ir::ElemType::Int32) {
+    P.Lo = ir::integerTypeMin(Out);
+    P.Hi = ir::integerTypeMax(Out);
+  }
   P.Shift = int(N.getInt("shift", 1));
   P.YZp = N.getInt("y_zero_point", 0);
-  P.ActMin = N.getInt("act_min", -128);
-  P.ActMax = N.getInt("act_max", 127);
+  P.ActMin = N.getInt("act_min", P.Lo);
+  P.ActMax = N.getInt("act_max", P.Hi);
   return P;
+}
+
+/// Calls Fn with a value of the C++ type of an activation element type (int8_t or int16_t); other types are
+/// an error (type inference admits only these).
+template <typename F> Status withActType(ir::ElemType T, F &&Fn) {
+  if (T == ir::ElemType::Int8)
+    return Fn(int8_t{});
+  if (T == ir::ElemType::Int16)
+    return Fn(int16_t{});
+  return makeError("npu activations are i8 or i16, got ", ir::elemTypeName(T));
 }
 
 /// The accumulator as the NPU holds it: the exact sum wrapped to 32-bit two's complement.

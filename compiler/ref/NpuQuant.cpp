@@ -1,5 +1,5 @@
 // Reference kernels of npu.QConv and npu.QMatMul (plain and blocked), from docs/quantization.md's formulas.
-// Int32 accumulation of int8 products, then the ALU requant.
+// Int32 accumulation of int8 weights times int8 or int16 activations, then the ALU requant.
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
 
@@ -58,21 +58,26 @@ int64_t biasAt(const KernelContext &C, size_t I, int64_t O) {
   return C.has(I) ? C.in(I).data<int32_t>()[O] : 0;
 }
 
-/// Stores one result: int8 after requantization, or the raw int32 accumulator when there is no multiplier.
+/// Stores one result: int8/int16 after requantization, or the raw int32 accumulator when there is no
+/// multiplier.
 struct ResultWriter {
   RequantParams P;
   bool Raw;
   Tensor &Y;
+  ResultWriter(const ir::Node &N, Tensor &Y)
+      : P(requantParams(N, Y.elemType())), Raw(!N.findAttr("multiplier")), Y(Y) {}
   void put(int64_t Off, int64_t Acc, int64_t Channel) {
     int32_t A = wrapInt32(Acc);
     if (Raw)
       Y.data<int32_t>()[Off] = A;
+    else if (Y.elemType() == ir::ElemType::Int16)
+      Y.data<int16_t>()[Off] = int16_t(P.apply(A, Channel));
     else
-      Y.data<int8_t>()[Off] = P.apply(A, Channel);
+      Y.data<int8_t>()[Off] = int8_t(P.apply(A, Channel));
   }
 };
 
-Status kQConv(KernelContext &C) {
+template <typename TX> Status kQConvT(KernelContext &C) {
   bool Blocked = ir::isBlockedNode(C.N);
   const Tensor &X = C.in(0), &W = C.in(1);
   NPU_ASSIGN(ActView XV, actView(X.shape(), Blocked));
@@ -89,8 +94,9 @@ Status kQConv(KernelContext &C) {
   const int64_t O = YV.C, G = Blocked ? 1 : C.N.getInt("group", 1), Cg = WV.C, Og = O / G;
   const int64_t KSize = ir::shapeNumElements(KSp), Out = int64_t(Taps.size()), Rows = Cg * KSize;
   const int64_t XZp = C.N.getInt("x_zero_point", 0);
-  const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();
-  ResultWriter Res{requantParams(C.N), !C.N.findAttr("multiplier"), C.out(0)};
+  const TX *XD = X.data<TX>();
+  const int8_t *WD = W.data<int8_t>();
+  ResultWriter Res(C.N, C.out(0));
   // acc[o][p] = B[o] + sum over rows r = (c, tap) of W[o][r] * Col[r][p], Col[r][p] = X - x_zp at the tap's
   // input position, 0 where the tap falls in the padding. Sums are formed modulo 2^32 (uint32), which is
   // exactly the NPU's wrapping int32 accumulator.
@@ -129,8 +135,12 @@ Status kQConv(KernelContext &C) {
   return Status::ok();
 }
 
+Status kQConv(KernelContext &C) {
+  return withActType(C.in(0).elemType(), [&](auto T) { return kQConvT<decltype(T)>(C); });
+}
+
 /// X [..., K] as rows (plain) or [M/n, K/bi, n, bi] (blocked), and likewise W [K, N] / [N/bo, K/bi, bo, bi].
-Status kQMatMul(KernelContext &C) {
+template <typename TX> Status kQMatMulT(KernelContext &C) {
   bool Blocked = ir::isBlockedNode(C.N);
   const Tensor &X = C.in(0), &W = C.in(1);
   Tensor &Y = C.out(0);
@@ -148,8 +158,9 @@ Status kQMatMul(KernelContext &C) {
   auto WAt = [&](int64_t Kk, int64_t Cc) { return Blocked ? WB.offset(Cc, Kk, 0) : Kk * Cols + Cc; };
   auto YAt = [&](int64_t R, int64_t Cc) { return Blocked ? YB.offset(R, Cc, 0) : R * Cols + Cc; };
   const int64_t XZp = C.N.getInt("x_zero_point", 0);
-  const int8_t *XD = X.data<int8_t>(), *WD = W.data<int8_t>();
-  ResultWriter Out{requantParams(C.N), !C.N.findAttr("multiplier"), Y};
+  const TX *XD = X.data<TX>();
+  const int8_t *WD = W.data<int8_t>();
+  ResultWriter Out(C.N, Y);
   for (int64_t R = 0; R < Rows; ++R)
     for (int64_t Cc = 0; Cc < Cols; ++Cc) {
       int64_t Acc = biasAt(C, 2, Cc);
@@ -158,6 +169,10 @@ Status kQMatMul(KernelContext &C) {
       Out.put(YAt(R, Cc), Acc, Cc);
     }
   return Status::ok();
+}
+
+Status kQMatMul(KernelContext &C) {
+  return withActType(C.in(0).elemType(), [&](auto T) { return kQMatMulT<decltype(T)>(C); });
 }
 
 } // namespace

@@ -47,7 +47,7 @@ Expected<ir::Tensor> toIrTensor(const Tensor &T, const backend::ArtifactValue &V
 }
 
 /// Moves the [.., n, c] blocks of a blocked tensor between n lanes and Lanes lanes (zeros in the extra
-/// lanes); elements of Bytes bytes (int8 activations, int32 accumulators kept as a result).
+/// lanes); elements of Bytes bytes (int8 or int16 activations, int32 accumulators kept as a result).
 std::vector<uint8_t> relane(const std::vector<uint8_t> &Src, const std::vector<int64_t> &Dims, int64_t FromN,
                             int64_t ToN, int64_t Bytes = 1) {
   const int64_t C = Dims.back() * Bytes, Keep = std::min(FromN, ToN);
@@ -73,10 +73,13 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
       return makeError("segment '", S.Name, "': input '", V.Name, "' is not bound");
     Tensor T;
     T.Name = V.Name;
-    T.Type = ElemType::Int8;
+    auto Elem = runtimeElem(V.Elem); // the activation type: int8, or int16 on an int16 config
+    if (!Elem)
+      return Elem.error();
+    T.Type = *Elem;
     T.Shape = B->Shape;
-    T.Data =
-        relane(It->second.byteVector(), V.Dims, V.Dims[V.Dims.size() - 2], B->Shape[B->Shape.size() - 2]);
+    T.Data = relane(It->second.byteVector(), V.Dims, V.Dims[V.Dims.size() - 2], B->Shape[B->Shape.size() - 2],
+                    int64_t(ir::elemTypeSize(V.Elem)));
     NPU_TRY(writeBinding(*B, T, *Dram));
   }
   auto R = D.run(P, *Dram);

@@ -30,8 +30,8 @@ inline Status rowsAlu(Emitter &E, isa::AluOp Op, int64_t Dst, int64_t Rows, std:
 }
 
 /// requant(acc, B, shift, y_zero_point) over Rows x Cols positions from 0, then clip to the node's activation
-/// range when it is narrower than int8. B is accumulator row MulRow (per lane) or, with MulRow < 0, the
-/// immediate Imm.
+/// range when it is narrower than the activation type. B is accumulator row MulRow (per lane) or, with MulRow <
+/// 0, the immediate Imm.
 inline Status requantClip(Emitter &E, const ir::Node &N, int64_t Rows, int64_t Cols, int64_t MulRow,
                           int64_t Imm = 1) {
   isa::AluFields F;
@@ -41,9 +41,9 @@ inline Status requantClip(Emitter &E, const ir::Node &N, int64_t Rows, int64_t C
   if (MulRow < 0)
     F.UseImm = 1, F.Imm = Imm;
   NPU_TRY(E.alu(isa::AluOp::Requant, {isa::MicroOp{0, MulRow < 0 ? 0 : MulRow, 0}}, F));
-  const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
-  if (Lo == -128 && Hi == 127)
+  if (!needsClip(N, E.config()))
     return Status::ok();
+  const auto [Lo, Hi] = actBounds(N, E.config());
   isa::AluFields Cf;
   Cf.LoopOut = Rows, Cf.LoopIn = Cols, Cf.DstOut = Cols, Cf.DstIn = 1, Cf.UseImm = 1, Cf.Imm = Lo,
   Cf.Imm2 = Hi;

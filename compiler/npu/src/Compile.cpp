@@ -201,11 +201,11 @@ Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
     TileTensor T;
     T.Name = G.value(V).Name;
     T.K = K;
-    // A row holds core.batch x c elements, c = the value's own block (block_in or block_out): int8, or
-    // int32 for a result kept in its accumulators.
-    const bool I32 = G.type(V).Elem == ir::ElemType::Int32;
-    T.Bytes = uint64_t(R.rows()) * C.Batch * uint64_t(G.type(V).Dims.back()) * (I32 ? 4 : 1);
-    T.DType = I32 ? "int32" : "int8";
+    // A row holds core.batch x c elements, c = the value's own block (block_in or block_out): the
+    // activation type (int8 or int16), or int32 for a result kept in its accumulators.
+    const ir::ElemType Elem = G.type(V).Elem;
+    T.Bytes = uint64_t(R.rows()) * C.Batch * uint64_t(G.type(V).Dims.back()) * ir::elemTypeSize(Elem);
+    T.DType = Elem == ir::ElemType::Int32 ? "int32" : Elem == ir::ElemType::Int16 ? "int16" : "int8";
     if (K != TileTensor::Temp)
       T.Shape = bindingShape(G.type(V).Dims, C);
     R.Tensor = TP.addTensor(std::move(T));

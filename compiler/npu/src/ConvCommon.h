@@ -33,7 +33,6 @@ Status initFromBias(Emitter &E, int64_t BiasRow, int64_t Outer, int64_t Inner, i
 /// Per-channel requant (multiplier row, the node's shift and zero point), then the clip if the node has one.
 Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer, int64_t Inner,
                    int64_t Dst = 0);
-bool needsClip(const ir::Node &N);
 /// Checks shared by the GEMM operators: blocked, int8 result, zero input zero point (padding is exact zeros).
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 /// Bias and multiplier constants of a node, one accumulator row per output block.

@@ -2,6 +2,7 @@
 #include "Emitter.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
+#include "npu/compiler/passes/Pass.h"
 
 namespace npu::backend {
 
@@ -140,11 +141,29 @@ int Emitter::identityTile() {
   return constant("npu.identity_tile", std::move(Data));
 }
 
+ir::ElemType actElem(const HardwareConfig &C) { return passes::activationType(&C); }
+
+std::pair<int64_t, int64_t> actBounds(const ir::Node &N, const HardwareConfig &C) {
+  const ir::ElemType T = actElem(C);
+  return {N.getInt("act_min", ir::integerTypeMin(T)), N.getInt("act_max", ir::integerTypeMax(T))};
+}
+
+bool needsClip(const ir::Node &N, const HardwareConfig &C) {
+  const ir::ElemType T = actElem(C);
+  return actBounds(N, C) != std::pair{ir::integerTypeMin(T), ir::integerTypeMax(T)};
+}
+
+Status checkActType(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C) {
+  const ir::ElemType T = G.type(V).Elem;
+  if (T != actElem(C))
+    return makeError("value '", G.value(V).Name, "' is ", ir::elemTypeName(T), ", the NPU path takes ",
+                     ir::elemTypeName(actElem(C)), " (config '", C.Name, "')");
+  return Status::ok();
+}
+
 Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC) {
   const ir::TensorType &T = G.type(V);
-  if (T.Elem != ir::ElemType::Int8)
-    return makeError("value '", G.value(V).Name, "' is ", ir::elemTypeName(T.Elem),
-                     ", the NPU path takes i8");
+  NPU_TRY(checkActType(G, V, C));
   auto B = ir::decodeBlocked(T.Dims);
   if (!B)
     return B.error();

@@ -121,6 +121,16 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N);
 
 /// Shared checks: a blocked int8 activation whose rows are the config's rows.
 Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC);
+/// What the NPU's input and output buffers hold: the config's activation type (int8 or int16); every
+/// activation a lowering reads or writes has it.
+ir::ElemType actElem(const HardwareConfig &C);
+/// The node's activation bounds act_min / act_max (default: the range of the config's activation type).
+std::pair<int64_t, int64_t> actBounds(const ir::Node &N, const HardwareConfig &C);
+/// True when those bounds are narrower than the activation type's range: the requant saturates to the type
+/// (the output buffer's), one clip does the rest.
+bool needsClip(const ir::Node &N, const HardwareConfig &C);
+/// An error unless V is an activation of the config's type (an operand or result of a lowering).
+Status checkActType(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C);
 /// RowTensor geometry of a blocked value (spatial rank 1 or 2; rank 1 as H = 1).
 RowTensor rowGeometry(const ir::Shape &Dims);
 

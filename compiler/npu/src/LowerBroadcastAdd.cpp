@@ -55,8 +55,7 @@ Status canLowerBroadcastAdd(const ir::Graph &G, const ir::Node &N, const Hardwar
     if (Spatial ? Row[K] != 1 : Row[K] != Y[K])
       return makeError("only a per-channel operand [N, C, 1, ..., 1] is broadcast on the NPU");
   }
-  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("only int8 results are produced on the NPU");
+  NPU_TRY(checkActType(G, N.Outputs[0], C));
   return Status::ok();
 }
 

@@ -19,10 +19,11 @@ using isa::MicroOp;
 
 namespace {
 
-/// A constant int8 tensor of zeros: channel blocks the layout pass appended for Concat(x, zeros).
-bool isZeroConstant(const ir::Graph &G, ir::ValueId V) {
+/// A constant tensor of zeros of the activation type: channel blocks the layout pass appended for
+/// Concat(x, zeros).
+bool isZeroConstant(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C) {
   const ir::Value &X = G.value(V);
-  if (X.Kind != ir::ValueKind::Constant || !X.Data || X.Data->elemType() != ir::ElemType::Int8)
+  if (X.Kind != ir::ValueKind::Constant || !X.Data || X.Data->elemType() != actElem(C))
     return false;
   const std::vector<uint8_t> &B = X.Data->byteVector();
   return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
@@ -34,13 +35,13 @@ Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   NPU_TRY(checkSubRows(C));
   const int64_t B = int64_t(C.BlockOut);
   const ir::TensorType &Y = G.type(N.Outputs[0]);
-  if (Y.Elem != ir::ElemType::Int8 || Y.rank() < 4)
-    return makeError("a blocked int8 Concat expected");
+  if (Y.Elem != actElem(C) || Y.rank() < 4)
+    return makeError("a blocked ", ir::elemTypeName(actElem(C)), " Concat expected");
   auto Axis = ir::normalizeAxis(N.getInt("axis", 0), Y.rank());
   if (!Axis || *Axis != 1)
     return makeError("only a Concat of channel blocks (axis 1 of the blocked tensor) is lowered");
   for (ir::ValueId V : N.Inputs) {
-    if (!isZeroConstant(G, V))
+    if (!isZeroConstant(G, V, C))
       NPU_TRY(checkBlockedOperand(G, V, C, B));
     else if (V == N.Inputs[0] || G.type(V).Dims.size() != Y.Dims.size())
       return makeError("Concat input '", G.value(V).Name, "': zero blocks only after an activation");
@@ -66,7 +67,7 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   std::vector<std::pair<int64_t, int64_t>> Zeros; // (first channel block, blocks) of the zero inputs
   int64_t COff = 0;
   for (ir::ValueId V : N.Inputs) {
-    if (isZeroConstant(G, V)) {
+    if (isZeroConstant(G, V, C)) {
       Zeros.push_back({COff, G.type(V).Dims[1]});
       COff += Zeros.back().second;
       continue;

@@ -39,12 +39,11 @@ Status canLowerConstAdd(const ir::Graph &G, const ir::Node &N, const HardwareCon
     return makeError("both operands are constants");
   NPU_TRY(checkBlockedOperand(G, N.Inputs[O.Act], C, int64_t(C.BlockOut)));
   const ir::Value &K = G.value(N.Inputs[O.Const]);
-  if (!K.Data || K.Data->elemType() != ir::ElemType::Int8 ||
+  if (!K.Data || K.Data->elemType() != actElem(C) ||
       G.type(N.Inputs[O.Const]).Dims != G.type(N.Inputs[O.Act]).Dims)
-    return makeError("the constant operand is not an int8 tensor of the activation's blocked shape (the "
-                     "layout pass broadcasts it)");
-  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("only int8 results are produced on the NPU");
+    return makeError("the constant operand is not an ", ir::elemTypeName(actElem(C)),
+                     " tensor of the activation's blocked shape (the layout pass broadcasts it)");
+  NPU_TRY(checkActType(G, N.Outputs[0], C));
   return Status::ok();
 }
 
@@ -62,7 +61,7 @@ Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   std::vector<uint8_t> Term(size_t(Rows * Lanes * 4), 0);
   for (int64_t R = 0; R < Rows; ++R)
     for (int64_t L = 0; L < RowElems; ++L) {
-      const uint32_t V = uint32_t(int32_t((int64_t(K.data<int8_t>()[R * RowElems + L]) - Zb) * Mb));
+      const uint32_t V = uint32_t(int32_t((K.getInt64(R * RowElems + L) - Zb) * Mb));
       for (int B = 0; B < 4; ++B)
         Term[size_t((R * Lanes + L) * 4 + B)] = uint8_t(V >> (8 * B));
     }

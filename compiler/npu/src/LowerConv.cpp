@@ -59,10 +59,6 @@ Status initFromBias(Emitter &E, int64_t BiasRow, int64_t Outer, int64_t Inner, i
   return E.alu(AluOp::Mov, {MicroOp{Dst, BiasRow, 0}}, F);
 }
 
-bool needsClip(const ir::Node &N) {
-  return N.getInt("act_min", -128) != -128 || N.getInt("act_max", 127) != 127;
-}
-
 /// Per-channel requant (multiplier row, src factors 0, the node's shift and zero point), then the clip.
 Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer, int64_t Inner, int64_t Dst) {
   isa::AluFields F;
@@ -72,11 +68,11 @@ Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer,
   if (int32Result(N))
     return Status::ok(); // the accumulators are the result
   NPU_TRY(E.alu(AluOp::Requant, {MicroOp{Dst, MulRow, 0}}, F));
-  if (!needsClip(N))
+  if (!needsClip(N, E.config()))
     return Status::ok();
   isa::AluFields Cf;
   Cf.LoopOut = Outer, Cf.LoopIn = Inner, Cf.DstOut = Inner, Cf.DstIn = 1, Cf.UseImm = 1,
-  Cf.Imm = N.getInt("act_min", -128), Cf.Imm2 = N.getInt("act_max", 127);
+  std::tie(Cf.Imm, Cf.Imm2) = actBounds(N, E.config());
   return E.alu(AluOp::Clip, {MicroOp{Dst, 0, 0}}, Cf);
 }
 
@@ -244,7 +240,8 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor Y = E.Values.at(N.Outputs[0]);
   const Window2D &W = K.W;
   const RowTensor &X = K.X;
-  K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter, K.Clip = needsClip(N), K.Int32 = int32Result(N);
+  K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter;
+  K.Clip = needsClip(N, E.config()), K.Int32 = int32Result(N);
   const int64_t Cin = K.Cin, Taps = K.Taps, OO = K.OO;
   const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, OO);

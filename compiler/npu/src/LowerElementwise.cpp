@@ -30,9 +30,9 @@ Status requantRowsImm(Emitter &E, const ir::Node &N, int64_t Dst, int64_t Rows, 
   F.LoopOut = Rows, F.LoopIn = 1, F.DstOut = 1, F.UseImm = 1, F.Imm = Multiplier;
   F.Shift = N.getInt("shift", 1), F.Imm2 = N.getInt("y_zero_point", 0);
   NPU_TRY(E.alu(AluOp::Requant, {MicroOp{Dst, 0, 0}}, F));
-  const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
-  if (Lo == -128 && Hi == 127)
+  if (!needsClip(N, E.config()))
     return Status::ok();
+  const auto [Lo, Hi] = actBounds(N, E.config());
   isa::AluFields Cf;
   Cf.LoopOut = Rows, Cf.LoopIn = 1, Cf.DstOut = 1, Cf.UseImm = 1, Cf.Imm = Lo, Cf.Imm2 = Hi;
   return E.alu(AluOp::Clip, {MicroOp{Dst, 0, 0}}, Cf);
@@ -51,10 +51,7 @@ Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const Hardware
   }
   if (Operands == 2 && G.type(N.Inputs[0]).Dims != G.type(N.Inputs[1]).Dims)
     return makeError("broadcasting npu.QAdd is not lowered yet");
-  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("only int8 results are produced on the NPU");
-  if (N.OpType == "npu.Requantize" && G.type(N.Inputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("npu.Requantize of a non-i8 input");
+  NPU_TRY(checkActType(G, N.Outputs[0], C)); // npu.Requantize between types stays on the host
   return Status::ok();
 }
 

@@ -130,7 +130,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Taps = W.KH * W.KW, OO = Plan.WG.NOuter, TileBytes = int64_t(C.BlockIn * C.BlockOut);
   // Tile rows and buffering by the per-tile formula (or as --tune asks).
-  const bool Clip = conv::needsClip(N), Int32 = conv::int32Result(N);
+  const bool Clip = needsClip(N, C), Int32 = conv::int32Result(N);
   GroupSchedule Sc;
   if (const LayerSchedule *F = E.forcedSchedule())
     Sc = groupSchedule(C, Plan, X, F->TileRows, F->Buffers, E.maxBuffers(), Clip, Int32);

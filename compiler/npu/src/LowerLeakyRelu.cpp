@@ -17,8 +17,7 @@ using isa::MicroOp;
 Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   NPU_TRY(checkSubRows(C));
   NPU_TRY(checkBlockedOperand(G, N.Inputs[0], C, int64_t(C.BlockOut)));
-  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("only int8 results are produced on the NPU");
+  NPU_TRY(checkActType(G, N.Outputs[0], C));
   return Status::ok();
 }
 

@@ -124,9 +124,9 @@ void estimatePlan(const HardwareConfig &C, const MatMulShape &S, MatMulPlan &P) 
   P.Bytes = Bytes;
 }
 
-MatMulShape matMulShape(const ir::Graph &G, const ir::Node &N) {
+MatMulShape matMulShape(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
   const ir::Shape &XD = G.type(N.Inputs[0]).Dims, &WD = G.type(N.Inputs[1]).Dims;
-  return {XD[0], XD[1], WD[0], needsClip(N), int32Result(N)};
+  return {XD[0], XD[1], WD[0], needsClip(N, C), int32Result(N)};
 }
 
 /// The cheapest plan by the formula (within 1 % of the fastest: the fewest DRAM bytes); a forced schedule
@@ -198,7 +198,7 @@ Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   if (G.type(N.Inputs[0]).rank() != 4 || !G.value(N.Inputs[1]).Data ||
       (N.hasInput(2) && !G.value(N.Inputs[2]).Data))
     return makeError("blocked X [M/n, K/bi, n, bi] with constant weights and bias expected");
-  const MatMulShape S = matMulShape(G, N);
+  const MatMulShape S = matMulShape(G, N, C);
   const int64_t MaxStride = (int64_t(1) << C.StrideBits) - 1;
   if (S.Kb > MaxStride || S.Nb > MaxStride)
     return makeError("K of ", S.Kb, " blocks or N of ", S.Nb, " blocks exceeds the LOAD/STORE stride field (",
@@ -213,7 +213,7 @@ Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfi
 Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const HardwareConfig &C = E.config();
   NPU_TRY(canLowerMatMul(G, N, C));
-  const MatMulShape S = matMulShape(G, N);
+  const MatMulShape S = matMulShape(G, N, C);
   auto Chosen = chooseMatMulPlan(C, S, E.maxBuffers(), E.forcedSchedule());
   if (!Chosen)
     return Chosen.error();
@@ -288,7 +288,8 @@ Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         NPU_TRY(tileAlu(E, AluOp::Requant, AccBase, MulBase + ConstRow, Tm, Gn, Rq));
       if (S.Clip) {
         isa::AluFields Cf;
-        Cf.UseImm = 1, Cf.Imm = N.getInt("act_min", -128), Cf.Imm2 = N.getInt("act_max", 127);
+        Cf.UseImm = 1;
+        std::tie(Cf.Imm, Cf.Imm2) = actBounds(N, C);
         NPU_TRY(tileAlu(E, AluOp::Clip, AccBase, 0, Tm, Gn, Cf));
       }
       storeResult(E, N, AccBase, YT, uint64_t(M0 * Nb + G0), Tm, Gn, Nb);

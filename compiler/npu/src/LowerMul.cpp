@@ -49,11 +49,10 @@ Status canLowerMul(const ir::Graph &G, const ir::Node &N, const HardwareConfig &
                      "constant operand)");
   if (K >= 0) {
     const ir::Value &V = G.value(N.Inputs[size_t(K)]);
-    if (!V.Data || V.Data->elemType() != ir::ElemType::Int8)
-      return makeError("the constant operand is not an int8 tensor");
+    if (!V.Data || V.Data->elemType() != actElem(C))
+      return makeError("the constant operand is not an ", ir::elemTypeName(actElem(C)), " tensor");
   }
-  if (G.type(N.Outputs[0]).Elem != ir::ElemType::Int8)
-    return makeError("only int8 results are produced on the NPU");
+  NPU_TRY(checkActType(G, N.Outputs[0], C));
   return Status::ok();
 }
 
@@ -71,9 +70,9 @@ Status lowerMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   int TermT = -1;
   if (K >= 0) {
     const ir::Tensor &Kt = *G.value(N.Inputs[size_t(K)]).Data;
-    const int8_t *D = Kt.data<int8_t>();
-    if (std::all_of(D, D + Kt.numElements(), [&](int8_t V) { return V == D[0]; })) {
-      Imm = int64_t(D[0]) - Zb;
+    const std::vector<int64_t> D = Kt.toInt64s(); // int8 or int16 values
+    if (std::all_of(D.begin(), D.end(), [&](int64_t V) { return V == D[0]; })) {
+      Imm = D[0] - Zb;
     } else {
       auto KB = ir::decodeBlocked(Kt.shape());
       if (!KB)
@@ -82,7 +81,7 @@ Status lowerMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       std::vector<uint8_t> Term(size_t(Rows * Lanes * 4), 0);
       for (int64_t R = 0; R < Rows; ++R)
         for (int64_t L = 0; L < RowElems; ++L) {
-          const uint32_t V = uint32_t(int32_t(int64_t(D[R * RowElems + L]) - Zb));
+          const uint32_t V = uint32_t(int32_t(D[size_t(R * RowElems + L)] - Zb));
           for (int B = 0; B < 4; ++B)
             Term[size_t((R * Lanes + L) * 4 + B)] = uint8_t(V >> (8 * B));
         }

@@ -1,7 +1,7 @@
-// Lowering of blocked npu.MaxPool, npu.QAvgPool and npu.QGlobalAvgPool: the int8 input tile is widened into
-// the accumulators by an identity GEMM, its padding is set to the reduction's identity (-128 for max, 0 for
-// the zero-point-corrected sum), then the taps are reduced by ALU max/add with the strides in the src
-// factors; tiles of output rows, and of columns when one output row does not fit.
+// Lowering of blocked npu.MaxPool, npu.QAvgPool and npu.QGlobalAvgPool: the int8 or int16 input tile is
+// widened into the accumulators by an identity GEMM, its padding is set to the reduction's identity (the type's
+// minimum for max, 0 for the zero-point-corrected sum), then the taps are reduced by ALU max/add with the
+// strides in the src factors; tiles of output rows, and of columns when one output row does not fit.
 #include "DeferredTail.h"
 #include "Reblock.h"
 #include "Window.h"
@@ -163,7 +163,8 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const bool Overlap = NA > 0;
   const int64_t SlotRows = Overlap ? T.TH * T.TW + TIH * TIW : T.TH * T.TW;
   const int64_t XZp = Kind == PoolKind::Max ? 0 : N.getInt("x_zero_point", 0);
-  const int64_t PadValue = Kind == PoolKind::Max ? -128 : 0;
+  const int64_t MaxIdentity = ir::integerTypeMin(actElem(C)); // -128 for int8, -32768 for int16
+  const int64_t PadValue = Kind == PoolKind::Max ? MaxIdentity : 0;
   const AluOp Reduce = Kind == PoolKind::Max ? AluOp::Max : AluOp::Add;
   loadPlacementTiles(E);
   // Taps From.. of the window (row-major) of the output at OutBase, over the widened input at ABase.
@@ -216,7 +217,7 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     if (W.OH == 1 && W.OW == 1) {
       // One output position: the loops walk the taps, one micro-op in all.
       isa::AluFields Init = OutLoops(Th, Tw);
-      Init.UseImm = 1, Init.Imm = Kind == PoolKind::Max ? -128 : 0;
+      Init.UseImm = 1, Init.Imm = PadValue;
       NPU_TRY(E.alu(AluOp::Mov, {MicroOp{OutBase, 0, 0}}, Init));
       isa::AluFields F;
       F.LoopOut = W.KH, F.LoopIn = W.KW, F.SrcOut = W.DH * Pitch, F.SrcIn = W.DW;
@@ -234,8 +235,8 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       Rq.UseImm = 1, Rq.Imm = N.getInt("multiplier", 0), Rq.Shift = N.getInt("shift", 1),
       Rq.Imm2 = N.getInt("y_zero_point", 0);
       NPU_TRY(E.alu(AluOp::Requant, {MicroOp{OutBase, 0, 0}}, Rq));
-      const int64_t Lo = N.getInt("act_min", -128), Hi = N.getInt("act_max", 127);
-      if (Lo != -128 || Hi != 127) {
+      if (needsClip(N, C)) {
+        const auto [Lo, Hi] = actBounds(N, C);
         isa::AluFields Cf = Rq;
         Cf.Imm = Lo, Cf.Imm2 = Hi, Cf.Shift = 0;
         NPU_TRY(E.alu(AluOp::Clip, {MicroOp{OutBase, 0, 0}}, Cf));

@@ -217,6 +217,8 @@ private:
     }
     if (R.accept("int32"))
       T.DType = "int32";
+    else if (R.accept("int16"))
+      T.DType = "int16";
     if (R.accept("in")) {
       NPU_TRY(R.expect("%"));
       NPU_ASSIGN(std::string Of, R.name());

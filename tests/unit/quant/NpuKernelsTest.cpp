@@ -1,6 +1,8 @@
-// The npu.* reference kernels against naive integer loops written here (no floats, no code under test).
+// The npu.* reference kernels against naive integer loops written here (no floats, no code under test), on
+// int8 activations and on int16 ones (int8 weights, int32 accumulators: configs/edge16.yaml).
 #include "QuantTestUtil.h"
 
+#include "npu/compiler/ops/FixedPoint.h"
 #include "npu/compiler/ref/Interpreter.h"
 
 using namespace npu;
@@ -29,6 +31,12 @@ void setRequant(Node &N, std::vector<int64_t> M, int64_t S, int64_t XZp, int64_t
   N.setAttr("y_zero_point", YZp);
   N.setAttr("act_min", Lo);
   N.setAttr("act_max", Hi);
+}
+
+/// Sets integer attributes.
+void setInts(Node &N, std::initializer_list<std::pair<const char *, int64_t>> Attrs) {
+  for (const auto &[Name, V] : Attrs)
+    N.setAttr(Name, V);
 }
 
 Tensor run(const Node &N, const std::vector<const Tensor *> &In) {
@@ -279,4 +287,208 @@ TEST(NpuKernels, SchemaErrors) {
   A.setAttr("b_multiplier", int64_t(1));
   A.setAttr("shift", int64_t(3));
   EXPECT_FALSE(ref::runNode(A, {&X, &X}).isOk()); // above the QAdd multiplier bound
+}
+
+// --- int16 activations.
+
+namespace {
+
+constexpr int64_t Min16 = -32768, Max16 = 32767;
+
+int64_t at16(const Tensor &T, int64_t I) { return T.data<int16_t>()[I]; }
+
+} // namespace
+
+TEST(NpuKernelsInt16, QConvMatchesNaiveLoops) {
+  // 2-D conv, stride 2, padding, 2 groups; int16 inputs over the whole range.
+  const int64_t C = 4, H = 7, W = 6, O = 6, K = 3, G = 2, Cg = C / G, Og = O / G;
+  Tensor X = randomInt16({1, C, H, W}, 1), Wt = randomInt8({O, Cg, K, K}, 2, -127, 127);
+  Tensor B = randomInt32({O}, 3, -3000000, 3000000);
+  Node N = makeNode("npu.QConv", 3);
+  N.setAttr("kernel_shape", Shape{K, K});
+  N.setAttr("strides", Shape{2, 2});
+  N.setAttr("pads", Shape{1, 1, 1, 0});
+  N.setAttr("dilations", Shape{1, 1});
+  N.setAttr("group", G);
+  std::vector<int64_t> M;
+  for (int64_t Ch = 0; Ch < O; ++Ch)
+    M.push_back(900000000 + 123456789 * Ch);
+  setRequant(N, M, 38, 0, 0, -30000, 32000);
+  Tensor Y = run(N, {&X, &Wt, &B});
+  const int64_t OH = (H + 2 - K) / 2 + 1, OW = (W + 1 - K) / 2 + 1;
+  ASSERT_EQ(Y.elemType(), ElemType::Int16);
+  ASSERT_EQ(Y.shape(), (Shape{1, O, OH, OW}));
+  int Saturated = 0;
+  for (int64_t Oc = 0; Oc < O; ++Oc)
+    for (int64_t Oy = 0; Oy < OH; ++Oy)
+      for (int64_t Ox = 0; Ox < OW; ++Ox) {
+        int64_t Acc = B.data<int32_t>()[Oc];
+        for (int64_t Ci = 0; Ci < Cg; ++Ci)
+          for (int64_t Ky = 0; Ky < K; ++Ky)
+            for (int64_t Kx = 0; Kx < K; ++Kx) {
+              const int64_t Iy = Oy * 2 - 1 + Ky, Ix = Ox * 2 - 1 + Kx;
+              if (Iy < 0 || Iy >= H || Ix < 0 || Ix >= W)
+                continue;
+              Acc += at16(X, ((Oc / Og * Cg + Ci) * H + Iy) * W + Ix) *
+                     int64_t(Wt.data<int8_t>()[((Oc * Cg + Ci) * K + Ky) * K + Kx]);
+            }
+        const int64_t Want = expectRequant(Acc, M[size_t(Oc)], 38, 0, Min16, Max16, -30000, 32000);
+        Saturated += Want == -30000 || Want == 32000;
+        ASSERT_EQ(at16(Y, (Oc * OH + Oy) * OW + Ox), Want) << Oc << " " << Oy << " " << Ox;
+      }
+  // The results use the int16 range, beyond int8's, and the bounds bite somewhere.
+  int64_t Big = 0;
+  for (int64_t I = 0; I < Y.numElements(); ++I)
+    Big = std::max(Big, std::abs(at16(Y, I)));
+  EXPECT_GT(Big, 127);
+  EXPECT_GT(Saturated, 0);
+}
+
+TEST(NpuKernelsInt16, QMatMulMatchesNaiveLoops) {
+  Tensor X = randomInt16({3, 9}, 4), W = randomInt8({9, 5}, 5, -127, 127), B = randomInt32({5}, 6, -100000, 100000);
+  Node N = makeNode("npu.QMatMul", 3);
+  std::vector<int64_t> M = {1 << 30, 123456789, 2000000000, 7, 1500000000};
+  setRequant(N, M, 36, 0, 0, Min16, Max16);
+  Tensor Y = run(N, {&X, &W, &B});
+  ASSERT_EQ(Y.elemType(), ElemType::Int16);
+  for (int64_t R = 0; R < 3; ++R)
+    for (int64_t C = 0; C < 5; ++C) {
+      int64_t A = B.data<int32_t>()[C];
+      for (int64_t K = 0; K < 9; ++K)
+        A += at16(X, R * 9 + K) * W.data<int8_t>()[K * 5 + C];
+      EXPECT_EQ(at16(Y, R * 5 + C), expectRequant(A, M[size_t(C)], 36, 0, Min16, Max16, Min16, Max16));
+    }
+  // Without a multiplier: the int32 accumulators.
+  Node Raw = makeNode("npu.QMatMul", 3);
+  Tensor R = run(Raw, {&X, &W, &B});
+  ASSERT_EQ(R.elemType(), ElemType::Int32);
+  int64_t A = B.data<int32_t>()[0];
+  for (int64_t K = 0; K < 9; ++K)
+    A += at16(X, K) * W.data<int8_t>()[K * 5];
+  EXPECT_EQ(R.data<int32_t>()[0], A);
+}
+
+TEST(NpuKernelsInt16, QAddQMulQLeakyRelu) {
+  Tensor A = randomInt16({2, 3, 4}, 7), B = randomInt16({2, 3, 4}, 8);
+  // QAdd: the int16 multiplier bound is 2^14 - 1; t = a * Ma + b * Mb stays inside int32.
+  Node Add = makeNode("npu.QAdd", 2);
+  setInts(Add, {{"a_multiplier", 16383}, {"b_multiplier", 9000}, {"shift", 14}, {"a_zero_point", 0},
+                {"b_zero_point", 0}, {"y_zero_point", 0}, {"act_min", -20000}, {"act_max", Max16}});
+  Tensor Y = run(Add, {&A, &B});
+  ASSERT_EQ(Y.elemType(), ElemType::Int16);
+  for (int64_t I = 0; I < 24; ++I) {
+    const int64_t T = at16(A, I) * 16383 + at16(B, I) * 9000;
+    ASSERT_LT(std::abs(T), int64_t(1) << 31);
+    EXPECT_EQ(at16(Y, I), expectRequant(T, 1, 14, 0, Min16, Max16, -20000, Max16)) << I;
+  }
+  // QMul: t = a * b (|t| <= 2^30), one multiplier.
+  Node Mul = makeNode("npu.QMul", 2);
+  setInts(Mul, {{"multiplier", 1234567890}, {"shift", 45}, {"a_zero_point", 0}, {"b_zero_point", 0},
+                {"y_zero_point", 0}, {"act_min", Min16}, {"act_max", Max16}});
+  Tensor P = run(Mul, {&A, &B});
+  for (int64_t I = 0; I < 24; ++I)
+    EXPECT_EQ(at16(P, I), expectRequant(at16(A, I) * at16(B, I), 1234567890, 45, 0, Min16, Max16, Min16, Max16));
+  // QLeakyRelu: max(x, 0) * Mp + min(x, 0) * Mn, requant by 1.
+  Node L = makeNode("npu.QLeakyRelu", 1);
+  setInts(L, {{"pos_multiplier", 16000}, {"neg_multiplier", -1600}, {"shift", 14}, {"x_zero_point", 0},
+              {"y_zero_point", 0}, {"act_min", Min16}, {"act_max", Max16}});
+  Tensor LY = run(L, {&A});
+  for (int64_t I = 0; I < 24; ++I) {
+    const int64_t X = at16(A, I), T = X > 0 ? X * 16000 : X * -1600;
+    EXPECT_EQ(at16(LY, I), expectRequant(T, 1, 14, 0, Min16, Max16, Min16, Max16)) << I;
+  }
+}
+
+TEST(NpuKernelsInt16, PoolsAndRequantize) {
+  Tensor X = randomInt16({1, 2, 5, 5}, 9);
+  Node N = makeNode("npu.QAvgPool", 1);
+  N.setAttr("kernel_shape", Shape{3, 3});
+  N.setAttr("strides", Shape{2, 2});
+  N.setAttr("pads", Shape{0, 0, 0, 0});
+  setRequant(N, {477218588}, 32, 0, 0, Min16, Max16); // ~ 1/9
+  Tensor Y = run(N, {&X});
+  ASSERT_EQ(Y.elemType(), ElemType::Int16);
+  ASSERT_EQ(Y.shape(), (Shape{1, 2, 2, 2}));
+  for (int64_t C = 0; C < 2; ++C)
+    for (int64_t Oy = 0; Oy < 2; ++Oy)
+      for (int64_t Ox = 0; Ox < 2; ++Ox) {
+        int64_t Acc = 0;
+        for (int64_t Ky = 0; Ky < 3; ++Ky)
+          for (int64_t Kx = 0; Kx < 3; ++Kx)
+            Acc += at16(X, (C * 5 + Oy * 2 + Ky) * 5 + Ox * 2 + Kx);
+        EXPECT_EQ(at16(Y, (C * 2 + Oy) * 2 + Ox), expectRequant(Acc, 477218588, 32, 0, Min16, Max16, Min16, Max16));
+      }
+  Node GN = makeNode("npu.QGlobalAvgPool", 1);
+  setRequant(GN, {171798692}, 32, 0, 0, Min16, Max16); // ~ 1/25
+  Tensor GY = run(GN, {&X});
+  for (int64_t C = 0; C < 2; ++C) {
+    int64_t Acc = 0;
+    for (int64_t I = 0; I < 25; ++I)
+      Acc += at16(X, C * 25 + I);
+    EXPECT_EQ(at16(GY, C), expectRequant(Acc, 171798692, 32, 0, Min16, Max16, Min16, Max16));
+  }
+  // MaxPool: only in-image taps; all inputs very negative so an int8 identity (-128) would win.
+  Tensor Neg = randomInt16({1, 1, 4, 4}, 10, -32768, -20000);
+  Node MP = makeNode("npu.MaxPool", 1);
+  MP.setAttr("kernel_shape", Shape{2, 2});
+  MP.setAttr("strides", Shape{2, 2});
+  MP.setAttr("pads", Shape{1, 1, 1, 1});
+  Tensor MY = run(MP, {&Neg});
+  ASSERT_EQ(MY.shape(), (Shape{1, 1, 3, 3}));
+  for (int64_t Oy = 0; Oy < 3; ++Oy)
+    for (int64_t Ox = 0; Ox < 3; ++Ox) {
+      int64_t Best = INT64_MIN;
+      for (int64_t Ky = 0; Ky < 2; ++Ky)
+        for (int64_t Kx = 0; Kx < 2; ++Kx) {
+          const int64_t Iy = Oy * 2 - 1 + Ky, Ix = Ox * 2 - 1 + Kx;
+          if (Iy >= 0 && Iy < 4 && Ix >= 0 && Ix < 4)
+            Best = std::max(Best, at16(Neg, Iy * 4 + Ix));
+        }
+      EXPECT_EQ(at16(MY, Oy * 3 + Ox), Best);
+    }
+  // Requantize int16 -> int16 (to = "i16"), int32 -> int16 and int16 -> int8.
+  Node R = makeNode("npu.Requantize", 1);
+  R.setAttr("to", std::string("i16"));
+  setRequant(R, {1518500250}, 31, 0, 0, -1000, 30000); // ~ 0.707
+  Tensor RY = run(R, {&X});
+  ASSERT_EQ(RY.elemType(), ElemType::Int16);
+  for (int64_t I = 0; I < X.numElements(); ++I)
+    EXPECT_EQ(at16(RY, I), expectRequant(at16(X, I), 1518500250, 31, 0, Min16, Max16, -1000, 30000));
+  Tensor Acc = randomInt32({10}, 11, -2000000000, 2000000000);
+  R.removeAttr("act_min");
+  R.removeAttr("act_max");
+  Tensor AY = run(R, {&Acc}); // the activation bounds default to the int16 range
+  for (int64_t I = 0; I < 10; ++I)
+    EXPECT_EQ(at16(AY, I), expectRequant(Acc.data<int32_t>()[I], 1518500250, 31, 0, Min16, Max16, Min16, Max16));
+  R.setAttr("to", std::string("i8"));
+  Tensor Y8 = run(R, {&X});
+  ASSERT_EQ(Y8.elemType(), ElemType::Int8);
+  for (int64_t I = 0; I < X.numElements(); ++I)
+    EXPECT_EQ(Y8.data<int8_t>()[I], expectRequant(at16(X, I), 1518500250, 31, 0, -128, 127, -128, 127));
+}
+
+TEST(NpuKernelsInt16, TypeRules) {
+  Tensor X16 = randomInt16({1, 2, 3, 3}, 1), X8 = randomInt8({1, 2, 3, 3}, 1), W = randomInt8({2, 2, 1, 1}, 2);
+  // int16 bounds are accepted for int16 results only.
+  Node N = makeNode("npu.QConv", 2);
+  setRequant(N, {1}, 5, 0, 0, -30000, 30000);
+  EXPECT_TRUE(ref::runNode(N, {&X16, &W}).isOk());
+  EXPECT_FALSE(ref::runNode(N, {&X8, &W}).isOk());
+  // int16 weights are not an NPU type.
+  Tensor W16 = randomInt16({2, 2, 1, 1}, 3, -100, 100);
+  setRequant(N, {1}, 5, 0, 0, Min16, Max16);
+  EXPECT_FALSE(ref::runNode(N, {&X16, &W16}).isOk());
+  // QAdd: one operand type for both, and the multiplier bound derived from the width (2^14 - 1 for int16).
+  Node A = makeNode("npu.QAdd", 2);
+  setInts(A, {{"a_multiplier", 16384}, {"b_multiplier", 1}, {"shift", 3}});
+  EXPECT_FALSE(ref::runNode(A, {&X16, &X16}).isOk());
+  EXPECT_TRUE(ref::runNode(A, {&X8, &X8}).isOk());
+  A.setAttr("a_multiplier", int64_t(16383));
+  EXPECT_TRUE(ref::runNode(A, {&X16, &X16}).isOk());
+  EXPECT_FALSE(ref::runNode(A, {&X16, &X8}).isOk());
+  EXPECT_EQ(quant::maxAddMultiplier(8), quant::MaxAddMultiplier);
+  // The bound keeps both products' sum inside int32 for the widest operands.
+  for (int Bits : {8, 16}) {
+    EXPECT_LT(2 * (int64_t(1) << Bits) * quant::maxAddMultiplier(Bits), int64_t(1) << 31) << Bits;
+  }
 }

@@ -53,6 +53,15 @@ inline ir::Tensor randomInt8(ir::Shape Dims, uint32_t Seed, int Lo = -128, int H
   return T;
 }
 
+inline ir::Tensor randomInt16(ir::Shape Dims, uint32_t Seed, int Lo = -32768, int Hi = 32767) {
+  std::mt19937 Rng(Seed);
+  std::uniform_int_distribution<int> D(Lo, Hi);
+  ir::Tensor T(ir::ElemType::Int16, std::move(Dims));
+  for (int64_t I = 0; I < T.numElements(); ++I)
+    T.data<int16_t>()[I] = int16_t(D(Rng));
+  return T;
+}
+
 inline ir::Tensor randomFloats(ir::Shape Dims, uint32_t Seed, float Lo = -1, float Hi = 1) {
   std::mt19937 Rng(Seed);
   std::uniform_real_distribution<float> D(Lo, Hi);

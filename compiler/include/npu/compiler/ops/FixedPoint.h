@@ -10,9 +10,12 @@ namespace npu::quant {
 
 /// Largest multiplier of a conv/matmul/pool/requantize node: the ALU's int32 lane (M * acc fits in 63 bits).
 constexpr int64_t MaxMultiplier = (int64_t(1) << 31) - 1;
-/// Largest multiplier of an npu.QAdd operand: (q - zp) * M (|q - zp| <= 255) and the sum of two such products
-/// stay inside int32, so the NPU can form them with wrapping 32-bit ALU adds before the one requant.
-constexpr int64_t MaxAddMultiplier = (int64_t(1) << 22) - 1;
+/// Largest multiplier of an npu.QAdd / npu.QLeakyRelu operand of Bits-wide activations: (q - zp) * M
+/// (|q - zp| <= 2^Bits - 1) and the sum of two such products stay inside int32 (2 * 2^Bits * 2^(30 - Bits) =
+/// 2^31), so the NPU can form them with wrapping 32-bit ALU adds before the one requant. 2^22 - 1 for int8
+/// operands, 2^14 - 1 for int16.
+constexpr int64_t maxAddMultiplier(int Bits) { return (int64_t(1) << (30 - Bits)) - 1; }
+constexpr int64_t MaxAddMultiplier = maxAddMultiplier(8);
 constexpr int MinShift = 1, MaxShift = 62;
 
 /// (P + 2^(S-1)) >> S with an arithmetic shift: rounds to nearest, ties toward +infinity. 1 <= S <= 62.
@@ -38,8 +41,13 @@ struct FixedMultipliers {
 /// step).
 Expected<FixedMultipliers> chooseMultipliers(const std::vector<double> &Ratios, int64_t MaxM = MaxMultiplier);
 
-/// Symmetric int8 scale for a range: AbsMax / 127, or 1 when AbsMax is 0 (an all-zero tensor).
-double symmetricScale(double AbsMax);
+/// The activation element range of a Bits-wide signed type: [-2^(Bits-1), 2^(Bits-1) - 1].
+constexpr int64_t actMin(int Bits) { return -(int64_t(1) << (Bits - 1)); }
+constexpr int64_t actMax(int Bits) { return (int64_t(1) << (Bits - 1)) - 1; }
+
+/// Symmetric scale for a range: AbsMax / QMax (127 for int8, 32767 for int16), or 1 when AbsMax is 0 (an
+/// all-zero tensor).
+double symmetricScale(double AbsMax, int64_t QMax = 127);
 /// round_half_even(V / Scale) clamped to [Lo, Hi].
 int64_t quantizeValue(double V, double Scale, int64_t Lo, int64_t Hi);
 

@@ -25,9 +25,13 @@ struct PassOptions {
 /// The estimators PassOptions::CalibMethod may name (minmax, percentile, entropy, mse).
 const std::vector<std::string> &calibMethods();
 
-/// Models are quantized for int8 inputs, weights and outputs with int32 accumulators: an error naming the
-/// config's element types otherwise (the simulators still run hand-written programs for other types).
+/// Models are quantized for int8 weights, int32 accumulators and int8 or int16 activations (inputs and outputs
+/// of one type): an error naming the config's element types and the one unsupported otherwise (the
+/// simulators still run hand-written programs for other types).
 Status checkQuantizeConfig(const HardwareConfig &C);
+/// The activation element type models are quantized to for config C: int16 for int16 inputs, else (and
+/// without a config) int8.
+ir::ElemType activationType(const HardwareConfig *C);
 
 class Pass {
 public:
