@@ -128,6 +128,10 @@ std::string generateConfigSchemaDoc() {
         "naming the file, line and key. Derived values (`npuc config show`) and cross-key rules (rows must be\n"
         "whole bytes, every buffer holds at least one row and a whole number of rows, the output buffer at\n"
         "most as many rows as the accumulator, every instruction fits 256 bits) are checked after loading.\n\n"
+        "Every element type below is valid for the ISA and the simulators (hand-written programs). The compiler\n"
+        "quantizes models for int8 weights, int32 accumulators and int8 or int16 activations (`dtypes.input`\n"
+        "equal to `dtypes.output`; docs/quantization.md, *Int16 activations*); `npuc config check` refuses the\n"
+        "other combinations (int4 types, int16 weights or accumulators, mixed activation types) with the reason.\n\n"
         "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
   auto Range = [](double Min, double Max) {
     std::ostringstream R;
