@@ -45,15 +45,6 @@ Tensor run(const Node &N, const std::vector<const Tensor *> &In) {
   return R ? (*R)[0] : Tensor();
 }
 
-Tensor randomInt32(Shape Dims, uint32_t Seed, int Lo, int Hi) {
-  std::mt19937 Rng(Seed);
-  std::uniform_int_distribution<int> D(Lo, Hi);
-  Tensor T(ElemType::Int32, std::move(Dims));
-  for (int64_t I = 0; I < T.numElements(); ++I)
-    T.data<int32_t>()[I] = D(Rng);
-  return T;
-}
-
 struct ConvCase {
   int64_t N, C, H, W, O, KH, KW, SH, SW, DH, DW, G;
   std::vector<int64_t> Pads; // top, left, bottom, right

@@ -44,22 +44,26 @@ inline int64_t expectRequant(int64_t Acc, int64_t M, int S, int64_t Zp, int64_t 
   return std::clamp(R, ActMin, ActMax);
 }
 
-inline ir::Tensor randomInt8(ir::Shape Dims, uint32_t Seed, int Lo = -128, int Hi = 127) {
+/// A tensor of element type E (an integer type) with uniform random values in [Lo, Hi].
+inline ir::Tensor randomIntegers(ir::ElemType E, ir::Shape Dims, uint32_t Seed, int Lo, int Hi) {
   std::mt19937 Rng(Seed);
   std::uniform_int_distribution<int> D(Lo, Hi);
-  ir::Tensor T(ir::ElemType::Int8, std::move(Dims));
+  ir::Tensor T(E, std::move(Dims));
   for (int64_t I = 0; I < T.numElements(); ++I)
-    T.data<int8_t>()[I] = int8_t(D(Rng));
+    T.setDouble(I, double(D(Rng)));
   return T;
 }
 
+inline ir::Tensor randomInt8(ir::Shape Dims, uint32_t Seed, int Lo = -128, int Hi = 127) {
+  return randomIntegers(ir::ElemType::Int8, std::move(Dims), Seed, Lo, Hi);
+}
+
 inline ir::Tensor randomInt16(ir::Shape Dims, uint32_t Seed, int Lo = -32768, int Hi = 32767) {
-  std::mt19937 Rng(Seed);
-  std::uniform_int_distribution<int> D(Lo, Hi);
-  ir::Tensor T(ir::ElemType::Int16, std::move(Dims));
-  for (int64_t I = 0; I < T.numElements(); ++I)
-    T.data<int16_t>()[I] = int16_t(D(Rng));
-  return T;
+  return randomIntegers(ir::ElemType::Int16, std::move(Dims), Seed, Lo, Hi);
+}
+
+inline ir::Tensor randomInt32(ir::Shape Dims, uint32_t Seed, int Lo, int Hi) {
+  return randomIntegers(ir::ElemType::Int32, std::move(Dims), Seed, Lo, Hi);
 }
 
 inline ir::Tensor randomFloats(ir::Shape Dims, uint32_t Seed, float Lo = -1, float Hi = 1) {
