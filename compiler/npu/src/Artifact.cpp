@@ -1,6 +1,7 @@
 // Model artifact serialization: little-endian, length-prefixed fields; NPU programs as embedded NPUB
 // containers.
 #include "npu/backend/Artifact.h"
+#include "npu/support/Sha256.h"
 
 #include <cstring>
 
@@ -41,10 +42,11 @@ public:
 
 class Reader {
 public:
-  Reader(const std::vector<uint8_t> &B) : B(B) {}
+  /// Reads B[0, End): the body before the checksum.
+  Reader(const std::vector<uint8_t> &B, size_t End) : B(B), End(End) {}
   bool Bad = false;
   bool need(uint64_t N) {
-    if (Bad || N > B.size() - Pos)
+    if (Bad || N > End - Pos)
       Bad = true;
     return !Bad;
   }
@@ -90,9 +92,16 @@ public:
   }
   size_t Pos = 4;
 
+  const size_t End;
+
 private:
   const std::vector<uint8_t> &B;
 };
+
+/// The SHA-256 digest of the first N bytes.
+std::array<uint8_t, 32> digestOf(const std::vector<uint8_t> &Bytes, size_t N) {
+  return sha256(std::string_view(reinterpret_cast<const char *>(Bytes.data()), N));
+}
 
 } // namespace
 
@@ -131,17 +140,26 @@ Expected<std::vector<uint8_t>> writeModelArtifact(const ModelArtifact &A) {
       W.str(S.HostGraph);
     }
   }
+  const auto Digest = digestOf(W.Out, W.Out.size());
+  W.Out.insert(W.Out.end(), Digest.begin(), Digest.end());
   return W.Out;
 }
 
 Expected<ModelArtifact> readModelArtifact(const std::vector<uint8_t> &Bytes, const std::string &SourceName) {
   if (!isModelArtifact(Bytes))
     return makeError(SourceName, ": not a model artifact (bad magic)");
-  Reader R(Bytes);
+  if (Bytes.size() < 8 + 32)
+    return makeError(SourceName, ": truncated model artifact (", Bytes.size(), " bytes)");
+  // The last 32 bytes are the SHA-256 of everything before them.
+  const size_t Body = Bytes.size() - 32;
+  Reader R(Bytes, Body);
   uint32_t Version = uint32_t(R.uint(4));
   if (!R.Bad && Version != ModelVersion)
     return makeError(SourceName, ": model artifact version ", Version, " is not supported (this build reads ",
                      ModelVersion, ")");
+  const auto Digest = digestOf(Bytes, Body);
+  if (std::memcmp(Digest.data(), Bytes.data() + Body, 32) != 0)
+    return makeError(SourceName, ": corrupted or truncated model artifact (checksum mismatch)");
   ModelArtifact A;
   std::string Hash = R.str(), Yaml = R.str();
   if (R.Bad)
@@ -188,8 +206,8 @@ Expected<ModelArtifact> readModelArtifact(const std::vector<uint8_t> &Bytes, con
   }
   if (R.Bad)
     return makeError(SourceName, ": truncated or corrupted model artifact");
-  if (R.Pos != Bytes.size())
-    return makeError(SourceName, ": ", Bytes.size() - R.Pos, " trailing bytes after the model artifact");
+  if (R.Pos != Body)
+    return makeError(SourceName, ": ", Body - R.Pos, " trailing bytes after the model artifact");
   return A;
 }
 

@@ -1,6 +1,8 @@
 // The model artifact container: round trip, determinism, and refusal of damaged files.
 #include "NpuTestUtil.h"
 
+#include <algorithm>
+
 namespace npu::test {
 namespace {
 
@@ -56,6 +58,19 @@ TEST(Artifact, TruncatedAndCorruptedFilesAreErrors) {
   auto R = backend::readModelArtifact(B, "bad.npub");
   ASSERT_FALSE(R.isOk());
   EXPECT_NE(R.message().find("bad.npub"), std::string::npos);
+  // Every artifact ends with a SHA-256 of the rest: one flipped bit anywhere (a host graph's text, a meta
+  // value, the digest itself) is reported as corruption, and so is a file cut short.
+  for (size_t At = 8; At < Bytes.size(); At += std::max<size_t>(1, Bytes.size() / 97)) {
+    std::vector<uint8_t> C = Bytes;
+    C[At] ^= 0x01;
+    auto Bad = backend::readModelArtifact(C, "flip.npub");
+    ASSERT_FALSE(Bad.isOk()) << "byte " << At;
+    EXPECT_NE(Bad.message().find("checksum mismatch"), std::string::npos) << Bad.message();
+  }
+  std::vector<uint8_t> Cut(Bytes.begin(), Bytes.end() - 5);
+  auto Short = backend::readModelArtifact(Cut, "short.npub");
+  ASSERT_FALSE(Short.isOk());
+  EXPECT_NE(Short.message().find("corrupted or truncated"), std::string::npos) << Short.message();
 }
 
 } // namespace

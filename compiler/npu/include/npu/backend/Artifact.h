@@ -38,7 +38,7 @@ struct ModelArtifact {
 };
 
 constexpr char ModelMagic[4] = {'N', 'P', 'U', 'M'};
-constexpr uint32_t ModelVersion = 1;
+constexpr uint32_t ModelVersion = 2; ///< 2: a SHA-256 of the file ends it
 
 /// True when Bytes start with the model artifact's magic (plain programs start with NPUB).
 bool isModelArtifact(const std::vector<uint8_t> &Bytes);
