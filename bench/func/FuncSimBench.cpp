@@ -1,5 +1,8 @@
 // Functional simulator throughput: int8 MACs/s of a large tiled GEMM and instructions/s of a LOAD/STORE-heavy
-// token-pipelined program, on each config in configs/. Programs are built directly with the isa::Program API.
+// token-pipelined program, on each config in configs/. Programs are built directly with the isa::Program API;
+// each config's results are checked once, before any timing, against a plain C++ computation.
+#include "Check.h"
+
 #include "npu/isa/Program.h"
 #include "npu/sim/FuncSim.h"
 
@@ -7,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <random>
 
 using namespace npu;
@@ -14,6 +18,8 @@ using isa::Instruction;
 using isa::MemType;
 
 namespace {
+
+const int64_t LoadStoreRounds = 20000;
 
 Instruction mem(isa::Opcode Op, MemType M, int64_t Sram, uint64_t Dram, int64_t Y, int64_t X) {
   Instruction I;
@@ -35,13 +41,28 @@ isa::Segment randomSegment(const char *Name, uint64_t Address, uint64_t Bytes) {
   return S;
 }
 
-/// A tiled matmul sized to the buffers: output tile (i, j) in acc row i*NT + j sums KT products
-/// inp[i*KT + k] x wgt[j*KT + k], one micro-op per k. The GEMM is repeated to reach ~50M MACs.
-isa::Program gemmProgram(const HardwareConfig &C, uint64_t &MacsPerRun) {
+/// The tiled matmul's sizes: MT x NT output tiles, KT products each, the whole GEMM repeated Reps times.
+struct GemmShape {
+  int64_t MT = 0, NT = 0, KT = 8;
+  uint64_t Reps = 1;
+  uint64_t macs(const HardwareConfig &C) const { return Reps * uint64_t(MT * NT * KT) * C.D.PeakMacsPerCycle; }
+};
+
+/// Sized to the buffers, repeated to reach ~50M MACs.
+GemmShape gemmShape(const HardwareConfig &C) {
   const DerivedConfig &D = C.D;
-  const int64_t KT = 8;
-  const int64_t MT = std::min<int64_t>(32, D.InputDepth / KT);
-  const int64_t NT = std::min<int64_t>({32, int64_t(D.WeightDepth) / KT, int64_t(D.AccDepth) / MT});
+  GemmShape S;
+  S.MT = std::min<int64_t>(32, D.InputDepth / S.KT);
+  S.NT = std::min<int64_t>({32, int64_t(D.WeightDepth) / S.KT, int64_t(D.AccDepth) / S.MT});
+  S.Reps = std::max<uint64_t>(1, 50'000'000 / S.macs(C));
+  return S;
+}
+
+/// A tiled matmul: output tile (i, j) in acc row i*NT + j sums KT products inp[i*KT + k] x wgt[j*KT + k], one
+/// micro-op per k.
+isa::Program gemmProgram(const HardwareConfig &C, const GemmShape &S) {
+  const DerivedConfig &D = C.D;
+  const int64_t MT = S.MT, NT = S.NT, KT = S.KT;
   isa::Program P;
   P.Config = C;
   const uint64_t InBytes = MT * KT * D.InputRowBytes, WBytes = NT * KT * D.WeightRowBytes;
@@ -63,16 +84,70 @@ isa::Program gemmProgram(const HardwareConfig &C, uint64_t &MacsPerRun) {
   G.Gemm = {.UopEnd = KT, .LoopOut = MT, .LoopIn = NT, .DstOut = NT, .DstIn = 1, .SrcOut = KT, .WgtIn = KT};
   Instruction Wait = G;
   Wait.H.PopPrev = 1;
-  const uint64_t MacsPerGemm = uint64_t(MT * NT * KT) * D.PeakMacsPerCycle;
-  const uint64_t Reps = std::max<uint64_t>(1, 50'000'000 / MacsPerGemm);
   P.Insns.push_back(Wait);
-  for (uint64_t R = 1; R < Reps; ++R)
+  for (uint64_t R = 1; R < S.Reps; ++R)
     P.Insns.push_back(G);
   Instruction Fin;
   Fin.H.Op = int64_t(isa::Opcode::Finish);
   P.Insns.push_back(Fin);
-  MacsPerRun = Reps * MacsPerGemm;
   return P;
+}
+
+/// P with its accumulators stored after the GEMMs: the last GEMM hands a token to a STORE of the MT x NT acc
+/// rows to DRAM past the program's image, which FINISH waits for. The timed program has no STORE (it times
+/// the GEMM alone), so the check runs this copy, whose GEMMs are the same instructions.
+isa::Program withAccStore(isa::Program P, int64_t Rows) {
+  Instruction Fin = P.Insns.back();
+  P.Insns.pop_back();
+  P.Insns.back().H.PushNext = 1;
+  Instruction St = mem(isa::Opcode::Store, MemType::Acc, 0, P.DramBytes, 1, Rows);
+  St.H.PopPrev = 1;
+  St.H.PushPrev = 1;
+  Fin.H.PopNext = 1;
+  P.Insns.insert(P.Insns.end(), {St, Fin});
+  P.DramBytes += uint64_t(Rows) * P.Config.D.AccRowBytes;
+  return P;
+}
+
+/// The accumulators gemmProgram leaves, by a plain loop over its DRAM image: acc row i*NT + j, lane [b][o], is
+/// Reps x sum over k < KT and e < block_in of inp[i*KT + k][b][e] * wgt[j*KT + k][o][e], wrapped to int32.
+std::vector<int32_t> gemmReference(const isa::Program &P, const std::vector<uint8_t> &Image, const GemmShape &S) {
+  const HardwareConfig &C = P.Config;
+  const int64_t B = C.Batch, BI = C.BlockIn, BO = C.BlockOut;
+  const auto *Inp = reinterpret_cast<const int8_t *>(Image.data());
+  const auto *Wgt = reinterpret_cast<const int8_t *>(Image.data() + S.MT * S.KT * C.D.InputRowBytes);
+  std::vector<int32_t> Acc;
+  for (int64_t I = 0; I < S.MT; ++I)
+    for (int64_t J = 0; J < S.NT; ++J)
+      for (int64_t Bt = 0; Bt < B; ++Bt)
+        for (int64_t O = 0; O < BO; ++O) {
+          int64_t Sum = 0;
+          for (int64_t K = 0; K < S.KT; ++K)
+            for (int64_t E = 0; E < BI; ++E)
+              Sum += int64_t(Inp[((I * S.KT + K) * B + Bt) * BI + E]) * Wgt[((J * S.KT + K) * BO + O) * BI + E];
+          Acc.push_back(int32_t(uint32_t(uint64_t(Sum) * S.Reps))); // two's-complement wrap, as wrap_acc
+        }
+  return Acc;
+}
+
+/// Runs the GEMM program once with its accumulators stored and compares them with gemmReference; exits
+/// through checkFailed on any difference.
+void checkGemm(const std::string &Case, const isa::Program &P, const GemmShape &S) {
+  const HardwareConfig &C = P.Config;
+  if (C.InputType != DType::Int8 || C.WeightType != DType::Int8 || C.AccType != DType::Int32)
+    npubench::checkFailed(Case, "the C++ reference handles int8 x int8 -> int32 only");
+  const isa::Program Checked = withAccStore(P, S.MT * S.NT);
+  auto Image = Checked.dramImage();
+  if (!Image)
+    npubench::checkFailed(Case, Image.message());
+  std::vector<uint8_t> Dram = *Image;
+  if (auto R = sim::FuncSim(C).run(Checked, Dram); !R)
+    npubench::checkFailed(Case, R.message());
+  const std::vector<int32_t> Want = gemmReference(P, *Image, S);
+  std::vector<int32_t> Got(Want.size());
+  std::memcpy(Got.data(), Dram.data() + P.DramBytes, Got.size() * sizeof(int32_t)); // little-endian host
+  npubench::requireMatch(Case, npubench::exactDifference(Got.data(), Want.data(), Got.size()),
+                         std::to_string(Got.size()) + " int32 accumulators bit-exact against a C++ loop");
 }
 
 /// N iterations of: LOAD one input row (load unit), LOAD one acc row (compute), STORE one output row (store),
@@ -106,6 +181,24 @@ isa::Program loadStoreProgram(const HardwareConfig &C, int64_t N) {
   return P;
 }
 
+/// Runs the load/store program once: LOAD acc does not write the out buffer, so every STORE writes zero rows
+/// and the final DRAM must be the initial image (out rows zero); the counts must be the program's.
+void checkLoadStore(const std::string &Case, const isa::Program &P, int64_t N) {
+  auto Image = P.dramImage();
+  if (!Image)
+    npubench::checkFailed(Case, Image.message());
+  std::vector<uint8_t> Dram = *Image;
+  auto S = sim::FuncSim(P.Config).run(P, Dram);
+  if (!S)
+    npubench::checkFailed(Case, S.message());
+  if (S->Loads != uint64_t(2 * N) || S->Stores != uint64_t(N))
+    npubench::checkFailed(Case, std::to_string(S->Loads) + " loads and " + std::to_string(S->Stores) +
+                                    " stores, expected " + std::to_string(2 * N) + " and " + std::to_string(N));
+  npubench::requireMatch(Case, npubench::byteDifference(Dram, *Image),
+                         "final DRAM (" + std::to_string(Dram.size()) +
+                             " bytes) bit-exact against the C++ expectation, and the load/store counts");
+}
+
 void runOrFail(benchmark::State &State, const isa::Program &P, std::vector<uint8_t> &Dram,
                sim::SimStats &Stats) {
   sim::FuncSim Sim(P.Config);
@@ -118,8 +211,9 @@ void runOrFail(benchmark::State &State, const isa::Program &P, std::vector<uint8
 }
 
 void benchGemm(benchmark::State &State, HardwareConfig C) {
-  uint64_t Macs = 0;
-  const isa::Program P = gemmProgram(C, Macs);
+  const GemmShape Shape = gemmShape(C);
+  const uint64_t Macs = Shape.macs(C);
+  const isa::Program P = gemmProgram(C, Shape);
   auto Image = P.dramImage();
   if (!Image) {
     State.SkipWithError(Image.message().c_str());
@@ -136,7 +230,7 @@ void benchGemm(benchmark::State &State, HardwareConfig C) {
 }
 
 void benchLoadStore(benchmark::State &State, HardwareConfig C) {
-  const isa::Program P = loadStoreProgram(C, 20000);
+  const isa::Program P = loadStoreProgram(C, LoadStoreRounds);
   auto Image = P.dramImage();
   if (!Image) {
     State.SkipWithError(Image.message().c_str());
@@ -159,6 +253,10 @@ int main(int Argc, char **Argv) {
       std::fprintf(stderr, "%s\n", C.message().c_str());
       return 1;
     }
+    // Once per case, before any timing: google-benchmark calls a benchmark function several times.
+    const GemmShape Shape = gemmShape(*C);
+    checkGemm(std::string("gemm/") + Name, gemmProgram(*C, Shape), Shape);
+    checkLoadStore(std::string("load_store/") + Name, loadStoreProgram(*C, LoadStoreRounds), LoadStoreRounds);
     benchmark::RegisterBenchmark((std::string("gemm/") + Name).c_str(), benchGemm, *C)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark((std::string("load_store/") + Name).c_str(), benchLoadStore, *C)

@@ -1,11 +1,15 @@
 // npu-host-gemm-bench: GFLOP/s of the host path's generated GEMM and convolution kernels against OpenBLAS sgemm
-// on DeepBench-like sizes, same thread count. Prints figures only.
+// on DeepBench-like sizes, same thread count. Every result timed (ours and OpenBLAS's) is first checked
+// against a plain C++ loop; a wrong one stops the bench before its figure.
+#include "Check.h"
+
 #include "npu/host/HostModel.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -42,6 +46,73 @@ ir::Tensor randomTensor(ir::Shape Dims, unsigned Seed) {
   return T;
 }
 
+/// A float32 result's reference: the exact-as-double value of each output and the bound its float32
+/// computation must meet.
+struct Reference {
+  std::vector<double> Want, Bound;
+  /// Any float32 summation of N products (any order, blocking or FMA) is within gamma_N * sum |a_i b_i| of the
+  /// exact sum, gamma_N = N u / (1 - N u), u = 2^-24 (Higham, Accuracy and Stability, 3.1). Twice N u covers
+  /// gamma_N's denominator and the double reference's own rounding by a wide margin.
+  void setBound(const std::vector<double> &SumAbs, int64_t N) {
+    Bound.resize(SumAbs.size());
+    for (size_t I = 0; I < SumAbs.size(); ++I)
+      Bound[I] = 2.0 * double(N) * std::ldexp(1.0, -24) * SumAbs[I];
+  }
+};
+
+/// C = A[M,K] x B[K,N] in double, with each output's sum of |products| for its bound.
+Reference gemmReference(const float *A, const float *B, int64_t M, int64_t N, int64_t K) {
+  Reference R;
+  R.Want.assign(size_t(M * N), 0.0);
+  std::vector<double> SumAbs(size_t(M * N), 0.0);
+  for (int64_t I = 0; I < M; ++I)
+    for (int64_t P = 0; P < K; ++P) {
+      const double Av = A[I * K + P];
+      for (int64_t J = 0; J < N; ++J) {
+        const double Prod = Av * double(B[P * N + J]);
+        R.Want[size_t(I * N + J)] += Prod;
+        SumAbs[size_t(I * N + J)] += std::fabs(Prod);
+      }
+    }
+  R.setBound(SumAbs, K);
+  return R;
+}
+
+/// Conv NCHW (batch 1, square, zero padding Pad) with bias, in double, with the bounds.
+Reference convReference(const ir::Tensor &X, const ir::Tensor &W, const ir::Tensor &Bias, int64_t Stride, int64_t Pad,
+                        int64_t OH) {
+  const int64_t C = X.shape()[1], H = X.shape()[2], M = W.shape()[0], Kh = W.shape()[2];
+  const float *Xp = X.data<float>(), *Wp = W.data<float>();
+  Reference R;
+  R.Want.assign(size_t(M * OH * OH), 0.0);
+  std::vector<double> SumAbs(R.Want.size(), 0.0);
+  for (int64_t Mo = 0; Mo < M; ++Mo)
+    for (int64_t Y = 0; Y < OH; ++Y)
+      for (int64_t Xo = 0; Xo < OH; ++Xo) {
+        double Sum = Bias.data<float>()[Mo], Abs = std::fabs(Sum);
+        for (int64_t Ci = 0; Ci < C; ++Ci)
+          for (int64_t Ky = 0; Ky < Kh; ++Ky)
+            for (int64_t Kx = 0; Kx < Kh; ++Kx) {
+              const int64_t Iy = Y * Stride + Ky - Pad, Ix = Xo * Stride + Kx - Pad;
+              if (Iy < 0 || Iy >= H || Ix < 0 || Ix >= H)
+                continue;
+              const double Prod = double(Xp[(Ci * H + Iy) * H + Ix]) * Wp[((Mo * C + Ci) * Kh + Ky) * Kh + Kx];
+              Sum += Prod, Abs += std::fabs(Prod);
+            }
+        R.Want[size_t((Mo * OH + Y) * OH + Xo)] = Sum;
+        SumAbs[size_t((Mo * OH + Y) * OH + Xo)] = Abs;
+      }
+  R.setBound(SumAbs, C * Kh * Kh + 1);
+  return R;
+}
+
+/// Stops the bench unless Got (N floats) is within the reference's bounds; else prints what was checked.
+void requireClose(const std::string &Case, const float *Got, const Reference &R, const std::string &Who) {
+  npubench::requireMatch(Case, npubench::boundDifference(Got, R.Want.data(), R.Bound.data(), R.Want.size()),
+                         std::to_string(R.Want.size()) + " " + Who +
+                             " outputs within the float32 summation bound of a C++ loop in double");
+}
+
 struct Row {
   std::string Name;
   double Flops, OursMs, BlasMs, CompileMs;
@@ -71,17 +142,25 @@ Row gemm(int64_t M, int64_t N, int64_t K, bool ConstB, const host::HostOptions &
   std::vector<ir::Tensor> In = {randomTensor({M, K}, 1)};
   if (!ConstB)
     In.push_back(BT);
+  char Name[96];
+  std::snprintf(Name, sizeof(Name), "gemm %ldx%ldx%ld%s", M, N, K, ConstB ? "" : " (B input)");
   std::vector<ir::Tensor> Outs; // reused: times the kernels, not the allocation of a fresh result
-  double Ours = bestMs(Reps, [&] { (void)(*Model)->runInto(In, Outs); });
   std::vector<float> C(static_cast<size_t>(M * N));
-  double Blas = bestMs(Reps, [&] {
+  auto Blas = [&] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(N),
                 static_cast<int>(K), 1.0f, In[0].data<float>(), static_cast<int>(K), BT.data<float>(),
                 static_cast<int>(N), 0.0f, C.data(), static_cast<int>(N));
-  });
-  char Name[96];
-  std::snprintf(Name, sizeof(Name), "gemm %ldx%ldx%ld%s", M, N, K, ConstB ? "" : " (B input)");
-  return {Name, 2.0 * M * N * K, Ours, Blas, (*Model)->stats().totalMs()};
+  };
+  // Checked once, before the timing: the timed runs compute the same values into the same buffers.
+  if (Status S = (*Model)->runInto(In, Outs); !S)
+    npubench::checkFailed(Name, S.message());
+  Blas();
+  const Reference R = gemmReference(In[0].data<float>(), BT.data<float>(), M, N, K);
+  requireClose(Name, Outs.at(0).data<float>(), R, "host-kernel");
+  requireClose(Name, C.data(), R, "openblas");
+  double Ours = bestMs(Reps, [&] { (void)(*Model)->runInto(In, Outs); });
+  double BlasMs = bestMs(Reps, Blas);
+  return {Name, 2.0 * M * N * K, Ours, BlasMs, (*Model)->stats().totalMs()};
 }
 
 /// Conv NCHW 3x3/1x1 against OpenBLAS sgemm on the equivalent im2col GEMM (sgemm time only).
@@ -90,8 +169,9 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
   ir::Graph G;
   G.Name = "conv";
   ir::ValueId X = G.addInput("x", ir::TensorType(ir::ElemType::Float32, {1, C, H, H}));
-  ir::ValueId W = G.addConstant("w", randomTensor({M, C, Kh, Kh}, 3));
-  ir::ValueId Bv = G.addConstant("b", randomTensor({M}, 4));
+  const ir::Tensor WT = randomTensor({M, C, Kh, Kh}, 3), BiasT = randomTensor({M}, 4);
+  ir::ValueId W = G.addConstant("w", WT);
+  ir::ValueId Bv = G.addConstant("b", BiasT);
   ir::ValueId Y = G.addValue("y", ir::TensorType(ir::ElemType::Float32, {1, M, OH, OH}));
   ir::Node &N = G.addNode("Conv", {X, W, Bv}, {Y}, "conv");
   N.setAttr("kernel_shape", std::vector<int64_t>{Kh, Kh});
@@ -103,19 +183,29 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
     std::fprintf(stderr, "%s\n", Model.message().c_str());
     std::exit(1);
   }
+  char Name[96];
+  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld -> %ld", C, H, H, Kh, Stride, M);
   std::vector<ir::Tensor> In = {randomTensor({1, C, H, H}, 1)}, Outs;
-  double Ours = bestMs(Reps, [&] { (void)(*Model)->runInto(In, Outs); });
   int64_t Kk = C * Kh * Kh, P = OH * OH;
   std::vector<float> Wm(static_cast<size_t>(M * Kk), 0.5f);
   std::vector<float> Col(static_cast<size_t>(Kk * P), 0.25f), Out(static_cast<size_t>(M * P));
-  double Blas = bestMs(Reps, [&] {
+  auto Blas = [&] {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(M), static_cast<int>(P),
                 static_cast<int>(Kk), 1.0f, Wm.data(), static_cast<int>(Kk), Col.data(), static_cast<int>(P), 0.0f,
                 Out.data(), static_cast<int>(P));
-  });
-  char Name[96];
-  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld -> %ld", C, H, H, Kh, Stride, M);
-  return {Name, 2.0 * M * P * Kk, Ours, Blas, (*Model)->stats().totalMs()};
+  };
+  // Checked once, before the timing. OpenBLAS's operands are constant: every output is Kk x 0.125, and every
+  // partial sum is a multiple of 1/8 far below 2^21, so exact in float32 in any order.
+  if (Status S = (*Model)->runInto(In, Outs); !S)
+    npubench::checkFailed(Name, S.message());
+  requireClose(Name, Outs.at(0).data<float>(), convReference(In[0], WT, BiasT, Stride, Pad, OH), "host-kernel");
+  Blas();
+  const std::vector<float> BlasWant(Out.size(), 0.125f * float(Kk));
+  npubench::requireMatch(Name, npubench::exactDifference(Out.data(), BlasWant.data(), Out.size()),
+                         std::to_string(Out.size()) + " openblas outputs exact (constant operands)");
+  double Ours = bestMs(Reps, [&] { (void)(*Model)->runInto(In, Outs); });
+  double BlasMs = bestMs(Reps, Blas);
+  return {Name, 2.0 * M * P * Kk, Ours, BlasMs, (*Model)->stats().totalMs()};
 }
 
 } // namespace
@@ -123,7 +213,8 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
 int main(int Argc, char **Argv) {
   int Threads = Argc > 1 ? std::atoi(Argv[1]) : static_cast<int>(std::thread::hardware_concurrency());
   int Reps = Argc > 2 ? std::atoi(Argv[2]) : 5;
-  bool Quick = Argc > 3 && std::string(Argv[3]) == "quick";
+  // quick: the first two sizes of each kind; tiny: small sizes that only check (the ctest smoke run).
+  bool Quick = Argc > 3 && std::string(Argv[3]) == "quick", Tiny = Argc > 3 && std::string(Argv[3]) == "tiny";
   openblas_set_num_threads(Threads);
   host::HostOptions HO;
   HO.Threads = Threads;
@@ -135,6 +226,8 @@ int main(int Argc, char **Argv) {
       {512, 3136, 576, true},  {35, 700, 2048, true},  {1024, 1024, 1024, false}, {1, 4096, 4096, true}};
   if (Quick)
     Gemms.resize(2);
+  if (Tiny)
+    Gemms = {{37, 48, 70, true}, {20, 33, 64, false}};
   for (auto [M, N, K, ConstB] : Gemms)
     print(gemm(M, N, K, ConstB, HO, Reps));
   std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
@@ -142,6 +235,8 @@ int main(int Argc, char **Argv) {
       {64, 56, 256, 1, 1}, {3, 224, 64, 7, 2}};
   if (Quick)
     Convs.resize(2);
+  if (Tiny)
+    Convs = {{4, 10, 8, 3, 1}, {3, 16, 8, 7, 2}};
   for (auto [C, H, M, Kh, S] : Convs)
     print(conv(C, H, M, Kh, S, HO, Reps));
   return 0;

@@ -1,4 +1,8 @@
-// npu-host-tool: runs ONNX test folders on the host path, compiles models and prints their op mix and timings.
+// npu-host-tool: runs ONNX test folders on the host path, compiles models and prints their op mix and timings
+// (after checking the model's output against the reference interpreter).
+#include "Check.h"
+#include "RefCheck.h"
+
 #include "npu/compiler/frontend/OnnxImporter.h"
 #include "npu/host/Gpu.h"
 #include "npu/host/HostCheck.h"
@@ -112,6 +116,11 @@ int main(int Argc, char **Argv) {
         T.data<float>()[I] = static_cast<float>((I * 2654435761u) % 1000) / 1000.0f - 0.5f;
     Ins.push_back(std::move(T));
   }
+  // Checked once, before the timed runs: they compute the same values.
+  auto Checked = (*M)->run(Ins);
+  if (!Checked)
+    npubench::checkFailed(Pos.at(0), Checked.message());
+  npubench::requireReferenceMatch(Pos.at(0), *G, Ins, *Checked);
   double Best = 1e30;
   for (int R = 0; R < Runs; ++R) {
     auto T0 = std::chrono::steady_clock::now();

@@ -1,5 +1,9 @@
 // npu-host-model-bench: whole-model fp32 latency of the host path against onnxruntime (node binding) on the same
-// machine and thread count, plus JIT compile times. Prints figures only.
+// machine and thread count, plus JIT compile times. Each model's output is first checked against the reference
+// interpreter; a mismatch stops the bench before its figures.
+#include "Check.h"
+#include "RefCheck.h"
+
 #include "npu/compiler/frontend/OnnxImporter.h"
 #include "npu/host/HostModel.h"
 
@@ -50,6 +54,25 @@ std::string runOrt(const std::string &Model, int Threads, int Iters) {
 double field(const std::string &Json, const std::string &Key) {
   size_t At = Json.find("\"" + Key + "\":");
   return At == std::string::npos ? -1 : std::atof(Json.c_str() + At + Key.size() + 3);
+}
+
+/// Checks M's output against the reference interpreter once, before the timing (which keeps its own warm-up
+/// run; the runs compute the same values), then returns the times of Iters runs in ms, sorted.
+std::vector<double> checkAndTime(const std::string &Name, host::HostModel &M, const ir::Graph &G,
+                                 const std::vector<ir::Tensor> &Ins, int Iters) {
+  auto Out = M.run(Ins);
+  if (!Out)
+    npubench::checkFailed(Name, Out.message());
+  npubench::requireReferenceMatch(Name, G, Ins, *Out);
+  std::vector<double> Times;
+  (void)M.run(Ins);
+  for (int R = 0; R < Iters; ++R) {
+    auto T0 = std::chrono::steady_clock::now();
+    (void)M.run(Ins);
+    Times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count());
+  }
+  std::sort(Times.begin(), Times.end());
+  return Times;
 }
 
 } // namespace
@@ -112,14 +135,7 @@ int main(int Argc, char **Argv) {
         T.data<float>()[I] = static_cast<float>((I * 2654435761u) % 1000) / 1000.0f - 0.5f;
       Ins.push_back(std::move(T));
     }
-    std::vector<double> Times;
-    (void)(*M)->run(Ins);
-    for (int R = 0; R < Iters; ++R) {
-      auto T0 = std::chrono::steady_clock::now();
-      (void)(*M)->run(Ins);
-      Times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count());
-    }
-    std::sort(Times.begin(), Times.end());
+    std::vector<double> Times = checkAndTime(Name, **M, *G, Ins, Iters);
     std::string Ort = runOrt(Path, Threads, Iters);
     double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms"), OL = field(Ort, "load_ms");
     if (OB < 0)

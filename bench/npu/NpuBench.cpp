@@ -1,12 +1,17 @@
 // NPU compiler figures: for the generated demo CNN, mnist-8 and the light ONNX models (light ResNet-50
 // first), on every config in configs/, the compile time by phase and the cost report (per layer MACs, DRAM
-// bytes, estimated cycles, roofline bound and their ratio) with a whole-model line. Prints figures, asserts
-// nothing.
+// bytes, estimated cycles, roofline bound and their ratio) with a whole-model line. Before its figures, each
+// compiled model is run on the functional simulator and checked bit for bit against the reference interpreter
+// running the same quantized graph; a difference stops the bench.
+#include "Check.h"
 #include "CostTable.h"
 #include "DemoCnn.h"
 
 #include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/passes/PassManager.h"
+#include "npu/compiler/ref/Interpreter.h"
+#include "npu/runtime/ModelRunner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -114,6 +119,64 @@ std::vector<HardwareConfig> loadConfigs(const Options &O) {
   return Configs;
 }
 
+/// The files input_0.pb, input_1.pb, ... of a data set, until the first missing index.
+Expected<std::vector<ir::Tensor>> readInputs(const fs::path &Set) {
+  std::vector<ir::Tensor> Out;
+  for (size_t K = 0; fs::exists(Set / ("input_" + std::to_string(K) + ".pb")); ++K) {
+    auto T = frontend::readTensorProtoFile((Set / ("input_" + std::to_string(K) + ".pb")).string());
+    if (!T)
+      return T.error();
+    Out.push_back(T->Data);
+  }
+  return Out;
+}
+
+/// "" when the NPU output has the reference's bytes, else the first differing element.
+std::string outputDifference(const runtime::Tensor &Got, const ir::Tensor &Want) {
+  if (Got.Data.size() != Want.byteSize())
+    return std::to_string(Got.Data.size()) + " bytes, the reference has " + std::to_string(Want.byteSize());
+  const ir::Tensor G(Want.elemType(), Want.shape(), Got.Data);
+  std::vector<double> GotV(size_t(Want.numElements())), WantV(GotV.size());
+  for (int64_t I = 0; I < Want.numElements(); ++I)
+    GotV[size_t(I)] = G.getDouble(I), WantV[size_t(I)] = Want.getDouble(I);
+  std::string D = npubench::exactDifference(GotV.data(), WantV.data(), GotV.size());
+  return D.empty() && Got.Data != Want.byteVector() ? "bytes differ (e.g. the sign of a zero)" : D;
+}
+
+/// Runs the compiled model on the functional simulator with Set's inputs and compares every output bit for bit
+/// with the reference interpreter running the same quantized graph G (as `npuc check --target npu` does).
+void checkCompiled(const std::string &Case, const ir::Graph &G, const backend::ModelArtifact &A,
+                   const HardwareConfig &C, const fs::path &Set) {
+  auto Inputs = readInputs(Set);
+  if (!Inputs)
+    npubench::checkFailed(Case, Inputs.message());
+  auto Want = ref::interpret(G, *Inputs);
+  if (!Want)
+    npubench::checkFailed(Case, "reference interpreter: " + Want.message());
+  std::vector<std::optional<runtime::Tensor>> In;
+  for (size_t K = 0; K < Inputs->size() && K < G.Inputs.size(); ++K) {
+    auto T = runtime::toRuntimeTensor(G.value(G.Inputs[K]).Name, (*Inputs)[K]);
+    if (!T)
+      npubench::checkFailed(Case, T.message());
+    In.push_back(T.takeValue());
+  }
+  runtime::FuncDevice Func(C);
+  auto Got = runtime::runModel(Func, A, In);
+  if (!Got)
+    npubench::checkFailed(Case, "func: " + Got.message());
+  int64_t Values = 0;
+  for (size_t K = 0; K < Want->size(); ++K) {
+    if (K >= Got->Outputs.size())
+      npubench::checkFailed(Case, "output " + std::to_string(K) + " missing");
+    if (std::string D = outputDifference(Got->Outputs[K], (*Want)[K]); !D.empty())
+      npubench::checkFailed(Case, "output " + std::to_string(K) + ": " + D);
+    Values += (*Want)[K].numElements();
+  }
+  npubench::requireMatch(Case, "",
+                         std::to_string(Values) + " output values (" + Set.filename().string() +
+                             ", functional simulator) bit-exact against the reference interpreter");
+}
+
 /// Compiles M for C, printing the phases' times and the cost report; returns the summary row.
 std::string benchOne(const Model &M, const HardwareConfig &C, const Options &O) {
   std::printf("\n== %s on %s (%s)\n", M.Name.c_str(), C.Name.c_str(), C.shortHash().c_str());
@@ -139,6 +202,7 @@ std::string benchOne(const Model &M, const HardwareConfig &C, const Options &O) 
   if (!R)
     return M.Name + " on " + C.Name + ": backend failed: " + R.message();
   Seconds Backend = BackendTime.elapsed(), Total = Whole.elapsed();
+  checkCompiled(M.Name + " on " + C.Name, *G, R->Artifact, C, fs::path(M.Dir) / "test_data_set_0");
   std::printf("compile %.2f s wall, %.2f s CPU; CPU by phase: import %.2f, graph passes %.2f, quantize %.2f "
               "(calibration included), backend %.2f; without quantize %.2f s CPU\n",
               Total.Wall, Total.Cpu, Import.Cpu, OtherPasses.Cpu, Quantize.Cpu, Backend.Cpu,

@@ -1,6 +1,8 @@
 // The compiler's per-layer cost model (backend::estimateProgram, what `npuc compile --report` prints) beside
 // the SystemC simulator's cycles of the same layers (npu::sim::nodeCycles through the programs' provenance),
-// for mnist-8 and light ResNet-50: the gap per layer and in total, to calibrate the cost model.
+// for mnist-8 and light ResNet-50: the gap per layer and in total, to calibrate the cost model. Each segment's
+// SystemC run must leave the functional simulator's final DRAM before its cycles are printed.
+#include "Check.h"
 #include "Models.h"
 
 #include "npu/backend/CostModel.h"
@@ -48,7 +50,7 @@ void compareModel(const std::string &Name, const std::string &Dir, const Hardwar
     std::printf("%-8s %-28s %12s %12s %8s %12s %8s\n", "segment", "layer (node)", "estimated", "simulated",
                 "sim/est", "sim span", "MACutil");
   GapSummary Gap;
-  uint64_t EstTotal = 0, SimTotal = 0;
+  uint64_t EstTotal = 0, SimTotal = 0, CheckedBytes = 0;
   for (const npubench::ModelSegment &S : Model->Segments) {
     std::vector<uint8_t> Dram = S.Dram;
     auto T = sim::SystemCSim(C).run(*S.P, Dram);
@@ -56,6 +58,9 @@ void compareModel(const std::string &Name, const std::string &Dir, const Hardwar
       std::printf("%s: error: %s\n", S.Name.c_str(), T.message().c_str());
       return;
     }
+    if (std::string D = npubench::funcDifference(*S.P, S.Dram, Dram); !D.empty())
+      npubench::checkFailed(Name + " on " + C.Name + ", segment " + S.Name, D);
+    CheckedBytes += Dram.size();
     std::map<std::string, const sim::NodeStats *> Sim;
     for (const sim::NodeStats &N : T->Nodes)
       Sim[N.Name] = &N;
@@ -85,6 +90,9 @@ void compareModel(const std::string &Name, const std::string &Dir, const Hardwar
                   static_cast<unsigned long long>(SegEst), static_cast<unsigned long long>(T->TotalCycles),
                   SegEst ? double(T->TotalCycles) / double(SegEst) : 0.0);
   }
+  npubench::requireMatch(Name + " on " + C.Name, "",
+                         std::to_string(Model->Segments.size()) + " NPU segments' final DRAM (" +
+                             std::to_string(CheckedBytes) + " bytes) bit-exact against the functional simulator");
   std::printf("total: estimated %llu cycles, simulated %llu cycles, sim/est %.3f\n",
               static_cast<unsigned long long>(EstTotal), static_cast<unsigned long long>(SimTotal),
               EstTotal ? double(SimTotal) / double(EstTotal) : 0.0);
@@ -99,11 +107,15 @@ void compareModel(const std::string &Name, const std::string &Dir, const Hardwar
 } // namespace
 
 int main(int Argc, char **Argv) {
+  // bench-systemc-layers [--summary] [--model NAME] [CONFIG...]: --model keeps one of the bench models.
   std::vector<std::string> Configs;
+  std::string OnlyModel;
   bool PerLayer = true;
   for (int K = 1; K < Argc; ++K) {
     if (std::string(Argv[K]) == "--summary")
       PerLayer = false;
+    else if (std::string(Argv[K]) == "--model" && K + 1 < Argc)
+      OnlyModel = Argv[++K];
     else
       Configs.push_back(Argv[K]);
   }
@@ -119,7 +131,8 @@ int main(int Argc, char **Argv) {
       return 1;
     }
     for (const auto &[Model, Dir] : npubench::benchModels())
-      compareModel(Model, Dir, *C, PerLayer);
+      if (OnlyModel.empty() || Model == OnlyModel)
+        compareModel(Model, Dir, *C, PerLayer);
   }
   return 0;
 }

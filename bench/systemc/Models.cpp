@@ -1,12 +1,15 @@
 // Compiling the benchmark models and capturing their NPU segments' input images (see Models.h).
 #include "Models.h"
 
+#include "Check.h"
+
 #include "npu/backend/Compile.h"
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/passes/PassManager.h"
 #include "npu/runtime/ModelRunner.h"
 #include "npu/runtime/RecordingDevice.h"
 #include "npu/runtime/TensorProto.h"
+#include "npu/sim/FuncSim.h"
 
 #include <chrono>
 
@@ -53,6 +56,14 @@ Expected<CompiledModel> compileBenchModel(const std::string &Name, const std::st
       ++K;
     }
   return M;
+}
+
+std::string funcDifference(const isa::Program &P, const std::vector<uint8_t> &Start, const std::vector<uint8_t> &Got) {
+  std::vector<uint8_t> Want = Start;
+  if (auto S = sim::FuncSim(P.Config).run(P, Want); !S)
+    return "func: " + S.message();
+  const std::string D = byteDifference(Got, Want);
+  return D.empty() ? D : "final DRAM differs from func's: " + D;
 }
 
 } // namespace npubench

@@ -33,4 +33,9 @@ std::vector<std::pair<std::string, std::string>> benchModels();
 npu::Expected<CompiledModel> compileBenchModel(const std::string &Name, const std::string &Dir,
                                                const npu::HardwareConfig &C);
 
+/// "" when Got is the final DRAM the functional simulator (the bit-exact reference) leaves running P from
+/// Start, else its error or the first differing byte.
+std::string funcDifference(const npu::isa::Program &P, const std::vector<uint8_t> &Start,
+                           const std::vector<uint8_t> &Got);
+
 } // namespace npubench

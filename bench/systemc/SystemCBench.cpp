@@ -1,6 +1,8 @@
 // SystemC model speed: simulated cycles per wall second and wall time beside the functional simulator's on
 // the same program (the example programs, large synthetic ones and the NPU segments of mnist-8 and light
-// ResNet-50 compiled for the default config), checking that both leave the same DRAM.
+// ResNet-50 compiled for the default config). Before any timing, each program's SystemC run must leave the
+// functional simulator's final DRAM bit for bit; a difference stops the bench.
+#include "Check.h"
 #include "Models.h"
 #include "Programs.h"
 
@@ -32,6 +34,15 @@ double timeIt(const std::function<bool()> &Fn, double MinSeconds, int MinRuns = 
     Best = std::min(Best, std::chrono::duration<double>(Clock::now() - Start).count());
   }
   return Best;
+}
+
+/// "" when the SystemC model, run once from Start, leaves the functional simulator's final DRAM bit for bit;
+/// else the first difference or the run's error.
+std::string differenceFromFunc(const isa::Program &P, const std::vector<uint8_t> &Start) {
+  std::vector<uint8_t> ScDram = Start;
+  if (auto T = sim::SystemCSim(P.Config).run(P, ScDram); !T)
+    return "systemc: " + T.message();
+  return npubench::funcDifference(P, Start, ScDram);
 }
 
 /// One program's figures (or the sum over a model's NPU segments).
@@ -95,6 +106,9 @@ void measure(const std::string &Name, const isa::Program &P, double MinSeconds) 
     std::printf("%-22s %-8s error: %s\n", Name.c_str(), P.Config.Name.c_str(), Image.message().c_str());
     return;
   }
+  npubench::requireMatch(Name + " on " + P.Config.Name, differenceFromFunc(P, *Image),
+                         "final DRAM (" + std::to_string(Image->size()) +
+                             " bytes) bit-exact against the functional simulator");
   printRow(Name, P.Config, measureProgram(P, *Image, MinSeconds, 3));
 }
 
@@ -111,6 +125,16 @@ void measureModel(const std::string &Name, const std::string &Dir, const Hardwar
     std::printf("%-22s %-8s error: %s\n", Name.c_str(), C.Name.c_str(), Model.message().c_str());
     return;
   }
+  // Every segment checked before any is timed, so no figure of the model precedes a failed check.
+  uint64_t Bytes = 0;
+  for (const npubench::ModelSegment &S : Model->Segments) {
+    if (std::string D = differenceFromFunc(*S.P, S.Dram); !D.empty())
+      npubench::checkFailed(Name + " on " + C.Name + ", segment " + S.Name, D);
+    Bytes += S.Dram.size();
+  }
+  npubench::requireMatch(Name + " on " + C.Name, "",
+                         std::to_string(Model->Segments.size()) + " NPU segments' final DRAM (" +
+                             std::to_string(Bytes) + " bytes) bit-exact against the functional simulator");
   Measured Sum;
   for (const npubench::ModelSegment &S : Model->Segments) {
     Measured M = measureProgram(*S.P, S.Dram, MinSeconds / double(Model->Segments.size()), 1);
@@ -128,15 +152,19 @@ void measureModel(const std::string &Name, const std::string &Dir, const Hardwar
 } // namespace
 
 int main(int Argc, char **Argv) {
-  // bench-systemc [MIN_SECONDS] [--models|--programs]: time per measurement, and which half to run.
+  // bench-systemc [MIN_SECONDS] [--models|--programs] [--tiny]: time per measurement, which half to run, and
+  // synthetic programs 100 times smaller (a smoke run of the checks, not a measurement).
   double MinSeconds = 0.3;
   bool Programs = true, Models = true;
+  int64_t Scale = 1;
   for (int K = 1; K < Argc; ++K) {
     const std::string Arg = Argv[K];
     if (Arg == "--models")
       Programs = false;
     else if (Arg == "--programs")
       Models = false;
+    else if (Arg == "--tiny")
+      Scale = 100;
     else
       MinSeconds = std::atof(Argv[K]);
   }
@@ -169,11 +197,11 @@ int main(int Argc, char **Argv) {
   for (const HardwareConfig &C : Configs) {
     if (!Programs)
       break;
-    measure("pipelined-matmul", npubench::pipelinedMatmul(C, 2000, 8, 4), MinSeconds);
-    measure("pipelined-matmul-k16", npubench::pipelinedMatmul(C, 500, 16, 16), MinSeconds);
-    measure("gemm-bound", npubench::gemmBound(C, 200'000'000), MinSeconds);
-    measure("dma-bound", npubench::dmaBound(C, 20000), MinSeconds);
-    measure("alu-bound", npubench::aluBound(C, 2000), MinSeconds);
+    measure("pipelined-matmul", npubench::pipelinedMatmul(C, 2000 / Scale, 8, 4), MinSeconds);
+    measure("pipelined-matmul-k16", npubench::pipelinedMatmul(C, 500 / Scale, 16, 16), MinSeconds);
+    measure("gemm-bound", npubench::gemmBound(C, 200'000'000 / Scale), MinSeconds);
+    measure("dma-bound", npubench::dmaBound(C, 20000 / Scale), MinSeconds);
+    measure("alu-bound", npubench::aluBound(C, 2000 / Scale), MinSeconds);
   }
   if (!Models)
     return 0;
