@@ -116,7 +116,7 @@ Status kSign(KernelContext &C) {
 }
 
 Status kIdentity(KernelContext &C) {
-  std::memcpy(C.out(0).bytes(), C.in(0).bytes(), C.in(0).byteSize());
+  copyTensorBytes(C.out(0), C.in(0));
   if (C.Out.size() > 1) // Dropout's mask: nothing is dropped at inference
     std::memset(C.out(1).bytes(), 1, C.out(1).byteSize());
   return Status::ok();
@@ -323,7 +323,7 @@ Status kVariadic(KernelContext &C, BinOp Op) {
   for (size_t I = 0; I < C.In.size(); ++I)
     SameShapes &= C.in(I).shape() == C.out(0).shape();
   if (SameShapes) { // accumulate in place in the output (elementwise, so the aliasing is harmless)
-    std::memcpy(C.out(0).bytes(), C.in(0).bytes(), C.in(0).byteSize());
+    copyTensorBytes(C.out(0), C.in(0));
     for (size_t I = 1; I < C.In.size(); ++I) {
       std::vector<const Tensor *> Ins = {&C.out(0), &C.in(I)};
       KernelContext Sub{C.N, Ins, C.Out};

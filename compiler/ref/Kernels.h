@@ -66,6 +66,13 @@ template <typename F> Status dispatchFloat(ElemType E, F &&Fn) {
   }
 }
 
+/// Copies all of Src's bytes into Dst (same byte size). An empty tensor may have no buffer, and memcpy from a
+/// null pointer is undefined even for 0 bytes (UBSan reports it), so nothing is copied then.
+inline void copyTensorBytes(Tensor &Dst, const Tensor &Src) {
+  if (Src.byteSize() != 0)
+    std::memcpy(Dst.bytes(), Src.bytes(), Src.byteSize());
+}
+
 /// Strides of In aligned to the trailing dims of Out, 0 where In broadcasts.
 inline Shape broadcastStrides(const Shape &Out, const Shape &In) {
   Shape S(Out.size(), 0);
