@@ -11,6 +11,15 @@
 namespace npu::passes {
 namespace {
 
+/// "4" or "1.5": a factor as a user wrote it.
+std::string formatFactor(double F) {
+  std::string S = std::to_string(F);
+  S.erase(S.find_last_not_of('0') + 1);
+  if (!S.empty() && S.back() == '.')
+    S.pop_back();
+  return S;
+}
+
 class Quantize : public Pass {
 public:
   const char *name() const override { return "quantize"; }
@@ -32,11 +41,16 @@ public:
       NPU_ASSIGN(Sets, loadCalibSets(G, Opts.CalibDirs));
     }
     ir::Graph Quant;
+    double Headroom = 1;
     if (Imported) {
       NPU_ASSIGN(Quant, convertQuantizedGraph(G));
     } else {
       std::vector<std::string> Notes;
       NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes));
+      Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
+      for (double &R : Ranges)
+        if (R > 0)
+          R *= Headroom;
       NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes));
       if (Opts.Report)
         for (const std::string &N : Notes)
@@ -46,7 +60,8 @@ public:
     }
     std::string How =
         Imported ? "converted with the model's own scales"
-                 : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets";
+                 : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets" +
+                       (Headroom != 1 ? ", ranges x" + formatFactor(Headroom) : std::string());
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report) {
       // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.

@@ -18,7 +18,8 @@ namespace npuc {
 /// --target host: every model compiled by the LLVM JIT (same tests, same tolerances as --target ref).
 static int runHostCheckCmd(const Command &Self, const Args &A) {
   for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
-                              "--cross-validate", "--calib-method", "--bias-correction"})
+                              "--cross-validate", "--calib-method", "--bias-correction",
+                              "--calib-headroom"})
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   npu::host::HostOptions HO;
@@ -46,6 +47,9 @@ static int runCheckCmd(const Command &Self, const Args &A) {
     Opts.CalibDirs = A.getAll("--calib");
     Opts.CalibMethod = A.get("--calib-method", "minmax");
     Opts.BiasCorrection = A.has("--bias-correction");
+    if (A.has("--calib-headroom") &&
+        (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
+      return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
     if (std::find(npu::passes::calibMethods().begin(), npu::passes::calibMethods().end(), Opts.CalibMethod) ==
         npu::passes::calibMethods().end())
       return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
@@ -56,12 +60,9 @@ static int runCheckCmd(const Command &Self, const Args &A) {
     if (Opts.CrossValidate && A.has("--calib"))
       return usageError(Self, "--cross-validate calibrates on the folder's other data sets; drop --calib");
     for (auto [Flag, Dest] : {std::pair{"--min-sqnr", &Opts.MinSqnr}, std::pair{"--min-cos", &Opts.MinCos}})
-      if (A.has(Flag)) {
-        char *End = nullptr;
-        const std::string V = A.get(Flag);
-        double D = std::strtod(V.c_str(), &End);
-        if (V.empty() || *End || !std::isfinite(D))
-          return usageError(Self, std::string(Flag) + " must be a number, got '" + V + "'");
+      if (double D = 0; A.has(Flag)) {
+        if (!parseNumber(A.get(Flag), D))
+          return usageError(Self, std::string(Flag) + " must be a number, got '" + A.get(Flag) + "'");
         *Dest = D;
       }
     return runNpuCheck(A.Positional, Opts, std::cout);
@@ -120,6 +121,7 @@ const Command CheckCommand = {
      {"--artifact", true, "npu: run this compiled artifact (one test folder)"},
      {"--calib-method", true, "npu: calibration range estimator: minmax (default), percentile, entropy or mse"},
      {"--bias-correction", false, "npu: quantize with empirical bias correction"},
+     {"--calib-headroom", true, "npu: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
      {"--cross-validate", false, "npu: calibrate on the other data sets of the folder, once per set"},
      {"--min-sqnr", true, "npu: fail when an output's SQNR against fp32 is below DB on a held-out set"},
      {"--min-cos", true, "npu: fail when an output's cosine similarity against fp32 is below C on a held-out set"},

@@ -146,6 +146,7 @@ public:
       PO.CalibDirs = Calib;
       PO.CalibMethod = Opts.CalibMethod;
       PO.BiasCorrection = Opts.BiasCorrection;
+      PO.CalibHeadroom = Opts.CalibHeadroom;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return unsupported("npu pipeline: " + S.message());

@@ -14,6 +14,7 @@ struct NpuCheckOptions {
   std::vector<std::string> CalibDirs; ///< calibration folders; empty: the test folder's own data sets
   std::string CalibMethod = "minmax"; ///< the quantize pass's range estimator
   bool BiasCorrection = false;        ///< the quantize pass's empirical bias correction
+  double CalibHeadroom = 0;           ///< the quantize pass's range headroom (0: by activation type)
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::string Filter;                 ///< only folders whose name contains it
   bool Quiet = false;                 ///< print only failures and the summary

@@ -1,6 +1,8 @@
 // Option parsing, help formatting and error reporting shared by the npuc subcommands.
 #include "Command.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 namespace npuc {
@@ -8,6 +10,12 @@ namespace npuc {
 int fail(const std::string &Message) {
   std::cerr << "npuc: error: " << Message << "\n";
   return ExitFailure;
+}
+
+bool parseNumber(const std::string &V, double &Out) {
+  char *End = nullptr;
+  Out = std::strtod(V.c_str(), &End);
+  return !V.empty() && !*End && std::isfinite(Out);
 }
 
 int usageError(const Command &C, const std::string &Message) {

@@ -53,6 +53,8 @@ int runCommand(const Command &C, const std::vector<std::string> &Argv);
 int fail(const std::string &Message);
 /// Prints the error, the command's synopsis and a hint, and returns ExitUsage.
 int usageError(const Command &C, const std::string &Message);
+/// V as a finite number (the whole text), or false.
+bool parseNumber(const std::string &V, double &Out);
 
 #define NPUC_COMMAND(Name) extern const Command Name##Command;
 #include "Commands.def"

@@ -54,6 +54,9 @@ int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
   Opts.CalibDirs = A.getAll("--calib");
   Opts.ReportDirs = A.getAll("--report-on");
   Opts.BiasCorrection = A.has("--bias-correction");
+  if (A.has("--calib-headroom") &&
+      (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
+    return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
   Opts.CalibMethod = A.get("--calib-method", "minmax");
   if (std::find(passes::calibMethods().begin(), passes::calibMethods().end(), Opts.CalibMethod) ==
       passes::calibMethods().end())
@@ -258,7 +261,7 @@ const Command CompileCommand = {
     "compile",
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
-    "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction]\n"
+    "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction] [--calib-headroom F]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -284,6 +287,7 @@ const Command CompileCommand = {
      {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
      {"--report", false, "print what the passes did, per-layer SQNR, placements, per-layer costs and schedules"},
      {"--bias-correction", false, "quantize: move each conv's bias by its mean int8 error on the calibration sets"},
+     {"--calib-headroom", true, "quantize: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},

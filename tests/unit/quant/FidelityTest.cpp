@@ -274,3 +274,43 @@ TEST(Int32Outputs, AnOutputWithoutActivationKeepsItsAccumulators) {
   ASSERT_TRUE(F.isOk() && A.isOk());
   EXPECT_GT(sqnrOf((*F)[0], (*A)[0]), 30);
 }
+
+TEST(CalibHeadroom, Int16RangesLeaveRoomForStrongerInputs) {
+  // x -> conv -> relu -> conv (an output kept in int32): the relu tensor is int16 on edge16. Calibrated on weak
+  // inputs, a held-out input three times stronger clips it unless the ranges have headroom, which int16 can
+  // afford (the default there is 4x; 1x is the int8 default).
+  Graph G;
+  G.Name = "headroom";
+  ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 4, 8, 8}));
+  ValueId C1 = addOp(G, "Conv", {X, G.addConstant("w1", randomFloats({8, 4, 3, 3}, 51))},
+                     {ints("kernel_shape", {3, 3}), ints("pads", {1, 1, 1, 1})});
+  ValueId R = addOp(G, "Relu", {C1});
+  G.Outputs = {addOp(G, "Conv", {R, G.addConstant("w2", randomFloats({4, 8, 1, 1}, 52))},
+                     {ints("kernel_shape", {1, 1})})};
+  std::vector<std::vector<Tensor>> Weak = randomInputSets(2, 53, {1, 4, 8, 8}, -0.3f, 0.3f);
+  for (auto &S : Weak)
+    S[0].data<float>()[0] = 1.0f, S[0].data<float>()[1] = -1.0f; // the input's range is [-1, 1]
+  const std::vector<std::string> Calib = writeSets(tempDir("headroom"), Weak);
+  const HardwareConfig C = loadConfig("edge16");
+  auto Quantized = [&](double Headroom) {
+    Graph Q = G;
+    passes::PassOptions Opts;
+    Opts.Config = &C;
+    Opts.CalibDirs = Calib;
+    Opts.CalibHeadroom = Headroom;
+    Status S = runPasses(Q, {"shape-inference", "fuse", "quantize"}, Opts);
+    EXPECT_TRUE(S.isOk()) << S.message();
+    return Q;
+  };
+  const std::vector<Tensor> Strong = {randomFloats({1, 4, 8, 8}, 54, -1, 1)};
+  auto F = ref::interpret(G, Strong);
+  ASSERT_TRUE(F.isOk());
+  auto SqnrWith = [&](double Headroom) {
+    auto A = ref::interpret(Quantized(Headroom), Strong);
+    EXPECT_TRUE(A.isOk());
+    return A.isOk() ? sqnrOf((*F)[0], (*A)[0]) : 0.0;
+  };
+  const double Tight = SqnrWith(1), Default = SqnrWith(0);
+  EXPECT_GT(Default, Tight + 10) << "1x: " << Tight << " dB, default (4x): " << Default << " dB";
+  EXPECT_GT(Default, 35);
+}
