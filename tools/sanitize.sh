@@ -2,12 +2,13 @@
 # Builds the project with ASan + UBSan into build-asan/ and runs the unit tests under them (docs/fuzzing.md).
 # Usage: tools/sanitize.sh                 every test labelled unit except rtl/rtl_models/slow (full build)
 #        tools/sanitize.sh EXE [EXE ...]   only these gtest executables (e.g. unit_config passes_test)
-# CXX/CC pick the compiler (default: the system's g++); NPU_JOBS the parallel jobs (default: nproc).
+# CXX/CC pick the compiler (default: the system's g++); NPU_JOBS the parallel jobs (default: nproc);
+# NPU_ASAN_DIR another build folder with the sanitizers on (build-fuzz, configured by tools/fuzz.sh, has them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export CCACHE_BASEDIR="$root"
-dir=build-asan
+dir=${NPU_ASAN_DIR:-build-asan}
 if [ ! -f $dir/build.ninja ]; then
   cmake -S . -B $dir -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1" -DNPU_SANITIZE=address,undefined -DNPU_BUILD_BENCH=OFF >/dev/null
