@@ -55,8 +55,16 @@ TEST_P(NpuLightModel, CompilesAndRunsBitExactOnEveryConfig) {
     if (E.path().extension() == ".yaml")
       Names.push_back(E.path().stem().string());
   std::sort(Names.begin(), Names.end());
+  size_t Ran = 0;
   for (const std::string &Name : Names) {
     HardwareConfig C = loadConfig(Name);
+    // The graph was quantized once, for int8 activations; a config with int16 activations (edge16) needs its
+    // own quantization, which npu_int16_test and the edge16 e2e tests cover with real weights.
+    if (C.InputType != DType::Int8) {
+      std::cout << GetParam() << " on " << Name << ": not run (int16 activations need their own quantization)\n";
+      continue;
+    }
+    ++Ran;
     ir::Graph L = *G;
     Opts.Config = &C;
     passes::PipelineOptions Rest;
@@ -83,6 +91,7 @@ TEST_P(NpuLightModel, CompilesAndRunsBitExactOnEveryConfig) {
               << " host nodes, " << Segments << " NPU segments; compile+run " << RunS << " s, reference "
               << secondsSince(T0) << " s\n";
   }
+  EXPECT_GE(Ran, 4u) << "int8 configs the model ran on";
 }
 
 INSTANTIATE_TEST_SUITE_P(OnnxLight, NpuLightModel,
