@@ -42,7 +42,7 @@ static int runCheckCmd(const Command &Self, const Args &A) {
   std::string Target = A.get("--target", "ref");
   if (Target == "npu") {
     NpuCheckOptions Opts;
-    Opts.ConfigPath = A.get("--config", "configs/default.yaml");
+    Opts.ConfigPath = A.get("--config"); // empty: the bundled configs/default.yaml
     Opts.Backend = A.get("--backend", "func");
     Opts.CalibDirs = A.getAll("--calib");
     Opts.CalibMethod = A.get("--calib-method", "minmax");
@@ -95,7 +95,7 @@ const Command CheckCommand = {
     "difference, or UNSUPPORTED with the reason) and last 'N passed, N failed, N unsupported'.\n"
     "Exit status 0 when no test failed.\n"
     "--target npu quantizes each model (calibrated on --calib or on the folder's own data sets), compiles it\n"
-    "for --config (default configs/default.yaml), runs every data set through the artifact on --backend and\n"
+    "for --config (default: configs/default.yaml as built into npuc), runs every data set through the artifact on --backend and\n"
     "compares the outputs bit for bit with the reference interpreter running the same quantized graph: that\n"
     "decides PASS/FAIL. The error against the stored fp32 outputs is printed as a figure, with the top-1\n"
     "class of score outputs. --artifact runs a given compiled artifact instead (and says whether it is\n"
@@ -115,7 +115,7 @@ const Command CheckCommand = {
     "  npuc check ../shared/testdata/models/mnist-8 --target npu --cross-validate --min-sqnr 25\n",
     {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend) or host (LLVM JIT)"},
      {"--threads", true, "host: JIT worker threads (default 0: every core)"},
-     {"--config", true, "npu: hardware config (default configs/default.yaml)"},
+     {"--config", true, "npu: hardware config (default: configs/default.yaml as built into npuc)"},
      {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},
      {"--calib", true, "npu: calibration folder (default: the test folder's data sets); repeatable", true},
      {"--artifact", true, "npu: run this compiled artifact (one test folder)"},

@@ -1,6 +1,7 @@
 // npuc check --target npu: every data set of an ONNX test folder through the compiled artifact on an NPU
 // backend, compared bit for bit with the reference interpreter running the same quantized graph.
 #include "CheckNpu.h"
+#include "Command.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/compiler/check/Fidelity.h"
@@ -317,7 +318,7 @@ private:
 } // namespace
 
 int runNpuCheck(const std::vector<std::string> &Dirs, const NpuCheckOptions &Opts, std::ostream &OS) {
-  auto C = loadHardwareConfig(Opts.ConfigPath);
+  auto C = Opts.ConfigPath.empty() ? bundledDefaultConfig() : loadHardwareConfig(Opts.ConfigPath);
   if (!C) {
     std::cerr << "npuc: error: " << C.message() << "\n";
     return 1;

@@ -9,7 +9,7 @@
 namespace npuc {
 
 struct NpuCheckOptions {
-  std::string ConfigPath;             ///< the hardware config (YAML)
+  std::string ConfigPath;             ///< the hardware config (YAML); empty: the bundled configs/default.yaml
   std::string Backend = "func";       ///< the device the NPU segments run on
   std::vector<std::string> CalibDirs; ///< calibration folders; empty: the test folder's own data sets
   std::string CalibMethod = "minmax"; ///< the quantize pass's range estimator

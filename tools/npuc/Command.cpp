@@ -12,6 +12,13 @@ int fail(const std::string &Message) {
   return ExitFailure;
 }
 
+npu::Expected<npu::HardwareConfig> bundledDefaultConfig() {
+  static const char Yaml[] =
+#include "DefaultConfig.inc"
+      ;
+  return npu::parseHardwareConfig(Yaml, "configs/default.yaml (built into npuc)");
+}
+
 bool parseNumber(const std::string &V, double &Out) {
   char *End = nullptr;
   Out = std::strtod(V.c_str(), &End);

@@ -1,6 +1,8 @@
 // What every npuc subcommand shares: its description, option parsing, and the exit-code conventions.
 #pragma once
 
+#include "npu/config/HardwareConfig.h"
+
 #include <map>
 #include <string>
 #include <vector>
@@ -53,6 +55,9 @@ int runCommand(const Command &C, const std::vector<std::string> &Argv);
 int fail(const std::string &Message);
 /// Prints the error, the command's synopsis and a hint, and returns ExitUsage.
 int usageError(const Command &C, const std::string &Message);
+/// configs/default.yaml as it was when npuc was built: the design point used when --config is not given.
+npu::Expected<npu::HardwareConfig> bundledDefaultConfig();
+
 /// V as a finite number (the whole text), or false.
 bool parseNumber(const std::string &V, double &Out);
 

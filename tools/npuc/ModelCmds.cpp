@@ -208,9 +208,9 @@ int runCompile(const Command &Self, const Args &A) {
   if (int E = loadConfig(A, Config))
     return E;
   if (Target == "npu" && !Config) {
-    auto C = loadHardwareConfig("configs/default.yaml");
+    auto C = bundledDefaultConfig();
     if (!C)
-      return fail("--target npu needs --config FILE.yaml (configs/default.yaml was not found either)");
+      return fail(C.message());
     Config = C.takeValue();
   }
   auto G = frontend::loadModel(A.Positional[0], Import);
@@ -275,7 +275,7 @@ const Command CompileCommand = {
     "  npuc compile mnist.onnx --config configs/default.yaml --emit=graph\n"
     "  npuc compile mnist.onnx --target host -o mnist-host.npub\n"
     "  npuc compile model.onnx --input-shape data=1x3x224x224 --print-after=all --emit=graph -o /dev/null\n",
-    {{"--config", true, "hardware config (default configs/default.yaml for --target npu)"},
+    {{"--config", true, "hardware config (default for --target npu: configs/default.yaml as built into npuc)"},
      {"-o", true, "output file"},
      {"--target", true, "npu (default) or host"},
      {"--calib", true, "folder of input_K.pb sets (or of test_data_set_* folders) for calibration; repeatable",
