@@ -94,7 +94,7 @@ private:
   }
 
   /// Flattens the product rooted at V (Mul, and Div by a constant) into P.
-  bool collect(ValueId V, bool Root, Product &P) {
+  bool collect(ValueId V, bool Root, Product &P) const {
     if (auto S = scalar(V)) {
       P.Scalar *= *S;
       return true;
@@ -167,8 +167,7 @@ private:
     // HardSigmoid written out, times x: x * (Clip(x + 3, 0, 6) / 6).
     Product Inner;
     if ((N->OpType == "Mul" || N->OpType == "Div") && near(Scalar, 1)) {
-      Matcher &Self = const_cast<Matcher &>(*this);
-      if (Self.collect(F, true, Inner) && Inner.Factors.size() == 1 && near(Inner.Scalar, 1.0 / 6))
+      if (collect(F, true, Inner) && Inner.Factors.size() == 1 && near(Inner.Scalar, 1.0 / 6))
         if (auto R = reluSixOfXPlusThree(Inner.Factors[0]); R && R->first == X) {
           R->second.insert(R->second.end(), Inner.Nodes.begin(), Inner.Nodes.end());
           return Fused{"HardSwish", X, R->second, {}};
@@ -183,8 +182,7 @@ private:
         if (!One || *One != 1 || !Erf || Erf->OpType != "Erf" || !internal(E))
           continue;
         Product Arg;
-        Matcher &Self = const_cast<Matcher &>(*this);
-        if (internal(Erf->Inputs[0]) && Self.collect(Erf->Inputs[0], true, Arg) && Arg.Factors.size() == 1 &&
+        if (internal(Erf->Inputs[0]) && collect(Erf->Inputs[0], true, Arg) && Arg.Factors.size() == 1 &&
             Arg.Factors[0] == X && near(Arg.Scalar, 1 / std::sqrt(2.0))) {
           std::vector<int> Inner = {NI, Producer[size_t(E)]};
           Inner.insert(Inner.end(), Arg.Nodes.begin(), Arg.Nodes.end());

@@ -8,17 +8,10 @@
 
 #include "npu/compiler/support/Try.h"
 
+#include <sstream>
+
 namespace npu::passes {
 namespace {
-
-/// "4" or "1.5": a factor as a user wrote it.
-std::string formatFactor(double F) {
-  std::string S = std::to_string(F);
-  S.erase(S.find_last_not_of('0') + 1);
-  if (!S.empty() && S.back() == '.')
-    S.pop_back();
-  return S;
-}
 
 class Quantize : public Pass {
 public:
@@ -61,7 +54,7 @@ public:
     std::string How =
         Imported ? "converted with the model's own scales"
                  : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets" +
-                       (Headroom != 1 ? ", ranges x" + formatFactor(Headroom) : std::string());
+                       (Headroom != 1 ? ", ranges x" + (std::ostringstream() << Headroom).str() : std::string());
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report) {
       // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.

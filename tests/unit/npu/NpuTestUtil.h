@@ -29,6 +29,63 @@ inline HardwareConfig loadConfig(const std::string &Name) {
   return C.takeValue();
 }
 
+/// conv 3x3 (pads 1) -> maxpool 2x2 -> conv 3x3 (stride 2) on blocked int8 values with random weights, bias and
+/// per-channel multipliers: one NPU segment of three layers, or (HostBetween) two NPU segments with a host
+/// segment (npu.FromBlocked / npu.ToBlocked) between the pool and the second conv.
+inline ir::Graph blockedConvPoolGraph(const HardwareConfig &C, std::mt19937 &Rng, bool HostBetween) {
+  using ir::ElemType;
+  using ir::Shape;
+  const int64_t Bi = int64_t(C.BlockIn), Bo = int64_t(C.BlockOut), Blocks = 2;
+  ir::Graph G;
+  ir::ValueId X = G.addInput("x", ir::TensorType(ElemType::Int8, {1, 1, 12, 12, 1, Bi}));
+  auto Conv = [&](ir::ValueId In, int64_t InBlocks, int64_t Stride, const std::string &Id) {
+    ir::ValueId W = G.addConstant(
+        "w" + Id, randomTensor(ElemType::Int8, {Blocks, InBlocks, 3, 3, Bo, Bi}, Rng, -128, 127));
+    ir::ValueId B = G.addConstant("b" + Id, randomTensor(ElemType::Int32, {Blocks * Bo}, Rng, -5000, 5000));
+    ir::ValueId Y = G.addValue("y" + Id, std::nullopt);
+    ir::Node &N = G.addNode("npu.QConv", {In, W, B}, {Y}, "conv" + Id);
+    N.setAttr("kernel_shape", Shape{3, 3});
+    N.setAttr("strides", Shape{Stride, Stride});
+    N.setAttr("pads", Shape{1, 1, 1, 1});
+    N.setAttr("dilations", Shape{1, 1});
+    N.setAttr("group", int64_t(1));
+    N.setAttr("layout", std::string("blocked"));
+    std::vector<int64_t> Ms;
+    std::uniform_int_distribution<int64_t> M(int64_t(1) << 29, (int64_t(1) << 31) - 1);
+    for (int64_t K = 0; K < Blocks * Bo; ++K)
+      Ms.push_back(M(Rng));
+    N.setAttr("multiplier", Ms);
+    N.setAttr("shift", int64_t(40));
+    N.setAttr("x_zero_point", int64_t(0));
+    N.setAttr("y_zero_point", int64_t(2));
+    N.setAttr("act_min", int64_t(-128));
+    N.setAttr("act_max", int64_t(127));
+    return Y;
+  };
+  ir::ValueId A = Conv(X, 1, 1, "1");
+  ir::ValueId P = G.addValue("p", std::nullopt);
+  ir::Node &Pool = G.addNode("npu.MaxPool", {A}, {P}, "pool");
+  Pool.setAttr("kernel_shape", Shape{2, 2});
+  Pool.setAttr("strides", Shape{2, 2});
+  Pool.setAttr("pads", Shape{0, 0, 0, 0});
+  Pool.setAttr("ceil_mode", int64_t(0));
+  Pool.setAttr("layout", std::string("blocked"));
+  if (HostBetween) {
+    ir::ValueId L = G.addValue("logical", std::nullopt);
+    G.addNode("npu.FromBlocked", {P}, {L}, "from_blocked").setAttr("shape", Shape{1, Blocks * Bo, 6, 6});
+    P = G.addValue("reblocked", std::nullopt);
+    ir::Node &To = G.addNode("npu.ToBlocked", {L}, {P}, "to_blocked");
+    To.setAttr("block_n", int64_t(1));
+    To.setAttr("block_c", Bi);
+    To.setAttr("pad_value", int64_t(0));
+  }
+  G.Outputs = {Conv(P, Blocks * Bo / Bi, 2, "2")};
+  passes::PassOptions Opts;
+  EXPECT_TRUE(passes::runPipeline(G, {"shape-inference"}, Opts, passes::PipelineOptions()).isOk());
+  EXPECT_TRUE(ir::verifyGraph(G).isOk());
+  return G;
+}
+
 inline const std::vector<std::string> &configNames() {
   static const std::vector<std::string> Names = {"default", "edge", "large"};
   return Names;

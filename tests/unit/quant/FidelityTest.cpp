@@ -17,9 +17,6 @@ using namespace npu::qtest;
 
 namespace {
 
-Attribute ints(const std::string &N, Shape V) { return {N, V}; }
-Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
-
 double sqnrOf(const Tensor &Ref, const Tensor &Got) {
   double S = 0, N = 0;
   for (int64_t I = 0; I < Ref.numElements(); ++I) {

@@ -11,8 +11,6 @@ using namespace npu::qtest;
 
 namespace {
 
-Attribute ints(const std::string &N, Shape V) { return {N, V}; }
-
 /// conv -> relu -> [maxpool] -> conv + residual -> relu -> [concat] -> avgpool -> [depthwise conv] -> global
 /// pool
 /// -> gemm, with channel counts that are mostly not multiples of the blocks.

@@ -17,7 +17,6 @@ namespace {
 
 constexpr int64_t Min16 = -32768, Max16 = 32767;
 
-Attribute ints(const std::string &N, Shape V) { return {N, V}; }
 
 /// conv3x3 -> Relu -> MaxPool -> conv1x1 + residual Add -> LeakyRelu -> GlobalAveragePool -> Flatten -> Gemm.
 Graph smallNet() {

@@ -95,6 +95,10 @@ inline int countOps(const ir::Graph &G, const std::string &Op) {
       std::count_if(G.nodes().begin(), G.nodes().end(), [&](const ir::Node &N) { return N.OpType == Op; }));
 }
 
+/// Attributes for addOp: a list of ints, one int.
+inline ir::Attribute ints(const std::string &N, ir::Shape V) { return {N, V}; }
+inline ir::Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
+
 /// Appends Op(Ins){Attrs} to G with its inferred output type; returns the output.
 inline ir::ValueId addOp(ir::Graph &G, const std::string &Op, std::vector<ir::ValueId> Ins,
                          std::vector<ir::Attribute> Attrs = {}) {

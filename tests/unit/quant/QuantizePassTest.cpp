@@ -13,9 +13,6 @@ using namespace npu::qtest;
 
 namespace {
 
-Attribute ints(const std::string &N, Shape V) { return {N, V}; }
-Attribute i64(const std::string &N, int64_t V) { return {N, V}; }
-
 /// conv3x3+bias -> Add(per-channel const) -> Relu -> MaxPool -> conv1x1 -> Add(residual) -> Relu ->
 /// AveragePool
 /// -> GlobalAveragePool -> Flatten -> Gemm(transB, bias): every float pattern the pass converts.

@@ -2,6 +2,7 @@
 // segment, and mnist-8 when the test data is there. Outputs must equal the functional backend's bit for bit
 // (and the reference interpreter's); the per-layer cycles must add up to the total, recomputed here from the
 // instruction timings; the stats JSON and the trace of the whole model must parse back.
+#include "../npu/NpuTestUtil.h"
 #include "MiniJson.h"
 
 #include "npu/backend/Compile.h"
@@ -21,74 +22,9 @@
 namespace {
 
 using namespace npu;
+using namespace npu::test;
 using ir::ElemType;
 using ir::Shape;
-
-HardwareConfig loadConfig(const std::string &Name) {
-  auto C = loadHardwareConfig(std::string(NPU_SOURCE_DIR) + "/configs/" + Name + ".yaml");
-  EXPECT_TRUE(C.isOk()) << (C ? "" : C.message());
-  return C.takeValue();
-}
-
-ir::Tensor randomTensor(ElemType T, Shape Dims, std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
-  ir::Tensor R(T, Dims);
-  std::uniform_int_distribution<int64_t> D(Lo, Hi);
-  for (int64_t I = 0; I < R.numElements(); ++I)
-    R.setDouble(I, double(D(Rng)));
-  return R;
-}
-
-/// conv 3x3 -> maxpool 2x2 -> [host: from/to blocked] -> conv 3x3 (stride 2), on blocked int8 values: two NPU
-/// segments with a host segment between them.
-ir::Graph twoSegmentGraph(const HardwareConfig &C, std::mt19937 &Rng) {
-  const int64_t Bi = int64_t(C.BlockIn), Bo = int64_t(C.BlockOut), Blocks = 2;
-  ir::Graph G;
-  ir::ValueId X = G.addInput("x", ir::TensorType(ElemType::Int8, {1, 1, 12, 12, 1, Bi}));
-  auto Conv = [&](ir::ValueId In, int64_t InBlocks, int64_t Stride, const std::string &Id) {
-    ir::ValueId W = G.addConstant(
-        "w" + Id, randomTensor(ElemType::Int8, {Blocks, InBlocks, 3, 3, Bo, Bi}, Rng, -128, 127));
-    ir::ValueId B = G.addConstant("b" + Id, randomTensor(ElemType::Int32, {Blocks * Bo}, Rng, -5000, 5000));
-    ir::ValueId Y = G.addValue("y" + Id, std::nullopt);
-    ir::Node &N = G.addNode("npu.QConv", {In, W, B}, {Y}, "conv" + Id);
-    N.setAttr("kernel_shape", Shape{3, 3});
-    N.setAttr("strides", Shape{Stride, Stride});
-    N.setAttr("pads", Shape{1, 1, 1, 1});
-    N.setAttr("dilations", Shape{1, 1});
-    N.setAttr("group", int64_t(1));
-    N.setAttr("layout", std::string("blocked"));
-    std::vector<int64_t> Ms;
-    std::uniform_int_distribution<int64_t> M(int64_t(1) << 29, (int64_t(1) << 31) - 1);
-    for (int64_t K = 0; K < Blocks * Bo; ++K)
-      Ms.push_back(M(Rng));
-    N.setAttr("multiplier", Ms);
-    N.setAttr("shift", int64_t(40));
-    N.setAttr("x_zero_point", int64_t(0));
-    N.setAttr("y_zero_point", int64_t(2));
-    N.setAttr("act_min", int64_t(-128));
-    N.setAttr("act_max", int64_t(127));
-    return Y;
-  };
-  ir::ValueId A = Conv(X, 1, 1, "1");
-  ir::ValueId P = G.addValue("p", std::nullopt);
-  ir::Node &Pool = G.addNode("npu.MaxPool", {A}, {P}, "pool");
-  Pool.setAttr("kernel_shape", Shape{2, 2});
-  Pool.setAttr("strides", Shape{2, 2});
-  Pool.setAttr("pads", Shape{0, 0, 0, 0});
-  Pool.setAttr("ceil_mode", int64_t(0));
-  Pool.setAttr("layout", std::string("blocked"));
-  ir::ValueId L = G.addValue("logical", std::nullopt);
-  G.addNode("npu.FromBlocked", {P}, {L}, "from_blocked").setAttr("shape", Shape{1, Blocks * Bo, 6, 6});
-  ir::ValueId Bl = G.addValue("reblocked", std::nullopt);
-  ir::Node &To = G.addNode("npu.ToBlocked", {L}, {Bl}, "to_blocked");
-  To.setAttr("block_n", int64_t(1));
-  To.setAttr("block_c", Bi);
-  To.setAttr("pad_value", int64_t(0));
-  G.Outputs = {Conv(Bl, Blocks * Bo / Bi, 2, "2")};
-  passes::PassOptions Opts;
-  EXPECT_TRUE(passes::runPipeline(G, {"shape-inference"}, Opts, passes::PipelineOptions()).isOk());
-  EXPECT_TRUE(ir::verifyGraph(G).isOk());
-  return G;
-}
 
 struct Runs {
   backend::ModelArtifact Artifact;
@@ -254,7 +190,7 @@ TEST(ScModel, GeneratedTwoSegmentGraphMatchesFuncAndReference) {
   for (const char *Name : {"default", "edge", "large"}) {
     const HardwareConfig C = loadConfig(Name);
     std::mt19937 Rng(5);
-    ir::Graph G = twoSegmentGraph(C, Rng);
+    ir::Graph G = blockedConvPoolGraph(C, Rng, true);
     ir::Tensor X = randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -128, 127);
     auto Expected = ref::interpret(G, {X});
     ASSERT_TRUE(Expected.isOk()) << Expected.message();
@@ -283,7 +219,7 @@ TEST(ScModel, GeneratedTwoSegmentGraphMatchesFuncAndReference) {
 TEST(ScModel, FuncRunHasNoTiming) {
   const HardwareConfig C = loadConfig("default");
   std::mt19937 Rng(9);
-  ir::Graph G = twoSegmentGraph(C, Rng);
+  ir::Graph G = blockedConvPoolGraph(C, Rng, true);
   auto In = runtime::toRuntimeTensor("x", randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -9, 9));
   ASSERT_TRUE(In.isOk());
   auto R = runBoth(G, C, {In.takeValue()});
