@@ -300,7 +300,8 @@ Status derive(HardwareConfig &C, const Loader &L) {
   D.UopRowBytes = D.UopBits <= 32 ? 4 : 8;
   NPU_TRY(Depth("buffers.uop", C.UopBufferBytes, D.UopRowBytes, D.UopDepth));
   D.UopIndexBits = indexBits(D.UopDepth);
-  D.SramIndexBits = std::max({D.UopIndexBits, D.InputIndexBits, D.WeightIndexBits, D.AccIndexBits});
+  D.SramIndexBits =
+      std::max({D.UopIndexBits, D.InputIndexBits, D.WeightIndexBits, D.AccIndexBits, indexBits(D.LutDepth)});
   D.ImmBits = C.accBits();
   D.ShiftBits = indexBits(2 * C.accBits());
   for (auto [Key, Bits] : {std::pair{"buffers.uop", D.UopIndexBits}, {"buffers.input", D.InputIndexBits},
@@ -373,6 +374,7 @@ std::string HardwareConfig::describe() const {
   Row("accumulator row", D.AccRowBytes, " B");
   Row("output row", D.OutputRowBytes, " B");
   Row("micro-op", D.UopRowBytes, " B");
+  Row("lookup table", D.LutDepth, " int8 entries");
   Row("uop depth", D.UopDepth, " rows");
   Row("input depth", D.InputDepth, " rows");
   Row("weight depth", D.WeightDepth, " rows");

@@ -57,6 +57,8 @@ std::string generateSvPackage(const HardwareConfig &C) {
   P("ACC_ROW_BYTES", D.AccRowBytes);
   P("OUTPUT_ROW_BYTES", D.OutputRowBytes);
   P("UOP_ROW_BYTES", D.UopRowBytes);
+  P("LUT_ROW_BYTES", D.LutRowBytes);
+  P("LUT_DEPTH", D.LutDepth);
   P("UOP_DEPTH", D.UopDepth);
   P("INPUT_DEPTH", D.InputDepth);
   P("WEIGHT_DEPTH", D.WeightDepth);

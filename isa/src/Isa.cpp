@@ -100,8 +100,10 @@ Queue Instruction::queue() const {
     break;
 #include "npu/isa/Isa.def"
   }
-  // As in VTA: micro-op and accumulator loads are executed by the compute unit.
-  if (opcode() == Opcode::Load && (memType() == MemType::Uop || memType() == MemType::Acc))
+  // As in VTA: micro-op and accumulator loads are executed by the compute unit; so is the lookup table's,
+  // which only the tensor ALU reads.
+  if (opcode() == Opcode::Load &&
+      (memType() == MemType::Uop || memType() == MemType::Acc || memType() == MemType::Lut))
     Q = Queue::Compute;
   return Q;
 }
@@ -324,6 +326,8 @@ Status checkInstruction(const HardwareConfig &C, const Instruction &I) {
       AluOp A = I.aluOp();
       if (A == AluOp::Clip && !I.Alu.UseImm)
         return makeError("alu.clip takes its bounds from imm and imm2: set use_imm");
+      if (A == AluOp::Lut && !I.Alu.UseImm)
+        return makeError("alu.lut reads no source rows: set use_imm");
       if (A == AluOp::Clip && I.Alu.Imm > I.Alu.Imm2)
         return makeError("alu.clip: lower bound imm ", I.Alu.Imm, " is above upper bound imm2 ", I.Alu.Imm2);
       if (A == AluOp::Requant && (I.Alu.Shift < 1 || I.Alu.Shift > 62))
@@ -354,6 +358,8 @@ uint64_t rowBytes(const HardwareConfig &C, MemType M) {
     return C.D.AccRowBytes;
   case MemType::Output:
     return C.D.OutputRowBytes;
+  case MemType::Lut:
+    return C.D.LutRowBytes;
   }
   return 0;
 }
@@ -370,6 +376,8 @@ uint64_t bufferDepth(const HardwareConfig &C, MemType M) {
     return C.D.AccDepth;
   case MemType::Output:
     return C.D.OutputDepth;
+  case MemType::Lut:
+    return C.D.LutDepth;
   }
   return 0;
 }

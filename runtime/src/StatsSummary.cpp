@@ -12,7 +12,7 @@ std::string formatStatsSummary(const sim::SimStats &S, const HardwareConfig &C) 
      << S.Gemms << ", alu " << S.Alus << ", finish " << S.Finishes << "\n";
   OS << "compute      " << S.Macs << " MACs in " << S.GemmUops << " gemm micro-ops; " << S.AluLaneOps
      << " ALU lane ops in " << S.AluUops << " alu micro-ops\n";
-  auto PerBuffer = [&](const uint64_t(&Bytes)[5]) {
+  auto PerBuffer = [&](const uint64_t(&Bytes)[isa::NumMemTypes]) {
     std::string Out;
     uint64_t Total = 0;
     for (isa::MemType M : isa::allMemTypes()) {

@@ -112,6 +112,11 @@ Status executeAlu(ExecContext &X, const isa::Instruction &I) {
   case AluOp::Requant:
     aluLoop(X, A, [&](int64_t V, int64_t B) { return Ops.requant(V, B); });
     break;
+  case AluOp::Lut: {
+    const int8_t *Table = X.S.Lut.data();
+    aluLoop(X, A, [Table](int64_t V, int64_t) { return int64_t(Table[std::clamp<int64_t>(V, -128, 127) + 128]); });
+    break;
+  }
   }
   const uint64_t Uops = uint64_t(A.LoopOut) * uint64_t(A.LoopIn) * uint64_t(A.UopEnd - A.UopBegin);
   X.Stats.AluUops += Uops;

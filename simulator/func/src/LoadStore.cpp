@@ -20,6 +20,8 @@ const char *bufferName(MemType M) {
     return "accumulator buffer";
   case MemType::Output:
     return "output buffer";
+  case MemType::Lut:
+    return "lookup table";
   }
   return "?";
 }
@@ -98,6 +100,9 @@ Status executeLoad(ExecContext &X, const isa::Instruction &I) {
     break;
   case MemType::Output:
     return makeError("load cannot target the output buffer");
+  case MemType::Lut:
+    forEachLoadRow(X, M, [&](uint64_t Dst, const uint8_t *Src) { X.S.Lut[Dst] = Src ? int8_t(*Src) : 0; });
+    break;
   }
   const uint64_t Elems = uint64_t(M.YSize) * uint64_t(M.XSize);
   X.Stats.BytesLoaded[unsigned(T)] += Elems * isa::rowBytes(X.C, T);

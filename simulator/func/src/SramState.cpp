@@ -13,7 +13,7 @@ SramState::SramState(const HardwareConfig &C)
     : Uops(C.D.UopDepth), Inp(makeNarrow(C.InputType, C.D.InputDepth, C.Batch * C.BlockIn)),
       Wgt(makeNarrow(C.WeightType, C.D.WeightDepth, C.BlockOut * C.BlockIn)),
       Out(makeNarrow(C.OutputType, C.D.OutputDepth, C.Batch * C.BlockOut)),
-      Acc(C.D.AccDepth, C.Batch * C.BlockOut) {}
+      Acc(C.D.AccDepth, C.Batch * C.BlockOut), Lut(C.D.LutDepth, 0) {}
 
 } // namespace npu::sim
 

@@ -21,7 +21,7 @@ void expectError(const std::string &Text, unsigned Line, const std::string &Want
 TEST(AsmErrors, UnknownMnemonic) {
   expectError("finish\nlod.inp y=1 x=1\nfinish\n", 2, "unknown mnemonic 'lod.inp'");
   expectError("load.foo y=1 x=1\nfinish\n", 1, "unknown mnemonic 'load.foo'");
-  expectError("load y=1 x=1\nfinish\n", 1, "'load' needs a mem suffix: load.{uop|inp|wgt|acc|out}");
+  expectError("load y=1 x=1\nfinish\n", 1, "'load' needs a mem suffix: load.{uop|inp|wgt|acc|out|lut}");
   expectError("finish.now\n", 1, "'finish' takes no suffix");
 }
 

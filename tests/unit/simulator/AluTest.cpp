@@ -1,6 +1,8 @@
 // ALU: every operation in immediate and per-lane form against reference lane functions, on every config, plus
-// hand-computed rounding, tie, clamping and saturation cases of shr and requant.
+// hand-computed rounding, tie, clamping and saturation cases of shr and requant, and the lookup table.
 #include "TestUtil.h"
+
+#include <algorithm>
 
 using namespace simtest;
 
@@ -161,6 +163,42 @@ TEST_P(Alu, SourceEqualsDestination) {
   const auto Got = unpack(Dram.data() + Res, C.accBits(), Lanes);
   for (uint64_t L = 0; L < Lanes; ++L)
     EXPECT_EQ(Got[L], wrapTo(4 * V[L], C.accBits()));
+}
+
+// alu.lut maps every lane through the table LOAD lut wrote: entry clamp(x, -128, 127) + 128, sign-extended.
+// Values span beyond int8 on both sides (the clamp) and the table is random, so a wrong index or sign shows.
+TEST_P(Alu, LutMapsThroughTheLoadedTable) {
+  const HardwareConfig C = configByName(GetParam());
+  const uint64_t Lanes = C.Batch * C.BlockOut;
+  std::mt19937 Rng(29);
+  const auto Table = randomValues(Rng, 256, 8);
+  std::vector<int64_t> X(2 * Lanes);
+  std::uniform_int_distribution<int64_t> D(-300, 300);
+  for (int64_t &V : X)
+    V = D(Rng);
+  X[0] = -128, X[1] = 127, X[2] = npu::signedMin(C.accBits()), X[3] = npu::signedMax(C.accBits());
+  ProgramBuilder B(C);
+  const uint64_t T = B.data("table", Table, 8), In = B.data("x", X, C.accBits());
+  const uint64_t AccAddr = B.reserve(2 * C.D.AccRowBytes), OutAddr = B.reserve(2 * C.D.OutputRowBytes);
+  B.uops({MicroOp{0, 0, 0}});
+  B.add(B.loadUops());
+  B.add(load(MemType::Lut, 0, T, 1, 256, 256));
+  B.add(load(MemType::Acc, 0, In, 1, 2, 2));
+  B.add(alu(AluOp::Lut, true, 0, 1, 2, 1, {1, 0, 0, 0}));
+  B.add(store(MemType::Acc, 0, AccAddr, 1, 2, 2));
+  B.add(store(MemType::Output, 0, OutAddr, 1, 2, 2));
+  B.add(finish());
+  std::vector<uint8_t> Dram;
+  auto S = runProgram(B.build(), Dram);
+  ASSERT_TRUE(S.isOk()) << S.message();
+  const auto Acc = unpack(Dram.data() + AccAddr, C.accBits(), 2 * Lanes);
+  const auto Out = unpack(Dram.data() + OutAddr, C.outputBits(), 2 * Lanes);
+  for (uint64_t I = 0; I < 2 * Lanes; ++I) {
+    const int64_t Want = Table[size_t(std::clamp<int64_t>(X[I], -128, 127) + 128)];
+    ASSERT_EQ(Acc[I], Want) << "lane " << I << " x=" << X[I];
+    ASSERT_EQ(Out[I], wrapTo(Want, C.outputBits())) << "out lane " << I;
+  }
+  EXPECT_EQ(S->BytesLoaded[unsigned(MemType::Lut)], 256u);
 }
 
 INSTANTIATE_TEST_SUITE_P(FuncSim, Alu, ::testing::ValuesIn(allConfigNames()),

@@ -188,7 +188,7 @@ TEST(SimStatsCounts, HandComputedCountsAndJson) {
   EXPECT_THAT(J, HasSubstr("\"config_hash\": \"" + C.Hash + "\""));
   EXPECT_THAT(J, HasSubstr("\"macs\": 3072"));
   EXPECT_THAT(
-      J, HasSubstr("\"bytes_loaded\": {\"uop\": 8, \"inp\": 96, \"wgt\": 1024, \"acc\": 64, \"out\": 0}"));
+      J, HasSubstr("\"bytes_loaded\": {\"uop\": 8, \"inp\": 96, \"wgt\": 1024, \"acc\": 64, \"out\": 0, \"lut\": 0}"));
   EXPECT_THAT(J, HasSubstr("\"tokens_pushed\": {\"l2c\": 1, \"c2l\": 0, \"c2s\": 1, \"s2c\": 1}"));
 }
 

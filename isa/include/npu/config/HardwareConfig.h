@@ -27,6 +27,8 @@ struct DerivedConfig {
   uint64_t AccRowBytes = 0;    ///< batch x block_out accumulators
   uint64_t OutputRowBytes = 0; ///< batch x block_out outputs
   uint64_t UopRowBytes = 0;    ///< one micro-op word (4 or 8 bytes)
+  uint64_t LutRowBytes = 1;    ///< one int8 lookup-table entry
+  uint64_t LutDepth = 256;     ///< entries of the lookup table: one per int8 value
   // Buffer depths in rows.
   uint64_t UopDepth = 0, InputDepth = 0, WeightDepth = 0, AccDepth = 0, OutputDepth = 0;
   // ISA field widths.

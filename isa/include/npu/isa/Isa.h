@@ -24,6 +24,11 @@ enum class AluOp : uint8_t {
 #define NPU_ALUOP(E, V, M, Doc) E = V,
 #include "npu/isa/Isa.def"
 };
+/// How many on-chip buffers the spec names (sizes the per-buffer statistics).
+constexpr unsigned NumMemTypes = 0
+#define NPU_MEMTYPE(E, V, N, Doc) +1
+#include "npu/isa/Isa.def"
+    ;
 /// Instruction formats (field groups after the Common header).
 enum class Format : uint8_t { Common, Mem, Gemm, Alu, None };
 /// The three command queues fed by fetch.

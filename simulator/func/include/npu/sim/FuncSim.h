@@ -26,8 +26,8 @@ struct SimStats {
   uint64_t AluUops = 0;    ///< micro-op executions by ALU
   uint64_t AluLaneOps = 0; ///< lane operations (AluUops x batch x block_out)
   /// DRAM bytes moved per buffer (indexed by isa::MemType): LOAD reads from DRAM, STORE writes to DRAM.
-  uint64_t BytesLoaded[5] = {0, 0, 0, 0, 0};
-  uint64_t BytesStored[5] = {0, 0, 0, 0, 0};
+  uint64_t BytesLoaded[isa::NumMemTypes] = {};
+  uint64_t BytesStored[isa::NumMemTypes] = {};
   uint64_t PaddingRowsWritten = 0;         ///< buffer rows zero-filled by LOAD padding
   uint64_t TokensPushed[4] = {0, 0, 0, 0}; ///< indexed by TokenQueue: l2c, c2l, c2s, s2c
 

@@ -94,6 +94,7 @@ struct SramState {
   std::vector<isa::MicroOp> Uops;
   NarrowRows Inp, Wgt, Out;
   RowArray<int32_t> Acc;
+  std::vector<int8_t> Lut; ///< the tensor ALU's lookup table, entry i for the int8 value i - 128
   explicit SramState(const HardwareConfig &C);
 };
 
