@@ -34,16 +34,16 @@ int main(int Argc, char **Argv) {
     return usage();
   std::string Cmd = Argv[1];
   std::vector<std::string> Pos;
-  check::CheckOptions CO;
+  check::RunOptions RO;
   host::HostOptions HO;
   int Runs = 5;
   bool PrintIr = false, StepOrder = false;
   for (int I = 2; I < Argc; ++I) {
     std::string A = Argv[I];
     if (A == "--filter" && I + 1 < Argc)
-      CO.Filter = Argv[++I];
+      RO.Filter = Argv[++I];
     else if (A == "--quiet")
-      CO.Quiet = true;
+      RO.Quiet = true;
     else if (A == "--no-fallback")
       HO.AllowFallback = false;
     else if (A == "--no-fuse")
@@ -63,8 +63,11 @@ int main(int Argc, char **Argv) {
     else
       Pos.push_back(A);
   }
-  if (Cmd == "check")
-    return host::runHostCheck(Pos, CO, HO, std::cout);
+  if (Cmd == "check") {
+    host::HostExecutor E(check::CheckOptions(), HO);
+    auto C = check::runConformance(Pos, E, RO, std::cout);
+    return C ? check::exitStatus(*C) : 1;
+  }
   auto G = frontend::importOnnx(Pos.at(0));
   if (!G) {
     std::cerr << G.message() << "\n";

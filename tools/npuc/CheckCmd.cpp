@@ -7,21 +7,84 @@
 #include "npu/host/HostCheck.h"
 
 #include <algorithm>
-
-#include <cmath>
 #include <cstdlib>
-#include <utility>
 #include <iostream>
+#include <utility>
 
 namespace npuc {
 
-/// --target host: every model compiled by the LLVM JIT (same tests, same tolerances as --target ref).
-static int runHostCheckCmd(const Command &Self, const Args &A) {
-  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
-                              "--cross-validate", "--calib-method", "--bias-correction",
-                              "--calib-headroom"})
+namespace {
+
+const char *const NpuOnlyFlags[] = {"--config",         "--backend",       "--calib",          "--artifact",
+                                    "--min-sqnr",       "--min-cos",       "--cross-validate", "--calib-method",
+                                    "--bias-correction", "--calib-headroom"};
+
+/// Runs the conformance runner with E and turns its counts into the exit status.
+int runWith(const Command &Self, npu::check::Executor &E, const Args &A) {
+  npu::check::RunOptions RO;
+  RO.Filter = A.get("--filter");
+  RO.Quiet = A.has("--quiet");
+  auto Counts = npu::check::runConformance(A.Positional, E, RO, std::cout);
+  if (!Counts) {
+    const std::string &M = Counts.message();
+    return M.rfind("usage: ", 0) == 0 ? usageError(Self, M.substr(7)) : fail("check: " + M);
+  }
+  return npu::check::exitStatus(*Counts);
+}
+
+/// --target npu: the options of the quantize pass, the compile and the fidelity thresholds.
+int runNpuTarget(const Command &Self, const Args &A) {
+  NpuCheckOptions Opts;
+  Opts.ConfigPath = A.get("--config"); // empty: the bundled configs/default.yaml
+  Opts.Backend = A.get("--backend", "func");
+  Opts.CalibDirs = A.getAll("--calib");
+  Opts.CalibMethod = A.get("--calib-method", "minmax");
+  Opts.BiasCorrection = A.has("--bias-correction");
+  if (A.has("--calib-headroom") &&
+      (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
+    return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
+  if (std::find(npu::passes::calibMethods().begin(), npu::passes::calibMethods().end(), Opts.CalibMethod) ==
+      npu::passes::calibMethods().end())
+    return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
+  Opts.Artifact = A.get("--artifact");
+  Opts.CrossValidate = A.has("--cross-validate");
+  if (Opts.CrossValidate && A.has("--calib"))
+    return usageError(Self, "--cross-validate calibrates on the folder's other data sets; drop --calib");
+  for (auto [Flag, Dest] : {std::pair{"--min-sqnr", &Opts.MinSqnr}, std::pair{"--min-cos", &Opts.MinCos}})
+    if (double D = 0; A.has(Flag)) {
+      if (!parseNumber(A.get(Flag), D))
+        return usageError(Self, std::string(Flag) + " must be a number, got '" + A.get(Flag) + "'");
+      *Dest = D;
+    }
+  auto C = Opts.ConfigPath.empty() ? bundledDefaultConfig() : npu::loadHardwareConfig(Opts.ConfigPath);
+  if (!C)
+    return fail(C.message());
+  NpuExecutor E(Opts, *C);
+  return runWith(Self, E, A);
+}
+
+int runCheckCmd(const Command &Self, const Args &A) {
+  if (A.Positional.empty())
+    return usageError(Self, "missing the test folders (DIR...)");
+  std::string Target = A.get("--target", "ref");
+  if (Target != "ref" && Target != "host" && Target != "gpu" && Target != "npu")
+    return usageError(Self, "--target must be ref, npu, host or gpu");
+  if (Target == "npu")
+    return runNpuTarget(Self, A);
+  for (const char *NpuOnly : NpuOnlyFlags)
     if (A.has(NpuOnly))
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
+  if (A.has("--threads") && Target != "host")
+    return usageError(Self, "--threads applies to --target host only");
+  npu::check::CheckOptions Tolerances;
+  if (Target == "ref") {
+    npu::check::RefExecutor E(Tolerances);
+    return runWith(Self, E, A);
+  }
+  if (Target == "gpu") {
+    npu::host::GpuExecutor E(Tolerances, npu::host::GpuOptions());
+    return runWith(Self, E, A);
+  }
   npu::host::HostOptions HO;
   if (A.has("--threads")) {
     char *End = nullptr;
@@ -30,70 +93,27 @@ static int runHostCheckCmd(const Command &Self, const Args &A) {
       return usageError(Self, "--threads must be a number of threads (0: all cores)");
     HO.Threads = int(T);
   }
-  npu::check::CheckOptions Opts;
-  Opts.Filter = A.get("--filter");
-  Opts.Quiet = A.has("--quiet");
-  return npu::host::runHostCheck(A.Positional, Opts, HO, std::cout) == 0 ? ExitOk : ExitFailure;
+  npu::host::HostExecutor E(Tolerances, HO);
+  return runWith(Self, E, A);
 }
 
-static int runCheckCmd(const Command &Self, const Args &A) {
-  if (A.Positional.empty())
-    return usageError(Self, "missing the test folders (DIR...)");
-  std::string Target = A.get("--target", "ref");
-  if (Target == "npu") {
-    NpuCheckOptions Opts;
-    Opts.ConfigPath = A.get("--config"); // empty: the bundled configs/default.yaml
-    Opts.Backend = A.get("--backend", "func");
-    Opts.CalibDirs = A.getAll("--calib");
-    Opts.CalibMethod = A.get("--calib-method", "minmax");
-    Opts.BiasCorrection = A.has("--bias-correction");
-    if (A.has("--calib-headroom") &&
-        (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
-      return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
-    if (std::find(npu::passes::calibMethods().begin(), npu::passes::calibMethods().end(), Opts.CalibMethod) ==
-        npu::passes::calibMethods().end())
-      return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
-    Opts.Artifact = A.get("--artifact");
-    Opts.Filter = A.get("--filter");
-    Opts.Quiet = A.has("--quiet");
-    Opts.CrossValidate = A.has("--cross-validate");
-    if (Opts.CrossValidate && A.has("--calib"))
-      return usageError(Self, "--cross-validate calibrates on the folder's other data sets; drop --calib");
-    for (auto [Flag, Dest] : {std::pair{"--min-sqnr", &Opts.MinSqnr}, std::pair{"--min-cos", &Opts.MinCos}})
-      if (double D = 0; A.has(Flag)) {
-        if (!parseNumber(A.get(Flag), D))
-          return usageError(Self, std::string(Flag) + " must be a number, got '" + A.get(Flag) + "'");
-        *Dest = D;
-      }
-    return runNpuCheck(A.Positional, Opts, std::cout);
-  }
-  if (Target == "host")
-    return runHostCheckCmd(Self, A);
-  if (A.has("--threads"))
-    return usageError(Self, "--threads applies to --target host only");
-  if (Target != "ref")
-    return usageError(Self, "--target must be ref, npu or host");
-  for (const char *NpuOnly : {"--config", "--backend", "--calib", "--artifact", "--min-sqnr", "--min-cos",
-                              "--cross-validate", "--calib-method", "--bias-correction"})
-    if (A.has(NpuOnly))
-      return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
-  npu::check::CheckOptions Opts;
-  Opts.Filter = A.get("--filter");
-  Opts.Quiet = A.has("--quiet");
-  return npu::check::runCheck(A.Positional, Opts, std::cout) == 0 ? ExitOk : ExitFailure;
-}
+} // namespace
 
 const Command CheckCommand = {
     "check",
     "Run ONNX backend-test folders and compare with their reference outputs",
-    "npuc check DIR... [--target ref|npu|host] [--filter TEXT] [--quiet] [--threads N]\n"
+    "npuc check DIR... [--target ref|npu|host|gpu] [--filter TEXT] [--quiet] [--threads N]\n"
     "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--calib-method M]\n"
     "                [--bias-correction] [--cross-validate] [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
-    "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test (PASS, FAIL with the first\n"
-    "difference, or UNSUPPORTED with the reason) and last 'N passed, N failed, N unsupported'.\n"
-    "Exit status 0 when no test failed.\n"
+    "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test and last\n"
+    "'N passed, N failed, N unsupported' (', N skipped' when some were). Outcomes, the same for every target:\n"
+    "PASS: every data set matched; FAIL: a mismatch, or an import, compile or run error; UNSUPPORTED: the error\n"
+    "names an out-of-scope feature (8/4-bit floats, 4/2-bit integers, strings, complex numbers, sequence,\n"
+    "optional, map and sparse values; npu: inputs/outputs of element types its runtime does not carry; the\n"
+    "list is in docs/cli.md); SKIP: the target cannot run here (gpu without a GPU).\n"
+    "Exit status 0 when no test failed and one passed, 77 when every test was skipped, else 1.\n"
     "--target npu quantizes each model (calibrated on --calib or on the folder's own data sets), compiles it\n"
     "for --config (default: configs/default.yaml as built into npuc), runs every data set through the artifact on --backend and\n"
     "compares the outputs bit for bit with the reference interpreter running the same quantized graph: that\n"
@@ -106,14 +126,15 @@ const Command CheckCommand = {
     "--cross-validate compiles once per data set, calibrated on the folder's other sets, and judges that set.\n"
     "--target host compiles each model with the LLVM JIT for this CPU (docs/host-path.md) and compares with\n"
     "the stored outputs like --target ref; it also counts the generated kernels and the nodes that fell\n"
-    "back to the reference interpreter.\n\n"
+    "back to the reference interpreter. --target gpu compiles each model to PTX and runs it on an NVIDIA GPU\n"
+    "through the CUDA driver (same comparison); without a GPU every test is SKIP with the reason.\n\n"
     "examples:\n"
     "  npuc check ../shared/testdata/onnx-node --target ref\n"
     "  npuc check ../shared/testdata/onnx-node --filter conv --quiet\n"
     "  npuc check ../shared/testdata/onnx-pytorch --target host --threads 2 --quiet\n"
     "  npuc check model_dir --target npu --config configs/edge.yaml --artifact model.npub\n"
     "  npuc check ../shared/testdata/models/mnist-8 --target npu --cross-validate --min-sqnr 25\n",
-    {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend) or host (LLVM JIT)"},
+    {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend), host (LLVM JIT) or gpu"},
      {"--threads", true, "host: JIT worker threads (default 0: every core)"},
      {"--config", true, "npu: hardware config (default: configs/default.yaml as built into npuc)"},
      {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},

@@ -6,7 +6,6 @@
 #include "npu/backend/Compile.h"
 #include "npu/compiler/check/Fidelity.h"
 #include "npu/compiler/frontend/LoadModel.h"
-#include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/passes/PassManager.h"
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/runtime/ModelRunner.h"
@@ -15,7 +14,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 namespace npuc {
@@ -24,46 +22,6 @@ using namespace npu;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Folders holding model.onnx at or below each of Dirs, sorted, so the output order is stable.
-void findTests(const fs::path &Dir, std::vector<fs::path> &Out) {
-  std::error_code Ec;
-  if (fs::exists(Dir / "model.onnx", Ec)) {
-    Out.push_back(Dir);
-    return;
-  }
-  std::vector<fs::path> Subs;
-  for (const fs::directory_entry &E : fs::directory_iterator(Dir, Ec))
-    if (E.is_directory(Ec))
-      Subs.push_back(E.path());
-  std::sort(Subs.begin(), Subs.end());
-  for (const fs::path &S : Subs)
-    findTests(S, Out);
-}
-
-std::vector<fs::path> dataSets(const fs::path &Test) {
-  std::vector<fs::path> Sets;
-  std::error_code Ec;
-  for (const fs::directory_entry &E : fs::directory_iterator(Test, Ec))
-    if (E.is_directory(Ec) && E.path().filename().string().rfind("test_data_set_", 0) == 0)
-      Sets.push_back(E.path());
-  std::sort(Sets.begin(), Sets.end());
-  return Sets;
-}
-
-/// The files Prefix_0.pb, Prefix_1.pb, ... of a data set, until the first missing index.
-Expected<std::vector<ir::Tensor>> readSet(const fs::path &Set, const std::string &Prefix) {
-  std::vector<ir::Tensor> Out;
-  for (size_t K = 0;; ++K) {
-    fs::path P = Set / (Prefix + "_" + std::to_string(K) + ".pb");
-    if (!fs::exists(P))
-      return Out;
-    auto T = frontend::readTensorProtoFile(P.string());
-    if (!T)
-      return T.error();
-    Out.push_back(T->Data);
-  }
-}
 
 int64_t argmax(const ir::Tensor &T) {
   int64_t Best = 0;
@@ -96,8 +54,7 @@ std::string bitDifference(const runtime::Tensor &Got, const ir::Tensor &Ref) {
 }
 
 struct FolderResult {
-  enum { Pass, Fail, Unsupported } Kind = Pass;
-  std::string Why;
+  check::TestResult Verdict;
   int Sets = 0, Top1Compared = 0, Top1Equal = 0;
   bool UsedNpu = false; ///< the compiled model had at least one NPU segment
   double WorstSqnr = INFINITY, WorstCos = INFINITY; ///< over the outputs of the sets the thresholds judge
@@ -114,17 +71,15 @@ std::string canonicalName(const fs::path &P) {
 
 class FolderCheck {
 public:
-  FolderCheck(const fs::path &Dir, const NpuCheckOptions &Opts, const HardwareConfig &C, std::ostream &OS)
-      : Dir(Dir), Opts(Opts), C(C), OS(OS) {}
+  FolderCheck(const check::TestFolder &T, const NpuCheckOptions &Opts, const HardwareConfig &C,
+              check::TestLog &Log)
+      : Dir(T.Dir), Sets(T.Sets), Opts(Opts), C(C), Log(Log) {}
 
   FolderResult run() {
     const std::string Model = (Dir / "model.onnx").string();
     auto G = frontend::loadModel(Model);
     if (!G)
-      return unsupported("import: " + G.message());
-    std::vector<fs::path> Sets = dataSets(Dir);
-    if (Sets.empty())
-      return unsupported("no test_data_set_* folder");
+      return error("import: " + G.message());
     auto Dev = runtime::makeDevice(Opts.Backend, C);
     if (!Dev)
       return fail(Dev.message());
@@ -150,7 +105,7 @@ public:
       PO.CalibHeadroom = Opts.CalibHeadroom;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
-        return unsupported("npu pipeline: " + S.message());
+        return error("npu pipeline: " + S.message());
       auto A = artifact(Q);
       if (!A)
         return fail(A.message());
@@ -165,7 +120,7 @@ public:
         if (Status S = runSet(Q, *A, **Dev, Sets[K], Held[K] || !AnyHeld, Held[K]); !S)
           return fail(Sets[K].filename().string() + ": " + S.message());
         if (!NoRuntimeType.empty())
-          return unsupported(Sets[K].filename().string() + ": " + NoRuntimeType);
+          return error(Sets[K].filename().string() + ": " + NoRuntimeType);
       }
     }
     if (!Mismatch.empty())
@@ -176,18 +131,16 @@ public:
   }
 
 private:
-  FolderResult unsupported(const std::string &Why) {
-    R.Kind = FolderResult::Unsupported, R.Why = Why;
+  /// An import, pipeline or runtime error: UNSUPPORTED when on the out-of-scope list, else FAIL.
+  FolderResult error(const std::string &Why) {
+    R.Verdict = check::TestResult::fromError(Why);
     return R;
   }
   FolderResult fail(const std::string &Why) {
-    R.Kind = FolderResult::Fail, R.Why = Why;
+    R.Verdict = check::TestResult::fail(Why);
     return R;
   }
-  void note(const std::string &Line) {
-    if (!Opts.Quiet)
-      OS << "  " << Line << "\n";
-  }
+  void note(const std::string &Line) { Log.note(Line); }
 
   /// Set was calibrated on: named by a --calib folder, or inside one (the test folder itself).
   static bool isCalibSet(const fs::path &Set, const std::vector<std::string> &Calib) {
@@ -259,7 +212,7 @@ private:
 
   Status runSet(const ir::Graph &G, const backend::ModelArtifact &A, runtime::Device &Dev, const fs::path &Set,
                 bool Judge, bool HeldOut) {
-    auto Inputs = readSet(Set, "input");
+    auto Inputs = check::readDataSet(Set, "input");
     if (!Inputs)
       return Inputs.status();
     auto Ref = ref::interpret(G, *Inputs);
@@ -278,7 +231,7 @@ private:
     auto Got = runtime::runModel(Dev, A, In);
     if (!Got)
       return Got.status().withContext(Opts.Backend);
-    auto Fp32 = readSet(Set, "output");
+    auto Fp32 = check::readDataSet(Set, "output");
     if (!Fp32)
       return Fp32.status();
     R.Sets += 1;
@@ -308,74 +261,44 @@ private:
   }
 
   fs::path Dir;
+  const std::vector<fs::path> &Sets;
   const NpuCheckOptions &Opts;
   const HardwareConfig &C;
-  std::ostream &OS;
+  check::TestLog &Log;
   FolderResult R;
   std::string Mismatch, NoRuntimeType, BelowThreshold;
 };
 
 } // namespace
 
-int runNpuCheck(const std::vector<std::string> &Dirs, const NpuCheckOptions &Opts, std::ostream &OS) {
-  auto C = Opts.ConfigPath.empty() ? bundledDefaultConfig() : loadHardwareConfig(Opts.ConfigPath);
-  if (!C) {
-    std::cerr << "npuc: error: " << C.message() << "\n";
-    return 1;
-  }
+Status NpuExecutor::begin(const std::vector<check::TestFolder> &Tests) {
   // An unknown or unbuilt backend is one error up front, not one failure per folder.
-  if (auto D = runtime::makeDevice(Opts.Backend, *C); !D) {
-    std::cerr << "npuc: error: check: " << D.message() << "\n";
-    return 1;
-  }
-  std::vector<fs::path> Tests;
-  for (const std::string &D : Dirs) {
-    if (!fs::is_directory(D)) {
-      std::cerr << "npuc: error: " << D << ": not a folder\n";
-      return 1;
-    }
-    findTests(D, Tests);
-  }
-  std::erase_if(Tests, [&](const fs::path &T) {
-    return !Opts.Filter.empty() && T.filename().string().find(Opts.Filter) == std::string::npos;
-  });
-  if (!Opts.Artifact.empty() && Tests.size() != 1) {
-    std::cerr << "npuc: error: check: --artifact needs exactly one test folder, found " << Tests.size()
-              << "\n";
-    return 2;
-  }
-  int Passed = 0, Failed = 0, Unsupported = 0, Top1Compared = 0, Top1Equal = 0, UsedNpu = 0;
-  for (const fs::path &T : Tests) {
-    std::string Name = T.filename().string();
-    if (!Opts.Quiet)
-      OS << Name << " (config " << C->Name << ", backend " << Opts.Backend << ")\n";
-    FolderResult R = FolderCheck(T, Opts, *C, OS).run();
-    Top1Compared += R.Top1Compared, Top1Equal += R.Top1Equal, UsedNpu += R.UsedNpu;
-    if (R.Kind == FolderResult::Pass) {
-      ++Passed;
-      if (!Opts.Quiet) {
-        OS << "PASS " << Name << ": " << R.Sets << " data sets bit-identical to the reference interpreter";
-        if (std::isfinite(R.WorstCos))
-          OS << "; against fp32 on the " << (R.JudgedCalibSets ? "calibration" : "held-out")
-             << " sets: worst SQNR " << R.WorstSqnr << " dB (" << R.WorstSqnrAt << "), worst cos " << R.WorstCos
-             << " (" << R.WorstCosAt << ")";
-        OS << "\n";
-      }
-    } else if (R.Kind == FolderResult::Fail) {
-      ++Failed;
-      OS << "FAIL " << Name << ": " << R.Why << "\n";
-    } else {
-      ++Unsupported;
-      if (!Opts.Quiet)
-        OS << "UNSUPPORTED " << Name << ": " << R.Why << "\n";
-    }
-  }
-  if (Tests.size() > 1)
-    OS << UsedNpu << " of " << Tests.size() << " models compiled with NPU segments\n";
+  if (auto D = runtime::makeDevice(Opts.Backend, C); !D)
+    return D.status();
+  if (!Opts.Artifact.empty() && Tests.size() != 1)
+    return makeError("usage: --artifact needs exactly one test folder, found ", Tests.size());
+  return Status::ok();
+}
+
+check::TestResult NpuExecutor::run(const check::TestFolder &T, check::TestLog &Log) {
+  Log.line(T.Name + " (config " + C.Name + ", backend " + Opts.Backend + ")");
+  FolderResult R = FolderCheck(T, Opts, C, Log).run();
+  Top1Compared += R.Top1Compared, Top1Equal += R.Top1Equal, UsedNpu += R.UsedNpu;
+  if (R.Verdict.What != check::Outcome::Pass)
+    return R.Verdict;
+  std::ostringstream OS;
+  OS << R.Sets << " data sets bit-identical to the reference interpreter";
+  if (std::isfinite(R.WorstCos))
+    OS << "; against fp32 on the " << (R.JudgedCalibSets ? "calibration" : "held-out") << " sets: worst SQNR "
+       << R.WorstSqnr << " dB (" << R.WorstSqnrAt << "), worst cos " << R.WorstCos << " (" << R.WorstCosAt << ")";
+  return check::TestResult::pass(OS.str());
+}
+
+void NpuExecutor::summarize(std::ostream &OS, size_t NumTests) {
+  if (NumTests > 1)
+    OS << UsedNpu << " of " << NumTests << " models compiled with NPU segments\n";
   if (Top1Compared)
     OS << "top-1 equal to fp32 on " << Top1Equal << " of " << Top1Compared << " data sets\n";
-  OS << Passed << " passed, " << Failed << " failed, " << Unsupported << " unsupported\n";
-  return Failed == 0 && Passed > 0 ? 0 : 1;
 }
 
 } // namespace npuc

@@ -1,4 +1,5 @@
-// ONNX conformance suites through the reference interpreter (label "conformance"): 0 failures expected.
+// ONNX conformance suites through the runner with the ref target (label "conformance"): 0 failures expected;
+// the runner's outcomes, out-of-scope list and exit status.
 #include "npu/compiler/check/Conformance.h"
 #include "TestUtil.h"
 
@@ -12,12 +13,20 @@ using namespace npu;
 namespace {
 
 check::CheckCounts runSuite(const std::string &Sub) {
-  check::CheckOptions O;
+  check::RunOptions O;
   O.Quiet = true;
   std::ostringstream OS;
-  check::CheckCounts C = check::runCheckCounts({test::testData(Sub)}, O, OS);
+  check::RefExecutor E;
+  auto C = check::runConformance({test::testData(Sub)}, E, O, OS);
   std::cout << Sub << ": " << OS.str();
-  return C;
+  return *C;
+}
+
+/// The runner over Dirs with the ref target: its exit status, the output in Out.
+int runRef(const std::vector<std::string> &Dirs, const check::RunOptions &O, std::ostringstream &Out) {
+  check::RefExecutor E;
+  auto C = check::runConformance(Dirs, E, O, Out);
+  return C ? check::exitStatus(*C) : -1;
 }
 
 } // namespace
@@ -47,21 +56,22 @@ TEST(Conformance, Mnist8) {
 }
 
 TEST(Conformance, ReportsMissingFoldersAndPrintsOneLinePerTest) {
-  check::CheckOptions O;
+  check::RunOptions O;
   std::ostringstream OS;
-  EXPECT_NE(check::runCheck({"/nonexistent/dir"}, O, OS), 0);
+  EXPECT_EQ(runRef({"/nonexistent/dir"}, O, OS), 1);
   EXPECT_NE(OS.str().find("FAIL /nonexistent/dir"), std::string::npos);
   EXPECT_NE(OS.str().find("0 passed, 1 failed, 0 unsupported"), std::string::npos) << OS.str();
   if (test::testData("onnx-node").empty())
     return;
   std::ostringstream Lines;
   O.Filter = "test_add";
-  EXPECT_EQ(check::runCheck({test::testData("onnx-node")}, O, Lines), 0);
+  EXPECT_EQ(runRef({test::testData("onnx-node")}, O, Lines), 0);
   EXPECT_NE(Lines.str().find("PASS test_add_bcast\n"), std::string::npos) << Lines.str();
   std::ostringstream Unsup;
   O.Filter = "test_quantizelinear_int4";
-  check::runCheck({test::testData("onnx-node")}, O, Unsup);
+  EXPECT_EQ(runRef({test::testData("onnx-node")}, O, Unsup), 1); // nothing passed
   EXPECT_NE(Unsup.str().find("UNSUPPORTED test_quantizelinear_int4: "), std::string::npos) << Unsup.str();
+  EXPECT_NE(Unsup.str().find("0 passed, 0 failed, 1 unsupported\n"), std::string::npos) << Unsup.str();
 }
 
 TEST(Conformance, ComparisonTolerances) {

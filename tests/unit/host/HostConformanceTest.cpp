@@ -15,17 +15,18 @@ void runSuite(const std::string &Sub) {
   std::string Dir = testData(Sub);
   if (Dir.empty())
     GTEST_SKIP() << "external test data not found under " << NPU_TESTDATA_DIR;
-  check::CheckOptions CO;
-  CO.Quiet = true;
+  check::RunOptions RO;
+  RO.Quiet = true;
   host::HostOptions HO = testOptions();
   HO.AllowFallback = false;
+  host::HostExecutor E(check::CheckOptions(), HO);
   std::ostringstream OS;
-  host::HostCheckCounts C = host::runHostCheckCounts({Dir}, CO, HO, OS);
-  std::cout << Sub << ": " << C.Passed << " passed, " << C.Failed << " failed, " << C.Unsupported
-            << " unsupported; " << C.Kernels << " kernels\n";
-  EXPECT_EQ(C.Failed, 0) << OS.str();
-  EXPECT_GT(C.Passed, 0);
-  EXPECT_EQ(C.FallbackNodes, 0);
+  auto C = check::runConformance({Dir}, E, RO, OS);
+  ASSERT_TRUE(C.isOk()) << C.message();
+  std::cout << Sub << ": " << OS.str();
+  EXPECT_EQ(C->Failed, 0) << OS.str();
+  EXPECT_GT(C->Passed, 0);
+  EXPECT_EQ(E.counts().FallbackNodes, 0);
 }
 
 TEST(HostConformance, OnnxNode) { runSuite("onnx-node"); }
