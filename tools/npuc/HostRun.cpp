@@ -1,9 +1,7 @@
-// npuc's host path: packaging a float graph as a host-only model artifact, and choosing the host executor
-// (LLVM JIT on the CPU, the GPU, or the reference interpreter) for the host segments of any artifact.
+// npuc's host path: choosing the host executor (LLVM JIT on the CPU, the GPU, or the reference interpreter) for
+// the host segments of any artifact. Host-only artifacts are packed in compiler_npu (npu/backend/HostArtifact.h).
 #include "HostRun.h"
 
-#include "npu/compiler/ir/Printer.h"
-#include "npu/compiler/passes/PassManager.h"
 #include "npu/host/RuntimeHost.h"
 
 #include <cstdlib>
@@ -13,49 +11,6 @@ namespace npuc {
 using namespace npu;
 
 bool isHostBackend(const std::string &Backend) { return Backend == "host" || Backend == "gpu"; }
-
-namespace {
-
-backend::ArtifactValue artifactValue(const ir::Graph &G, ir::ValueId V) {
-  return {G.value(V).Name, G.type(V).Elem, G.type(V).Dims};
-}
-
-} // namespace
-
-Expected<backend::ModelArtifact> hostArtifact(const ir::Graph &G, const HardwareConfig &Config) {
-  backend::ModelArtifact A;
-  A.Config = Config;
-  backend::ArtifactSegment S;
-  S.K = backend::ArtifactSegment::Host;
-  S.Name = "host0";
-  for (ir::ValueId V : G.Inputs)
-    S.Inputs.push_back(artifactValue(G, V));
-  for (ir::ValueId V : G.Outputs)
-    S.Outputs.push_back(artifactValue(G, V));
-  for (const ir::Node &N : G.nodes())
-    S.Nodes.push_back(N.Name.empty() ? N.OpType : N.Name);
-  S.HostGraph = ir::printGraph(G);
-  // The text must read back as this graph, or the artifact would fail only when it is run.
-  if (auto Back = ir::parseGraph(S.HostGraph); !Back)
-    return Back.error().withContext("the host graph does not parse back");
-  A.Inputs = S.Inputs;
-  A.Outputs = S.Outputs;
-  A.Meta = {{"tool", "npuc"}, {"target", "host"}, {"model", G.Name}};
-  A.Segments.push_back(std::move(S));
-  return A;
-}
-
-Expected<backend::ModelArtifact> compileHostArtifact(const std::string &OnnxPath,
-                                                     const frontend::ImportOptions &Import) {
-  auto G = frontend::loadModel(OnnxPath, Import);
-  if (!G)
-    return G.error();
-  passes::PassOptions Opts;
-  Status S = passes::runPipeline(*G, passes::defaultPipeline("host"), Opts, passes::PipelineOptions());
-  if (!S)
-    return S.withContext(OnnxPath);
-  return hostArtifact(*G, defaultHardwareConfig());
-}
 
 Expected<runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::string &Backend) {
   runtime::ModelRunOptions O;
@@ -70,6 +25,7 @@ Expected<runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::stri
   std::string Which = A.get("--host-backend", "jit");
   if (Which != "jit" && Which != "ref" && Which != "gpu")
     return makeError("usage: --host-backend must be jit, ref or gpu");
+  HO.Profile = A.has("--profile"); // npuc run checks that the JIT runs the host segments
   if (Backend == "gpu") {
     if (A.has("--host-backend"))
       return makeError("usage: --host-backend does not apply to --backend gpu");

@@ -1,0 +1,50 @@
+// Conversions shared by the Python bindings: Status/Expected to exceptions, numpy arrays to and from runtime
+// tensors, and JSON text to Python objects.
+#pragma once
+
+#include "npu/compiler/ir/ElemType.h"
+#include "npu/runtime/Tensor.h"
+#include "npu/support/Status.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace npupy {
+
+namespace py = pybind11;
+
+/// What every failure of the libraries raises in Python (npu.Error, a RuntimeError), with the Status message.
+class NpuError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+inline void check(const npu::Status &S) {
+  if (!S)
+    throw NpuError(S.message());
+}
+
+template <typename T> T unwrap(npu::Expected<T> E) {
+  if (!E)
+    throw NpuError(E.message());
+  return E.takeValue();
+}
+
+/// The runtime element type of a graph value's type; int4 and float16 have no numpy form here (an error).
+npu::runtime::ElemType runtimeType(npu::ir::ElemType T, const std::string &What);
+/// The numpy dtype ("int8", "float32", ...) of a runtime element type.
+py::dtype numpyType(npu::runtime::ElemType T);
+
+/// A copy of Array as a tensor named Name of element type Want. The array is converted when numpy can do so
+/// within the same kind (float64 to float32, int64 to int8 is refused); the shape is the array's.
+npu::runtime::Tensor toTensor(const std::string &Name, const py::handle &Array, npu::runtime::ElemType Want);
+/// A numpy array holding a copy of T's elements, in T's shape.
+py::array toNumpy(const npu::runtime::Tensor &T);
+
+/// Parses JSON text with Python's json module (dicts, lists, numbers, strings).
+py::object parseJson(const std::string &Text);
+
+} // namespace npupy
