@@ -112,3 +112,17 @@ def test_errors_carry_the_status_message(demo, compiled):
         npu.compile(str(demo / "model.onnx"))
     with pytest.raises(ValueError):
         npu.run(art, np.zeros((1, 3, 32, 32), np.float32), backend="nonsense")
+
+
+def test_tensor_files_and_artifact_paths(demo, compiled, npuc, tmp_path):
+    art, out = compiled
+    image = read_pb(demo / "test_data_set_2" / "input_0.pb")
+    npu.save_tensor(str(tmp_path / "input_0.pb"), image.astype(np.float64).astype(np.float32), "image")
+    assert read_pb(tmp_path / "input_0.pb").tobytes() == image.tobytes()
+    fp32 = read_pb(demo / "test_data_set_2" / "output_0.pb")
+    assert npu.load_tensor(str(demo / "test_data_set_2" / "output_0.pb")).tobytes() == fp32.tobytes()
+    # A .npub path runs like the loaded artifact; the saved input feeds npuc run the same image.
+    by_path, _ = npu.run(str(out / "cli.npub"), image.astype(np.float64))
+    subprocess.run([npuc, "run", str(out / "cli.npub"), "--inputs", str(tmp_path), "--outputs",
+                    str(tmp_path / "out")], check=True, stdout=subprocess.DEVNULL)
+    assert list(by_path.values())[0].tobytes() == read_pb(tmp_path / "out" / "output_0.pb").tobytes()
