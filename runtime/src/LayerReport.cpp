@@ -1,6 +1,10 @@
 // Joining the timings of a model's NPU segments: the per-layer figures and the multi-segment trace.
 #include "npu/runtime/LayerReport.h"
 
+#include "npu/support/Json.h"
+
+#include <cstdio>
+
 namespace npu::runtime {
 
 bool hasTiming(const ModelOutcome &O) {
@@ -22,24 +26,39 @@ Expected<sim::TimingStats> modelTiming(const ModelOutcome &O) {
   return sim::concatenateRuns(Runs);
 }
 
-Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const ModelOutcome &O) {
+Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const ModelOutcome &O,
+                                     const ModelLatency &L) {
+  if (L.Segments.size() != O.Segments.size())
+    return makeError("the latency covers ", L.Segments.size(), " segments, the run ", O.Segments.size());
   std::vector<sim::TraceRun> Runs;
+  std::vector<sim::TraceSpan> Host;
   uint64_t Offset = 0;
-  for (const SegmentRun &S : O.Segments) {
-    if (!S.Npu)
+  double HostUs = 0; // host time before the current segment
+  for (size_t K = 0; K < O.Segments.size(); ++K) {
+    const SegmentRun &S = O.Segments[K];
+    const SegmentLatency &T = L.Segments[K];
+    if (!S.Npu) {
+      char Flops[48];
+      std::snprintf(Flops, sizeof(Flops), "%.0f", T.Flops);
+      Host.push_back({S.Name, T.StartUs, T.Us,
+                      std::string("\"flops\": ") + Flops + ", \"time\": \"" +
+                          (L.HostGflops ? "modeled" : "measured") + "\", \"executor\": " + jsonString(S.Executor)});
+      HostUs += T.Us;
       continue;
-    const backend::ArtifactSegment *Seg = nullptr;
-    for (const backend::ArtifactSegment &Candidate : A.Segments)
-      if (Candidate.Name == S.Name && Candidate.K == backend::ArtifactSegment::Npu)
-        Seg = &Candidate;
+    }
+    const backend::ArtifactSegment *Seg = findSegment(A, S.Name, backend::ArtifactSegment::Npu);
     if (!Seg)
       return makeError("segment '", S.Name, "' is not an NPU segment of the artifact");
     if (!S.Timing)
       return makeError("segment '", S.Name, "' has no timing (run it on the systemc or rtl backend)");
-    Runs.push_back({&Seg->Program, &*S.Timing, S.Name + " (" + Seg->Program.Config.Name + ")", Offset});
+    Runs.push_back({&Seg->Program, &*S.Timing, S.Name + " (" + Seg->Program.Config.Name + ")", Offset, HostUs});
     Offset += S.Timing->TotalCycles;
   }
-  return sim::traceJson(Runs);
+  return sim::traceJson(Runs, Host);
+}
+
+Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const ModelOutcome &O) {
+  return modelTraceJson(A, O, modelLatency(O, A.Config));
 }
 
 } // namespace npu::runtime

@@ -4,6 +4,7 @@
 #include "npu/runtime/ModelRunner.h"
 
 #include "npu/compiler/ir/Printer.h"
+#include "npu/compiler/ops/Flops.h"
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/runtime/Binding.h"
 
@@ -82,7 +83,9 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
                     int64_t(ir::elemTypeSize(V.Elem)));
     NPU_TRY(writeBinding(*B, T, *Dram));
   }
+  const auto T0 = std::chrono::steady_clock::now();
   auto R = D.run(P, *Dram);
+  Run.RunMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count();
   if (!R)
     return R.error().withContext("segment '" + S.Name + "' on the " + D.name() + " backend");
   Run.Stats = R->Stats;
@@ -104,6 +107,7 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
 Status runHostSegment(const HostExecutor &X, const backend::ArtifactSegment &S,
                       std::map<std::string, ir::Tensor> &Env, SegmentRun &Run) {
   using Clock = std::chrono::steady_clock;
+  auto T0 = Clock::now(); // preparing: reading the graph text and compiling it
   auto G = ir::parseGraph(S.HostGraph);
   if (!G)
     return G.error().withContext("segment '" + S.Name + "'");
@@ -115,13 +119,15 @@ Status runHostSegment(const HostExecutor &X, const backend::ArtifactSegment &S,
     Ins.push_back(It->second);
   }
   Run.Executor = X.Name;
-  auto T0 = Clock::now();
+  Run.Flops = ir::graphFlops(*G);
   HostSegmentFn Fn;
+  HostSegmentInfo Info;
   if (X.Prepare) {
-    auto F = X.Prepare(*G, Run.Note);
+    auto F = X.Prepare(*G, Info);
     if (!F)
       return F.error().withContext("segment '" + S.Name + "' (" + X.Name + ")");
     Fn = F.takeValue();
+    Run.Note = Info.Note;
   } else {
     Fn = [&G](const std::vector<ir::Tensor> &In) { return ref::interpret(*G, In); };
   }
@@ -131,6 +137,8 @@ Status runHostSegment(const HostExecutor &X, const backend::ArtifactSegment &S,
     return Outs.error().withContext("segment '" + S.Name + "'");
   Run.PrepareMs = std::chrono::duration<double, std::milli>(T1 - T0).count();
   Run.RunMs = std::chrono::duration<double, std::milli>(Clock::now() - T1).count();
+  if (Info.Profile)
+    Run.Profile = Info.Profile();
   if (Outs->size() != G->Outputs.size())
     return makeError("segment '", S.Name, "': the host executor returned ", Outs->size(),
                      " outputs, expected ", G->Outputs.size());
@@ -153,9 +161,38 @@ Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T) {
   return R;
 }
 
+const backend::ArtifactSegment *findSegment(const backend::ModelArtifact &A, const std::string &Name,
+                                            backend::ArtifactSegment::Kind K) {
+  for (const backend::ArtifactSegment &S : A.Segments)
+    if (S.Name == Name && S.K == K)
+      return &S;
+  return nullptr;
+}
+
 HostExecutor referenceHostExecutor() {
   HostExecutor X;
   X.Name = "reference interpreter";
+  return X;
+}
+
+HostExecutor reusingHostExecutor(HostExecutor X) {
+  if (!X.Prepare)
+    return X; // the interpreter has nothing to compile
+  using Prepared = std::pair<HostSegmentFn, HostSegmentInfo>;
+  auto Cache = std::make_shared<std::map<std::string, Prepared>>();
+  auto Inner = std::move(X.Prepare);
+  X.Prepare = [Cache, Inner](const ir::Graph &G, HostSegmentInfo &Info) -> Expected<HostSegmentFn> {
+    auto It = Cache->find(G.Name);
+    if (It == Cache->end()) {
+      HostSegmentInfo Made;
+      auto F = Inner(G, Made);
+      if (!F)
+        return F.error();
+      It = Cache->emplace(G.Name, Prepared(F.takeValue(), std::move(Made))).first;
+    }
+    Info = It->second.second;
+    return It->second.first;
+  };
   return X;
 }
 

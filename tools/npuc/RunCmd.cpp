@@ -5,12 +5,16 @@
 #include "npu/codesign/Tech.h"
 #include "npu/runtime/Binding.h"
 #include "npu/runtime/Compare.h"
+#include "npu/runtime/HostProfile.h"
 #include "npu/runtime/LayerReport.h"
+#include "npu/runtime/ModelLatency.h"
 #include "npu/runtime/ModelRunner.h"
 #include "npu/runtime/Runner.h"
 #include "npu/runtime/TensorProto.h"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -50,23 +54,27 @@ Status writeOutputs(const RunOutcome &R, const std::string &Dir) {
   return Status::ok();
 }
 
+/// Prints "output_K WHAT: " and how output K compares with Dir/output_K.pb; false unless it matches.
+bool compareOutput(const Tensor &Got, size_t K, const std::string &What, const std::string &Dir) {
+  std::cout << "output_" << K << " " << What << ": ";
+  auto Expected = readTensorProto(joinPath(Dir, "output_" + std::to_string(K) + ".pb"));
+  if (!Expected) {
+    std::cout << "no reference: " << Expected.message() << "\n";
+    return false;
+  }
+  CompareResult C = compareTensors(Got, *Expected);
+  std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
+  return C.Match;
+}
+
 /// Prints one line per output; returns the number of outputs that differ or could not be compared.
 size_t compareOutputs(const isa::Program &P, const RunOutcome &R, const std::string &Dir) {
   std::vector<const isa::TensorBinding *> Outputs = outputBindings(P);
   size_t Failed = 0;
   for (size_t K = 0; K < R.Outputs.size(); ++K) {
     const isa::TensorBinding &B = *Outputs[K];
-    std::cout << "output_" << K << " " << B.Name << " " << elemTypeName(R.Outputs[K].Type) << " "
-              << formatShape(B.Shape) << ": ";
-    auto Expected = readTensorProto(joinPath(Dir, "output_" + std::to_string(K) + ".pb"));
-    if (!Expected) {
-      std::cout << "no reference: " << Expected.message() << "\n";
-      ++Failed;
-      continue;
-    }
-    CompareResult C = compareTensors(R.Outputs[K], *Expected);
-    std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
-    Failed += !C.Match;
+    Failed += !compareOutput(R.Outputs[K], K,
+                             B.Name + " " + elemTypeName(R.Outputs[K].Type) + " " + formatShape(B.Shape), Dir);
   }
   return Failed;
 }
@@ -158,12 +166,49 @@ int writeStats(const Args &A, const std::string &Json, const sim::SimStats &Coun
   return ExitOk;
 }
 
+/// What a model artifact's run reports beyond the outputs: --repeat, --host-gflops and --profile.
+struct ModelRunRequest {
+  int Repeat = 1;
+  std::optional<double> HostGflops; ///< model host time as FLOPs / G instead of measuring it
+  bool Profile = false;
+};
+
+/// The request from the flags; usage errors start with "usage: ".
+Expected<ModelRunRequest> modelRunRequest(const Args &A) {
+  ModelRunRequest Q;
+  if (A.has("--repeat")) {
+    double N = 0;
+    if (!parseNumber(A.get("--repeat"), N) || N < 1 || N > 1e6 || N != double(int(N)))
+      return makeError("usage: --repeat must be a whole number of runs (1 or more), got '", A.get("--repeat"), "'");
+    Q.Repeat = int(N);
+  }
+  if (A.has("--host-gflops")) {
+    double G = 0;
+    if (!parseNumber(A.get("--host-gflops"), G) || G <= 0)
+      return makeError("usage: --host-gflops must be a positive number of GFLOP/s, got '", A.get("--host-gflops"),
+                       "'");
+    Q.HostGflops = G;
+  }
+  Q.Profile = A.has("--profile");
+  // Only the LLVM JIT times its steps (npu::host::HostModel::profile()).
+  if (Q.Profile && (A.get("--backend") == "gpu" || A.get("--host-backend", "jit") != "jit"))
+    return makeError("usage: --profile needs the LLVM JIT (--backend host, or --host-backend jit)");
+  return Q;
+}
+
+/// The --stats JSON of a model run with its "latency" member and, with --profile, "host_profile".
+std::string modelStatsJson(std::string Json, const ModelLatency &L, const HostProfile *Prof) {
+  Json = codesign::addJsonMember(Json, "latency", L.toJson());
+  return Prof ? codesign::addJsonMember(Json, "host_profile", Prof->toJson()) : Json;
+}
+
 /// A model run's timing (systemc, rtl): the cycles, unit and layer table, and the --stats and --trace files;
-/// the operation counts alone for --stats on backends without timing.
-int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R) {
+/// the operation counts alone for --stats on backends without timing. Both with the model's latency L.
+int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const ModelOutcome &R, const ModelLatency &L,
+                      const HostProfile *Prof) {
   if (!hasTiming(R)) {
     if (A.has("--stats"))
-      if (int E = writeStats(A, R.Total.toJson(M.Config), R.Total, M.Config))
+      if (int E = writeStats(A, modelStatsJson(R.Total.toJson(M.Config), L, Prof), R.Total, M.Config))
         return E;
     if (A.has("--trace"))
       return fail(A.Positional[0] + ": --trace: no NPU segment ran, so there is nothing to trace");
@@ -173,11 +218,13 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
   if (!T)
     return fail(A.Positional[0] + ": " + T.message());
   std::cout << T->summary(M.Config);
-  if (A.has("--stats"))
-    if (int E = writeStats(A, timingStatsJson(*T, M.Config, A.get("--backend", "func")), T->Counts, M.Config))
+  if (A.has("--stats")) {
+    const std::string Json = timingStatsJson(*T, M.Config, A.get("--backend", "func"));
+    if (int E = writeStats(A, modelStatsJson(Json, L, Prof), T->Counts, M.Config))
       return E;
+  }
   if (A.has("--trace")) {
-    auto Trace = modelTraceJson(M, R);
+    auto Trace = modelTraceJson(M, R, L);
     if (!Trace)
       return fail(A.Positional[0] + ": " + Trace.message());
     if (!writeTextFile(A.get("--trace"), *Trace))
@@ -186,9 +233,133 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
   return ExitOk;
 }
 
+/// The first output of Now that differs from Before's (type, shape or bytes), or -1.
+int firstDifferentOutput(const ModelOutcome &Before, const ModelOutcome &Now) {
+  for (size_t K = 0; K < Before.Outputs.size(); ++K) {
+    const Tensor &X = Before.Outputs[K], &Y = Now.Outputs[K];
+    if (X.Type != Y.Type || X.Shape != Y.Shape || X.Data != Y.Data)
+      return int(K);
+  }
+  return -1;
+}
+
+/// The last of Repeat runs and each run's wall time, inputs to outputs, without compiling host code (the
+/// executor keeps what it prepared, so only the first run compiles, and that time is left out). Every run must
+/// give the outputs of the first, bit for bit.
+struct RepeatedRun {
+  ModelOutcome Last;
+  std::vector<double> WallMs;
+};
+
+Expected<RepeatedRun> runRepeated(Device *D, const backend::ModelArtifact &M,
+                                  const std::vector<std::optional<Tensor>> &Inputs, ModelRunOptions Opts,
+                                  int Repeat) {
+  Opts.Host = reusingHostExecutor(std::move(Opts.Host));
+  RepeatedRun Out;
+  std::optional<ModelOutcome> First;
+  for (int K = 0; K < Repeat; ++K) {
+    const auto T0 = std::chrono::steady_clock::now();
+    auto R = runModel(D, M, Inputs, Opts);
+    double Ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count();
+    if (!R)
+      return R.error();
+    for (const SegmentRun &S : R->Segments)
+      Ms -= S.PrepareMs;
+    Out.WallMs.push_back(Ms);
+    if (!First) {
+      First = *R;
+    } else if (int Differs = firstDifferentOutput(*First, *R); Differs >= 0) {
+      return makeError("run ", K + 1, " of ", Repeat, ": output_", Differs,
+                       " differs from the first run's: the run is not deterministic");
+    }
+    Out.Last = R.takeValue();
+  }
+  return Out;
+}
+
+/// "wall time of N runs: min A ms, median B ms, max C ms" (the median of an even count: the mean of the middle
+/// two).
+std::string wallTimeLine(std::vector<double> Ms) {
+  std::sort(Ms.begin(), Ms.end());
+  const size_t N = Ms.size();
+  const double Median = N % 2 ? Ms[N / 2] : (Ms[N / 2 - 1] + Ms[N / 2]) / 2;
+  return "wall time of " + std::to_string(N) + " runs: min " + formatMs(Ms.front()) + ", median " +
+         formatMs(Median) + ", max " + formatMs(Ms.back()) + "\n";
+}
+
+/// One line per segment of the run: the NPU instructions, or the host executor and run time.
+void printSegments(const ModelOutcome &R, const std::string &Backend) {
+  for (const SegmentRun &S : R.Segments) {
+    std::cout << "segment " << S.Name << ": ";
+    if (S.Npu)
+      std::cout << Backend << ", " << S.Stats.Instructions << " instructions\n";
+    else
+      std::cout << "host (" << S.Executor << (S.Note.empty() ? "" : ": " + S.Note) << "), run "
+                << formatMs(S.RunMs) << "\n";
+  }
+}
+
+/// Compares the model's outputs with --compare's output_K.pb files; fails if any differs.
+int compareModelOutputs(const Args &A, const ModelOutcome &R) {
+  size_t Failed = 0;
+  for (size_t K = 0; K < R.Outputs.size(); ++K)
+    Failed += !compareOutput(R.Outputs[K], K, R.Outputs[K].describe(), A.get("--compare"));
+  if (Failed)
+    return fail(std::to_string(Failed) + " of " + std::to_string(R.Outputs.size()) + " outputs differ from " +
+                A.get("--compare"));
+  return ExitOk;
+}
+
+/// Everything a model artifact's run prints and writes: segments, statistics, latency, profile, wall times,
+/// --stats, --trace, --outputs and --compare.
+int reportModelRun(const Args &A, const backend::ModelArtifact &M, const RepeatedRun &Run,
+                   const ModelRunRequest &Q) {
+  const ModelOutcome &R = Run.Last;
+  const std::string Backend = A.get("--backend", "func");
+  printSegments(R, Backend);
+  bool AnyNpu = false;
+  for (const SegmentRun &S : R.Segments)
+    AnyNpu |= S.Npu;
+  if (AnyNpu)
+    std::cout << formatStatsSummary(R.Total, M.Config);
+  std::optional<HostProfile> Prof;
+  if (Q.Profile) {
+    auto P = hostProfile(M, R);
+    if (!P)
+      return fail(A.Positional[0] + ": --profile: " + P.message());
+    Prof = P.takeValue();
+  }
+  const ModelLatency L = modelLatency(R, M.Config, Q.HostGflops);
+  if (int E = reportModelTiming(A, M, R, L, Prof ? &*Prof : nullptr))
+    return E;
+  if (Prof)
+    std::cout << Prof->table();
+  std::cout << L.summaryLine();
+  if (Q.Repeat > 1)
+    std::cout << wallTimeLine(Run.WallMs);
+  RunOutcome Out;
+  Out.Outputs = R.Outputs;
+  if (A.has("--outputs"))
+    if (Status S = writeOutputs(Out, A.get("--outputs")); !S)
+      return fail(S.message());
+  return A.has("--compare") ? compareModelOutputs(A, R) : ExitOk;
+}
+
+/// The device of a model artifact's NPU segments (none for --backend host/gpu, where an NPU segment is refused).
+Expected<std::unique_ptr<Device>> modelDevice(const Args &A, const backend::ModelArtifact &M,
+                                              const std::string &Backend) {
+  if (!isHostBackend(Backend))
+    return makeDevice(Backend, M.Config);
+  for (const backend::ArtifactSegment &S : M.Segments)
+    if (S.K == backend::ArtifactSegment::Npu)
+      return makeError(A.Positional[0], ": segment '", S.Name, "' is an NPU program: run this artifact on an "
+                       "NPU backend (func, systemc, rtl); --backend ", Backend, " runs artifacts from --target host");
+  return std::unique_ptr<Device>();
+}
+
 /// A model artifact: segments in order, outputs named after the model's outputs.
 int runModelArtifact(const Command &Self, const Args &A, Expected<backend::ModelArtifact> M,
-                     const std::string &Backend, const WaveformRequest &Wave) {
+                     const std::string &Backend, const WaveformRequest &Wave, const ModelRunRequest &Q) {
   if (!M)
     return fail(M.message());
   if (A.has("--config")) {
@@ -204,19 +375,9 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
   if (!Opts)
     return Opts.message().rfind("usage: ", 0) == 0 ? usageError(Self, Opts.message().substr(7))
                                                    : fail(Opts.message());
-  std::unique_ptr<Device> Dev;
-  if (isHostBackend(Backend)) {
-    for (const backend::ArtifactSegment &S : M->Segments)
-      if (S.K == backend::ArtifactSegment::Npu)
-        return fail(A.Positional[0] + ": segment '" + S.Name + "' is an NPU program: run this artifact on an "
-                    "NPU backend (func, systemc, rtl); --backend " + Backend +
-                    " runs artifacts from --target host");
-  } else {
-    auto D = makeDevice(Backend, M->Config);
-    if (!D)
-      return fail(D.message());
-    Dev = D.takeValue();
-  }
+  auto Dev = modelDevice(A, *M, Backend);
+  if (!Dev)
+    return fail(Dev.message());
   std::vector<std::optional<Tensor>> Inputs;
   if (A.has("--inputs")) {
     auto Read = readTensorDir(A.get("--inputs"), "input");
@@ -225,53 +386,16 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
     Inputs = Read.takeValue();
   }
   std::unique_ptr<SegmentWaveforms> Waves;
-  if (Wave.wanted() && Dev)
-    Waves = std::make_unique<SegmentWaveforms>(*Dev, *M, Wave);
-  auto R = runModel(Waves ? Waves.get() : Dev.get(), *M, Inputs, *Opts);
+  if (Wave.wanted() && *Dev)
+    Waves = std::make_unique<SegmentWaveforms>(**Dev, *M, Wave);
+  auto R = runRepeated(Waves ? Waves.get() : Dev->get(), *M, Inputs, *Opts, Q.Repeat);
   if (Waves)
     for (const auto &[Segment, Path] : Waves->Written)
       if (std::filesystem::exists(Path))
         std::cout << "waveform of segment " << Segment << ": " << Path << " (" << Wave.Format << ")\n";
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
-  bool AnyNpu = false;
-  for (const SegmentRun &S : R->Segments) {
-    AnyNpu |= S.Npu;
-    std::cout << "segment " << S.Name << ": ";
-    if (S.Npu)
-      std::cout << Backend << ", " << S.Stats.Instructions << " instructions\n";
-    else
-      std::cout << "host (" << S.Executor << (S.Note.empty() ? "" : ": " + S.Note) << "), run "
-                << formatMs(S.RunMs) << "\n";
-  }
-  if (AnyNpu)
-    std::cout << formatStatsSummary(R->Total, M->Config);
-  if (int E = reportModelTiming(A, *M, *R))
-    return E;
-  RunOutcome Out;
-  Out.Outputs = R->Outputs;
-  if (A.has("--outputs"))
-    if (Status S = writeOutputs(Out, A.get("--outputs")); !S)
-      return fail(S.message());
-  if (!A.has("--compare"))
-    return ExitOk;
-  size_t Failed = 0;
-  for (size_t K = 0; K < R->Outputs.size(); ++K) {
-    std::cout << "output_" << K << " " << R->Outputs[K].describe() << ": ";
-    auto Expected = readTensorProto(joinPath(A.get("--compare"), "output_" + std::to_string(K) + ".pb"));
-    if (!Expected) {
-      std::cout << "no reference: " << Expected.message() << "\n";
-      ++Failed;
-      continue;
-    }
-    CompareResult C = compareTensors(R->Outputs[K], *Expected);
-    std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
-    Failed += !C.Match;
-  }
-  if (Failed)
-    return fail(std::to_string(Failed) + " of " + std::to_string(R->Outputs.size()) +
-                " outputs differ from " + A.get("--compare"));
-  return ExitOk;
+  return reportModelRun(A, *M, *R, Q);
 }
 
 int runRun(const Command &Self, const Args &A) {
@@ -300,6 +424,12 @@ int runRun(const Command &Self, const Args &A) {
       return usageError(Self, "--" + Wave.Format + " needs the rtl backend (it dumps the signals of hw/rtl)");
   }
 
+  auto Q = modelRunRequest(A);
+  if (!Q)
+    return usageError(Self, Q.message().substr(7));
+  if (Q->Repeat > 1 && Wave.wanted())
+    return usageError(Self, "--repeat and --" + Wave.Format + ": a waveform records one run");
+
   const std::string &Path = A.Positional[0];
   if (Path.size() > 5 && Path.compare(Path.size() - 5, 5, ".onnx") == 0) {
     // An ONNX model runs whole on the host path, compiled in memory as `npuc compile --target host` would.
@@ -308,7 +438,7 @@ int runRun(const Command &Self, const Args &A) {
                               "(npuc compile MODEL.onnx -o OUT.npub)");
     if (A.has("--trace"))
       return usageError(Self, "--trace needs the systemc or rtl backend");
-    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend, Wave);
+    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend, Wave, *Q);
   }
   auto Bytes = readFileBytes(A.Positional[0]);
   if (!Bytes)
@@ -316,8 +446,12 @@ int runRun(const Command &Self, const Args &A) {
   if (backend::isModelArtifact(*Bytes)) {
     if (A.has("--trace") && Backend != "systemc" && Backend != "rtl")
       return usageError(Self, "--trace needs the systemc or rtl backend");
-    return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend, Wave);
+    return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend, Wave, *Q);
   }
+  for (const char *ModelOnly : {"--repeat", "--host-gflops", "--profile"})
+    if (A.has(ModelOnly))
+      return usageError(Self, std::string(ModelOnly) + " applies to model artifacts (npuc compile) and ONNX "
+                                                       "models, not to an assembled program");
   if (isHostBackend(Backend))
     return fail(A.Positional[0] + ": an assembled NPU program runs on func, systemc or rtl; --backend " +
                 Backend + " runs model artifacts (npuc compile) and ONNX models");
@@ -386,7 +520,7 @@ const Command RunCommand = {
     "Run a .npub program on a backend",
     "npuc run PROGRAM.npub|MODEL.onnx [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
     "                [--compare DIR] [--stats FILE.json] [--trace FILE.json] [--vcd FILE | --fst FILE]\n"
-    "                [--host-backend jit|ref|gpu] [--threads N]",
+    "                [--host-backend jit|ref|gpu] [--threads N] [--repeat N] [--host-gflops G] [--profile]",
     "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
     "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
     "without a file keep the data embedded in the program. The element type must match the input's\n"
@@ -409,12 +543,19 @@ const Command RunCommand = {
     "(--host-backend gpu). --backend host\n"
     "runs an artifact compiled with --target host (or an ONNX model, compiled in memory) on the CPU JIT,\n"
     "--threads N wide; --backend gpu runs it on an NVIDIA GPU through the CUDA driver\n"
-    "(docs/host-path.md).\n\n"
+    "(docs/host-path.md).\n"
+    "A model's run ends with its latency: the NPU segments' cycles at clock.mhz plus the host segments'\n"
+    "measured run time (--host-gflops G: their FLOPs / G instead), also in --stats (\"latency\") and as a\n"
+    "\"host\" track of --trace; the func backend has no cycles, so no latency. --repeat N runs it N times\n"
+    "(host code compiled once), fails unless every run gives the same outputs, and prints the min, median and\n"
+    "max wall time. --profile (host segments on the LLVM JIT) prints where the host time goes: per kernel\n"
+    "and its nodes, time, share and GFLOP/s, slowest first (also in --stats, \"host_profile\").\n\n"
     "example:\n"
     "  npuc run gemm.npub --backend func --inputs test_data_set_0 --compare test_data_set_0 \\\n"
     "       --outputs out --stats stats.json\n"
     "  npuc run mnist-host.npub --backend host --threads 2 --inputs test_data_set_0 \\\n"
-    "       --compare test_data_set_0\n",
+    "       --compare test_data_set_0\n"
+    "  npuc run model.onnx --backend host --repeat 20 --profile --inputs test_data_set_0\n",
     {{"--backend", true, "func (default), systemc, rtl, host or gpu"},
      {"--host-backend", true, "host segments of model artifacts: jit (LLVM, default), ref (interpreter) or gpu"},
      {"--threads", true, "host JIT worker threads (default 0: every core)"},
@@ -426,7 +567,10 @@ const Command RunCommand = {
      {"--tech", true, "technology file for the energy in --stats (default configs/tech/45nm.yaml, built in)"},
      {"--trace", true, "write a Chrome/Perfetto trace-event JSON of the run to this file (systemc, rtl)"},
      {"--vcd", true, "write a VCD waveform of the run's signals to this file (rtl)"},
-     {"--fst", true, "write an FST waveform of the run's signals to this file (rtl)"}},
+     {"--fst", true, "write an FST waveform of the run's signals to this file (rtl)"},
+     {"--repeat", true, "run the model N times: min/median/max wall time; every run must give the same outputs"},
+     {"--host-gflops", true, "model host segments' time as their FLOPs / G GFLOP/s instead of measuring it"},
+     {"--profile", false, "per-kernel time, GFLOP/s and share of the host segments (LLVM JIT)"}},
     runRun,
 };
 

@@ -203,8 +203,11 @@ Expected<std::unique_ptr<HostModel>> compileHostModel(const Graph &G, const Host
       const auto &Nodes = Model->P.G.nodes();
       SP.Kernel = S.Kind == StepKind::Kernel ? S.Symbol : "fallback " + Nodes[static_cast<size_t>(S.Nodes[0])].OpType;
       SP.Work = S.Kind == StepKind::Kernel ? S.CostPerItem * static_cast<double>(S.WorkItems) : 0;
-      for (int N : S.Nodes)
-        SP.Ops += (SP.Ops.empty() ? "" : "+") + Nodes[static_cast<size_t>(N)].OpType;
+      for (int N : S.Nodes) {
+        const Node &Nd = Nodes[static_cast<size_t>(N)];
+        SP.Ops += (SP.Ops.empty() ? "" : "+") + Nd.OpType;
+        SP.Nodes.push_back(Nd.Name.empty() ? Nd.OpType : Nd.Name);
+      }
       Model->Prof.push_back(SP);
     }
   int Threads = Opts.Threads > 0 ? Opts.Threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

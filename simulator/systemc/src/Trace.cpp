@@ -20,6 +20,18 @@ class TraceWriter {
 public:
   explicit TraceWriter(std::string &Out) : Out(Out) {}
 
+  /// The host spans as process Pid, sorted before the NPU runs.
+  void host(const std::vector<TraceSpan> &Spans, unsigned Pid) {
+    PidText = std::to_string(Pid);
+    meta("process_name", "", "\"name\": \"host\"");
+    meta("process_sort_index", "", "\"sort_index\": 0");
+    meta("thread_name", "0", "\"name\": \"host\"");
+    for (const TraceSpan &S : Spans)
+      event("\"name\": " + jsonString(S.Name) + ", \"cat\": \"host\", \"ph\": \"X\", \"pid\": " + PidText +
+            ", \"tid\": 0, \"ts\": " + fixed(S.StartUs, 6) + ", \"dur\": " + fixed(S.DurUs, 6) +
+            ", \"args\": {" + S.Args + "}");
+  }
+
   void run(const TraceRun &R, unsigned Pid) {
     const isa::Program &P = *R.P;
     const TimingStats &T = *R.T;
@@ -27,6 +39,7 @@ public:
     const isa::IsaLayout L(C);
     Mhz = C.ClockMHz;
     Offset = R.OffsetCycles;
+    OffsetUs = R.OffsetUs;
     PidText = std::to_string(Pid);
     meta("process_name", "", "\"name\": " + jsonString(R.Name));
     meta("process_sort_index", "", "\"sort_index\": " + PidText);
@@ -84,7 +97,8 @@ private:
   void span(const std::string &Name, const std::string &Cat, unsigned Tid, uint64_t Begin, uint64_t End,
             const std::string &Args) {
     event("\"name\": " + jsonString(Name) + ", \"cat\": " + jsonString(Cat) + ", \"ph\": \"X\", \"pid\": " +
-          PidText + ", \"tid\": " + std::to_string(Tid) + ", \"ts\": " + us(Offset + Begin) +
+          PidText + ", \"tid\": " + std::to_string(Tid) + ", \"ts\": " +
+          fixed(double(Offset + Begin) / Mhz + OffsetUs, 6) +
           ", \"dur\": " + us(End - Begin) + ", \"args\": {\"start_cycle\": " + std::to_string(Begin) +
           ", \"end_cycle\": " + std::to_string(End) + Args + "}");
   }
@@ -93,6 +107,7 @@ private:
   bool First = true;
   double Mhz = 1;
   uint64_t Offset = 0;
+  double OffsetUs = 0;
   std::string PidText;
 };
 
@@ -102,7 +117,7 @@ unsigned traceTrack(const HardwareConfig &C, const isa::Instruction &I) {
   return C.AluConcurrent && I.opcode() == isa::Opcode::Alu ? 7 : unsigned(unitOf(I));
 }
 
-std::string traceJson(const std::vector<TraceRun> &Runs) {
+std::string traceJson(const std::vector<TraceRun> &Runs, const std::vector<TraceSpan> &Host) {
   std::string Out;
   const HardwareConfig *C = Runs.empty() ? nullptr : &Runs.front().P->Config;
   uint64_t Total = 0;
@@ -117,6 +132,8 @@ std::string traceJson(const std::vector<TraceRun> &Runs) {
   TraceWriter W(Out);
   for (size_t K = 0; K < Runs.size(); ++K)
     W.run(Runs[K], unsigned(K + 1));
+  if (!Host.empty())
+    W.host(Host, unsigned(Runs.size() + 1));
   Out += "\n]\n}\n";
   return Out;
 }

@@ -171,6 +171,13 @@ void checkStatsAndTrace(const Runs &R, const HardwareConfig &C) {
       FirstTs[E["pid"].u64()] = FirstTs.count(E["pid"].u64()) ? std::min(FirstTs[E["pid"].u64()], Ts) : Ts;
     }
   }
+  // Host segments are spans of one more process, "host", after the NPU segments' processes.
+  const size_t HostSegments = R.Sc.Segments.size() - NpuSegments.size();
+  if (HostSegments) {
+    ASSERT_EQ(Processes[NpuSegments.size() + 1], "host");
+    EXPECT_EQ(Spans[NpuSegments.size() + 1], HostSegments);
+    Processes.erase(NpuSegments.size() + 1);
+  }
   ASSERT_EQ(Processes.size(), NpuSegments.size());
   for (size_t K = 0; K < NpuSegments.size(); ++K) {
     const uint64_t Pid = K + 1;

@@ -2,6 +2,7 @@
 // one timeline, for npuc run's layer table, --stats and --trace.
 #pragma once
 
+#include "npu/runtime/ModelLatency.h"
 #include "npu/runtime/ModelRunner.h"
 
 #include <string>
@@ -16,8 +17,12 @@ bool hasTiming(const ModelOutcome &O);
 /// programs' provenance) keeps its segment. An error names an NPU segment that has no timing.
 Expected<sim::TimingStats> modelTiming(const ModelOutcome &O);
 
-/// The Chrome/Perfetto trace of a model run: one process per NPU segment, named after it, its spans moved
-/// by the cycles of the segments before it so that the segments follow each other in time.
+/// The Chrome/Perfetto trace of a model run: one process per NPU segment, named after it, and the host
+/// segments as spans of a "host" track, each segment placed after the ones before it in execution order (NPU
+/// segments by their cycles at clock.mhz, host segments by their time in L, measured or modeled).
+Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const ModelOutcome &O,
+                                     const ModelLatency &L);
+/// The same with the host segments' measured time.
 Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const ModelOutcome &O);
 
 } // namespace npu::runtime

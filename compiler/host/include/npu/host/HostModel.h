@@ -64,6 +64,7 @@ CacheCounters cacheCounters();
 struct StepProfile {
   std::string Kernel; ///< the kernel's symbol, or "fallback <op>"
   std::string Ops;    ///< the op types of the step's nodes, joined by '+'
+  std::vector<std::string> Nodes; ///< the names of the step's nodes (the op type where a node has none)
   double Ms = 0;
   int64_t Runs = 0;
   double Work = 0; ///< the kernel's own estimate of its operations per run (flops for GEMMs)

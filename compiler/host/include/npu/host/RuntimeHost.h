@@ -11,11 +11,20 @@
 
 namespace npu::host {
 
-/// Each host segment compiled once by compileHostModel (the object cache makes a second load cheap).
+/// The step times of a model compiled with HostOptions::Profile, as the runtime reports them.
+inline std::vector<runtime::HostStepTime> runtimeStepTimes(const HostModel &M) {
+  std::vector<runtime::HostStepTime> Steps;
+  for (const StepProfile &P : M.profile())
+    Steps.push_back({P.Kernel, P.Nodes, P.Ms, P.Runs});
+  return Steps;
+}
+
+/// Each host segment compiled once by compileHostModel (the object cache makes a second load cheap); with
+/// Opts.Profile its step times are read after each run.
 inline runtime::HostExecutor jitHostExecutor(const HostOptions &Opts) {
   runtime::HostExecutor X;
   X.Name = "LLVM JIT";
-  X.Prepare = [Opts](const ir::Graph &G, std::string &Note) -> Expected<runtime::HostSegmentFn> {
+  X.Prepare = [Opts](const ir::Graph &G, runtime::HostSegmentInfo &Info) -> Expected<runtime::HostSegmentFn> {
     auto M = compileHostModel(G, Opts);
     if (!M)
       return M.error();
@@ -24,7 +33,9 @@ inline runtime::HostExecutor jitHostExecutor(const HostOptions &Opts) {
     char Buf[160];
     std::snprintf(Buf, sizeof(Buf), "%d kernels, %d fallback nodes, compiled in %.1f ms%s", S.Kernels,
                   S.FallbackNodes, S.totalMs(), S.CacheHit ? (" (" + S.CacheSource + " cache)").c_str() : "");
-    Note = Buf;
+    Info.Note = Buf;
+    if (Opts.Profile)
+      Info.Profile = [Shared] { return runtimeStepTimes(*Shared); };
     return runtime::HostSegmentFn(
         [Shared](const std::vector<ir::Tensor> &In) { return Shared->run(In); });
   };
@@ -35,7 +46,7 @@ inline runtime::HostExecutor jitHostExecutor(const HostOptions &Opts) {
 inline runtime::HostExecutor gpuHostExecutor(const GpuOptions &Opts) {
   runtime::HostExecutor X;
   X.Name = "GPU";
-  X.Prepare = [Opts](const ir::Graph &G, std::string &Note) -> Expected<runtime::HostSegmentFn> {
+  X.Prepare = [Opts](const ir::Graph &G, runtime::HostSegmentInfo &Info) -> Expected<runtime::HostSegmentFn> {
     auto M = compileGpuModel(G, Opts);
     if (!M)
       return M.error();
@@ -44,7 +55,7 @@ inline runtime::HostExecutor gpuHostExecutor(const GpuOptions &Opts) {
     char Buf[200];
     std::snprintf(Buf, sizeof(Buf), "%s (%s), %d kernels, %d fallback nodes, PTX in %.1f ms, loaded in %.1f "
                   "ms", S.DeviceName.c_str(), S.Arch.c_str(), S.Kernels, S.FallbackNodes, S.CompileMs, S.LoadMs);
-    Note = Buf;
+    Info.Note = Buf;
     return runtime::HostSegmentFn(
         [Shared](const std::vector<ir::Tensor> &In) { return Shared->run(In); });
   };

@@ -120,10 +120,19 @@ struct TraceRun {
   const TimingStats *T = nullptr;
   std::string Name;
   uint64_t OffsetCycles = 0;
+  /// Time before its cycle 0 that is not NPU cycles (a model's host segments run before it), in microseconds.
+  double OffsetUs = 0;
+};
+/// A span of a trace that is no NPU run (a model's host segment), on the common timeline in microseconds.
+struct TraceSpan {
+  std::string Name;
+  double StartUs = 0, DurUs = 0;
+  std::string Args; ///< JSON members of its args ("\"flops\": 20"), or empty
 };
 /// Chrome/Perfetto trace-event JSON of several runs: one process per run (pid 1, 2, ...) with the tracks of
-/// TimingStats::traceJson, its spans shifted by OffsetCycles, so sequential runs follow each other in time.
-std::string traceJson(const std::vector<TraceRun> &Runs);
+/// TimingStats::traceJson, its spans shifted by OffsetCycles and OffsetUs, so sequential runs follow each other
+/// in time; the Host spans, if any, on a track "host" of one more process, "host", listed first.
+std::string traceJson(const std::vector<TraceRun> &Runs, const std::vector<TraceSpan> &Host = {});
 
 /// The cost-model hook: cycles per node (NodeStats::Cycles, which add up to TotalCycles), in order of first
 /// appearance. The compiler's per-layer estimates (backend::LayerCost::Cycles) are compared with these.

@@ -1,0 +1,249 @@
+// npuc run's whole-model latency, --repeat, --host-gflops and --profile, on the demo CNN of npu-modelgen: runs
+// the real npuc and checks its --stats JSON, --trace and printed lines against the model's own shapes.
+#include "../systemc/MiniJson.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int Exit = -1;
+  std::string Out; ///< stdout and stderr
+};
+
+Result run(const std::string &Command) {
+  Result R;
+  FILE *P = popen((Command + " 2>&1").c_str(), "r");
+  if (!P)
+    return R;
+  std::array<char, 4096> Buf;
+  while (size_t N = fread(Buf.data(), 1, Buf.size(), P))
+    R.Out.append(Buf.data(), N);
+  const int Status = pclose(P);
+  R.Exit = WIFEXITED(Status) ? WEXITSTATUS(Status) : -1;
+  return R;
+}
+
+std::string readFile(const std::string &Path) {
+  std::ifstream In(Path, std::ios::binary);
+  std::stringstream S;
+  S << In.rdbuf();
+  return S.str();
+}
+
+minijson::Value parseJsonFile(const std::string &Path) {
+  const std::string Text = readFile(Path);
+  minijson::Parser P(Text);
+  auto V = P.parse();
+  EXPECT_TRUE(V.has_value()) << Path << ": " << P.Error;
+  return V ? *V : minijson::Value{};
+}
+
+/// The demo CNN (npu-modelgen), compiled for configs/default.yaml, in a folder of its own per test (ctest runs
+/// tests side by side).
+class RunLatency : public ::testing::Test {
+protected:
+  void SetUp() override {
+    const auto *Info = ::testing::UnitTest::GetInstance()->current_test_info();
+    Dir = (fs::path(NPU_BINARY_DIR) / "run-latency-work" / Info->name()).string();
+    fs::remove_all(Dir);
+    fs::create_directories(Dir);
+    Result G = run(std::string(MODELGEN) + " " + Dir + "/cnn");
+    ASSERT_EQ(G.Exit, 0) << G.Out;
+    Result C = run(npuc("compile " + Dir + "/cnn/model.onnx --config " NPU_SOURCE_DIR "/configs/default.yaml --calib " +
+                        Dir + "/cnn -o " + Dir + "/cnn.npub"));
+    ASSERT_EQ(C.Exit, 0) << C.Out;
+  }
+  static std::string npuc(const std::string &Args) { return std::string(NPUC) + " " + Args; }
+  std::string runArgs(const std::string &Backend) const {
+    return "run " + Dir + "/cnn.npub --backend " + Backend + " --inputs " + Dir + "/cnn/test_data_set_0";
+  }
+  std::string Dir;
+};
+
+constexpr double Eps = 1e-5;
+
+/// The demo CNN's host segments (README: the input's quantization, the flatten, the softmax) in order.
+const std::vector<std::string> ExpectedKinds = {"host", "npu", "host", "npu", "host"};
+
+TEST_F(RunLatency, StatsFieldsAddUp) {
+  Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  const minijson::Value J = parseJsonFile(Dir + "/s.json");
+  const minijson::Value &L = J["latency"];
+  for (const char *Field : {"model_latency_us", "npu_time_us", "npu_cycles", "host_time_us", "clock_mhz", "segments"})
+    EXPECT_TRUE(L.has(Field)) << Field;
+  // Cycles agree with the timing statistics, and the NPU time is those cycles at the config's clock.
+  EXPECT_EQ(L["npu_cycles"].u64(), J["total_cycles"].u64());
+  EXPECT_EQ(L["clock_mhz"].N, 200.0); // clock.mhz of configs/default.yaml
+  EXPECT_NEAR(L["npu_time_us"].N * L["clock_mhz"].N, double(L["npu_cycles"].u64()), Eps * 200);
+  EXPECT_NEAR(L["model_latency_us"].N, L["npu_time_us"].N + L["host_time_us"].N, Eps);
+  EXPECT_EQ(L["host_time"].S, "measured");
+  // Segments in execution order, each starting where the ones before it end; kinds' times add up.
+  ASSERT_EQ(L["segments"].A.size(), ExpectedKinds.size());
+  double At = 0, Host = 0;
+  uint64_t Cycles = 0;
+  for (size_t K = 0; K < ExpectedKinds.size(); ++K) {
+    const minijson::Value &S = L["segments"].A[K];
+    EXPECT_EQ(S["kind"].S, ExpectedKinds[K]) << K;
+    EXPECT_NEAR(S["start_us"].N, At, Eps) << K;
+    EXPECT_GE(S["time_us"].N, 0.0);
+    At += S["time_us"].N;
+    if (S["kind"].S == "host")
+      Host += S["time_us"].N;
+    else
+      Cycles += S["cycles"].u64();
+  }
+  EXPECT_EQ(Cycles, L["npu_cycles"].u64());
+  EXPECT_NEAR(Host, L["host_time_us"].N, Eps * 5);
+  EXPECT_NEAR(At, L["model_latency_us"].N, Eps * 5);
+  EXPECT_NE(R.Out.find("model latency: "), std::string::npos) << R.Out;
+}
+
+TEST_F(RunLatency, TraceHasHostTrackBetweenNpuSegments) {
+  Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json --trace " + Dir + "/t.json"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
+  const minijson::Value T = parseJsonFile(Dir + "/t.json");
+  std::map<uint64_t, std::string> Process;
+  for (const minijson::Value &E : T["traceEvents"].A)
+    if (E["ph"].S == "M" && E["name"].S == "process_name")
+      Process[E["pid"].u64()] = E["args"]["name"].S;
+  // Per process: the first span's start and the last span's end; the host spans in order.
+  std::map<std::string, std::pair<double, double>> Extent;
+  std::vector<std::pair<std::string, std::pair<double, double>>> HostSpans;
+  for (const minijson::Value &E : T["traceEvents"].A) {
+    if (E["ph"].S != "X")
+      continue;
+    const std::string &P = Process[E["pid"].u64()];
+    const double Begin = E["ts"].N, End = Begin + E["dur"].N;
+    if (P == "host")
+      HostSpans.push_back({E["name"].S, {Begin, End}});
+    auto [It, New] = Extent.emplace(P, std::make_pair(Begin, End));
+    It->second = {std::min(It->second.first, Begin), std::max(It->second.second, End)};
+  }
+  // One span per host segment, named after it, in execution order; each lies between its NPU neighbours.
+  std::vector<std::string> HostNames, NpuNames;
+  for (const minijson::Value &S : L["segments"].A)
+    (S["kind"].S == "host" ? HostNames : NpuNames).push_back(S["name"].S);
+  ASSERT_EQ(HostSpans.size(), HostNames.size());
+  for (size_t K = 0; K < HostSpans.size(); ++K)
+    EXPECT_EQ(HostSpans[K].first, HostNames[K]);
+  auto NpuExtent = [&](const std::string &Segment) {
+    for (const auto &[P, E] : Extent)
+      if (P.rfind(Segment + " ", 0) == 0)
+        return E;
+    ADD_FAILURE() << "no process for " << Segment;
+    return std::make_pair(0.0, 0.0);
+  };
+  // host0, npu1, host2, npu3, host4 (ExpectedKinds): host K sits after npu K-1 and before npu K.
+  ASSERT_EQ(NpuNames.size(), 2u);
+  const double Tol = 1e-3;
+  EXPECT_LE(HostSpans[0].second.second, NpuExtent(NpuNames[0]).first + Tol);
+  EXPECT_GE(HostSpans[1].second.first, NpuExtent(NpuNames[0]).second - Tol);
+  EXPECT_LE(HostSpans[1].second.second, NpuExtent(NpuNames[1]).first + Tol);
+  EXPECT_GE(HostSpans[2].second.first, NpuExtent(NpuNames[1]).second - Tol);
+  EXPECT_NEAR(HostSpans[2].second.second, L["model_latency_us"].N, Tol);
+}
+
+TEST_F(RunLatency, HostGflopsModelsFlopsByHand) {
+  const double Gflops = 2;
+  Result R = run(npuc(runArgs("systemc") + " --host-gflops 2 --stats " + Dir + "/s.json"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  // The demo CNN's host work, from its shapes: QuantizeLinear of the 1x3x32x32 image (1 per element), the
+  // flatten (moves only), then DequantizeLinear and Softmax of the 10 logits (1 per element each).
+  const double Quantize = 1 * 3 * 32 * 32, Flatten = 0, Tail = 10 + 10;
+  const std::vector<double> Flops = {Quantize, Flatten, Tail};
+  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
+  EXPECT_EQ(L["host_time"].S, "modeled");
+  EXPECT_EQ(L["host_gflops"].N, Gflops);
+  size_t K = 0;
+  for (const minijson::Value &S : L["segments"].A) {
+    if (S["kind"].S != "host")
+      continue;
+    ASSERT_LT(K, Flops.size());
+    EXPECT_EQ(S["flops"].N, Flops[K]) << S["name"].S;
+    EXPECT_NEAR(S["time_us"].N, Flops[K] / (Gflops * 1e9) * 1e6, Eps) << S["name"].S;
+    ++K;
+  }
+  EXPECT_EQ(K, Flops.size());
+  EXPECT_NEAR(L["host_time_us"].N, (Quantize + Flatten + Tail) / (Gflops * 1e9) * 1e6, Eps);
+  EXPECT_NE(R.Out.find("us modeled at 2 GFLOP/s (3 segments)"), std::string::npos) << R.Out;
+}
+
+TEST_F(RunLatency, FuncBackendSaysItHasNoCycles) {
+  Result R = run(npuc(runArgs("func") + " --stats " + Dir + "/s.json"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  EXPECT_NE(R.Out.find("ran without cycles (latency needs the systemc or rtl backend)"), std::string::npos) << R.Out;
+  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
+  EXPECT_EQ(L["model_latency_us"].K, minijson::Value::Null);
+  EXPECT_EQ(L["npu_cycles"].K, minijson::Value::Null);
+  EXPECT_EQ(L["host_time"].S, "measured");
+}
+
+TEST_F(RunLatency, RepeatPrintsOrderedWallTimesAndWritesOutputsOnce) {
+  Result R = run(npuc(runArgs("func") + " --repeat 3 --outputs " + Dir + "/out"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  std::smatch M;
+  const std::regex Line("wall time of 3 runs: min ([0-9.]+) ms, median ([0-9.]+) ms, max ([0-9.]+) ms");
+  ASSERT_TRUE(std::regex_search(R.Out, M, Line)) << R.Out;
+  const double Min = std::stod(M[1]), Median = std::stod(M[2]), Max = std::stod(M[3]);
+  EXPECT_LE(Min, Median);
+  EXPECT_LE(Median, Max);
+  EXPECT_TRUE(fs::exists(Dir + "/out/output_0.pb"));
+  EXPECT_FALSE(fs::exists(Dir + "/out/output_1.pb")); // the demo CNN has one output
+  // Every run's output is the same: the outputs written match the reference set.
+  Result C = run(npuc("run " + Dir + "/cnn.npub --backend func --inputs " + Dir + "/cnn/test_data_set_0 --repeat 2 " +
+                      "--compare " + Dir + "/out"));
+  EXPECT_EQ(C.Exit, 0) << C.Out;
+}
+
+TEST_F(RunLatency, ProfileListsEveryNodeOfAHostModel) {
+  const std::string Model = Dir + "/cnn/model.onnx";
+  // The graph the host path runs, as `npuc compile --target host --emit=graph` prints it: its node names.
+  Result G = run(npuc("compile " + Model + " --target host --emit=graph"));
+  ASSERT_EQ(G.Exit, 0) << G.Out;
+  std::set<std::string> Nodes;
+  const std::regex Name(" name \"([^\"]+)\"");
+  for (auto It = std::sregex_iterator(G.Out.begin(), G.Out.end(), Name); It != std::sregex_iterator(); ++It)
+    Nodes.insert((*It)[1]);
+  ASSERT_GE(Nodes.size(), 8u) << G.Out;
+  Result R = run(npuc("run " + Model + " --backend host --threads 1 --profile --inputs " + Dir +
+                      "/cnn/test_data_set_0 --stats " + Dir + "/p.json"));
+  ASSERT_EQ(R.Exit, 0) << R.Out;
+  ASSERT_NE(R.Out.find("host profile:"), std::string::npos) << R.Out;
+  const minijson::Value P = parseJsonFile(Dir + "/p.json")["host_profile"];
+  std::multiset<std::string> Listed;
+  double Share = 0;
+  for (const minijson::Value &S : P["steps"].A) {
+    for (const minijson::Value &N : S["nodes"].A)
+      Listed.insert(N.S);
+    Share += S["share"].N;
+    EXPECT_GE(S["ms"].N, 0.0);
+  }
+  for (const std::string &N : Nodes) {
+    EXPECT_EQ(Listed.count(N), 1u) << N;
+    // A row names its nodes joined by '+' (a fused kernel computes several).
+    EXPECT_TRUE(R.Out.find(" " + N) != std::string::npos || R.Out.find("+" + N) != std::string::npos)
+        << N << " not in the table\n"
+        << R.Out;
+  }
+  EXPECT_EQ(Listed.size(), Nodes.size());
+  EXPECT_NEAR(Share, 1.0, 1e-6);
+  // Slowest first.
+  for (size_t K = 1; K < P["steps"].A.size(); ++K)
+    EXPECT_GE(P["steps"].A[K - 1]["ms"].N, P["steps"].A[K]["ms"].N);
+}
+
+} // namespace
