@@ -66,17 +66,6 @@ std::string writeCalibSet(const ir::Graph &G, const py::handle &Set, size_t K, c
   return Dir.string();
 }
 
-std::vector<std::string> pathList(const py::object &Dirs) {
-  if (Dirs.is_none())
-    return {};
-  if (py::isinstance<py::str>(Dirs) || py::hasattr(Dirs, "__fspath__"))
-    return {py::str(Dirs).cast<std::string>()};
-  std::vector<std::string> Out;
-  for (const py::handle &D : Dirs)
-    Out.push_back(py::str(D).cast<std::string>());
-  return Out;
-}
-
 HardwareConfig configArg(const py::object &Config) {
   if (Config.is_none())
     return defaultHardwareConfig();

@@ -58,6 +58,17 @@ py::array toNumpy(const runtime::Tensor &T) {
   return A;
 }
 
+std::vector<std::string> pathList(const py::object &Items) {
+  if (Items.is_none())
+    return {};
+  if (py::isinstance<py::str>(Items) || py::hasattr(Items, "__fspath__"))
+    return {py::str(Items).cast<std::string>()};
+  std::vector<std::string> Out;
+  for (const py::handle &Item : Items)
+    Out.push_back(py::str(Item).cast<std::string>());
+  return Out;
+}
+
 py::object parseJson(const std::string &Text) { return py::module_::import("json").attr("loads")(Text); }
 
 } // namespace npupy

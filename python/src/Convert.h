@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace npupy {
 
@@ -43,6 +44,9 @@ py::dtype numpyType(npu::runtime::ElemType T);
 npu::runtime::Tensor toTensor(const std::string &Name, const py::handle &Array, npu::runtime::ElemType Want);
 /// A numpy array holding a copy of T's elements, in T's shape.
 py::array toNumpy(const npu::runtime::Tensor &T);
+
+/// None as no strings, a str or path-like object as one, any other iterable as its items (str() of each).
+std::vector<std::string> pathList(const py::object &Items);
 
 /// Parses JSON text with Python's json module (dicts, lists, numbers, strings).
 py::object parseJson(const std::string &Text);

@@ -9,4 +9,5 @@ PYBIND11_MODULE(npu, M) {
   npupy::bindConfig(M);
   npupy::bindCompile(M);
   npupy::bindRun(M);
+  npupy::bindSweep(M);
 }
