@@ -1,5 +1,5 @@
 // Schemas and type inference of the quantized NPU operators (int8 or int16 activations, int8 weights:
-// npu.QConv, QMatMul, QAdd, QMul, QLeakyRelu, pools, Requantize...). Their semantics: docs/quantization.md.
+// npu.QConv, QMatMul, QAdd, QMul, QLeakyRelu, QLut, pools, Requantize...). Their semantics: docs/quantization.md.
 #include "OpFamilies.h"
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/ops/FixedPoint.h"
@@ -205,6 +205,19 @@ Expected<TypeList> inferQLeakyRelu(const InferContext &C) {
   return one(Act, C.dims(0));
 }
 
+/// npu.QLut: y = table[x + 128] on int8 (256 entries in [-128, 127]; `function` names the float activation
+/// the table was computed from, for reports).
+Expected<TypeList> inferQLut(const InferContext &C) {
+  NPU_TRY(requireElem(C, 0, ElemType::Int8));
+  const std::vector<int64_t> T = C.node().getInts("table");
+  if (T.size() != 256)
+    return makeError("table has ", T.size(), " entries, needs 256 (one per int8 value)");
+  for (int64_t V : T)
+    if (V < -128 || V > 127)
+      return makeError("table entry ", V, " is outside int8");
+  return one(ElemType::Int8, C.dims(0));
+}
+
 /// Pools: the window geometry on the logical or blocked spatial dims.
 Expected<Shape> poolOutput(const InferContext &C, bool Global) {
   const Shape &X = C.dims(0);
@@ -342,6 +355,7 @@ void addNpuQuantOps(std::vector<OpDef> &Ops) {
                   {"act_min", I},
                   {"act_max", I}},
                  inferQLeakyRelu});
+  Ops.push_back({"npu.QLut", 1, 1, 1, 1, {{"table", Is}, {"function", S}}, inferQLut});
   Ops.push_back({"npu.QAvgPool", 1, 1, 1, 1,
                  withAttrs(withAttrs(requantAttrs(false), Window), {{"ceil_mode", I}}), inferQPool});
   Ops.push_back(

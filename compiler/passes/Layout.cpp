@@ -1,7 +1,8 @@
 // layout: chains of NPU-eligible quantized operators (on the config's activation type, int8 or int16) move to
 // the blocked layout [N/n, C/c, spatial..., n, c].
 // Eligible: npu.QConv (grouped ones with dense zero-filled weights), npu.QMatMul, npu.QAdd, npu.QMul,
-// npu.QAvgPool, npu.QGlobalAvgPool, npu.QLeakyRelu, MaxPool/Relu/npu.Requantize/Concat on int8 and Flatten of
+// npu.QAvgPool, npu.QGlobalAvgPool, npu.QLeakyRelu, npu.QLut, MaxPool/Relu/npu.Requantize/Concat on int8 and
+// Flatten of
 // [N, C, 1, 1].
 // c = core.block_in where a GEMM reads and core.block_out where it writes; n = core.batch when it divides the
 // batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain meets the rest of the graph;
@@ -102,6 +103,11 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
     return InputsAtZp(0, 2) && ClipHoldsZp();
   if (Op == "npu.QLeakyRelu" || Op == "npu.Requantize" || Op == "npu.QAvgPool" || Op == "npu.QGlobalAvgPool")
     return InputsAtZp(0, 1) && ClipHoldsZp();
+  if (Op == "npu.QLut") { // padding lanes map to the table's entry for the input zero point
+    const std::vector<int64_t> T = P->getInts("table");
+    const int64_t Zx = zeroPoint(G, P->Inputs[0]);
+    return InputsAtZp(0, 1) && T.size() == 256 && T[size_t(Zx + 128)] == zeroPoint(G, V);
+  }
   if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten")
     return InputsAtZp(0, 1);
   if (Op == "Relu")
@@ -184,13 +190,13 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     return isSqueezeOfUnitSpatial(G, N);
   if (Op == "Concat")
     return isBlockConcat(G, N, BlockOut, Act);
-  return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu") && Rank >= 2;
+  return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu" || Op == "npu.QLut") && Rank >= 2;
 }
 
 /// A chain is worth blocking when it does NPU arithmetic, not only data movement.
 bool isAnchor(const Node &N) {
   return N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul" || N.OpType == "npu.QAdd" ||
-         N.OpType == "npu.QMul" || N.OpType == "npu.QLeakyRelu" ||
+         N.OpType == "npu.QMul" || N.OpType == "npu.QLeakyRelu" || N.OpType == "npu.QLut" ||
          N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool";
 }
 
@@ -546,7 +552,7 @@ private:
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
     if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "npu.QLeakyRelu" &&
-        Op != "Concat" && M.OpType != "Reshape")
+        Op != "npu.QLut" && Op != "Concat" && M.OpType != "Reshape")
       M.setAttr("layout", std::string("blocked"));
     New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
     NativeC[size_t(N.Outputs[0])] = OutC;

@@ -1,8 +1,10 @@
-// Helpers shared by post-training quantization and QDQ import: weights, bias, requantization attributes.
+// Helpers shared by post-training quantization and QDQ import: weights, bias, requantization attributes, lookup
+// tables.
 #include "QuantRewrite.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
 #include "npu/compiler/ops/OpHelpers.h"
+#include "npu/compiler/ref/Interpreter.h"
 #include "npu/compiler/support/Try.h"
 
 #include <algorithm>
@@ -116,6 +118,31 @@ bool uniformWindowCount(const WindowGeometry &G, const Shape &Sp, bool IncludePa
     Count *= Per;
   }
   return Count > 0;
+}
+
+bool isLutActivation(const Node &N) {
+  static const char *const Ops[] = {"Sigmoid", "Tanh",     "HardSigmoid", "HardSwish", "npu.SiLU", "Gelu", "Elu",
+                                    "Selu",    "Celu",     "Softplus",    "Softsign",  "Mish",     "Erf",  "Exp",
+                                    "ThresholdedRelu"};
+  if (N.Inputs.size() != 1 || N.Outputs.size() != 1)
+    return false;
+  return std::any_of(std::begin(Ops), std::end(Ops), [&](const char *Op) { return N.OpType == Op; });
+}
+
+Expected<std::vector<int64_t>> lutTable(const Node &N, double XScale, int64_t XZp, double YScale, int64_t YZp,
+                                        int64_t Lo, int64_t Hi) {
+  Tensor X(ElemType::Float32, {256});
+  for (int64_t Q = -128; Q < 128; ++Q)
+    X.setDouble(Q + 128, double(float((Q - XZp) * XScale)));
+  auto Y = ref::runNode(N, {&X});
+  if (!Y)
+    return makeError("node '", N.Name, "' (", N.OpType, "): lookup table: ", Y.message());
+  std::vector<int64_t> Table(256);
+  for (size_t I = 0; I < 256; ++I) {
+    const double V = std::nearbyint((*Y)[0].getDouble(int64_t(I)) / YScale) + double(YZp);
+    Table[I] = int64_t(std::clamp(V, double(Lo), double(Hi)));
+  }
+  return Table;
 }
 
 } // namespace npu::passes

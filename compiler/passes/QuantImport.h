@@ -65,6 +65,7 @@ public:
   Expected<bool> convertInteger(size_t I);
   Expected<bool> convertQdqBinary(size_t I);
   Expected<bool> convertQdqLeakyRelu(size_t I);
+  Expected<bool> convertQdqLut(size_t I);
   Expected<bool> convertQdqPool(size_t I);
   Expected<bool> convertQdqPassThrough(size_t I);
   Expected<bool> convertDequantize(size_t I);

@@ -51,6 +51,8 @@ Expected<bool> Import::convert(size_t I) {
     return convertQdqBinary(I);
   if (Op == "LeakyRelu")
     return convertQdqLeakyRelu(I);
+  if (isLutActivation(node(I)))
+    return convertQdqLut(I);
   if (Op == "AveragePool" || Op == "GlobalAveragePool")
     return convertQdqPool(I);
   if (Op == "DequantizeLinear")
@@ -225,6 +227,24 @@ Expected<bool> Import::convertQdqLeakyRelu(size_t I) {
   M.setAttr("y_zero_point", S->P.zp8());
   M.setAttr("act_min", Act.first);
   M.setAttr("act_max", Act.second);
+  return true;
+}
+
+/// DequantizeLinear -> Sigmoid/HardSwish/... -> QuantizeLinear: npu.QLut with the model's own scales.
+Expected<bool> Import::convertQdqLut(size_t I) {
+  const Node &N = node(I);
+  auto X = dqSource(N.Inputs[0]);
+  auto S = findSink(N.Outputs[0], false);
+  if (!X || !S)
+    return false;
+  NPU_ASSIGN(ValueId XQ, i8Of(X->first));
+  std::pair<int64_t, int64_t> Act;
+  ValueId Y = makeOutput(*S, &Act);
+  NPU_ASSIGN(std::vector<int64_t> Table,
+             lutTable(N, X->second.Scale, X->second.zp8(), S->P.Scale, S->P.zp8(), Act.first, Act.second));
+  Node &M = B.addNode("npu.QLut", {XQ}, {Y}, N.Name);
+  M.setAttr("table", Table);
+  M.setAttr("function", N.OpType);
   return true;
 }
 

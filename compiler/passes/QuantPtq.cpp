@@ -126,6 +126,8 @@ private:
       return convertActivation(I);
     if (Op == "LeakyRelu")
       return convertLeakyRelu(I);
+    if (isLutActivation(N))
+      return convertLut(I);
     if (passThroughOps().count(Op))
       return convertPassThrough(I);
     return false;
@@ -599,6 +601,24 @@ private:
     M.setAttr("y_zero_point", int64_t(0));
     M.setAttr("act_min", B.actMin());
     M.setAttr("act_max", B.actMax());
+    return true;
+  }
+
+  /// A unary activation (Sigmoid, HardSwish, Gelu, ...) on int8: npu.QLut, the float function evaluated on
+  /// every int8 input and rounded onto the output's calibrated grid. int16 activations keep the float node.
+  Expected<bool> convertLut(size_t I) {
+    const Node &N = node(I);
+    ValueId X = N.Inputs[0];
+    if (B.actBits() != 8 || !isF32(X) || !quantizable(X) || !hasRange(N.Outputs[0]))
+      return false;
+    NPU_ASSIGN(QValue XQ, B.int8(X));
+    Tail T;
+    T.Out = N.Outputs[0];
+    QValue Y = makeOutput(T);
+    NPU_ASSIGN(std::vector<int64_t> Table, lutTable(N, XQ.Scale, XQ.Zp, Y.Scale, Y.Zp));
+    Node &M = B.addNode("npu.QLut", {XQ.Id}, {Y.Id}, N.Name);
+    M.setAttr("table", Table);
+    M.setAttr("function", N.OpType);
     return true;
   }
 

@@ -46,6 +46,13 @@ Status setPerChannelRequant(ir::Node &N, const std::vector<double> &Ratios, int6
 /// Same for the single-multiplier operators (npu.QAvgPool, npu.QGlobalAvgPool, npu.Requantize).
 Status setRequant(ir::Node &N, double Ratio, int64_t XZp, int64_t YZp, int64_t ActMin, int64_t ActMax);
 
+/// The unary float activations npu.QLut stands for on int8 (one input, one output, elementwise).
+bool isLutActivation(const ir::Node &N);
+/// npu.QLut's table for N on int8 inputs of real value (q - XZp) * XScale: entry q + 128 is N's float result
+/// (the reference interpreter's kernel) on the grid YScale, YZp, rounded half to even and clamped to [Lo, Hi].
+Expected<std::vector<int64_t>> lutTable(const ir::Node &N, double XScale, int64_t XZp, double YScale, int64_t YZp,
+                                        int64_t Lo = -128, int64_t Hi = 127);
+
 /// Window attributes with auto_pad resolved into explicit pads (npu.* operators take no auto_pad).
 Status setWindowAttrs(ir::Node &To, const ir::Node &From, const ir::Shape &InSpatial, const ir::Shape &Kernel,
                       bool WithGroup);

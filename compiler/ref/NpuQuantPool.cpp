@@ -1,4 +1,4 @@
-// Reference kernels of npu.QAdd, QMul, QLeakyRelu, QAvgPool, QGlobalAvgPool, MaxPool and Requantize
+// Reference kernels of npu.QAdd, QMul, QLeakyRelu, QLut, QAvgPool, QGlobalAvgPool, MaxPool and Requantize
 // (plain and blocked).
 #include "NpuKernels.h"
 #include "npu/compiler/support/Try.h"
@@ -55,6 +55,16 @@ template <typename T> Status kQLeakyReluT(KernelContext &C) {
     const int64_t D = int64_t(X[I]) - XZp;
     Y[I] = T(P.apply(wrapInt32(std::max<int64_t>(D, 0) * Mp + std::min<int64_t>(D, 0) * Mn), 0));
   }
+  return Status::ok();
+}
+
+/// y = table[x + 128]: the lookup table the NPU's alu.lut applies (int8 only).
+Status kQLut(KernelContext &C) {
+  const std::vector<int64_t> Table = C.N.getInts("table");
+  const int8_t *X = C.in(0).data<int8_t>();
+  int8_t *Y = C.out(0).data<int8_t>();
+  for (int64_t I = 0; I < C.out(0).numElements(); ++I)
+    Y[I] = int8_t(Table[size_t(int64_t(X[I]) + 128)]);
   return Status::ok();
 }
 
@@ -136,6 +146,7 @@ void addNpuPoolKernels(KernelTable &T) {
   T["npu.QAdd"] = NPU_ON_ACT_TYPE(kQAddT<T>(C));
   T["npu.QMul"] = NPU_ON_ACT_TYPE(kQMulT<T>(C));
   T["npu.QLeakyRelu"] = NPU_ON_ACT_TYPE(kQLeakyReluT<T>(C));
+  T["npu.QLut"] = kQLut;
   T["npu.QAvgPool"] = NPU_ON_ACT_TYPE(kQAvgPoolT<T>(C, false));
   T["npu.QGlobalAvgPool"] = NPU_ON_ACT_TYPE(kQAvgPoolT<T>(C, true));
   T["npu.MaxPool"] = NPU_ON_ACT_TYPE(kMaxPoolT<T>(C));

@@ -88,9 +88,22 @@ std::vector<Tensor> conv3x3(const std::vector<Tensor> &In) {
   return {makeTensor("Y", {1, 1, H, Wd, C}, Y)};
 }
 
+std::vector<Tensor> lutExample(const std::vector<Tensor> &In) {
+  const auto X = In[0].values<int32_t>();
+  const auto T = In[1].values<int8_t>();
+  std::vector<int32_t> Y(4 * 16);
+  std::vector<int8_t> Yq(4 * 16);
+  for (size_t I = 0; I < Y.size(); ++I) {
+    const int8_t V = T[size_t(sat(X[I], -128, 127) + 128)];
+    Y[I] = V;
+    Yq[I] = V;
+  }
+  return {makeTensor("Y", {4, 16}, Y), makeTensor("Yq", {4, 16}, Yq)};
+}
+
 } // namespace
 
-std::vector<std::string> knownExamples() { return {"matmul_tiled", "requant", "pipelined", "conv3x3"}; }
+std::vector<std::string> knownExamples() { return {"matmul_tiled", "requant", "pipelined", "conv3x3", "lut"}; }
 
 Expected<std::vector<Tensor>> referenceOutputs(const std::string &Name, const std::vector<Tensor> &Inputs) {
   struct Entry {
@@ -100,7 +113,7 @@ Expected<std::vector<Tensor>> referenceOutputs(const std::string &Name, const st
   };
   static const Entry Table[] = {
       {"matmul_tiled", 2, matmulTiled}, {"requant", 3, requantExample}, {"pipelined", 2, pipelined},
-      {"conv3x3", 2, conv3x3}};
+      {"conv3x3", 2, conv3x3}, {"lut", 2, lutExample}};
   for (const Entry &E : Table)
     if (Name == E.Name) {
       if (Inputs.size() != E.Inputs)

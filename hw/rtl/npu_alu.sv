@@ -6,7 +6,8 @@
 // lanes computed, and row d written back with that chunk replaced, all in the same cycle: a micro-op sees the
 // results of the earlier ones and a row may be its own source (lane l of the source is read before lane l of
 // the destination is written). With use_imm, B is the immediate and the source row is not used. Every write
-// of row d is mirrored to out row d when d < OutDepth, lanes narrowed to their low OutBits. After the last
+// of row d is mirrored to out row d when d < OutDepth, lanes narrowed to their low OutBits. alu.lut (always
+// use_imm) indexes the lookup table lut_i, which every lane reads through its own mux. After the last
 // chunk the result takes La more cycles to retire: done_o is raised in cycle E - 1 = S + n * Chunks + La - 1
 // (docs/timing.md).
 //
@@ -30,6 +31,7 @@ module npu_alu
   parameter int unsigned UopRowBytes = 32'(UOP_ROW_BYTES),
   parameter int unsigned AccRowBytes = 32'(ACC_ROW_BYTES),
   parameter int unsigned OutRowBytes = 32'(OUTPUT_ROW_BYTES),
+  parameter int unsigned LutDepth    = 32'(LUT_DEPTH),
   localparam int unsigned UopAw = (UopDepth > 1) ? $clog2(UopDepth) : 1,
   localparam int unsigned AccAw = (AccDepth > 1) ? $clog2(AccDepth) : 1,
   localparam int unsigned OutAw = (OutDepth > 1) ? $clog2(OutDepth) : 1,
@@ -54,6 +56,7 @@ module npu_alu
   output logic                     out_we_o,
   output logic [OutAw-1:0]         out_waddr_o,
   output logic [OutRowBytes*8-1:0] out_wdata_o,
+  input  logic [LutDepth*8-1:0]    lut_i,          // the lookup table (npu_lut), entry e in bits [8e, 8e + 8)
   // An issued chunk's index is out of bounds (see above).
   output logic                     err_o,
   output logic [UopEw-1:0]         err_uop_o,
@@ -306,7 +309,8 @@ module npu_alu
       .AccBits(AccBits),
       .OutBits(OutBits),
       .ImmBits(ImmBits),
-      .ShiftBits(ShiftBits)
+      .ShiftBits(ShiftBits),
+      .LutDepth(LutDepth)
     ) u_lane (
       .op_i   (lane_op),
       .x_i    (slot_x[l]),
@@ -314,6 +318,7 @@ module npu_alu
       .imm_i  (imm_c),
       .imm2_i (imm2_c),
       .shift_i(shift_c),
+      .lut_i  (lut_i),
       .res_o  (slot_res[l])
     );
   end

@@ -11,6 +11,9 @@
 //   clip            min(max(x, imm), imm2)
 //   requant         ((x * B + 2^(shift-1)) >> shift) + imm2, saturated to the OutBits range. |x * B| is at most
 //                   2^(2*AccBits-2), so a shift >= 2*AccBits gives 0 and the rest fits 2*AccBits+1 bits.
+//   lut             lut_i[clamp(x, -128, 127) + 128], the int8 entry sign-extended. The table is shared by all
+//                   lanes (npu_lut); each lane selects its entry with its own LutDepth-to-1 mux, here, so the
+//                   lane's area includes it. clamp(x) + 128 is x's low byte with the sign bit flipped.
 // B is the source lane or the immediate, AccBits wide (the ISA's immediates are accumulator-wide).
 // Package values are referenced as npu_isa_pkg::NAME rather than imported in the header: this module is
 // synthesized alone for area figures, and Yosys 0.23 does not parse a header import.
@@ -19,6 +22,7 @@ module npu_alu_lane #(
   parameter int unsigned OutBits   = 32'(npu_isa_pkg::CFG_DTYPES_OUTPUT_BITS),
   parameter int unsigned ImmBits   = 32'(npu_isa_pkg::ALU_IMM_WIDTH),
   parameter int unsigned ShiftBits = 32'(npu_isa_pkg::ALU_SHIFT_WIDTH),
+  parameter int unsigned LutDepth  = 32'(npu_isa_pkg::LUT_DEPTH),
   localparam int unsigned OpBits   = 32'(npu_isa_pkg::ALU_OP_WIDTH)
 ) (
   input  logic [OpBits-1:0]    op_i,
@@ -27,6 +31,7 @@ module npu_alu_lane #(
   input  logic [ImmBits-1:0]   imm_i,    // clip: lower bound
   input  logic [ImmBits-1:0]   imm2_i,   // clip: upper bound; requant: zero point
   input  logic [ShiftBits-1:0] shift_i,  // requant: right shift
+  input  logic [LutDepth*8-1:0] lut_i,   // lut: the table, entry e in bits [8e, 8e + 8)
   output logic [AccBits-1:0]   res_o
 );
 
@@ -43,6 +48,7 @@ module npu_alu_lane #(
   localparam logic [OpBits-1:0] OpClip    = OpBits'(npu_isa_pkg::ALU_CLIP);
   localparam logic [OpBits-1:0] OpMov     = OpBits'(npu_isa_pkg::ALU_MOV);
   localparam logic [OpBits-1:0] OpRequant = OpBits'(npu_isa_pkg::ALU_REQUANT);
+  localparam logic [OpBits-1:0] OpLut     = OpBits'(npu_isa_pkg::ALU_LUT);
 
   localparam logic [AccBits-1:0]         AccBitsV  = AccBits'(AccBits);
   localparam logic [ShiftBits:0]         ProdBitsV = (ShiftBits + 1)'(ProdBits);
@@ -82,6 +88,16 @@ module npu_alu_lane #(
   logic                      rq_fits;
   logic signed [OutBits-1:0] rq_res;
 
+  // lut: the table index of clamp(x, -128, 127), compared at least 9 bits wide so that the bounds are
+  // representable whatever AccBits.
+  localparam int unsigned LutCmpBits = (AccBits > 9) ? AccBits : 9;
+  localparam logic signed [LutCmpBits-1:0] LutMin = -LutCmpBits'(128);
+  localparam logic signed [LutCmpBits-1:0] LutMax = LutCmpBits'(127);
+  logic signed [LutCmpBits-1:0] lut_x;
+  logic [7:0]                   lut_idx;
+  logic signed [7:0]            lut_entry;
+  assign lut_x = LutCmpBits'(x);
+
   always_comb begin
     rnd        = '0;
     rq_rnd     = '0;
@@ -89,6 +105,8 @@ module npu_alu_lane #(
     rq_sum     = '0;
     rq_fits    = 1'b0;
     rq_res     = '0;
+    lut_idx    = '0;
+    lut_entry  = '0;
     unique case (op_i)
       OpAdd:     res_o = x_i + b_i;
       OpMul:     res_o = prod[AccBits-1:0];
@@ -121,6 +139,13 @@ module npu_alu_lane #(
         rq_fits = (rq_sum[RqBits-1:OutBits-1] == '0) || (rq_sum[RqBits-1:OutBits-1] == '1);
         rq_res  = rq_fits ? rq_sum[OutBits-1:0] : rq_sum[RqBits-1] ? OutMin : OutMax;
         res_o   = AccBits'(rq_res);
+      end
+      OpLut: begin
+        if (lut_x < LutMin)      lut_idx = 8'd0;
+        else if (lut_x > LutMax) lut_idx = 8'd255;
+        else                     lut_idx = {~x_i[7], x_i[6:0]};
+        lut_entry = lut_i[32'(lut_idx)*8 +: 8];
+        res_o     = AccBits'(lut_entry);
       end
       default:   res_o = x_i;
     endcase

@@ -1,4 +1,5 @@
-// LOAD engine: DRAM bursts into one of two buffers as byte spans, plus the zero padding rows.
+// LOAD engine: DRAM bursts into one of its buffers (two, or three with MemC) as byte spans, plus the zero
+// padding rows.
 //
 // Timing (timing.md "Instruction costs", docs/rtl.md "DMA engines"): started in cycle S, the transfer is issued
 // in cycle I = S + Lp (first burst request presented with req_first_o), the padding rows are written one per
@@ -26,6 +27,10 @@ module npu_dma_load
   parameter int unsigned MemB      = 32'(MEM_WGT),
   parameter int unsigned RowBytesB = 32'(WEIGHT_ROW_BYTES),
   parameter int unsigned DepthB    = 32'(WEIGHT_DEPTH),
+  // A third target (the compute unit's engine: the lookup table); equal to A where there is none.
+  parameter int unsigned MemC      = MemA,
+  parameter int unsigned RowBytesC = RowBytesA,
+  parameter int unsigned DepthC    = DepthA,
   parameter int unsigned Lp        = 32'(CFG_PIPELINE_LOAD),
   parameter int unsigned Burst     = 32'(CFG_DRAM_BURST),
   parameter int unsigned Cb        = 32'((CFG_DRAM_BURST + CFG_DRAM_BANDWIDTH - 1) / CFG_DRAM_BANDWIDTH),
@@ -78,8 +83,8 @@ module npu_dma_load
   localparam int unsigned GcW   = $clog2(Cb + 1) + 1;
 
   // The buffer depths are the top's business (the buffers ignore rows past their depth), and any mem other
-  // than MemA is MemB; kept so both load engines are instantiated alike.
-  localparam int unsigned UnusedDepths = DepthA + DepthB + MemB;
+  // than MemA and MemC is MemB; kept so both load engines are instantiated alike.
+  localparam int unsigned UnusedDepths = DepthA + DepthB + DepthC + MemB;
 
   // ---- Instruction fields (valid in the start cycle only).
   logic [2:0]             f_mem;
@@ -102,7 +107,8 @@ module npu_dma_load
   logic [AddrW-1:0] rb, row_len, w_len, w_dstride;
   logic [31:0]      cols, w_rows, w_bbase, w_bpitch;
   logic             merged;
-  assign rb        = (32'(f_mem) == MemA) ? AddrW'(RowBytesA) : AddrW'(RowBytesB);
+  assign rb        = (32'(f_mem) == MemA) ? AddrW'(RowBytesA) :
+                     (32'(f_mem) == MemC) ? AddrW'(RowBytesC) : AddrW'(RowBytesB);
   assign row_len   = AddrW'(f_x) * rb;
   assign cols      = 32'(f_pl) + 32'(f_x) + 32'(f_pr);
   assign merged    = (f_y == SizeW'(1)) || (f_stride == f_x && f_pl == '0 && f_pr == '0);

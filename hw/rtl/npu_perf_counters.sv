@@ -15,6 +15,7 @@
 //   29, 30  GEMM micro-ops; MACs (non-reset micro-ops x batch x block_in x block_out)
 //   31      ALU micro-ops
 //   32, 33  cycles the GEMM pipe, the ALU pipe executed (an instruction of that kind in [S, E))
+//   34      DRAM bytes read into the lookup table (MEM_LUT; appended, so the numbers above stay)
 //
 // A unit's cycle is busy when it has an instruction in [S, E) (fetch: the F cycles per instruction), else
 // stalled on tokens when its head waits, else idle; DRAM stall is the part of busy between a transfer's issue I
@@ -27,7 +28,7 @@ module npu_perf_counters import npu_isa_pkg::*; #(
   parameter int unsigned Cb       = int'((CFG_DRAM_BURST + CFG_DRAM_BANDWIDTH - 1) / CFG_DRAM_BANDWIDTH),
   parameter int unsigned PeakMacs = int'(CFG_CORE_BATCH * CFG_CORE_BLOCK_IN * CFG_CORE_BLOCK_OUT),
   localparam int unsigned SpanLw  = $clog2(Burst + 1),
-  localparam int unsigned NumCounters = 34,
+  localparam int unsigned NumCounters = 35,
   localparam int unsigned SelW    = $clog2(NumCounters)
 ) (
   input  logic                              clk_i,
@@ -62,14 +63,14 @@ module npu_perf_counters import npu_isa_pkg::*; #(
 
   localparam int unsigned PcCycles = 0, PcBusy = 1, PcToken = 5, PcDram = 9, PcIdle = 13, PcRead = 17,
                           PcWritten = 21, PcBursts = 23, PcTransfers = 26, PcGemmUops = 29, PcMacs = 30,
-                          PcAluUops = 31, PcGemmBusy = 32, PcAluBusy = 33;
+                          PcAluUops = 31, PcGemmBusy = 32, PcAluBusy = 33, PcReadLut = 34;
   localparam int unsigned WinW = $clog2(Cb + 1);
   localparam int unsigned StrbW = $clog2(Burst + 1);
 
   // ---------------------------------------------------------------------------------------------------------
   // DRAM stall per client
   // Per-client values are unpacked arrays and so are the counters: a waveform records only the elements that
-  // change (the counters, 34 > --trace-max-array elements, not at all).
+  // change (the counters, 35 > --trace-max-array elements, not at all).
   logic [2:0]            grant, issue, infl_q, infl_d;
   logic [WinW-1:0]       win_q [3];        // cycles of the client's own burst left after this one
   logic [WinW-1:0]       win_d [3];
@@ -140,6 +141,9 @@ module npu_perf_counters import npu_isa_pkg::*; #(
         if (span_we_i[k] && span_mem_i[k] == 3'(m)) begin
           cnt_d[PcRead + m] = cnt_d[PcRead + m] + 64'(span_len_i[k]);
         end
+      end
+      if (span_we_i[k] && span_mem_i[k] == 3'(MEM_LUT)) begin
+        cnt_d[PcReadLut] = cnt_d[PcReadLut] + 64'(span_len_i[k]);
       end
     end
     if (grant[2]) begin

@@ -1,5 +1,5 @@
 // The accelerator: fetch, command queues, token FIFOs, the load/compute/store controllers, the DMA engines,
-// the GEMM core, the ALU and the five on-chip buffers, wired to the harness-facing ports of docs/rtl.md.
+// the GEMM core, the ALU, the five on-chip buffers and the ALU's lookup table, wired to the harness-facing ports of docs/rtl.md.
 //
 // Cycle numbering: start_i is pulsed for one cycle; the next cycle is cycle 0 (cycle_o = 0). done_o rises in
 // the cycle after the last instruction's last cycle, i.e. in cycle max E(k) = the run's total cycles.
@@ -7,7 +7,7 @@
 // cycle S, end in cycle E - 1.
 module npu_top import npu_isa_pkg::*; #(
   parameter int unsigned ScanLanes = 4,  // micro-ops the footprint scanner reads per cycle (alu.concurrent)
-  localparam int unsigned PerfSelW = 6      // npu_perf_counters: 34 counters
+  localparam int unsigned PerfSelW = 6      // npu_perf_counters: 35 counters
 ) (
   input  logic                                          clk_i,
   input  logic                                          rst_ni,
@@ -320,7 +320,7 @@ module npu_top import npu_isa_pkg::*; #(
     .span_wdata_o (ld_span_wdata), .pad_we_o (ld_pad_we), .pad_addr_o (ld_pad_addr)
   );
 
-  // Compute unit DMA (uop/acc), DRAM client 1
+  // Compute unit DMA (uop/acc/lut), DRAM client 1
   logic [2:0]         cd_mem;
   logic               cd_span_we, cd_pad_we;
   logic [31:0]        cd_span_waddr, cd_pad_addr;
@@ -329,7 +329,8 @@ module npu_top import npu_isa_pkg::*; #(
 
   npu_dma_load #(
     .MemA(int'(MEM_UOP)), .RowBytesA(int'(UOP_ROW_BYTES)), .DepthA(int'(UOP_DEPTH)),
-    .MemB(int'(MEM_ACC)), .RowBytesB(int'(ACC_ROW_BYTES)), .DepthB(int'(ACC_DEPTH))
+    .MemB(int'(MEM_ACC)), .RowBytesB(int'(ACC_ROW_BYTES)), .DepthB(int'(ACC_DEPTH)),
+    .MemC(int'(MEM_LUT)), .RowBytesC(int'(LUT_ROW_BYTES)), .DepthC(int'(LUT_DEPTH))
   ) u_compute_dma (
     .clk_i, .rst_ni, .start_i (cd_start), .insn_i (cd_insn), .done_o (cd_done), .busy_o (cd_busy),
     .req_valid_o (dram_req_valid_o[1]), .req_ready_i (dram_req_ready_i[1]), .req_first_o (dram_req_first_o[1]),
@@ -357,6 +358,7 @@ module npu_top import npu_isa_pkg::*; #(
   // ---------------------------------------------------------------------------------------------------------
   // GEMM core and ALU
   logic               g_acc_we, g_out_we, a_acc_we, a_out_we;
+  logic [int'(LUT_DEPTH)*8-1:0] lut;   // the lookup table, read whole by the ALU lanes
 
   logic [1:0]                          oob_now;     // GEMM core, ALU: a micro-op index out of bounds
   logic [GEMM_UOP_END_WIDTH-1:0]       g_err_uop;
@@ -390,6 +392,7 @@ module npu_top import npu_isa_pkg::*; #(
     .acc_src_raddr_o (acc_rd_addr[2]), .acc_src_rdata_i (acc_rd_data[2]),
     .acc_we_o (a_acc_we), .acc_waddr_o (acc_wr_addr[1]), .acc_wdata_o (acc_wr_data[1]),
     .out_we_o (a_out_we), .out_waddr_o (out_wr_addr[1]), .out_wdata_o (out_wr_data[1]),
+    .lut_i (lut),
     .err_o (oob_now[1]), .err_uop_o (a_err_uop), .err_field_o (oob_field[1]), .err_base_o (oob_base[1]),
     .err_row_o (oob_row[1]), .err_i_o (oob_i[1]), .err_j_o (oob_j[1])
   );
@@ -559,6 +562,15 @@ module npu_top import npu_isa_pkg::*; #(
     .wr_en_i (out_wr_en), .wr_addr_i (out_wr_addr), .wr_data_i (out_wr_data),
     .span_we_i (1'b0), .span_waddr_i ('0), .span_wlen_i ('0), .span_wdata_i ('0),
     .span_raddr_i (st_span_raddr), .span_rdata_o (out_span_rdata)
+  );
+
+  // lut: written by LOAD lut (spans and zero padding rows), read whole by every ALU lane.
+  npu_lut u_lut (
+    .clk_i, .rst_ni,
+    .span_we_i (cd_span_we && cd_mem == 3'(MEM_LUT)), .span_waddr_i (cd_span_waddr),
+    .span_wlen_i (cd_span_wlen), .span_wdata_i (cd_span_wdata),
+    .pad_we_i (cd_pad_we && cd_mem == 3'(MEM_LUT)), .pad_addr_i (cd_pad_row),
+    .lut_o (lut)
   );
 
   // ---------------------------------------------------------------------------------------------------------

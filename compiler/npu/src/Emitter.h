@@ -112,6 +112,8 @@ Status canLowerBroadcastAdd(const ir::Graph &G, const ir::Node &N, const Hardwar
 Status lowerBroadcastAdd(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerLeakyRelu(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerLut(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerLut(Emitter &E, const ir::Graph &G, const ir::Node &N);
 /// The lowering above that owns N among these, or null (LowerExtra.cpp).
 struct ExtraLowering {
   Status (*CanLower)(const ir::Graph &, const ir::Node &, const HardwareConfig &);

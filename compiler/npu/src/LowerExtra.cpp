@@ -1,5 +1,5 @@
 // Dispatch of the lowerings that share an operator name with an older one (a grouped npu.QConv, an npu.QAdd
-// with a constant operand) or have none (Concat, npu.QLeakyRelu): one place for the partitioner and the
+// with a constant operand) or have none (Concat, npu.QLeakyRelu, npu.QLut): one place for the partitioner and the
 // segment compiler.
 #include "Emitter.h"
 #include "LowerMul.h"
@@ -25,6 +25,9 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N) {
     return &Concat;
   if (N.OpType == "npu.QLeakyRelu")
     return &LeakyRelu;
+  static const ExtraLowering Lut{canLowerLut, lowerLut};
+  if (N.OpType == "npu.QLut")
+    return &Lut;
   static const ExtraLowering Reblock{canLowerReblock, lowerReblock};
   if (N.OpType == "npu.Reblock")
     return &Reblock;

@@ -9,7 +9,7 @@ extern "C" {
 #endif
 
 /// Bumped whenever a struct or function below changes; the harness refuses a model with another version.
-#define NPU_RTL_ABI_VERSION 4
+#define NPU_RTL_ABI_VERSION 5
 #define NPU_RTL_CLIENTS 3 /* DRAM clients: load unit, compute unit, store unit */
 #define NPU_RTL_LANES 4   /* event lanes: load, compute (GEMM pipe), ALU pipe, store */
 
@@ -36,7 +36,8 @@ extern "C" {
 #define NPU_RTL_PERF_ALU_UOPS 31          /* ALU micro-ops */
 #define NPU_RTL_PERF_GEMM_BUSY 32         /* cycles a GEMM instruction was in [S, E) */
 #define NPU_RTL_PERF_ALU_BUSY 33          /* cycles an ALU instruction was in [S, E) */
-#define NPU_RTL_PERF_COUNT 34
+#define NPU_RTL_PERF_BYTES_READ_LUT 34    /* DRAM data bytes read into the lookup table (isa::MemType lut) */
+#define NPU_RTL_PERF_COUNT 35
 
 /* err_field_o of npu_top: the micro-op field out of bounds. */
 #define NPU_RTL_FIELD_DST 0

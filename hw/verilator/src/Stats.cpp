@@ -91,10 +91,11 @@ void applyCounters(const HardwareConfig &C, const PerfCounters &K, TimingStats &
   S.Macs = K[NPU_RTL_PERF_MACS];
   S.AluUops = K[NPU_RTL_PERF_ALU_UOPS];
   S.AluLaneOps = S.AluUops * C.Batch * C.BlockOut;
-  for (unsigned M = 0; M < 5; ++M)
+  for (unsigned M = 0; M < isa::NumMemTypes; ++M)
     S.BytesLoaded[M] = S.BytesStored[M] = 0;
   for (isa::MemType M : {isa::MemType::Uop, isa::MemType::Input, isa::MemType::Weight, isa::MemType::Acc})
     S.BytesLoaded[unsigned(M)] = K[NPU_RTL_PERF_BYTES_READ + unsigned(M)];
+  S.BytesLoaded[unsigned(isa::MemType::Lut)] = K[NPU_RTL_PERF_BYTES_READ_LUT];
   S.BytesStored[unsigned(isa::MemType::Acc)] = K[NPU_RTL_PERF_BYTES_WRITTEN_ACC];
   S.BytesStored[unsigned(isa::MemType::Output)] = K[NPU_RTL_PERF_BYTES_WRITTEN_OUT];
 }
@@ -122,7 +123,7 @@ std::vector<std::string> counterMismatches(const TimingStats &Counted, const Tim
   Check("GEMM micro-ops", A.GemmUops, B.GemmUops);
   Check("MACs", A.Macs, B.Macs);
   Check("ALU micro-ops", A.AluUops, B.AluUops);
-  for (unsigned M = 0; M < 5; ++M) {
+  for (unsigned M = 0; M < isa::NumMemTypes; ++M) {
     const std::string Buffer = sim::bufferName(isa::MemType(M));
     Check("DRAM bytes read into " + Buffer, A.BytesLoaded[M], B.BytesLoaded[M]);
     Check("DRAM bytes written from " + Buffer, A.BytesStored[M], B.BytesStored[M]);

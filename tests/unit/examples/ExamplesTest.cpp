@@ -103,4 +103,4 @@ TEST_P(Examples, MatchesReferenceOnFreshRandomInputs) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, Examples, ::testing::Values("matmul_tiled", "requant", "pipelined", "conv3x3"));
+INSTANTIATE_TEST_SUITE_P(All, Examples, ::testing::Values("matmul_tiled", "requant", "pipelined", "conv3x3", "lut"));

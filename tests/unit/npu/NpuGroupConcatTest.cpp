@@ -1,5 +1,5 @@
 // Plain int8 graphs with grouped/depthwise convolutions, channel Concats, npu.QAdd with constant operands
-// (scalar, per channel, full) and npu.QLeakyRelu go through the layout pass and the NPU backend on every
+// (scalar, per channel, full), npu.QLeakyRelu and npu.QLut go through the layout pass and the NPU backend on every
 // config; the func-sim run of the artifact must equal the reference interpreter's run of the plain graph bit
 // for bit, and the new operators must run on the NPU.
 #include "NpuTestUtil.h"
@@ -124,6 +124,19 @@ struct PlainBuilder {
     N.setAttr("y_zero_point", int64_t(-2));
     N.setAttr("act_min", int64_t(-100));
     N.setAttr("act_max", int64_t(120));
+    return Y;
+  }
+
+  /// npu.QLut with a random table (drawn from the builder's generator).
+  ir::ValueId lut(ir::ValueId X) {
+    ir::ValueId Y = out("t");
+    std::uniform_int_distribution<int64_t> D(-128, 127);
+    std::vector<int64_t> Table(256);
+    for (int64_t &V : Table)
+      V = D(Rng);
+    ir::Node &N = G.addNode("npu.QLut", {X}, {Y}, "lut" + std::to_string(Count));
+    N.setAttr("table", Table);
+    N.setAttr("function", std::string("random"));
     return Y;
   }
 
@@ -278,6 +291,25 @@ TEST(NpuLeakyRelu, AfterConvAndAlone) {
       PlainBuilder B(Seed++);
       ir::ValueId X = B.input({2, 5, 3, 4});
       B.check(B.leakyRelu(X, 3000000, -1500000, 7), C, {"npu.QLeakyRelu"}, "leaky relu alone");
+    }
+  }
+}
+
+// alu.lut after a conv and alone: the NPU's rows through LOAD lut / widen / alu.lut / store equal the
+// interpreter's table lookup byte for byte (a random table, so a wrong index or entry shows).
+TEST(NpuLut, AfterConvAndAlone) {
+  unsigned Seed = 2000;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 6, 5, 5});
+      B.check(B.lut(B.conv(X, 6, 20, 1, 3, 1, 1)), C, {"npu.QConv", "npu.QLut"}, "conv-lut");
+    }
+    {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({2, 21, 3, 4});
+      B.check(B.lut(B.lut(X)), C, {"npu.QLut"}, "two luts alone");
     }
   }
 }

@@ -433,9 +433,9 @@ TEST(QdqContribOps, QuantizePassPutsTheSupportedOnesOnTheNpu) {
     Tensor W = qtest::randomInt8({5, 4}, 7, -127, 127), Bias(ElemType::Int32, {4});
     checkQuantized(gemmModel({E, false, true, true}, A, W, {0.01f, 0.02f, 0.005f, 0.015f}, Bias, C),
                    {randomQ(E, {3, 5}, 24)}, "npu.QMatMul", 1, "QGemm " + T);
-    // No rule: Sigmoid stays a float operator between DequantizeLinear and QuantizeLinear (host); Concat
-    // of differently scaled inputs likewise; QGemm with a float output has no QuantizeLinear to end a pattern.
-    checkQuantized(unaryModel("QLinearSigmoid", E, D, A, {1.0f / 256, U8 ? 0 : -128}), One, "Sigmoid", 1,
+    // Sigmoid between DequantizeLinear and QuantizeLinear becomes a lookup table with the model's own scales
+    // (the NPU's alu.lut), within one step of the contrib operator's results.
+    checkQuantized(unaryModel("QLinearSigmoid", E, D, A, {1.0f / 256, U8 ? 0 : -128}), One, "npu.QLut", 1,
                    "QLinearSigmoid " + T);
   }
 }

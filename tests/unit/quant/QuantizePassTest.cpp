@@ -4,7 +4,9 @@
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/ref/Interpreter.h"
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 using namespace npu;
@@ -16,7 +18,7 @@ namespace {
 /// conv3x3+bias -> Add(per-channel const) -> Relu -> MaxPool -> conv1x1 -> Add(residual) -> Relu ->
 /// AveragePool
 /// -> GlobalAveragePool -> Flatten -> Gemm(transB, bias): every float pattern the pass converts.
-Graph smallCnn(bool WithSigmoid = false) {
+Graph smallCnn(const std::string &Unary = "") {
   Graph G;
   G.Name = "small";
   ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, 3, 8, 8}));
@@ -30,8 +32,8 @@ Graph smallCnn(bool WithSigmoid = false) {
   ValueId R1 = addOp(G, "Relu", {addOp(G, "Add", {C1, A1})});
   ValueId P1 = addOp(G, "MaxPool", {R1}, {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})});
   ValueId C2 = addOp(G, "Conv", {P1, W2});
-  if (WithSigmoid)
-    C2 = addOp(G, "Sigmoid", {C2});
+  if (!Unary.empty())
+    C2 = addOp(G, Unary, {C2});
   ValueId R2 = addOp(G, "Relu", {addOp(G, "Add", {C2, P1})});
   ValueId P2 = addOp(G, "AveragePool", {R2}, {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})});
   ValueId F = addOp(G, "Flatten", {addOp(G, "GlobalAveragePool", {P2})});
@@ -121,18 +123,50 @@ TEST(QuantizePass, FusedOperatorsFromTheFloatPipeline) {
 }
 
 TEST(QuantizePass, OperatorsWithoutInt8FormStayFloat) {
-  Graph G = smallCnn(true);
+  Graph G = smallCnn("Sin");
   passes::PassOptions Opts;
-  Opts.CalibDirs = writeSets(tempDir("sigmoid"), randomSets(3, 300));
+  Opts.CalibDirs = writeSets(tempDir("sin"), randomSets(3, 300));
   ASSERT_TRUE(runPasses(G, {"quantize"}, Opts).isOk());
-  const Node *Sig = nullptr;
+  const Node *Sin = nullptr;
   for (const Node &N : G.nodes())
-    if (N.OpType == "Sigmoid")
-      Sig = &N;
-  ASSERT_TRUE(Sig);
-  EXPECT_EQ(G.type(Sig->Inputs[0]).Elem, ElemType::Float32);
-  EXPECT_EQ(countOps(G, "DequantizeLinear"), 2); // before the Sigmoid and at the output
-  EXPECT_EQ(countOps(G, "QuantizeLinear"), 2);   // at the input and after the Sigmoid
+    if (N.OpType == "Sin")
+      Sin = &N;
+  ASSERT_TRUE(Sin);
+  EXPECT_EQ(G.type(Sin->Inputs[0]).Elem, ElemType::Float32);
+  EXPECT_EQ(countOps(G, "DequantizeLinear"), 2); // before the Sin and at the output
+  EXPECT_EQ(countOps(G, "QuantizeLinear"), 2);   // at the input and after the Sin
+}
+
+/// Sigmoid and HardSwish become npu.QLut: entry q + 128 is the activation of q * s_x, written here with
+/// std::exp and the ONNX formula (not the interpreter's kernels), on the output grid s_y.
+TEST(QuantizePass, ActivationsBecomeLookupTables) {
+  const std::map<std::string, double (*)(double)> Fns = {
+      {"Sigmoid", [](double X) { return 1 / (1 + std::exp(-X)); }},
+      {"HardSwish", [](double X) { return X * std::clamp(X / 6 + 0.5, 0.0, 1.0); }}};
+  for (const auto &[Op, F] : Fns) {
+    SCOPED_TRACE(Op);
+    Graph G = quantized(smallCnn(Op), randomSets(3, 300), "lut_" + Op);
+    const Node *L = nullptr;
+    for (const Node &N : G.nodes())
+      if (N.OpType == "npu.QLut")
+        L = &N;
+    ASSERT_TRUE(L);
+    EXPECT_EQ(L->getString("function", ""), Op);
+    EXPECT_EQ(countOps(G, Op), 0);
+    const auto &Xq = G.type(L->Inputs[0]).Quant, &Yq = G.type(L->Outputs[0]).Quant;
+    ASSERT_TRUE(Xq && Yq);
+    const std::vector<int64_t> T = L->getInts("table");
+    ASSERT_EQ(T.size(), 256u);
+    int Off = 0;
+    for (int Q = -128; Q < 128; ++Q) {
+      const double X = float(double(Q - Xq->ZeroPoints[0]) * Xq->Scales[0]);
+      const double Want = std::clamp(std::nearbyint(F(X) / Yq->Scales[0]) + double(Yq->ZeroPoints[0]), -128.0, 127.0);
+      // float32 kernels against this double formula: a tie may round the other way, never further.
+      EXPECT_NEAR(double(T[size_t(Q + 128)]), Want, 1.0) << "q=" << Q;
+      Off += T[size_t(Q + 128)] != int64_t(Want);
+    }
+    EXPECT_LE(Off, 2) << "entries off by one";
+  }
 }
 
 TEST(QuantizePass, ReportGivesErrorAndTop1) {

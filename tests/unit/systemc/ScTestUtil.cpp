@@ -106,9 +106,12 @@ Instruction randomTransfer(std::mt19937 &Rng, bool IsStore, MemType M, uint64_t 
                  : load(M, int64_t(Sram), int64_t(Dram), Y, X, Stride, P);
 }
 
-Instruction randomAlu(const HardwareConfig &C, std::mt19937 &Rng, int64_t UopEnd) {
-  const AluOp Op = AluOp(pick(Rng, 0, 7));
-  bool UseImm = Op == AluOp::Clip || pick(Rng, 0, 1);
+/// A random ALU instruction: operation Op, or one of add .. requant drawn from Rng.
+Instruction randomAlu(const HardwareConfig &C, std::mt19937 &Rng, int64_t UopEnd,
+                      std::optional<AluOp> Forced = std::nullopt) {
+  const AluOp Op = Forced ? *Forced : AluOp(pick(Rng, 0, 7));
+  // clip and lut take no source rows (checkInstruction refuses them without use_imm).
+  bool UseImm = Op == AluOp::Clip || Op == AluOp::Lut || pick(Rng, 0, 1);
   int64_t Imm = pick(Rng, -1000, 1000), Imm2 = 0, Shift = 0;
   const int64_t OutMin = npu::signedMin(C.outputBits()), OutMax = npu::signedMax(C.outputBits());
   if (Op == AluOp::Shr)
@@ -128,6 +131,21 @@ Instruction randomAlu(const HardwareConfig &C, std::mt19937 &Rng, int64_t UopEnd
              Shift);
 }
 
+/// A random LOAD of the lookup table from the 256-entry table at Table: the whole table, or rows of entries
+/// contiguous in DRAM with zero rows above and below. (2-D transfers with gaps or left/right padding put
+/// several one-byte rows into one DRAM block, where the RTL ends late: docs/rtl.md, known divergences;
+/// RtlAgreement.LutLoadsOfEveryShape checks their data.)
+Instruction randomLutLoad(const DerivedConfig &D, std::mt19937 &Rng, uint64_t Table) {
+  const int64_t Depth = int64_t(D.LutDepth);
+  if (pick(Rng, 0, 2) == 0)
+    return load(MemType::Lut, 0, int64_t(Table), 1, Depth, Depth);
+  const int64_t X = pick(Rng, 1, 32), Y = pick(Rng, 1, 4);
+  const Pads P{pick(Rng, 0, 2), pick(Rng, 0, 2), 0, 0};
+  const int64_t Rows = (P.Top + Y + P.Bottom) * X;
+  const int64_t First = pick(Rng, 0, Depth - Y * X), Sram = pick(Rng, 0, Depth - Rows);
+  return load(MemType::Lut, Sram, int64_t(Table) + First, Y, X, X, P);
+}
+
 } // namespace
 
 Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
@@ -143,6 +161,11 @@ Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   const uint64_t Acc = B.data("acc", AccValues, C.accBits());
   const uint64_t OutRow = std::max(D.AccRowBytes, D.OutputRowBytes);
   const uint64_t Out = B.reserve(NOut * OutRow);
+  // The lookup-table instructions draw from a generator of their own, seeded from a copy of Rng (which stays
+  // where it was) and their table lies after everything else, so the rest of each seed's program is what it
+  // was before they existed.
+  std::mt19937 LutRng{std::mt19937(Rng)()};
+  const uint64_t Lut = B.data("lut", randomValues(LutRng, D.LutDepth, 8), 8);
   // Micro-op fields stay in the lower quarter of each buffer and loop steps are small, so every GEMM/ALU
   // index stays in bounds whatever the loops.
   const int64_t SrcMax = int64_t(std::min(D.InputDepth, D.AccDepth) / 4 - 1);
@@ -186,6 +209,9 @@ Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
                            D.AccDepth, false));
       break;
     }
+    // A table load or an alu.lut after about every third instruction.
+    if (pick(LutRng, 0, 2) == 0)
+      B.add(pick(LutRng, 0, 1) ? randomLutLoad(D, LutRng, Lut) : randomAlu(C, LutRng, 8, AluOp::Lut));
   }
   B.add(finish());
   return B.build();
@@ -214,6 +240,16 @@ Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   B.uops(Uops);
   B.add(tokens(load(MemType::Weight, 0, int64_t(W), 1, K, K), false, false, false, true));
   B.add(tokens(B.loadUops(), true, false, false, false));
+  // The activation of each tile: a max (a ReLU), a requant or, in a third of the programs, a table lookup (the
+  // table is loaded once, on the compute queue ahead of the tiles, so it needs no tokens). The lookup's draws
+  // come from a generator of their own, seeded from a copy of Rng, so the rest of each seed's program is what
+  // it was before alu.lut existed.
+  std::mt19937 LutRng{std::mt19937(Rng)()};
+  const bool Lut = pick(LutRng, 0, 2) == 0;
+  if (Lut) {
+    const uint64_t Table = B.data("lut", randomValues(LutRng, D.LutDepth, 8), 8);
+    B.add(load(MemType::Lut, 0, int64_t(Table), 1, int64_t(D.LutDepth), int64_t(D.LutDepth)));
+  }
   const bool Requant = pick(Rng, 0, 1);
   const int64_t Shift = pick(Rng, 4, 12);
   for (int64_t Tile = 0; Tile < T; ++Tile) {
@@ -224,10 +260,12 @@ Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng) {
                false, Reuse, false, true));
     B.add(tokens(gemm(true, S * K, S * K + 1, R, 1, {1, 0, 0, 0, 0, 0}), true, Reuse, false, false));
     B.add(tokens(gemm(false, S * K, S * K + K, R, 1, {1, 0, K, 0, 0, 0}), false, false, true, false));
-    const Instruction A = Requant
-                              ? alu(AluOp::Requant, true, Slots * K + S, Slots * K + S + 1, R, 1,
-                                    {1, 0, 0, 0}, pick(Rng, 1, 300), pick(Rng, -5, 5), Shift)
-                              : alu(AluOp::Max, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0});
+    Instruction A = Requant
+                        ? alu(AluOp::Requant, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0},
+                              pick(Rng, 1, 300), pick(Rng, -5, 5), Shift)
+                        : alu(AluOp::Max, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0});
+    if (Lut)
+      A = alu(AluOp::Lut, true, Slots * K + S, Slots * K + S + 1, R, 1, {1, 0, 0, 0});
     B.add(tokens(A, false, false, false, true));
     B.add(tokens(store(MemType::Output, S * R, int64_t(Out + Tile * R * D.OutputRowBytes), 1, R, R), true,
                  false, true, false));

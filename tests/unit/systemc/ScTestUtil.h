@@ -27,13 +27,15 @@ npu::Expected<TimingStats> runTimed(const Program &P, std::vector<uint8_t> &Dram
 /// the same operation counts. Returns the timing when both succeeded.
 std::optional<TimingStats> runBothAndCompare(const Program &P, const std::string &What);
 
-/// A random program of every instruction kind with in-bounds shapes (loads with padding and strides, GEMMs,
-/// every ALU operation, stores), chained by serialize() so that it is token-correct.
+/// A random program of every instruction kind with in-bounds shapes (loads with padding and strides into every
+/// buffer, the lookup table included, GEMMs, every ALU operation, stores), chained by serialize() so that it is
+/// token-correct.
 Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng);
 
 /// A random double- or triple-buffered (single-buffered when the token FIFOs hold one token) load -> GEMM ->
 /// ALU -> store pipeline over several tiles whose RAW and WAR tokens make it correct under any timing; all
-/// four token FIFOs are used.
+/// four token FIFOs are used. The ALU activation is a max, a requant or a table lookup (alu.lut, after one
+/// LOAD lut on the compute queue).
 Program randomPipelinedProgram(const HardwareConfig &C, std::mt19937 &Rng);
 
 } // namespace sctest
