@@ -8,6 +8,7 @@
 #include "npu/host/RuntimeHost.h"
 #include "npu/runtime/Device.h"
 #include "npu/runtime/LayerReport.h"
+#include "npu/runtime/ModelLatency.h"
 #include "npu/runtime/ModelRunner.h"
 #include "npu/runtime/TensorProto.h"
 
@@ -66,10 +67,11 @@ std::unique_ptr<runtime::Device> deviceFor(const backend::ModelArtifact &A, cons
   return nullptr;
 }
 
-/// The --stats JSON of npuc run: the timing backends' statistics (or the operation counts alone), with the
-/// run's energy from the technology file (configs/tech/45nm.yaml built in by default) as "energy".
+/// The --stats JSON of npuc run: the timing backends' statistics (or the operation counts alone), the model's
+/// latency L and the run's energy from the technology file
+/// (configs/tech/45nm.yaml built in by default).
 std::string statsJson(const backend::ModelArtifact &A, const runtime::ModelOutcome &R, const std::string &Backend,
-                      const py::object &TechPath) {
+                      const runtime::ModelLatency &L, const py::object &TechPath) {
   const HardwareConfig &C = A.Config;
   std::string Json = R.Total.toJson(C);
   sim::SimStats Counts = R.Total;
@@ -80,13 +82,16 @@ std::string statsJson(const backend::ModelArtifact &A, const runtime::ModelOutco
   }
   codesign::TechModel Tech =
       TechPath.is_none() ? codesign::defaultTech() : unwrap(codesign::loadTech(py::str(TechPath).cast<std::string>()));
+  Json = codesign::addJsonMember(Json, "latency", L.toJson());
   return codesign::addJsonMember(Json, "energy", codesign::runEnergy(Counts, C, Tech).toJson(Tech));
 }
 
-void writeTrace(const backend::ModelArtifact &A, const runtime::ModelOutcome &R, const std::string &Path) {
+/// The trace of npuc run --trace: the NPU segments' spans and the host segments on a host track, placed by L.
+void writeTrace(const backend::ModelArtifact &A, const runtime::ModelOutcome &R, const runtime::ModelLatency &L,
+                const std::string &Path) {
   if (!runtime::hasTiming(R))
     throw NpuError("trace: no NPU segment ran on a timing backend (systemc, rtl), so there is nothing to trace");
-  std::string Json = unwrap(runtime::modelTraceJson(A, R));
+  std::string Json = unwrap(runtime::modelTraceJson(A, R, L));
   std::ofstream Out(Path, std::ios::binary | std::ios::trunc);
   Out << Json;
   if (!Out)
@@ -100,7 +105,8 @@ host::HostOptions jitOptions(int Threads) {
 }
 
 py::tuple run(const py::object &Art, const py::object &Inputs, const std::string &Backend,
-              const std::string &HostBackend, int Threads, const py::object &Tech, const py::object &Trace) {
+              const std::string &HostBackend, int Threads, std::optional<double> HostGflops, const py::object &Tech,
+              const py::object &Trace) {
   const PyArtifact Loaded = py::isinstance<PyArtifact>(Art) ? PyArtifact() : loadArtifact(py::str(Art));
   const backend::ModelArtifact &A = py::isinstance<PyArtifact>(Art) ? Art.cast<const PyArtifact &>().A : Loaded.A;
   if (Backend != "func" && Backend != "systemc" && Backend != "rtl" && Backend != "host")
@@ -109,6 +115,8 @@ py::tuple run(const py::object &Art, const py::object &Inputs, const std::string
     throw py::value_error("host_backend must be jit or ref, got '" + HostBackend + "'");
   if (Threads < 0)
     throw py::value_error("threads must be >= 0 (0: every core)");
+  if (HostGflops && !(*HostGflops > 0))
+    throw py::value_error("host_gflops must be a positive number of GFLOP/s");
   runtime::ModelRunOptions Opts; // host segments: the LLVM JIT as npuc run's default, or the interpreter
   if (Backend == "host" || HostBackend == "jit")
     Opts.Host = host::jitHostExecutor(jitOptions(Threads));
@@ -121,12 +129,13 @@ py::tuple run(const py::object &Art, const py::object &Inputs, const std::string
   }
   if (!R)
     throw NpuError(R.message());
+  const runtime::ModelLatency L = runtime::modelLatency(*R, A.Config, HostGflops);
   if (!Trace.is_none())
-    writeTrace(A, *R, py::str(Trace).cast<std::string>());
+    writeTrace(A, *R, L, py::str(Trace).cast<std::string>());
   py::dict Outputs;
   for (size_t K = 0; K < R->Outputs.size(); ++K)
     Outputs[py::str(K < A.Outputs.size() ? A.Outputs[K].Name : R->Outputs[K].Name)] = toNumpy(R->Outputs[K]);
-  return py::make_tuple(Outputs, parseJson(statsJson(A, *R, Backend, Tech)));
+  return py::make_tuple(Outputs, parseJson(statsJson(A, *R, Backend, L, Tech)));
 }
 
 py::array loadTensor(const py::object &Path) {
@@ -147,13 +156,14 @@ void bindRun(py::module_ &M) {
   M.def("save_tensor", &saveTensor, py::arg("path"), py::arg("array"), py::arg("name") = "",
         "Writes a numpy array (int8, uint8, int16, int32, int64 or float32) as an ONNX TensorProto file.");
   M.def("run", &run, py::arg("artifact"), py::arg("inputs") = py::none(), py::arg("backend") = "func", py::kw_only(),
-        py::arg("host_backend") = "jit", py::arg("threads") = 0, py::arg("tech") = py::none(),
-        py::arg("trace") = py::none(),
+        py::arg("host_backend") = "jit", py::arg("threads") = 0, py::arg("host_gflops") = py::none(),
+        py::arg("tech") = py::none(), py::arg("trace") = py::none(),
         "Runs an npu.Artifact on backend func, systemc, rtl or host. inputs: {name: array}, a list in the\n"
         "artifact's input order, or one array. Returns (outputs, stats): outputs {name: array} in the\n"
         "artifact's output order; stats the dict of `npuc run --stats` (systemc and rtl: total_cycles, units,\n"
-        "the per-layer table stats['nodes'], ...; every backend: counts and energy). host_backend: jit or ref\n"
-        "for host segments; trace: write a Chrome/Perfetto trace to this path (systemc, rtl).");
+        "the per-layer table stats['nodes'], ...; every backend: counts, latency and energy). host_backend: jit\n"
+        "or ref for host segments; host_gflops: model host time as FLOPs / G instead of measuring it (as\n"
+        "npuc run --host-gflops); trace: write a Chrome/Perfetto trace to this path (systemc, rtl).");
   M.def(
       "backends",
       [] {

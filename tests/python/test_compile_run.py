@@ -62,22 +62,25 @@ def test_func_run_gives_the_fp32_class_and_npuc_run_bytes(demo, compiled, npuc, 
         assert stats["macs"] > 0 and stats["config_hash"] == art.config.hash
 
 
-def test_systemc_stats_equal_npuc_run_stats(demo, compiled, npuc, tmp_path):
+def test_systemc_stats_and_trace_equal_npuc_run(demo, compiled, npuc, tmp_path):
     art, out = compiled
     data_set = demo / "test_data_set_1"
-    outputs, stats = npu.run(art, [read_pb(data_set / "input_0.pb")], backend="systemc")
-    stats_file = tmp_path / "stats.json"
+    # Host time modeled from FLOPs (--host-gflops) so that the latency member is reproducible too.
+    outputs, stats = npu.run(art, [read_pb(data_set / "input_0.pb")], backend="systemc", host_gflops=2.0,
+                             trace=str(tmp_path / "py.trace.json"))
     subprocess.run([npuc, "run", str(out / "cli.npub"), "--backend", "systemc", "--inputs", str(data_set),
-                    "--stats", str(stats_file)], check=True, stdout=subprocess.DEVNULL)
-    cli = json.loads(stats_file.read_text())
+                    "--host-gflops", "2", "--stats", str(tmp_path / "stats.json"), "--trace",
+                    str(tmp_path / "cli.trace.json")], check=True, stdout=subprocess.DEVNULL)
+    cli = json.loads((tmp_path / "stats.json").read_text())
     assert stats["total_cycles"] == cli["total_cycles"] > 0
-    # Every member the module reports equals npuc's; npuc run may add the measured wall-clock latency.
-    assert {k: cli[k] for k in stats} == stats and set(cli) - set(stats) <= {"latency"}
+    assert stats == cli
+    assert (tmp_path / "py.trace.json").read_bytes() == (tmp_path / "cli.trace.json").read_bytes()
     # The per-layer table: the nodes' cycles add up to the total (docs/timing.md).
     assert stats["nodes"] and sum(n["cycles"] for n in stats["nodes"]) == stats["total_cycles"]
-    func_out, _ = npu.run(art, read_pb(data_set / "input_0.pb"), backend="func")
+    func_out, func_stats = npu.run(art, read_pb(data_set / "input_0.pb"), backend="func")
     for key in func_out:
         assert outputs[key].tobytes() == func_out[key].tobytes()
+    assert func_stats["latency"]["host_time"] == "measured"
 
 
 def test_host_target_runs_close_to_fp32(demo):
