@@ -66,8 +66,7 @@ Status lowerConstAdd(Emitter &E, const ir::Graph &G, const ir::Node &N) {
         Term[size_t((R * Lanes + L) * 4 + B)] = uint8_t(V >> (8 * B));
     }
   const int TermT = E.constant(N.Name + ".term", std::move(Term));
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
-                              int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
+  const int64_t T = rowTile(C, Rows, 2);
   loadPlacementTiles(E);
   const uint64_t Orb = C.D.OutputRowBytes, Arb = C.D.AccRowBytes;
   const int64_t Za = N.getInt(ZpAttr[O.Act], 0), Ma = N.getInt(MulAttr[O.Act], 0);

@@ -26,8 +26,7 @@ Status lowerLeakyRelu(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   NPU_TRY(canLowerLeakyRelu(G, N, C));
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Rows = Y.rows();
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
-                              int64_t(C.D.AccDepth) / 2, (int64_t(1) << C.LoopBits) - 1});
+  const int64_t T = rowTile(C, Rows, 2);
   const int64_t Zp = N.getInt("x_zero_point", 0);
   loadPlacementTiles(E);
   const uint64_t Orb = C.D.OutputRowBytes;

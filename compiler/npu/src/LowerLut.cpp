@@ -27,8 +27,7 @@ Status lowerLut(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   NPU_TRY(canLowerLut(G, N, C));
   const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
   const int64_t Rows = Y.rows();
-  const int64_t T = std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
-                              int64_t(C.D.AccDepth), (int64_t(1) << C.LoopBits) - 1});
+  const int64_t T = rowTile(C, Rows, 1);
   // Named by its contents: nodes with the same table share one DRAM copy.
   std::vector<uint8_t> Table;
   std::string Name = "npu.lut.";

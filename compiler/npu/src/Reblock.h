@@ -5,6 +5,7 @@
 
 #include "Emitter.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace npu::backend {
@@ -45,6 +46,13 @@ inline int placementTiles(Emitter &E) {
 inline void loadPlacementTiles(Emitter &E, int64_t Base = 0) {
   const int64_t K = subRows(E.config());
   E.load(isa::MemType::Weight, Base, placementTiles(E), 0, 1, K, K);
+}
+
+/// Rows per tile of a row-wise ALU lowering that widens its input rows into AccCopies accumulator rows each:
+/// as many as the input buffer (k rows per row), the out mirror, the accumulators and one loop allow.
+inline int64_t rowTile(const HardwareConfig &C, int64_t Rows, int64_t AccCopies) {
+  return std::min({Rows, int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth),
+                   int64_t(C.D.AccDepth) / AccCopies, (int64_t(1) << C.LoopBits) - 1});
 }
 
 /// LOAD of Rows activation rows (block_out wide) from row R0 of Tensor into input rows from InBase, k per
