@@ -63,7 +63,7 @@ PointResult readRow(sqlite3_stmt *S) {
 
 } // namespace
 
-Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path, bool ReadOnly) {
+Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path, bool ReadOnly, bool Wal) {
   sqlite3 *Db = nullptr;
   const int Flags = ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (sqlite3_open_v2(Path.c_str(), &Db, Flags, nullptr) != SQLITE_OK) {
@@ -75,7 +75,7 @@ Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path, bool
   sqlite3_busy_timeout(Db, 60000);
   if (ReadOnly)
     return R;
-  NPU_TRY(R->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
+  NPU_TRY(R->exec(Wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" : "PRAGMA journal_mode=DELETE;"));
   NPU_TRY(R->exec(std::string("BEGIN IMMEDIATE;") + SchemaSql + "COMMIT;"));
   return R;
 }

@@ -3,6 +3,7 @@
 #include "npu/codesign/Sweep.h"
 
 #include "npu/codesign/Pareto.h"
+#include "npu/codesign/Slurm.h"
 
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -35,7 +36,7 @@ void onInterrupt(int) { Interrupted = 1; }
 /// The worker loop: take the next point, evaluate it, write its rows in one transaction. Returns the exit code.
 int workerMain(const Space &S, const std::vector<Point> &Todo, const SweepOptions &O, SharedState &Sh) {
   std::signal(SIGINT, SIG_IGN); // the parent decides; this worker finishes its point first
-  auto Db = ResultDb::open(O.DbPath);
+  auto Db = ResultDb::open(O.DbPath, false, O.Wal);
   if (!Db) {
     std::fprintf(stderr, "npuc: error: %s\n", Db.message().c_str());
     return 1;
@@ -133,7 +134,7 @@ Expected<uint64_t> runWorkers(const Space &S, const std::vector<Point> &Todo, co
 Expected<std::vector<Point>> pointsToDo(const Space &S, const std::vector<Point> &P, const SweepOptions &O) {
   std::set<std::string> Keys;
   {
-    auto Db = ResultDb::open(O.DbPath); // closed again before any fork
+    auto Db = ResultDb::open(O.DbPath, false, O.Wal); // closed again before any fork
     if (!Db)
       return Db.error();
     auto K = (*Db)->keys();
@@ -146,7 +147,7 @@ Expected<std::vector<Point>> pointsToDo(const Space &S, const std::vector<Point>
     const std::string Hash = pointConfigHash(S, Pt);
     bool Complete = true;
     for (const ModelSpec &M : O.Models)
-      Complete &= Keys.count(Hash + "|" + M.Hash + "|" + O.Eval.Backend + "|" + O.Eval.CompilerVersion) != 0;
+      Complete &= Keys.count(PointResult::resultKey(Hash, M.Hash, O.Eval.Backend, O.Eval.CompilerVersion)) != 0;
     if (!Complete)
       Todo.push_back(Pt);
   }
@@ -160,10 +161,18 @@ Status runPhase(const Space &S, const std::vector<Point> &Points, const SweepOpt
     return Todo.error();
   Sum.Skipped += Points.size() - Todo->size();
   *O.Out << "sweep: " << Points.size() << " points x " << O.Models.size() << " models on " << O.Eval.Backend << ": "
-         << Points.size() - Todo->size() << " done already, " << Todo->size() << " to run with "
-         << std::min<uint64_t>(O.Jobs, std::max<size_t>(Todo->size(), 1)) << " jobs\n";
+         << Points.size() - Todo->size() << " done already, " << Todo->size() << " to run ";
+  if (O.Slurm)
+    *O.Out << "on Slurm\n";
+  else
+    *O.Out << "with " << std::min<uint64_t>(O.Jobs, std::max<size_t>(Todo->size(), 1)) << " jobs\n";
   if (Todo->empty())
     return Status::ok();
+  if (O.Slurm) {
+    NPU_TRY(submitSlurm(S, *Todo, O, *O.Slurm));
+    Sum.Submitted += Todo->size();
+    return Status::ok();
+  }
   bool Stopped = false;
   auto Done = runWorkers(S, *Todo, O, Stopped);
   if (!Done)
@@ -210,6 +219,13 @@ std::vector<uint64_t> adaptiveSelection(const std::vector<PointResult> &Estimate
   return Chosen;
 }
 
+Expected<SweepSummary> runPoints(const Space &S, const std::vector<Point> &Points, const SweepOptions &O) {
+  SweepSummary Sum;
+  Sum.Points = Points.size();
+  NPU_TRY(runPhase(S, Points, O, Sum));
+  return Sum;
+}
+
 Expected<SweepSummary> runSweep(const Space &S, const SweepOptions &O) {
   SweepSummary Sum;
   auto Points = enumeratePoints(S, &Sum.Excluded);
@@ -222,9 +238,11 @@ Expected<SweepSummary> runSweep(const Space &S, const SweepOptions &O) {
     NPU_TRY(runPhase(S, *Points, O, Sum));
     return Sum;
   }
-  // Adaptive: every point with the cost model first, then the chosen ones on the backend.
+  // Adaptive: every point with the cost model first (here, also for Slurm: it is cheap), then the chosen ones
+  // on the backend.
   SweepOptions Est = O;
   Est.Eval.Backend = "estimate";
+  Est.Slurm = nullptr;
   NPU_TRY(runPhase(S, *Points, Est, Sum));
   if (Sum.Interrupted)
     return Sum;

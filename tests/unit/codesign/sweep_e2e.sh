@@ -91,6 +91,15 @@ errors)
     die "a sweep with an invalid point must still succeed"
   "$NPUC" sweep report "$WORK/e.sqlite" || die "report failed"
   ;;
+slurm-absent)
+  # --executor slurm where sbatch is not on PATH: a clear error, exit 1, nothing written for Slurm.
+  rm -rf "$WORK"/ns.sqlite*
+  PATH=/nonexistent "$NPUC" sweep "$MODEL" --calib "$CALIB" --space "$WORK/space.yaml" --db "$WORK/ns.sqlite" \
+    --executor slurm > "$WORK/ns.log" 2>&1
+  [ $? -eq 1 ] || die "expected exit 1 without sbatch"
+  cat "$WORK/ns.log"
+  [ ! -e "$WORK/ns.sqlite.slurm" ] || die "a Slurm run folder was made without sbatch"
+  ;;
 run-energy)
   # npuc run --stats gains "energy", the same on every backend (the counts are the same).
   "$NPUC" compile "$MODEL" --config "$SRC/configs/default.yaml" --calib "$CALIB" -o "$WORK/m.npub" >/dev/null ||

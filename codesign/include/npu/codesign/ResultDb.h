@@ -34,14 +34,19 @@ struct PointResult {
   std::string ConfigYaml;
   double WallS = 0;
   /// The row's key as one string (for sets of done points).
-  std::string key() const { return ConfigHash + "|" + ModelHash + "|" + Backend + "|" + CompilerVersion; }
+  std::string key() const { return resultKey(ConfigHash, ModelHash, Backend, CompilerVersion); }
+  static std::string resultKey(const std::string &Config, const std::string &Model, const std::string &Backend,
+                               const std::string &Version) {
+    return Config + "|" + Model + "|" + Backend + "|" + Version;
+  }
 };
 
 class ResultDb {
 public:
   /// Opens (creating if needed) the database: WAL mode, a busy timeout, the schema. ReadOnly opens an existing
-  /// database for reading (reports).
-  static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path, bool ReadOnly = false);
+  /// database for reading (reports). Wal false keeps SQLite's rollback journal instead: the shard files of Slurm
+  /// tasks, one writer each, which WAL's shared-memory index would not serve over a network file system.
+  static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path, bool ReadOnly = false, bool Wal = true);
   ~ResultDb();
   ResultDb(const ResultDb &) = delete;
   ResultDb &operator=(const ResultDb &) = delete;
