@@ -41,6 +41,7 @@ public:
 
   // --- The activation type of the quantized values it makes: int8 (default) or int16.
   ir::ElemType Act = ir::ElemType::Int8;
+  int WeightBits = 8; ///< the NPU's weight width: 8, or 4 (weights in [-7, 7], still held in int8 tensors)
   int actBits() const { return Act == ir::ElemType::Int16 ? 16 : 8; }
   int64_t actMin() const { return ir::integerTypeMin(Act); }
   int64_t actMax() const { return ir::integerTypeMax(Act); }

@@ -41,19 +41,20 @@ std::optional<std::vector<double>> channelVector(const Tensor &T, const Shape &O
   return V;
 }
 
-QuantizedWeights quantizeWeights(const Tensor &W, int64_t Channels, bool ChannelIsLastDim) {
+QuantizedWeights quantizeWeights(const Tensor &W, int64_t Channels, bool ChannelIsLastDim, int Bits) {
   const int64_t N = W.numElements(), PerChannel = N / std::max<int64_t>(Channels, 1);
   auto ChannelOf = [&](int64_t I) { return ChannelIsLastDim ? I % Channels : I / PerChannel; };
   std::vector<double> AbsMax(size_t(Channels), 0.0);
   for (int64_t I = 0; I < N; ++I)
     AbsMax[size_t(ChannelOf(I))] = std::max(AbsMax[size_t(ChannelOf(I))], std::fabs(W.getDouble(I)));
   QuantizedWeights Q{Tensor(ElemType::Int8, W.shape()), {}};
+  const int64_t Max = (int64_t(1) << (Bits - 1)) - 1;
   for (double A : AbsMax)
-    Q.Scales.push_back(roundScale(quant::symmetricScale(A)));
-  // [-127, 127]: symmetric, so negating a weight never overflows.
+    Q.Scales.push_back(roundScale(quant::symmetricScale(A, Max)));
+  // [-Max, Max]: symmetric, so negating a weight never overflows.
   for (int64_t I = 0; I < N; ++I)
     Q.Data.data<int8_t>()[I] =
-        int8_t(quant::quantizeValue(W.getDouble(I), Q.Scales[size_t(ChannelOf(I))], -127, 127));
+        int8_t(quant::quantizeValue(W.getDouble(I), Q.Scales[size_t(ChannelOf(I))], -Max, Max));
   return Q;
 }
 

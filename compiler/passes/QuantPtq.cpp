@@ -36,10 +36,12 @@ const std::set<std::string> &passThroughOps() {
 
 class Ptq {
 public:
-  Ptq(const Graph &G, const std::vector<double> &Ranges, ElemType Act, std::vector<std::string> *Notes)
+  Ptq(const Graph &G, const std::vector<double> &Ranges, ElemType Act, int WeightBits,
+      std::vector<std::string> *Notes)
       : B(G), Done(G.nodes().size(), false), Notes(Notes) {
     B.Ranges = Ranges;
     B.Act = Act;
+    B.WeightBits = WeightBits;
   }
 
   Expected<Graph> run() {
@@ -298,7 +300,7 @@ private:
     T = followTail(N.Outputs[0], 1, O, N.OpType == "Conv", T);
     if (!hasRange(T.Out))
       return false;
-    QuantizedWeights WQ = quantizeWeights(*W, O, false);
+    QuantizedWeights WQ = quantizeWeights(*W, O, false, B.WeightBits);
     std::vector<double> Bias(size_t(O), 0.0), Ratios;
     for (int64_t K = 0; K < O; ++K)
       Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
@@ -359,7 +361,7 @@ private:
     T = followTail(N.Outputs[0], YD.size() - 1, Cols, N.OpType != "npu.FusedGemm", T);
     if (!hasRange(T.Out))
       return false;
-    QuantizedWeights WQ = quantizeWeights(W, Cols, true);
+    QuantizedWeights WQ = quantizeWeights(W, Cols, true, B.WeightBits);
     for (int64_t C = 0; C < Cols; ++C)
       Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
     std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, true);
@@ -696,10 +698,12 @@ std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges
 } // namespace
 
 Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges, ElemType Act,
-                                   std::vector<std::string> *Notes) {
+                                   std::vector<std::string> *Notes, int WeightBits) {
   if (Act != ElemType::Int8 && Act != ElemType::Int16)
     return makeError("activations are quantized to i8 or i16, not ", elemTypeName(Act));
-  return Ptq(G, unifyConcatRanges(G, Ranges), Act, Notes).run();
+  if (WeightBits != 8 && WeightBits != 4)
+    return makeError("weights are quantized to 8 or 4 bits, not ", WeightBits);
+  return Ptq(G, unifyConcatRanges(G, Ranges), Act, WeightBits, Notes).run();
 }
 
 } // namespace npu::passes

@@ -17,7 +17,7 @@ bool isQuantizedModel(const ir::Graph &G);
 /// node that could have been converted stayed float (an int32 accumulator that could overflow).
 Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges,
                                        ir::ElemType Act = ir::ElemType::Int8,
-                                       std::vector<std::string> *Notes = nullptr);
+                                       std::vector<std::string> *Notes = nullptr, int WeightBits = 8);
 
 /// Converts an already quantized graph (QDQ pairs, QLinear*, *Integer) to npu.* operators with the scales it
 /// carries; what does not match a known pattern is kept as it is.
@@ -28,14 +28,14 @@ Expected<ir::Graph> convertQuantizedGraph(const ir::Graph &G);
 /// The values of T (which broadcasts to Out) along Out's dim Axis, when T varies along no other dim.
 std::optional<std::vector<double>> channelVector(const ir::Tensor &T, const ir::Shape &Out, size_t Axis);
 
-/// Symmetric per-output-channel int8 weights: W viewed as [rows, cols]; channel o is column o when
-/// ColumnMajor (MatMul's [K, N]) else row o (Conv's [O, ...]). Scales are float32 numbers; values in [-127,
-/// 127].
+/// Symmetric per-output-channel weights of Bits (8, or 4 for an int4 weight buffer; held in int8 tensors): W
+/// viewed as [rows, cols]; channel o is column o when ColumnMajor (MatMul's [K, N]) else row o (Conv's [O,
+/// ...]). Scales are float32 numbers; values in [-(2^(Bits-1) - 1), 2^(Bits-1) - 1].
 struct QuantizedWeights {
   ir::Tensor Data;
   std::vector<double> Scales;
 };
-QuantizedWeights quantizeWeights(const ir::Tensor &W, int64_t Channels, bool ChannelIsLastDim);
+QuantizedWeights quantizeWeights(const ir::Tensor &W, int64_t Channels, bool ChannelIsLastDim, int Bits = 8);
 
 /// round(b / (s_x * s_w[o])) saturated to int32.
 ir::Tensor quantizeBias(const std::vector<double> &Bias, double XScale, const std::vector<double> &WScales);

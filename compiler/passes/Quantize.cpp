@@ -13,6 +13,22 @@
 namespace npu::passes {
 namespace {
 
+/// A model quantized elsewhere keeps its own weights: on an int4 weight buffer they must already be 4-bit.
+Status checkInt4Weights(const ir::Graph &G, const std::string &Config) {
+  for (const ir::Node &N : G.nodes()) {
+    if ((N.OpType != "npu.QConv" && N.OpType != "npu.QMatMul") || N.Inputs.size() < 2)
+      continue;
+    const ir::Value &W = G.value(N.Inputs[1]);
+    if (!W.Data)
+      continue;
+    for (int64_t V : W.Data->toInt64s())
+      if (V < -8 || V > 7)
+        return makeError("node '", N.Name, "' (", N.OpType, "): the model's weight ", V, " does not fit config '",
+                         Config, "''s int4 weights; quantize the float model for it, or use an int8 config");
+  }
+  return Status::ok();
+}
+
 class Quantize : public Pass {
 public:
   const char *name() const override { return "quantize"; }
@@ -37,6 +53,8 @@ public:
     double Headroom = 1;
     if (Imported) {
       NPU_ASSIGN(Quant, convertQuantizedGraph(G));
+      if (Opts.Config && Opts.Config->WeightType == DType::Int4)
+        NPU_TRY(checkInt4Weights(Quant, Opts.Config->Name));
     } else {
       std::vector<std::string> Notes;
       NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes));
@@ -44,7 +62,8 @@ public:
       for (double &R : Ranges)
         if (R > 0)
           R *= Headroom;
-      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes));
+      const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
+      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes, WeightBits));
       if (Opts.Report)
         for (const std::string &N : Notes)
           *Opts.Report << "quantize: " << N << "\n";
@@ -74,15 +93,16 @@ public:
 Status checkQuantizeConfig(const HardwareConfig &C) {
   const bool Act8 = C.InputType == DType::Int8 && C.OutputType == DType::Int8;
   const bool Act16 = C.InputType == DType::Int16 && C.OutputType == DType::Int16;
-  if ((Act8 || Act16) && C.WeightType == DType::Int8 && C.AccType == DType::Int32)
+  const bool Wgt = C.WeightType == DType::Int8 || C.WeightType == DType::Int4;
+  if ((Act8 || Act16) && Wgt && C.AccType == DType::Int32)
     return Status::ok();
-  const std::string Why = C.WeightType != DType::Int8  ? std::string(dtypeName(C.WeightType)) + " weights"
+  const std::string Why = !Wgt                         ? std::string(dtypeName(C.WeightType)) + " weights"
                           : C.AccType != DType::Int32  ? std::string(dtypeName(C.AccType)) + " accumulators"
                           : C.InputType != C.OutputType ? std::string("mixed activation types")
                                                         : std::string(dtypeName(C.InputType)) + " activations";
   return makeError("config '", C.Name, "' has ", dtypeName(C.InputType), " inputs, ", dtypeName(C.WeightType),
                    " weights, ", dtypeName(C.OutputType), " outputs and ", dtypeName(C.AccType),
-                   " accumulators; the quantizer supports int8 weights, int32 accumulators and int8 or int16 "
+                   " accumulators; the quantizer supports int8 or int4 weights, int32 accumulators and int8 or int16 "
                    "activations (inputs and outputs of one type, since the NPU reads what it writes): ",
                    Why, " are unsupported");
 }

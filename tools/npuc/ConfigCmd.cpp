@@ -48,8 +48,8 @@ const Command ConfigCommand = {
     "npuc config check FILE.yaml... | npuc config show FILE.yaml",
     "'check' loads and validates each file: unknown keys, wrong types, values out of range and\n"
     "inconsistent sizes are reported with file:line:column and the key; a config the compiler cannot\n"
-    "target (element types other than int8 inputs, weights, outputs and int32 accumulators) is refused\n"
-    "with the reason. It prints\n"
+    "target (other than int8 or int4 weights, int32 accumulators and int8 or int16 inputs and outputs of\n"
+    "one type) is refused with the reason. It prints\n"
     "'FILE: ok (NAME, hash HASH16)' per valid file and exits 1 if any file is invalid.\n"
     "'show' prints every key (defaults filled in), the derived values (buffer rows and depths, peak\n"
     "throughput) and the ISA field layout that follows from the config.\n\n"

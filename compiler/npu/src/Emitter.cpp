@@ -115,6 +115,15 @@ int Emitter::constant(const std::string &Name, std::vector<uint8_t> Data) {
   return Consts[Name] = P.addTensor(std::move(T));
 }
 
+int Emitter::weightTiles(const std::string &Name, const std::vector<uint8_t> &Int8Values) {
+  if (C.weightBits() == 8)
+    return constant(Name, Int8Values);
+  std::vector<uint8_t> Packed((Int8Values.size() + 1) / 2, 0);
+  for (size_t I = 0; I < Int8Values.size(); ++I)
+    Packed[I / 2] |= uint8_t((Int8Values[I] & 0xF) << (4 * (I % 2)));
+  return constant(Name, std::move(Packed));
+}
+
 int Emitter::channelRows(const std::string &Name, const std::vector<int64_t> &Values, int64_t Blocks) {
   const int64_t B = int64_t(C.Batch), Bo = int64_t(C.BlockOut);
   std::vector<uint8_t> Data;
@@ -138,7 +147,7 @@ int Emitter::identityTile() {
   std::vector<uint8_t> Data(size_t(Bo * Bi), 0);
   for (int64_t O = 0; O < Bo && O < Bi; ++O)
     Data[size_t(O * Bi + O)] = 1;
-  return constant("npu.identity_tile", std::move(Data));
+  return weightTiles("npu.identity_tile", Data);
 }
 
 ir::ElemType actElem(const HardwareConfig &C) { return passes::activationType(&C); }

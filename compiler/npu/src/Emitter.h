@@ -47,6 +47,9 @@ public:
 
   /// A constant tensor (deduplicated by name within the segment).
   int constant(const std::string &Name, std::vector<uint8_t> Data);
+  /// A constant of weight tiles from int8 values, stored at the config's weight width (int4: two per byte, the
+  /// even element in the low nibble, as LOAD wgt reads them).
+  int weightTiles(const std::string &Name, const std::vector<uint8_t> &Int8Values);
   /// One accumulator row per output-channel block holding Values[block*Bo + o] in every batch lane.
   int channelRows(const std::string &Name, const std::vector<int64_t> &Values, int64_t Blocks);
   /// The Bo x Bi identity weight tile (widens int8 rows into the accumulators).

@@ -243,7 +243,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter;
   K.Clip = needsClip(N, E.config()), K.Int32 = int32Result(N);
   const int64_t Cin = K.Cin, Taps = K.Taps, OO = K.OO;
-  const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
+  const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, OO);
   auto Plan = chooseConvPlan(E, K);
   if (!Plan || convSplitEstimate(E, K) < Plan->Estimate - Plan->Estimate / 50)

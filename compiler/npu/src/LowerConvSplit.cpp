@@ -158,7 +158,7 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
   const RowTensor &X = K.X, Y = E.Values.at(N.Outputs[0]);
   const int64_t Cin = K.Cin, Taps = K.Taps, TIH = tileInRows(W, P.TH), TIW = tileInCols(W, P.TW);
   E.recordSchedule({"", P.TH, P.N, 1, P.Estimate, E.forcedSchedule() != nullptr});
-  const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
+  const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, K.OO);
   const int64_t BiasRow = int64_t(C.D.AccDepth) - 2, MulRow = BiasRow + 1;
   // Slot layout: KB blocks of TIH x TIW rows (a narrower last column tile uses its own, smaller pitch).

@@ -155,7 +155,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       Packed.insert(Packed.end(), Begin, Begin + Taps * TileBytes);
     }
   }
-  const int WT = E.constant(N.Name + ".weights", std::move(Packed));
+  const int WT = E.weightTiles(N.Name + ".weights", Packed);
   std::vector<int64_t> Bias = {0};
   if (N.hasInput(2))
     Bias = G.value(N.Inputs[2]).Data->toInt64s();

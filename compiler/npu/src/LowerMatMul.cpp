@@ -221,7 +221,7 @@ Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   E.recordSchedule({"", P.TM, P.N, P.GO, P.Estimate, E.forcedSchedule() != nullptr});
   const int64_t Mb = S.Mb, Kb = S.Kb, Nb = S.Nb;
   const int XT = E.Values.at(N.Inputs[0]).Tensor, YT = E.Values.at(N.Outputs[0]).Tensor;
-  const int WT = E.constant(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
+  const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, Nb);
   const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
   const uint64_t Arb = C.D.AccRowBytes;

@@ -39,7 +39,7 @@ inline int placementTiles(Emitter &E) {
   for (int64_t M = 0; M < K; ++M)
     for (int64_t I = 0; I < Bi; ++I)
       Data[size_t((M * Bo + M * Bi + I) * Bi + I)] = 1;
-  return E.constant("npu.placement_tiles", std::move(Data));
+  return E.weightTiles("npu.placement_tiles", Data);
 }
 
 /// Loads the placement tiles into weight rows [Base, Base + k).

@@ -1,11 +1,13 @@
-// int16 activations on the NPU (configs/edge16.yaml): a float graph with every operator the NPU lowers,
-// quantized with int16 activations, laid out and compiled; every npu.* node runs on the NPU and the func-sim
-// run of the artifact equals the reference interpreter's run of the same graph bit for bit. mnist-8 too.
+// int16 activations (configs/edge16.yaml) and int4 weights (edge with `dtypes.weight: int4`) on the NPU: a float
+// graph with every operator the NPU lowers, quantized for the config, laid out and compiled; every npu.* node
+// runs on the NPU and the func-sim run of the artifact equals the reference interpreter's run of the same graph
+// bit for bit. mnist-8 too.
 #include "NpuTestUtil.h"
 #include "../quant/QuantTestUtil.h"
 
-
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <set>
 
 namespace npu::test {
@@ -94,6 +96,56 @@ TEST(NpuInt16, EveryOperatorOnTheNpuBitExact) {
     }
   }
   EXPECT_GT(Int16Bindings, 0);
+}
+
+/// configs/edge.yaml with 4-bit weights (packed two per byte in DRAM and in the weight buffer).
+HardwareConfig edgeInt4() {
+  std::ifstream In(std::string(NPU_SOURCE_DIR) + "/configs/edge.yaml");
+  std::stringstream SS;
+  SS << In.rdbuf();
+  std::string Yaml = SS.str();
+  const size_t P = Yaml.find("weight: int8");
+  EXPECT_NE(P, std::string::npos);
+  Yaml.replace(P, 12, "weight: int4");
+  auto C = parseHardwareConfig(Yaml, "edge-int4");
+  EXPECT_TRUE(C.isOk()) << (C ? "" : C.message());
+  return C.takeValue();
+}
+
+TEST(NpuInt4Weights, EveryOperatorOnTheNpuBitExact) {
+  HardwareConfig C = edgeInt4();
+  ASSERT_EQ(C.weightBits(), 4u);
+  std::mt19937 Rng(4);
+  ir::Graph G = testNet(Rng);
+  const auto Sets = qtest::randomInputSets(3, 5, {1, 3, 12, 12}, -2, 2);
+  passes::PassOptions Opts;
+  Opts.CalibDirs = qtest::writeSets(qtest::tempDir("npu_int4"), Sets);
+  Opts.Config = &C;
+  Status St = qtest::runPasses(G, {"shape-inference", "quantize", "layout"}, Opts);
+  ASSERT_TRUE(St.isOk()) << St.message();
+  for (const backend::NodePlacement &P : backend::placeNodes(G, C))
+    if (P.OpType == "npu.QConv" || P.OpType == "npu.QMatMul") {
+      EXPECT_TRUE(P.Npu) << P.OpType << " '" << P.Node << "': " << P.Reason;
+    }
+  // Weights on the symmetric 4-bit grid [-7, 7], the largest at +-7.
+  int Weighted = 0;
+  for (const ir::Node &N : G.nodes())
+    if (N.OpType == "npu.QConv" || N.OpType == "npu.QMatMul") {
+      const auto W = G.value(N.Inputs[1]).Data->toInt64s();
+      ++Weighted;
+      int64_t MaxAbs = 0;
+      for (int64_t V : W)
+        MaxAbs = std::max<int64_t>(MaxAbs, std::abs(V));
+      EXPECT_EQ(MaxAbs, 7) << N.Name;
+    }
+  EXPECT_GE(Weighted, 3);
+  for (const auto &Set : Sets) {
+    auto Want = ref::interpret(G, {Set[0]});
+    ASSERT_TRUE(Want.isOk()) << Want.message();
+    auto Got = compileAndRun(G, C, {Set[0]});
+    ASSERT_TRUE(Got.isOk()) << Got.message();
+    EXPECT_EQ((*Got)[0], (*Want)[0]);
+  }
 }
 
 TEST(NpuInt16, MnistBitExact) {
