@@ -19,7 +19,7 @@ static int runHw(const Command &Self, const Args &A) {
     return fail(C.message());
   npu::hw::AreaOptions O;
   O.UseCache = !A.has("--no-cache");
-  std::cerr << "npuc: synthesizing npu_gemm_pe and npu_alu_lane with Yosys (cached by config hash)...\n";
+  std::cerr << "npuc: synthesizing npu_gemm_pe and npu_alu_lane with Yosys (cached by config and RTL hash)...\n";
   auto R = npu::hw::estimateArea(*C, O);
   if (!R)
     return fail(R.message());
@@ -35,13 +35,14 @@ const Command HwCommand = {
     "(hw/rtl/npu_gemm_pe.sv: a block_in-deep dot product at the configured widths) and one tensor-ALU\n"
     "lane (hw/rtl/npu_alu_lane.sv) with Yosys (`synth`, then `stat -tech cmos`), and prints their cell\n"
     "counts and transistor estimates times their counts in the design, beside the SRAM bits of every\n"
-    "buffer. Results are cached by config hash in $XDG_CACHE_HOME/npu/area (or ~/.cache/npu/area).\n"
+    "buffer and the ALU's lookup table. Results are cached by the config hash and the hash of the two\n"
+    "synthesized sources in $XDG_CACHE_HOME/npu/area (or ~/.cache/npu/area).\n"
     "Needs Debian's yosys. These are relative figures for co-design (generic gates, no technology\n"
     "library, no SRAM macros).\n\n"
     "example:\n"
     "  npuc hw area configs/default.yaml\n",
     {{"--json", false, "print the figures as one JSON object"},
-     {"--no-cache", false, "synthesize again even when the config hash is cached"}},
+     {"--no-cache", false, "synthesize again even when the result is cached"}},
     runHw,
 };
 

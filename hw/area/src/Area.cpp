@@ -1,8 +1,10 @@
-// Runs Yosys on the processing element and the ALU lane of hw/rtl for one config and caches the figures.
+// Runs Yosys on the processing element and the ALU lane of hw/rtl for one config and caches the figures (keyed
+// by the config's hash and the two sources').
 #include "npu/hw/Area.h"
 
 #include "npu/isa/Generators.h"
 #include "npu/support/Json.h"
+#include "npu/support/Sha256.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -148,14 +150,20 @@ Expected<AreaReport> estimateArea(const HardwareConfig &C, const AreaOptions &O)
                 {"inp", D.InputDepth * D.InputRowBytes * 8},
                 {"wgt", D.WeightDepth * D.WeightRowBytes * 8},
                 {"acc", D.AccDepth * D.AccRowBytes * 8},
-                {"out", D.OutputDepth * D.OutputRowBytes * 8}};
+                {"out", D.OutputDepth * D.OutputRowBytes * 8},
+                // One table shared by every ALU lane (each lane has its own mux into it, in its cells).
+                {"lut", D.LutDepth * D.LutRowBytes * 8}};
+  const fs::path Rtl = O.RtlDir.empty() ? fs::path(NPU_HW_RTL_DIR) : fs::path(O.RtlDir);
+  const fs::path PeSource = Rtl / "npu_gemm_pe.sv", LaneSource = Rtl / "npu_alu_lane.sv";
+  // Keyed by the config and the two synthesized sources: a change to either module is synthesized anew.
+  const std::string RtlHash =
+      sha256Hex(readFile(PeSource) + '\0' + readFile(LaneSource)).substr(0, 16);
   const fs::path Cache = O.CacheDir.empty() ? defaultCacheDir() : O.CacheDir;
-  const fs::path CacheFile = Cache / (C.Hash + ".txt");
+  const fs::path CacheFile = Cache / (C.Hash + "-" + RtlHash + ".txt");
   if (O.UseCache && readCache(CacheFile, R)) {
     R.FromCache = true;
     return R;
   }
-  const fs::path Rtl = O.RtlDir.empty() ? fs::path(NPU_HW_RTL_DIR) : fs::path(O.RtlDir);
   std::error_code Ec;
   fs::create_directories(Cache, Ec);
   const fs::path Work = Cache / (C.Hash + ".work");
@@ -164,10 +172,10 @@ Expected<AreaReport> estimateArea(const HardwareConfig &C, const AreaOptions &O)
     return makeError("cannot create the area cache folder ", Work.string(), ": ", Ec.message());
   const fs::path Pkg = Work / "npu_isa_pkg.sv";
   std::ofstream(Pkg) << isa::generateSvPackage(C);
-  auto Pe = synthesize("npu_gemm_pe", Pkg, Rtl / "npu_gemm_pe.sv", Work, O.Yosys);
+  auto Pe = synthesize("npu_gemm_pe", Pkg, PeSource, Work, O.Yosys);
   if (!Pe)
     return Pe.error();
-  auto Lane = synthesize("npu_alu_lane", Pkg, Rtl / "npu_alu_lane.sv", Work, O.Yosys);
+  auto Lane = synthesize("npu_alu_lane", Pkg, LaneSource, Work, O.Yosys);
   if (!Lane)
     return Lane.error();
   R.Pe = *Pe;

@@ -34,7 +34,8 @@ TEST(HwArea, SynthesizesThePeAndTheAluLaneAndCachesThem) {
   }
   EXPECT_EQ(R->sramBits(), 8 * (Edge.D.UopDepth * Edge.D.UopRowBytes + Edge.D.InputDepth * Edge.D.InputRowBytes +
                                 Edge.D.WeightDepth * Edge.D.WeightRowBytes + Edge.D.AccDepth * Edge.D.AccRowBytes +
-                                Edge.D.OutputDepth * Edge.D.OutputRowBytes));
+                                Edge.D.OutputDepth * Edge.D.OutputRowBytes + Edge.D.LutDepth * Edge.D.LutRowBytes));
+  EXPECT_EQ(R->SramBits.back(), (std::pair<std::string, uint64_t>{"lut", 256 * 8})); // one shared table
 
   auto Again = npu::hw::estimateArea(Edge, O);
   ASSERT_TRUE(bool(Again)) << Again.message();

@@ -1,9 +1,12 @@
 // The RTL's performance counters (hw/rtl/npu_perf_counters.sv) give the SystemC model's statistics: per-unit
 // busy/stall/idle cycles, DRAM bytes, bursts and contention, MACs, micro-ops and pipe busy cycles, on
-// pipelined programs and on a compiled conv/pool model, on every config with a built model. The harness's own
-// check of the counters against the events is off here, so these compare the counters alone.
+// pipelined programs, the lookup-table example and a compiled conv/pool model, on every config with a built
+// model. The harness's own check of the counters against the events is off here, so these compare the counters
+// alone.
 #include "../npu/NpuTestUtil.h"
 #include "RtlTestUtil.h"
+
+#include "npu/isa/Assembler.h"
 
 namespace {
 
@@ -88,6 +91,23 @@ public:
 private:
   const HardwareConfig &C;
 };
+
+// The lookup table's counter (DRAM bytes read into lut) on the example that loads and applies one.
+TEST(RtlCounters, EqualSystemCOnTheLutExample) {
+  for (const std::string &Name : rtlConfigNames()) {
+    const HardwareConfig C = repoConfig(Name);
+    auto P = npu::isa::assembleFile(std::string(NPU_SOURCE_DIR) + "/examples/asm/lut.s", C);
+    ASSERT_TRUE(P) << P.message();
+    const std::string What = Name + " lut.s";
+    std::vector<uint8_t> ScDram = *P->dramImage(), RtlDram = ScDram;
+    auto S = npu::sim::SystemCSim(C).run(*P, ScDram);
+    auto R = runCounted(*P, RtlDram);
+    ASSERT_TRUE(S.isOk()) << What << ": " << S.message();
+    ASSERT_TRUE(R.isOk()) << What << ": " << R.message();
+    EXPECT_EQ(R->Counts.BytesLoaded[unsigned(npu::isa::MemType::Lut)], C.D.LutDepth) << What;
+    expectCountersEqual(C, *R, *S, What);
+  }
+}
 
 TEST(RtlCounters, EqualSystemCOnACompiledConvPoolModel) {
   for (const std::string &Name : rtlConfigNames()) {

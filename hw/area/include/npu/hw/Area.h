@@ -1,5 +1,6 @@
 // Area of the RTL's datapath elements from Yosys: one GEMM processing element and one ALU lane synthesized for
-// a config (cells and `stat -tech cmos` transistors), cached by config hash, beside the SRAM bit counts.
+// a config (cells and `stat -tech cmos` transistors), cached by config hash and RTL source hash, beside the SRAM
+// bit counts.
 #pragma once
 
 #include "npu/config/HardwareConfig.h"
@@ -24,7 +25,7 @@ struct AreaReport {
   CellArea Pe, AluLane;
   uint64_t PeCount = 0;   ///< batch x block_out processing elements (each a block_in-deep dot product)
   uint64_t LaneCount = 0; ///< alu.lanes
-  std::vector<std::pair<std::string, uint64_t>> SramBits; ///< per buffer: uop, inp, wgt, acc, out
+  std::vector<std::pair<std::string, uint64_t>> SramBits; ///< per buffer: uop, inp, wgt, acc, out, lut
   bool FromCache = false;
 
   uint64_t datapathTransistors() const {
