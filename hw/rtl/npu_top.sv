@@ -1,5 +1,6 @@
 // The accelerator: fetch, command queues, token FIFOs, the load/compute/store controllers, the DMA engines,
-// the GEMM core, the ALU, the five on-chip buffers and the ALU's lookup table, wired to the harness-facing ports of docs/rtl.md.
+// the GEMM core, the ALU, the five on-chip buffers and the ALU's lookup table, wired to the harness-facing
+// ports of docs/rtl.md.
 //
 // Cycle numbering: start_i is pulsed for one cycle; the next cycle is cycle 0 (cycle_o = 0). done_o rises in
 // the cycle after the last instruction's last cycle, i.e. in cycle max E(k) = the run's total cycles.
