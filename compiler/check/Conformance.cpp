@@ -18,10 +18,11 @@ std::string compareOutputs(const std::vector<ir::Tensor> &Got, const std::vector
   return "";
 }
 
-Expected<ir::Graph> importForTest(const TestFolder &T) {
+Expected<ir::Graph> importForTest(const TestFolder &T, const MemoryLimit &Limit) {
   frontend::ImportOptions IO;
+  IO.Memory = Limit;
   const std::string Model = T.model().string();
-  auto First = readDataSet(T.Sets[0], "input");
+  auto First = readDataSet(T.Sets[0], "input", Limit);
   auto Names = frontend::onnxGraphInputs(Model);
   if (!First || !Names) { // the import may say why better (e.g. a sequence input)
     auto G = frontend::importOnnx(Model, IO);
@@ -35,15 +36,15 @@ Expected<ir::Graph> importForTest(const TestFolder &T) {
 }
 
 TestResult RefExecutor::run(const TestFolder &T, TestLog &) {
-  auto G = importForTest(T);
+  auto G = importForTest(T, Opts.Memory);
   if (!G)
     return TestResult::fromError(G.message());
   for (const fs::path &Set : T.Sets) {
-    auto Ins = readDataSet(Set, "input");
-    auto Outs = readDataSet(Set, "output");
+    auto Ins = readDataSet(Set, "input", Opts.Memory);
+    auto Outs = readDataSet(Set, "output", Opts.Memory);
     if (!Ins || !Outs)
       return TestResult::fromError(Ins ? Outs.message() : Ins.message());
-    auto Got = ref::interpret(*G, *Ins);
+    auto Got = ref::interpret(*G, *Ins, Opts.Memory);
     if (!Got)
       return TestResult::fromError(Set.filename().string() + ": " + Got.message());
     if (std::string Diff = compareOutputs(*Got, *Outs, T, Set, Opts); !Diff.empty())

@@ -60,18 +60,16 @@ TestResult TestResult::fromError(std::string Why) {
 }
 
 Expected<std::vector<ir::Tensor>> readDataSet(const fs::path &Set, const std::string &Prefix,
-                                              std::vector<std::string> *Names) {
+                                              const MemoryLimit &Limit) {
   std::vector<ir::Tensor> Out;
   for (int K = 0;; ++K) {
     fs::path P = Set / (Prefix + "_" + std::to_string(K) + ".pb");
     std::error_code Ec;
     if (!fs::exists(P, Ec))
       return Out;
-    auto T = frontend::readTensorProtoFile(P.string());
+    auto T = frontend::readTensorProtoFile(P.string(), Limit);
     if (!T)
       return T.error();
-    if (Names)
-      Names->push_back(T->Name);
     Out.push_back(std::move(T->Data));
   }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Graph.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <onnx/onnx_pb.h>
@@ -21,6 +22,8 @@ public:
   /// The version of the com.microsoft domain the model imports (0: not imported).
   int64_t ContribOpset = 0;
   std::string BaseDir;
+  /// What one tensor may take (ImportOptions::Memory): initializers, inputs and inferred outputs.
+  MemoryLimit Limit;
   /// Declared types (value_info, graph outputs) with static shapes, used where inference cannot decide a
   /// shape.
   std::unordered_map<std::string, ir::TensorType> Declared;
@@ -54,6 +57,7 @@ Status convertContribNode(ImportState &S, const onnx::NodeProto &P, const std::s
 std::optional<ir::Attribute> takeAttr(std::vector<ir::Attribute> &Attrs, std::string_view N);
 
 /// Converts an ONNX attribute into an IR attribute.
-Expected<ir::Attribute> convertAttribute(const onnx::AttributeProto &A, const std::string &BaseDir);
+Expected<ir::Attribute> convertAttribute(const onnx::AttributeProto &A, const std::string &BaseDir,
+                                         const MemoryLimit &Limit);
 
 } // namespace npu::frontend

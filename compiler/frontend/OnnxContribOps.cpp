@@ -324,7 +324,7 @@ Status convertContribNode(ImportState &S, const onnx::NodeProto &P, const std::s
     C.Ins.push_back(Id);
   }
   for (const auto &A : P.attribute()) {
-    NPU_ASSIGN(Attribute At, convertAttribute(A, S.BaseDir));
+    NPU_ASSIGN(Attribute At, convertAttribute(A, S.BaseDir, S.Limit));
     C.Attrs.push_back(std::move(At));
   }
   return convertContrib(C);

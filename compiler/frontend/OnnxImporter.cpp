@@ -108,7 +108,7 @@ Status ImportState::emit(const std::string &OpType, std::vector<ValueId> Inputs,
     Values.push_back(It == Known.end() ? nullptr : It->second.get());
   }
   InferContext Ctx(N, Types, Values);
-  auto Inferred = inferNodeTypes(*Def, Ctx);
+  auto Inferred = inferNodeTypes(*Def, Ctx, Limit);
   std::vector<TensorType> OutTypes;
   if (Inferred) {
     OutTypes = *Inferred;
@@ -135,7 +135,8 @@ Status ImportState::emit(const std::string &OpType, std::vector<ValueId> Inputs,
   return Status::ok();
 }
 
-Expected<Attribute> convertAttribute(const onnx::AttributeProto &A, const std::string &BaseDir) {
+Expected<Attribute> convertAttribute(const onnx::AttributeProto &A, const std::string &BaseDir,
+                                     const MemoryLimit &Limit) {
   using AP = onnx::AttributeProto;
   if (!A.ref_attr_name().empty())
     return makeError("unsupported: attribute '", A.name(), "' refers to a function attribute");
@@ -168,7 +169,7 @@ Expected<Attribute> convertAttribute(const onnx::AttributeProto &A, const std::s
     R.Val = A.s();
     break;
   case AP::TENSOR: {
-    auto T = tensorFromProto(A.t(), BaseDir);
+    auto T = tensorFromProto(A.t(), BaseDir, Limit);
     if (!T)
       return T.error().withContext("attribute '" + A.name() + "'");
     R.Val = T.takeValue();
@@ -293,14 +294,14 @@ Status importGraph(ImportState &S, const onnx::GraphProto &GP, const ImportOptio
       return makeError("graph input name '", V.name(), "' is empty or repeated");
     auto It = Opts.InputShapes.find(V.name());
     NPU_ASSIGN(TensorType T, inputType(V, It == Opts.InputShapes.end() ? nullptr : &It->second));
-    if (shapeNumElements(T.Dims) < 0)
-      return makeError("input '", V.name(), "' shape is too large");
+    NPU_TRY(S.Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem),
+                          "input '" + V.name() + "' " + formatType(T)));
     S.G.addInput(V.name(), T);
   }
   for (const auto &T : GP.initializer()) {
     if (T.name().empty() || S.G.findValue(T.name()) != NoValue)
       return makeError("initializer name '", T.name(), "' is empty or repeated");
-    auto Data = tensorFromProto(T, S.BaseDir);
+    auto Data = tensorFromProto(T, S.BaseDir, S.Limit);
     if (!Data)
       return Data.error().withContext("initializer '" + T.name() + "'");
     ValueId Id = S.G.addConstant(T.name(), Data.takeValue());
@@ -357,6 +358,7 @@ Expected<Graph> importOnnxBytes(std::string_view Bytes, const ImportOptions &Opt
     return makeError(Label, ": the model has no graph");
   ImportState S;
   S.BaseDir = BaseDir;
+  S.Limit = Opts.Memory;
   auto Opset = defaultOpset(M);
   if (!Opset)
     return Opset.error().withContext(Label);

@@ -278,7 +278,7 @@ Status convertNode(ImportState &S, const onnx::NodeProto &P, const std::string &
   if (C.Outs.empty())
     return makeError("node has no outputs");
   for (const auto &A : P.attribute()) {
-    NPU_ASSIGN(Attribute At, convertAttribute(A, S.BaseDir));
+    NPU_ASSIGN(Attribute At, convertAttribute(A, S.BaseDir, S.Limit));
     C.Attrs.push_back(std::move(At));
   }
   const std::string &Op = C.Op;

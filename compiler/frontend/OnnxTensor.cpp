@@ -20,7 +20,6 @@ const char *const OnnxTypeNames[] = {
     "COMPLEX64", "COMPLEX128", "BFLOAT16",   "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ",
     "UINT4",     "INT4",       "FLOAT4E2M1", "FLOAT8E8M0",   "UINT2",          "INT2"};
 constexpr int32_t NumOnnxTypes = sizeof(OnnxTypeNames) / sizeof(OnnxTypeNames[0]);
-using ir::MaxTensorBytes;
 } // namespace
 
 std::string onnxDataTypeName(int32_t T) {
@@ -78,7 +77,8 @@ Status copyField(const Field &F, int64_t N, const char *FieldName, Store St) {
   return Status::ok();
 }
 
-Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string &BaseDir) {
+Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string &BaseDir,
+                                   const MemoryLimit &Limit) {
   std::string Location;
   int64_t Offset = 0, Length = -1;
   for (const auto &KV : P.external_data()) {
@@ -107,17 +107,36 @@ Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string
   int64_t Size = static_cast<int64_t>(In.tellg());
   if (Length < 0)
     Length = Size - Offset;
-  if (Size < 0 || Offset > Size || Length > Size - Offset || Length > MaxTensorBytes)
+  if (Size < 0 || Offset > Size || Length > Size - Offset)
     return makeError("external data range outside '", Path, "'");
+  NPU_TRY(Limit.check(Length, 1, "external data in '" + Path + "'"));
   std::string Data(static_cast<size_t>(Length), '\0');
   In.seekg(Offset);
   In.read(Data.data(), Length);
   return Data;
 }
 
+/// The typed field that holds E's values (the one copied value by value below) and how many it holds.
+std::pair<const char *, int64_t> typedField(const onnx::TensorProto &P, ElemType E) {
+  switch (E) {
+  case ElemType::Float32:
+    return {"float_data", P.float_data_size()};
+  case ElemType::Float64:
+    return {"double_data", P.double_data_size()};
+  case ElemType::Int64:
+    return {"int64_data", P.int64_data_size()};
+  case ElemType::UInt32:
+  case ElemType::UInt64:
+    return {"uint64_data", P.uint64_data_size()};
+  default:
+    return {"int32_data", P.int32_data_size()};
+  }
+}
+
 } // namespace
 
-Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir) {
+Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir,
+                                     const MemoryLimit &Limit) {
   auto ET = elemTypeFromOnnx(P.data_type());
   if (!ET)
     return ET.error();
@@ -126,18 +145,25 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
   ir::Shape Dims(P.dims().begin(), P.dims().end());
   int64_t N = ir::shapeNumElements(Dims);
   size_t ES = ir::elemTypeSize(*ET);
-  if (N < 0 || N > MaxTensorBytes / static_cast<int64_t>(ES))
+  if (N < 0)
     return makeError("invalid or too large dims ", ir::formatShape(Dims));
-  ir::Tensor T(*ET, Dims);
+  NPU_TRY(Limit.check(N, ES, ir::formatType(ir::TensorType(*ET, Dims))));
   std::string External;
   const std::string *Raw = P.has_raw_data() ? &P.raw_data() : nullptr;
   if (P.data_location() == onnx::TensorProto::EXTERNAL) {
-    auto E = readExternal(P, BaseDir);
+    auto E = readExternal(P, BaseDir, Limit);
     if (!E)
       return E.error();
     External = std::move(*E);
     Raw = &External;
   }
+  // The data must hold what the dims claim before the tensor is allocated (a 1 KB file claiming 10 GB).
+  if (Raw && Raw->size() != uint64_t(N) * ES)
+    return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(ir::TensorType(*ET, Dims)),
+                     " needs ", uint64_t(N) * ES);
+  if (auto [Field, Count] = typedField(P, *ET); !Raw && Count != N)
+    return makeError(Field, " has ", Count, " values, the dims need ", N);
+  ir::Tensor T(*ET, Dims);
   if (Raw) {
     if (Raw->size() != T.byteSize())
       return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(T.type()), " needs ",
@@ -199,7 +225,7 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
   return T;
 }
 
-Expected<NamedTensor> readTensorProtoFile(const std::string &Path) {
+Expected<NamedTensor> readTensorProtoFile(const std::string &Path, const MemoryLimit &Limit) {
   std::ifstream In(Path, std::ios::binary);
   if (!In)
     return makeError(Path, ": cannot open");
@@ -210,7 +236,7 @@ Expected<NamedTensor> readTensorProtoFile(const std::string &Path) {
   if (!P.ParseFromString(Bytes))
     return makeError(Path, ": not a TensorProto (protobuf parse failed)");
   std::string Dir = Path.substr(0, Path.find_last_of('/') == std::string::npos ? 0 : Path.find_last_of('/'));
-  auto T = tensorFromProto(P, Dir);
+  auto T = tensorFromProto(P, Dir, Limit);
   if (!T)
     return T.error().withContext(Path);
   return NamedTensor{P.name(), T.takeValue()};

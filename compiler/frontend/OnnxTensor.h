@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Tensor.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <onnx/onnx_pb.h>
@@ -10,7 +11,9 @@
 
 namespace npu::frontend {
 
-/// Converts a TensorProto (raw_data, typed fields or external data relative to BaseDir) into a tensor.
-Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir);
+/// Converts a TensorProto (raw_data, typed fields or external data relative to BaseDir) into a tensor. Dims
+/// needing more than Limit, or more bytes than the data holds, are errors before anything is allocated.
+Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir,
+                                     const MemoryLimit &Limit);
 
 } // namespace npu::frontend

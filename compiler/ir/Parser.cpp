@@ -2,6 +2,7 @@
 #include "Lexer.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/support/Try.h"
+#include "npu/support/MemoryLimit.h"
 
 #include <charconv>
 #include <cmath>
@@ -195,9 +196,10 @@ Status decodeHex(const std::string &Hex, std::vector<uint8_t> &Out) {
 Expected<std::shared_ptr<const Tensor>> Parser::parseData(const TensorType &T) {
   int64_t N = shapeNumElements(T.Dims);
   size_t ES = elemTypeSize(T.Elem);
-  if (N < 0 || N > MaxTensorBytes / static_cast<int64_t>(ES))
+  // Graph IR text is written by the tools themselves: the default memory limit bounds a constant.
+  if (N < 0 || !MemoryLimit().check(N, ES, "constant").isOk())
     return error("constant shape " + formatShape(T.Dims) + " must be static and at most " +
-                 std::to_string(MaxTensorBytes) + " bytes");
+                 MemoryLimit::formatBytes(MemoryLimit::DefaultBytes));
   if (isIdent("elided"))
     return error("constant data was elided when printing; it cannot be parsed back");
   bool Splat = isIdent("splat");

@@ -66,7 +66,8 @@ Status checkNodeSignature(const Node &N, const OpDef &Def) {
   return Status::ok();
 }
 
-Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx) {
+Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx,
+                                                 const MemoryLimit &Limit) {
   for (size_t I = 0; I < Ctx.numInputs(); ++I)
     if (Ctx.hasInput(I) && !Ctx.type(I).isStatic())
       return makeError("input ", I, " has an unknown shape ", formatShape(Ctx.dims(I)));
@@ -76,10 +77,13 @@ Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferCo
   if (R->size() < Ctx.node().Outputs.size())
     return makeError("type inference gave ", R->size(), " outputs for ", Ctx.node().Outputs.size());
   R->resize(Ctx.node().Outputs.size());
-  for (const TensorType &T : *R) {
-    int64_t N = shapeNumElements(T.Dims);
-    if (N < 0 || N > MaxTensorBytes / static_cast<int64_t>(elemTypeSize(T.Elem)))
-      return makeError("output shape ", formatShape(T.Dims), " is invalid or too large");
+  for (size_t I = 0; I < R->size(); ++I) {
+    const TensorType &T = (*R)[I];
+    if (std::any_of(T.Dims.begin(), T.Dims.end(), [](int64_t D) { return D < 0; }))
+      return makeError("output ", I, " shape ", formatShape(T.Dims), " is invalid");
+    // Before anything is allocated for it: a Reshape, Expand or ConstantOfShape to a huge size stops here.
+    NPU_TRY(Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem), "output " + std::to_string(I) + " " +
+                                                                             formatType(T)));
   }
   return R;
 }

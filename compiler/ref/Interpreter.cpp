@@ -28,11 +28,24 @@ const KernelTable &kernels() {
   return Table;
 }
 
+/// The graph's declared output types of N fit in Left (what the limit leaves beside the Live bytes).
+Status outputsFit(const Graph &G, const Node &N, const MemoryLimit &Left, uint64_t Live) {
+  uint64_t Need = 0;
+  for (ValueId Out : N.Outputs)
+    if (Out != NoValue && G.type(Out).isStatic())
+      Need += uint64_t(shapeNumElements(G.type(Out).Dims)) * elemTypeSize(G.type(Out).Elem);
+  if (Need <= Left.Bytes)
+    return Status::ok();
+  return makeError("outputs need ", Need, " bytes beside the ", Live, " bytes of live values, above the memory ",
+                   "limit of ", MemoryLimit::formatBytes(Left.Bytes + Live), " (--max-memory)");
+}
+
 } // namespace
 
 bool hasKernel(std::string_view OpType) { return kernels().count(OpType) != 0; }
 
-Expected<std::vector<Tensor>> runNode(const Node &N, const std::vector<const Tensor *> &Inputs) {
+Expected<std::vector<Tensor>> runNode(const Node &N, const std::vector<const Tensor *> &Inputs,
+                                      const MemoryLimit &Limit) {
   const OpDef *Def = findOp(N.OpType);
   auto K = kernels().find(N.OpType);
   if (!Def || K == kernels().end())
@@ -45,7 +58,7 @@ Expected<std::vector<Tensor>> runNode(const Node &N, const std::vector<const Ten
       TypePtrs[I] = &InTypes[I];
     }
   InferContext Ctx(N, TypePtrs, Inputs);
-  auto Types = inferNodeTypes(*Def, Ctx);
+  auto Types = inferNodeTypes(*Def, Ctx, Limit);
   if (!Types)
     return Types.error();
   std::vector<Tensor> Outs;
@@ -58,7 +71,8 @@ Expected<std::vector<Tensor>> runNode(const Node &N, const std::vector<const Ten
   return Outs;
 }
 
-Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor> &Inputs) {
+Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor> &Inputs,
+                                        const MemoryLimit &Limit) {
   VerifyOptions VO;
   VO.CheckTypes = false;
   if (Status S = verifyGraph(G, VO); !S)
@@ -86,12 +100,16 @@ Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor
         LastUse[static_cast<size_t>(In)] = static_cast<int64_t>(K);
   for (ValueId Out : G.Outputs)
     LastUse[static_cast<size_t>(Out)] = INT64_MAX;
+  uint64_t Live = 0; // bytes of the intermediates alive now
   for (size_t K = 0; K < G.nodes().size(); ++K) {
     const Node &N = G.nodes()[K];
     std::vector<const Tensor *> Ins;
     for (ValueId In : N.Inputs)
       Ins.push_back(In == NoValue ? nullptr : Val[static_cast<size_t>(In)]);
-    auto Outs = runNode(N, Ins);
+    MemoryLimit Left{Limit.Bytes > Live ? Limit.Bytes - Live : 0};
+    if (Status S = outputsFit(G, N, Left, Live); !S)
+      return S.error().withContext(describeNode(N));
+    auto Outs = runNode(N, Ins, Limit);
     if (!Outs)
       return Outs.error().withContext(describeNode(N));
     for (size_t O = 0; O < N.Outputs.size(); ++O) {
@@ -104,12 +122,14 @@ Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor
                          " but the graph declares ", formatType(G.type(Id)));
       if (LastUse[static_cast<size_t>(Id)] < 0)
         continue; // nobody reads it (e.g. Dropout's mask)
+      Live += T.byteSize();
       Owned[static_cast<size_t>(Id)] = std::make_unique<Tensor>(std::move(T));
       Val[static_cast<size_t>(Id)] = Owned[static_cast<size_t>(Id)].get();
     }
     for (ValueId In : N.Inputs)
       if (In != NoValue && LastUse[static_cast<size_t>(In)] == static_cast<int64_t>(K) &&
           Owned[static_cast<size_t>(In)]) {
+        Live -= Owned[static_cast<size_t>(In)]->byteSize();
         Owned[static_cast<size_t>(In)].reset();
         Val[static_cast<size_t>(In)] = nullptr;
       }

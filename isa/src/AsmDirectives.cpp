@@ -150,6 +150,8 @@ Status AsmParser::appendBytes(const std::vector<uint8_t> &Bytes, const char *Dir
   if (!CurSegment)
     return err(std::string(Directive) + " outside a segment (start one with '.segment NAME at ADDR')");
   Segment &S = P.Segments[*CurSegment];
+  if (Status M = Limit.check(int64_t(S.Data.size() + Bytes.size()), 1, "segment '" + S.Name + "'"); !M)
+    return err(std::string(Directive) + ": " + M.message());
   if (S.Data.size() + Bytes.size() > MaxSegmentBytes)
     return err(std::string(Directive) + ": segment '" + S.Name + "' would exceed the assembler's limit of " +
                std::to_string(MaxSegmentBytes) + " bytes");
@@ -162,6 +164,8 @@ Status AsmParser::appendNibbles(const std::vector<int64_t> &Values, const char *
   if (!CurSegment)
     return err(std::string(Directive) + " outside a segment (start one with '.segment NAME at ADDR')");
   std::vector<uint8_t> &Data = P.Segments[*CurSegment].Data;
+  if (Status M = Limit.check(int64_t(Data.size() + Values.size() / 2), 1, "segment"); !M)
+    return err(std::string(Directive) + ": " + M.message());
   if (Data.size() + Values.size() / 2 + 1 > MaxSegmentBytes)
     return err(std::string(Directive) + ": segment would exceed the assembler's limit of " +
                std::to_string(MaxSegmentBytes) + " bytes");
@@ -190,6 +194,8 @@ Status AsmParser::dataDirective(const Tokens &T) {
       return N.error();
     if (*N < 0 || uint64_t(*N) > MaxSegmentBytes)
       return err(".zero: count " + std::to_string(*N) + " must be in 0.." + std::to_string(MaxSegmentBytes));
+    if (Status M = Limit.check(*N, 1, ".zero " + std::to_string(*N)); !M)
+      return err(M.message());
     return appendBytes(std::vector<uint8_t>(size_t(*N), 0), ".zero");
   }
   if (D == ".hex") {
@@ -240,6 +246,9 @@ Status AsmParser::randomDirective(const Tokens &T) {
   const uint64_t MaxCount = MaxSegmentBytes * 8 / Bits;
   if (*Count < 0 || uint64_t(*Count) > MaxCount)
     return err(".random: count " + std::to_string(*Count) + " must be in 0.." + std::to_string(MaxCount));
+  // Refused before a value is generated: the data takes Count * Bits / 8 bytes.
+  if (Status M = Limit.check((*Count * Bits + 7) / 8, 1, ".random " + DType + " " + std::to_string(*Count)); !M)
+    return err(M.message());
   std::optional<int64_t> Seed;
   int64_t Min = signedMin(Bits), Max = signedMax(Bits);
   std::set<std::string> Seen;
@@ -266,11 +275,16 @@ Status AsmParser::randomDirective(const Tokens &T) {
     return err(".random: min " + std::to_string(Min) + " is above max " + std::to_string(Max));
   uint64_t State = uint64_t(*Seed);
   const uint64_t Span = uint64_t(Max - Min) + 1;
-  if (Bits == 4) {
-    std::vector<int64_t> Values(static_cast<size_t>(*Count));
-    for (int64_t &V : Values)
-      V = Min + int64_t(splitmix64(State) % Span);
-    return appendNibbles(Values, ".random");
+  if (Bits == 4) { // in chunks, so the working memory stays near the data's own size
+    int64_t Done = 0;
+    do {
+      std::vector<int64_t> Values(size_t(std::min<int64_t>(*Count - Done, 1 << 16)));
+      for (int64_t &V : Values)
+        V = Min + int64_t(splitmix64(State) % Span);
+      NPU_TRY(appendNibbles(Values, ".random"));
+      Done += int64_t(Values.size());
+    } while (Done < *Count);
+    return Status::ok();
   }
   std::vector<uint8_t> Bytes;
   Bytes.reserve(size_t(*Count) * Bits / 8);

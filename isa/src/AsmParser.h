@@ -1,6 +1,7 @@
 // The assembler's state machine (internal to isa/src): symbols, the program being built and line handlers.
 #pragma once
 
+#include "npu/support/MemoryLimit.h"
 #include "AsmLexer.h"
 
 #include "npu/isa/Assembler.h"
@@ -14,7 +15,7 @@ namespace npu::isa::asmtext {
 /// in order, pass 2 builds everything else with every symbol known. Every error is "source:line: message".
 class AsmParser {
 public:
-  AsmParser(const HardwareConfig &C, std::string SourceName);
+  AsmParser(const HardwareConfig &C, std::string SourceName, const MemoryLimit &Limit = {});
   Expected<Program> run(std::string_view Text);
 
 private:
@@ -53,6 +54,7 @@ private:
   Error errAt(unsigned Line, const std::string &Msg) const;
 
   const HardwareConfig &C;
+  MemoryLimit Limit; ///< bounds the data directives (--max-memory)
   IsaLayout L;
   std::string Source;
   unsigned Line = 0; ///< line being processed (1-based)

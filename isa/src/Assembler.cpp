@@ -22,8 +22,8 @@ std::vector<std::pair<std::string, int64_t>> suffixChoices(Format F) {
   return R;
 }
 
-AsmParser::AsmParser(const HardwareConfig &C, std::string SourceName)
-    : C(C), L(C), Source(std::move(SourceName)) {
+AsmParser::AsmParser(const HardwareConfig &C, std::string SourceName, const MemoryLimit &Limit)
+    : C(C), Limit(Limit), L(C), Source(std::move(SourceName)) {
   P.Config = C;
 }
 
@@ -349,12 +349,13 @@ Status AsmParser::finish() {
 
 } // namespace asmtext
 
-Expected<Program> assemble(std::string_view Text, const HardwareConfig &C, const std::string &SourceName) {
-  asmtext::AsmParser Parser(C, SourceName);
+Expected<Program> assemble(std::string_view Text, const HardwareConfig &C, const std::string &SourceName,
+                           const MemoryLimit &Limit) {
+  asmtext::AsmParser Parser(C, SourceName, Limit);
   return Parser.run(Text);
 }
 
-Expected<Program> assembleFile(const std::string &Path, const HardwareConfig &C) {
+Expected<Program> assembleFile(const std::string &Path, const HardwareConfig &C, const MemoryLimit &Limit) {
   std::ifstream In(Path, std::ios::binary);
   if (!In)
     return makeError(Path, ": cannot open the assembly file");
@@ -362,7 +363,7 @@ Expected<Program> assembleFile(const std::string &Path, const HardwareConfig &C)
   Text << In.rdbuf();
   if (In.bad())
     return makeError(Path, ": read failed");
-  return assemble(Text.str(), C, Path);
+  return assemble(Text.str(), C, Path, Limit);
 }
 
 } // namespace npu::isa

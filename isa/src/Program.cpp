@@ -106,8 +106,10 @@ Status Program::verify() const {
   return Status::ok();
 }
 
-Expected<std::vector<uint8_t>> Program::dramImage() const {
+Expected<std::vector<uint8_t>> Program::dramImage(const MemoryLimit &Limit) const {
   NPU_TRY(verify());
+  if (Status S = Limit.check(int64_t(std::min<uint64_t>(DramBytes, INT64_MAX)), 1, "DRAM image (.dram)"); !S)
+    return S.error();
   std::vector<uint8_t> Dram(DramBytes, 0);
   for (const Segment &S : Segments)
     std::copy(S.Data.begin(), S.Data.end(), Dram.begin() + S.Address);

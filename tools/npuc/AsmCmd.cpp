@@ -1,5 +1,6 @@
 // npuc asm: assemble a text program for a hardware config into a .npub container.
 #include "Command.h"
+#include "MemoryOption.h"
 
 #include "npu/isa/Assembler.h"
 
@@ -16,10 +17,13 @@ static int runAsm(const Command &Self, const Args &A) {
     return usageError(Self, "missing --config FILE.yaml (the config the program is assembled for)");
   if (!A.has("-o"))
     return usageError(Self, "missing -o OUT.npub");
+  auto Limit = maxMemoryOption(A);
+  if (!Limit)
+    return usageError(Self, Limit.message());
   auto C = npu::loadHardwareConfig(A.get("--config"));
   if (!C)
     return fail(C.message());
-  auto P = npu::isa::assembleFile(A.Positional[0], *C);
+  auto P = npu::isa::assembleFile(A.Positional[0], *C, *Limit);
   if (!P)
     return fail(P.message());
   std::string Out = A.get("-o");
@@ -34,14 +38,15 @@ static int runAsm(const Command &Self, const Args &A) {
 const Command AsmCommand = {
     "asm",
     "Assemble a text program into a .npub container",
-    "npuc asm FILE.s --config FILE.yaml -o OUT.npub",
+    "npuc asm FILE.s --config FILE.yaml -o OUT.npub [--max-memory SIZE]",
     "Assembles FILE.s for the given hardware config: field widths, buffer sizes and the config hash\n"
     "embedded in the container all come from the config. Errors name the line and field\n"
     "(a value wider than its field is an error, never truncated). The syntax is in docs/assembly.md.\n\n"
     "example:\n"
     "  npuc asm gemm.s --config configs/default.yaml -o gemm.npub\n",
     {{"--config", true, "hardware config (YAML) to assemble for (required)"},
-     {"-o", true, "output container (required)"}},
+     {"-o", true, "output container (required)"},
+     MaxMemoryOption},
     runAsm,
 };
 

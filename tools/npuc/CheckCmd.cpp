@@ -1,6 +1,7 @@
 // npuc check: run ONNX backend-test folders through a target and compare with their stored outputs.
 #include "CheckNpu.h"
 #include "Command.h"
+#include "MemoryOption.h"
 
 #include "npu/compiler/check/Conformance.h"
 #include "npu/compiler/passes/Pass.h"
@@ -35,6 +36,10 @@ int runWith(const Command &Self, npu::check::Executor &E, const Args &A) {
 /// --target npu: the options of the quantize pass, the compile and the fidelity thresholds.
 int runNpuTarget(const Command &Self, const Args &A) {
   NpuCheckOptions Opts;
+  auto Limit = maxMemoryOption(A);
+  if (!Limit)
+    return usageError(Self, Limit.message());
+  Opts.Memory = *Limit;
   Opts.ConfigPath = A.get("--config"); // empty: the bundled configs/default.yaml
   Opts.Backend = A.get("--backend", "func");
   Opts.CalibDirs = A.getAll("--calib");
@@ -76,7 +81,11 @@ int runCheckCmd(const Command &Self, const Args &A) {
       return usageError(Self, std::string(NpuOnly) + " applies to --target npu only");
   if (A.has("--threads") && Target != "host")
     return usageError(Self, "--threads applies to --target host only");
+  auto Limit = maxMemoryOption(A);
+  if (!Limit)
+    return usageError(Self, Limit.message());
   npu::check::CheckOptions Tolerances;
+  Tolerances.Memory = *Limit;
   if (Target == "ref") {
     npu::check::RefExecutor E(Tolerances);
     return runWith(Self, E, A);
@@ -104,7 +113,8 @@ const Command CheckCommand = {
     "Run ONNX backend-test folders and compare with their reference outputs",
     "npuc check DIR... [--target ref|npu|host|gpu] [--filter TEXT] [--quiet] [--threads N]\n"
     "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--calib-method M]\n"
-    "                [--bias-correction] [--cross-validate] [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]",
+    "                [--bias-correction] [--cross-validate] [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]\n"
+    "                [--max-memory SIZE]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
     "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test and last\n"
@@ -147,7 +157,8 @@ const Command CheckCommand = {
      {"--min-sqnr", true, "npu: fail when an output's SQNR against fp32 is below DB on a held-out set"},
      {"--min-cos", true, "npu: fail when an output's cosine similarity against fp32 is below C on a held-out set"},
      {"--filter", true, "only tests whose folder name contains this text"},
-     {"--quiet", false, "print only failures and the summary"}},
+     {"--quiet", false, "print only failures and the summary"},
+     MaxMemoryOption},
     runCheckCmd,
 };
 

@@ -77,7 +77,9 @@ public:
 
   FolderResult run() {
     const std::string Model = (Dir / "model.onnx").string();
-    auto G = frontend::loadModel(Model);
+    frontend::ImportOptions IO;
+    IO.Memory = Opts.Memory;
+    auto G = frontend::loadModel(Model, IO);
     if (!G)
       return error("import: " + G.message());
     auto Dev = runtime::makeDevice(Opts.Backend, C);
@@ -212,10 +214,10 @@ private:
 
   Status runSet(const ir::Graph &G, const backend::ModelArtifact &A, runtime::Device &Dev, const fs::path &Set,
                 bool Judge, bool HeldOut) {
-    auto Inputs = check::readDataSet(Set, "input");
+    auto Inputs = check::readDataSet(Set, "input", Opts.Memory);
     if (!Inputs)
       return Inputs.status();
-    auto Ref = ref::interpret(G, *Inputs);
+    auto Ref = ref::interpret(G, *Inputs, Opts.Memory);
     if (!Ref)
       return Ref.status().withContext("reference interpreter");
     std::vector<std::optional<runtime::Tensor>> In;
@@ -231,7 +233,7 @@ private:
     auto Got = runtime::runModel(Dev, A, In);
     if (!Got)
       return Got.status().withContext(Opts.Backend);
-    auto Fp32 = check::readDataSet(Set, "output");
+    auto Fp32 = check::readDataSet(Set, "output", Opts.Memory);
     if (!Fp32)
       return Fp32.status();
     R.Sets += 1;

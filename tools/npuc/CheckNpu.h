@@ -22,6 +22,7 @@ struct NpuCheckOptions {
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::optional<double> MinSqnr, MinCos; ///< fail below these fidelity figures against the fp32 outputs
   bool CrossValidate = false; ///< compile once per data set, calibrated on the other sets of the folder
+  npu::MemoryLimit Memory;    ///< what importing, reading and interpreting one test may allocate
 };
 
 /// For each test folder: imports model.onnx, runs the npu pipeline (quantization calibrated on

@@ -1,6 +1,7 @@
 // npuc compile and npuc opt: the frontend and the graph pass pipeline, with IR printing between passes.
 #include "Command.h"
 #include "HostRun.h"
+#include "MemoryOption.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/compiler/frontend/LoadModel.h"
@@ -201,6 +202,10 @@ int runCompile(const Command &Self, const Args &A) {
   for (const std::string &Spec : A.getAll("--input-shape"))
     if (Status S = frontend::addInputShapeOption(Import, Spec); !S)
       return usageError(Self, S.message());
+  auto Limit = maxMemoryOption(A);
+  if (!Limit)
+    return usageError(Self, Limit.message());
+  Import.Memory = *Limit;
   passes::PipelineOptions Pipe;
   if (int E = pipelineFlags(Self, A, Pipe))
     return E;
@@ -263,7 +268,7 @@ const Command CompileCommand = {
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction] [--calib-headroom F]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
-    "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune]",
+    "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune] [--max-memory SIZE]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
     "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph,\n"
     "--emit=tile the NPU segments' tile IR, --emit=asm their assembly; otherwise -o writes the model\n"
@@ -291,7 +296,8 @@ const Command CompileCommand = {
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},
-     {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"}},
+     {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"},
+     MaxMemoryOption},
     runCompile,
 };
 

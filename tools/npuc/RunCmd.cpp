@@ -1,6 +1,7 @@
 // npuc run: execute a .npub program on a backend with tensors from/to ONNX TensorProto files.
 #include "Command.h"
 #include "HostRun.h"
+#include "MemoryOption.h"
 
 #include "npu/codesign/Tech.h"
 #include "npu/runtime/Binding.h"
@@ -482,7 +483,10 @@ int runRun(const Command &Self, const Args &A) {
       return fail(Read.message());
     Inputs = Read.takeValue();
   }
-  auto R = runProgram(**Dev, *P, Inputs);
+  auto Limit = maxMemoryOption(A); // bounds the DRAM image (a .npub may declare any .dram size)
+  if (!Limit)
+    return usageError(Self, Limit.message());
+  auto R = runProgram(**Dev, *P, Inputs, *Limit);
   if (Wave.wanted() && std::filesystem::exists(Wave.Path))
     std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
   if (!R)
@@ -520,7 +524,8 @@ const Command RunCommand = {
     "Run a .npub program on a backend",
     "npuc run PROGRAM.npub|MODEL.onnx [--backend func] [--config FILE.yaml] [--inputs DIR] [--outputs DIR]\n"
     "                [--compare DIR] [--stats FILE.json] [--trace FILE.json] [--vcd FILE | --fst FILE]\n"
-    "                [--host-backend jit|ref|gpu] [--threads N] [--repeat N] [--host-gflops G] [--profile]",
+    "                [--host-backend jit|ref|gpu] [--threads N] [--repeat N] [--host-gflops G] [--profile]\n"
+    "                [--max-memory SIZE]",
     "Loads the program, writes the tensors DIR/input_K.pb (ONNX TensorProto, the backend-test layout)\n"
     "into its K-th input (or the input named like the tensor), runs it and reads its outputs. Inputs\n"
     "without a file keep the data embedded in the program. The element type must match the input's\n"
@@ -570,7 +575,8 @@ const Command RunCommand = {
      {"--fst", true, "write an FST waveform of the run's signals to this file (rtl)"},
      {"--repeat", true, "run the model N times: min/median/max wall time; every run must give the same outputs"},
      {"--host-gflops", true, "model host segments' time as their FLOPs / G GFLOP/s instead of measuring it"},
-     {"--profile", false, "per-kernel time, GFLOP/s and share of the host segments (LLVM JIT)"}},
+     {"--profile", false, "per-kernel time, GFLOP/s and share of the host segments (LLVM JIT)"},
+     MaxMemoryOption},
     runRun,
 };
 

@@ -53,10 +53,10 @@ void printCounts(std::ostream &OS, const char *Target, const CodegenCounts &C, c
 }
 
 /// A set's inputs and stored outputs, checked against the graph's input count.
-Expected<std::pair<std::vector<ir::Tensor>, std::vector<ir::Tensor>>> readSet(const ir::Graph &G,
-                                                                              const fs::path &Set) {
-  auto Ins = check::readDataSet(Set, "input");
-  auto Outs = check::readDataSet(Set, "output");
+Expected<std::pair<std::vector<ir::Tensor>, std::vector<ir::Tensor>>>
+readSet(const ir::Graph &G, const fs::path &Set, const MemoryLimit &Limit) {
+  auto Ins = check::readDataSet(Set, "input", Limit);
+  auto Outs = check::readDataSet(Set, "output", Limit);
   if (!Ins || !Outs)
     return Ins ? Outs.error() : Ins.error();
   if (Ins->size() != G.Inputs.size())
@@ -67,14 +67,14 @@ Expected<std::pair<std::vector<ir::Tensor>, std::vector<ir::Tensor>>> readSet(co
 } // namespace
 
 TestResult HostExecutor::run(const check::TestFolder &T, check::TestLog &) {
-  auto G = check::importForTest(T);
+  auto G = check::importForTest(T, Opts.Memory);
   if (!G)
     return TestResult::fromError(G.message());
   std::set<ir::ValueId> Params = parameterInputs(*G);
   std::unique_ptr<HostModel> Model;
   HostOptions Compiled = HostOpts;
   for (const fs::path &Set : T.Sets) {
-    auto IO = readSet(*G, Set);
+    auto IO = readSet(*G, Set, Opts.Memory);
     if (!IO)
       return TestResult::fromError(IO.message());
     auto &[Ins, Outs] = *IO;
@@ -109,7 +109,7 @@ std::string GpuExecutor::skipReason() {
 }
 
 TestResult GpuExecutor::run(const check::TestFolder &T, check::TestLog &) {
-  auto G = check::importForTest(T);
+  auto G = check::importForTest(T, Opts.Memory);
   if (!G)
     return TestResult::fromError(G.message());
   auto Model = compileGpuModel(*G, GpuOpts);
@@ -117,7 +117,7 @@ TestResult GpuExecutor::run(const check::TestFolder &T, check::TestLog &) {
     return TestResult::fromError(Model.message());
   addStats(Counts, (*Model)->stats().Kernels, (*Model)->stats().FallbackNodes, {});
   for (const fs::path &Set : T.Sets) {
-    auto IO = readSet(*G, Set);
+    auto IO = readSet(*G, Set, Opts.Memory);
     if (!IO)
       return TestResult::fromError(IO.message());
     auto Got = (*Model)->run(IO->first);

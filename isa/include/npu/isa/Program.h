@@ -3,6 +3,7 @@
 
 #include "npu/config/HardwareConfig.h"
 #include "npu/isa/Isa.h"
+#include "npu/support/MemoryLimit.h"
 
 #include <cstdint>
 #include <string>
@@ -54,8 +55,9 @@ struct Program {
 
   /// The DRAM address range of the micro-op table.
   uint64_t uopTableBytes() const { return Uops.size() * Config.D.UopRowBytes; }
-  /// Builds the initial DRAM image: zeros, the segments and the packed micro-op table.
-  Expected<std::vector<uint8_t>> dramImage() const;
+  /// Builds the initial DRAM image: zeros, the segments and the packed micro-op table. A DRAM larger than
+  /// Limit is an error before anything is allocated.
+  Expected<std::vector<uint8_t>> dramImage(const MemoryLimit &Limit = {}) const;
   /// Structural checks: every instruction legal, segments inside DRAM and not overlapping, I/O inside DRAM.
   Status verify() const;
   const TensorBinding *findIO(const std::string &Name) const;

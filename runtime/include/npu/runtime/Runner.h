@@ -19,9 +19,10 @@ struct RunOutcome {
   DeviceResult Result;
 };
 
-/// Builds P's DRAM image, writes Inputs (see bindInputs), runs it on D and reads the outputs.
+/// Builds P's DRAM image (refused when larger than Limit), writes Inputs (see bindInputs), runs it on D and
+/// reads the outputs.
 Expected<RunOutcome> runProgram(Device &D, const isa::Program &P,
-                                const std::vector<std::optional<Tensor>> &Inputs);
+                                const std::vector<std::optional<Tensor>> &Inputs, const MemoryLimit &Limit = {});
 
 /// A few lines for people: instructions by opcode, MACs and ALU work, DRAM bytes per buffer, config
 /// name+hash.

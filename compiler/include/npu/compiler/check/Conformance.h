@@ -20,6 +20,8 @@ struct CheckOptions {
   Tolerance Float32{1e-3, 1e-7}; ///< float32 and float64, as upstream ONNX uses
   Tolerance Float16{4e-3, 1e-5}; ///< float16: a few half-precision ulps, as results round to half per op
   Tolerance BFloat16{2e-2, 1e-5};
+  /// What importing and running one test may allocate (--max-memory).
+  MemoryLimit Memory;
 };
 
 /// Compares one output: "" when it matches, else the first difference ("element 17: got .. expected ..").
@@ -31,8 +33,8 @@ std::string compareOutputs(const std::vector<ir::Tensor> &Got, const std::vector
                            const TestFolder &T, const std::filesystem::path &Set, const CheckOptions &Opts);
 
 /// Imports T's model with the shapes of its first data set's inputs (input_K feeds the K-th graph input and
-/// fixes its dynamic dims).
-Expected<ir::Graph> importForTest(const TestFolder &T);
+/// fixes its dynamic dims), within Limit.
+Expected<ir::Graph> importForTest(const TestFolder &T, const MemoryLimit &Limit);
 
 /// --target ref: every data set through the reference interpreter, compared within the tolerances.
 class RefExecutor : public Executor {

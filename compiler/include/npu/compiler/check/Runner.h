@@ -3,6 +3,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Tensor.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <filesystem>
@@ -57,7 +58,7 @@ struct TestFolder {
 
 /// The tensors Prefix_0.pb, Prefix_1.pb, ... of a data set, up to the first missing index.
 Expected<std::vector<ir::Tensor>> readDataSet(const std::filesystem::path &Set, const std::string &Prefix,
-                                              std::vector<std::string> *Names = nullptr);
+                                              const MemoryLimit &Limit);
 
 /// The lines a test prints besides its verdict (per set figures, compile notes); --quiet drops them.
 class TestLog {

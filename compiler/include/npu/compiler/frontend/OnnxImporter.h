@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Graph.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <map>
@@ -14,6 +15,8 @@ namespace npu::frontend {
 struct ImportOptions {
   /// Shapes for graph inputs, by name: they fix dynamic dims (and must agree with static ones).
   std::map<std::string, std::vector<int64_t>> InputShapes;
+  /// The most one tensor (input, initializer, inferred value) may take; more is an error naming it.
+  MemoryLimit Memory;
 };
 
 /// Reads an ONNX model file. Errors name the file and, for node problems, the node name, op type and opset.

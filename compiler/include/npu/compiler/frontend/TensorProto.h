@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Tensor.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <string>
@@ -21,8 +22,8 @@ struct NamedTensor {
 };
 
 /// Reads a serialized TensorProto. Errors (unreadable, not a TensorProto, unsupported type, data size not
-/// matching the dims) name the file.
-Expected<NamedTensor> readTensorProtoFile(const std::string &Path);
+/// matching the dims, dims needing more than Limit) name the file.
+Expected<NamedTensor> readTensorProtoFile(const std::string &Path, const MemoryLimit &Limit = {});
 /// Writes T as a TensorProto (raw_data) named Name.
 Status writeTensorProtoFile(const std::string &Path, const std::string &Name, const ir::Tensor &T);
 

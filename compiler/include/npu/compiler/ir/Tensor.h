@@ -37,9 +37,6 @@ struct TensorType {
 /// Product of dims; -1 if a dim is negative or the product overflows 2^62.
 int64_t shapeNumElements(const Shape &S);
 
-/// The largest tensor (in bytes) that readers and shape inference accept: a corrupt or hostile shape is refused
-/// with an error instead of allocating all memory.
-constexpr int64_t MaxTensorBytes = int64_t(1) << 32;
 /// "[1,3,224,224]" (unknown dims as "?").
 std::string formatShape(const Shape &S);
 /// "f32[1,3]" plus quantization parameters when present.

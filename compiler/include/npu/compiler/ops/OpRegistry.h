@@ -2,6 +2,7 @@
 #pragma once
 
 #include "npu/compiler/ir/Graph.h"
+#include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
 #include <string_view>
@@ -68,8 +69,9 @@ const std::vector<OpDef> &allOps();
 Status checkNodeSignature(const Node &N, const OpDef &Def);
 
 /// Infers the output types of N (one per output slot; omitted outputs get a type too).
-/// Errors name the problem only; callers add the node's name.
-Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx);
+/// Errors name the problem only; callers add the node's name. An output needing more than Limit is an error.
+Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx,
+                                                 const MemoryLimit &Limit = {});
 
 /// "node 'conv1' (Conv)" for error context.
 std::string describeNode(const Node &N);
