@@ -9,6 +9,7 @@ die() { echo "slurm_sweep: FAIL: $*" >&2; exit 1; }
 for tool in slurmctld slurmd munged sbatch squeue sinfo scontrol scancel python3; do
   command -v $tool >/dev/null || { echo "SKIPPED: $tool is absent (tools/setup.sh installs slurm-wlm and munge)"; exit 77; }
 done
+[ "$(id -u)" = 0 ] || { echo "SKIPPED: needs root (the localhost slurmd starts jobs as their user; SlurmUser=root)"; exit 77; }
 
 T=$(mktemp -d /tmp/npu-slurm.XXXXXX) || die "no temporary folder"
 pids=()
