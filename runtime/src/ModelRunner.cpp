@@ -62,11 +62,11 @@ std::vector<uint8_t> relane(const std::vector<uint8_t> &Src, const std::vector<i
 }
 
 Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std::string, ir::Tensor> &Env,
-                     SegmentRun &Run) {
+                     SegmentRun &Run, const MemoryLimit &Limit) {
   const isa::Program &P = S.Program;
-  auto Dram = P.dramImage();
+  auto Dram = P.dramImage(Limit);
   if (!Dram)
-    return Dram.error();
+    return Dram.error().withContext("segment '" + S.Name + "'");
   for (const backend::ArtifactValue &V : S.Inputs) {
     const isa::TensorBinding *B = P.findIO(V.Name);
     auto It = Env.find(V.Name);
@@ -228,7 +228,7 @@ Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
     if (Run.Npu && !D)
       return makeError("segment '", S.Name, "' is an NPU program: run the artifact on an NPU backend (func, "
                        "systemc, rtl)");
-    NPU_TRY(Run.Npu ? runNpuSegment(*D, S, Env, Run) : runHostSegment(Opts.Host, S, Env, Run));
+    NPU_TRY(Run.Npu ? runNpuSegment(*D, S, Env, Run, Opts.Memory) : runHostSegment(Opts.Host, S, Env, Run));
     const sim::SimStats &St = Run.Stats;
     O.Total.Instructions += St.Instructions, O.Total.Loads += St.Loads, O.Total.Stores += St.Stores;
     O.Total.Gemms += St.Gemms, O.Total.Alus += St.Alus, O.Total.Finishes += St.Finishes;

@@ -230,7 +230,9 @@ private:
       }
       In.push_back(T.takeValue());
     }
-    auto Got = runtime::runModel(Dev, A, In);
+    runtime::ModelRunOptions MO;
+    MO.Memory = Opts.Memory;
+    auto Got = runtime::runModel(&Dev, A, In, MO);
     if (!Got)
       return Got.status().withContext(Opts.Backend);
     auto Fp32 = check::readDataSet(Set, "output", Opts.Memory);

@@ -1,6 +1,7 @@
 // npuc's host path: choosing the host executor (LLVM JIT on the CPU, the GPU, or the reference interpreter) for
 // the host segments of any artifact. Host-only artifacts are packed in compiler_npu (npu/backend/HostArtifact.h).
 #include "HostRun.h"
+#include "MemoryOption.h"
 
 #include "npu/host/RuntimeHost.h"
 
@@ -14,6 +15,10 @@ bool isHostBackend(const std::string &Backend) { return Backend == "host" || Bac
 
 Expected<runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::string &Backend) {
   runtime::ModelRunOptions O;
+  auto Limit = maxMemoryOption(A);
+  if (!Limit)
+    return makeError("usage: ", Limit.message());
+  O.Memory = *Limit;
   host::HostOptions HO;
   if (A.has("--threads")) {
     char *End = nullptr;

@@ -6,6 +6,7 @@
 #include "npu/compiler/ir/Graph.h"
 #include "npu/runtime/Device.h"
 #include "npu/runtime/Tensor.h"
+#include "npu/support/MemoryLimit.h"
 
 #include <functional>
 #include <optional>
@@ -51,6 +52,7 @@ HostExecutor reusingHostExecutor(HostExecutor X);
 
 struct ModelRunOptions {
   HostExecutor Host = referenceHostExecutor();
+  MemoryLimit Memory; ///< bounds each NPU segment's DRAM image (--max-memory)
 };
 
 struct SegmentRun {
