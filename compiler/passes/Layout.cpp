@@ -108,7 +108,7 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
     const int64_t Zx = zeroPoint(G, P->Inputs[0]);
     return InputsAtZp(0, 1) && T.size() == 256 && T[size_t(Zx + 128)] == zeroPoint(G, V);
   }
-  if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten")
+  if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten" || Op == "Resize")
     return InputsAtZp(0, 1);
   if (Op == "Relu")
     return zeroPoint(G, V) == 0 && InputsAtZp(0, 1);
@@ -164,6 +164,18 @@ bool addOperandsFit(const Graph &G, const Node &N) {
   return true;
 }
 
+/// A nearest Resize that replicates each element of the two spatial dims (integer factors, no change of N and
+/// C): its factors, or nullopt.
+std::optional<std::array<int64_t, 2>> upsampleFactors(const Graph &G, const Node &N) {
+  auto Const = [&](size_t K) { return N.hasInput(K) ? G.value(N.Inputs[K]).Data.get() : nullptr; };
+  if ((N.hasInput(2) && !Const(2)) || (N.hasInput(3) && !Const(3)))
+    return std::nullopt;
+  auto F = ref::replicationFactors(N, G.type(N.Inputs[0]).Dims, Const(2), Const(3));
+  if (!F || F->size() != 4 || (*F)[0] != 1 || (*F)[1] != 1)
+    return std::nullopt;
+  return std::array<int64_t, 2>{(*F)[2], (*F)[3]};
+}
+
 /// True for a node the NPU runs in the blocked layout (BlockOut: the c of ALU operators' tensors).
 bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
   const int64_t BlockOut = int64_t(C.BlockOut);
@@ -190,6 +202,8 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     return isSqueezeOfUnitSpatial(G, N);
   if (Op == "Concat")
     return isBlockConcat(G, N, BlockOut, Act);
+  if (Op == "Resize")
+    return Rank == 4 && upsampleFactors(G, N).has_value();
   return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu" || Op == "npu.QLut") && Rank >= 2;
 }
 
@@ -545,6 +559,19 @@ private:
       M.Attrs.clear();
       M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_shape"),
                                          Tensor::fromInt64s(New.type(Y).Dims)));
+    } else if (Op == "Resize") {
+      // The blocked tensor [N/n, C/c, H, W, n, c] replicates the same two dims: nearest with scales 1, 1, fh, fw,
+      // 1, 1 (asymmetric floor: o / f, as the node's modes gave).
+      const auto F = upsampleFactors(Old, N);
+      M.Attrs.clear();
+      M.setAttr("mode", std::string("nearest"));
+      M.setAttr("coordinate_transformation_mode", std::string("asymmetric"));
+      M.setAttr("nearest_mode", std::string("floor"));
+      Tensor S(ElemType::Float32, {6});
+      for (int64_t D = 0; D < 6; ++D)
+        S.setDouble(D, D == 2 ? double((*F)[0]) : D == 3 ? double((*F)[1]) : 1.0);
+      M.Inputs.push_back(NoValue);
+      M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_scales"), std::move(S)));
     } else if (Op == "MaxPool") {
       const Shape &XD = Old.type(N.Inputs[0]).Dims;
       M.Attrs.clear();
@@ -552,7 +579,7 @@ private:
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
     if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "npu.QLeakyRelu" &&
-        Op != "npu.QLut" && Op != "Concat" && M.OpType != "Reshape")
+        Op != "npu.QLut" && Op != "Concat" && M.OpType != "Reshape" && Op != "Resize")
       M.setAttr("layout", std::string("blocked"));
     New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
     NativeC[size_t(N.Outputs[0])] = OutC;

@@ -130,7 +130,7 @@ private:
       return convertLeakyRelu(I);
     if (isLutActivation(N))
       return convertLut(I);
-    if (passThroughOps().count(Op))
+    if (passThroughOps().count(Op) || (Op == "Resize" && N.getString("mode", "nearest") == "nearest"))
       return convertPassThrough(I);
     return false;
   }

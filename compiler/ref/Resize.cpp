@@ -1,5 +1,6 @@
 // Reference kernel of Resize: nearest (all rounding modes) and N-linear, with the ONNX coordinate transforms.
 #include "Kernels.h"
+#include "npu/compiler/ref/Interpreter.h"
 
 #include <algorithm>
 
@@ -96,6 +97,27 @@ Status resizeKernel(KernelContext &C) {
     }
   }
   return Status::ok();
+}
+
+std::optional<std::vector<int64_t>> replicationFactors(const ir::Node &N, const Shape &In, const Tensor *Scales,
+                                                        const Tensor *Sizes) {
+  if (N.getString("mode", "nearest") != "nearest")
+    return std::nullopt;
+  auto P = ir::resolveResize(N, In, Scales, Sizes);
+  if (!P)
+    return std::nullopt;
+  const std::string Ctm = N.getString("coordinate_transformation_mode", "half_pixel");
+  const std::string Nm = N.getString("nearest_mode", "round_prefer_floor");
+  std::vector<int64_t> F;
+  for (size_t D = 0; D < In.size(); ++D) {
+    if (In[D] <= 0 || P->OutDims[D] % In[D] != 0)
+      return std::nullopt;
+    F.push_back(P->OutDims[D] / In[D]);
+    for (int64_t O = 0; O < P->OutDims[D]; ++O)
+      if (nearestIndex(Nm, sourceCoord(Ctm, double(O), P->Scales[D], In[D], P->OutDims[D]), In[D]) != O / F.back())
+        return std::nullopt;
+  }
+  return F;
 }
 
 } // namespace npu::ref

@@ -28,6 +28,9 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N) {
   static const ExtraLowering Lut{canLowerLut, lowerLut};
   if (N.OpType == "npu.QLut")
     return &Lut;
+  static const ExtraLowering Resize{canLowerResize, lowerResize};
+  if (N.OpType == "Resize")
+    return &Resize;
   static const ExtraLowering Reblock{canLowerReblock, lowerReblock};
   if (N.OpType == "npu.Reblock")
     return &Reblock;

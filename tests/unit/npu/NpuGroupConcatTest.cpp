@@ -140,6 +140,17 @@ struct PlainBuilder {
     return Y;
   }
 
+  /// Resize (nearest) of X by Scales, with the given coordinate and rounding modes.
+  ir::ValueId resize(ir::ValueId X, std::vector<float> Scales, const std::string &Ctm, const std::string &Nm) {
+    std::string Id = std::to_string(++Count);
+    ir::ValueId S = G.addConstant("scales" + Id, ir::Tensor::fromValues(ElemType::Float32, {int64_t(Scales.size())}, Scales)), Y = out("r");
+    ir::Node &N = G.addNode("Resize", {X, ir::NoValue, S}, {Y}, "resize" + Id);
+    N.setAttr("mode", std::string("nearest"));
+    N.setAttr("coordinate_transformation_mode", Ctm);
+    N.setAttr("nearest_mode", Nm);
+    return Y;
+  }
+
   /// Layout for C, compile, run; compare with the plain graph on the interpreter; the ops in OnNpu must be
   /// placed on the NPU.
   void check(ir::ValueId Out, const HardwareConfig &C, const std::vector<std::string> &OnNpu,
@@ -310,6 +321,26 @@ TEST(NpuLut, AfterConvAndAlone) {
       PlainBuilder B(Seed++);
       ir::ValueId X = B.input({2, 21, 3, 4});
       B.check(B.lut(B.lut(X)), C, {"npu.QLut"}, "two luts alone");
+    }
+  }
+}
+
+// Nearest upsampling by integer factors (FPN / detector heads) after a conv: on the NPU, bit-exact with the
+// interpreter's Resize, for the coordinate modes that replicate (half_pixel, asymmetric + floor).
+TEST(NpuResize, NearestUpsamplingOnTheNpu) {
+  unsigned Seed = 3000;
+  struct Case {
+    std::vector<float> Scales;
+    const char *Ctm, *Nm;
+  };
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (const Case &K : {Case{{1, 1, 2, 2}, "half_pixel", "round_prefer_floor"},
+                          Case{{1, 1, 3, 2}, "asymmetric", "floor"}, Case{{1, 1, 1, 4}, "half_pixel", "round_prefer_ceil"}}) {
+      PlainBuilder B(Seed++);
+      ir::ValueId X = B.input({1, 6, 5, 4});
+      B.check(B.resize(B.conv(X, 6, 20, 1, 3, 1, 1), K.Scales, K.Ctm, K.Nm), C, {"npu.QConv", "Resize"},
+              std::string("resize ") + K.Ctm);
     }
   }
 }

@@ -53,6 +53,7 @@ const std::set<std::string> &candidateOps() {
                                             "Erf",
                                             "Exp",
                                             "ThresholdedRelu",
+                                            "Resize",
                                             "Flatten",
                                             "QLinearConv",
                                             "QLinearMatMul",

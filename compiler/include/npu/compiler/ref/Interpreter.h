@@ -5,6 +5,7 @@
 #include "npu/support/MemoryLimit.h"
 #include "npu/support/Status.h"
 
+#include <optional>
 #include <vector>
 
 namespace npu::ref {
@@ -19,6 +20,12 @@ Expected<std::vector<ir::Tensor>> runNode(const ir::Node &N, const std::vector<c
 /// whose outputs would take more is an error before they are allocated.
 Expected<std::vector<ir::Tensor>> interpret(const ir::Graph &G, const std::vector<ir::Tensor> &Inputs,
                                             const MemoryLimit &Limit = {});
+
+/// For a nearest Resize N of an input of shape In (Scales / Sizes: its constant inputs, or nullptr): the integer
+/// factor of every dim when each output position o reads input o / f (rounded down) under N's coordinate and
+/// rounding modes, i.e. the resize only replicates elements; nullopt otherwise.
+std::optional<std::vector<int64_t>> replicationFactors(const ir::Node &N, const ir::Shape &In,
+                                                        const ir::Tensor *Scales, const ir::Tensor *Sizes);
 
 /// True when the interpreter has a kernel for the operator.
 bool hasKernel(std::string_view OpType);
