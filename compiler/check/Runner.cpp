@@ -131,8 +131,10 @@ TestResult runOne(Executor &E, const TestFolder &T, const std::string &Skip, Tes
 }
 
 void count(CheckCounts &C, Outcome O) {
-  (O == Outcome::Pass ? C.Passed : O == Outcome::Fail ? C.Failed : O == Outcome::Unsupported ? C.Unsupported
-                                                                                           : C.Skipped) += 1;
+  (O == Outcome::Pass          ? C.Passed
+   : O == Outcome::Fail        ? C.Failed
+   : O == Outcome::Unsupported ? C.Unsupported
+                               : C.Skipped) += 1;
 }
 
 } // namespace

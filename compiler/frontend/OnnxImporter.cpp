@@ -294,8 +294,7 @@ Status importGraph(ImportState &S, const onnx::GraphProto &GP, const ImportOptio
       return makeError("graph input name '", V.name(), "' is empty or repeated");
     auto It = Opts.InputShapes.find(V.name());
     NPU_ASSIGN(TensorType T, inputType(V, It == Opts.InputShapes.end() ? nullptr : &It->second));
-    NPU_TRY(S.Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem),
-                          "input '" + V.name() + "' " + formatType(T)));
+    NPU_TRY(S.Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem), "input '" + V.name() + "' " + formatType(T)));
     S.G.addInput(V.name(), T);
   }
   for (const auto &T : GP.initializer()) {

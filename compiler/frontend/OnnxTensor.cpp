@@ -77,8 +77,7 @@ Status copyField(const Field &F, int64_t N, const char *FieldName, Store St) {
   return Status::ok();
 }
 
-Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string &BaseDir,
-                                   const MemoryLimit &Limit) {
+Expected<std::string> readExternal(const onnx::TensorProto &P, const std::string &BaseDir, const MemoryLimit &Limit) {
   std::string Location;
   int64_t Offset = 0, Length = -1;
   for (const auto &KV : P.external_data()) {
@@ -135,8 +134,7 @@ std::pair<const char *, int64_t> typedField(const onnx::TensorProto &P, ElemType
 
 } // namespace
 
-Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir,
-                                     const MemoryLimit &Limit) {
+Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir, const MemoryLimit &Limit) {
   auto ET = elemTypeFromOnnx(P.data_type());
   if (!ET)
     return ET.error();
@@ -159,8 +157,8 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
   }
   // The data must hold what the dims claim before the tensor is allocated (a 1 KB file claiming 10 GB).
   if (Raw && Raw->size() != uint64_t(N) * ES)
-    return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(ir::TensorType(*ET, Dims)),
-                     " needs ", uint64_t(N) * ES);
+    return makeError("raw data has ", Raw->size(), " bytes, ", ir::formatType(ir::TensorType(*ET, Dims)), " needs ",
+                     uint64_t(N) * ES);
   if (auto [Field, Count] = typedField(P, *ET); !Raw && Count != N)
     return makeError(Field, " has ", Count, " values, the dims need ", N);
   ir::Tensor T(*ET, Dims);

@@ -66,8 +66,7 @@ Status checkNodeSignature(const Node &N, const OpDef &Def) {
   return Status::ok();
 }
 
-Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx,
-                                                 const MemoryLimit &Limit) {
+Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferContext &Ctx, const MemoryLimit &Limit) {
   for (size_t I = 0; I < Ctx.numInputs(); ++I)
     if (Ctx.hasInput(I) && !Ctx.type(I).isStatic())
       return makeError("input ", I, " has an unknown shape ", formatShape(Ctx.dims(I)));
@@ -82,8 +81,8 @@ Expected<std::vector<TensorType>> inferNodeTypes(const OpDef &Def, const InferCo
     if (std::any_of(T.Dims.begin(), T.Dims.end(), [](int64_t D) { return D < 0; }))
       return makeError("output ", I, " shape ", formatShape(T.Dims), " is invalid");
     // Before anything is allocated for it: a Reshape, Expand or ConstantOfShape to a huge size stops here.
-    NPU_TRY(Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem), "output " + std::to_string(I) + " " +
-                                                                             formatType(T)));
+    NPU_TRY(Limit.check(shapeNumElements(T.Dims), elemTypeSize(T.Elem),
+                        "output " + std::to_string(I) + " " + formatType(T)));
   }
   return R;
 }

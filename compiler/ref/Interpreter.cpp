@@ -71,8 +71,7 @@ Expected<std::vector<Tensor>> runNode(const Node &N, const std::vector<const Ten
   return Outs;
 }
 
-Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor> &Inputs,
-                                        const MemoryLimit &Limit) {
+Expected<std::vector<Tensor>> interpret(const Graph &G, const std::vector<Tensor> &Inputs, const MemoryLimit &Limit) {
   VerifyOptions VO;
   VO.CheckTypes = false;
   if (Status S = verifyGraph(G, VO); !S)

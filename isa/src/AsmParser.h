@@ -1,8 +1,8 @@
 // The assembler's state machine (internal to isa/src): symbols, the program being built and line handlers.
 #pragma once
 
-#include "npu/support/MemoryLimit.h"
 #include "AsmLexer.h"
+#include "npu/support/MemoryLimit.h"
 
 #include "npu/isa/Assembler.h"
 

@@ -4,8 +4,8 @@
 
 namespace npu::runtime {
 
-Expected<RunOutcome> runProgram(Device &D, const isa::Program &P,
-                                const std::vector<std::optional<Tensor>> &Inputs, const MemoryLimit &Limit) {
+Expected<RunOutcome> runProgram(Device &D, const isa::Program &P, const std::vector<std::optional<Tensor>> &Inputs,
+                                const MemoryLimit &Limit) {
   auto Dram = P.dramImage(Limit);
   if (!Dram)
     return Dram.error();

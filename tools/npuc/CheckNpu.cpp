@@ -71,8 +71,7 @@ std::string canonicalName(const fs::path &P) {
 
 class FolderCheck {
 public:
-  FolderCheck(const check::TestFolder &T, const NpuCheckOptions &Opts, const HardwareConfig &C,
-              check::TestLog &Log)
+  FolderCheck(const check::TestFolder &T, const NpuCheckOptions &Opts, const HardwareConfig &C, check::TestLog &Log)
       : Dir(T.Dir), Sets(T.Sets), Opts(Opts), C(C), Log(Log) {}
 
   FolderResult run() {

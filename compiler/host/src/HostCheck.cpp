@@ -53,8 +53,8 @@ void printCounts(std::ostream &OS, const char *Target, const CodegenCounts &C, c
 }
 
 /// A set's inputs and stored outputs, checked against the graph's input count.
-Expected<std::pair<std::vector<ir::Tensor>, std::vector<ir::Tensor>>>
-readSet(const ir::Graph &G, const fs::path &Set, const MemoryLimit &Limit) {
+Expected<std::pair<std::vector<ir::Tensor>, std::vector<ir::Tensor>>> readSet(const ir::Graph &G, const fs::path &Set,
+                                                                              const MemoryLimit &Limit) {
   auto Ins = check::readDataSet(Set, "input", Limit);
   auto Outs = check::readDataSet(Set, "output", Limit);
   if (!Ins || !Outs)
@@ -99,9 +99,7 @@ TestResult HostExecutor::run(const check::TestFolder &T, check::TestLog &) {
   return TestResult::pass();
 }
 
-void HostExecutor::summarize(std::ostream &OS, size_t) {
-  printCounts(OS, "host", Counts, "the reference interpreter");
-}
+void HostExecutor::summarize(std::ostream &OS, size_t) { printCounts(OS, "host", Counts, "the reference interpreter"); }
 
 std::string GpuExecutor::skipReason() {
   Status S = cudaAvailable();

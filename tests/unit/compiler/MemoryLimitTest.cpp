@@ -43,8 +43,7 @@ TEST(MemoryLimit, InputShapeAboveTheLimitOrOverflowing) {
   Over.input("x", test::OnnxFloat, {int64_t(1) << 40, int64_t(1) << 40}); // 2^80: overflows int64
   Over.node("Relu", {"x"}, {"y"}, "relu");
   Over.output("y");
-  EXPECT_NE(importError(Over).find("needs more elements than int64 counts, above the memory limit"),
-            std::string::npos)
+  EXPECT_NE(importError(Over).find("needs more elements than int64 counts, above the memory limit"), std::string::npos)
       << importError(Over);
 }
 
@@ -66,8 +65,7 @@ TEST(MemoryLimit, ExpandAndConstantOfShapeToAHugeSizeNameTheNode) {
   EXPECT_EQ(importError(C), ""); // 4 MiB: within the default limit
   E = importError(C, 1 << 20);
   EXPECT_NE(E.find("fill"), std::string::npos) << E;
-  EXPECT_NE(E.find("output 0 f32[1024,1024] needs 4194304 bytes, above the memory limit of 1 MiB"),
-            std::string::npos)
+  EXPECT_NE(E.find("output 0 f32[1024,1024] needs 4194304 bytes, above the memory limit of 1 MiB"), std::string::npos)
       << E;
 }
 
@@ -87,8 +85,7 @@ TEST(MemoryLimit, InitializerClaimingMoreThanItsDataIsRefusedBeforeAllocating) {
   Short.node("Add", {"x", "x"}, {"y"}, "add");
   Short.output("y");
   E = importError(Short);
-  EXPECT_NE(E.find("initializer 'w': raw data has 1024 bytes, f32[250000000] needs 1000000000"),
-            std::string::npos)
+  EXPECT_NE(E.find("initializer 'w': raw data has 1024 bytes, f32[250000000] needs 1000000000"), std::string::npos)
       << E;
   OnnxBuilder Typed(13);
   Typed.input("x", test::OnnxFloat, {1});

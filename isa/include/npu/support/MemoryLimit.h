@@ -24,8 +24,7 @@ struct MemoryLimit {
                        : uint64_t(Count) > UINT64_MAX / ElemBytes
                            ? std::string("more than 2^64 bytes")
                            : std::to_string(uint64_t(Count) * ElemBytes) + " bytes";
-    return makeError(What, " needs ", Need, ", above the memory limit of ", formatBytes(Bytes),
-                     " (--max-memory)");
+    return makeError(What, " needs ", Need, ", above the memory limit of ", formatBytes(Bytes), " (--max-memory)");
   }
 
   /// "2 GiB", "16 MiB", "1000 bytes": whole units where they divide evenly.
