@@ -431,6 +431,9 @@ int runRun(const Command &Self, const Args &A) {
   if (Q->Repeat > 1 && Wave.wanted())
     return usageError(Self, "--repeat and --" + Wave.Format + ": a waveform records one run");
 
+  auto Limit = maxMemoryOption(A); // bounds the model's tensors and the DRAM images
+  if (!Limit)
+    return usageError(Self, Limit.message());
   const std::string &Path = A.Positional[0];
   if (Path.size() > 5 && Path.compare(Path.size() - 5, 5, ".onnx") == 0) {
     // An ONNX model runs whole on the host path, compiled in memory as `npuc compile --target host` would.
@@ -439,7 +442,9 @@ int runRun(const Command &Self, const Args &A) {
                               "(npuc compile MODEL.onnx -o OUT.npub)");
     if (A.has("--trace"))
       return usageError(Self, "--trace needs the systemc or rtl backend");
-    return runModelArtifact(Self, A, compileHostArtifact(Path, frontend::ImportOptions()), Backend, Wave, *Q);
+    frontend::ImportOptions Import;
+    Import.Memory = *Limit;
+    return runModelArtifact(Self, A, compileHostArtifact(Path, Import), Backend, Wave, *Q);
   }
   auto Bytes = readFileBytes(A.Positional[0]);
   if (!Bytes)
@@ -483,9 +488,6 @@ int runRun(const Command &Self, const Args &A) {
       return fail(Read.message());
     Inputs = Read.takeValue();
   }
-  auto Limit = maxMemoryOption(A); // bounds the DRAM image (a .npub may declare any .dram size)
-  if (!Limit)
-    return usageError(Self, Limit.message());
   auto R = runProgram(**Dev, *P, Inputs, *Limit);
   if (Wave.wanted() && std::filesystem::exists(Wave.Path))
     std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
