@@ -108,7 +108,7 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
     const int64_t Zx = zeroPoint(G, P->Inputs[0]);
     return InputsAtZp(0, 1) && T.size() == 256 && T[size_t(Zx + 128)] == zeroPoint(G, V);
   }
-  if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten" || Op == "Resize")
+  if (Op == "MaxPool" || Op == "Reshape" || Op == "Flatten" || Op == "Resize" || Op == "Pad")
     return InputsAtZp(0, 1);
   if (Op == "Relu")
     return zeroPoint(G, V) == 0 && InputsAtZp(0, 1);
@@ -176,6 +176,24 @@ std::optional<std::array<int64_t, 2>> upsampleFactors(const Graph &G, const Node
   return std::array<int64_t, 2>{(*F)[2], (*F)[3]};
 }
 
+/// A constant-mode Pad of the two spatial dims with zeros (the int8 zero point 0), at most what LOAD's pad fields
+/// hold (in input-buffer rows: k per activation row): top, left, bottom, right, or nullopt.
+std::optional<std::array<int64_t, 4>> spatialZeroPads(const Graph &G, const Node &N, const HardwareConfig &C) {
+  auto Const = [&](size_t K) { return N.hasInput(K) ? G.value(N.Inputs[K]).Data.get() : nullptr; };
+  if (N.getString("mode", "constant") != "constant" || !Const(1) || (N.hasInput(3) && !Const(3)) ||
+      zeroPoint(G, N.Inputs[0]) != 0 || (N.hasInput(2) && (!Const(2) || Const(2)->getDouble(0) != 0)))
+    return std::nullopt;
+  auto P = resolvePads(G.type(N.Inputs[0]).Dims, *Const(1), Const(3));
+  if (!P || P->Begin[0] || P->Begin[1] || P->End[0] || P->End[1])
+    return std::nullopt;
+  const int64_t Max = ((int64_t(1) << C.PadBits) - 1) / std::max<int64_t>(1, int64_t(C.BlockOut / C.BlockIn));
+  const std::array<int64_t, 4> Pads = {P->Begin[2], P->Begin[3], P->End[2], P->End[3]};
+  for (int64_t V : Pads)
+    if (V < 0 || V > Max)
+      return std::nullopt;
+  return Pads;
+}
+
 /// True for a node the NPU runs in the blocked layout (BlockOut: the c of ALU operators' tensors).
 bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
   const int64_t BlockOut = int64_t(C.BlockOut);
@@ -204,6 +222,8 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     return isBlockConcat(G, N, BlockOut, Act);
   if (Op == "Resize")
     return Rank == 4 && upsampleFactors(G, N).has_value();
+  if (Op == "Pad")
+    return Rank == 4 && spatialZeroPads(G, N, C).has_value();
   return (Op == "Relu" || Op == "npu.Requantize" || Op == "npu.QLeakyRelu" || Op == "npu.QLut") && Rank >= 2;
 }
 
@@ -572,6 +592,12 @@ private:
         S.setDouble(D, D == 2 ? double((*F)[0]) : D == 3 ? double((*F)[1]) : 1.0);
       M.Inputs.push_back(NoValue);
       M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_scales"), std::move(S)));
+    } else if (Op == "Pad") {
+      // Zero pads of H and W of the blocked tensor [N/n, C/c, H, W, n, c]: the same Pad with six dims.
+      const auto P = spatialZeroPads(Old, N, Config);
+      M.Attrs.clear();
+      M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_pads"),
+                                         Tensor::fromInt64s({0, 0, (*P)[0], (*P)[1], 0, 0, 0, 0, (*P)[2], (*P)[3], 0, 0})));
     } else if (Op == "MaxPool") {
       const Shape &XD = Old.type(N.Inputs[0]).Dims;
       M.Attrs.clear();
@@ -579,7 +605,8 @@ private:
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
     if (Op != "npu.QAdd" && Op != "Relu" && Op != "npu.Requantize" && Op != "npu.QLeakyRelu" &&
-        Op != "npu.QLut" && Op != "Concat" && M.OpType != "Reshape" && Op != "Resize")
+        Op != "npu.QLut" && Op != "Concat" && M.OpType != "Reshape" && Op != "Resize" &&
+        Op != "Pad")
       M.setAttr("layout", std::string("blocked"));
     New.addNode(M.OpType, M.Inputs, {Y}, N.Name).Attrs = M.Attrs;
     NativeC[size_t(N.Outputs[0])] = OutC;

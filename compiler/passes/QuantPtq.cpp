@@ -130,6 +130,8 @@ private:
       return convertLeakyRelu(I);
     if (isLutActivation(N))
       return convertLut(I);
+    if (Op == "Pad")
+      return convertPad(I);
     if (passThroughOps().count(Op) || (Op == "Resize" && N.getString("mode", "nearest") == "nearest"))
       return convertPassThrough(I);
     return false;
@@ -621,6 +623,37 @@ private:
     Node &M = B.addNode("npu.QLut", {XQ.Id}, {Y.Id}, N.Name);
     M.setAttr("table", Table);
     M.setAttr("function", N.OpType);
+    return true;
+  }
+
+  /// Pad (constant mode) of an int8 tensor: the same Pad with its value on the int8 grid (0: the zero point).
+  Expected<bool> convertPad(size_t I) {
+    const Node &N = node(I);
+    if (N.getString("mode", "constant") != "constant" || !B.hasInt8(N.Inputs[0]) || !isF32(N.Outputs[0]))
+      return false;
+    const QValue Q = B.int8Form(N.Inputs[0]);
+    double V = 0;
+    if (N.hasInput(2)) {
+      const Tensor *K = B.constantOf(N.Inputs[2]);
+      if (!K || K->numElements() != 1)
+        return false;
+      V = K->getDouble(0);
+    }
+    const double Qv = std::nearbyint(V / Q.Scale) + double(Q.Zp);
+    if (Qv < double(B.actMin()) || Qv > double(B.actMax()))
+      return false;
+    Tensor Value(B.Act, {});
+    Value.setDouble(0, Qv);
+    NPU_ASSIGN(ValueId Pads, B.orig(N.Inputs[1]));
+    std::vector<ValueId> Ins = {Q.Id, Pads, B.addConstant(B.old().value(N.Outputs[0]).Name + "_pad_value", Value)};
+    if (N.hasInput(3)) {
+      NPU_ASSIGN(ValueId Axes, B.orig(N.Inputs[3]));
+      Ins.push_back(Axes);
+    }
+    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale,
+                               Q.Zp);
+    B.addNode("Pad", Ins, {Y}, N.Name).Attrs = N.Attrs;
+    B.setInt8(N.Outputs[0], {Y, Q.Scale, Q.Zp});
     return true;
   }
 

@@ -20,7 +20,7 @@ inline bool isBlockedProducer(const ir::Graph &G, ir::ValueId V, int Depth = 0) 
       return true;
     if (N.OpType == "Relu" || N.OpType == "npu.Requantize" || N.OpType == "npu.QAdd" ||
         N.OpType == "Concat" || N.OpType == "npu.QLeakyRelu" || N.OpType == "npu.QLut" || N.OpType == "Reshape" ||
-        N.OpType == "Resize")
+        N.OpType == "Resize" || N.OpType == "Pad")
       for (ir::ValueId In : N.Inputs)
         if (In != ir::NoValue && G.value(In).Kind != ir::ValueKind::Constant)
           return isBlockedProducer(G, In, Depth + 1);

@@ -119,6 +119,8 @@ Status canLowerLut(const ir::Graph &G, const ir::Node &N, const HardwareConfig &
 Status lowerLut(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerResize(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerResize(Emitter &E, const ir::Graph &G, const ir::Node &N);
+Status canLowerPad(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerPad(Emitter &E, const ir::Graph &G, const ir::Node &N);
 /// The lowering above that owns N among these, or null (LowerExtra.cpp).
 struct ExtraLowering {
   Status (*CanLower)(const ir::Graph &, const ir::Node &, const HardwareConfig &);

@@ -31,6 +31,9 @@ const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N) {
   static const ExtraLowering Resize{canLowerResize, lowerResize};
   if (N.OpType == "Resize")
     return &Resize;
+  static const ExtraLowering Pad{canLowerPad, lowerPad};
+  if (N.OpType == "Pad")
+    return &Pad;
   static const ExtraLowering Reblock{canLowerReblock, lowerReblock};
   if (N.OpType == "npu.Reblock")
     return &Reblock;

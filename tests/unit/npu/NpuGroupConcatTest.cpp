@@ -151,6 +151,14 @@ struct PlainBuilder {
     return Y;
   }
 
+  /// Zero Pad of X's H and W (top, left, bottom, right).
+  ir::ValueId pad(ir::ValueId X, int64_t T, int64_t L, int64_t B, int64_t R) {
+    std::string Id = std::to_string(++Count);
+    ir::ValueId P = G.addConstant("pads" + Id, ir::Tensor::fromInt64s({0, 0, T, L, 0, 0, B, R})), Y = out("p");
+    G.addNode("Pad", {X, P}, {Y}, "pad" + Id);
+    return Y;
+  }
+
   /// Layout for C, compile, run; compare with the plain graph on the interpreter; the ops in OnNpu must be
   /// placed on the NPU.
   void check(ir::ValueId Out, const HardwareConfig &C, const std::vector<std::string> &OnNpu,
@@ -341,6 +349,21 @@ TEST(NpuResize, NearestUpsamplingOnTheNpu) {
       ir::ValueId X = B.input({1, 6, 5, 4});
       B.check(B.resize(B.conv(X, 6, 20, 1, 3, 1, 1), K.Scales, K.Ctm, K.Nm), C, {"npu.QConv", "Resize"},
               std::string("resize ") + K.Ctm);
+    }
+  }
+}
+
+// Zero padding of H and W between two convs (MobileNet-style explicit Pad): on the NPU through LOAD's pad fields,
+// bit-exact with the interpreter's Pad.
+TEST(NpuPad, ZeroPadOnTheNpu) {
+  unsigned Seed = 4000;
+  for (const std::string &Name : configNames()) {
+    HardwareConfig C = loadConfig(Name);
+    for (auto [T, L, B, R] : {std::array<int64_t, 4>{1, 1, 1, 1}, {0, 2, 3, 0}, {2, 0, 0, 1}}) {
+      PlainBuilder Bd(Seed++);
+      ir::ValueId X = Bd.input({1, 6, 5, 4});
+      Bd.check(Bd.conv(Bd.pad(Bd.conv(X, 6, 20, 1, 1, 1, 0), T, L, B, R), 20, 8, 1, 3, 1, 0), C,
+               {"npu.QConv", "Pad"}, "pad " + std::to_string(T) + std::to_string(L) + std::to_string(B) + std::to_string(R));
     }
   }
 }

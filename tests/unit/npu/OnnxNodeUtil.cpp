@@ -54,6 +54,7 @@ const std::set<std::string> &candidateOps() {
                                             "Exp",
                                             "ThresholdedRelu",
                                             "Resize",
+                                            "Pad",
                                             "Flatten",
                                             "QLinearConv",
                                             "QLinearMatMul",
