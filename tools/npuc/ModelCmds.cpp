@@ -4,6 +4,7 @@
 #include "MemoryOption.h"
 
 #include "npu/backend/Compile.h"
+#include "npu/backend/Lowerings.h"
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/passes/PassManager.h"
@@ -11,6 +12,7 @@
 #include "npu/isa/Assembler.h"
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -190,6 +192,12 @@ int emitHost(const Command &Self, const Args &A, const ir::Graph &G, const Hardw
 }
 
 int runCompile(const Command &Self, const Args &A) {
+  if (A.has("--list-lowerings")) {
+    for (const backend::Lowering &L : backend::allLowerings())
+      std::cout << "  " << std::string(L.OpType) + std::string(20 - std::min<size_t>(19, strlen(L.OpType)), ' ')
+                << L.Name << std::string(14 - std::min<size_t>(13, strlen(L.Name)), ' ') << L.Summary << "\n";
+    return ExitOk;
+  }
   if (A.Positional.size() != 1)
     return usageError(Self, "expected one model (MODEL.onnx)");
   std::string Target = A.get("--target", "npu");
@@ -297,6 +305,7 @@ const Command CompileCommand = {
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},
      {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"},
+     {"--list-lowerings", false, "list the NPU lowerings (operator, lowering, summary) and exit"},
      MaxMemoryOption},
     runCompile,
 };

@@ -5,6 +5,7 @@
 
 #include "Emitter.h"
 #include "npu/backend/CostModel.h"
+#include "npu/backend/Lowerings.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/ops/OpRegistry.h"
@@ -18,16 +19,8 @@ namespace npu::backend {
 namespace {
 
 Status canLower(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  if (const ExtraLowering *X = extraLowering(G, N))
-    return X->CanLower(G, N, C);
-  if (N.OpType == "npu.QConv")
-    return canLowerConv(G, N, C);
-  if (N.OpType == "npu.QMatMul")
-    return canLowerMatMul(G, N, C);
-  if (N.OpType == "npu.MaxPool" || N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool")
-    return canLowerPool(G, N, C);
-  if (N.OpType == "Relu" || N.OpType == "npu.Requantize" || N.OpType == "npu.QAdd")
-    return canLowerElementwise(G, N, C);
+  if (const Lowering *L = findLowering(G, N))
+    return L->CanLower(G, N, C);
   if (N.OpType == "npu.ToBlocked" || N.OpType == "npu.FromBlocked")
     return makeError("layout conversion at a segment boundary (host)");
   return makeError("no NPU lowering for ", N.OpType);
@@ -127,13 +120,10 @@ std::vector<int64_t> bindingShape(const ir::Shape &Dims, const HardwareConfig &C
 }
 
 Status lowerNode(Emitter &E, const ir::Graph &G, const ir::Node &N) {
-  const ExtraLowering *X = extraLowering(G, N);
-  return X                           ? X->Lower(E, G, N)
-         : N.OpType == "npu.QConv"   ? lowerConv(E, G, N)
-         : N.OpType == "npu.QMatMul" ? lowerMatMul(E, G, N)
-         : N.OpType == "npu.MaxPool" || N.OpType == "npu.QAvgPool" || N.OpType == "npu.QGlobalAvgPool"
-             ? lowerPool(E, G, N)
-             : lowerElementwise(E, G, N);
+  const Lowering *L = findLowering(G, N);
+  if (!L)
+    return makeError("no NPU lowering for ", N.OpType);
+  return L->Lower(E, G, N);
 }
 
 /// Estimated cycles of node N alone under schedule S (S.Node empty: the lowering's own choice), and the
@@ -296,7 +286,7 @@ std::vector<NodePlacement> placeNodes(const ir::Graph &G, const HardwareConfig &
     NodePlacement P{N.Name, N.OpType, false, ""};
     Status S = canLower(G, N, C);
     P.Npu = S.isOk();
-    P.Reason = P.Npu ? "lowered to LOAD/GEMM/ALU/STORE" : S.message();
+    P.Reason = P.Npu ? std::string("lowered by ") + findLowering(G, N)->Name : S.message();
     R.push_back(P);
   }
   return R;

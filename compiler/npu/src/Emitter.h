@@ -90,8 +90,8 @@ private:
   std::map<std::string, int> Consts;
 };
 
-/// Lowerings, one per operator family. Each checks what it supports first (canLower*), so the partitioner can
-/// leave an unsupported node on the host with the reason.
+/// Lowerings, one per operator family, registered in npu/backend/Lowerings.def. Each checks what it supports
+/// first (canLower*), so the partitioner can leave an unsupported node on the host with the reason.
 Status canLowerConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
@@ -102,9 +102,6 @@ Status lowerPool(Emitter &E, const ir::Graph &G, const ir::Node &N);
 /// Relu and npu.Requantize on blocked int8, npu.QAdd of two blocked tensors of equal shape.
 Status canLowerElementwise(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerElementwise(Emitter &E, const ir::Graph &G, const ir::Node &N);
-/// Grouped/depthwise npu.QConv (spans of nonzero weight tiles), npu.QAdd with a constant operand, blocked
-/// Concat by addressing, npu.QAdd of a per-channel activation, npu.QLeakyRelu (LowerGroupConv.cpp,
-/// LowerConstAdd.cpp, LowerConcat.cpp, LowerBroadcastAdd.cpp, LowerLeakyRelu.cpp).
 Status canLowerGroupConv(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerConstAdd(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
@@ -121,12 +118,6 @@ Status canLowerResize(const ir::Graph &G, const ir::Node &N, const HardwareConfi
 Status lowerResize(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerPad(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerPad(Emitter &E, const ir::Graph &G, const ir::Node &N);
-/// The lowering above that owns N among these, or null (LowerExtra.cpp).
-struct ExtraLowering {
-  Status (*CanLower)(const ir::Graph &, const ir::Node &, const HardwareConfig &);
-  Status (*Lower)(Emitter &, const ir::Graph &, const ir::Node &);
-};
-const ExtraLowering *extraLowering(const ir::Graph &G, const ir::Node &N);
 
 /// Shared checks: a blocked int8 activation whose rows are the config's rows.
 Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC);
