@@ -111,6 +111,27 @@ Expected<std::vector<std::optional<runtime::Tensor>>> runInputs(const ModelSpec 
   return In;
 }
 
+/// One NPU layer's record for the roofline: executed MACs and DRAM bytes as the backend counts them.
+struct LayerRecord {
+  std::string Node;
+  uint64_t Cycles = 0, Span = 0, ExecutedMacs = 0, DramBytes = 0;
+};
+
+/// The `layers` column: the records with each node's useful MACs (0 for a node that is not a Conv, MatMul or
+/// Gemm of the imported graph, e.g. a pooling layer, whose GEMM work is not useful).
+std::string layersJson(const std::vector<LayerRecord> &Layers, const std::map<std::string, uint64_t> &Useful) {
+  std::string J = "[";
+  for (const LayerRecord &L : Layers) {
+    const auto It = Useful.find(L.Node);
+    J += std::string(J.size() > 1 ? ", " : "") + "{\"node\": " + jsonString(L.Node) +
+         ", \"cycles\": " + std::to_string(L.Cycles) + ", \"span\": " + std::to_string(L.Span) +
+         ", \"useful_macs\": " + std::to_string(It == Useful.end() ? 0 : It->second) +
+         ", \"executed_macs\": " + std::to_string(L.ExecutedMacs) + ", \"dram_bytes\": " + std::to_string(L.DramBytes) +
+         "}";
+  }
+  return J + "]";
+}
+
 std::string layerJson(const std::vector<std::pair<std::string, uint64_t>> &Layers) {
   std::string J = "{";
   for (const auto &[Node, Cycles] : Layers)
@@ -119,17 +140,20 @@ std::string layerJson(const std::vector<std::pair<std::string, uint64_t>> &Layer
 }
 
 /// Cycles, per-layer cycles and operation counts of the compiled model on the backend.
-Status measure(const backend::CompileResult &CR, const ModelSpec &M, const EvalOptions &O, PointResult &R,
-               sim::SimStats &Counts) {
+Status measure(const backend::CompileResult &CR, const ModelSpec &M, const EvalOptions &O,
+               const std::map<std::string, uint64_t> &Useful, PointResult &R, sim::SimStats &Counts) {
   std::vector<std::pair<std::string, uint64_t>> Layers;
+  std::vector<LayerRecord> Records;
   if (O.Backend == "estimate") {
     std::vector<const isa::Program *> Programs;
     for (const backend::ArtifactSegment &S : CR.Artifact.Segments) {
       if (S.K != backend::ArtifactSegment::Npu)
         continue;
       Programs.push_back(&S.Program);
-      for (const backend::LayerCost &L : backend::estimateProgram(S.Program))
+      for (const backend::LayerCost &L : backend::estimateProgram(S.Program)) {
         Layers.push_back({L.Node, L.Cycles}), R.Cycles += int64_t(L.Cycles);
+        Records.push_back({L.Node, L.Cycles, L.Span, L.Macs, L.DramBytes});
+      }
     }
     Counts = staticCounts(Programs);
   } else {
@@ -149,9 +173,12 @@ Status measure(const backend::CompileResult &CR, const ModelSpec &M, const EvalO
         return T.error();
       R.Cycles = int64_t(T->TotalCycles);
       Layers = sim::nodeCycles(*T);
+      for (const sim::NodeStats &N : T->Nodes) // data bytes: the simulator does not attribute micro-op loads
+        Records.push_back({N.Name, N.Cycles, N.span(), N.Macs, N.DramRead + N.DramWritten});
     }
   }
   R.LayerCycles = layerJson(Layers);
+  R.Layers = layersJson(Records, Useful);
   return Status::ok();
 }
 
@@ -184,7 +211,7 @@ void evaluateModel(const HardwareConfig &C, const ModelSpec &M, const EvalOption
       R.UsefulMacs += int64_t(It->second);
   }
   sim::SimStats Counts;
-  if (Status S = measure(*CR, M, O, R, Counts); !S) {
+  if (Status S = measure(*CR, M, O, Useful, R, Counts); !S) {
     R.Status = "run_failed", R.Reason = S.message();
     return;
   }

@@ -2,6 +2,7 @@
 #include "npu/codesign/Report.h"
 
 #include "npu/codesign/Pareto.h"
+#include "npu/config/HardwareConfig.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -112,6 +113,77 @@ std::string svgAxes(const Axis &X, const Axis &Y, const std::string &XName, cons
   OS << "<text x=\"16\" y=\"" << (Y.From + Y.To) / 2 << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
      << (Y.From + Y.To) / 2 << ")\">" << xmlText(YName) << "</text>\n";
   return OS.str();
+}
+
+/// A log10 axis over whole decades [10^Lo, 10^Hi] mapped to pixels [From, To].
+struct LogAxis {
+  int Lo = 0, Hi = 1;
+  double From = 0, To = 1;
+  double map(double V) const { return From + (std::log10(V) - Lo) / double(Hi - Lo) * (To - From); }
+  /// The decades around [Min, Max] (both positive).
+  static LogAxis of(double Min, double Max, double From, double To) {
+    LogAxis A{int(std::floor(std::log10(Min))), int(std::ceil(std::log10(Max))), From, To};
+    if (A.Hi <= A.Lo)
+      A.Hi = A.Lo + 1;
+    return A;
+  }
+};
+
+/// Log axes: lines, a grid line and label per decade, the axis titles. The group carries the axes' decades and
+/// pixel ranges so that a reader (the tests) can map a dot back to its values.
+std::string logAxes(const LogAxis &X, const LogAxis &Y, const std::string &XName, const std::string &YName) {
+  std::ostringstream OS;
+  OS << "<g id=\"axes\" data-log10-x=\"" << X.Lo << " " << X.Hi << "\" data-px-x=\"" << X.From << " " << X.To
+     << "\" data-log10-y=\"" << Y.Lo << " " << Y.Hi << "\" data-px-y=\"" << Y.From << " " << Y.To
+     << "\" stroke=\"black\"><line x1=\"" << X.From << "\" y1=\"" << Y.From << "\" x2=\"" << X.To << "\" y2=\""
+     << Y.From << "\"/><line x1=\"" << X.From << "\" y1=\"" << Y.From << "\" x2=\"" << X.From << "\" y2=\"" << Y.To
+     << "\"/></g>\n";
+  for (int D = X.Lo; D <= X.Hi; ++D) {
+    const std::string Px = fmt("%.2f", X.map(std::pow(10.0, D)));
+    OS << "<line x1=\"" << Px << "\" y1=\"" << Y.From << "\" x2=\"" << Px << "\" y2=\"" << Y.To
+       << "\" stroke=\"#eeeeee\"/>\n<text x=\"" << Px << "\" y=\"" << Y.From + 16 << "\" text-anchor=\"middle\">"
+       << fmt("%g", std::pow(10.0, D)) << "</text>\n";
+  }
+  for (int D = Y.Lo; D <= Y.Hi; ++D) {
+    const double Py = Y.map(std::pow(10.0, D));
+    OS << "<line x1=\"" << X.From << "\" y1=\"" << fmt("%.2f", Py) << "\" x2=\"" << X.To << "\" y2=\""
+       << fmt("%.2f", Py) << "\" stroke=\"#eeeeee\"/>\n<text x=\"" << X.From - 6 << "\" y=\"" << fmt("%.2f", Py + 4)
+       << "\" text-anchor=\"end\">" << fmt("%g", std::pow(10.0, D)) << "</text>\n";
+  }
+  OS << "<text x=\"" << (X.From + X.To) / 2 << "\" y=\"" << Y.From + 36 << "\" text-anchor=\"middle\">"
+     << xmlText(XName) << "</text>\n";
+  OS << "<text x=\"16\" y=\"" << (Y.From + Y.To) / 2 << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
+     << (Y.From + Y.To) / 2 << ")\">" << xmlText(YName) << "</text>\n";
+  return OS.str();
+}
+
+/// A file-name-safe name of a model: its file's stem, or its folder's name for the zoo's "model.onnx".
+std::string modelFileName(const std::string &Path) {
+  const std::filesystem::path P(Path);
+  std::string Name = P.stem().string();
+  if (Name == "model" && P.has_parent_path() && !P.parent_path().filename().empty())
+    Name = P.parent_path().filename().string();
+  for (char &C : Name)
+    if (!std::isalnum(static_cast<unsigned char>(C)) && C != '-' && C != '_' && C != '.')
+      C = '_';
+  return Name.empty() ? "model" : Name;
+}
+
+/// The point whose rooflines the report draws among one backend's points: Want (an index, or a config hash
+/// or prefix of one), else the fastest point whose every model ran; nullptr when none matches.
+const PointTotals *rooflinePoint(const std::vector<PointTotals> &Points, const std::string &Want) {
+  const PointTotals *Best = nullptr;
+  const bool IsIndex =
+      !Want.empty() && Want.size() < 8 && std::all_of(Want.begin(), Want.end(), [](char C) { return std::isdigit(C); });
+  for (const PointTotals &P : Points) {
+    if (Want.empty()) {
+      if (P.Ok && (!Best || P.TimeUs < Best->TimeUs))
+        Best = &P;
+    } else if (IsIndex ? std::to_string(P.PointIndex) == Want : P.ConfigHash.rfind(Want, 0) == 0) {
+      return &P;
+    }
+  }
+  return Best;
 }
 
 Status writeFile(const std::string &Path, const std::string &Text) {
@@ -253,6 +325,106 @@ std::string heatMapSvg(const std::vector<PointTotals> &Points, const std::string
   return S + "</svg>\n";
 }
 
+Expected<std::vector<LayerPoint>> rowLayers(const PointResult &Row) {
+  std::vector<LayerPoint> R;
+  try {
+    const YAML::Node N = YAML::Load(Row.Layers);
+    for (const YAML::Node &L : N)
+      R.push_back({L["node"].as<std::string>(), L["cycles"].as<uint64_t>(), L["span"].as<uint64_t>(),
+                   L["useful_macs"].as<uint64_t>(), L["executed_macs"].as<uint64_t>(), L["dram_bytes"].as<uint64_t>()});
+  } catch (const YAML::Exception &E) {
+    return makeError("point ", Row.PointIndex, ", ", Row.Model, ": bad per-layer record: ", E.what());
+  }
+  return R;
+}
+
+Expected<std::string> rooflineSvg(const PointResult &Row) {
+  auto C = parseHardwareConfig(Row.ConfigYaml, "point " + std::to_string(Row.PointIndex));
+  if (!C)
+    return C.error();
+  auto Layers = rowLayers(Row);
+  if (!Layers)
+    return Layers.error();
+  if (Layers->empty())
+    return makeError("point ", Row.PointIndex, ", ", Row.Model,
+                     ": no per-layer record (a row of a schema 1 database); rerun the sweep with this npuc");
+  const double Peak = double(C->D.PeakMacsPerCycle), Bw = double(C->DramBandwidth), Ridge = Peak / Bw;
+  struct Dot {
+    std::string Node;
+    double X, Y;
+  };
+  std::vector<Dot> Dots;
+  std::string Skipped;
+  for (const LayerPoint &L : *Layers) {
+    if (L.UsefulMacs && L.DramBytes && L.Span)
+      Dots.push_back({L.Node, double(L.UsefulMacs) / double(L.DramBytes), double(L.UsefulMacs) / double(L.Span)});
+    else if (!L.Node.empty())
+      Skipped += (Skipped.empty() ? "" : ", ") + L.Node;
+  }
+  double MinX = Ridge / 4, MaxX = Ridge * 4, MinY = Peak / 100;
+  for (const Dot &D : Dots)
+    MinX = std::min(MinX, D.X), MaxX = std::max(MaxX, D.X), MinY = std::min(MinY, D.Y);
+  const LogAxis X = LogAxis::of(MinX, MaxX, 80, 620), Y = LogAxis::of(MinY, Peak * 1.5, 420, 50);
+  std::string S = svgHeader(660, 490,
+                            modelFileName(Row.Model) + " on point " + std::to_string(Row.PointIndex) + " (" +
+                                Row.Backend + ", " + C->Name + ")") +
+                  logAxes(X, Y, "arithmetic intensity (useful MACs per DRAM byte)",
+                          "useful MACs per cycle (over the layer's span)");
+  // The roofs: bandwidth x intensity up to the ridge, then the peak; the bandwidth roof starts where it enters
+  // the plot (at the bottom edge or the left one).
+  const double X0 = std::max(std::pow(10.0, X.Lo), std::pow(10.0, Y.Lo) / Bw), Xr = std::pow(10.0, X.Hi);
+  S += "<polyline id=\"roof\" fill=\"none\" stroke=\"black\" stroke-width=\"2\" points=\"" + fmt("%.2f,", X.map(X0)) +
+       fmt("%.2f ", Y.map(Bw * X0)) + fmt("%.2f,", X.map(Ridge)) + fmt("%.2f ", Y.map(Peak)) + fmt("%.2f,", X.map(Xr)) +
+       fmt("%.2f", Y.map(Peak)) + "\"/>\n";
+  S += "<text x=\"" + fmt("%.2f", X.To - 4) + "\" y=\"" + fmt("%.2f", Y.map(Peak) - 6) +
+       "\" text-anchor=\"end\">compute roof: " + fmt("%g", Peak) + " MACs/cycle (" +
+       fmt("%.4g", Peak * C->ClockMHz / 1e3) + " GMAC/s at " + fmt("%g", C->ClockMHz) + " MHz)</text>\n";
+  S += "<text x=\"" + fmt("%.2f", X.map(X0) + 6) + "\" y=\"" + fmt("%.2f", Y.map(Bw * X0) - 8) +
+       "\">bandwidth roof: " + fmt("%g", Bw) + " B/cycle</text>\n";
+  for (const Dot &D : Dots) {
+    const std::string Cx = fmt("%.2f", X.map(D.X)), Cy = fmt("%.2f", Y.map(D.Y));
+    S += "<circle class=\"layer\" data-node=\"" + xmlText(D.Node) + "\" cx=\"" + Cx + "\" cy=\"" + Cy +
+         "\" r=\"4\" fill=\"#1f77b4\"><title>" + xmlText(D.Node) + ": " + fmt("%.4g", D.X) + " MACs/B, " +
+         fmt("%.4g", D.Y) + " MACs/cycle (" + fmt("%.1f", 100 * D.Y / Peak) + "% of peak)</title></circle>\n";
+    S += "<text x=\"" + fmt("%.2f", X.map(D.X) + 6) + "\" y=\"" + fmt("%.2f", Y.map(D.Y) - 4) + "\" font-size=\"9\">" +
+         xmlText(D.Node) + "</text>\n";
+  }
+  if (!Skipped.empty())
+    S += "<text x=\"80\" y=\"480\" font-size=\"10\">not plotted (no useful MACs or no DRAM traffic): " +
+         xmlText(Skipped) + "</text>\n";
+  return S + "</svg>\n";
+}
+
+namespace {
+
+/// Writes Base-roofline-MODEL.svg for each model of the backend's chosen point; the report's lines about them.
+Expected<std::string> rooflines(const std::vector<PointResult> &Rows, const std::vector<PointTotals> &Points,
+                                const std::string &Want, const std::string &Base, bool &Found) {
+  const PointTotals *P = rooflinePoint(Points, Want);
+  if (!P)
+    return std::string();
+  Found = true;
+  std::ostringstream OS;
+  OS << "  roofline of point " << P->PointIndex << (Want.empty() ? " (the fastest)" : "") << ":";
+  for (const PointResult &R : Rows) {
+    if (R.ConfigHash != P->ConfigHash || R.Backend != P->Backend)
+      continue;
+    if (R.Status != "ok") {
+      OS << " " << modelFileName(R.Model) << " (" << R.Status << ", no plot)";
+      continue;
+    }
+    auto Svg = rooflineSvg(R);
+    if (!Svg)
+      return Svg.error();
+    const std::string Path = Base + "-roofline-" + modelFileName(R.Model) + ".svg";
+    NPU_TRY(writeFile(Path, *Svg));
+    OS << " " << Path;
+  }
+  return OS.str() + "\n";
+}
+
+} // namespace
+
 Expected<std::string> sweepReport(const std::vector<PointResult> &Rows, const ReportOptions &O) {
   std::map<std::string, size_t> ByStatus;
   for (const PointResult &R : Rows)
@@ -263,6 +435,7 @@ Expected<std::string> sweepReport(const std::vector<PointResult> &Rows, const Re
     OS << " " << N << " " << St;
   OS << "\n";
   const std::vector<PointTotals> All = pointTotals(Rows);
+  bool RooflineFound = false;
   std::set<std::string> Backends;
   for (const PointTotals &P : All)
     Backends.insert(P.Backend);
@@ -288,7 +461,13 @@ Expected<std::string> sweepReport(const std::vector<PointResult> &Rows, const Re
       NPU_TRY(writeFile(Base + "-heatmap.svg", heatMapSvg(OfBackend, Keys[0].first, Keys[1].first)));
     OS << "  plots: " << Base << "-pareto-area.svg, " << Base << "-pareto-energy.svg"
        << (Keys.size() >= 2 ? ", " + Base + "-heatmap.svg" : "") << "\n";
+    auto Roof = rooflines(Rows, OfBackend, O.Roofline, Base, RooflineFound);
+    if (!Roof)
+      return Roof.error();
+    OS << *Roof;
   }
+  if (!O.Roofline.empty() && !RooflineFound)
+    return makeError("--roofline ", O.Roofline, ": no such point (give a point index or a config hash prefix)");
   if (!O.CsvPath.empty()) {
     NPU_TRY(writeFile(O.CsvPath, resultsCsv(Rows)));
     OS << "csv: " << O.CsvPath << " (" << Rows.size() << " rows)\n";

@@ -7,10 +7,10 @@ namespace npu::codesign {
 
 namespace {
 
-/// The schema (docs/codesign.md repeats it). Version 1.
+/// The schema (docs/codesign.md repeats it). Version 2: version 1 and the `layers` column.
 const char *SchemaSql = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');
+INSERT OR IGNORE INTO meta VALUES ('schema_version', '2');
 CREATE TABLE IF NOT EXISTS results (
   config_hash TEXT NOT NULL, model_hash TEXT NOT NULL, backend TEXT NOT NULL, compiler_version TEXT NOT NULL,
   point_index INTEGER NOT NULL, params TEXT NOT NULL, model TEXT NOT NULL, config_name TEXT NOT NULL,
@@ -20,14 +20,19 @@ CREATE TABLE IF NOT EXISTS results (
   dram_bytes INTEGER NOT NULL, layer_cycles TEXT NOT NULL,
   area_um2 REAL NOT NULL, area TEXT NOT NULL, energy_pj REAL NOT NULL, energy TEXT NOT NULL,
   npu_nodes INTEGER NOT NULL, host_nodes INTEGER NOT NULL, config_yaml TEXT NOT NULL, wall_s REAL NOT NULL,
-  created TEXT NOT NULL DEFAULT (datetime('now')),
+  created TEXT NOT NULL DEFAULT (datetime('now')), layers TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (config_hash, model_hash, backend, compiler_version));
 )SQL";
 
 const char *Columns = "config_hash, model_hash, backend, compiler_version, point_index, params, model, "
                       "config_name, status, reason, cycles, time_us, clock_mhz, useful_macs, executed_macs, "
                       "mac_utilization, dram_bytes, layer_cycles, area_um2, area, energy_pj, energy, npu_nodes, "
-                      "host_nodes, config_yaml, wall_s";
+                      "host_nodes, config_yaml, wall_s, layers";
+/// Columns as a schema 1 database has them: no per-layer record.
+const char *ColumnsV1 = "config_hash, model_hash, backend, compiler_version, point_index, params, model, "
+                        "config_name, status, reason, cycles, time_us, clock_mhz, useful_macs, executed_macs, "
+                        "mac_utilization, dram_bytes, layer_cycles, area_um2, area, energy_pj, energy, npu_nodes, "
+                        "host_nodes, config_yaml, wall_s, '[]'";
 
 /// Binds R's fields in the order of Columns.
 void bindRow(sqlite3_stmt *S, const PointResult &R) {
@@ -40,6 +45,7 @@ void bindRow(sqlite3_stmt *S, const PointResult &R) {
   Int(R.Cycles), Real(R.TimeUs), Real(R.ClockMhz), Int(R.UsefulMacs), Int(R.ExecutedMacs);
   Real(R.MacUtilization), Int(R.DramBytes), Text(R.LayerCycles), Real(R.AreaUm2), Text(R.AreaJson);
   Real(R.EnergyPj), Text(R.EnergyJson), Int(R.NpuNodes), Int(R.HostNodes), Text(R.ConfigYaml), Real(R.WallS);
+  Text(R.Layers);
 }
 
 /// Reads a row selected with Columns.
@@ -58,6 +64,7 @@ PointResult readRow(sqlite3_stmt *S) {
   Int(R.Cycles), Real(R.TimeUs), Real(R.ClockMhz), Int(R.UsefulMacs), Int(R.ExecutedMacs);
   Real(R.MacUtilization), Int(R.DramBytes), Text(R.LayerCycles), Real(R.AreaUm2), Text(R.AreaJson);
   Real(R.EnergyPj), Text(R.EnergyJson), Int(R.NpuNodes), Int(R.HostNodes), Text(R.ConfigYaml), Real(R.WallS);
+  Text(R.Layers);
   return R;
 }
 
@@ -73,11 +80,56 @@ Expected<std::unique_ptr<ResultDb>> ResultDb::open(const std::string &Path, bool
   }
   std::unique_ptr<ResultDb> R(new ResultDb(Db, Path));
   sqlite3_busy_timeout(Db, 60000);
-  if (ReadOnly)
+  if (ReadOnly) {
+    NPU_TRY(R->checkVersion(true));
     return R;
+  }
   NPU_TRY(R->exec(Wal ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" : "PRAGMA journal_mode=DELETE;"));
+  NPU_TRY(R->checkVersion(false));
   NPU_TRY(R->exec(std::string("BEGIN IMMEDIATE;") + SchemaSql + "COMMIT;"));
   return R;
+}
+
+Expected<int> ResultDb::storedVersion() {
+  sqlite3_stmt *S = nullptr;
+  if (sqlite3_prepare_v2(Db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &S, nullptr) != SQLITE_OK) {
+    const std::string Msg = sqlite3_errmsg(Db);
+    if (Msg.find("no such table") != std::string::npos)
+      return 0; // a new (empty) file
+    return sqlError("read the schema version");
+  }
+  int V = 0;
+  if (sqlite3_step(S) == SQLITE_ROW)
+    V = sqlite3_column_int(S, 0);
+  sqlite3_finalize(S);
+  return V;
+}
+
+Status ResultDb::checkVersion(bool ReadOnly) {
+  // Writers read and upgrade under one write lock, so that workers opening at once upgrade it once.
+  if (!ReadOnly)
+    NPU_TRY(exec("BEGIN IMMEDIATE;"));
+  auto V = storedVersion();
+  Status S = V ? Status::ok() : Status(V.error());
+  if (S && *V > SchemaVersion)
+    S = makeError(Path, ": results database of schema version ", *V, ", newer than this npuc's (", SchemaVersion,
+                  "); use the npuc that wrote it or a newer one");
+  if (S)
+    Version = *V == 0 ? SchemaVersion : *V;
+  // Schema 1 to 2: the per-layer record, empty ("[]") for the rows already there (the roofline says so).
+  if (S && !ReadOnly && *V == 1) {
+    S = exec("ALTER TABLE results ADD COLUMN layers TEXT NOT NULL DEFAULT '[]'; "
+             "UPDATE meta SET value = '2' WHERE key = 'schema_version';");
+    if (S)
+      Version = SchemaVersion;
+  }
+  if (ReadOnly)
+    return S;
+  if (!S) {
+    sqlite3_exec(Db, "ROLLBACK;", nullptr, nullptr, nullptr);
+    return S;
+  }
+  return exec("COMMIT;");
 }
 
 ResultDb::~ResultDb() { sqlite3_close(Db); }
@@ -100,7 +152,7 @@ Status ResultDb::exec(const std::string &Sql) {
 Status ResultDb::insert(const std::vector<PointResult> &Rows) {
   NPU_TRY(exec("BEGIN IMMEDIATE;"));
   const std::string Sql = std::string("INSERT OR IGNORE INTO results (") + Columns +
-                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+                          ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   sqlite3_stmt *S = nullptr;
   if (sqlite3_prepare_v2(Db, Sql.c_str(), -1, &S, nullptr) != SQLITE_OK) {
     Error E = sqlError("prepare insert");
@@ -141,8 +193,8 @@ Expected<std::set<std::string>> ResultDb::keys() {
 }
 
 Expected<std::vector<PointResult>> ResultDb::all() {
-  const std::string Sql =
-      std::string("SELECT ") + Columns + " FROM results ORDER BY point_index, model, backend, compiler_version";
+  const std::string Sql = std::string("SELECT ") + (Version == 1 ? ColumnsV1 : Columns) +
+                          " FROM results ORDER BY point_index, model, backend, compiler_version";
   sqlite3_stmt *S = nullptr;
   if (sqlite3_prepare_v2(Db, Sql.c_str(), -1, &S, nullptr) != SQLITE_OK)
     return sqlError("read results");

@@ -27,7 +27,9 @@ int runReport(const Command &Self, const Args &A) {
   auto Rows = (*Db)->all();
   if (!Rows)
     return fail(Rows.message());
-  ReportOptions O{A.get("--csv"), A.get("--svg")};
+  if (A.has("--roofline") && !A.has("--svg"))
+    return usageError(Self, "--roofline needs --svg DIR (the folder the plots go to)");
+  ReportOptions O{A.get("--csv"), A.get("--svg"), A.get("--roofline")};
   auto Text = sweepReport(*Rows, O);
   if (!Text)
     return fail(Text.message());
@@ -197,7 +199,7 @@ const Command SweepCommand = {
     "           [--backend estimate|systemc|rtl] [--calib DIR]... [--input-shape NAME=DIMS]...\n"
     "           [--tech FILE.yaml] [--area tech|yosys]\n"
     "           [--executor local|slurm] [--partition P] [--max-parallel K] [--shards N] [--wait]\n"
-    "       npuc sweep report RESULTS.sqlite [--csv FILE.csv] [--svg DIR]\n"
+    "       npuc sweep report RESULTS.sqlite [--csv FILE.csv] [--svg DIR [--roofline POINT]]\n"
     "       npuc sweep --worker MANIFEST --shard I   /   npuc sweep --merge MANIFEST   (Slurm jobs)",
     "Derives one config per point of the space file (base config, parameters with value lists or ranges,\n"
     "constraints, strategy grid | random N | adaptive K; docs/codesign.md), validates it, compiles every\n"
@@ -214,7 +216,8 @@ const Command SweepCommand = {
     "A rerun submits only the points still missing.\n"
     "Models are calibrated on --calib, else on the test_data_set_* folders beside them.\n"
     "`sweep report` prints the Pareto fronts (latency vs area, latency vs energy), --csv writes every row,\n"
-    "--svg DIR writes the Pareto scatters and a heat map of latency over the first two parameters.\n\n"
+    "--svg DIR writes the Pareto scatters, a heat map of latency over the first two parameters and the\n"
+    "per-layer roofline of each model on one point (--roofline INDEX or CONFIG_HASH; default the fastest).\n\n"
     "examples:\n"
     "  npuc sweep model.onnx --calib test_data_set_0 --space space.yaml --db r.sqlite --jobs 2\n"
     "  npuc sweep model.onnx --space space.yaml --db r.sqlite --executor slurm --max-parallel 20\n"
@@ -237,7 +240,8 @@ const Command SweepCommand = {
      {"--shard", true, "slurm task: the shard index ($SLURM_ARRAY_TASK_ID)"},
      {"--merge", true, "slurm merge job: the run's manifest; copy its shard files into the database"},
      {"--csv", true, "report: write every row as CSV to this file"},
-     {"--svg", true, "report: write SVG plots into this folder"}},
+     {"--svg", true, "report: write SVG plots into this folder"},
+     {"--roofline", true, "report: the point of the roofline plots, an index or config hash (default: the fastest)"}},
     runSweepCmd,
 };
 

@@ -74,6 +74,22 @@ svg)
        "energy circles $(grep -c '<circle' "$WORK/plots/estimate-pareto-energy.svg")," \
        "heat map cells $(grep -c '<rect x=' "$WORK/plots/estimate-heatmap.svg")"
   ;;
+roofline)
+  # The fastest point by default, a point chosen by index, and an unknown point.
+  rm -rf "$WORK/roof"
+  "$NPUC" sweep report "$WORK/r.sqlite" --svg "$WORK/roof" > "$WORK/roof.log" || die "report failed"
+  fastest=$(sed -n 's/.*roofline of point \([0-9]*\) (the fastest).*/\1/p' "$WORK/roof.log")
+  [ -n "$fastest" ] || die "no roofline line in the report"
+  svg=$(ls "$WORK"/roof/estimate-roofline-*.svg) || die "no roofline SVG"
+  python3 "$SRC/tests/unit/codesign/check_roofline.py" "$WORK/r.sqlite" "$svg" estimate "$fastest" "$MODEL" ||
+    die "fastest point's roofline"
+  rm -rf "$WORK/roof"
+  "$NPUC" sweep report "$WORK/r.sqlite" --svg "$WORK/roof" --roofline 2 | grep "roofline of point 2:" ||
+    die "--roofline 2"
+  python3 "$SRC/tests/unit/codesign/check_roofline.py" "$WORK/r.sqlite" "$svg" estimate 2 "$MODEL" ||
+    die "point 2's roofline"
+  if "$NPUC" sweep report "$WORK/r.sqlite" --svg "$WORK/roof" --roofline 99 2>&1; then die "--roofline 99 passed"; fi
+  ;;
 errors)
   mkdir -p "$WORK/e"
   printf 'base: %s/configs/default.yaml\nparameters:\n  core.blok_in: [8]\n' "$SRC" > "$WORK/e/space.yaml"

@@ -1,5 +1,6 @@
 // npuc sweep report: Pareto fronts (latency vs area, latency vs energy) as tables, a CSV of every row, and
-// SVG plots (Pareto scatters with the front highlighted, a heat map of latency over two parameters).
+// SVG plots (Pareto scatters with the front highlighted, a heat map of latency over two parameters, the
+// per-layer roofline of one point).
 #pragma once
 
 #include "npu/codesign/ResultDb.h"
@@ -24,6 +25,9 @@ std::vector<PointTotals> pointTotals(const std::vector<PointResult> &Rows);
 struct ReportOptions {
   std::string CsvPath; ///< "" for none
   std::string SvgDir;  ///< "" for none
+  /// The point of the roofline plots: a point index or a config hash (or a prefix of one); "" for the fastest
+  /// point of each backend whose every model ran.
+  std::string Roofline;
 };
 
 /// The report text (row counts by status, both fronts per backend); writes the CSV and SVG files asked for.
@@ -36,5 +40,17 @@ std::string resultsCsv(const std::vector<PointResult> &Rows);
 std::string paretoSvg(const std::vector<PointTotals> &Points, bool EnergyAxis, const std::string &Title);
 /// An SVG heat map of the best (lowest) total time per pair of values of two parameters.
 std::string heatMapSvg(const std::vector<PointTotals> &Points, const std::string &KeyX, const std::string &KeyY);
+
+/// One layer of a row's per-layer record (PointResult::Layers).
+struct LayerPoint {
+  std::string Node;
+  uint64_t Cycles = 0, Span = 0, UsefulMacs = 0, ExecutedMacs = 0, DramBytes = 0;
+};
+/// Parses a row's `layers` JSON; an error names the row.
+Expected<std::vector<LayerPoint>> rowLayers(const PointResult &Row);
+
+/// The per-layer roofline of one row, log-log: x = useful MACs per DRAM byte, y = useful MACs per cycle of the
+/// layer's span; the compute roof (peak MACs/cycle) and the bandwidth roof (dram.bandwidth x intensity).
+Expected<std::string> rooflineSvg(const PointResult &Row);
 
 } // namespace npu::codesign

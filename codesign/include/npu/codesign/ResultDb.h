@@ -26,6 +26,9 @@ struct PointResult {
   double MacUtilization = 0;
   int64_t DramBytes = 0;
   std::string LayerCycles = "{}"; ///< JSON object: node -> cycles
+  /// JSON array, one object per NPU layer: node, cycles (its share of the schedule), span, useful_macs,
+  /// executed_macs, dram_bytes (schema 2; "[]" in rows read from a schema 1 database)
+  std::string Layers = "[]";
   double AreaUm2 = 0;
   std::string AreaJson = "{}";
   double EnergyPj = 0;
@@ -46,7 +49,11 @@ public:
   /// Opens (creating if needed) the database: WAL mode, a busy timeout, the schema. ReadOnly opens an existing
   /// database for reading (reports). Wal false keeps SQLite's rollback journal instead: the shard files of Slurm
   /// tasks, one writer each, which WAL's shared-memory index would not serve over a network file system.
+  /// A schema 1 database gains the `layers` column when opened for writing (its rows keep "[]"); one of a newer
+  /// schema than this build's is refused.
   static Expected<std::unique_ptr<ResultDb>> open(const std::string &Path, bool ReadOnly = false, bool Wal = true);
+  /// The version this build writes.
+  static constexpr int SchemaVersion = 2;
   ~ResultDb();
   ResultDb(const ResultDb &) = delete;
   ResultDb &operator=(const ResultDb &) = delete;
@@ -62,7 +69,12 @@ private:
   explicit ResultDb(sqlite3 *Db, std::string Path) : Db(Db), Path(std::move(Path)) {}
   Status exec(const std::string &Sql);
   Error sqlError(const std::string &What) const;
+  /// The database's schema version (0 when it has no meta table yet).
+  Expected<int> storedVersion();
+  /// Checks the stored version against this build's and upgrades schema 1 (writable databases only).
+  Status checkVersion(bool ReadOnly);
   sqlite3 *Db;
+  int Version = SchemaVersion;
   std::string Path;
 };
 
