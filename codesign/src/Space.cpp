@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 const std::map<std::string, std::string> &defaultKeys() {
   static const std::map<std::string, std::string> Keys = [] {
     std::map<std::string, std::string> M;
-    YAML::Node Root = YAML::Load(defaultHardwareConfig().canonicalYaml());
+    YAML::Node Root = YAML::Load(keyDefaultsConfig().canonicalYaml());
     for (auto It = Root.begin(); It != Root.end(); ++It) {
       const std::string Top = It->first.Scalar();
       if (It->second.IsScalar()) {

@@ -1,13 +1,17 @@
 // Loads, validates and canonicalizes hardware configs; the schema itself lives in ConfigKeys.def.
 #include "npu/config/HardwareConfig.h"
+#include "npu/config/ConfigFiles.h"
 #include "npu/isa/Isa.h"
 #include "npu/support/Sha256.h"
 
 #include <yaml-cpp/yaml.h>
 
+#include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -469,7 +473,11 @@ Expected<HardwareConfig> parseHardwareConfig(std::string_view Yaml, const std::s
   return finish(std::move(C), L);
 }
 
-Expected<HardwareConfig> loadHardwareConfig(const std::string &Path) {
+Expected<HardwareConfig> loadHardwareConfig(const std::string &PathOrName) {
+  auto Resolved = resolveConfigPath(PathOrName);
+  if (!Resolved)
+    return Resolved.error();
+  const std::string &Path = *Resolved;
   std::ifstream In(Path, std::ios::binary);
   if (!In)
     return makeError(Path, ": cannot open the config file");
@@ -487,8 +495,25 @@ Expected<double> parseConfigNumber(const std::string &Text) {
 }
 
 HardwareConfig defaultHardwareConfig() {
-  auto C = parseHardwareConfig("{}", "<defaults>");
-  assert(C && "built-in defaults must validate");
+  // configs/default.yaml as it was at build time (isa/CMakeLists.txt embeds it): the file is the one source of
+  // truth for the default design point. tests/unit/config checks that it validates and equals the file.
+  static const HardwareConfig Default = [] {
+    static const char Yaml[] =
+#include "DefaultConfig.inc"
+        ;
+    auto C = parseHardwareConfig(Yaml, "configs/default.yaml (built in)");
+    if (!C) {
+      std::cerr << "npu: the built-in configs/default.yaml does not validate: " << C.message() << "\n";
+      std::abort();
+    }
+    return C.takeValue();
+  }();
+  return Default;
+}
+
+HardwareConfig keyDefaultsConfig() {
+  auto C = parseHardwareConfig("{}", "<key defaults>");
+  assert(C && "the schema's defaults must validate");
   return C.takeValue();
 }
 

@@ -12,12 +12,7 @@ int fail(const std::string &Message) {
   return ExitFailure;
 }
 
-npu::Expected<npu::HardwareConfig> bundledDefaultConfig() {
-  static const char Yaml[] =
-#include "DefaultConfig.inc"
-      ;
-  return npu::parseHardwareConfig(Yaml, "configs/default.yaml (built into npuc)");
-}
+npu::Expected<npu::HardwareConfig> bundledDefaultConfig() { return npu::defaultHardwareConfig(); }
 
 bool parseNumber(const std::string &V, double &Out) {
   char *End = nullptr;

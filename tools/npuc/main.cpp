@@ -1,5 +1,6 @@
 // npuc: the command-line driver of the NPU toolchain. Dispatches to the subcommands listed in Commands.def.
 #include "Command.h"
+#include "GitRevision.inc" // NPU_VERSION, NPU_GIT_REVISION (cmake/GitRevision.cmake, at build time)
 
 #include <iostream>
 
@@ -46,6 +47,14 @@ int main(int Argc, char **Argv) {
   const std::string &First = Args[0];
   if (First == "--help" || First == "-h") {
     std::cout << overview();
+    return ExitOk;
+  }
+  if (First == "--version") {
+    if (Args.size() > 1) {
+      std::cerr << "npuc: error: --version takes no arguments\n";
+      return ExitUsage;
+    }
+    std::cout << "npuc " NPU_VERSION " (git " NPU_GIT_REVISION ")\n";
     return ExitOk;
   }
   if (First == "help") {

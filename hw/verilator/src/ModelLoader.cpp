@@ -4,6 +4,7 @@
 #include "ModelLoader.h"
 
 #include "npu/isa/Generators.h"
+#include "npu/support/InstallLayout.h"
 #include "npu/support/Sha256.h"
 
 #include <dlfcn.h>
@@ -36,6 +37,24 @@ std::string homeDir() {
   if (const passwd *Pw = getpwuid(getuid()); Pw && Pw->pw_dir)
     return Pw->pw_dir;
   return "/tmp";
+}
+
+/// Where the RTL sources, the model build script (with its shim) and the prebuilt models are: those of the
+/// install the program runs from (cmake --install copies them to PREFIX/share/npu/rtl and
+/// PREFIX/lib/npu/rtl-models, cmake/Install.cmake), else the source tree and the build's rtl-models folder.
+struct RtlLayout {
+  std::string Sources, Harness, Models;
+};
+
+const RtlLayout &rtlLayout() {
+  static const RtlLayout L = [] {
+    const std::string Data = installedDataDir();
+    std::error_code Ec;
+    if (!Data.empty() && fs::is_directory(Data + "/rtl/rtl", Ec))
+      return RtlLayout{Data + "/rtl/rtl", Data + "/rtl/verilator", installPrefix() + "/lib/npu/rtl-models"};
+    return RtlLayout{NPU_RTL_SOURCE_DIR, NPU_RTL_HARNESS_DIR, NPU_RTL_MODEL_DIR};
+  }();
+  return L;
 }
 
 // The XDG cache folder (tests point it into the build tree), else ~/.cache.
@@ -77,12 +96,12 @@ bool writeText(const fs::path &P, const std::string &Text) {
 std::string sourcesDigest() {
   std::vector<fs::path> Files;
   std::error_code Ec;
-  for (const auto &E : fs::directory_iterator(NPU_RTL_SOURCE_DIR, Ec))
+  for (const auto &E : fs::directory_iterator(rtlLayout().Sources, Ec))
     if (E.path().extension() == ".sv")
       Files.push_back(E.path());
   std::sort(Files.begin(), Files.end());
   for (const char *F : {"build-model.sh", "src/ModelShim.cpp", "src/ModelAbi.h"})
-    Files.push_back(fs::path(NPU_RTL_HARNESS_DIR) / F);
+    Files.push_back(fs::path(rtlLayout().Harness) / F);
   std::string All;
   for (const fs::path &F : Files) {
     std::string Text;
@@ -167,9 +186,7 @@ std::string modelFileName(const HardwareConfig &C, WaveformKind W) {
   return "npu_rtl_" + C.shortHash() + variantSuffix(W) + ".so";
 }
 
-std::vector<std::string> modelSearchDirs(const HardwareConfig &C) {
-  return {NPU_RTL_MODEL_DIR, cacheDir(C).string()};
-}
+std::vector<std::string> modelSearchDirs(const HardwareConfig &C) { return {rtlLayout().Models, cacheDir(C).string()}; }
 
 Expected<std::string> buildModel(const HardwareConfig &C, WaveformKind W) {
   NPU_TRY(checkRtlConfig(C));
@@ -192,8 +209,8 @@ Expected<std::string> buildModel(const HardwareConfig &C, WaveformKind W) {
             << " into " << Dir.string() << "; this takes a few minutes\n";
   const unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
   const std::string Trace = W == WaveformKind::None ? "" : std::string("--trace ") + waveformName(W) + " ";
-  const std::string Cmd = "sh " + shellQuote(std::string(NPU_RTL_HARNESS_DIR) + "/build-model.sh") + " " +
-                          Trace + shellQuote(Pkg.string()) + " " + shellQuote(NPU_RTL_SOURCE_DIR) + " " +
+  const std::string Cmd = "sh " + shellQuote(rtlLayout().Harness + "/build-model.sh") + " " + Trace +
+                          shellQuote(Pkg.string()) + " " + shellQuote(rtlLayout().Sources) + " " +
                           shellQuote(Dir.string()) + " " + shellQuote((Dir / "build").string()) + " " +
                           std::to_string(Jobs) + " 1>&2";
   const int Rc = std::system(Cmd.c_str());

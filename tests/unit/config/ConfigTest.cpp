@@ -107,6 +107,19 @@ TEST(Config, TextValuesRefuseControlCharacters) {
   EXPECT_EQ(Back->Hash, C->Hash);
 }
 
+// One default (issue 15): the built-in design point is configs/default.yaml itself, read here from the file.
+TEST(Config, BuiltInDefaultIsTheDefaultFile) {
+  auto File = loadHardwareConfig(configPath("default.yaml"));
+  ASSERT_TRUE(File) << File.message();
+  const HardwareConfig Built = defaultHardwareConfig();
+  EXPECT_EQ(Built.canonicalYaml(), File->canonicalYaml());
+  EXPECT_EQ(Built.Hash, File->Hash);
+  EXPECT_EQ(Built.Name, "default");
+  EXPECT_EQ(Built.AluConcurrent, 1u); // configs/default.yaml: alu.concurrent: 1
+  // A key a file leaves out still gets the schema's default, which is not the default design point's value.
+  EXPECT_EQ(keyDefaultsConfig().AluConcurrent, 0u);
+}
+
 TEST(Config, EveryConfigDiffersInHash) {
   auto A = loadHardwareConfig(configPath("default.yaml"));
   auto B = loadHardwareConfig(configPath("edge.yaml"));

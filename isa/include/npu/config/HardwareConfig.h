@@ -79,12 +79,16 @@ struct HardwareConfig {
   unsigned outputBits() const { return dtypeBits(OutputType); }
 };
 
-/// Loads and validates a config file. Errors name the file, line, column and key.
-Expected<HardwareConfig> loadHardwareConfig(const std::string &Path);
+/// Loads and validates a config file, given by path or by the name of a shipped config ("edge": see
+/// resolveConfigPath in ConfigFiles.h). Errors name the file, line, column and key.
+Expected<HardwareConfig> loadHardwareConfig(const std::string &PathOrName);
 /// Same, from YAML text; SourceName is used in error messages.
 Expected<HardwareConfig> parseHardwareConfig(std::string_view Yaml, const std::string &SourceName);
-/// The built-in defaults (the keys' default values), validated.
+/// The default design point: configs/default.yaml as built into the library (the same keys, values and hash).
 HardwareConfig defaultHardwareConfig();
+/// Every key at its schema default (ConfigKeys.def): what a config file gets for a key it leaves out. Not a
+/// design point of its own (alu.concurrent is 0 here, 1 in configs/default.yaml).
+HardwareConfig keyDefaultsConfig();
 /// A size as config files write it (4096, 32KiB, 1MiB, 2GiB), in bytes.
 Expected<uint64_t> parseConfigBytes(const std::string &Text);
 /// A number as config files write it: a size (with or without a suffix) or a real number (200, 0.5).
