@@ -157,6 +157,20 @@ std::string logAxes(const LogAxis &X, const LogAxis &Y, const std::string &XName
   return OS.str();
 }
 
+/// The roofs of a roofline plot: bandwidth x intensity up to the ridge (Peak / Bw), then the peak; the bandwidth
+/// roof starts where it enters the plot (at the bottom edge or the left one). With their labels.
+std::string roofLines(const LogAxis &X, const LogAxis &Y, double Peak, double Bw, double ClockMHz) {
+  const double X0 = std::max(std::pow(10.0, X.Lo), std::pow(10.0, Y.Lo) / Bw), Xr = std::pow(10.0, X.Hi);
+  std::string S = "<polyline id=\"roof\" fill=\"none\" stroke=\"black\" stroke-width=\"2\" points=\"" +
+                  fmt("%.2f,", X.map(X0)) + fmt("%.2f ", Y.map(Bw * X0)) + fmt("%.2f,", X.map(Peak / Bw)) +
+                  fmt("%.2f ", Y.map(Peak)) + fmt("%.2f,", X.map(Xr)) + fmt("%.2f", Y.map(Peak)) + "\"/>\n";
+  S += "<text x=\"" + fmt("%.2f", X.To - 4) + "\" y=\"" + fmt("%.2f", Y.map(Peak) - 6) +
+       "\" text-anchor=\"end\">compute roof: " + fmt("%g", Peak) + " MACs/cycle (" +
+       fmt("%.4g", Peak * ClockMHz / 1e3) + " GMAC/s at " + fmt("%g", ClockMHz) + " MHz)</text>\n";
+  return S + "<text x=\"" + fmt("%.2f", X.map(X0) + 6) + "\" y=\"" + fmt("%.2f", Y.map(Bw * X0) - 8) +
+         "\">bandwidth roof: " + fmt("%g", Bw) + " B/cycle</text>\n";
+}
+
 /// A file-name-safe name of a model: its file's stem, or its folder's name for the zoo's "model.onnx".
 std::string modelFileName(const std::string &Path) {
   const std::filesystem::path P(Path);
@@ -167,6 +181,16 @@ std::string modelFileName(const std::string &Path) {
     if (!std::isalnum(static_cast<unsigned char>(C)) && C != '-' && C != '_' && C != '.')
       C = '_';
   return Name.empty() ? "model" : Name;
+}
+
+/// A dot's label: exporters' names are paths ("StatefulPartitionedCall/functional_1/conv2d_3/BiasAdd"), of
+/// which the last two components tell layers apart; at most 28 characters (the tooltip has the whole name).
+std::string shortLabel(const std::string &Node) {
+  std::string L = Node;
+  if (const size_t Last = Node.rfind('/'); Last != std::string::npos && Last > 0)
+    if (const size_t Prev = Node.rfind('/', Last - 1); Prev != std::string::npos)
+      L = Node.substr(Prev + 1);
+  return L.size() <= 28 ? L : ".." + L.substr(L.size() - 26);
 }
 
 /// The point whose rooflines the report draws among one backend's points: Want (an index, or a config hash
@@ -355,12 +379,15 @@ Expected<std::string> rooflineSvg(const PointResult &Row) {
   };
   std::vector<Dot> Dots;
   std::string Skipped;
+  size_t NumSkipped = 0;
   for (const LayerPoint &L : *Layers) {
     if (L.UsefulMacs && L.DramBytes && L.Span)
       Dots.push_back({L.Node, double(L.UsefulMacs) / double(L.DramBytes), double(L.UsefulMacs) / double(L.Span)});
     else if (!L.Node.empty())
-      Skipped += (Skipped.empty() ? "" : ", ") + L.Node;
+      Skipped += std::string(NumSkipped++ ? ", " : "") + shortLabel(L.Node);
   }
+  if (Skipped.size() > 90)
+    Skipped = Skipped.substr(0, 87) + "...";
   double MinX = Ridge / 4, MaxX = Ridge * 4, MinY = Peak / 100;
   for (const Dot &D : Dots)
     MinX = std::min(MinX, D.X), MaxX = std::max(MaxX, D.X), MinY = std::min(MinY, D.Y);
@@ -370,28 +397,18 @@ Expected<std::string> rooflineSvg(const PointResult &Row) {
                                 Row.Backend + ", " + C->Name + ")") +
                   logAxes(X, Y, "arithmetic intensity (useful MACs per DRAM byte)",
                           "useful MACs per cycle (over the layer's span)");
-  // The roofs: bandwidth x intensity up to the ridge, then the peak; the bandwidth roof starts where it enters
-  // the plot (at the bottom edge or the left one).
-  const double X0 = std::max(std::pow(10.0, X.Lo), std::pow(10.0, Y.Lo) / Bw), Xr = std::pow(10.0, X.Hi);
-  S += "<polyline id=\"roof\" fill=\"none\" stroke=\"black\" stroke-width=\"2\" points=\"" + fmt("%.2f,", X.map(X0)) +
-       fmt("%.2f ", Y.map(Bw * X0)) + fmt("%.2f,", X.map(Ridge)) + fmt("%.2f ", Y.map(Peak)) + fmt("%.2f,", X.map(Xr)) +
-       fmt("%.2f", Y.map(Peak)) + "\"/>\n";
-  S += "<text x=\"" + fmt("%.2f", X.To - 4) + "\" y=\"" + fmt("%.2f", Y.map(Peak) - 6) +
-       "\" text-anchor=\"end\">compute roof: " + fmt("%g", Peak) + " MACs/cycle (" +
-       fmt("%.4g", Peak * C->ClockMHz / 1e3) + " GMAC/s at " + fmt("%g", C->ClockMHz) + " MHz)</text>\n";
-  S += "<text x=\"" + fmt("%.2f", X.map(X0) + 6) + "\" y=\"" + fmt("%.2f", Y.map(Bw * X0) - 8) +
-       "\">bandwidth roof: " + fmt("%g", Bw) + " B/cycle</text>\n";
+  S += roofLines(X, Y, Peak, Bw, C->ClockMHz);
   for (const Dot &D : Dots) {
     const std::string Cx = fmt("%.2f", X.map(D.X)), Cy = fmt("%.2f", Y.map(D.Y));
     S += "<circle class=\"layer\" data-node=\"" + xmlText(D.Node) + "\" cx=\"" + Cx + "\" cy=\"" + Cy +
          "\" r=\"4\" fill=\"#1f77b4\"><title>" + xmlText(D.Node) + ": " + fmt("%.4g", D.X) + " MACs/B, " +
          fmt("%.4g", D.Y) + " MACs/cycle (" + fmt("%.1f", 100 * D.Y / Peak) + "% of peak)</title></circle>\n";
     S += "<text x=\"" + fmt("%.2f", X.map(D.X) + 6) + "\" y=\"" + fmt("%.2f", Y.map(D.Y) - 4) + "\" font-size=\"9\">" +
-         xmlText(D.Node) + "</text>\n";
+         xmlText(shortLabel(D.Node)) + "</text>\n";
   }
   if (!Skipped.empty())
-    S += "<text x=\"80\" y=\"480\" font-size=\"10\">not plotted (no useful MACs or no DRAM traffic): " +
-         xmlText(Skipped) + "</text>\n";
+    S += "<text x=\"80\" y=\"480\" font-size=\"10\">" + std::to_string(NumSkipped) +
+         " layers not plotted (no useful MACs or no DRAM traffic): " + xmlText(Skipped) + "</text>\n";
   return S + "</svg>\n";
 }
 

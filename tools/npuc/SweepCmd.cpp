@@ -27,6 +27,12 @@ int runReport(const Command &Self, const Args &A) {
   auto Rows = (*Db)->all();
   if (!Rows)
     return fail(Rows.message());
+  if (A.has("--model")) { // one model's fronts: the report sums time and energy over a point's models
+    const std::string Want = A.get("--model");
+    std::erase_if(*Rows, [&](const PointResult &R) { return R.Model.find(Want) == std::string::npos; });
+    if (Rows->empty())
+      return fail(A.Positional[1] + ": no rows of a model whose path contains '" + Want + "'");
+  }
   if (A.has("--roofline") && !A.has("--svg"))
     return usageError(Self, "--roofline needs --svg DIR (the folder the plots go to)");
   ReportOptions O{A.get("--csv"), A.get("--svg"), A.get("--roofline")};
@@ -199,7 +205,7 @@ const Command SweepCommand = {
     "           [--backend estimate|systemc|rtl] [--calib DIR]... [--input-shape NAME=DIMS]...\n"
     "           [--tech FILE.yaml] [--area tech|yosys]\n"
     "           [--executor local|slurm] [--partition P] [--max-parallel K] [--shards N] [--wait]\n"
-    "       npuc sweep report RESULTS.sqlite [--csv FILE.csv] [--svg DIR [--roofline POINT]]\n"
+    "       npuc sweep report RESULTS.sqlite [--model NAME] [--csv FILE.csv] [--svg DIR [--roofline POINT]]\n"
     "       npuc sweep --worker MANIFEST --shard I   /   npuc sweep --merge MANIFEST   (Slurm jobs)",
     "Derives one config per point of the space file (base config, parameters with value lists or ranges,\n"
     "constraints, strategy grid | random N | adaptive K; docs/codesign.md), validates it, compiles every\n"
@@ -217,7 +223,8 @@ const Command SweepCommand = {
     "Models are calibrated on --calib, else on the test_data_set_* folders beside them.\n"
     "`sweep report` prints the Pareto fronts (latency vs area, latency vs energy), --csv writes every row,\n"
     "--svg DIR writes the Pareto scatters, a heat map of latency over the first two parameters and the\n"
-    "per-layer roofline of each model on one point (--roofline INDEX or CONFIG_HASH; default the fastest).\n\n"
+    "per-layer roofline of each model on one point (--roofline INDEX or CONFIG_HASH; default the fastest).\n"
+    "--model NAME reports only the rows of the models whose path contains NAME (one model's fronts).\n\n"
     "examples:\n"
     "  npuc sweep model.onnx --calib test_data_set_0 --space space.yaml --db r.sqlite --jobs 2\n"
     "  npuc sweep model.onnx --space space.yaml --db r.sqlite --executor slurm --max-parallel 20\n"
@@ -241,6 +248,7 @@ const Command SweepCommand = {
      {"--merge", true, "slurm merge job: the run's manifest; copy its shard files into the database"},
      {"--csv", true, "report: write every row as CSV to this file"},
      {"--svg", true, "report: write SVG plots into this folder"},
+     {"--model", true, "report: only the models whose path contains this text"},
      {"--roofline", true, "report: the point of the roofline plots, an index or config hash (default: the fastest)"}},
     runSweepCmd,
 };

@@ -89,6 +89,9 @@ roofline)
   python3 "$SRC/tests/unit/codesign/check_roofline.py" "$WORK/r.sqlite" "$svg" estimate 2 "$MODEL" ||
     die "point 2's roofline"
   if "$NPUC" sweep report "$WORK/r.sqlite" --svg "$WORK/roof" --roofline 99 2>&1; then die "--roofline 99 passed"; fi
+  # --model: the same rows (one model here), and an error naming a model that has none.
+  "$NPUC" sweep report "$WORK/r.sqlite" --model "$MODEL" | grep "8 rows" || die "--model"
+  if "$NPUC" sweep report "$WORK/r.sqlite" --model no-such-model 2>&1; then die "--model no-such-model passed"; fi
   ;;
 errors)
   mkdir -p "$WORK/e"
