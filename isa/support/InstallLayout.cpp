@@ -25,4 +25,10 @@ std::string installedDataDir() {
   return Prefix.empty() ? "" : (fs::path(Prefix) / "share/npu").string();
 }
 
+std::string installedRtlDir() {
+  const std::string Data = installedDataDir();
+  std::error_code Ec;
+  return !Data.empty() && fs::is_directory(Data + "/rtl/rtl", Ec) ? Data + "/rtl" : "";
+}
+
 } // namespace npu

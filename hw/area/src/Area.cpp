@@ -3,6 +3,7 @@
 #include "npu/hw/Area.h"
 
 #include "npu/isa/Generators.h"
+#include "npu/support/InstallLayout.h"
 #include "npu/support/Json.h"
 #include "npu/support/Sha256.h"
 
@@ -153,7 +154,9 @@ Expected<AreaReport> estimateArea(const HardwareConfig &C, const AreaOptions &O)
                 {"out", D.OutputDepth * D.OutputRowBytes * 8},
                 // One table shared by every ALU lane (each lane has its own mux into it, in its cells).
                 {"lut", D.LutDepth * D.LutRowBytes * 8}};
-  const fs::path Rtl = O.RtlDir.empty() ? fs::path(NPU_HW_RTL_DIR) : fs::path(O.RtlDir);
+  const fs::path Rtl = !O.RtlDir.empty()           ? fs::path(O.RtlDir)
+                       : installedRtlDir().empty() ? fs::path(NPU_HW_RTL_DIR)             // the source tree's
+                                                   : fs::path(installedRtlDir()) / "rtl"; // an install's copy
   const fs::path PeSource = Rtl / "npu_gemm_pe.sv", LaneSource = Rtl / "npu_alu_lane.sv";
   // Keyed by the config and the two synthesized sources: a change to either module is synthesized anew.
   const std::string RtlHash =

@@ -48,10 +48,8 @@ struct RtlLayout {
 
 const RtlLayout &rtlLayout() {
   static const RtlLayout L = [] {
-    const std::string Data = installedDataDir();
-    std::error_code Ec;
-    if (!Data.empty() && fs::is_directory(Data + "/rtl/rtl", Ec))
-      return RtlLayout{Data + "/rtl/rtl", Data + "/rtl/verilator", installPrefix() + "/lib/npu/rtl-models"};
+    if (const std::string Rtl = installedRtlDir(); !Rtl.empty())
+      return RtlLayout{Rtl + "/rtl", Rtl + "/verilator", installPrefix() + "/lib/npu/rtl-models"};
     return RtlLayout{NPU_RTL_SOURCE_DIR, NPU_RTL_HARNESS_DIR, NPU_RTL_MODEL_DIR};
   }();
   return L;

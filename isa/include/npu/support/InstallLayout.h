@@ -13,4 +13,8 @@ std::string installPrefix();
 /// PREFIX/share/npu of the install the running executable belongs to, else "".
 std::string installedDataDir();
 
+/// PREFIX/share/npu/rtl of that install when it carries the RTL (rtl/: hw/rtl's sources, verilator/: the model
+/// build script and shim), else "".
+std::string installedRtlDir();
+
 } // namespace npu
