@@ -1,12 +1,15 @@
 // HardwareConfig: every bundled config loads, derived values, canonical hash, and the documented errors.
+#include "npu/config/ConfigFiles.h"
 #include "npu/config/HardwareConfig.h"
 #include "npu/isa/Generators.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 using namespace npu;
 
@@ -118,6 +121,45 @@ TEST(Config, BuiltInDefaultIsTheDefaultFile) {
   EXPECT_EQ(Built.AluConcurrent, 1u); // configs/default.yaml: alu.concurrent: 1
   // A key a file leaves out still gets the schema's default, which is not the default design point's value.
   EXPECT_EQ(keyDefaultsConfig().AluConcurrent, 0u);
+}
+
+// --config NAME: a value without '/', not ending in .yaml and not an existing file names a shipped config; this
+// test binary runs from the build tree, so the shipped configs are the source tree's.
+TEST(ConfigFiles, NamesResolveToShippedConfigsAndPathsStayPaths) {
+  auto Edge = resolveConfigPath("edge");
+  ASSERT_TRUE(Edge) << Edge.message();
+  EXPECT_EQ(*Edge, configPath("edge.yaml"));
+  auto Loaded = loadHardwareConfig("large");
+  ASSERT_TRUE(Loaded) << Loaded.message();
+  EXPECT_EQ(Loaded->Name, "large");
+  EXPECT_EQ(*resolveConfigPath("sub/edge"), "sub/edge");
+  EXPECT_EQ(*resolveConfigPath("edge.yaml"), "edge.yaml");
+
+  // An existing file of that name is a path; a folder of that name is not.
+  const std::filesystem::path Dir = std::filesystem::path(::testing::TempDir()) / "npu-config-names";
+  std::filesystem::create_directories(Dir / "default");
+  std::ofstream(Dir / "edge") << "name: mine\n";
+  const std::filesystem::path Old = std::filesystem::current_path();
+  std::filesystem::current_path(Dir);
+  EXPECT_EQ(*resolveConfigPath("edge"), "edge");
+  EXPECT_EQ(*resolveConfigPath("default"), configPath("default.yaml"));
+  std::filesystem::current_path(Old);
+  std::filesystem::remove_all(Dir);
+
+  // An unknown name lists the shipped names: the .yaml files of configs/, sorted.
+  std::vector<std::string> Names;
+  for (auto &E : std::filesystem::directory_iterator(std::string(NPU_SOURCE_DIR) + "/configs"))
+    if (E.path().extension() == ".yaml")
+      Names.push_back(E.path().stem().string());
+  std::sort(Names.begin(), Names.end());
+  std::string List;
+  for (const std::string &N : Names)
+    List += (List.empty() ? "" : ", ") + N;
+  auto Unknown = resolveConfigPath("nosuch");
+  ASSERT_FALSE(Unknown);
+  EXPECT_NE(Unknown.message().find("shipped configs: " + List + " in " + std::string(NPU_SOURCE_DIR) + "/configs"),
+            std::string::npos)
+      << Unknown.message();
 }
 
 TEST(Config, EveryConfigDiffersInHash) {
