@@ -43,6 +43,11 @@ check_consumer "$tmp/consumer/npu-consumer" edge
 
 # pkg-config: the same program from npu.pc alone.
 flags=$(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --cflags --libs npu) || fail "pkg-config npu failed"
+# Every installed header compiles with the install's include folder alone (none refers to the source tree).
+(cd "$P/include" && find npu -name '*.h' | sort | sed 's/.*/#include "&"/') >"$tmp/all_headers.cpp"
+# shellcheck disable=SC2046
+${CXX:-c++} -fsyntax-only $(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --cflags npu) "$tmp/all_headers.cpp" ||
+  fail "the installed headers do not compile on their own"
 [ "$(PKG_CONFIG_PATH=$P/lib/pkgconfig pkg-config --modversion npu)" = "$version" ] || fail "npu.pc version"
 # shellcheck disable=SC2086
 ${CXX:-c++} -O1 "$src/tests/install/consumer/main.cpp" -o "$tmp/consumer-pc" $flags || fail "pkg-config build failed"
