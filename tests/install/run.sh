@@ -58,7 +58,11 @@ npuc=$P/bin/npuc
 "$npuc" --version | grep -Eqx "npuc $version \(git ([0-9a-f]+(-dirty)?|unknown)\)" || fail "npuc --version"
 "$npuc" config show edge | head -n 1 | grep -Fqx "config edge  ($P/share/npu/configs/edge.yaml)" ||
   fail "npuc config show edge did not read $P/share/npu/configs/edge.yaml"
-names=$(cd "$src/configs" && ls ./*.yaml | sed 's|^\./||; s|\.yaml$||' | paste -sd, - | sed 's/,/, /g')
+names=""
+for f in "$src"/configs/*.yaml; do # the glob is sorted
+  n=$(basename "$f" .yaml)
+  names=${names:+$names, }$n
+done
 if err=$("$npuc" config show nosuch 2>&1); then fail "npuc config show nosuch succeeded"; fi
 printf '%s\n' "$err" | grep -Fq "shipped configs: $names in $P/share/npu/configs" || fail "unknown name: $err"
 "$npuc" asm "$src/examples/asm/requant.s" --config default -o prog.npub || fail "npuc asm --config default"
