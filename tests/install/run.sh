@@ -4,6 +4,7 @@
 # installed npuc from a folder outside the checkout. Expected values come from the shipped YAML files.
 # usage: run.sh BUILD_DIR SOURCE_DIR PROJECT_VERSION
 set -eu
+export LC_ALL=C # byte order for the glob of config names, as the C++ side sorts them
 build=$(cd "$1" && pwd) src=$(cd "$2" && pwd) version=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
