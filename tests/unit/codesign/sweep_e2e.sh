@@ -56,6 +56,24 @@ kill-resume)
   distinct=$(tail -n +2 "$WORK/k.csv" | awk -F, '{print $18 "|" $2 "|" $3 "|" $19}' | sort -u | wc -l)
   echo "resumed: $total rows, $distinct distinct keys"
   ;;
+jobs)
+  # Reproducible at every --jobs value (issue 13 point 5): one and two workers write the same rows (every column
+  # but the wall time and the creation time).
+  rm -f "$WORK"/j1.sqlite* "$WORK"/j2.sqlite*
+  sweep --db "$WORK/j1.sqlite" --jobs 1 >/dev/null || die "sweep --jobs 1 failed"
+  sweep --db "$WORK/j2.sqlite" --jobs 2 >/dev/null || die "sweep --jobs 2 failed"
+  for j in 1 2; do
+    python3 - "$WORK/j$j.sqlite" > "$WORK/j$j.rows" <<'PY' || die "reading j$j.sqlite"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+cols = [r[1] for r in db.execute("PRAGMA table_info(results)") if r[1] not in ("wall_s", "created")]
+for r in db.execute(f"SELECT {', '.join(cols)} FROM results ORDER BY config_hash, model_hash"):
+    print("|".join(map(repr, r)))
+PY
+  done
+  cmp -s "$WORK/j1.rows" "$WORK/j2.rows" || die "rows differ between --jobs 1 and --jobs 2"
+  echo "jobs 1 and 2: $(wc -l < "$WORK/j1.rows") rows equal"
+  ;;
 report)
   rm -rf "$WORK/plots" "$WORK/r.csv"
   "$NPUC" sweep report "$WORK/r.sqlite" --csv "$WORK/r.csv" --svg "$WORK/plots" || die "report failed"
