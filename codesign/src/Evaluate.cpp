@@ -217,7 +217,7 @@ void evaluateModel(const HardwareConfig &C, const ModelSpec &M, const EvalOption
   }
   R.Status = "ok";
   R.ExecutedMacs = int64_t(Counts.Macs);
-  for (unsigned K = 0; K < 5; ++K)
+  for (unsigned K = 0; K < isa::NumMemTypes; ++K)
     R.DramBytes += int64_t(Counts.BytesLoaded[K] + Counts.BytesStored[K]);
   R.TimeUs = double(R.Cycles) / C.ClockMHz;
   if (R.Cycles > 0)

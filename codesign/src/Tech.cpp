@@ -233,8 +233,9 @@ EnergyBreakdown runEnergy(const sim::SimStats &S, const HardwareConfig &C, const
     B.Pj = double(Reads[K] + Writes[K]) * T.sramPjPerByte(double(Sizes[K]));
     E.Sram += B.Pj;
     E.Buffers.push_back(B);
-    DramBytes += S.BytesLoaded[K] + S.BytesStored[K];
   }
+  for (unsigned K = 0; K < isa::NumMemTypes; ++K) // the lookup table's loads too
+    DramBytes += S.BytesLoaded[K] + S.BytesStored[K];
   E.Dram = double(DramBytes) * T.DramPj64 / 8;
   return E;
 }

@@ -234,7 +234,7 @@ Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
     O.Total.Gemms += St.Gemms, O.Total.Alus += St.Alus, O.Total.Finishes += St.Finishes;
     O.Total.GemmUops += St.GemmUops, O.Total.Macs += St.Macs, O.Total.AluUops += St.AluUops;
     O.Total.AluLaneOps += St.AluLaneOps, O.Total.PaddingRowsWritten += St.PaddingRowsWritten;
-    for (int K = 0; K < 5; ++K)
+    for (unsigned K = 0; K < isa::NumMemTypes; ++K)
       O.Total.BytesLoaded[K] += St.BytesLoaded[K], O.Total.BytesStored[K] += St.BytesStored[K];
     for (int K = 0; K < 4; ++K)
       O.Total.TokensPushed[K] += St.TokensPushed[K];

@@ -21,7 +21,7 @@ void addCounts(SimStats &To, const SimStats &S) {
   To.Instructions += S.Instructions, To.Loads += S.Loads, To.Stores += S.Stores, To.Gemms += S.Gemms;
   To.Alus += S.Alus, To.Finishes += S.Finishes, To.GemmUops += S.GemmUops, To.Macs += S.Macs;
   To.AluUops += S.AluUops, To.AluLaneOps += S.AluLaneOps, To.PaddingRowsWritten += S.PaddingRowsWritten;
-  for (int K = 0; K < 5; ++K)
+  for (unsigned K = 0; K < isa::NumMemTypes; ++K)
     To.BytesLoaded[K] += S.BytesLoaded[K], To.BytesStored[K] += S.BytesStored[K];
   for (int K = 0; K < 4; ++K)
     To.TokensPushed[K] += S.TokensPushed[K];
