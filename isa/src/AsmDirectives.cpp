@@ -146,6 +146,15 @@ Status AsmParser::dramDirective(const Tokens &T) {
   return Status::ok();
 }
 
+Status AsmParser::checkData(uint64_t NewBytes, const std::string &What) const {
+  uint64_t Total = NewBytes;
+  for (const Segment &S : P.Segments)
+    Total += S.Data.size();
+  if (Status M = Limit.check(int64_t(Total), 1, What + ": the program's data"); !M)
+    return err(M.message());
+  return Status::ok();
+}
+
 Status AsmParser::appendBytes(const std::vector<uint8_t> &Bytes, const char *Directive) {
   if (!CurSegment)
     return err(std::string(Directive) + " outside a segment (start one with '.segment NAME at ADDR')");
@@ -194,8 +203,7 @@ Status AsmParser::dataDirective(const Tokens &T) {
       return N.error();
     if (*N < 0 || uint64_t(*N) > MaxSegmentBytes)
       return err(".zero: count " + std::to_string(*N) + " must be in 0.." + std::to_string(MaxSegmentBytes));
-    if (Status M = Limit.check(*N, 1, ".zero " + std::to_string(*N)); !M)
-      return err(M.message());
+    NPU_TRY(checkData(uint64_t(*N), ".zero " + std::to_string(*N)));
     return appendBytes(std::vector<uint8_t>(size_t(*N), 0), ".zero");
   }
   if (D == ".hex") {
@@ -247,8 +255,7 @@ Status AsmParser::randomDirective(const Tokens &T) {
   if (*Count < 0 || uint64_t(*Count) > MaxCount)
     return err(".random: count " + std::to_string(*Count) + " must be in 0.." + std::to_string(MaxCount));
   // Refused before a value is generated: the data takes Count * Bits / 8 bytes.
-  if (Status M = Limit.check((*Count * Bits + 7) / 8, 1, ".random " + DType + " " + std::to_string(*Count)); !M)
-    return err(M.message());
+  NPU_TRY(checkData(uint64_t(*Count * Bits + 7) / 8, ".random " + DType + " " + std::to_string(*Count)));
   std::optional<int64_t> Seed;
   int64_t Min = signedMin(Bits), Max = signedMax(Bits);
   std::set<std::string> Seen;

@@ -45,6 +45,9 @@ private:
   Status dramDirective(const Tokens &T);
   Status uopsDirective(const Tokens &T);
   /// Appends bytes to the current segment (error if there is none or it grows too large).
+  /// What a data directive that adds NewBytes may allocate: the program's data, every segment together, stays
+  /// within Limit (checked before a value is generated).
+  Status checkData(uint64_t NewBytes, const std::string &What) const;
   Status appendBytes(const std::vector<uint8_t> &Bytes, const char *Directive);
   /// Appends 4-bit values, continuing a half-filled byte left by the previous .i4 / .random int4.
   Status appendNibbles(const std::vector<int64_t> &Values, const char *Directive);

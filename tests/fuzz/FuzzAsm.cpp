@@ -7,7 +7,10 @@
 using namespace npu;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *Data, size_t Size) {
-  auto P = isa::assemble(fuzz::asText(Data, Size), fuzz::fuzzConfig(), "fuzz.s");
+  // 16 MiB of data at most (--max-memory's job, tested by max_memory_asm_*): generating more under the
+  // sanitizers outlasts libFuzzer's timeout without exercising anything new.
+  static const MemoryLimit Limit{uint64_t(16) << 20};
+  auto P = isa::assemble(fuzz::asText(Data, Size), fuzz::fuzzConfig(), "fuzz.s", Limit);
   if (!P)
     return 0;
   if (Status S = P->verify(); !S)
