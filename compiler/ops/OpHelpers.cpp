@@ -1,5 +1,6 @@
 // Broadcasting, axis normalization and sliding-window geometry (auto_pad, ceil_mode, output_shape).
 #include "npu/compiler/ops/OpHelpers.h"
+#include "npu/support/Math.h"
 
 #include <algorithm>
 
@@ -49,7 +50,6 @@ Shape stridesOf(const Shape &S) {
 
 namespace {
 
-int64_t ceilDiv(int64_t A, int64_t B) { return A >= 0 ? (A + B - 1) / B : -((-A) / B); }
 int64_t floorDiv(int64_t A, int64_t B) { return A >= 0 ? A / B : -((-A + B - 1) / B); }
 
 Status readCommon(const Node &N, size_t R, WindowGeometry &G) {

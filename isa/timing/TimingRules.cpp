@@ -1,15 +1,10 @@
 // The per-instruction timing rules (docs/timing.md): DMA bursts, padding, GEMM and ALU loop costs.
 #include "npu/timing/TimingRules.h"
+#include "npu/support/Math.h"
 
 #include <algorithm>
 
 namespace npu::timing {
-
-namespace {
-
-uint64_t ceilDiv(uint64_t A, uint64_t B) { return A / B + (A % B != 0); }
-
-} // namespace
 
 uint64_t burstCycles(const HardwareConfig &C) { return ceilDiv(C.DramBurst, C.DramBandwidth); }
 

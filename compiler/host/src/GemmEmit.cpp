@@ -2,6 +2,7 @@
 // micro-kernel with FMAs on the host's vector width, masked tails, and the fused epilogue.
 #include "Gemm.h"
 #include "npu/compiler/ops/OpHelpers.h"
+#include "npu/support/Math.h"
 
 #include <llvm/IR/Intrinsics.h>
 
@@ -56,7 +57,6 @@ GemmBlocking gemmBlocking(const TargetInfo &T) {
 
 namespace {
 
-int64_t ceilDiv(int64_t A, int64_t B) { return (A + B - 1) / B; }
 
 /// The shared micro-kernel: C[Rows x Lanes] (+)= A-panel x B-panel, accumulators in vector registers, over
 /// Segs segments of KLen steps: segment s reads A from A + s*ASeg and B from B + Shift[s] (Shift null: 0), so a

@@ -5,6 +5,7 @@
 
 #include "npu/isa/Footprint.h"
 #include "npu/timing/TimingRules.h"
+#include "npu/support/Math.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -16,7 +17,6 @@ namespace npu::backend {
 
 namespace {
 
-uint64_t ceilDiv(uint64_t A, uint64_t B) { return (A + B - 1) / B; }
 
 /// Busy intervals of the DRAM port; a transfer takes the free cycles from its eligibility on.
 class Port {

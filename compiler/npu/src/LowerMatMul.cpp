@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include "npu/timing/TimingRules.h"
+#include "npu/support/Math.h"
 
 namespace npu::backend {
 
@@ -35,7 +36,6 @@ struct MatMulPlan {
   uint64_t Estimate = UINT64_MAX, Bytes = 0;
 };
 
-int64_t ceilDiv(int64_t A, int64_t B) { return (A + B - 1) / B; }
 
 int64_t constRows(const MatMulShape &S, const MatMulPlan &P) { return 2 * (P.ConstAll ? S.Nb : P.GO); }
 
