@@ -1,5 +1,6 @@
 // Calibration: runs the float graph on the calibration sets and estimates a symmetric range per f32 tensor.
 #include "QuantCalibrate.h"
+#include "QuantRewrite.h"
 
 #include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/ops/OpRegistry.h"
@@ -9,7 +10,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <numeric>
 
 namespace npu::passes {
 
@@ -277,6 +280,50 @@ Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<
     R[V] = percentileThreshold(Hist[V], Max[V], 0.9999);
   }
   return R;
+}
+
+/// Concats chained through their outputs (DenseNet's Concat(Concat(...), features)) form groups. The leaf
+/// inputs of a group that nothing else reads get the widest leaf range, so every producer writes the group's
+/// scale directly: no npu.Requantize before a Concat (one rounding instead of two), and the NPU stores each
+/// producer's result straight into its slice of the concat output.
+std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges) {
+  const auto &Nodes = G.nodes();
+  std::vector<int> Readers(G.numValues(), 0), ConcatOf(G.numValues(), -1);
+  for (size_t K = 0; K < Nodes.size(); ++K) {
+    for (ValueId V : Nodes[K].Inputs)
+      if (V != NoValue)
+        ++Readers[size_t(V)];
+    if (Nodes[K].OpType == "Concat" && Nodes[K].hasOutput(0))
+      ConcatOf[size_t(Nodes[K].Outputs[0])] = int(K);
+  }
+  for (ValueId V : G.Outputs)
+    ++Readers[size_t(V)];
+  std::vector<size_t> Group(Nodes.size());
+  std::iota(Group.begin(), Group.end(), 0);
+  auto Find = [&](size_t X) {
+    while (Group[X] != X)
+      X = Group[X] = Group[Group[X]];
+    return X;
+  };
+  for (size_t K = 0; K < Nodes.size(); ++K)
+    if (Nodes[K].OpType == "Concat")
+      for (ValueId V : Nodes[K].Inputs)
+        if (V != NoValue && ConcatOf[size_t(V)] >= 0)
+          Group[Find(size_t(ConcatOf[size_t(V)]))] = Find(K);
+  std::map<size_t, double> Widest;
+  auto ForLeaves = [&](auto &&F) {
+    for (size_t K = 0; K < Nodes.size(); ++K)
+      if (Nodes[K].OpType == "Concat")
+        for (ValueId V : Nodes[K].Inputs)
+          if (V != NoValue && ConcatOf[size_t(V)] < 0 && Ranges[size_t(V)] >= 0)
+            F(Find(K), V);
+  };
+  ForLeaves([&](size_t Grp, ValueId V) { Widest[Grp] = std::max(Widest[Grp], Ranges[size_t(V)]); });
+  ForLeaves([&](size_t Grp, ValueId V) {
+    if (Readers[size_t(V)] == 1 && G.value(V).Kind == ValueKind::NodeOutput)
+      Ranges[size_t(V)] = Widest[Grp];
+  });
+  return Ranges;
 }
 
 } // namespace npu::passes

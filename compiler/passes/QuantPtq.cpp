@@ -1,7 +1,8 @@
 // Post-training quantization of a float graph into npu.* operators on int8 (or int16) activations with the
 // calibrated ranges.
-// Conv/MatMul/Gemm/Add/Mul/pools take their bias adds and Relu/Clip along; the rest stays float between
-// DequantizeLinear and QuantizeLinear. Inputs of a Concat share one scale where they can.
+// Conv/MatMul/Gemm/Add/Mul/pools/Concat take their bias adds and Relu/Clip along (one-input operators with nothing
+// to fold: QuantElementwise.cpp); the rest stays float between DequantizeLinear and QuantizeLinear.
+#include "QuantElementwise.h"
 #include "QuantRewrite.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
@@ -10,8 +11,6 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <numeric>
-#include <set>
 
 namespace npu::passes {
 
@@ -26,13 +25,6 @@ struct Tail {
   std::vector<double> Bias; ///< per channel, empty when no bias add was folded
   double Lo = -INFINITY, Hi = INFINITY;
 };
-
-/// Scale-preserving operators that run on int8 unchanged (data movement, max).
-const std::set<std::string> &passThroughOps() {
-  static const std::set<std::string> Ops = {"Reshape",   "Flatten",  "Squeeze", "Unsqueeze",
-                                            "Transpose", "Identity", "MaxPool", "Dropout"};
-  return Ops;
-}
 
 class Ptq {
 public:
@@ -103,9 +95,9 @@ private:
   }
 
   const Node &node(size_t I) const { return B.old().nodes()[I]; }
-  bool isF32(ValueId V) const { return V != NoValue && B.old().type(V).Elem == ElemType::Float32; }
-  bool hasRange(ValueId V) const { return B.Ranges[size_t(V)] >= 0; }
-  bool quantizable(ValueId V) const { return B.hasInt8(V) || (isF32(V) && hasRange(V)); }
+  bool isF32(ValueId V) const { return passes::isF32(B, V); }
+  bool hasRange(ValueId V) const { return passes::hasRange(B, V); }
+  bool quantizable(ValueId V) const { return passes::quantizable(B, V); }
 
   Expected<bool> convert(size_t I) {
     const Node &N = node(I);
@@ -126,14 +118,8 @@ private:
       return convertConcat(I);
     if (Op == "Relu" || Op == "Clip")
       return convertActivation(I);
-    if (Op == "LeakyRelu")
-      return convertLeakyRelu(I);
-    if (isLutActivation(N))
-      return convertLut(I);
-    if (Op == "Pad")
-      return convertPad(I);
-    if (passThroughOps().count(Op) || (Op == "Resize" && N.getString("mode", "nearest") == "nearest"))
-      return convertPassThrough(I);
+    if (Op == "LeakyRelu" || Op == "Pad" || isLutActivation(N) || isPassThrough(N))
+      return convertElementwise(B, N);
     return false;
   }
 
@@ -197,10 +183,7 @@ private:
 
   /// The int8 output value of a converted chain ending in T.Out, registered as T.Out's int8 form.
   QValue makeOutput(const Tail &T) {
-    QValue Y;
-    Y.Scale = B.actScale(B.Ranges[size_t(T.Out)]);
-    Y.Id = B.addInt8Value(B.old().value(T.Out).Name + "_q", B.old().type(T.Out).Dims, Y.Scale, 0);
-    B.setInt8(T.Out, Y);
+    QValue Y = outputOf(B, T.Out);
     for (int K : T.Nodes)
       Done[size_t(K)] = true;
     return Y;
@@ -220,7 +203,7 @@ private:
       Leaves |= B.isGraphOutput(V);
       for (int C : B.consumers(V)) {
         const Node &M = node(size_t(C));
-        if (M.OpType == "MaxPool" || !passThroughOps().count(M.OpType) || M.Inputs[0] != V)
+        if (M.OpType == "MaxPool" || M.OpType == "Resize" || !isPassThrough(M) || M.Inputs[0] != V)
           return false;
         Work.push_back(M.Outputs[0]);
       }
@@ -583,150 +566,7 @@ private:
     return true;
   }
 
-  /// LeakyRelu on an int8 (or calibrated float) input: npu.QLeakyRelu with the multipliers of s_x / s_y and
-  /// alpha * s_x / s_y under one shift; the output scale is the calibrated range of its result.
-  Expected<bool> convertLeakyRelu(size_t I) {
-    const Node &N = node(I);
-    ValueId X = N.Inputs[0];
-    if (!isF32(X) || !quantizable(X) || !hasRange(N.Outputs[0]))
-      return false;
-    NPU_ASSIGN(QValue XQ, B.int8(X));
-    Tail T;
-    T.Out = N.Outputs[0];
-    QValue Y = makeOutput(T);
-    const double Alpha = N.getFloat("alpha", 0.01f), R = XQ.Scale / Y.Scale;
-    NPU_ASSIGN(quant::FixedMultipliers F,
-               quant::chooseMultipliers({R, std::fabs(Alpha) * R}, quant::maxAddMultiplier(B.actBits())));
-    Node &M = B.addNode("npu.QLeakyRelu", {XQ.Id}, {Y.Id}, N.Name);
-    M.setAttr("pos_multiplier", F.M[0]);
-    M.setAttr("neg_multiplier", Alpha < 0 ? -F.M[1] : F.M[1]);
-    M.setAttr("shift", int64_t(F.Shift));
-    M.setAttr("x_zero_point", XQ.Zp);
-    M.setAttr("y_zero_point", int64_t(0));
-    M.setAttr("act_min", B.actMin());
-    M.setAttr("act_max", B.actMax());
-    return true;
-  }
-
-  /// A unary activation (Sigmoid, HardSwish, Gelu, ...) on int8: npu.QLut, the float function evaluated on
-  /// every int8 input and rounded onto the output's calibrated grid. int16 activations keep the float node.
-  Expected<bool> convertLut(size_t I) {
-    const Node &N = node(I);
-    ValueId X = N.Inputs[0];
-    if (B.actBits() != 8 || !isF32(X) || !quantizable(X) || !hasRange(N.Outputs[0]))
-      return false;
-    NPU_ASSIGN(QValue XQ, B.int8(X));
-    Tail T;
-    T.Out = N.Outputs[0];
-    QValue Y = makeOutput(T);
-    NPU_ASSIGN(std::vector<int64_t> Table, lutTable(N, XQ.Scale, XQ.Zp, Y.Scale, Y.Zp));
-    Node &M = B.addNode("npu.QLut", {XQ.Id}, {Y.Id}, N.Name);
-    M.setAttr("table", Table);
-    M.setAttr("function", N.OpType);
-    return true;
-  }
-
-  /// Pad (constant mode) of an int8 tensor: the same Pad with its value on the int8 grid (0: the zero point).
-  Expected<bool> convertPad(size_t I) {
-    const Node &N = node(I);
-    if (N.getString("mode", "constant") != "constant" || !B.hasInt8(N.Inputs[0]) || !isF32(N.Outputs[0]))
-      return false;
-    const QValue Q = B.int8Form(N.Inputs[0]);
-    double V = 0;
-    if (N.hasInput(2)) {
-      const Tensor *K = B.constantOf(N.Inputs[2]);
-      if (!K || K->numElements() != 1)
-        return false;
-      V = K->getDouble(0);
-    }
-    const double Qv = std::nearbyint(V / Q.Scale) + double(Q.Zp);
-    if (Qv < double(B.actMin()) || Qv > double(B.actMax()))
-      return false;
-    Tensor Value(B.Act, {});
-    Value.setDouble(0, Qv);
-    NPU_ASSIGN(ValueId Pads, B.orig(N.Inputs[1]));
-    std::vector<ValueId> Ins = {Q.Id, Pads, B.addConstant(B.old().value(N.Outputs[0]).Name + "_pad_value", Value)};
-    if (N.hasInput(3)) {
-      NPU_ASSIGN(ValueId Axes, B.orig(N.Inputs[3]));
-      Ins.push_back(Axes);
-    }
-    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale,
-                               Q.Zp);
-    B.addNode("Pad", Ins, {Y}, N.Name).Attrs = N.Attrs;
-    B.setInt8(N.Outputs[0], {Y, Q.Scale, Q.Zp});
-    return true;
-  }
-
-  /// Data movement and MaxPool keep the scale: they run on the int8 form when their input has one.
-  Expected<bool> convertPassThrough(size_t I) {
-    const Node &N = node(I);
-    ValueId X = N.Inputs[0];
-    if (!B.hasInt8(X) || !isF32(N.Outputs[0]))
-      return false;
-    for (size_t K = 1; K < N.Outputs.size(); ++K) // Dropout's mask or MaxPool's indices, if anyone reads them
-      if (N.Outputs[K] != NoValue && (!B.consumers(N.Outputs[K]).empty() || B.isGraphOutput(N.Outputs[K])))
-        return false;
-    QValue Q = B.int8Form(X);
-    std::vector<ValueId> Ins = {Q.Id};
-    for (size_t K = 1; K < N.Inputs.size(); ++K) {
-      if (N.Inputs[K] == NoValue) {
-        Ins.push_back(NoValue);
-        continue;
-      }
-      NPU_ASSIGN(ValueId O, B.orig(N.Inputs[K]));
-      Ins.push_back(O);
-    }
-    ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims,
-                               Q.Scale, Q.Zp);
-    B.addNode(N.OpType, Ins, {Y}, N.Name).Attrs = N.Attrs;
-    B.setInt8(N.Outputs[0], {Y, Q.Scale, Q.Zp});
-    return true;
-  }
 };
-
-/// Concats chained through their outputs (DenseNet's Concat(Concat(...), features)) form groups. The leaf
-/// inputs of a group that nothing else reads get the widest leaf range, so every producer writes the group's
-/// scale directly: no npu.Requantize before a Concat (one rounding instead of two), and the NPU stores each
-/// producer's result straight into its slice of the concat output.
-std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges) {
-  const auto &Nodes = G.nodes();
-  std::vector<int> Readers(G.numValues(), 0), ConcatOf(G.numValues(), -1);
-  for (size_t K = 0; K < Nodes.size(); ++K) {
-    for (ValueId V : Nodes[K].Inputs)
-      if (V != NoValue)
-        ++Readers[size_t(V)];
-    if (Nodes[K].OpType == "Concat" && Nodes[K].hasOutput(0))
-      ConcatOf[size_t(Nodes[K].Outputs[0])] = int(K);
-  }
-  for (ValueId V : G.Outputs)
-    ++Readers[size_t(V)];
-  std::vector<size_t> Group(Nodes.size());
-  std::iota(Group.begin(), Group.end(), 0);
-  auto Find = [&](size_t X) {
-    while (Group[X] != X)
-      X = Group[X] = Group[Group[X]];
-    return X;
-  };
-  for (size_t K = 0; K < Nodes.size(); ++K)
-    if (Nodes[K].OpType == "Concat")
-      for (ValueId V : Nodes[K].Inputs)
-        if (V != NoValue && ConcatOf[size_t(V)] >= 0)
-          Group[Find(size_t(ConcatOf[size_t(V)]))] = Find(K);
-  std::map<size_t, double> Widest;
-  auto ForLeaves = [&](auto &&F) {
-    for (size_t K = 0; K < Nodes.size(); ++K)
-      if (Nodes[K].OpType == "Concat")
-        for (ValueId V : Nodes[K].Inputs)
-          if (V != NoValue && ConcatOf[size_t(V)] < 0 && Ranges[size_t(V)] >= 0)
-            F(Find(K), V);
-  };
-  ForLeaves([&](size_t Grp, ValueId V) { Widest[Grp] = std::max(Widest[Grp], Ranges[size_t(V)]); });
-  ForLeaves([&](size_t Grp, ValueId V) {
-    if (Readers[size_t(V)] == 1 && G.value(V).Kind == ValueKind::NodeOutput)
-      Ranges[size_t(V)] = Widest[Grp];
-  });
-  return Ranges;
-}
 
 } // namespace
 

@@ -19,6 +19,10 @@ Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<dou
                                        ir::ElemType Act = ir::ElemType::Int8,
                                        std::vector<std::string> *Notes = nullptr, int WeightBits = 8);
 
+/// Calibrated ranges (one per value) where the leaf inputs of each group of chained Concats that only the
+/// Concat reads take the group's widest range, so their producers write the Concat's scale (QuantCalibrate.cpp).
+std::vector<double> unifyConcatRanges(const ir::Graph &G, std::vector<double> Ranges);
+
 /// Converts an already quantized graph (QDQ pairs, QLinear*, *Integer) to npu.* operators with the scales it
 /// carries; what does not match a known pattern is kept as it is.
 Expected<ir::Graph> convertQuantizedGraph(const ir::Graph &G);
