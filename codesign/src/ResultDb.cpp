@@ -34,18 +34,24 @@ const char *ColumnsV1 = "config_hash, model_hash, backend, compiler_version, poi
                         "mac_utilization, dram_bytes, layer_cycles, area_um2, area, energy_pj, energy, npu_nodes, "
                         "host_nodes, config_yaml, wall_s, '[]'";
 
-/// Binds R's fields in the order of Columns.
-void bindRow(sqlite3_stmt *S, const PointResult &R) {
-  int K = 0;
-  auto Text = [&](const std::string &V) { sqlite3_bind_text(S, ++K, V.c_str(), int(V.size()), SQLITE_TRANSIENT); };
-  auto Int = [&](int64_t V) { sqlite3_bind_int64(S, ++K, V); };
-  auto Real = [&](double V) { sqlite3_bind_double(S, ++K, V); };
+/// Calls Text, Int or Real on each of R's fields in the order of Columns: the one list binding and reading use.
+template <typename Row, typename TextF, typename IntF, typename RealF>
+void visitRow(Row &R, TextF &&Text, IntF &&Int, RealF &&Real) {
   Text(R.ConfigHash), Text(R.ModelHash), Text(R.Backend), Text(R.CompilerVersion), Int(R.PointIndex);
   Text(R.Params), Text(R.Model), Text(R.ConfigName), Text(R.Status), Text(R.Reason);
   Int(R.Cycles), Real(R.TimeUs), Real(R.ClockMhz), Int(R.UsefulMacs), Int(R.ExecutedMacs);
   Real(R.MacUtilization), Int(R.DramBytes), Text(R.LayerCycles), Real(R.AreaUm2), Text(R.AreaJson);
   Real(R.EnergyPj), Text(R.EnergyJson), Int(R.NpuNodes), Int(R.HostNodes), Text(R.ConfigYaml), Real(R.WallS);
   Text(R.Layers);
+}
+
+/// Binds R's fields in the order of Columns.
+void bindRow(sqlite3_stmt *S, const PointResult &R) {
+  int K = 0;
+  auto Text = [&](const std::string &V) { sqlite3_bind_text(S, ++K, V.c_str(), int(V.size()), SQLITE_TRANSIENT); };
+  auto Int = [&](int64_t V) { sqlite3_bind_int64(S, ++K, V); };
+  auto Real = [&](double V) { sqlite3_bind_double(S, ++K, V); };
+  visitRow(R, Text, Int, Real);
 }
 
 /// Reads a row selected with Columns.
@@ -59,12 +65,7 @@ PointResult readRow(sqlite3_stmt *S) {
   };
   auto Int = [&](int64_t &V) { V = sqlite3_column_int64(S, K++); };
   auto Real = [&](double &V) { V = sqlite3_column_double(S, K++); };
-  Text(R.ConfigHash), Text(R.ModelHash), Text(R.Backend), Text(R.CompilerVersion), Int(R.PointIndex);
-  Text(R.Params), Text(R.Model), Text(R.ConfigName), Text(R.Status), Text(R.Reason);
-  Int(R.Cycles), Real(R.TimeUs), Real(R.ClockMhz), Int(R.UsefulMacs), Int(R.ExecutedMacs);
-  Real(R.MacUtilization), Int(R.DramBytes), Text(R.LayerCycles), Real(R.AreaUm2), Text(R.AreaJson);
-  Real(R.EnergyPj), Text(R.EnergyJson), Int(R.NpuNodes), Int(R.HostNodes), Text(R.ConfigYaml), Real(R.WallS);
-  Text(R.Layers);
+  visitRow(R, Text, Int, Real);
   return R;
 }
 
