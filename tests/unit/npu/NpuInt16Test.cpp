@@ -49,16 +49,38 @@ ir::Graph testNet(std::mt19937 &Rng) {
   return G;
 }
 
-TEST(NpuInt16, EveryOperatorOnTheNpuBitExact) {
-  HardwareConfig C = loadConfig("edge16");
-  std::mt19937 Rng(16);
+/// testNet(Seed) through shape inference, quantization for C (calibrated on Sets) and the layout pass; an empty
+/// graph after a failed assertion.
+ir::Graph quantizedTestNet(const HardwareConfig &C, unsigned Seed, const std::vector<std::vector<ir::Tensor>> &Sets,
+                           const std::string &Dir) {
+  std::mt19937 Rng(Seed);
   ir::Graph G = testNet(Rng);
-  const auto Sets = qtest::randomInputSets(3, 5, {1, 3, 12, 12}, -2, 2);
   passes::PassOptions Opts;
-  Opts.CalibDirs = qtest::writeSets(qtest::tempDir("npu_int16"), Sets);
+  Opts.CalibDirs = qtest::writeSets(qtest::tempDir(Dir), Sets);
   Opts.Config = &C;
   Status St = qtest::runPasses(G, {"shape-inference", "quantize", "layout"}, Opts);
-  ASSERT_TRUE(St.isOk()) << St.message();
+  EXPECT_TRUE(St.isOk()) << St.message();
+  return St ? G : ir::Graph();
+}
+
+/// Every set's first input through the compiled artifact on func equals the interpreter's run of G.
+void expectBitExact(const ir::Graph &G, const HardwareConfig &C, const std::vector<std::vector<ir::Tensor>> &Sets,
+                    backend::CompileResult *R = nullptr) {
+  for (const auto &Set : Sets) {
+    auto Want = ref::interpret(G, {Set[0]});
+    ASSERT_TRUE(Want.isOk()) << Want.message();
+    auto Got = compileAndRun(G, C, {Set[0]}, R);
+    ASSERT_TRUE(Got.isOk()) << Got.message();
+    ASSERT_EQ(Got->size(), 1u);
+    EXPECT_EQ((*Got)[0], (*Want)[0]);
+  }
+}
+
+TEST(NpuInt16, EveryOperatorOnTheNpuBitExact) {
+  HardwareConfig C = loadConfig("edge16");
+  const auto Sets = qtest::randomInputSets(3, 5, {1, 3, 12, 12}, -2, 2);
+  ir::Graph G = quantizedTestNet(C, 16, Sets, "npu_int16");
+  ASSERT_FALSE(G.nodes().empty());
   // Every quantized operator (and MaxPool, Concat) is placed on the NPU, on int16 activations.
   std::set<std::string> OnNpu;
   for (const backend::NodePlacement &P : backend::placeNodes(G, C)) {
@@ -78,15 +100,7 @@ TEST(NpuInt16, EveryOperatorOnTheNpuBitExact) {
     }
   }
   backend::CompileResult R;
-  for (const auto &Set : Sets) {
-    const ir::Tensor &X = Set[0];
-    auto Want = ref::interpret(G, {X});
-    ASSERT_TRUE(Want.isOk()) << Want.message();
-    auto Got = compileAndRun(G, C, {X}, &R);
-    ASSERT_TRUE(Got.isOk()) << Got.message();
-    ASSERT_EQ(Got->size(), 1u);
-    EXPECT_EQ((*Got)[0], (*Want)[0]);
-  }
+  expectBitExact(G, C, Sets, &R);
   // The artifact's NPU bindings of activations are int16.
   int Int16Bindings = 0;
   for (const backend::ArtifactSegment &S : R.Artifact.Segments) {
@@ -115,14 +129,9 @@ HardwareConfig edgeInt4() {
 TEST(NpuInt4Weights, EveryOperatorOnTheNpuBitExact) {
   HardwareConfig C = edgeInt4();
   ASSERT_EQ(C.weightBits(), 4u);
-  std::mt19937 Rng(4);
-  ir::Graph G = testNet(Rng);
   const auto Sets = qtest::randomInputSets(3, 5, {1, 3, 12, 12}, -2, 2);
-  passes::PassOptions Opts;
-  Opts.CalibDirs = qtest::writeSets(qtest::tempDir("npu_int4"), Sets);
-  Opts.Config = &C;
-  Status St = qtest::runPasses(G, {"shape-inference", "quantize", "layout"}, Opts);
-  ASSERT_TRUE(St.isOk()) << St.message();
+  ir::Graph G = quantizedTestNet(C, 4, Sets, "npu_int4");
+  ASSERT_FALSE(G.nodes().empty());
   for (const backend::NodePlacement &P : backend::placeNodes(G, C))
     if (P.OpType == "npu.QConv" || P.OpType == "npu.QMatMul") {
       EXPECT_TRUE(P.Npu) << P.OpType << " '" << P.Node << "': " << P.Reason;
@@ -139,13 +148,7 @@ TEST(NpuInt4Weights, EveryOperatorOnTheNpuBitExact) {
       EXPECT_EQ(MaxAbs, 7) << N.Name;
     }
   EXPECT_GE(Weighted, 3);
-  for (const auto &Set : Sets) {
-    auto Want = ref::interpret(G, {Set[0]});
-    ASSERT_TRUE(Want.isOk()) << Want.message();
-    auto Got = compileAndRun(G, C, {Set[0]});
-    ASSERT_TRUE(Got.isOk()) << Got.message();
-    EXPECT_EQ((*Got)[0], (*Want)[0]);
-  }
+  expectBitExact(G, C, Sets);
 }
 
 TEST(NpuInt16, MnistBitExact) {
