@@ -1,7 +1,7 @@
 # Install rules (cmake --install build --prefix P): npuc and the user tools, the libraries and their public
 # headers, the CMake package find_package(npu) with npu:: targets, npu.pc, the shipped configs, the docs and
 # what the rtl backend of an installed npuc needs. Included once from the top CMakeLists.txt, after every target
-# exists. The layout (hw/verilator/src/ModelLoader.cpp and isa/support/InstallLayout.cpp find it at run time):
+# exists. The layout (hw/verilator/src/ModelLoader.cpp and support/src/InstallLayout.cpp find it at run time):
 #   bin/npuc, bin/npu-modelgen, bin/npu-isagen
 #   lib/npu/lib*.a, lib/npu/rtl-models/*.so        (lib/npu: generic names such as libruntime.a stay out of lib/)
 #   lib/cmake/npu/, lib/pkgconfig/npu.pc, include/npu/...

@@ -2,7 +2,8 @@
 # the project libraries listed for it here (external packages are not checked). A new edge is a design decision:
 # add it here and to docs/architecture.md together.
 set(NPU_LAYERS
-  "isa:"
+  "support:"
+  "isa:support"
   "timing:isa"
   "simulator:isa"
   "simulator_systemc:simulator,isa,timing"
