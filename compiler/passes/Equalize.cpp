@@ -8,9 +8,11 @@
 // With calibration data s_i balances the activation range a_i = max|Y_i| against the range r_i of the
 // consumers' weights reading channel i: s_i = sqrt(a_i / r_i), so both become sqrt(a_i * r_i) (up to one
 // common factor). Without data it is Nagel et al.'s data-free rule, with a_i the range of P's weights of
-// channel i. Bias rows scale with P's weights; quantized models are left alone.
+// channel i. Bias rows scale with P's weights; quantized models are left alone. Residual streams, which a pair
+// cannot reach (a residual Add also reads them), are rescaled first (EqualizeStream.cpp).
 #include "Equalize.h"
 #include "Dataflow.h"
+#include "EqualizeStream.h"
 #include "PassReport.h"
 #include "QuantCalibrate.h"
 #include "QuantRewrite.h"
@@ -105,15 +107,6 @@ double rowRange(const Tensor &W, int64_t O) {
   return M;
 }
 
-/// Calls F(flat index) for every weight of conv N that reads input channel Ch.
-template <typename Fn> void forInputChannel(const Node &N, const Tensor &W, int64_t Ch, Fn F) {
-  const int64_t O = W.shape()[0], Cpg = W.shape()[1], Kk = W.numElements() / (O * Cpg);
-  const int64_t Group = N.getInt("group", 1), OutPerGroup = O / Group, G = Ch / Cpg, C = Ch % Cpg;
-  for (int64_t Oc = G * OutPerGroup; Oc < (G + 1) * OutPerGroup; ++Oc)
-    for (int64_t K = 0; K < Kk; ++K)
-      F((Oc * Cpg + C) * Kk + K);
-}
-
 /// Replaces input K of node N (a constant) by a new constant holding T.
 void replaceConst(Graph &G, size_t NodeIdx, size_t K, Tensor T) {
   std::string Name = G.value(G.nodes()[NodeIdx].Inputs[K]).Name;
@@ -175,6 +168,33 @@ int applyPair(Graph &G, const Pair &Pr, const std::vector<double> &Act) {
   return Changed;
 }
 
+/// Rescales every residual stream (EqualizeStream.h) from its calibrated per-channel ranges; without
+/// calibration data the streams stay as they are (their ranges are not known from weights alone). Returns the
+/// report's note.
+Expected<std::string> equalizeStreams(Graph &G, const PassOptions &Opts) {
+  std::vector<StreamComponent> Streams = findStreamComponents(G);
+  if (Streams.empty() || Opts.CalibDirs.empty())
+    return std::string();
+  NPU_ASSIGN(std::vector<CalibSet> Sets, loadCalibSets(G, Opts.CalibDirs));
+  std::set<ValueId> Wanted;
+  for (const StreamComponent &C : Streams)
+    Wanted.insert(C.Values.begin(), C.Values.end());
+  NPU_ASSIGN(auto Ranges, channelRanges(G, Wanted, Sets));
+  int Channels = 0;
+  for (const StreamComponent &C : Streams) {
+    std::vector<double> Range;
+    for (ValueId V : C.Values)
+      if (auto It = Ranges.find(V); It != Ranges.end()) {
+        Range.resize(std::max(Range.size(), It->second.size()), 0.0);
+        for (size_t I = 0; I < It->second.size(); ++I)
+          Range[I] = std::max(Range[I], It->second[I]);
+      }
+    Channels += applyStreamScales(G, C, streamScales(Range));
+  }
+  return "; " + std::to_string(Streams.size()) + " residual streams rescaled (" + std::to_string(Channels) +
+         " channels)";
+}
+
 class Equalize : public Pass {
 public:
   const char *name() const override { return "equalize"; }
@@ -184,6 +204,7 @@ public:
       reportPass(Opts, "equalize", Before, Before, "a quantized model keeps its weights");
       return Status::ok();
     }
+    NPU_ASSIGN(const std::string StreamNote, equalizeStreams(G, Opts));
     std::vector<Pair> Pairs = findPairs(G);
     std::map<ValueId, std::vector<double>> Ranges;
     if (!Opts.CalibDirs.empty() && !Pairs.empty()) {
@@ -212,7 +233,8 @@ public:
     }
     reportPass(Opts, "equalize", Before, G.nodes().size(),
                std::to_string(Done) + " conv pairs rescaled (" + std::to_string(Channels) + " channels, " +
-                   (Ranges.empty() ? "data-free: weight ranges" : "activation ranges from calibration") + ")");
+                   (Ranges.empty() ? "data-free: weight ranges" : "activation ranges from calibration") + ")" +
+                   StreamNote);
     return Status::ok();
   }
 };
