@@ -14,8 +14,8 @@
 #include "Dataflow.h"
 #include "EqualizeStream.h"
 #include "PassReport.h"
-#include "QuantCalibrate.h"
-#include "QuantRewrite.h"
+#include "../quant/QuantCalibrate.h"
+#include "../quant/QuantRewrite.h"
 
 #include "npu/compiler/support/Try.h"
 

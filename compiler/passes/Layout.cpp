@@ -10,7 +10,7 @@
 #include "Layout.h"
 #include "LayoutGroupConv.h"
 #include "PassReport.h"
-#include "QuantRewrite.h"
+#include "../quant/QuantRewrite.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
 #include "npu/compiler/ops/OpRegistry.h"

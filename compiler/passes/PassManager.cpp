@@ -11,7 +11,7 @@
 #include "FuseActivations.h"
 #include "Fuse.h"
 #include "Layout.h"
-#include "Quantize.h"
+#include "../quant/Quantize.h"
 #include "ShapeInference.h"
 
 #include <sstream>

@@ -2,8 +2,8 @@
 // cross-layer equalization (same float function, better int8), the mse and entropy estimators, bias correction.
 #include "QuantTestUtil.h"
 
-#include "../../../compiler/passes/QuantCalibrate.h"
-#include "../../../compiler/passes/QuantReport.h"
+#include "../../../compiler/quant/QuantCalibrate.h"
+#include "../../../compiler/quant/QuantReport.h"
 #include "npu/compiler/check/Fidelity.h"
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/ref/Interpreter.h"

@@ -1,7 +1,7 @@
 // quantize: calibrated int8 (or int16-activation) quantization of float models, or conversion of already
 // quantized ones. Float models are calibrated on PassOptions::CalibDirs; quantized ones keep their own scales.
 #include "Quantize.h"
-#include "PassReport.h"
+#include "../passes/PassReport.h"
 #include "QuantBiasCorrect.h"
 #include "QuantReport.h"
 #include "QuantRewrite.h"

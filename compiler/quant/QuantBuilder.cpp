@@ -1,6 +1,6 @@
 // QuantBuilder: the old graph's uses and constants, and the on-demand forms of its values in the new graph.
 #include "QuantBuilder.h"
-#include "DeadCodeElimination.h"
+#include "../passes/DeadCodeElimination.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
 #include "npu/compiler/ref/Interpreter.h"
