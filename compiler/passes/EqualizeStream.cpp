@@ -36,11 +36,21 @@ bool isConstF32(const Graph &G, ValueId V) {
   return V != NoValue && G.value(V).Kind == ValueKind::Constant && G.type(V).Elem == ElemType::Float32;
 }
 
-/// A conv with constant f32 weights (and bias), rank >= 3 weights.
+/// A conv with constant f32 weights [O, C/group, k...] (and bias [O]) whose shapes agree with its data input
+/// and output (a graph that breaks them is left alone: the verifier names it elsewhere).
 bool constConv(const Graph &G, const Node &N) {
-  if (!isConvNode(N) || N.Inputs.size() < 2 || !isConstF32(G, N.Inputs[1]) || G.type(N.Inputs[1]).rank() < 3)
+  if (!isConvNode(N) || N.Inputs.size() < 2 || N.Inputs[0] == NoValue || N.Outputs.size() != 1 ||
+      N.Outputs[0] == NoValue || !isConstF32(G, N.Inputs[1]))
     return false;
-  return N.Inputs.size() < 3 || N.Inputs[2] == NoValue || isConstF32(G, N.Inputs[2]);
+  const Shape &W = G.value(N.Inputs[1]).Data->shape(), &X = G.type(N.Inputs[0]).Dims,
+              &Y = G.type(N.Outputs[0]).Dims;
+  const int64_t Group = N.getInt("group", 1);
+  if (W.size() < 3 || X.size() < 2 || Y.size() < 2 || Group < 1 || W[0] != Y[1] || W[0] % Group != 0 ||
+      W[1] * Group != X[1])
+    return false;
+  if (N.Inputs.size() < 3 || N.Inputs[2] == NoValue)
+    return true;
+  return isConstF32(G, N.Inputs[2]) && G.value(N.Inputs[2]).Data->numElements() == W[0];
 }
 
 bool allZero(const Graph &G, ValueId V) {
@@ -55,6 +65,9 @@ bool allZero(const Graph &G, ValueId V) {
 
 /// Nodes through which a per-channel (axis 1) positive scale passes unchanged: the stream's own operators.
 bool isStreamOp(const Graph &G, const Node &N) {
+  if (N.Outputs.size() != 1 || N.Outputs[0] == NoValue || N.Inputs.empty() ||
+      std::count(N.Inputs.begin(), N.Inputs.end(), NoValue) > 0)
+    return false;
   if (N.OpType == "Relu" || N.OpType == "MaxPool")
     return N.Inputs.size() == 1 && N.Outputs.size() == 1;
   if (N.OpType == "Add")
@@ -91,7 +104,8 @@ std::vector<StreamComponent> findComponents(const Graph &G) {
   std::vector<std::vector<size_t>> Readers(NV);
   for (size_t I = 0; I < G.nodes().size(); ++I) {
     for (ValueId V : G.nodes()[I].Outputs)
-      Producer[size_t(V)] = int(I);
+      if (V != NoValue)
+        Producer[size_t(V)] = int(I);
     for (ValueId V : G.nodes()[I].Inputs)
       if (V != NoValue)
         Readers[size_t(V)].push_back(I);
@@ -150,6 +164,9 @@ std::vector<StreamComponent> findComponents(const Graph &G) {
   return Out;
 }
 
+/// T[I], or 1 for a channel past the calibrated ones.
+double scaleOf(const std::vector<double> &T, int64_t I) { return size_t(I) < T.size() ? T[size_t(I)] : 1.0; }
+
 void setInput(Graph &G, size_t NodeIdx, size_t K, Tensor T) {
   const std::string Name = G.value(G.nodes()[NodeIdx].Inputs[K]).Name;
   G.nodes()[NodeIdx].Inputs[K] = G.addConstant(G.uniqueName(Name + "_st"), std::move(T));
@@ -184,12 +201,12 @@ int applyStreamScales(Graph &G, const StreamComponent &C, const std::vector<doub
     Tensor W = *G.value(G.nodes()[P].Inputs[1]).Data;
     const int64_t O = W.shape()[0], Row = W.numElements() / O;
     for (int64_t I = 0; I < W.numElements(); ++I)
-      W.setDouble(I, W.getDouble(I) * T[size_t(I / Row)]);
+      W.setDouble(I, W.getDouble(I) * scaleOf(T, I / Row));
     setInput(G, P, 1, std::move(W));
     if (G.nodes()[P].Inputs.size() > 2 && G.nodes()[P].Inputs[2] != NoValue) {
       Tensor B = *G.value(G.nodes()[P].Inputs[2]).Data;
       for (int64_t I = 0; I < B.numElements(); ++I)
-        B.setDouble(I, B.getDouble(I) * T[size_t(I)]);
+        B.setDouble(I, B.getDouble(I) * scaleOf(T, I));
       setInput(G, P, 2, std::move(B));
     }
   }
@@ -197,7 +214,7 @@ int applyStreamScales(Graph &G, const StreamComponent &C, const std::vector<doub
     Tensor W = *G.value(G.nodes()[R].Inputs[1]).Data;
     const int64_t In = W.shape()[1] * G.nodes()[R].getInt("group", 1);
     for (int64_t I = 0; I < In; ++I)
-      forInputChannel(G.nodes()[R], W, I, [&](int64_t F) { W.setDouble(F, W.getDouble(F) / T[size_t(I)]); });
+      forInputChannel(G.nodes()[R], W, I, [&](int64_t F) { W.setDouble(F, W.getDouble(F) / scaleOf(T, I)); });
     setInput(G, R, 1, std::move(W));
   }
   int Changed = 0;
