@@ -5,17 +5,16 @@
 // in cycle I = S + Lp (first burst request presented with req_first_o), the padding rows are written one per
 // cycle in I .. I + P - 1, and done_o rises in cycle E - 1, E = max(X, I + P), X = last grant + Cb.
 //
-// Two walkers run over the transfer:
-// - the burst walker (npu_dma_bursts) steps from burst to burst (timing.md's count: a row whose first block is
-//   the previous row's last block reuses it, no request), one per cycle, from S + 1, and queues the burst
-//   addresses in a small FIFO, so that the next request is presented in the cycle after a grant however many
-//   rows share a block. Before I the queue fills; with the queue empty the walker's burst is presented
-//   directly.
-// - the write walker (npu_dma_walk) goes over the (row, block) pairs and writes one pair per cycle as a byte
-//   span: a new pair takes the next received block (in its grant cycle straight from rsp_rdata_i, or later
-//   from the data FIFO) and holds it for the reused pairs that follow. When a block has more pairs than the
-//   Cb cycles between grants, the received blocks wait in the data FIFO; a request is only presented while
-//   the FIFO can take its block, so data is never lost.
+// Two pair walkers (npu_dma_walk) run over the transfer's (row, block) pairs; a burst serves at most Cb pairs
+// (timing.md's burst count):
+// - the request walker steps one pair per cycle from S + 1 and queues the addresses of the bursts (its new
+//   pairs) in a small FIFO; with the queue empty the walker's burst is presented directly. A burst has at
+//   most Cb pairs, so the walker reaches the next burst within Cb cycles of the previous one, in time for
+//   the port's next grant.
+// - the write walker writes one pair per cycle as a byte span: a new pair takes the block granted in this
+//   cycle (rsp_rdata_i) and holds it for the reused pairs that follow. The port grants this engine at most
+//   one burst per Cb cycles and a burst has at most Cb pairs, so the walker has written them all and waits at
+//   the next new pair when the next grant comes: no received block ever waits, and there is no data FIFO.
 // A transfer that is contiguous on both sides (y == 1, or stride == x without left/right padding) is walked
 // as one row of y * x elements: one span per block, same bursts.
 module npu_dma_load
@@ -35,7 +34,6 @@ module npu_dma_load
   parameter int unsigned Burst     = 32'(CFG_DRAM_BURST),
   parameter int unsigned Cb        = 32'((CFG_DRAM_BURST + CFG_DRAM_BANDWIDTH - 1) / CFG_DRAM_BANDWIDTH),
   parameter int unsigned ReqDepth  = 4,  // queued burst addresses (request walker's lead)
-  parameter int unsigned DataDepth = 4,  // received blocks waiting for their span writes
   localparam int unsigned DramW    = 32'(CFG_ISA_DRAM_ADDRESS_BITS),
   localparam int unsigned InsnBits = 32'(INSN_BITS),
   localparam int unsigned LenW     = $clog2(Burst + 1),
@@ -78,7 +76,6 @@ module npu_dma_load
   localparam int unsigned OffW  = (Burst > 1) ? $clog2(Burst) : 1;
   localparam int unsigned BlkW  = Burst * 8;
   localparam int unsigned RcW   = $clog2(ReqDepth + 1);
-  localparam int unsigned DcW   = $clog2(DataDepth + 1);
   localparam int unsigned CycW  = $clog2(Lp + 1) + 1;
   localparam int unsigned GcW   = $clog2(Cb + 1) + 1;
 
@@ -131,12 +128,19 @@ module npu_dma_load
   logic [AddrW-1:0] rq_blk;
   logic [RcW-1:0]   rcnt;
   logic [AddrW-1:0] rhead;
-  logic             rpush, rpop, bypass_req, grant, room;
+  logic             rpush, rpop, bypass_req, grant;
 
-  npu_dma_bursts #(.Burst(Burst), .AddrW(AddrW)) u_req_walk (
+  logic [OffW-1:0]  rq_off;
+  logic [LenW-1:0]  rq_len;
+  logic [31:0]      rq_baddr;
+  logic             rq_blk_last, rq_last;
+
+  npu_dma_walk #(.Burst(Burst), .AddrW(AddrW), .Cb(Cb)) u_req_walk (
     .clk_i, .rst_ni,
     .init_i(start_i), .rows_i(w_rows), .base_i(f_dram), .len_i(w_len), .dstride_i(w_dstride),
-    .next_i(rq_next), .valid_o(rq_valid), .req_o(rq_new), .blk_o(rq_blk)
+    .bbase_i(w_bbase), .bpitch_i(w_bpitch),
+    .next_i(rq_next), .valid_o(rq_valid), .new_o(rq_new), .blk_o(rq_blk),
+    .off_o(rq_off), .len_o(rq_len), .baddr_o(rq_baddr), .blk_last_o(rq_blk_last), .last_o(rq_last)
   );
 
   npu_dma_fifo #(.Width(AddrW), .Depth(ReqDepth)) u_req_fifo (
@@ -144,7 +148,7 @@ module npu_dma_load
     .push_i(rpush), .data_i(rq_blk), .pop_i(rpop), .head_o(rhead), .count_o(rcnt)
   );
 
-  assign req_valid_o = issued && room && ((rcnt != '0) || (rq_valid && rq_new));
+  assign req_valid_o = issued && ((rcnt != '0) || (rq_valid && rq_new));
   assign req_first_o = first_q;
   assign req_addr_o  = DramW'((rcnt != '0) ? rhead : rq_blk);
   assign grant       = req_valid_o && req_ready_i;
@@ -154,18 +158,17 @@ module npu_dma_load
   assign rq_next     = busy_q && rq_valid && (!rq_new || bypass_req ||
                                               (rcnt != RcW'(ReqDepth)) || rpop);
 
-  // ---- Write walker, received blocks and span writes.
+  // ---- Write walker and span writes.
   logic             wr_valid, wr_new, wr_last, wr_next;
   logic [OffW-1:0]  wr_off;
   logic [LenW-1:0]  wr_len;
   logic [31:0]      wr_baddr;
-  logic [DcW-1:0]   dcnt;
-  logic [BlkW-1:0]  dhead, held_q, src;
-  logic             dpush, dpop, src_ok, bypass_data;
+  logic [BlkW-1:0]  held_q, src;
+  logic             src_ok;
   logic [AddrW-1:0] wr_blk;
   logic             wr_blk_last;
 
-  npu_dma_walk #(.Burst(Burst), .AddrW(AddrW)) u_wr_walk (
+  npu_dma_walk #(.Burst(Burst), .AddrW(AddrW), .Cb(Cb)) u_wr_walk (
     .clk_i, .rst_ni,
     .init_i(start_i), .rows_i(w_rows), .base_i(f_dram), .len_i(w_len), .dstride_i(w_dstride),
     .bbase_i(w_bbase), .bpitch_i(w_bpitch),
@@ -173,19 +176,9 @@ module npu_dma_load
     .off_o(wr_off), .len_o(wr_len), .baddr_o(wr_baddr), .blk_last_o(wr_blk_last), .last_o(wr_last)
   );
 
-  npu_dma_fifo #(.Width(BlkW), .Depth(DataDepth)) u_data_fifo (
-    .clk_i, .rst_ni, .clear_i(start_i),
-    .push_i(dpush), .data_i(rsp_rdata_i), .pop_i(dpop), .head_o(dhead), .count_o(dcnt)
-  );
-
-  // A new pair waiting with nothing queued takes the block granted in this cycle directly.
-  assign bypass_data = grant && wr_valid && wr_new && (dcnt == '0);
-  assign dpush       = grant && !bypass_data;
-  assign dpop        = wr_next && wr_new && (dcnt != '0);
-  // The block of a grant in this cycle has a place: a free FIFO slot, or the write walker takes one now.
-  assign room        = (dcnt != DcW'(DataDepth)) || (wr_valid && wr_new);
-  assign src_ok      = !wr_new || (dcnt != '0) || grant;
-  assign src         = !wr_new ? held_q : ((dcnt != '0) ? dhead : rsp_rdata_i);
+  // A new pair takes the block granted in this cycle; the others, the block it holds.
+  assign src_ok      = !wr_new || grant;
+  assign src         = !wr_new ? held_q : rsp_rdata_i;
   assign wr_next     = busy_q && wr_valid && src_ok;
 
   assign span_we_o    = wr_next;
@@ -245,5 +238,5 @@ module npu_dma_load
   end
 
   logic unused;
-  assign unused = ^{UnusedDepths, wr_blk, wr_blk_last};
+  assign unused = ^{UnusedDepths, wr_blk, wr_blk_last, rq_off, rq_len, rq_baddr, rq_blk_last, rq_last};
 endmodule

@@ -5,8 +5,12 @@
 //
 // The pair walker (npu_dma_walk) starts in S + 1 and reads one (row, block) pair per cycle through the byte-span
 // read port (buffer rows sram + r*x + c are contiguous, so row r starts at buffer byte (sram + r*x) * rowBytes);
-// the pairs of one block are merged, at their block offsets with byte strobes (a later pair wins where rows
-// overlap), into one burst, which goes into a small FIFO of complete bursts when the block's last pair is read.
+// the pairs of one burst (at most Cb of a block, npu_dma_walk) are merged, at their block offsets with byte
+// strobes (a later pair wins where rows overlap), into one burst, which goes into a small FIFO of complete
+// bursts when its last pair is read. After the first burst the walker keeps ahead of the port: a burst has at
+// most Cb pairs and the port grants this engine at most one burst per Cb cycles. The first burst's at most
+// Cb pairs are read in S + 1 .. S + Cb, in time for its earliest grant at S + Ls + Ld because the config
+// requires pipeline.store + dram.latency >= Cb (HardwareConfig).
 // Requests are presented from that FIFO (or, with the FIFO empty, straight from the pair read that completes
 // the burst), so the data of a presented request is always complete. The first
 // request is the exception: it is presented in cycle I (the issue cycle) even if its burst is still being
@@ -100,7 +104,7 @@ module npu_dma_store
   logic [LenW-1:0]  w_len_o;
   logic [31:0]      w_baddr;
 
-  npu_dma_walk #(.Burst(Burst), .AddrW(AddrW)) u_walk (
+  npu_dma_walk #(.Burst(Burst), .AddrW(AddrW), .Cb(Cb)) u_walk (
     .clk_i, .rst_ni,
     .init_i(start_i), .rows_i(w_rows), .base_i(f_dram), .len_i(w_len), .dstride_i(w_dstride),
     .bbase_i(w_bbase), .bpitch_i(32'(row_len)),

@@ -4,17 +4,21 @@
 // buffer bytes from bbase_i + r * bpitch_i. Each Burst-aligned block a row touches is one pair; the pair's
 // bytes [lo, hi) = [max(a_r, blk), min(a_r + len_i, blk + Burst)) are one contiguous span on both sides: block
 // offset lo - blk, buffer byte bbase_i + r * bpitch_i + (lo - a_r). A pair is *new* unless it is a row's first
-// pair and its block is the previous row's last block (timing.md's burst count: that block is reused, not
-// requested again), so the new pairs are exactly the bursts, in order, and a block's pairs are consecutive.
-// blk_last_o marks the last pair of its block (the next pair is new, or there is none).
+// pair, its block is the previous row's last block and fewer than Cb pairs have used that block's burst so far
+// (timing.md's burst count: the block is reused, not requested again, by at most Cb pairs, since an engine
+// moves one pair per cycle while the burst occupies the port for Cb), so the new pairs are exactly the
+// bursts, in order, and a burst's pairs are consecutive. blk_last_o marks the last pair of its burst (the next
+// pair is new, or there is none).
 //
 // Row state is kept as running sums; the only division is the block of a row's first byte (a constant
 // divisor, a shift for a power-of-two burst).
 module npu_dma_walk #(
   parameter int unsigned Burst = 64,
   parameter int unsigned AddrW = 34,
+  parameter int unsigned Cb    = 4,   // pairs one burst serves at most
   localparam int unsigned OffW = (Burst > 1) ? $clog2(Burst) : 1,
-  localparam int unsigned LenW = $clog2(Burst + 1)
+  localparam int unsigned LenW = $clog2(Burst + 1),
+  localparam int unsigned RunW = $clog2(Cb + 1)
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -40,6 +44,7 @@ module npu_dma_walk #(
   logic             valid_q, new_q;
   logic [31:0]      rows_q, brow_q, bpitch_q;
   logic [AddrW-1:0] a_q, e_q, blk_q, dstride_q;
+  logic [RunW-1:0]  run_q;   // pairs of the current burst so far, this one included
 
   logic [AddrW-1:0] lo, hi, blk_end, a_next;
   logic             row_last, more_rows, reuse_next;
@@ -51,7 +56,8 @@ module npu_dma_walk #(
   assign more_rows = rows_q > 32'd1;
   assign a_next   = a_q + dstride_q;
   // The next row's first block is this (the row's last) block.
-  assign reuse_next = row_last && more_rows && (a_next >= blk_q) && (a_next < blk_end);
+  assign reuse_next = row_last && more_rows && (a_next >= blk_q) && (a_next < blk_end)
+                   && (32'(run_q) < Cb);
 
   assign valid_o    = valid_q;
   assign new_o      = new_q;
@@ -79,6 +85,7 @@ module npu_dma_walk #(
       e_q       <= base_i + len_i;
       blk_q     <= base_i - base_i % Bu;
       new_q     <= 1'b1;
+      run_q     <= RunW'(1);
       dstride_q <= dstride_i;
       brow_q    <= bbase_i;
       bpitch_q  <= bpitch_i;
@@ -86,12 +93,14 @@ module npu_dma_walk #(
       if (!row_last) begin
         blk_q <= blk_end;
         new_q <= 1'b1;
+        run_q <= RunW'(1);
       end else if (more_rows) begin
         rows_q <= rows_q - 32'd1;
         a_q    <= a_next;
         e_q    <= e_q + dstride_q;
         blk_q  <= a_next - a_next % Bu;
         new_q  <= !reuse_next;
+        run_q  <= reuse_next ? run_q + RunW'(1) : RunW'(1);
         brow_q <= brow_q + bpitch_q;
       end
     end

@@ -2,6 +2,7 @@
 #include "npu/config/HardwareConfig.h"
 #include "npu/config/ConfigFiles.h"
 #include "npu/isa/Isa.h"
+#include "npu/support/Math.h"
 #include "npu/support/Sha256.h"
 
 #include <yaml-cpp/yaml.h>
@@ -324,6 +325,17 @@ Status derive(HardwareConfig &C, const Loader &L) {
   D.PeakGops = 2.0 * double(D.PeakMacsPerCycle) * C.ClockMHz * 1e6 / 1e9;
   if (C.TokenQueueDepth < 1 || C.CommandQueueDepth < 1)
     return L.errorAt("queues.token_depth", "queue depths must be at least 1");
+  // A STORE reads its first burst's (row, block) pairs, up to one per cycle of the burst, from the cycle
+  // after its start; the burst must be complete when the port may first grant it (docs/timing.md).
+  const uint64_t BurstCycles = ceilDiv(C.DramBurst, C.DramBandwidth);
+  if (C.StoreLatency + C.DramLatency < BurstCycles)
+    return L.errorAt("dram.latency",
+                     makeError("pipeline.store (", C.StoreLatency, ") + dram.latency (", C.DramLatency,
+                               ") must be at least the ", BurstCycles,
+                               " cycles of a burst (dram.burst / dram.bandwidth, rounded up): a STORE "
+                               "assembles its first burst, one (row, block) pair per cycle, before the port "
+                               "may grant it")
+                         .message());
   return Status::ok();
 }
 

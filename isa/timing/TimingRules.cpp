@@ -11,19 +11,32 @@ uint64_t burstCycles(const HardwareConfig &C) { return ceilDiv(C.DramBurst, C.Dr
 uint64_t dmaBursts(const HardwareConfig &C, const isa::MemFields &M) {
   if (M.YSize == 0 || M.XSize == 0)
     return 0;
-  const uint64_t Rb = isa::rowBytes(C, isa::MemType(M.Mem)), Burst = C.DramBurst;
+  const uint64_t Rb = isa::rowBytes(C, isa::MemType(M.Mem)), Burst = C.DramBurst, Cb = burstCycles(C);
   const uint64_t RowBytes = uint64_t(M.XSize) * Rb, StrideBytes = uint64_t(M.XStride) * Rb;
   const uint64_t Base = uint64_t(M.DramBase);
-  // Rows laid end to end form one contiguous range.
-  if (M.YSize == 1 || StrideBytes == RowBytes) {
+  // Rows contiguous in DRAM and in the buffer (no left/right padding between them) are one row: one
+  // (row, block) pair per block.
+  if (M.YSize == 1 || (StrideBytes == RowBytes && M.PadLeft == 0 && M.PadRight == 0)) {
     const uint64_t Last = Base + uint64_t(M.YSize) * RowBytes - 1;
     return Last / Burst - Base / Burst + 1;
   }
-  uint64_t Bursts = 0, PrevLast = ~uint64_t(0);
+  // Row by row: a row whose first block is the previous row's last block continues that block's run of
+  // pairs; a run of p pairs is ceil(p / Cb) bursts, since the engine moves one pair per cycle and holds a
+  // block only for the Cb cycles of its burst.
+  uint64_t Bursts = 0, PrevLast = ~uint64_t(0), Run = 0;
   for (uint64_t R = 0; R < uint64_t(M.YSize); ++R) {
     const uint64_t First = (Base + R * StrideBytes) / Burst;
     const uint64_t Last = (Base + R * StrideBytes + RowBytes - 1) / Burst;
-    Bursts += Last - First + 1 - (First == PrevLast ? 1 : 0);
+    if (First == PrevLast && Run < Cb) {
+      ++Run;
+    } else {
+      ++Bursts;
+      Run = 1;
+    }
+    if (Last != First) {
+      Bursts += Last - First;
+      Run = 1;
+    }
     PrevLast = Last;
   }
   return Bursts;

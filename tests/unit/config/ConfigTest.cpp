@@ -198,6 +198,13 @@ TEST(ConfigErrors, ImpossibleValues) {
             "t.yaml:2:11: buffers.weight: 100 bytes is smaller than one tile row of 256 bytes");
   EXPECT_EQ(errorOf("buffers:\n  input: 1000\n"),
             "t.yaml:2:10: buffers.input: 1000 bytes is not a whole number of 16-byte rows");
+  // A STORE's first burst (up to Cb pairs read one per cycle from its start) must be ready when the port may
+  // first grant it: pipeline.store 2 + latency 0 < 16 cycles of a 64-byte burst at 4 B/cycle.
+  EXPECT_EQ(errorOf("dram:\n  latency: 0\n  bandwidth: 4\n"),
+            "t.yaml:2:12: dram.latency: pipeline.store (2) + dram.latency (0) must be at least the 16 cycles of a "
+            "burst (dram.burst / dram.bandwidth, rounded up): a STORE assembles its first burst, one (row, block) "
+            "pair per cycle, before the port may grant it");
+  EXPECT_EQ(errorOf("dram:\n  latency: 14\n  bandwidth: 4\n"), "");
   EXPECT_NE(errorOf("dtypes:\n  accumulator: int8\n").find("t.yaml:2:16: dtypes.accumulator: the accumulator must be"),
             std::string::npos);
   EXPECT_NE(errorOf("core: {block_in: 1}\ndtypes: {input: int4}\n").find("not a whole number of bytes"),

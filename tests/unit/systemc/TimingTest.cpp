@@ -81,6 +81,41 @@ TEST(ScTiming, BurstRounding) {
   EXPECT_EQ(O.Insns[0].End, 1u + 2 + 50 + 2 * 3);
 }
 
+// A burst serves at most Cb (row, block) pairs: rows shorter than a burst that share a block need
+// ceil(pairs / Cb) bursts of it (docs/timing.md, "LOAD and STORE"; the DMA engines move one pair per cycle).
+TEST(ScTiming, ABurstServesAtMostCbPairs) {
+  const HardwareConfig C = timingConfig(); // Cb = 4
+  struct Case {
+    const char *What;
+    Instruction Load;
+    uint64_t Bursts;
+  };
+  const Case Cases[] = {
+      // One-byte table rows 2 bytes apart: 10 pairs in one block, bursts of 4 + 4 + 2.
+      {"gaps", load(MemType::Lut, 0, Base, 10, 1, 2), 3},
+      // stride = x but a left pad between rows in the buffer: 9 pairs, 4 + 4 + 1 (9 padding rows hide).
+      {"left pad", load(MemType::Lut, 0, Base, 9, 1, 1, Pads{0, 0, 1, 0}), 3},
+      // From offset 60: 4 pairs in the first block (one burst), 9 in the second (4 + 4 + 1).
+      {"two blocks", load(MemType::Lut, 0, Base + 60, 13, 1, 1, Pads{0, 0, 1, 0}), 4},
+      // Contiguous on both sides: one row of 10 bytes, one pair.
+      {"contiguous", load(MemType::Lut, 0, Base, 10, 1, 1), 1},
+  };
+  for (const Case &K : Cases) {
+    SCOPED_TRACE(K.What);
+    const TimingStats T = timed(program(C, {K.Load}));
+    EXPECT_EQ(T.Insns[0].Bursts, K.Bursts);
+    EXPECT_EQ(T.Insns[0].End, 1 + 2 + 50 + K.Bursts * 4);
+  }
+  // With Cb = 1 every pair is a burst: 16-byte rows 32 bytes apart, two in the first block.
+  const HardwareConfig One = timingConfig("dram:\n  bandwidth: 64\n  latency: 50\n  burst: 64\n");
+  const TimingStats L = timed(program(One, {load(MemType::Input, 0, Base, 3, 1, 2)}));
+  EXPECT_EQ(L.Insns[0].Bursts, 3u);
+  EXPECT_EQ(L.Insns[0].End, 1u + 2 + 50 + 3);
+  const TimingStats S = timed(program(One, {store(MemType::Output, 0, Base, 3, 1, 2)}));
+  EXPECT_EQ(S.Insns[0].Bursts, 3u);
+  EXPECT_EQ(S.Insns[0].End, 1u + 3 + 50 + 3);
+}
+
 TEST(ScTiming, PaddingRowsAreWrittenOnePerCycleAlongsideTheTransfer) {
   const HardwareConfig C = timingConfig();
   // 31 x 31 rows, one of them from DRAM: 960 zero rows take longer than latency + one burst.

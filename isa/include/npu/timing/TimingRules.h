@@ -12,8 +12,10 @@ namespace npu::timing {
 /// Cycles one DRAM burst occupies the DRAM port: ceil(dram.burst / dram.bandwidth).
 uint64_t burstCycles(const HardwareConfig &C);
 
-/// DRAM bursts a LOAD/STORE moves: each transfer row covers the burst-aligned blocks its bytes touch; a row
-/// whose first block is the previous row's last block does not fetch that block again. 0 for a no-op.
+/// DRAM bursts a LOAD/STORE moves: each transfer row covers the burst-aligned blocks its bytes touch, one
+/// (row, block) pair each; a row whose first block is the previous row's last block shares that block's
+/// burst, at most burstCycles pairs per burst (the engine moves one pair per cycle). Rows contiguous on both
+/// sides (y = 1, or stride = x without left/right padding) are one row. 0 for a no-op.
 uint64_t dmaBursts(const HardwareConfig &C, const isa::MemFields &M);
 
 /// Zero rows a LOAD writes for its padding (buffer rows written minus rows read from DRAM).
