@@ -60,6 +60,7 @@ const LowerTable &lowerTable() {
     addMatMulLowering(R);
     addQuantLowering(R);
     addNpuLowering(R);
+    addQGemmLowering(R);
     return R;
   }();
   return T;

@@ -42,6 +42,7 @@ void addConvPoolLowering(LowerTable &T);
 void addMatMulLowering(LowerTable &T);
 void addQuantLowering(LowerTable &T);
 void addNpuLowering(LowerTable &T);
+void addQGemmLowering(LowerTable &T);
 
 const LowerTable &lowerTable();
 
