@@ -3,6 +3,8 @@
 #include "Memory.h"
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/ops/OpRegistry.h"
+#include "npu/compiler/ref/Fold.h"
+#include "npu/compiler/support/Try.h"
 #include "npu/compiler/ref/Interpreter.h"
 
 #include <algorithm>
@@ -22,9 +24,6 @@ constexpr size_t ArenaSlack = 512;
 constexpr int64_t MaxFoldBytes = int64_t(1) << 31;
 
 size_t alignUp(size_t V) { return (V + Align - 1) / Align * Align; }
-
-/// Nodes whose output depends only on their inputs' static shapes.
-bool shapeOnly(const Node &N) { return N.OpType == "Shape" || N.OpType == "Size"; }
 
 } // namespace
 
@@ -100,43 +99,20 @@ Expected<Program> buildProgram(const Graph &Src, const HostOptions &Opts, HostSt
       return makeError(describeNode(N), ": unsupported operator");
     std::vector<const Tensor *> Vals;
     std::vector<const TensorType *> Types;
-    bool AllKnown = true;
     for (ValueId In : N.Inputs) {
       Vals.push_back(P.known(In));
       Types.push_back(In == NoValue ? nullptr : &G.type(In));
-      AllKnown &= In == NoValue || P.known(In) != nullptr;
     }
-    bool Fold = (AllKnown || shapeOnly(N)) && ref::hasKernel(N.OpType);
-    if (Fold && shapeOnly(N)) { // needs only the type: feed a dummy tensor of the right shape
-      int64_t Elems = shapeNumElements(G.type(N.Inputs[0]).Dims);
-      Fold = Elems >= 0 && Elems * static_cast<int64_t>(elemTypeSize(G.type(N.Inputs[0]).Elem)) <= MaxFoldBytes;
-    }
-    if (Fold) {
-      std::vector<const Tensor *> Ins = Vals;
-      Tensor Dummy;
-      if (shapeOnly(N) && !Ins[0]) {
-        Dummy = Tensor(G.type(N.Inputs[0]).Elem, G.type(N.Inputs[0]).Dims);
-        Ins[0] = &Dummy;
-      }
-      int64_t OutBytes = 0;
-      for (ValueId O : N.Outputs)
-        if (O != NoValue)
-          OutBytes += shapeNumElements(G.type(O).Dims) * static_cast<int64_t>(elemTypeSize(G.type(O).Elem));
-      if (OutBytes <= MaxFoldBytes) {
-        auto Outs = ref::runNode(N, Ins);
-        if (!Outs)
-          return Outs.error().withContext(describeNode(N));
-        for (size_t O = 0; O < N.Outputs.size(); ++O)
-          if (N.Outputs[O] != NoValue) {
-            if ((*Outs)[O].type() != TensorType(G.type(N.Outputs[O]).Elem, G.type(N.Outputs[O]).Dims))
-              return makeError(describeNode(N), ": output ", O, " is ", formatType((*Outs)[O].type()),
-                               " but the graph declares ", formatType(G.type(N.Outputs[O])));
-            P.Known[static_cast<size_t>(N.Outputs[O])] = std::make_shared<Tensor>(std::move((*Outs)[O]));
-          }
-        P.Folded[K] = true;
-        ++Stats.FoldedNodes;
-        continue;
-      }
+    NPU_ASSIGN(ref::FoldResult F, ref::foldNode(G, N, Vals, MaxFoldBytes));
+    if (F.KernelError)
+      return makeError(describeNode(N), ": ", F.Why);
+    if (F.Values) {
+      for (size_t O = 0; O < N.Outputs.size(); ++O)
+        if (N.Outputs[O] != NoValue)
+          P.Known[static_cast<size_t>(N.Outputs[O])] = std::make_shared<Tensor>(std::move((*F.Values)[O]));
+      P.Folded[K] = true;
+      ++Stats.FoldedNodes;
+      continue;
     }
     InferContext Ctx(N, Types, Vals);
     auto Inferred = inferNodeTypes(*Def, Ctx);
