@@ -7,6 +7,7 @@
 #include "npu/timing/TimingRules.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 using namespace rtltest;
@@ -136,6 +137,135 @@ TEST(RtlAgreement, LutLoadsOfEveryShape) {
     }
     // The programs do load blocks that hold more (row, block) pairs than one burst serves.
     EXPECT_GT(Split, 0) << Names[N];
+  }
+}
+
+// Token FIFOs: 0 load->compute, 1 compute->load, 2 compute->store, 3 store->compute; per unit (0 load,
+// 1 compute, 2 store) the FIFO each flag names, -1 where the flag names none.
+constexpr int PopPrevFifo[3] = {-1, 0, 2}, PopNextFifo[3] = {1, 3, -1};
+constexpr int PushPrevFifo[3] = {-1, 1, 3}, PushNextFifo[3] = {0, 2, -1};
+
+/// A program whose token FIFOs fill up: phases of instructions mostly on one unit, token flags drawn so that
+/// program order is a valid execution (a pop only of a token there, a push only into room), which keeps
+/// every timing deadlock-free, with pushes favoured so that a unit running ahead fills its FIFOs. The data
+/// instructions never touch each other's rows (loads write inp/wgt, GEMMs reset accumulator rows 0..7,
+/// stores read rows in the upper half no one writes), so any order gives func's data.
+Program tokenPressureProgram(const HardwareConfig &C, std::mt19937 &Rng) {
+  auto Pick = [&](int64_t Lo, int64_t Hi) { return std::uniform_int_distribution<int64_t>(Lo, Hi)(Rng); };
+  const npu::DerivedConfig &D = C.D;
+  ProgramBuilder B(C);
+  const uint64_t In = B.data("inp", randomValues(Rng, 4 * C.Batch * C.BlockIn, C.inputBits()), C.inputBits());
+  const uint64_t Out = B.reserve(4 * D.AccRowBytes);
+  std::vector<MicroOp> Uops;
+  for (int64_t U = 0; U < 8; ++U)
+    Uops.push_back(MicroOp{U, 0, 0});
+  B.uops(Uops);
+  B.add(B.loadUops());
+  const int64_t Qt = int64_t(C.TokenQueueDepth);
+  std::array<int64_t, 4> Count{};
+  int Unit = 0;
+  for (int K = 0; K < 160; ++K) {
+    if (K % 12 == 0)
+      Unit = int(Pick(0, 2));
+    const int U = Pick(0, 3) == 0 ? int(Pick(0, 2)) : Unit;
+    Instruction I;
+    const bool Data = Pick(0, 2) == 0;
+    if (U == 0)
+      I = Data ? load(MemType::Input, Pick(0, 3), int64_t(In), 1, Pick(1, 4), 4) : load(MemType::Input, 0, 0, 0, 0, 0);
+    else if (U == 1)
+      I = Data ? gemm(true, Pick(0, 3), Pick(4, 8), Pick(1, 2), 1, {1, 0, 0, 0, 0, 0}) : gemm(true, 0, 0, 1, 1, {});
+    else
+      I = Data ? store(MemType::Acc, int64_t(D.AccDepth / 2), int64_t(Out), 1, Pick(1, 4), 4)
+               : store(MemType::Output, 0, 0, 0, 0, 0);
+    auto Flag = [&](int Fifo, bool Pop) {
+      if (Fifo < 0)
+        return false;
+      const bool Ok = Pop ? Count[size_t(Fifo)] > 0 : Count[size_t(Fifo)] < Qt;
+      return Ok && Pick(0, 9) < (Pop ? 4 : 7);
+    };
+    const bool PopPrev = Flag(PopPrevFifo[U], true), PopNext = Flag(PopNextFifo[U], true);
+    const bool PushPrev = Flag(PushPrevFifo[U], false), PushNext = Flag(PushNextFifo[U], false);
+    Count[size_t(std::max(PopPrevFifo[U], 0))] -= PopPrev;
+    Count[size_t(std::max(PopNextFifo[U], 0))] -= PopNext;
+    Count[size_t(std::max(PushPrevFifo[U], 0))] += PushPrev;
+    Count[size_t(std::max(PushNextFifo[U], 0))] += PushNext;
+    B.add(tokens(I, PopPrev, PopNext, PushPrev, PushNext));
+  }
+  B.add(finish());
+  return B.build(0, false);
+}
+
+/// The most tokens FIFO F held at once in a timed run: pops at their instruction's start, pushes at its end
+/// (for the compute unit at its in-order retirement, the latest end so far in program order).
+int64_t peakTokens(const Program &P, const TimingStats &T, int F) {
+  std::map<uint64_t, int64_t> Delta;
+  uint64_t Retire = 0;
+  for (size_t K = 0; K < P.Insns.size(); ++K) {
+    const npu::isa::Instruction &I = P.Insns[K];
+    const int U = I.opcode() == npu::isa::Opcode::Store ? 2
+                  : I.opcode() == npu::isa::Opcode::Load &&
+                          (I.memType() == MemType::Input || I.memType() == MemType::Weight)
+                      ? 0
+                      : 1;
+    uint64_t PushAt = T.Insns[K].End;
+    if (U == 1)
+      PushAt = Retire = std::max(Retire, PushAt);
+    Delta[T.Insns[K].Start] -= (I.H.PopPrev && PopPrevFifo[U] == F) + (I.H.PopNext && PopNextFifo[U] == F);
+    Delta[PushAt] += (I.H.PushPrev && PushPrevFifo[U] == F) + (I.H.PushNext && PushNextFifo[U] == F);
+  }
+  int64_t Level = 0, Peak = 0;
+  for (const auto &[Cycle, Change] : Delta)
+    Peak = std::max(Peak, Level += Change);
+  return Peak;
+}
+
+// Token FIFOs filled to their depth: units wait for room that a pop of the other unit frees, in the same
+// cycle (timing.md, "Units and tokens"); every instruction's cycles must be the SystemC model's.
+TEST(RtlAgreement, FullTokenFifos) {
+  const std::vector<std::string> Names = rtlConfigNames();
+  for (size_t N = 0; N < Names.size(); ++N) {
+    const HardwareConfig C = repoConfig(Names[N]);
+    int Full = 0;
+    for (uint32_t K = 0; K < 6; ++K) {
+      const uint32_t Seed = 11000 + 100 * uint32_t(N) + K;
+      std::mt19937 Rng(Seed);
+      const Program P = tokenPressureProgram(C, Rng);
+      const Agreement A = agree(P, Names[N] + " token pressure, seed " + std::to_string(Seed));
+      EXPECT_TRUE(A.agreed()) << Names[N] << " seed " << Seed;
+      if (A.Ran)
+        for (int F = 0; F < 4; ++F)
+          Full += peakTokens(P, A.SystemC, F) == int64_t(C.TokenQueueDepth);
+    }
+    EXPECT_GT(Full, 0) << Names[N] << ": no token FIFO ever filled";
+  }
+}
+
+// Two units each waiting for room that only the other's start would free (both FIFOs between them full):
+// timing.md counts only room that exists or that a start not itself waiting frees, so neither starts, as in
+// the functional simulator's sequential execution: all three report the same deadlock.
+TEST(RtlAgreement, MutualWaitForRoomIsADeadlock) {
+  for (const std::string &Name : rtlConfigNames()) {
+    const HardwareConfig C = repoConfig(Name);
+    ProgramBuilder B(C);
+    B.reserve(64);
+    const Instruction LoadNop = load(MemType::Input, 0, 0, 0, 0, 0), GemmNop = gemm(true, 0, 0, 1, 1, {});
+    for (uint64_t K = 0; K < C.TokenQueueDepth; ++K)
+      B.add(tokens(LoadNop, false, false, false, true)); // fills load->compute
+    for (uint64_t K = 0; K < C.TokenQueueDepth; ++K)
+      B.add(tokens(GemmNop, false, false, true, false)); // fills compute->load
+    B.add(tokens(LoadNop, false, true, false, true));    // pops compute->load, needs room in load->compute
+    B.add(tokens(GemmNop, true, false, true, false));    // pops load->compute, needs room in compute->load
+    B.add(finish());
+    const Program P = B.build(0, false);
+    std::vector<uint8_t> FuncDram, ScDram;
+    auto F = runProgram(P, FuncDram);
+    auto S = runTimed(P, ScDram);
+    ASSERT_FALSE(F.isOk()) << Name;
+    EXPECT_NE(F.message().find("deadlock"), std::string::npos) << F.message();
+    ASSERT_FALSE(S.isOk()) << Name;
+    EXPECT_EQ(S.message(), F.message()) << Name;
+    const Agreement A = agree(P, Name + " mutual wait for room");
+    EXPECT_TRUE(A.Refused) << Name << ": the RTL must report func's deadlock";
   }
 }
 
