@@ -23,21 +23,34 @@ using namespace npu;
 
 namespace {
 
-/// Fills the pipeline printing options from --print-after / --stop-after.
-int pipelineFlags(const Command &Self, const Args &A, passes::PipelineOptions &Pipe) {
+/// Fills the pipeline printing options from --print-after / --stop-after. With Backend (npuc compile), the
+/// names of backend passes (BackendPasses.def) are accepted too and go to the backend pipeline's options.
+int pipelineFlags(const Command &Self, const Args &A, passes::PipelineOptions &Pipe,
+                  backend::BackendPipelineOptions *Backend = nullptr) {
+  auto Known = [&](const std::string &P) {
+    return passes::findPass(P) || (Backend && backend::findBackendPass(P));
+  };
+  const char *Lists = Backend ? "npuc opt --list-passes and npuc compile --list-backend-passes list them"
+                              : "npuc opt --list-passes lists them";
   for (const std::string &P : A.getAll("--print-after")) {
     if (P == "all") {
       Pipe.PrintAfterAll = true;
       continue;
     }
-    if (!passes::findPass(P))
-      return usageError(Self, "--print-after: unknown pass '" + P + "' (npuc opt --list-passes lists them)");
+    if (!Known(P))
+      return usageError(Self, "--print-after: unknown pass '" + P + "' (" + Lists + ")");
     Pipe.PrintAfter.insert(P);
   }
   Pipe.StopAfter = A.get("--stop-after");
-  if (!Pipe.StopAfter.empty() && !passes::findPass(Pipe.StopAfter))
-    return usageError(Self, "--stop-after: unknown pass '" + Pipe.StopAfter + "'");
+  if (!Pipe.StopAfter.empty() && !Known(Pipe.StopAfter))
+    return usageError(Self, "--stop-after: unknown pass '" + Pipe.StopAfter + "' (" + Lists + ")");
   Pipe.Out = &std::cout;
+  if (Backend) {
+    Backend->PrintAfter = Pipe.PrintAfter;
+    Backend->PrintAfterAll = Pipe.PrintAfterAll;
+    Backend->StopAfter = backend::findBackendPass(Pipe.StopAfter) ? Pipe.StopAfter : "";
+    Backend->Out = &std::cout;
+  }
   return ExitOk;
 }
 
@@ -127,13 +140,17 @@ int runOpt(const Command &Self, const Args &A) {
 }
 
 /// The NPU backend: artifact (-o), tile IR or assembly text, placement report.
-int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
+int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config,
+            const backend::BackendPipelineOptions &Backend) {
   backend::CompileOptions Options;
   Options.Tune = A.has("--tune");
   Options.Serial = A.has("--serial-schedule");
+  Options.Backend = &Backend;
   auto R = backend::compileModel(G, Config, Options);
   if (!R)
     return fail(A.Positional[0] + ": " + R.message());
+  if (R->Stopped) // --stop-after a backend pass: the tile IR that npuc backend --start-after continues
+    return writeText(A, R->TileText);
   if (A.has("--report"))
     std::cout << backend::formatPlacementReport(*R);
   std::string Emit = A.get("--emit");
@@ -146,8 +163,6 @@ int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
                                                    : "; segment " + S.Name + " runs on the host\n";
     return writeText(A, Text);
   }
-  if (!A.has("-o"))
-    return fail("no output: give -o OUT.npub (or --emit=graph|tile|asm)");
   auto Bytes = backend::writeModelArtifact(R->Artifact);
   if (!Bytes)
     return fail(Bytes.message());
@@ -163,8 +178,6 @@ int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
 int emitHost(const Command &Self, const Args &A, const ir::Graph &G, const HardwareConfig &Config) {
   if (A.has("--emit"))
     return usageError(Self, "--emit=" + A.get("--emit") + " applies to --target npu (use --emit=graph)");
-  if (!A.has("-o"))
-    return fail("no output: give -o OUT.npub (or --emit=graph)");
   auto Art = hostArtifact(G, Config);
   if (!Art)
     return fail(A.Positional[0] + ": " + Art.message());
@@ -198,6 +211,12 @@ int runCompile(const Command &Self, const Args &A) {
                 << L.Name << std::string(14 - std::min<size_t>(13, strlen(L.Name)), ' ') << L.Summary << "\n";
     return ExitOk;
   }
+  if (A.has("--list-backend-passes")) {
+    for (const backend::BackendPassInfo &P : backend::allBackendPasses())
+      std::cout << "  " << P.Name << std::string(16 - std::min<size_t>(15, strlen(P.Name)), ' ') << P.Summary
+                << "\n";
+    return ExitOk;
+  }
   if (A.Positional.size() != 1)
     return usageError(Self, "expected one model (MODEL.onnx)");
   std::string Target = A.get("--target", "npu");
@@ -215,8 +234,14 @@ int runCompile(const Command &Self, const Args &A) {
     return usageError(Self, Limit.message());
   Import.Memory = *Limit;
   passes::PipelineOptions Pipe;
-  if (int E = pipelineFlags(Self, A, Pipe))
+  backend::BackendPipelineOptions Backend;
+  if (int E = pipelineFlags(Self, A, Pipe, &Backend))
     return E;
+  if (Target == "host" && !Backend.StopAfter.empty())
+    return usageError(Self, "--stop-after=" + Backend.StopAfter + " is a backend pass of --target npu");
+  // An artifact needs -o: missing, it is a usage error, as in asm, before any work (text output goes to stdout).
+  if (!A.has("-o") && Emit.empty() && Backend.StopAfter.empty())
+    return usageError(Self, "missing -o OUT.npub (or --emit=graph|tile|asm for text)");
   std::optional<HardwareConfig> Config;
   if (int E = loadConfig(A, Config))
     return E;
@@ -241,7 +266,7 @@ int runCompile(const Command &Self, const Args &A) {
     return writeText(A, ir::printGraph(*G));
   if (Target == "host")
     return emitHost(Self, A, *G, Config ? *Config : defaultHardwareConfig());
-  return emitNpu(A, *G, *Config);
+  return emitNpu(A, *G, *Config, Backend);
 }
 
 } // namespace
@@ -278,7 +303,9 @@ const Command CompileCommand = {
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune] [--max-memory SIZE]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
-    "result. --print-after shows the Graph IR between passes; --emit=graph writes the final graph,\n"
+    "result. --print-after shows the Graph IR between passes (the tile IR after backend passes: npuc\n"
+    "compile --list-backend-passes); --stop-after a backend pass writes the NPU segments' tile IR, which\n"
+    "npuc backend --start-after continues; --emit=graph writes the final graph,\n"
     "--emit=tile the NPU segments' tile IR, --emit=asm their assembly; otherwise -o writes the model\n"
     "artifact (.npub: segment plan of NPU programs and host subgraphs, docs/artifact.md).\n"
     "--target host keeps the model in float and writes an artifact with one host segment, JIT-compiled for\n"
@@ -295,8 +322,9 @@ const Command CompileCommand = {
       true},
      {"--calib-method", true, "calibration range estimator: minmax (default), percentile, entropy or mse"},
      {"--input-shape", true, "fix a dynamic input shape, NAME=1x3x224x224; repeatable", true},
-     {"--print-after", true, "print the graph after this pass (or 'all'); repeatable", true},
-     {"--stop-after", true, "stop the pipeline after this pass"},
+     {"--print-after", true,
+      "print the graph (tile IR after a backend pass) after this pass (or 'all'); repeatable", true},
+     {"--stop-after", true, "stop after this pass (a backend pass: write the tile IR, npuc backend goes on)"},
      {"--emit", true, "graph (optimized Graph IR), tile (tile IR) or asm (NPU assembly)"},
      {"--report", false, "print what the passes did, per-layer SQNR, placements, per-layer costs and schedules"},
      {"--bias-correction", false, "quantize: move each conv's bias by its mean int8 error on the calibration sets"},
@@ -306,6 +334,7 @@ const Command CompileCommand = {
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},
      {"--serial-schedule", false, "single-buffered tiles and serial tokens (no overlap; for comparisons)"},
      {"--list-lowerings", false, "list the NPU lowerings (operator, lowering, summary) and exit"},
+     {"--list-backend-passes", false, "list the NPU backend passes (name, summary) and exit"},
      MaxMemoryOption},
     runCompile,
 };

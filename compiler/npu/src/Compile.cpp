@@ -1,6 +1,7 @@
 // Partitioning into segments (consecutive nodes with the same placement in a topological order that groups
 // each device's nodes), host subgraph extraction, NPU
-// segment lowering (tile IR -> tokens -> DRAM plan -> isa::Program) and artifact assembly.
+// segment lowering (tile IR, then the backend passes of BackendPasses.def to an isa::Program) and artifact
+// assembly.
 #include "npu/backend/Compile.h"
 
 #include "Emitter.h"
@@ -145,11 +146,12 @@ Expected<std::pair<uint64_t, LayerSchedule>> trySchedule(const Emitter &E, const
   NPU_TRY(lowerNode(X, G, N));
   if (X.Chosen.empty())
     return makeError("no schedule recorded");
-  insertDependencyTokens(Scratch, E.config());
-  auto P = emitProgram(Scratch, E.config());
-  if (!P)
-    return P.error();
-  return std::pair{estimateTotalCycles(*P), X.Chosen.back()};
+  BackendState B(E.config());
+  B.Program = std::move(Scratch);
+  BackendPipelineOptions Quiet; // a probe: the program the compiler keeps is verified
+  Quiet.VerifyEach = false;
+  NPU_TRY(runBackendPipeline(B, Quiet));
+  return std::pair{estimateTotalCycles(B.Emitted), X.Chosen.back()};
 }
 
 /// --tune: the formula's choice and its neighbours (tile rows x 1/2, 3/4, 3/2, 2; every buffering depth the
@@ -179,10 +181,10 @@ void tuneNode(Emitter &E, const TileProgram &TP, const ir::Graph &G, const ir::N
   E.Forced[Name] = Best;
 }
 
-Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
-                                    const std::vector<ir::ValueId> &In, const std::vector<ir::ValueId> &Out,
-                                    const HardwareConfig &C, const CompileOptions &O, TileProgram &TP,
-                                    std::vector<LayerSchedule> &Schedules, TokenStats &Tokens) {
+/// Lowers the segment's nodes into TP (the tile program before any backend pass) and records their schedules.
+Status lowerSegment(const ir::Graph &G, const SegmentNodes &Seg, const std::vector<ir::ValueId> &In,
+                    const std::vector<ir::ValueId> &Out, const HardwareConfig &C, const CompileOptions &O,
+                    TileProgram &TP, std::vector<LayerSchedule> &Schedules) {
   Emitter E(C, TP);
   E.SerialOnly = O.Serial;
   std::set<ir::ValueId> Outs(Out.begin(), Out.end());
@@ -219,14 +221,7 @@ Expected<isa::Program> lowerSegment(const ir::Graph &G, const SegmentNodes &Seg,
     }
   }
   Schedules = E.Chosen;
-  if (O.Serial) {
-    insertSerialTokens(TP);
-    return emitProgram(TP, C);
-  }
-  Tokens = insertDependencyTokens(TP, C);
-  if (Tokens.Unproven) // the token bound could not be shown for some dependency: the serial chain is safe
-    insertSerialTokens(TP);
-  return emitProgram(TP, C);
+  return Status::ok();
 }
 
 /// The nodes in a topological order that keeps each device's work together: a list schedule that takes the
@@ -327,18 +322,25 @@ Expected<CompileResult> compileModel(const ir::Graph &G, const HardwareConfig &C
     for (size_t K : Segs[S].Nodes)
       Seg.Nodes.push_back(G.nodes()[K].Name);
     if (Segs[S].Npu) {
-      TileProgram TP;
+      BackendState B(C);
+      B.Serial = O.Serial;
       std::vector<LayerSchedule> Sched;
-      TokenStats Tok;
-      auto P = lowerSegment(G, Segs[S], In, Out, C, O, TP, Sched, Tok);
-      if (!P)
-        return P.error().withContext("segment " + Seg.Name);
-      Seg.Program = P.takeValue();
-      Seg.Program.Meta.push_back({"segment", Seg.Name});
+      BackendPipelineOptions Pipe = O.Backend ? *O.Backend : BackendPipelineOptions{};
+      Pipe.Label = Seg.Name;
+      if (Status St = lowerSegment(G, Segs[S], In, Out, C, O, B.Program, Sched); !St)
+        return St.error().withContext("segment " + Seg.Name);
+      if (Status St = runBackendPipeline(B, Pipe); !St)
+        return St.error().withContext("segment " + Seg.Name);
+      // Stopped before emit: the text carries the constants' data, so the passes can go on from it.
+      R.Stopped = !B.hasRun("emit");
+      R.TileText += "# segment " + Seg.Name + "\n" + printTileProgram(B.Program, C, R.Stopped);
+      if (!R.Stopped) {
+        Seg.Program = std::move(B.Emitted);
+        Seg.Program.Meta.push_back({"segment", Seg.Name});
+      }
       A.Meta.push_back({"schedule." + Seg.Name, formatScheduleRecord(Sched)});
       R.Schedules[Seg.Name] = std::move(Sched);
-      R.Tokens[Seg.Name] = Tok;
-      R.TileText += "# segment " + Seg.Name + "\n" + printTileProgram(TP, C);
+      R.Tokens[Seg.Name] = B.Tokens;
     } else {
       auto H = hostSubgraph(G, Segs[S], In, Out, Seg.Name);
       if (!H)

@@ -1,4 +1,4 @@
-// Emitter: appending tile instructions, deduplicated micro-op kernels and constant tensors.
+// Emitter: appending tile instructions, micro-op kernels (loaded once per layer) and constant tensors.
 #include "Emitter.h"
 
 #include "npu/compiler/ops/BlockedLayout.h"
@@ -24,7 +24,8 @@ void Emitter::storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int
   store(MemType::Output, Sram, Tensor, Offset, Y, X, Stride);
 }
 
-void Emitter::store(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride) {
+void Emitter::store(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X,
+                    int64_t Stride) {
   isa::Instruction I;
   I.H.Op = int64_t(isa::Opcode::Store);
   I.Mem = {int64_t(Mem), Sram, 0, Y, X, Stride, 0, 0, 0, 0};
@@ -47,31 +48,21 @@ Expected<int64_t> Emitter::uopSlot(const std::vector<isa::MicroOp> &Kernel) {
     UopNext = 0;
     UopFill = -1;
   }
-  // A kernel that follows the layer's last micro-op LOAD in both the buffer and the DRAM table widens that
-  // LOAD instead of adding one: a compute-queue LOAD waits for both compute pipes to drain and pays the DRAM
-  // latency, so a layer loads its kernels in as few transfers as possible (a copy of a kernel already in the
-  // table is appended when that makes it contiguous).
+  // A kernel that follows the layer's last micro-op LOAD in the buffer widens that LOAD instead of adding
+  // one: a compute-queue LOAD waits for both compute pipes to drain and pays the DRAM latency, so a layer
+  // loads its kernels in as few transfers as possible. Each LOAD's kernels are appended to the DRAM table as
+  // they come (the fill's are the table's last entries); the dedup-uops pass stores each kernel once
+  // afterwards.
   isa::MemFields *Fill = UopFill >= 0 ? &P.Insns[size_t(UopFill)].I.Mem : nullptr;
   const uint64_t Rb = C.D.UopRowBytes, MaxSize = (uint64_t(1) << C.SizeBits) - 1;
   if (Fill && Fill->SramBase + Fill->XSize == UopNext && uint64_t(Fill->XSize + Size) <= MaxSize) {
-    uint64_t &Offset = P.Insns[size_t(UopFill)].Offset;
-    if (Offset / Rb + uint64_t(Fill->XSize) != P.Uops.size()) { // re-home the LOAD's kernels at the end
-      const size_t From = size_t(Offset / Rb);
-      Offset = P.Uops.size() * Rb;
-      for (int64_t K = 0; K < Fill->XSize; ++K)
-        P.Uops.push_back(P.Uops[From + size_t(K)]);
-    }
-    P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
-    UopDram.try_emplace(Key, int64_t(P.Uops.size() - Kernel.size()));
     Fill->XSize += Size;
     Fill->XStride = Fill->XSize;
   } else {
-    auto [DramIt, New] = UopDram.try_emplace(Key, int64_t(P.Uops.size()));
-    if (New)
-      P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
     UopFill = int64_t(P.Insns.size());
-    load(MemType::Uop, UopNext, UopTable, uint64_t(DramIt->second) * Rb, 1, Size, Size);
+    load(MemType::Uop, UopNext, UopTable, P.Uops.size() * Rb, 1, Size, Size);
   }
+  P.Uops.insert(P.Uops.end(), Kernel.begin(), Kernel.end());
   UopSlots[Key] = UopNext;
   UopNext += Size;
   return UopSlots[Key];

@@ -1,5 +1,5 @@
-// Emitter: what every per-operator lowering uses to append tile instructions, micro-op kernels (each kernel
-// is stored once in DRAM and loaded once per layer) and constant tensors for one NPU segment.
+// Emitter: what every per-operator lowering uses to append tile instructions, micro-op kernels (loaded once
+// per layer; the dedup-uops pass stores each once in DRAM) and constant tensors for one NPU segment.
 #pragma once
 
 #include "npu/backend/Schedule.h"
@@ -86,7 +86,6 @@ private:
   std::map<std::vector<int64_t>, int64_t> UopSlots; ///< kernel -> first uop buffer row, this layer
   int64_t UopNext = 0;
   int64_t UopFill = -1; ///< this layer's last micro-op LOAD (index in P.Insns), which new kernels may widen
-  std::map<std::vector<int64_t>, int64_t> UopDram; ///< kernel -> first entry in the DRAM table
   std::map<std::string, int> Consts;
 };
 

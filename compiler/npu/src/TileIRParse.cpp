@@ -269,6 +269,9 @@ private:
     LineReader R(Lines[I].second, Lines[I].first);
     NPU_TRY(R.expect("uops"));
     NPU_ASSIGN(uint64_t Count, R.number());
+    if (R.accept("at")) { // the table's DRAM address (0 until plan-dram runs)
+      NPU_ASSIGN(P.UopAddress, R.number());
+    }
     NPU_TRY(R.expect("{"));
     for (++I; I < Lines.size(); ++I) {
       LineReader U(Lines[I].second, Lines[I].first);

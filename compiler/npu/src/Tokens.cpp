@@ -263,6 +263,38 @@ const char *tokenFifoName(unsigned F) {
 
 TokenStats insertDependencyTokens(TileProgram &P, const HardwareConfig &C) { return Inserter(P, C).run(); }
 
+int tokenFifoBetween(isa::Queue From, isa::Queue To) { return fifoOf(unsigned(From), unsigned(To)); }
+
+void insertSerialTokens(TileProgram &P) {
+  // Next waits for Prev through the FIFO between their queues (they are adjacent).
+  auto Chain = [](isa::Instruction &Prev, isa::Instruction &Next) {
+    const unsigned F = unsigned(fifoOf(unsigned(Prev.queue()), unsigned(Next.queue())));
+    setPush(Prev, F);
+    setPop(Next, F);
+  };
+  std::vector<TileInsn> Out;
+  Out.reserve(P.Insns.size() + P.Insns.size() / 4 + 2);
+  TileInsn Finish;
+  Finish.I.H.Op = int64_t(isa::Opcode::Finish);
+  P.Insns.push_back(Finish);
+  for (TileInsn &T : P.Insns) {
+    const isa::Queue Prev = Out.empty() ? T.I.queue() : Out.back().I.queue();
+    if (Prev != T.I.queue() && fifoOf(unsigned(Prev), unsigned(T.I.queue())) < 0) {
+      // Load and store share no FIFO: a token-only compute no-op relays the dependency.
+      TileInsn Nop;
+      Nop.I = computeNop();
+      Nop.Node = T.Node;
+      Chain(Out.back().I, Nop.I);
+      Chain(Nop.I, T.I);
+      Out.push_back(Nop);
+    } else if (Prev != T.I.queue()) {
+      Chain(Out.back().I, T.I);
+    }
+    Out.push_back(T);
+  }
+  P.Insns = std::move(Out);
+}
+
 Expected<TokenStats> checkProgramTokens(const isa::Program &P) {
   const HardwareConfig &C = P.Config;
   const size_t N = P.Insns.size();

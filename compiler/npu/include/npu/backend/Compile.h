@@ -1,8 +1,10 @@
 // NPU backend entry point: partitions an optimized (quantized, blocked) graph into NPU and host segments,
-// lowers the NPU segments to tile IR and isa::Programs, and packs the model artifact.
+// lowers the NPU segments to tile IR, runs the backend passes (BackendPasses.def) on each to an isa::Program,
+// and packs the model artifact.
 #pragma once
 
 #include "npu/backend/Artifact.h"
+#include "npu/backend/BackendPass.h"
 #include "npu/backend/Schedule.h"
 #include "npu/compiler/ir/Graph.h"
 
@@ -24,6 +26,10 @@ struct CompileResult {
   ModelArtifact Artifact;
   std::vector<NodePlacement> Placements;
   std::string TileText; ///< every NPU segment's tile IR (npuc compile --emit=tile)
+  /// The backend pipeline stopped before emit (CompileOptions::Backend's StopAfter): the artifact's NPU
+  /// segments have no program, and TileText holds each segment's tile IR with its constant data, which
+  /// `npuc backend --start-after` continues.
+  bool Stopped = false;
   /// Per NPU segment name: each layer's tiling and buffering, and the segment's token statistics.
   std::map<std::string, std::vector<LayerSchedule>> Schedules;
   std::map<std::string, TokenStats> Tokens;
@@ -35,6 +41,8 @@ struct CompileOptions {
   bool Tune = false;
   /// Single-buffered tiles and the serial token chain: the schedule without overlap, for comparisons.
   bool Serial = false;
+  /// The backend pipeline's --print-after / --stop-after for every NPU segment (null: run it all silently).
+  const BackendPipelineOptions *Backend = nullptr;
 };
 
 /// Decides each node's placement: NPU when its lowering supports it on config C, else host with the reason.

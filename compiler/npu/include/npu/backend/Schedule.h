@@ -32,6 +32,13 @@ struct TokenStats {
 /// dependency (Unproven > 0), P is left unchanged: the caller falls back to insertSerialTokens.
 TokenStats insertDependencyTokens(TileProgram &P, const HardwareConfig &C);
 
+/// VTA-style serial tokens: each instruction waits for the one before it in program order (a compute no-op
+/// relays where load and store meet); appends `finish`. The fallback when the bound above cannot be shown.
+void insertSerialTokens(TileProgram &P);
+
+/// The token FIFO from queue From to queue To (TokenFifo), -1 when they share none (load and store).
+int tokenFifoBetween(isa::Queue From, isa::Queue To);
+
 /// Checks the tokens of a finished program: each pop matches an earlier push, every pair of instructions of
 /// different queues that touch the same buffer row or DRAM byte (one of them writing) is ordered by a token
 /// chain, and no FIFO can need more than token_depth tokens. Returns the token statistics.

@@ -42,7 +42,8 @@ struct TileInsn {
 
 struct TileProgram {
   std::vector<TileTensor> Tensors;
-  std::vector<isa::MicroOp> Uops; ///< the micro-op table in DRAM: every kernel once
+  std::vector<isa::MicroOp> Uops; ///< the micro-op table in DRAM (every kernel once after dedup-uops)
+  uint64_t UopAddress = 0;        ///< the table's DRAM address, set by the DRAM planner
   std::vector<TileInsn> Insns;
 
   int addTensor(TileTensor T) {
@@ -51,7 +52,8 @@ struct TileProgram {
   }
 };
 
-/// Text form of the tile IR: tensors, kernels, then one instruction per line with symbolic DRAM operands
+/// Text form of the tile IR: tensors, kernels (`uops N at 0xADDR {`), then one instruction per line with
+/// symbolic DRAM operands
 /// (`dram=%name+OFFSET`, `dram=@uops+OFFSET` for the micro-op table), grouped under `node "NAME"` headers.
 /// Constant data is printed as hex with WithData, else as `elided` (such text parses only with
 /// AllowElided).
@@ -63,12 +65,8 @@ std::string printTileProgram(const TileProgram &P, const HardwareConfig &C, bool
 Expected<TileProgram> parseTileProgram(std::string_view Text, const HardwareConfig &C,
                                        bool AllowElided = false);
 
-/// VTA-style dependency tokens: serializes the three queues so each instruction waits for the one before it
-/// in program order (a compute no-op is inserted where load and store meet), then appends `finish`.
-void insertSerialTokens(TileProgram &P);
-
-/// Places tensors in DRAM (constants, I/O, then temporaries sharing space by liveness) and builds the
-/// program.
+/// The backend passes after token insertion (plan-dram, emit; npu/backend/BackendPass.h) on a program whose
+/// tokens are in place: places the tensors in DRAM and builds the program.
 Expected<isa::Program> emitProgram(TileProgram &P, const HardwareConfig &C);
 
 } // namespace npu::backend
