@@ -7,7 +7,7 @@ PACKAGES=(
   libsystemc-dev verilator llvm-16-dev llvm-16-tools libzstd-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler libonnx-dev
-  libopenblas-dev libsqlite3-dev yosys
+  libopenblas-dev libsqlite3-dev nlohmann-json3-dev yosys
   clang-16 libclang-rt-16-dev
   slurm-wlm munge pybind11-dev python3-numpy python3-pytest
 )

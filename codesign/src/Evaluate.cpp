@@ -120,23 +120,24 @@ struct LayerRecord {
 /// The `layers` column: the records with each node's useful MACs (0 for a node that is not a Conv, MatMul or
 /// Gemm of the imported graph, e.g. a pooling layer, whose GEMM work is not useful).
 std::string layersJson(const std::vector<LayerRecord> &Layers, const std::map<std::string, uint64_t> &Useful) {
-  std::string J = "[";
+  Json J = Json::array();
   for (const LayerRecord &L : Layers) {
     const auto It = Useful.find(L.Node);
-    J += std::string(J.size() > 1 ? ", " : "") + "{\"node\": " + jsonString(L.Node) +
-         ", \"cycles\": " + std::to_string(L.Cycles) + ", \"span\": " + std::to_string(L.Span) +
-         ", \"useful_macs\": " + std::to_string(It == Useful.end() ? 0 : It->second) +
-         ", \"executed_macs\": " + std::to_string(L.ExecutedMacs) + ", \"dram_bytes\": " + std::to_string(L.DramBytes) +
-         "}";
+    J.push_back({{"node", L.Node},
+                 {"cycles", L.Cycles},
+                 {"span", L.Span},
+                 {"useful_macs", It == Useful.end() ? 0 : It->second},
+                 {"executed_macs", L.ExecutedMacs},
+                 {"dram_bytes", L.DramBytes}});
   }
-  return J + "]";
+  return jsonLine(J);
 }
 
 std::string layerJson(const std::vector<std::pair<std::string, uint64_t>> &Layers) {
-  std::string J = "{";
+  Json J = Json::object();
   for (const auto &[Node, Cycles] : Layers)
-    J += (J.size() > 1 ? ", " : "") + jsonString(Node) + ": " + std::to_string(Cycles);
-  return J + "}";
+    J[Node] = Cycles;
+  return jsonLine(J);
 }
 
 /// Cycles, per-layer cycles and operation counts of the compiled model on the backend.
@@ -255,7 +256,10 @@ std::vector<PointResult> evaluatePoint(const Space &S, const Point &P, const std
       R.ConfigName = C->Name;
       R.ClockMhz = C->ClockMHz;
       R.AreaUm2 = Area.total();
-      R.AreaJson = Note.empty() ? Area.toJson() : addJsonMember(Area.toJson(), "note", jsonString(Note));
+      Json AreaJ = Json::parse(Area.toJson());
+      if (!Note.empty())
+        AreaJ["note"] = Note;
+      R.AreaJson = jsonLine(AreaJ);
       evaluateModel(*C, M, O, R);
     }
     R.WallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - Start).count();

@@ -3,8 +3,7 @@
 
 #include "npu/codesign/Pareto.h"
 #include "npu/config/HardwareConfig.h"
-
-#include <yaml-cpp/yaml.h>
+#include "npu/support/Json.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,14 +19,12 @@ namespace npu::codesign {
 namespace {
 
 /// The swept keys and values of a row's params JSON, in order.
-std::vector<std::pair<std::string, std::string>> params(const std::string &Json) {
+std::vector<std::pair<std::string, std::string>> params(const std::string &Text) {
   std::vector<std::pair<std::string, std::string>> R;
-  try {
-    YAML::Node N = YAML::Load(Json);
-    for (auto It = N.begin(); It != N.end(); ++It)
-      R.push_back({It->first.Scalar(), It->second.Scalar()});
-  } catch (const YAML::Exception &) {
-  }
+  const Json J = Json::parse(Text, nullptr, false);
+  if (J.is_object())
+    for (const auto &[Key, Value] : J.items())
+      R.push_back({Key, Value.is_string() ? Value.get<std::string>() : Value.dump()});
   return R;
 }
 
@@ -350,14 +347,18 @@ std::string heatMapSvg(const std::vector<PointTotals> &Points, const std::string
 }
 
 Expected<std::vector<LayerPoint>> rowLayers(const PointResult &Row) {
+  const std::string What = "point " + std::to_string(Row.PointIndex) + ", " + Row.Model + ": bad per-layer record";
+  auto J = parseJson(Row.Layers, What);
+  if (!J)
+    return J.error();
   std::vector<LayerPoint> R;
   try {
-    const YAML::Node N = YAML::Load(Row.Layers);
-    for (const YAML::Node &L : N)
-      R.push_back({L["node"].as<std::string>(), L["cycles"].as<uint64_t>(), L["span"].as<uint64_t>(),
-                   L["useful_macs"].as<uint64_t>(), L["executed_macs"].as<uint64_t>(), L["dram_bytes"].as<uint64_t>()});
-  } catch (const YAML::Exception &E) {
-    return makeError("point ", Row.PointIndex, ", ", Row.Model, ": bad per-layer record: ", E.what());
+    for (const Json &L : J->is_array() ? *J : Json::array())
+      R.push_back({L.at("node").get<std::string>(), L.at("cycles").get<uint64_t>(), L.at("span").get<uint64_t>(),
+                   L.at("useful_macs").get<uint64_t>(), L.at("executed_macs").get<uint64_t>(),
+                   L.at("dram_bytes").get<uint64_t>()});
+  } catch (const Json::exception &E) {
+    return makeError(What, ": ", E.what());
   }
   return R;
 }

@@ -264,10 +264,10 @@ std::string Point::label() const {
 }
 
 std::string Point::json() const {
-  std::string J = "{";
+  Json J = Json::object();
   for (const auto &[K, V] : Values)
-    J += (J.size() > 1 ? ", " : "") + jsonString(K) + ": " + jsonString(V);
-  return J + "}";
+    J[K] = V;
+  return jsonLine(J);
 }
 
 Expected<Space> parseSpace(const std::string &Text, const std::string &SourceName, const std::string &BaseDir) {

@@ -23,11 +23,8 @@ namespace {
 
 const char *BufferNames[5] = {"uop", "inp", "wgt", "acc", "out"};
 
-std::string num(double V) {
-  char Buf[64];
-  std::snprintf(Buf, sizeof(Buf), "%.6g", V);
-  return Buf;
-}
+/// Areas and energies with the six significant digits they always had.
+double num(double V) { return jsonNumber(V, "%.6g"); }
 
 struct TechParser {
   std::string Source;
@@ -206,12 +203,15 @@ AreaBreakdown yosysArea(const HardwareConfig &C, const TechModel &T, const hw::A
 }
 
 std::string AreaBreakdown::toJson() const {
-  std::string J = "{\"method\": " + jsonString(Method) + ", \"total_um2\": " + num(total()) +
-                  ", \"mac_array_um2\": " + num(MacArray) + ", \"alu_lanes_um2\": " + num(AluLanes) +
-                  ", \"sram_um2\": " + num(Sram) + ", \"sram\": {";
-  for (size_t K = 0; K < SramByBuffer.size(); ++K)
-    J += (K ? ", " : "") + jsonString(SramByBuffer[K].first) + ": " + num(SramByBuffer[K].second);
-  return J + "}}";
+  Json Srams = Json::object();
+  for (const auto &[Buffer, Um2] : SramByBuffer)
+    Srams[Buffer] = num(Um2);
+  return jsonLine({{"method", Method},
+                   {"total_um2", num(total())},
+                   {"mac_array_um2", num(MacArray)},
+                   {"alu_lanes_um2", num(AluLanes)},
+                   {"sram_um2", num(Sram)},
+                   {"sram", std::move(Srams)}});
 }
 
 EnergyBreakdown runEnergy(const sim::SimStats &S, const HardwareConfig &C, const TechModel &T) {
@@ -241,14 +241,16 @@ EnergyBreakdown runEnergy(const sim::SimStats &S, const HardwareConfig &C, const
 }
 
 std::string EnergyBreakdown::toJson(const TechModel &T) const {
-  std::string J = "{\"tech\": " + jsonString(T.Name) + ", \"total_pj\": " + num(total()) + ", \"mac_pj\": " + num(Mac) +
-                  ", \"alu_pj\": " + num(Alu) + ", \"sram_pj\": " + num(Sram) + ", \"dram_pj\": " + num(Dram) +
-                  ", \"sram\": {";
-  for (size_t K = 0; K < Buffers.size(); ++K)
-    J += std::string(K ? ", " : "") + jsonString(Buffers[K].Name) +
-         ": {\"read_bytes\": " + std::to_string(Buffers[K].ReadBytes) +
-         ", \"write_bytes\": " + std::to_string(Buffers[K].WriteBytes) + ", \"pj\": " + num(Buffers[K].Pj) + "}";
-  return J + "}}";
+  Json Srams = Json::object();
+  for (const Buffer &B : Buffers)
+    Srams[B.Name] = {{"read_bytes", B.ReadBytes}, {"write_bytes", B.WriteBytes}, {"pj", num(B.Pj)}};
+  return jsonLine({{"tech", T.Name},
+                   {"total_pj", num(total())},
+                   {"mac_pj", num(Mac)},
+                   {"alu_pj", num(Alu)},
+                   {"sram_pj", num(Sram)},
+                   {"dram_pj", num(Dram)},
+                   {"sram", std::move(Srams)}});
 }
 
 namespace {
@@ -296,16 +298,13 @@ sim::SimStats staticCounts(const std::vector<const isa::Program *> &Programs) {
   return S;
 }
 
-std::string addJsonMember(const std::string &Json, const std::string &Key, const std::string &Value) {
-  const size_t Close = Json.rfind('}');
-  if (Close == std::string::npos)
-    return Json;
-  size_t Last = Close;
-  while (Last > 0 && std::isspace(static_cast<unsigned char>(Json[Last - 1])))
-    --Last;
-  const bool Empty = Last > 0 && Json[Last - 1] == '{';
-  return Json.substr(0, Last) + (Empty ? "" : ",") + "\n  " + jsonString(Key) + ": " + Value + "\n" +
-         Json.substr(Close);
+std::string addJsonMember(const std::string &Object, const std::string &Key, const std::string &Value) {
+  Json J = Json::parse(Object, nullptr, false);
+  Json V = Json::parse(Value, nullptr, false);
+  if (!J.is_object() || V.is_discarded())
+    return Object;
+  J[Key] = std::move(V);
+  return jsonText(J);
 }
 
 } // namespace npu::codesign

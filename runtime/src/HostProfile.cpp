@@ -107,23 +107,18 @@ std::string HostProfile::table() const {
 }
 
 std::string HostProfile::toJson() const {
-  auto Num = [](double V) {
-    char Buf[48];
-    std::snprintf(Buf, sizeof(Buf), "%.9g", V);
-    return std::string(Buf);
-  };
-  std::string J = "{\"runs\": " + std::to_string(Runs) + ", \"total_ms\": " + Num(TotalMs) + ", \"steps\": [";
-  for (size_t K = 0; K < Rows.size(); ++K) {
-    const HostProfileRow &R = Rows[K];
-    std::string Nodes;
-    for (const std::string &N : R.Nodes)
-      Nodes += (Nodes.empty() ? "" : ", ") + jsonString(N);
-    J += std::string(K ? ", " : "") + "{\"segment\": " + jsonString(R.Segment) + ", \"nodes\": [" + Nodes +
-         "], \"ops\": " + jsonString(R.Ops) + ", \"kernel\": " + (R.Kernel.empty() ? "null" : jsonString(R.Kernel)) +
-         ", \"ms\": " + Num(R.Ms) + ", \"share\": " + Num(TotalMs > 0 ? R.Ms / TotalMs : 0) +
-         ", \"flops\": " + Num(R.Flops) + ", \"gflops\": " + Num(R.gflops()) + "}";
-  }
-  return J + "]}";
+  auto Num = [](double V) { return jsonNumber(V, "%.9g"); };
+  Json J = {{"runs", Runs}, {"total_ms", Num(TotalMs)}, {"steps", Json::array()}};
+  for (const HostProfileRow &R : Rows)
+    J["steps"].push_back({{"segment", R.Segment},
+                          {"nodes", R.Nodes},
+                          {"ops", R.Ops},
+                          {"kernel", R.Kernel.empty() ? Json() : Json(R.Kernel)},
+                          {"ms", Num(R.Ms)},
+                          {"share", Num(TotalMs > 0 ? R.Ms / TotalMs : 0)},
+                          {"flops", Num(R.Flops)},
+                          {"gflops", Num(R.gflops())}});
+  return jsonText(J);
 }
 
 } // namespace npu::runtime

@@ -3,7 +3,7 @@
 
 #include "npu/support/Json.h"
 
-#include <cstdio>
+#include <cmath>
 
 namespace npu::runtime {
 
@@ -38,11 +38,9 @@ Expected<std::string> modelTraceJson(const backend::ModelArtifact &A, const Mode
     const SegmentRun &S = O.Segments[K];
     const SegmentLatency &T = L.Segments[K];
     if (!S.Npu) {
-      char Flops[48];
-      std::snprintf(Flops, sizeof(Flops), "%.0f", T.Flops);
-      Host.push_back({S.Name, T.StartUs, T.Us,
-                      std::string("\"flops\": ") + Flops + ", \"time\": \"" +
-                          (L.HostGflops ? "modeled" : "measured") + "\", \"executor\": " + jsonString(S.Executor)});
+      const Json Args = {
+          {"flops", std::llround(T.Flops)}, {"time", L.HostGflops ? "modeled" : "measured"}, {"executor", S.Executor}};
+      Host.push_back({S.Name, T.StartUs, T.Us, jsonLine(Args)});
       HostUs += T.Us;
       continue;
     }

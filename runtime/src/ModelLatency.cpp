@@ -3,6 +3,7 @@
 
 #include "npu/support/Json.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace npu::runtime {
@@ -15,15 +16,20 @@ std::string number(double V, const char *Format = "%.6f") {
   return Buf;
 }
 
-std::string segmentJson(const SegmentLatency &S, bool HasCycles) {
-  std::string J = "{\"name\": " + jsonString(S.Name) + ", \"kind\": \"" + (S.Npu ? "npu" : "host") + "\"";
+Json segmentJson(const SegmentLatency &S, bool HasCycles) {
+  Json J = {{"name", S.Name}, {"kind", S.Npu ? "npu" : "host"}};
   // Without cycles the NPU segments take unknown time, so no segment has a known start.
-  J += ", \"start_us\": " + (HasCycles ? number(S.StartUs) : "null");
-  if (S.Npu && !HasCycles)
-    return J + ", \"time_us\": null}";
-  J += ", \"time_us\": " + number(S.Us);
-  J += S.Npu ? ", \"cycles\": " + std::to_string(S.Cycles) : ", \"flops\": " + number(S.Flops, "%.0f");
-  return J + "}";
+  J["start_us"] = HasCycles ? Json(jsonNumber(S.StartUs, "%.6f")) : Json();
+  if (S.Npu && !HasCycles) {
+    J["time_us"] = nullptr;
+    return J;
+  }
+  J["time_us"] = jsonNumber(S.Us, "%.6f");
+  if (S.Npu)
+    J["cycles"] = S.Cycles;
+  else
+    J["flops"] = std::llround(S.Flops);
+  return J;
 }
 
 } // namespace
@@ -73,22 +79,25 @@ std::string ModelLatency::summaryLine() const {
 }
 
 std::string ModelLatency::toJson() const {
-  std::string J = "{";
+  Json J;
   if (HasCycles)
-    J += "\"model_latency_us\": " + number(totalUs()) + ", \"npu_time_us\": " + number(NpuUs) +
-         ", \"npu_cycles\": " + std::to_string(NpuCycles);
+    J = {{"model_latency_us", jsonNumber(totalUs(), "%.6f")},
+         {"npu_time_us", jsonNumber(NpuUs, "%.6f")},
+         {"npu_cycles", NpuCycles}};
   else
-    J += "\"model_latency_us\": null, \"npu_time_us\": null, \"npu_cycles\": null, \"note\": "
-         "\"the NPU segments ran without cycles: latency needs the systemc or rtl backend\"";
-  J += ", \"clock_mhz\": " + number(ClockMHz, "%.15g") + ", \"host_time_us\": " + number(HostUs) +
-       ", \"host_time\": \"" + (HostGflops ? "modeled" : "measured") + "\"";
+    J = {{"model_latency_us", nullptr},
+         {"npu_time_us", nullptr},
+         {"npu_cycles", nullptr},
+         {"note", "the NPU segments ran without cycles: latency needs the systemc or rtl backend"}};
+  J.update({{"clock_mhz", jsonNumber(ClockMHz, "%.15g")},
+            {"host_time_us", jsonNumber(HostUs, "%.6f")},
+            {"host_time", HostGflops ? "modeled" : "measured"}});
   if (HostGflops)
-    J += ", \"host_gflops\": " + number(*HostGflops, "%.15g");
-  J += ", \"npu_segments\": " + std::to_string(NpuSegments) + ", \"host_segments\": " + std::to_string(HostSegments) +
-       ", \"segments\": [";
-  for (size_t K = 0; K < Segments.size(); ++K)
-    J += std::string(K ? ", " : "") + segmentJson(Segments[K], HasCycles);
-  return J + "]}";
+    J["host_gflops"] = jsonNumber(*HostGflops, "%.15g");
+  J.update({{"npu_segments", NpuSegments}, {"host_segments", HostSegments}, {"segments", Json::array()}});
+  for (const SegmentLatency &S : Segments)
+    J["segments"].push_back(segmentJson(S, HasCycles));
+  return jsonText(J);
 }
 
 } // namespace npu::runtime

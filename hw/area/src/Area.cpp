@@ -125,19 +125,21 @@ std::string AreaReport::summary() const {
 }
 
 std::string AreaReport::toJson() const {
-  std::ostringstream OS;
   auto Cell = [](const CellArea &A) {
-    return "{\"module\": " + jsonString(A.Module) + ", \"cells\": " + std::to_string(A.Cells) +
-           ", \"transistors\": " + std::to_string(A.Transistors) + "}";
+    return Json{{"module", A.Module}, {"cells", A.Cells}, {"transistors", A.Transistors}};
   };
-  OS << "{\"config\": " << jsonString(ConfigName) << ", \"config_hash\": " << jsonString(ConfigHash)
-     << ", \"pe\": " << Cell(Pe) << ", \"pe_count\": " << PeCount << ", \"alu_lane\": " << Cell(AluLane)
-     << ", \"alu_lanes\": " << LaneCount << ", \"datapath_transistors\": " << datapathTransistors()
-     << ", \"sram_bits\": {";
-  for (size_t I = 0; I < SramBits.size(); ++I)
-    OS << (I ? ", " : "") << jsonString(SramBits[I].first) << ": " << SramBits[I].second;
-  OS << "}, \"sram_bits_total\": " << sramBits() << "}\n";
-  return OS.str();
+  Json Sram = Json::object();
+  for (const auto &[Name, Bits] : SramBits)
+    Sram[Name] = Bits;
+  return jsonText({{"config", ConfigName},
+                   {"config_hash", ConfigHash},
+                   {"pe", Cell(Pe)},
+                   {"pe_count", PeCount},
+                   {"alu_lane", Cell(AluLane)},
+                   {"alu_lanes", LaneCount},
+                   {"datapath_transistors", datapathTransistors()},
+                   {"sram_bits", std::move(Sram)},
+                   {"sram_bits_total", sramBits()}});
 }
 
 Expected<AreaReport> estimateArea(const HardwareConfig &C, const AreaOptions &O) {

@@ -12,7 +12,6 @@
 namespace npu::sim {
 
 using report::fixed;
-using report::jsonString;
 using report::ratio;
 
 namespace {
@@ -89,61 +88,60 @@ TimingStats concatenateRuns(const std::vector<std::pair<std::string, const Timin
 }
 
 std::string TimingStats::toJson(const HardwareConfig &C) const {
-  std::ostringstream OS;
-  OS << "{\n  \"config\": " << jsonString(C.Name) << ",\n  \"config_hash\": " << jsonString(C.Hash) << ",\n";
-  OS << "  \"backend\": \"systemc\",\n  \"clock_mhz\": " << C.ClockMHz << ",\n";
-  OS << "  \"total_cycles\": " << TotalCycles << ",\n";
-  OS << "  \"time_us\": " << fixed(double(TotalCycles) / C.ClockMHz, 3) << ",\n";
-  OS << "  \"mac_utilization\": " << fixed(macUtilization(C), 6) << ",\n";
-  OS << "  \"units\": {\n";
+  // Fractions keep the six decimals (time three) the report always had.
+  Json J = {{"config", C.Name},
+            {"config_hash", C.Hash},
+            {"backend", "systemc"},
+            {"clock_mhz", jsonNumber(C.ClockMHz, "%g")},
+            {"total_cycles", TotalCycles},
+            {"time_us", jsonNumber(double(TotalCycles) / C.ClockMHz, "%.3f")},
+            {"mac_utilization", jsonNumber(macUtilization(C), "%.6f")}};
+  Json &UnitsJ = J["units"] = Json::object();
   for (unsigned U = 0; U < NumUnits; ++U) {
     const UnitStats &S = Units[U];
-    OS << "    " << jsonString(unitName(Unit(U))) << ": {\"instructions\": " << S.Instructions
-       << ", \"busy\": " << S.Busy << ", " << (U == 0 ? "\"stalled_queue\": " : "\"stalled_token\": ")
-       << S.StallToken << ", \"stalled_dram\": " << S.StallDram << ", \"idle\": " << S.Idle
-       << ", \"dram_contention\": " << S.DramContention << "}" << (U + 1 < NumUnits ? "," : "") << "\n";
+    UnitsJ[unitName(Unit(U))] = {
+        {"instructions", S.Instructions}, {"busy", S.Busy}, {U == 0 ? "stalled_queue" : "stalled_token", S.StallToken},
+        {"stalled_dram", S.StallDram},    {"idle", S.Idle}, {"dram_contention", S.DramContention}};
   }
-  OS << "  },\n";
-  OS << "  \"pipes\": {\"gemm_busy\": " << GemmBusy << ", \"alu_busy\": " << AluBusy
-     << ", \"alu_concurrent\": " << (C.AluConcurrent ? "true" : "false") << "},\n";
+  J["pipes"] = {{"gemm_busy", GemmBusy}, {"alu_busy", AluBusy}, {"alu_concurrent", bool(C.AluConcurrent)}};
   const double BytesPerCycle = dramBytesPerCycle();
-  OS << "  \"dram\": {\"bytes_read\": " << dramBytesRead() << ", \"bytes_written\": " << dramBytesWritten()
-     << ", \"bursts\": " << DramBursts << ", \"burst_bytes\": " << DramBursts * C.DramBurst
-     << ", \"busy_cycles\": " << DramBusyCycles << ", \"bytes_per_cycle\": " << fixed(BytesPerCycle, 6)
-     << ", \"gb_per_s\": " << fixed(BytesPerCycle * C.ClockMHz / 1000.0, 6)
-     << ", \"port_utilization\": " << fixed(ratio(double(DramBusyCycles), double(TotalCycles)), 6) << "},\n";
+  J["dram"] = {{"bytes_read", dramBytesRead()},
+               {"bytes_written", dramBytesWritten()},
+               {"bursts", DramBursts},
+               {"burst_bytes", DramBursts * C.DramBurst},
+               {"busy_cycles", DramBusyCycles},
+               {"bytes_per_cycle", jsonNumber(BytesPerCycle, "%.6f")},
+               {"gb_per_s", jsonNumber(BytesPerCycle * C.ClockMHz / 1000.0, "%.6f")},
+               {"port_utilization", jsonNumber(ratio(double(DramBusyCycles), double(TotalCycles)), "%.6f")}};
   if (!Parts.empty()) {
-    OS << "  \"segments\": [";
-    for (size_t K = 0; K < Parts.size(); ++K)
-      OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(Parts[K].Name)
-         << ", \"offset_cycles\": " << Parts[K].Offset << ", \"cycles\": " << Parts[K].Cycles << "}";
-    OS << "\n  ],\n";
+    Json &Segs = J["segments"] = Json::array();
+    for (const auto &P : Parts)
+      Segs.push_back({{"name", P.Name}, {"offset_cycles", P.Offset}, {"cycles", P.Cycles}});
   }
-  OS << "  \"nodes\": [";
-  for (size_t K = 0; K < Nodes.size(); ++K) {
-    const NodeStats &N = Nodes[K];
-    OS << (K ? ",\n" : "\n") << "    {\"name\": " << jsonString(N.Name);
+  Json &NodesJ = J["nodes"] = Json::array();
+  for (const NodeStats &N : Nodes) {
+    Json NJ = {{"name", N.Name}};
     if (!Parts.empty())
-      OS << ", \"segment\": " << jsonString(N.Segment);
-    OS << ", \"instructions\": " << N.Instructions << ", \"cycles\": " << N.Cycles
-       << ", \"share\": " << fixed(ratio(double(N.Cycles), double(TotalCycles)), 6)
-       << ", \"span_cycles\": " << N.span() << ", \"first_start\": " << N.FirstStart
-       << ", \"last_end\": " << N.LastEnd << ", \"busy\": {\"load\": " << N.Busy[unsigned(Unit::Load)]
-       << ", \"compute\": " << N.Busy[unsigned(Unit::Compute)]
-       << ", \"store\": " << N.Busy[unsigned(Unit::Store)] << "}, \"macs\": " << N.Macs
-       << ", \"mac_utilization\": " << fixed(N.macUtilization(C), 6)
-       << ", \"dram_bytes_read\": " << N.DramRead << ", \"dram_bytes_written\": " << N.DramWritten << "}";
+      NJ["segment"] = N.Segment;
+    NJ.update({{"instructions", N.Instructions},
+               {"cycles", N.Cycles},
+               {"share", jsonNumber(ratio(double(N.Cycles), double(TotalCycles)), "%.6f")},
+               {"span_cycles", N.span()},
+               {"first_start", N.FirstStart},
+               {"last_end", N.LastEnd},
+               {"busy",
+                {{"load", N.Busy[unsigned(Unit::Load)]},
+                 {"compute", N.Busy[unsigned(Unit::Compute)]},
+                 {"store", N.Busy[unsigned(Unit::Store)]}}},
+               {"macs", N.Macs},
+               {"mac_utilization", jsonNumber(N.macUtilization(C), "%.6f")},
+               {"dram_bytes_read", N.DramRead},
+               {"dram_bytes_written", N.DramWritten}});
+    NodesJ.push_back(std::move(NJ));
   }
-  OS << (Nodes.empty() ? "],\n" : "\n  ],\n");
   // The operation counts, as the functional simulator writes them (an object of its own).
-  std::string Counted = Counts.toJson(C);
-  while (!Counted.empty() && (Counted.back() == '\n' || Counted.back() == ' '))
-    Counted.pop_back();
-  std::string Indented;
-  for (char Ch : Counted)
-    Indented += Ch == '\n' ? std::string("\n  ") : std::string(1, Ch);
-  OS << "  \"counts\": " << Indented << "\n}\n";
-  return OS.str();
+  J["counts"] = Json::parse(Counts.toJson(C));
+  return jsonText(J);
 }
 
 std::string TimingStats::layerTable(const HardwareConfig &C, size_t MaxRows) const {

@@ -8,18 +8,9 @@
 
 namespace npu::sim::report {
 
-using npu::jsonString;
-
 inline std::string fixed(double V, int Digits) {
   char Buf[64];
   std::snprintf(Buf, sizeof(Buf), "%.*f", Digits, V);
-  return Buf;
-}
-
-/// A number as std::ostream prints it by default for config values ("200", "1.5").
-inline std::string real(double V) {
-  char Buf[64];
-  std::snprintf(Buf, sizeof(Buf), "%.15g", V);
   return Buf;
 }
 

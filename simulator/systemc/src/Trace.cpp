@@ -10,26 +10,33 @@
 
 namespace npu::sim {
 
-using report::fixed;
-using report::jsonString;
-
 namespace {
+
+/// Microseconds as the trace always wrote them: six decimals.
+double micros(double Us) { return jsonNumber(Us, "%.6f"); }
 
 /// Appends the events of one run as process Pid.
 class TraceWriter {
 public:
-  explicit TraceWriter(std::string &Out) : Out(Out) {}
+  explicit TraceWriter(Json &Events) : Events(Events) {}
 
   /// The host spans as process Pid, sorted before the NPU runs.
   void host(const std::vector<TraceSpan> &Spans, unsigned Pid) {
-    PidText = std::to_string(Pid);
-    meta("process_name", "", "\"name\": \"host\"");
-    meta("process_sort_index", "", "\"sort_index\": 0");
-    meta("thread_name", "0", "\"name\": \"host\"");
-    for (const TraceSpan &S : Spans)
-      event("\"name\": " + jsonString(S.Name) + ", \"cat\": \"host\", \"ph\": \"X\", \"pid\": " + PidText +
-            ", \"tid\": 0, \"ts\": " + fixed(S.StartUs, 6) + ", \"dur\": " + fixed(S.DurUs, 6) +
-            ", \"args\": {" + S.Args + "}");
+    this->Pid = Pid;
+    meta("process_name", -1, {{"name", "host"}});
+    meta("process_sort_index", -1, {{"sort_index", 0}});
+    meta("thread_name", 0, {{"name", "host"}});
+    for (const TraceSpan &S : Spans) {
+      Json Args = S.Args.empty() ? Json::object() : Json::parse(S.Args);
+      Events.push_back({{"name", S.Name},
+                        {"cat", "host"},
+                        {"ph", "X"},
+                        {"pid", Pid},
+                        {"tid", 0},
+                        {"ts", micros(S.StartUs)},
+                        {"dur", micros(S.DurUs)},
+                        {"args", std::move(Args)}});
+    }
   }
 
   void run(const TraceRun &R, unsigned Pid) {
@@ -40,9 +47,9 @@ public:
     Mhz = C.ClockMHz;
     Offset = R.OffsetCycles;
     OffsetUs = R.OffsetUs;
-    PidText = std::to_string(Pid);
-    meta("process_name", "", "\"name\": " + jsonString(R.Name));
-    meta("process_sort_index", "", "\"sort_index\": " + PidText);
+    this->Pid = Pid;
+    meta("process_name", -1, {{"name", R.Name}});
+    meta("process_sort_index", -1, {{"sort_index", Pid}});
     // Tracks: the four units, then one per unit that moves DRAM data (its transfers on the shared port), then
     // with alu.concurrent the ALU pipe (its instructions overlap the GEMMs on the compute unit).
     const char *Tracks[] = {"fetch",      "load",          "compute",     "store",
@@ -50,8 +57,8 @@ public:
     const unsigned NumTracks = C.AluConcurrent ? 8 : 7;
     std::vector<uint64_t> TrackEnd(NumTracks, 0);
     for (unsigned K = 0; K < NumTracks; ++K) {
-      meta("thread_name", std::to_string(K), "\"name\": " + jsonString(Tracks[K]));
-      meta("thread_sort_index", std::to_string(K), "\"sort_index\": " + std::to_string(K));
+      meta("thread_name", int(K), {{"name", Tracks[K]}});
+      meta("thread_sort_index", int(K), {{"sort_index", K}});
     }
     uint64_t PrevDispatch = 0;
     for (size_t K = 0; K < T.Insns.size() && K < P.Insns.size(); ++K) {
@@ -60,7 +67,7 @@ public:
       const std::string Text = isa::formatInstruction(L, In);
       const std::string &Node = P.nodeOf(K);
       const std::string Cat = Node.empty() ? "npu" : Node;
-      const std::string Args = ", \"index\": " + std::to_string(K) + ", \"node\": " + jsonString(Node);
+      const Json Args = {{"index", K}, {"node", Node}};
       const unsigned Tid = traceTrack(C, In);
       // Fetch is shown only where it stalls on a full command queue.
       const uint64_t Ready = PrevDispatch + C.FetchLatency;
@@ -74,41 +81,43 @@ public:
         span("wait for tokens: " + Text, "stall", Tid, Head, I.Start, Args);
       span(Node.empty() ? Text : Node + ": " + Text, Cat, Tid, I.Start, I.End, Args);
       TrackEnd[Tid] = I.End;
-      if (I.Bursts)
-        span("dram " + std::to_string(I.Bursts) + " bursts: " + Text, Cat, Tid + 3, I.DramStart, I.DramEnd,
-             Args + ", \"bursts\": " + std::to_string(I.Bursts) +
-                 ", \"contention_cycles\": " + std::to_string(I.DramContention));
+      if (I.Bursts) {
+        Json Dram = Args;
+        Dram.update({{"bursts", I.Bursts}, {"contention_cycles", I.DramContention}});
+        span("dram " + std::to_string(I.Bursts) + " bursts: " + Text, Cat, Tid + 3, I.DramStart, I.DramEnd, Dram);
+      }
     }
   }
 
 private:
-  std::string us(uint64_t Cycles) const { return fixed(double(Cycles) / Mhz, 6); }
-  void event(const std::string &Body) {
-    Out += First ? "\n  {" : ",\n  {";
-    Out += Body;
-    Out += "}";
-    First = false;
-  }
-  void meta(const char *Name, const std::string &Tid, const std::string &Args) {
-    event(std::string("\"name\": \"") + Name + "\", \"ph\": \"M\", \"pid\": " + PidText +
-          (Tid.empty() ? "" : ", \"tid\": " + Tid) + ", \"args\": {" + Args + "}");
+  /// A metadata event; Tid < 0: of the process.
+  void meta(const char *Name, int Tid, Json Args) {
+    Json E = {{"name", Name}, {"ph", "M"}, {"pid", Pid}};
+    if (Tid >= 0)
+      E["tid"] = Tid;
+    E["args"] = std::move(Args);
+    Events.push_back(std::move(E));
   }
   /// A complete span; its args keep the run's own cycles, its timestamps are on the common timeline.
   void span(const std::string &Name, const std::string &Cat, unsigned Tid, uint64_t Begin, uint64_t End,
-            const std::string &Args) {
-    event("\"name\": " + jsonString(Name) + ", \"cat\": " + jsonString(Cat) + ", \"ph\": \"X\", \"pid\": " +
-          PidText + ", \"tid\": " + std::to_string(Tid) + ", \"ts\": " +
-          fixed(double(Offset + Begin) / Mhz + OffsetUs, 6) +
-          ", \"dur\": " + us(End - Begin) + ", \"args\": {\"start_cycle\": " + std::to_string(Begin) +
-          ", \"end_cycle\": " + std::to_string(End) + Args + "}");
+            const Json &Args) {
+    Json A = {{"start_cycle", Begin}, {"end_cycle", End}};
+    A.update(Args);
+    Events.push_back({{"name", Name},
+                      {"cat", Cat},
+                      {"ph", "X"},
+                      {"pid", Pid},
+                      {"tid", Tid},
+                      {"ts", micros(double(Offset + Begin) / Mhz + OffsetUs)},
+                      {"dur", micros(double(End - Begin) / Mhz)},
+                      {"args", std::move(A)}});
   }
 
-  std::string &Out;
-  bool First = true;
+  Json &Events;
   double Mhz = 1;
   uint64_t Offset = 0;
   double OffsetUs = 0;
-  std::string PidText;
+  unsigned Pid = 0;
 };
 
 } // namespace
@@ -118,24 +127,21 @@ unsigned traceTrack(const HardwareConfig &C, const isa::Instruction &I) {
 }
 
 std::string traceJson(const std::vector<TraceRun> &Runs, const std::vector<TraceSpan> &Host) {
-  std::string Out;
   const HardwareConfig *C = Runs.empty() ? nullptr : &Runs.front().P->Config;
   uint64_t Total = 0;
   for (const TraceRun &R : Runs)
     Total = std::max(Total, R.OffsetCycles + R.T->TotalCycles);
-  Out += "{\n\"displayTimeUnit\": \"ns\",\n\"otherData\": {";
+  Json Other = Json::object();
   if (C)
-    Out += "\"config\": " + jsonString(C->Name) + ", \"config_hash\": " + jsonString(C->Hash) +
-           ", \"clock_mhz\": " + report::real(C->ClockMHz) + ", ";
-  Out += "\"total_cycles\": " + std::to_string(Total) + ", \"runs\": " + std::to_string(Runs.size()) +
-         "},\n\"traceEvents\": [";
-  TraceWriter W(Out);
+    Other.update({{"config", C->Name}, {"config_hash", C->Hash}, {"clock_mhz", jsonNumber(C->ClockMHz, "%.15g")}});
+  Other.update({{"total_cycles", Total}, {"runs", Runs.size()}});
+  Json J = {{"displayTimeUnit", "ns"}, {"otherData", std::move(Other)}, {"traceEvents", Json::array()}};
+  TraceWriter W(J["traceEvents"]);
   for (size_t K = 0; K < Runs.size(); ++K)
     W.run(Runs[K], unsigned(K + 1));
   if (!Host.empty())
     W.host(Host, unsigned(Runs.size() + 1));
-  Out += "\n]\n}\n";
-  return Out;
+  return jsonText(J);
 }
 
 std::string TimingStats::traceJson(const isa::Program &P) const {

@@ -1,6 +1,6 @@
 // npuc run's whole-model latency, --repeat, --host-gflops and --profile, on the demo CNN of npu-modelgen: runs
 // the real npuc and checks its --stats JSON, --trace and printed lines against the model's own shapes.
-#include "../systemc/MiniJson.h"
+#include "npu/support/Json.h"
 
 #include <gtest/gtest.h>
 
@@ -42,12 +42,10 @@ std::string readFile(const std::string &Path) {
   return S.str();
 }
 
-minijson::Value parseJsonFile(const std::string &Path) {
-  const std::string Text = readFile(Path);
-  minijson::Parser P(Text);
-  auto V = P.parse();
-  EXPECT_TRUE(V.has_value()) << Path << ": " << P.Error;
-  return V ? *V : minijson::Value{};
+npu::Json parseJsonFile(const std::string &Path) {
+  auto J = npu::parseJson(readFile(Path), Path);
+  EXPECT_TRUE(J.isOk()) << J.message();
+  return J ? *J : npu::Json();
 }
 
 /// The demo CNN (npu-modelgen), compiled for configs/default.yaml, in a folder of its own per test (ctest runs
@@ -80,63 +78,65 @@ const std::vector<std::string> ExpectedKinds = {"host", "npu", "host", "npu", "h
 TEST_F(RunLatency, StatsFieldsAddUp) {
   Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
-  const minijson::Value J = parseJsonFile(Dir + "/s.json");
-  const minijson::Value &L = J["latency"];
+  npu::Json J = parseJsonFile(Dir + "/s.json");
+  npu::Json &L = J["latency"];
   for (const char *Field : {"model_latency_us", "npu_time_us", "npu_cycles", "host_time_us", "clock_mhz", "segments"})
-    EXPECT_TRUE(L.has(Field)) << Field;
+    EXPECT_TRUE(L.contains(Field)) << Field;
   // Cycles agree with the timing statistics, and the NPU time is those cycles at the config's clock.
-  EXPECT_EQ(L["npu_cycles"].u64(), J["total_cycles"].u64());
-  EXPECT_EQ(L["clock_mhz"].N, 200.0); // clock.mhz of configs/default.yaml
-  EXPECT_NEAR(L["npu_time_us"].N * L["clock_mhz"].N, double(L["npu_cycles"].u64()), Eps * 200);
-  EXPECT_NEAR(L["model_latency_us"].N, L["npu_time_us"].N + L["host_time_us"].N, Eps);
-  EXPECT_EQ(L["host_time"].S, "measured");
+  EXPECT_EQ(L["npu_cycles"].get<uint64_t>(), J["total_cycles"].get<uint64_t>());
+  EXPECT_EQ(L["clock_mhz"].get<double>(), 200.0); // clock.mhz of configs/default.yaml
+  EXPECT_NEAR(L["npu_time_us"].get<double>() * L["clock_mhz"].get<double>(), double(L["npu_cycles"].get<uint64_t>()),
+              Eps * 200);
+  EXPECT_NEAR(L["model_latency_us"].get<double>(), L["npu_time_us"].get<double>() + L["host_time_us"].get<double>(),
+              Eps);
+  EXPECT_EQ(L["host_time"].get<std::string>(), "measured");
   // Segments in execution order, each starting where the ones before it end; kinds' times add up.
-  ASSERT_EQ(L["segments"].A.size(), ExpectedKinds.size());
+  ASSERT_EQ(L["segments"].size(), ExpectedKinds.size());
   double At = 0, Host = 0;
   uint64_t Cycles = 0;
   for (size_t K = 0; K < ExpectedKinds.size(); ++K) {
-    const minijson::Value &S = L["segments"].A[K];
-    EXPECT_EQ(S["kind"].S, ExpectedKinds[K]) << K;
-    EXPECT_NEAR(S["start_us"].N, At, Eps) << K;
-    EXPECT_GE(S["time_us"].N, 0.0);
-    At += S["time_us"].N;
-    if (S["kind"].S == "host")
-      Host += S["time_us"].N;
+    npu::Json &S = L["segments"][K];
+    EXPECT_EQ(S["kind"].get<std::string>(), ExpectedKinds[K]) << K;
+    EXPECT_NEAR(S["start_us"].get<double>(), At, Eps) << K;
+    EXPECT_GE(S["time_us"].get<double>(), 0.0);
+    At += S["time_us"].get<double>();
+    if (S["kind"].get<std::string>() == "host")
+      Host += S["time_us"].get<double>();
     else
-      Cycles += S["cycles"].u64();
+      Cycles += S["cycles"].get<uint64_t>();
   }
-  EXPECT_EQ(Cycles, L["npu_cycles"].u64());
-  EXPECT_NEAR(Host, L["host_time_us"].N, Eps * 5);
-  EXPECT_NEAR(At, L["model_latency_us"].N, Eps * 5);
+  EXPECT_EQ(Cycles, L["npu_cycles"].get<uint64_t>());
+  EXPECT_NEAR(Host, L["host_time_us"].get<double>(), Eps * 5);
+  EXPECT_NEAR(At, L["model_latency_us"].get<double>(), Eps * 5);
   EXPECT_NE(R.Out.find("model latency: "), std::string::npos) << R.Out;
 }
 
 TEST_F(RunLatency, TraceHasHostTrackBetweenNpuSegments) {
   Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json --trace " + Dir + "/t.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
-  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
-  const minijson::Value T = parseJsonFile(Dir + "/t.json");
+  npu::Json L = parseJsonFile(Dir + "/s.json")["latency"];
+  npu::Json T = parseJsonFile(Dir + "/t.json");
   std::map<uint64_t, std::string> Process;
-  for (const minijson::Value &E : T["traceEvents"].A)
-    if (E["ph"].S == "M" && E["name"].S == "process_name")
-      Process[E["pid"].u64()] = E["args"]["name"].S;
+  for (npu::Json &E : T["traceEvents"])
+    if (E["ph"].get<std::string>() == "M" && E["name"].get<std::string>() == "process_name")
+      Process[E["pid"].get<uint64_t>()] = E["args"]["name"].get<std::string>();
   // Per process: the first span's start and the last span's end; the host spans in order.
   std::map<std::string, std::pair<double, double>> Extent;
   std::vector<std::pair<std::string, std::pair<double, double>>> HostSpans;
-  for (const minijson::Value &E : T["traceEvents"].A) {
-    if (E["ph"].S != "X")
+  for (npu::Json &E : T["traceEvents"]) {
+    if (E["ph"].get<std::string>() != "X")
       continue;
-    const std::string &P = Process[E["pid"].u64()];
-    const double Begin = E["ts"].N, End = Begin + E["dur"].N;
+    const std::string &P = Process[E["pid"].get<uint64_t>()];
+    const double Begin = E["ts"].get<double>(), End = Begin + E["dur"].get<double>();
     if (P == "host")
-      HostSpans.push_back({E["name"].S, {Begin, End}});
+      HostSpans.push_back({E["name"].get<std::string>(), {Begin, End}});
     auto [It, New] = Extent.emplace(P, std::make_pair(Begin, End));
     It->second = {std::min(It->second.first, Begin), std::max(It->second.second, End)};
   }
   // One span per host segment, named after it, in execution order; each lies between its NPU neighbours.
   std::vector<std::string> HostNames, NpuNames;
-  for (const minijson::Value &S : L["segments"].A)
-    (S["kind"].S == "host" ? HostNames : NpuNames).push_back(S["name"].S);
+  for (npu::Json &S : L["segments"])
+    (S["kind"].get<std::string>() == "host" ? HostNames : NpuNames).push_back(S["name"].get<std::string>());
   ASSERT_EQ(HostSpans.size(), HostNames.size());
   for (size_t K = 0; K < HostSpans.size(); ++K)
     EXPECT_EQ(HostSpans[K].first, HostNames[K]);
@@ -154,7 +154,7 @@ TEST_F(RunLatency, TraceHasHostTrackBetweenNpuSegments) {
   EXPECT_GE(HostSpans[1].second.first, NpuExtent(NpuNames[0]).second - Tol);
   EXPECT_LE(HostSpans[1].second.second, NpuExtent(NpuNames[1]).first + Tol);
   EXPECT_GE(HostSpans[2].second.first, NpuExtent(NpuNames[1]).second - Tol);
-  EXPECT_NEAR(HostSpans[2].second.second, L["model_latency_us"].N, Tol);
+  EXPECT_NEAR(HostSpans[2].second.second, L["model_latency_us"].get<double>(), Tol);
 }
 
 TEST_F(RunLatency, HostGflopsModelsFlopsByHand) {
@@ -165,20 +165,20 @@ TEST_F(RunLatency, HostGflopsModelsFlopsByHand) {
   // flatten (moves only), then DequantizeLinear and Softmax of the 10 logits (1 per element each).
   const double Quantize = 1 * 3 * 32 * 32, Flatten = 0, Tail = 10 + 10;
   const std::vector<double> Flops = {Quantize, Flatten, Tail};
-  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
-  EXPECT_EQ(L["host_time"].S, "modeled");
-  EXPECT_EQ(L["host_gflops"].N, Gflops);
+  npu::Json L = parseJsonFile(Dir + "/s.json")["latency"];
+  EXPECT_EQ(L["host_time"].get<std::string>(), "modeled");
+  EXPECT_EQ(L["host_gflops"].get<double>(), Gflops);
   size_t K = 0;
-  for (const minijson::Value &S : L["segments"].A) {
-    if (S["kind"].S != "host")
+  for (npu::Json &S : L["segments"]) {
+    if (S["kind"].get<std::string>() != "host")
       continue;
     ASSERT_LT(K, Flops.size());
-    EXPECT_EQ(S["flops"].N, Flops[K]) << S["name"].S;
-    EXPECT_NEAR(S["time_us"].N, Flops[K] / (Gflops * 1e9) * 1e6, Eps) << S["name"].S;
+    EXPECT_EQ(S["flops"].get<double>(), Flops[K]) << S["name"].get<std::string>();
+    EXPECT_NEAR(S["time_us"].get<double>(), Flops[K] / (Gflops * 1e9) * 1e6, Eps) << S["name"].get<std::string>();
     ++K;
   }
   EXPECT_EQ(K, Flops.size());
-  EXPECT_NEAR(L["host_time_us"].N, (Quantize + Flatten + Tail) / (Gflops * 1e9) * 1e6, Eps);
+  EXPECT_NEAR(L["host_time_us"].get<double>(), (Quantize + Flatten + Tail) / (Gflops * 1e9) * 1e6, Eps);
   EXPECT_NE(R.Out.find("us modeled at 2 GFLOP/s (3 segments)"), std::string::npos) << R.Out;
 }
 
@@ -186,10 +186,10 @@ TEST_F(RunLatency, FuncBackendSaysItHasNoCycles) {
   Result R = run(npuc(runArgs("func") + " --stats " + Dir + "/s.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
   EXPECT_NE(R.Out.find("ran without cycles (latency needs the systemc or rtl backend)"), std::string::npos) << R.Out;
-  const minijson::Value L = parseJsonFile(Dir + "/s.json")["latency"];
-  EXPECT_EQ(L["model_latency_us"].K, minijson::Value::Null);
-  EXPECT_EQ(L["npu_cycles"].K, minijson::Value::Null);
-  EXPECT_EQ(L["host_time"].S, "measured");
+  npu::Json L = parseJsonFile(Dir + "/s.json")["latency"];
+  EXPECT_TRUE(L["model_latency_us"].is_null());
+  EXPECT_TRUE(L["npu_cycles"].is_null());
+  EXPECT_EQ(L["host_time"].get<std::string>(), "measured");
 }
 
 TEST_F(RunLatency, RepeatPrintsOrderedWallTimesAndWritesOutputsOnce) {
@@ -223,14 +223,14 @@ TEST_F(RunLatency, ProfileListsEveryNodeOfAHostModel) {
                       "/cnn/test_data_set_0 --stats " + Dir + "/p.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
   ASSERT_NE(R.Out.find("host profile:"), std::string::npos) << R.Out;
-  const minijson::Value P = parseJsonFile(Dir + "/p.json")["host_profile"];
+  npu::Json P = parseJsonFile(Dir + "/p.json")["host_profile"];
   std::multiset<std::string> Listed;
   double Share = 0;
-  for (const minijson::Value &S : P["steps"].A) {
-    for (const minijson::Value &N : S["nodes"].A)
-      Listed.insert(N.S);
-    Share += S["share"].N;
-    EXPECT_GE(S["ms"].N, 0.0);
+  for (npu::Json &S : P["steps"]) {
+    for (npu::Json &N : S["nodes"])
+      Listed.insert(N.get<std::string>());
+    Share += S["share"].get<double>();
+    EXPECT_GE(S["ms"].get<double>(), 0.0);
   }
   for (const std::string &N : Nodes) {
     EXPECT_EQ(Listed.count(N), 1u) << N;
@@ -242,8 +242,8 @@ TEST_F(RunLatency, ProfileListsEveryNodeOfAHostModel) {
   EXPECT_EQ(Listed.size(), Nodes.size());
   EXPECT_NEAR(Share, 1.0, 1e-6);
   // Slowest first.
-  for (size_t K = 1; K < P["steps"].A.size(); ++K)
-    EXPECT_GE(P["steps"].A[K - 1]["ms"].N, P["steps"].A[K]["ms"].N);
+  for (size_t K = 1; K < P["steps"].size(); ++K)
+    EXPECT_GE(P["steps"][K - 1]["ms"].get<double>(), P["steps"][K]["ms"].get<double>());
 }
 
 } // namespace

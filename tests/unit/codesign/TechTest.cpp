@@ -4,6 +4,7 @@
 
 #include "npu/isa/Assembler.h"
 #include "npu/sim/FuncSim.h"
+#include "npu/support/Json.h"
 
 #include <gtest/gtest.h>
 
@@ -75,9 +76,10 @@ TEST(Tech, EnergyByHand) {
   EXPECT_NEAR(E.Buffers[4].Pj, 64 * 1.25, 1e-9);
   EXPECT_NEAR(E.Dram, 704 * 1300.0 / 8, 1e-6);
   EXPECT_NEAR(E.total(), 768 + 3.2 + 120 + 400 + 7680 + 20800 + 80 + 114400, 1e-6);
-  const std::string J = E.toJson(defaultTech());
-  EXPECT_NE(J.find("\"total_pj\": 144251"), std::string::npos) << J;
-  EXPECT_NE(J.find("\"acc\": {\"read_bytes\": 896, \"write_bytes\": 768"), std::string::npos) << J;
+  const npu::Json J = npu::Json::parse(E.toJson(defaultTech()));
+  EXPECT_EQ(J["total_pj"], 144251.0) << J; // six significant digits
+  EXPECT_EQ(J["sram"]["acc"]["read_bytes"], 896) << J;
+  EXPECT_EQ(J["sram"]["acc"]["write_bytes"], 768) << J;
 }
 
 TEST(Tech, AreaByHand) {
@@ -141,6 +143,10 @@ TEST(Tech, StaticCountsEqualTheFunctionalSimulator) {
 }
 
 TEST(Tech, AddJsonMember) {
-  EXPECT_EQ(addJsonMember("{\n  \"a\": 1\n}", "e", "{}"), "{\n  \"a\": 1,\n  \"e\": {}\n}");
-  EXPECT_EQ(addJsonMember("{}", "e", "2"), "{\n  \"e\": 2\n}");
+  EXPECT_EQ(addJsonMember("{\n  \"a\": 1\n}", "e", "{}"), "{\n  \"a\": 1,\n  \"e\": {}\n}\n");
+  EXPECT_EQ(addJsonMember("{}", "e", "2"), "{\n  \"e\": 2\n}\n");
+  EXPECT_EQ(addJsonMember("{\"b\":[1,2],\"a\":0.5}", "e", "\"x\""),
+            "{\n  \"b\": [\n    1,\n    2\n  ],\n  \"a\": 0.5,\n  \"e\": \"x\"\n}\n"); // order kept
+  EXPECT_EQ(addJsonMember("[1]", "e", "2"), "[1]");                                    // no object: unchanged
+  EXPECT_EQ(addJsonMember("{}", "e", "{"), "{}");                                      // no JSON value: unchanged
 }

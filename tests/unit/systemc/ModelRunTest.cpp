@@ -3,7 +3,6 @@
 // (and the reference interpreter's); the per-layer cycles must add up to the total, recomputed here from the
 // instruction timings; the stats JSON and the trace of the whole model must parse back.
 #include "../npu/NpuTestUtil.h"
-#include "MiniJson.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/compiler/frontend/LoadModel.h"
@@ -12,6 +11,7 @@
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/runtime/LayerReport.h"
 #include "npu/runtime/TensorProto.h"
+#include "npu/support/Json.h"
 
 #include <gtest/gtest.h>
 
@@ -120,55 +120,59 @@ void checkLayerCycles(const Runs &R) {
   EXPECT_EQ(T->Counts, R.Sc.Total);
 }
 
-minijson::Value parseJson(const std::string &Text) {
-  minijson::Parser P(Text);
-  auto V = P.parse();
-  EXPECT_TRUE(V.has_value()) << P.Error << "\n" << Text.substr(0, 2000);
-  return V ? *V : minijson::Value{};
+/// Text as JSON (nlohmann-json, independent of the writers); a test failure when it is not.
+npu::Json parsed(const std::string &Text) {
+  auto J = npu::parseJson(Text, "the JSON under test");
+  EXPECT_TRUE(J.isOk()) << J.message() << "\n" << Text.substr(0, 2000);
+  return J ? *J : npu::Json();
 }
 
 /// The model's --stats JSON and --trace, parsed back and checked against the runs.
 void checkStatsAndTrace(const Runs &R, const HardwareConfig &C) {
   auto T = runtime::modelTiming(R.Sc);
   ASSERT_TRUE(T.isOk()) << T.message();
-  const minijson::Value J = parseJson(T->toJson(C));
-  EXPECT_EQ(J["backend"].S, "systemc");
-  EXPECT_EQ(J["total_cycles"].u64(), T->TotalCycles);
-  EXPECT_EQ(J["counts"]["macs"].u64(), R.Func.Total.Macs);
+  npu::Json J = parsed(T->toJson(C));
+  EXPECT_EQ(J["backend"].get<std::string>(), "systemc");
+  EXPECT_EQ(J["total_cycles"].get<uint64_t>(), T->TotalCycles);
+  EXPECT_EQ(J["counts"]["macs"].get<uint64_t>(), R.Func.Total.Macs);
   for (const char *U : {"fetch", "load", "compute", "store"}) {
-    const auto &Unit = J["units"][U];
+    auto &Unit = J["units"][U];
     const uint64_t Stall =
-        Unit.has("stalled_token") ? Unit["stalled_token"].u64() : Unit["stalled_queue"].u64();
-    EXPECT_EQ(Unit["busy"].u64() + Stall + Unit["stalled_dram"].u64() + Unit["idle"].u64(), T->TotalCycles)
+        Unit.contains("stalled_token") ? Unit["stalled_token"].get<uint64_t>() : Unit["stalled_queue"].get<uint64_t>();
+    EXPECT_EQ(Unit["busy"].get<uint64_t>() + Stall + Unit["stalled_dram"].get<uint64_t>() +
+                  Unit["idle"].get<uint64_t>(),
+              T->TotalCycles)
         << U;
   }
   std::vector<std::string> NpuSegments;
   for (const runtime::SegmentRun &S : R.Sc.Segments)
     if (S.Npu)
       NpuSegments.push_back(S.Name);
-  ASSERT_EQ(J["segments"].A.size(), NpuSegments.size());
+  ASSERT_EQ(J["segments"].size(), NpuSegments.size());
   uint64_t NodeCycles = 0, NodeBytes = 0;
-  for (const minijson::Value &N : J["nodes"].A) {
-    NodeCycles += N["cycles"].u64();
-    NodeBytes += N["dram_bytes_read"].u64() + N["dram_bytes_written"].u64();
-    EXPECT_NE(std::find(NpuSegments.begin(), NpuSegments.end(), N["segment"].S), NpuSegments.end());
+  for (npu::Json &N : J["nodes"]) {
+    NodeCycles += N["cycles"].get<uint64_t>();
+    NodeBytes += N["dram_bytes_read"].get<uint64_t>() + N["dram_bytes_written"].get<uint64_t>();
+    EXPECT_NE(std::find(NpuSegments.begin(), NpuSegments.end(), N["segment"].get<std::string>()), NpuSegments.end());
   }
   EXPECT_EQ(NodeCycles, T->TotalCycles);
-  EXPECT_EQ(NodeBytes, J["dram"]["bytes_read"].u64() + J["dram"]["bytes_written"].u64());
+  EXPECT_EQ(NodeBytes, J["dram"]["bytes_read"].get<uint64_t>() + J["dram"]["bytes_written"].get<uint64_t>());
 
   auto Trace = runtime::modelTraceJson(R.Artifact, R.Sc);
   ASSERT_TRUE(Trace.isOk()) << Trace.message();
-  const minijson::Value Tr = parseJson(*Trace);
+  npu::Json Tr = parsed(*Trace);
   std::map<uint64_t, std::string> Processes;
   std::map<uint64_t, uint64_t> Spans; // per process: instruction spans
   std::map<uint64_t, double> FirstTs;
-  for (const minijson::Value &E : Tr["traceEvents"].A) {
-    if (E["ph"].S == "M" && E["name"].S == "process_name")
-      Processes[E["pid"].u64()] = E["args"]["name"].S;
-    if (E["ph"].S == "X" && E["cat"].S != "stall" && E["name"].S.rfind("dram ", 0) != 0) {
-      ++Spans[E["pid"].u64()];
-      const double Ts = E["ts"].N;
-      FirstTs[E["pid"].u64()] = FirstTs.count(E["pid"].u64()) ? std::min(FirstTs[E["pid"].u64()], Ts) : Ts;
+  for (npu::Json &E : Tr["traceEvents"]) {
+    if (E["ph"].get<std::string>() == "M" && E["name"].get<std::string>() == "process_name")
+      Processes[E["pid"].get<uint64_t>()] = E["args"]["name"].get<std::string>();
+    if (E["ph"].get<std::string>() == "X" && E["cat"].get<std::string>() != "stall" &&
+        E["name"].get<std::string>().rfind("dram ", 0) != 0) {
+      ++Spans[E["pid"].get<uint64_t>()];
+      const double Ts = E["ts"].get<double>();
+      FirstTs[E["pid"].get<uint64_t>()] =
+          FirstTs.count(E["pid"].get<uint64_t>()) ? std::min(FirstTs[E["pid"].get<uint64_t>()], Ts) : Ts;
     }
   }
   // Host segments are spans of one more process, "host", after the NPU segments' processes.

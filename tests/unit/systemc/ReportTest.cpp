@@ -1,20 +1,20 @@
 // The --stats JSON, the summary and the Chrome trace, parsed back; repeated runs in one process are
 // identical.
-#include "MiniJson.h"
 #include "ScTestUtil.h"
 
 #include "npu/isa/Assembler.h"
+#include "npu/support/Json.h"
 
 using namespace sctest;
 using ::testing::HasSubstr;
 
 namespace {
 
-minijson::Value parseJson(const std::string &Text) {
-  minijson::Parser P(Text);
-  auto V = P.parse();
-  EXPECT_TRUE(V.has_value()) << P.Error << "\n" << Text.substr(0, 2000);
-  return V ? *V : minijson::Value{};
+/// Text as JSON (nlohmann-json, independent of the writers); a test failure when it is not.
+npu::Json parsed(const std::string &Text) {
+  auto J = npu::parseJson(Text, "the JSON under test");
+  EXPECT_TRUE(J.isOk()) << J.message() << "\n" << Text.substr(0, 2000);
+  return J ? *J : npu::Json();
 }
 
 /// The pipelined example with two node tags, so per-node output has something to show.
@@ -32,33 +32,35 @@ TEST(ScReport, StatsJsonParsesBackWithEveryFigure) {
   const Program P = taggedExample(C);
   auto T = runBothAndCompare(P, "pipelined");
   ASSERT_TRUE(T.has_value());
-  const minijson::Value J = parseJson(T->toJson(C));
-  EXPECT_EQ(J["config"].S, "default");
-  EXPECT_EQ(J["config_hash"].S, C.Hash);
-  EXPECT_EQ(J["total_cycles"].u64(), T->TotalCycles);
+  npu::Json J = parsed(T->toJson(C));
+  EXPECT_EQ(J["config"].get<std::string>(), "default");
+  EXPECT_EQ(J["config_hash"].get<std::string>(), C.Hash);
+  EXPECT_EQ(J["total_cycles"].get<uint64_t>(), T->TotalCycles);
   for (const char *U : {"fetch", "load", "compute", "store"}) {
-    const auto &Unit = J["units"][U];
-    ASSERT_EQ(Unit.K, minijson::Value::Object) << U;
+    auto &Unit = J["units"][U];
+    ASSERT_TRUE(Unit.is_object()) << U;
     const uint64_t Stall =
-        Unit.has("stalled_token") ? Unit["stalled_token"].u64() : Unit["stalled_queue"].u64();
-    EXPECT_EQ(Unit["busy"].u64() + Stall + Unit["stalled_dram"].u64() + Unit["idle"].u64(), T->TotalCycles)
+        Unit.contains("stalled_token") ? Unit["stalled_token"].get<uint64_t>() : Unit["stalled_queue"].get<uint64_t>();
+    EXPECT_EQ(Unit["busy"].get<uint64_t>() + Stall + Unit["stalled_dram"].get<uint64_t>() +
+                  Unit["idle"].get<uint64_t>(),
+              T->TotalCycles)
         << U;
   }
-  EXPECT_EQ(J["dram"]["bytes_read"].u64(), T->dramBytesRead());
-  EXPECT_EQ(J["dram"]["bytes_written"].u64(), T->dramBytesWritten());
-  EXPECT_GT(J["dram"]["bytes_per_cycle"].N, 0.0);
-  EXPECT_NEAR(J["mac_utilization"].N, T->macUtilization(C), 1e-6);
-  EXPECT_EQ(J["counts"]["macs"].u64(), T->Counts.Macs);
-  ASSERT_EQ(J["nodes"].A.size(), 2u);
-  EXPECT_EQ(J["nodes"].A[0]["name"].S, "matmul \"A\"");
-  EXPECT_EQ(J["nodes"].A[1]["name"].S, "relu/requant");
-  EXPECT_EQ(J["nodes"].A[0]["macs"].u64(), T->Counts.Macs);
-  EXPECT_EQ(J["nodes"].A[1]["macs"].u64(), 0u);
-  EXPECT_EQ(J["nodes"].A[0]["cycles"].u64(), T->Nodes[0].Cycles);
-  EXPECT_EQ(J["nodes"].A[0]["span_cycles"].u64(), T->Nodes[0].span());
-  EXPECT_EQ(J["nodes"].A[0]["dram_bytes_read"].u64() + J["nodes"].A[1]["dram_bytes_read"].u64(),
+  EXPECT_EQ(J["dram"]["bytes_read"].get<uint64_t>(), T->dramBytesRead());
+  EXPECT_EQ(J["dram"]["bytes_written"].get<uint64_t>(), T->dramBytesWritten());
+  EXPECT_GT(J["dram"]["bytes_per_cycle"].get<double>(), 0.0);
+  EXPECT_NEAR(J["mac_utilization"].get<double>(), T->macUtilization(C), 1e-6);
+  EXPECT_EQ(J["counts"]["macs"].get<uint64_t>(), T->Counts.Macs);
+  ASSERT_EQ(J["nodes"].size(), 2u);
+  EXPECT_EQ(J["nodes"][0]["name"].get<std::string>(), "matmul \"A\"");
+  EXPECT_EQ(J["nodes"][1]["name"].get<std::string>(), "relu/requant");
+  EXPECT_EQ(J["nodes"][0]["macs"].get<uint64_t>(), T->Counts.Macs);
+  EXPECT_EQ(J["nodes"][1]["macs"].get<uint64_t>(), 0u);
+  EXPECT_EQ(J["nodes"][0]["cycles"].get<uint64_t>(), T->Nodes[0].Cycles);
+  EXPECT_EQ(J["nodes"][0]["span_cycles"].get<uint64_t>(), T->Nodes[0].span());
+  EXPECT_EQ(J["nodes"][0]["dram_bytes_read"].get<uint64_t>() + J["nodes"][1]["dram_bytes_read"].get<uint64_t>(),
             T->dramBytesRead());
-  EXPECT_EQ(J["nodes"].A[0]["cycles"].u64() + J["nodes"].A[1]["cycles"].u64(), T->TotalCycles);
+  EXPECT_EQ(J["nodes"][0]["cycles"].get<uint64_t>() + J["nodes"][1]["cycles"].get<uint64_t>(), T->TotalCycles);
 
   const std::string S = T->summary(C);
   EXPECT_THAT(S, HasSubstr("cycles       " + std::to_string(T->TotalCycles)));
@@ -72,15 +74,15 @@ TEST(ScReport, TraceHasOneTrackPerUnitAndASpanPerInstruction) {
   std::vector<uint8_t> Dram;
   auto T = runTimed(P, Dram);
   ASSERT_TRUE(T) << T.message();
-  const minijson::Value J = parseJson(T->traceJson(P));
-  ASSERT_EQ(J["traceEvents"].K, minijson::Value::Array);
+  npu::Json J = parsed(T->traceJson(P));
+  ASSERT_TRUE(J["traceEvents"].is_array());
   std::map<uint64_t, std::string> Tracks;
-  std::vector<const minijson::Value *> Spans;
-  for (const minijson::Value &E : J["traceEvents"].A) {
-    if (E["ph"].S == "M" && E["name"].S == "thread_name")
-      Tracks[E["tid"].u64()] = E["args"]["name"].S;
-    if (E["ph"].S == "X" && E["args"]["index"].K == minijson::Value::Number && E["cat"].S != "stall" &&
-        E["name"].S.rfind("dram ", 0) != 0)
+  std::vector<npu::Json *> Spans;
+  for (npu::Json &E : J["traceEvents"]) {
+    if (E["ph"].get<std::string>() == "M" && E["name"].get<std::string>() == "thread_name")
+      Tracks[E["tid"].get<uint64_t>()] = E["args"]["name"].get<std::string>();
+    if (E["ph"].get<std::string>() == "X" && E["args"]["index"].is_number() && E["cat"].get<std::string>() != "stall" &&
+        E["name"].get<std::string>().rfind("dram ", 0) != 0)
       Spans.push_back(&E);
   }
   EXPECT_EQ(Tracks[0], "fetch");
@@ -91,26 +93,27 @@ TEST(ScReport, TraceHasOneTrackPerUnitAndASpanPerInstruction) {
   ASSERT_EQ(Spans.size(), P.Insns.size());
   const npu::isa::IsaLayout L(C);
   for (size_t K = 0; K < Spans.size(); ++K) {
-    const minijson::Value &E = *Spans[K];
-    const uint64_t Index = E["args"]["index"].u64();
+    npu::Json &E = *Spans[K];
+    const uint64_t Index = E["args"]["index"].get<uint64_t>();
     ASSERT_LT(Index, P.Insns.size());
     const std::string Want = P.nodeOf(Index) + ": " + npu::isa::formatInstruction(L, P.Insns[Index]);
-    EXPECT_EQ(E["name"].S, Want);
-    EXPECT_EQ(E["args"]["node"].S, P.nodeOf(Index));
-    EXPECT_EQ(E["tid"].u64(), P.Insns[Index].opcode() == npu::isa::Opcode::Alu && C.AluConcurrent
-                                  ? 7u
-                                  : uint64_t(npu::sim::unitOf(P.Insns[Index])));
-    EXPECT_EQ(E["args"]["start_cycle"].u64(), T->Insns[Index].Start);
-    EXPECT_EQ(E["args"]["end_cycle"].u64(), T->Insns[Index].End);
+    EXPECT_EQ(E["name"].get<std::string>(), Want);
+    EXPECT_EQ(E["args"]["node"].get<std::string>(), P.nodeOf(Index));
+    EXPECT_EQ(E["tid"].get<uint64_t>(), P.Insns[Index].opcode() == npu::isa::Opcode::Alu && C.AluConcurrent
+                                            ? 7u
+                                            : uint64_t(npu::sim::unitOf(P.Insns[Index])));
+    EXPECT_EQ(E["args"]["start_cycle"].get<uint64_t>(), T->Insns[Index].Start);
+    EXPECT_EQ(E["args"]["end_cycle"].get<uint64_t>(), T->Insns[Index].End);
     // Microseconds at the config's clock.
-    EXPECT_NEAR(E["ts"].N, double(T->Insns[Index].Start) / C.ClockMHz, 1e-6);
-    EXPECT_NEAR(E["dur"].N, double(T->Insns[Index].End - T->Insns[Index].Start) / C.ClockMHz, 1e-6);
+    EXPECT_NEAR(E["ts"].get<double>(), double(T->Insns[Index].Start) / C.ClockMHz, 1e-6);
+    EXPECT_NEAR(E["dur"].get<double>(), double(T->Insns[Index].End - T->Insns[Index].Start) / C.ClockMHz, 1e-6);
   }
   // Spans on one track never overlap (trace viewers need them nested or disjoint).
   std::map<uint64_t, std::vector<std::pair<double, double>>> ByTrack;
-  for (const minijson::Value &E : J["traceEvents"].A)
-    if (E["ph"].S == "X")
-      ByTrack[E["tid"].u64()].push_back({E["args"]["start_cycle"].N, E["args"]["end_cycle"].N});
+  for (npu::Json &E : J["traceEvents"])
+    if (E["ph"].get<std::string>() == "X")
+      ByTrack[E["tid"].get<uint64_t>()].push_back(
+          {E["args"]["start_cycle"].get<double>(), E["args"]["end_cycle"].get<double>()});
   for (auto &[Tid, V] : ByTrack) {
     std::sort(V.begin(), V.end());
     for (size_t K = 1; K < V.size(); ++K)

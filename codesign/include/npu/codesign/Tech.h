@@ -82,7 +82,8 @@ EnergyBreakdown runEnergy(const sim::SimStats &S, const HardwareConfig &C, const
 /// padding rows and tokens are left at 0.
 sim::SimStats staticCounts(const std::vector<const isa::Program *> &Programs);
 
-/// Inserts `"Key": Value` as the last member of the JSON object Json (keeps every other byte).
-std::string addJsonMember(const std::string &Json, const std::string &Key, const std::string &Value);
+/// The JSON object Object with `"Key": Value` (Value: JSON text) as its last member, written as jsonText (the
+/// other members keep their order and values); Object unchanged when it is no object or Value no JSON.
+std::string addJsonMember(const std::string &Object, const std::string &Key, const std::string &Value);
 
 } // namespace npu::codesign

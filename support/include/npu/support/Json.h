@@ -1,28 +1,32 @@
-// JSON text helpers shared by the statistics and trace writers (func and SystemC simulators).
+// JSON for every writer and reader of the project (stats, traces, reports, sweep columns, the tests), through
+// nlohmann-json (Debian nlohmann-json3-dev) instead of text built by hand.
 #pragma once
 
-#include <cstdio>
+#include "npu/support/Status.h"
+
+#include <nlohmann/json.hpp>
+
 #include <string>
+#include <string_view>
 
 namespace npu {
 
-/// S as a JSON string literal (quotes, backslashes and control characters escaped).
-inline std::string jsonString(const std::string &S) {
-  std::string Out = "\"";
-  for (char Ch : S) {
-    const unsigned char U = static_cast<unsigned char>(Ch);
-    if (Ch == '"' || Ch == '\\') {
-      Out += '\\';
-      Out += Ch;
-    } else if (U < 0x20) {
-      char Buf[8];
-      std::snprintf(Buf, sizeof(Buf), "\\u%04x", U);
-      Out += Buf;
-    } else {
-      Out += Ch;
-    }
-  }
-  return Out + "\"";
-}
+/// A JSON value whose objects keep their members in insertion order, so a writer's output reads in the order
+/// it was built and is byte-identical run to run.
+using Json = nlohmann::ordered_json;
+
+/// V as the number printf's Format ("%.6f", "%.6g", ...) shows it: the writers keep the precision they always
+/// had, and the text is the shortest form of that value ("0.5" for "%.6f"'s "0.500000").
+double jsonNumber(double V, const char *Format);
+
+/// J as a file's text: two-space indentation, then a newline. Bytes that are not UTF-8 (names from a
+/// hostile model) are replaced by U+FFFD instead of failing.
+std::string jsonText(const Json &J);
+
+/// J on one line without spaces (the JSON columns of the sweep database, trace files).
+std::string jsonLine(const Json &J);
+
+/// Text as JSON; an error names What and the position at fault.
+Expected<Json> parseJson(std::string_view Text, const std::string &What);
 
 } // namespace npu

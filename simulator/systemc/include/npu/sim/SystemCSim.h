@@ -127,7 +127,7 @@ struct TraceRun {
 struct TraceSpan {
   std::string Name;
   double StartUs = 0, DurUs = 0;
-  std::string Args; ///< JSON members of its args ("\"flops\": 20"), or empty
+  std::string Args; ///< its args as JSON object text (`{"flops": 20}`), or empty
 };
 /// Chrome/Perfetto trace-event JSON of several runs: one process per run (pid 1, 2, ...) with the tracks of
 /// TimingStats::traceJson, its spans shifted by OffsetCycles and OffsetUs, so sequential runs follow each other
