@@ -3,6 +3,8 @@
 #include "LowerDriver.h"
 #include "ObjectCache.h"
 
+#include "npu/support/Sha256.h"
+
 #include <llvm/ADT/StringMap.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -12,7 +14,6 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/Bitcode/BitcodeWriter.h>
-#include <llvm/Support/SHA256.h>
 #include <llvm/Transforms/Utils/SplitModule.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -223,11 +224,9 @@ Expected<std::unique_ptr<CompiledCode>> compileForHost(Program &P, const HostOpt
     M->print(OS, nullptr);
   }
   // The cache key covers everything that decides the object's bytes.
-  SHA256 H;
-  H.update(IrText);
-  H.update("\n" + TI.Triple + "\n" + TI.Cpu + "\n" + TI.Features + "\nO" + std::to_string(Opts.OptLevel) +
-           "\nLLVM " LLVM_VERSION_STRING "\nnpu-host-2");
-  std::string Key = toHex(H.result(), true);
+  // (The project's one SHA-256, npu/support/Sha256.h: the same digest LLVM's SHA256 gave over these bytes.)
+  std::string Key = sha256Hex(IrText + "\n" + TI.Triple + "\n" + TI.Cpu + "\n" + TI.Features + "\nO" +
+                              std::to_string(Opts.OptLevel) + "\nLLVM " LLVM_VERSION_STRING "\nnpu-host-2");
   Stats.LowerMs = msSince(T0);
 
   std::string Dir = Opts.UseDiskCache ? (Opts.CacheDir.empty() ? defaultCacheDir() : Opts.CacheDir) : "";

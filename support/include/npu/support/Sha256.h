@@ -1,4 +1,5 @@
-// SHA-256 digest (FIPS 180-4), used for the content hash of hardware configs stamped into every artifact.
+// SHA-256 digest (FIPS 180-4): the project's one SHA-256 (config hashes, container digests, cache keys; why not
+// LLVM's: docs/architecture.md).
 #pragma once
 
 #include <array>
