@@ -12,9 +12,12 @@ static int runHw(const Command &Self, const Args &A) {
   if (A.Positional.empty() || A.Positional[0] != "area")
     return usageError(Self, A.Positional.empty() ? "missing the action: area"
                                                  : "unknown action '" + A.Positional[0] + "' (expected area)");
-  if (A.Positional.size() != 2)
-    return usageError(Self, "area takes exactly one config file (FILE.yaml)");
-  auto C = npu::loadHardwareConfig(A.Positional[1]);
+  // --config as every command takes it; the older positional FILE.yaml is still read.
+  if (A.Positional.size() > 2 || (A.Positional.size() == 2 && A.has("--config")))
+    return usageError(Self, "area takes one config: --config FILE.yaml|NAME");
+  if (A.Positional.size() != 2 && !A.has("--config"))
+    return usageError(Self, "missing --config FILE.yaml|NAME (the config whose datapath is synthesized)");
+  auto C = npu::loadHardwareConfig(A.has("--config") ? A.get("--config") : A.Positional[1]);
   if (!C)
     return fail(C.message());
   npu::hw::AreaOptions O;
@@ -30,7 +33,7 @@ static int runHw(const Command &Self, const Args &A) {
 const Command HwCommand = {
     "hw",
     "Hardware figures of a config: Yosys area of the PE and the ALU lane, SRAM bits",
-    "npuc hw area FILE.yaml [--json] [--no-cache]",
+    "npuc hw area --config FILE.yaml|NAME [--json] [--no-cache]",
     "'area' generates the RTL package for the config, synthesizes one GEMM processing element\n"
     "(hw/rtl/npu_gemm_pe.sv: a block_in-deep dot product at the configured widths) and one tensor-ALU\n"
     "lane (hw/rtl/npu_alu_lane.sv) with Yosys (`synth`, then `stat -tech cmos`), and prints their cell\n"
@@ -40,8 +43,9 @@ const Command HwCommand = {
     "Needs Debian's yosys. These are relative figures for co-design (generic gates, no technology\n"
     "library, no SRAM macros).\n\n"
     "example:\n"
-    "  npuc hw area configs/default.yaml\n",
-    {{"--json", false, "print the figures as one JSON object"},
+    "  npuc hw area --config default\n",
+    {{"--config", true, "hardware config (YAML file or shipped name; `npuc hw area FILE.yaml` also works)"},
+     {"--json", false, "print the figures as one JSON object"},
      {"--no-cache", false, "synthesize again even when the result is cached"}},
     runHw,
 };
