@@ -131,14 +131,22 @@ Instruction randomAlu(const HardwareConfig &C, std::mt19937 &Rng, int64_t UopEnd
              Shift);
 }
 
-/// A random LOAD of the lookup table from the 256-entry table at Table: the whole table, or rows of entries
-/// contiguous in DRAM with zero rows above and below. (2-D transfers with gaps or left/right padding put
-/// several one-byte rows into one DRAM block, where the RTL ends late: docs/rtl.md, known divergences;
-/// RtlAgreement.LutLoadsOfEveryShape checks their data.)
+/// A random LOAD of the lookup table from the 256-entry table at Table: the whole table, rows of entries
+/// contiguous in DRAM with zero rows above and below, or (a third of them) short rows with gaps between them
+/// in DRAM and left/right padding in the table, which put more one-byte rows into a DRAM block than one burst
+/// serves (docs/timing.md: at most Cb pairs per burst).
 Instruction randomLutLoad(const DerivedConfig &D, std::mt19937 &Rng, uint64_t Table) {
   const int64_t Depth = int64_t(D.LutDepth);
-  if (pick(Rng, 0, 2) == 0)
+  const int64_t Kind = pick(Rng, 0, 2);
+  if (Kind == 0)
     return load(MemType::Lut, 0, int64_t(Table), 1, Depth, Depth);
+  if (Kind == 1) {
+    const int64_t X = pick(Rng, 1, 3), Y = pick(Rng, 4, 24), Stride = X + pick(Rng, 0, 2);
+    const Pads P{pick(Rng, 0, 1), pick(Rng, 0, 1), pick(Rng, 0, 2), pick(Rng, 0, 2)};
+    const int64_t Rows = (P.Top + Y + P.Bottom) * (P.Left + X + P.Right), Span = (Y - 1) * Stride + X;
+    return load(MemType::Lut, pick(Rng, 0, Depth - Rows), int64_t(Table) + pick(Rng, 0, Depth - Span), Y, X,
+                Stride, P);
+  }
   const int64_t X = pick(Rng, 1, 32), Y = pick(Rng, 1, 4);
   const Pads P{pick(Rng, 0, 2), pick(Rng, 0, 2), 0, 0};
   const int64_t Rows = (P.Top + Y + P.Bottom) * X;
