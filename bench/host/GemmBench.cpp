@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -118,10 +119,44 @@ struct Row {
   double Flops, OursMs, BlasMs, CompileMs;
 };
 
+/// SIMD generations, for comparing the kernels OpenBLAS picked with what the CPU has.
+enum class Isa { Sse, Avx, Avx2, Avx512 };
+const char *isaName(Isa I) { return I == Isa::Avx512 ? "AVX-512" : I == Isa::Avx2 ? "AVX2" : I == Isa::Avx ? "AVX" : "SSE"; }
+
+Isa cpuIsa() {
+  if (__builtin_cpu_supports("avx512f"))
+    return Isa::Avx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return Isa::Avx2;
+  return __builtin_cpu_supports("avx") ? Isa::Avx : Isa::Sse;
+}
+
+/// The SIMD generation of OpenBLAS's kernels for its core name (DYNAMIC_ARCH names: Zen runs the Haswell
+/// kernels; Prescott, Katmai, Core2, Nehalem, ... are the generic SSE ones it falls back to for a CPU it does not
+/// recognize).
+Isa openblasIsa(std::string Core) {
+  for (char &Ch : Core)
+    Ch = char(std::tolower(static_cast<unsigned char>(Ch)));
+  for (const char *N : {"skylakex", "cooperlake", "sapphirerapids"})
+    if (Core.find(N) != std::string::npos)
+      return Isa::Avx512;
+  for (const char *N : {"haswell", "zen", "excavator", "skylake"})
+    if (Core.find(N) != std::string::npos)
+      return Isa::Avx2;
+  for (const char *N : {"sandybridge", "bulldozer", "piledriver", "steamroller"})
+    if (Core.find(N) != std::string::npos)
+      return Isa::Avx;
+  return Isa::Sse;
+}
+
+/// True when OpenBLAS runs SSE kernels on a CPU with AVX2 or better: its times then say nothing about a BLAS.
+bool PeerCrippled = false;
+
 void print(const Row &R) {
   double Ours = R.Flops / R.OursMs / 1e6, Blas = R.Flops / R.BlasMs / 1e6;
-  std::printf("%-34s %9.2f ms %8.1f GF/s | openblas %9.2f ms %8.1f GF/s | ratio %5.2f | jit %6.0f ms\n",
-              R.Name.c_str(), R.OursMs, Ours, R.BlasMs, Blas, Ours / Blas, R.CompileMs);
+  std::printf("%-34s %9.2f ms %8.1f GF/s | openblas %9.2f ms %8.1f GF/s | ratio %5.2f%s | jit %6.0f ms\n",
+              R.Name.c_str(), R.OursMs, Ours, R.BlasMs, Blas, Ours / Blas, PeerCrippled ? " (generic peer)" : "",
+              R.CompileMs);
 }
 
 /// MatMul [M,K] x [K,N]: B constant (weights, packed at compile time) or a second input.
@@ -221,6 +256,15 @@ int main(int Argc, char **Argv) {
   HO.UseDiskCache = false;
   std::printf("threads %d; OpenBLAS %s, core %s (its sgemm time excludes im2col for the conv rows)\n", Threads,
               openblas_get_config(), openblas_get_corename());
+  const Isa Cpu = cpuIsa(), Peer = openblasIsa(openblas_get_corename());
+  PeerCrippled = Peer == Isa::Sse && Cpu >= Isa::Avx2;
+  std::printf("peer kernels: OpenBLAS core %s uses %s; this CPU has %s (the host JIT uses the CPU's widest)\n",
+              openblas_get_corename(), isaName(Peer), isaName(Cpu));
+  if (Peer < Cpu)
+    std::printf("WARNING: OpenBLAS runs kernels below this CPU's ISA (%s < %s)%s; try OPENBLAS_CORETYPE=%s.\n"
+                "         The ratios compare with that peer, not with the best BLAS for this CPU.\n",
+                isaName(Peer), isaName(Cpu), PeerCrippled ? ": generic kernels, the ratios are no comparison" : "",
+                Cpu == Isa::Avx512 ? "SkylakeX" : "Haswell");
   std::vector<std::tuple<int64_t, int64_t, int64_t, bool>> Gemms = {
       {1760, 128, 1760, true}, {2048, 64, 2048, true}, {2560, 128, 2560, true}, {1024, 1024, 1024, true},
       {512, 3136, 576, true},  {35, 700, 2048, true},  {1024, 1024, 1024, false}, {1, 4096, 4096, true}};

@@ -1,17 +1,24 @@
 // npu-host-model-bench: whole-model fp32 latency of the host path against onnxruntime (node binding) on the same
 // machine and thread count, plus JIT compile times. Each model's output is first checked against the reference
-// interpreter; a mismatch stops the bench before its figures.
+// interpreter; a mismatch stops the bench before its figures. Per model, the slowest layer classes next to
+// onnxruntime's profile (--no-layers leaves them out). --int8: the int8 GEMM on a QLinearConv model (QNet.h)
+// against the same model's float twin and onnxruntime on both.
 #include "Check.h"
+#include "QNet.h"
 #include "RefCheck.h"
 
 #include "npu/compiler/frontend/OnnxImporter.h"
+#include "npu/compiler/ops/Flops.h"
+#include "npu/compiler/passes/PassManager.h"
 #include "npu/host/HostModel.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -32,14 +39,15 @@ std::string ortNodeModules() {
                                              : std::string(NPU_TESTDATA_DIR) + "/../tools/ort-oracle/node_modules";
 }
 
-/// Runs onnxruntime through bench/host/ort_bench.js; empty when node or the package is missing.
-std::string runOrt(const std::string &Model, int Threads, int Iters) {
+/// Runs onnxruntime through bench/host/ort_bench.js (ProfileRuns > 0: its per-node lines too); empty when node
+/// or the package is missing.
+std::string runOrt(const std::string &Model, int Threads, int Iters, int ProfileRuns = 0) {
   std::string NodeModules = ortNodeModules();
   if (!fs::exists(fs::path(NodeModules) / "onnxruntime-node"))
     return "";
   std::string Cmd = "NODE_PATH='" + NodeModules + "' node '" + std::string(NPU_SOURCE_DIR) +
                     "/bench/host/ort_bench.js' '" + Model + "' " + std::to_string(Threads) + " " +
-                    std::to_string(Iters) + " 2>/dev/null";
+                    std::to_string(Iters) + " " + std::to_string(ProfileRuns) + " 2>/dev/null";
   FILE *P = popen(Cmd.c_str(), "r");
   if (!P)
     return "";
@@ -59,11 +67,14 @@ double field(const std::string &Json, const std::string &Key) {
 /// Checks M's output against the reference interpreter once, before the timing (which keeps its own warm-up
 /// run; the runs compute the same values), then returns the times of Iters runs in ms, sorted.
 std::vector<double> checkAndTime(const std::string &Name, host::HostModel &M, const ir::Graph &G,
-                                 const std::vector<ir::Tensor> &Ins, int Iters) {
+                                 const std::vector<ir::Tensor> &Ins, int Iters, double Atol = -1,
+                                 std::vector<ir::Tensor> *Result = nullptr) {
   auto Out = M.run(Ins);
   if (!Out)
     npubench::checkFailed(Name, Out.message());
-  npubench::requireReferenceMatch(Name, G, Ins, *Out);
+  npubench::requireReferenceMatch(Name, G, Ins, *Out, Atol);
+  if (Result)
+    *Result = *Out;
   std::vector<double> Times;
   (void)M.run(Ins);
   for (int R = 0; R < Iters; ++R) {
@@ -75,11 +86,194 @@ std::vector<double> checkAndTime(const std::string &Name, host::HostModel &M, co
   return Times;
 }
 
+/// Time and work of one layer class: the layers (ours: fused groups; onnxruntime: nodes of its optimized graph)
+/// with the same FLOPs, e.g. the repeated 3x3 convolutions of a ResNet stage.
+struct LayerClass {
+  double Flops = 0, OursMs = 0, OrtMs = 0;
+  int Ours = 0, Ort = 0;
+  std::string What;
+};
+
+/// Prints the layer classes where our time is largest, next to onnxruntime's nodes of the same FLOPs (within
+/// 1%), and the gap; pooling, element-wise and movement layers (no FLOPs class) are summed on one line.
+void printLayerGaps(const ir::Graph &Gr, const std::vector<host::StepProfile> &Prof, const std::string &Ort, int Top) {
+  std::map<std::string, const ir::Node *> ByName;
+  for (const ir::Node &N : Gr.nodes())
+    ByName[N.Name.empty() ? N.OpType : N.Name] = &N;
+  std::map<std::string, std::pair<double, double>> Groups; // node names -> (ms per run, the anchor's FLOPs)
+  for (const host::StepProfile &S : Prof) {
+    std::string Key;
+    for (const std::string &N : S.Nodes)
+      Key += N + " ";
+    auto &G = Groups[Key];
+    G.first += S.Runs ? S.Ms / double(S.Runs) : 0;
+    // The group's first node is the Conv/Gemm/MatMul the others were fused into: onnxruntime's node has its FLOPs.
+    auto It = S.Nodes.empty() ? ByName.end() : ByName.find(S.Nodes[0]);
+    if (It != ByName.end())
+      G.second = ir::nodeFlops(Gr, *It->second);
+  }
+  std::vector<LayerClass> Classes;
+  auto ClassOf = [&](double Flops) -> LayerClass & {
+    for (LayerClass &C : Classes)
+      if (std::abs(C.Flops - Flops) <= 0.01 * Flops)
+        return C;
+    Classes.push_back(LayerClass{Flops, 0, 0, 0, 0, ""});
+    return Classes.back();
+  };
+  double OtherOurs = 0, OtherOrt = 0;
+  for (const auto &[Names, G] : Groups) {
+    if (G.second < 1e6) {
+      OtherOurs += G.first;
+      continue;
+    }
+    LayerClass &C = ClassOf(G.second);
+    C.OursMs += G.first, ++C.Ours;
+  }
+  for (size_t At = Ort.find("\nN\t"); At != std::string::npos; At = Ort.find("\nN\t", At + 1)) {
+    char What[256] = "";
+    double Flops = 0, Ms = 0;
+    if (std::sscanf(Ort.c_str() + At + 3, "%lf\t%lf\t%255[^\n]", &Flops, &Ms, What) < 2)
+      continue;
+    if (Flops < 1e6) {
+      OtherOrt += Ms;
+      continue;
+    }
+    LayerClass &C = ClassOf(Flops);
+    C.OrtMs += Ms, ++C.Ort;
+    C.What = What;
+  }
+  std::sort(Classes.begin(), Classes.end(), [](const LayerClass &A, const LayerClass &B) { return A.OursMs > B.OursMs; });
+  std::printf("  slowest layers: ours (mean of the profiled runs) against onnxruntime's nodes of the same FLOPs (median)\n"
+              "  %9s %4s %9s %8s | %4s %9s %8s | %5s  %s\n", "MFLOP", "ours", "ms", "GFLOP/s", "ort", "ms", "GFLOP/s",
+              "gap", "onnxruntime node");
+  for (size_t I = 0; I < Classes.size() && int(I) < Top; ++I) {
+    const LayerClass &C = Classes[I];
+    if (C.Ort == 0) {
+      std::printf("  %9.1f %4d %9.3f %8.1f | %4s %9s %8s | %5s\n", C.Flops / 1e6, C.Ours, C.OursMs,
+                  C.Flops * C.Ours / C.OursMs / 1e6, "-", "-", "-", "-");
+      continue;
+    }
+    std::printf("  %9.1f %4d %9.3f %8.1f | %4d %9.3f %8.1f | %5.2f  %s\n", C.Flops / 1e6, C.Ours, C.OursMs,
+                C.Flops * C.Ours / C.OursMs / 1e6, C.Ort, C.OrtMs, C.Flops * C.Ort / C.OrtMs / 1e6,
+                (C.OursMs / std::max(C.Ours, 1)) / (C.OrtMs / C.Ort), C.What.c_str());
+  }
+  std::printf("  other layers (pooling, element-wise, movement): ours %.3f ms, onnxruntime %.3f ms\n", OtherOurs,
+              OtherOrt);
+}
+
+/// Our per-step profile of G: Runs runs of a model compiled with HostOptions::Profile.
+std::vector<host::StepProfile> profileRuns(const ir::Graph &G, host::HostOptions HO, const std::vector<ir::Tensor> &Ins,
+                                           int Runs) {
+  HO.Profile = true;
+  auto M = host::compileHostModel(G, HO);
+  if (!M)
+    return {};
+  for (int R = 0; R < Runs; ++R)
+    (void)(*M)->run(Ins);
+  return (*M)->profile();
+}
+
+/// The deterministic input of ort_bench.js for every graph input (float).
+std::vector<ir::Tensor> benchInputs(const ir::Graph &G) {
+  std::vector<ir::Tensor> Ins;
+  for (ir::ValueId V : G.Inputs) {
+    ir::Tensor T(G.type(V).Elem, G.type(V).Dims);
+    for (int64_t I = 0; I < T.numElements(); ++I)
+      T.data<float>()[I] = static_cast<float>((I * 2654435761u) % 1000) / 1000.0f - 0.5f;
+    Ins.push_back(std::move(T));
+  }
+  return Ins;
+}
+
+/// Compiles G (no node may fall back to the interpreter), checks it and times it: sorted run times in ms.
+std::vector<double> compileCheckTime(const std::string &Name, const ir::Graph &G, int Threads, int Iters,
+                                     double Atol = -1, std::vector<ir::Tensor> *Result = nullptr) {
+  host::HostOptions HO;
+  HO.Threads = Threads;
+  HO.UseDiskCache = false;
+  HO.AllowFallback = false;
+  auto M = host::compileHostModel(G, HO);
+  if (!M)
+    npubench::checkFailed(Name, M.message());
+  return checkAndTime(Name, **M, G, benchInputs(G), Iters, Atol, Result);
+}
+
+/// --int8: the QLinearConv net converted by the quantize pass to npu.QConv (the host's int8 GEMM), its float
+/// twin on the host's f32 GEMM, and onnxruntime on both ONNX files.
+void benchInt8(int Threads, int Iters) {
+  fs::path Dir = fs::temp_directory_path() / ("npu-host-int8-bench-" + std::to_string(::getpid()));
+  fs::create_directories(Dir);
+  const std::string QPath = (Dir / "qnet.onnx").string(), FPath = (Dir / "qnet_float.onnx").string();
+  if (Status S = npubench::writeQNet(QPath, FPath); !S)
+    npubench::checkFailed("qnet", S.message());
+  auto Q = frontend::importOnnx(QPath);
+  auto F = frontend::importOnnx(FPath);
+  if (!Q || !F)
+    npubench::checkFailed("qnet", Q ? F.message() : Q.message());
+  passes::PassOptions PO;
+  if (Status S = passes::runPipeline(*Q, {"shape-inference", "constant-folding", "quantize", "dce"}, PO, {}); !S)
+    npubench::checkFailed("qnet", S.message());
+  int QConvs = 0;
+  for (const ir::Node &N : Q->nodes())
+    QConvs += N.OpType == "npu.QConv";
+  std::printf("int8: 12 QLinearConv (ResNet-50 bottleneck shapes, 1x64x56x56 in) -> %d npu.QConv on the int8 GEMM "
+              "(vpdpbusd where the CPU has VNNI); threads %d, %d timed runs\n",
+              QConvs, Threads, Iters);
+  std::vector<ir::Tensor> YQ, YF;
+  std::vector<double> TQ = compileCheckTime("qnet int8", *Q, Threads, Iters, -1, &YQ);
+  host::HostOptions HO;
+  HO.Threads = Threads;
+  HO.UseDiskCache = false;
+  const std::vector<host::StepProfile> ProfQ = profileRuns(*Q, HO, benchInputs(*Q), 5);
+  // The twin's 12 layers without rounding between them leave outputs near zero that differ in the last bits
+  // with the summation order (about 5e-7 on outputs of about 0.3): checked with an absolute 1e-5.
+  std::vector<double> TF = compileCheckTime("qnet float twin", *F, Threads, Iters, 1e-5, &YF);
+  // How far the int8 result is from the float one (not a check: 12 layers of int8 rounding), and how much of
+  // the int8 range it uses (a result stuck at the zero point would make the int8 timing meaningless).
+  double Sig = 0, Err = 0;
+  int64_t Zero = 0;
+  const float *Qd = YQ.at(0).data<float>(), *Fd = YF.at(0).data<float>();
+  for (int64_t I = 0; I < YF[0].numElements(); ++I) {
+    Sig += double(Fd[I]) * Fd[I], Err += double(Qd[I] - Fd[I]) * (Qd[I] - Fd[I]);
+    Zero += Qd[I] == 0.0f;
+  }
+  std::printf("int8 result against the float twin: SQNR %.1f dB, %.1f%% of the outputs at the zero point\n",
+              10 * std::log10(Sig / std::max(Err, 1e-30)), 100.0 * double(Zero) / double(YF[0].numElements()));
+  std::string OQ = runOrt(QPath, Threads, Iters), OF = runOrt(FPath, Threads, Iters);
+  auto Row = [&](const char *Name, const std::vector<double> &T, const std::string &Ort) {
+    double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms");
+    if (OB < 0)
+      std::printf("%-22s ours %8.2f / %8.2f ms   onnxruntime n/a\n", Name, T[0], T[T.size() / 2]);
+    else
+      std::printf("%-22s ours %8.2f / %8.2f ms   onnxruntime %8.2f / %8.2f ms   ratio %5.2f / %5.2f\n", Name, T[0],
+                  T[T.size() / 2], OB, OM, T[0] / OB, T[T.size() / 2] / OM);
+  };
+  std::printf("(best / median; ratio ours / onnxruntime)\n");
+  Row("int8 (QLinearConv)", TQ, OQ);
+  Row("fp32 twin (Conv)", TF, OF);
+  std::printf("ours int8 / ours fp32: %.2f best, %.2f median\n", TQ[0] / TF[0], TQ[TQ.size() / 2] / TF[TF.size() / 2]);
+  // onnxruntime runs QLinearConv as its NHWC form with prepacked weights, which its profile records without the
+  // weight shape: no per-layer match, so our own kernels' times (input transform and GEMM apart).
+  std::vector<host::StepProfile> Top = ProfQ;
+  std::sort(Top.begin(), Top.end(), [](const host::StepProfile &A, const host::StepProfile &B) { return A.Ms > B.Ms; });
+  double Total = 0;
+  for (const host::StepProfile &S : Top)
+    Total += S.Runs ? S.Ms / double(S.Runs) : 0;
+  std::printf("our int8 kernels, slowest first (mean of 5 profiled runs, %.3f ms in all):\n", Total);
+  for (size_t I = 0; I < Top.size() && I < 8; ++I) {
+    const double Ms = Top[I].Runs ? Top[I].Ms / double(Top[I].Runs) : 0;
+    std::printf("  %8.3f ms %5.1f%%  %-34s %s\n", Ms, 100 * Ms / Total, Top[I].Kernel.c_str(), Top[I].Ops.c_str());
+  }
+  std::error_code EC;
+  fs::remove_all(Dir, EC);
+}
+
 } // namespace
 
 int main(int Argc, char **Argv) {
   int Threads = static_cast<int>(std::thread::hardware_concurrency());
   int Iters = 20;
+  bool Int8 = false, Gaps = true;
   std::vector<std::string> Models;
   for (int I = 1; I < Argc; ++I) {
     std::string A = Argv[I];
@@ -87,8 +281,16 @@ int main(int Argc, char **Argv) {
       Threads = std::atoi(Argv[++I]);
     else if (A == "--iters" && I + 1 < Argc)
       Iters = std::atoi(Argv[++I]);
+    else if (A == "--int8")
+      Int8 = true;
+    else if (A == "--no-layers")
+      Gaps = false;
     else
       Models.push_back(A);
+  }
+  if (Int8) {
+    benchInt8(Threads, Iters);
+    return 0;
   }
   if (Models.empty()) {
     std::string D = NPU_TESTDATA_DIR "/models/";
@@ -128,15 +330,9 @@ int main(int Argc, char **Argv) {
     double Cold = (*M)->stats().totalMs();
     auto M2 = host::compileHostModel(*G, HO); // second load: object from the disk cache
     double Cached = M2 ? (*M2)->stats().totalMs() : -1;
-    std::vector<ir::Tensor> Ins;
-    for (ir::ValueId V : G->Inputs) {
-      ir::Tensor T(G->type(V).Elem, G->type(V).Dims);
-      for (int64_t I = 0; I < T.numElements(); ++I)
-        T.data<float>()[I] = static_cast<float>((I * 2654435761u) % 1000) / 1000.0f - 0.5f;
-      Ins.push_back(std::move(T));
-    }
+    const std::vector<ir::Tensor> Ins = benchInputs(*G);
     std::vector<double> Times = checkAndTime(Name, **M, *G, Ins, Iters);
-    std::string Ort = runOrt(Path, Threads, Iters);
+    std::string Ort = runOrt(Path, Threads, Iters, Gaps ? 5 : 0);
     double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms"), OL = field(Ort, "load_ms");
     if (OB < 0)
       std::printf("%-20s %8.2fms %8.2fms %10s %10s %6s %6s %7.0fms %8.0fms %9s\n", Name.c_str(), Times[0],
@@ -145,6 +341,8 @@ int main(int Argc, char **Argv) {
       std::printf("%-20s %8.2fms %8.2fms %8.2fms %8.2fms %6.2f %6.2f %7.0fms %8.0fms %7.0fms\n", Name.c_str(),
                   Times[0], Times[Times.size() / 2], OB, OM, Times[0] / OB, Times[Times.size() / 2] / OM, Cold,
                   Cached, OL);
+    if (Gaps)
+      printLayerGaps(*G, profileRuns(*G, HO, Ins, 5), Ort, 5);
     std::fflush(stdout);
   }
   std::error_code EC;

@@ -13,14 +13,16 @@ namespace npubench {
 using namespace npu;
 
 void requireReferenceMatch(const std::string &Case, const ir::Graph &G, const std::vector<ir::Tensor> &Inputs,
-                           const std::vector<ir::Tensor> &Got) {
+                           const std::vector<ir::Tensor> &Got, double Atol) {
   auto Want = ref::interpret(G, Inputs);
   if (!Want)
     checkFailed(Case, "reference interpreter: " + Want.message());
   if (Got.size() != Want->size())
     checkFailed(Case, std::to_string(Got.size()) + " outputs, the reference has " + std::to_string(Want->size()));
   // The conformance runner's tolerances (check::CheckOptions defaults): one definition of "matches".
-  const check::CheckOptions Opts;
+  check::CheckOptions Opts;
+  if (Atol >= 0)
+    Opts.Float32.Atol = Atol;
   int64_t Values = 0;
   for (size_t K = 0; K < Got.size(); ++K) {
     if (std::string D = check::compareTensors(Got[K], (*Want)[K], Opts); !D.empty())

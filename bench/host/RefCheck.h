@@ -10,9 +10,9 @@
 namespace npubench {
 
 /// Runs G on ref::interpret with Inputs and compares every output of Got (the host model's) with it
-/// (|got - want| <= 1e-3 |want| + 1e-7 for floats, exact for integers); stops the bench through checkFailed on
-/// a difference or an interpreter error, else prints one "checked:" line for Case.
+/// (|got - want| <= 1e-3 |want| + 1e-7 for floats, exact for integers; Atol >= 0 replaces the 1e-7); stops the
+/// bench through checkFailed on a difference or an interpreter error, else prints one "checked:" line for Case.
 void requireReferenceMatch(const std::string &Case, const npu::ir::Graph &G, const std::vector<npu::ir::Tensor> &Inputs,
-                           const std::vector<npu::ir::Tensor> &Got);
+                           const std::vector<npu::ir::Tensor> &Got, double Atol = -1);
 
 } // namespace npubench

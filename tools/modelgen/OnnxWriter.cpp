@@ -68,13 +68,18 @@ void OnnxWriter::addOutput(const std::string &Name, const std::vector<int64_t> &
   setValueInfo(M->mutable_graph()->add_output(), Name, Dims);
 }
 
-void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64_t> &Dims,
-                                const std::vector<float> &V) {
+void OnnxWriter::addRaw(const std::string &Name, const std::vector<int64_t> &Dims, int DataType, std::string Raw) {
   onnx::TensorProto *T = M->mutable_graph()->add_initializer();
   T->set_name(Name);
-  T->set_data_type(onnx::TensorProto::FLOAT);
+  T->set_data_type(DataType);
   for (int64_t D : Dims)
     T->add_dims(D);
+  T->set_raw_data(std::move(Raw));
+}
+
+namespace {
+/// The little-endian bytes of 32-bit values.
+template <typename T> std::string bytes32(const std::vector<T> &V) {
   std::string Raw(V.size() * 4, '\0');
   for (size_t I = 0; I < V.size(); ++I) {
     uint32_t Bits;
@@ -82,7 +87,28 @@ void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64
     for (int B = 0; B < 4; ++B)
       Raw[I * 4 + B] = char((Bits >> (8 * B)) & 0xFF);
   }
-  T->set_raw_data(Raw);
+  return Raw;
+}
+} // namespace
+
+void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64_t> &Dims,
+                                const std::vector<float> &V) {
+  addRaw(Name, Dims, onnx::TensorProto::FLOAT, bytes32(V));
+}
+
+void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64_t> &Dims,
+                                const std::vector<int32_t> &V) {
+  addRaw(Name, Dims, onnx::TensorProto::INT32, bytes32(V));
+}
+
+void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64_t> &Dims,
+                                const std::vector<int8_t> &V) {
+  addRaw(Name, Dims, onnx::TensorProto::INT8, std::string(V.begin(), V.end()));
+}
+
+void OnnxWriter::addInitializer(const std::string &Name, const std::vector<int64_t> &Dims,
+                                const std::vector<uint8_t> &V) {
+  addRaw(Name, Dims, onnx::TensorProto::UINT8, std::string(V.begin(), V.end()));
 }
 
 NodeBuilder OnnxWriter::addNode(const std::string &OpType, const std::string &Name,

@@ -1,5 +1,5 @@
 // A small builder of ONNX models over the protobuf classes the frontend links: enough to write the project's
-// own demo and test networks (float32 initializers, nodes with int/ints/float attributes).
+// own demo and test networks (float32 and integer initializers, nodes with int/ints/float attributes).
 #pragma once
 
 #include "npu/support/Status.h"
@@ -42,6 +42,10 @@ public:
   void addOutput(const std::string &Name, const std::vector<int64_t> &Dims);
   /// A float32 constant (raw_data, little-endian as ONNX requires).
   void addInitializer(const std::string &Name, const std::vector<int64_t> &Dims, const std::vector<float> &V);
+  /// Integer constants (quantized models: int8 weights, uint8/int8 zero points, int32 biases).
+  void addInitializer(const std::string &Name, const std::vector<int64_t> &Dims, const std::vector<int8_t> &V);
+  void addInitializer(const std::string &Name, const std::vector<int64_t> &Dims, const std::vector<uint8_t> &V);
+  void addInitializer(const std::string &Name, const std::vector<int64_t> &Dims, const std::vector<int32_t> &V);
   NodeBuilder addNode(const std::string &OpType, const std::string &Name,
                       const std::vector<std::string> &Inputs, const std::vector<std::string> &Outputs);
 
@@ -52,6 +56,8 @@ public:
 
 private:
   std::unique_ptr<onnx::ModelProto> M;
+  /// An initializer of ONNX data type DataType from little-endian bytes.
+  void addRaw(const std::string &Name, const std::vector<int64_t> &Dims, int DataType, std::string Raw);
 };
 
 } // namespace npu::modelgen

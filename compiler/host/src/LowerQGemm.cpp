@@ -105,6 +105,8 @@ struct QEmitter {
   Value *gep(KB &K, const Buf &Bf, Type *T, Value *I) { return K.B.CreateInBoundsGEP(T, Bf.Ptr, I); }
 
   /// Kernel 1: X as u8 (x + 128) into the padded channels-last grid [n][g][Hp][Wp][Cgp], x_zp in the border.
+  /// Bytes of the channels past Cg stay unwritten: their weights are zero. No branch in the copy loops: the
+  /// inner loop walks the source's contiguous dimension (columns for convolutions, channels for matrices).
   void emitTransform() {
     KB K(C.E, C.kernelName("_q8in"));
     auto &B = K.B;
@@ -114,29 +116,29 @@ struct QEmitter {
       Value *Ng = B.CreateUDiv(Item, K.c64(Hp)), *Ih = B.CreateSub(B.CreateURem(Item, K.c64(Hp)), K.c64(P.PT));
       Value *Nn = B.CreateUDiv(Ng, K.c64(P.G)), *Gg = B.CreateURem(Ng, K.c64(P.G));
       Value *Dst = B.CreateMul(Item, K.c64(Wp * Cgp));
-      Value *RowIn = B.CreateICmpULT(Ih, K.c64(P.H));
-      Value *Src = B.CreateAdd(B.CreateMul(Nn, K.c64(P.XS[0])),
-                               B.CreateAdd(B.CreateMul(Gg, K.c64(P.Cg * P.XS[1])), B.CreateMul(Ih, K.c64(P.XS[2]))));
-      K.loop(Wp, [&](Value *Xp) {
-        Value *Iw = B.CreateSub(Xp, K.c64(P.PL));
-        Value *In = B.CreateAnd(RowIn, B.CreateICmpULT(Iw, K.c64(P.W)));
-        Value *Pos = B.CreateAdd(Src, B.CreateMul(Iw, K.c64(P.XS[3])));
-        Value *D = B.CreateAdd(Dst, B.CreateMul(Xp, K.c64(Cgp)));
-        K.loop(Cgp, [&](Value *Ci) {
-          Value *V = B.getInt8(0);
-          K.ifThenElse(
-              B.CreateAnd(In, B.CreateICmpULT(Ci, K.c64(P.Cg))),
-              [&] {
-                LoadInst *L = B.CreateLoad(K.E.I8, gep(K, X, K.E.I8, B.CreateAdd(Pos, B.CreateMul(Ci, K.c64(P.XS[1])))));
-                K.tag(L, X.Slot);
-                K.tag(B.CreateStore(B.CreateXor(L, B.getInt8(0x80)), gep(K, T, K.E.I8, B.CreateAdd(D, Ci))), T.Slot);
-              },
-              [&] {
-                Value *Pad = B.CreateSelect(B.CreateICmpULT(Ci, K.c64(P.Cg)), Border, V);
-                K.tag(B.CreateStore(Pad, gep(K, T, K.E.I8, B.CreateAdd(D, Ci))), T.Slot);
-              });
-        });
-      });
+      auto Fill = [&](int64_t From, int64_t To) {
+        K.loop(K.c64(From), K.c64(To), [&](Value *J) { K.tag(B.CreateStore(Border, gep(K, T, K.E.I8, B.CreateAdd(Dst, J))), T.Slot); });
+      };
+      K.ifThenElse(
+          B.CreateICmpULT(Ih, K.c64(P.H)),
+          [&] {
+            Fill(0, P.PL * Cgp);
+            Fill((P.PL + P.W) * Cgp, Wp * Cgp);
+            Value *Src = B.CreateAdd(B.CreateMul(Nn, K.c64(P.XS[0])),
+                                     B.CreateAdd(B.CreateMul(Gg, K.c64(P.Cg * P.XS[1])), B.CreateMul(Ih, K.c64(P.XS[2]))));
+            auto Copy = [&](Value *Ci, Value *Iw) {
+              Value *At = B.CreateAdd(Src, B.CreateAdd(B.CreateMul(Ci, K.c64(P.XS[1])), B.CreateMul(Iw, K.c64(P.XS[3]))));
+              LoadInst *L = B.CreateLoad(K.E.I8, gep(K, X, K.E.I8, At));
+              K.tag(L, X.Slot);
+              Value *D = B.CreateAdd(Dst, B.CreateAdd(B.CreateMul(B.CreateAdd(Iw, K.c64(P.PL)), K.c64(Cgp)), Ci));
+              K.tag(B.CreateStore(B.CreateXor(L, B.getInt8(0x80)), gep(K, T, K.E.I8, D)), T.Slot);
+            };
+            if (P.XS[1] == 1)
+              K.loop(P.W, [&](Value *Iw) { K.loop(P.Cg, [&](Value *Ci) { Copy(Ci, Iw); }); });
+            else
+              K.loop(P.Cg, [&](Value *Ci) { K.loop(P.W, [&](Value *Iw) { Copy(Ci, Iw); }); });
+          },
+          [&] { Fill(0, Wp * Cgp); });
     });
     KernelOut O = K.finish(P.N * P.G * Hp, 2.0 * static_cast<double>(Wp * Cgp));
     O.TempSlots = {TSlot};
