@@ -111,6 +111,23 @@ ir::ElemType activationType(const HardwareConfig *C) {
   return C && C->InputType == DType::Int16 ? ir::ElemType::Int16 : ir::ElemType::Int8;
 }
 
+/// The host pipeline's half of quantize: a model quantized elsewhere (QDQ, QLinear*, *Integer) becomes npu.Q*
+/// operators with its own scales, which the host JIT runs on its int8 kernels; a float model is left alone
+/// (the host runs it in float; PTQ needs calibration data and a target).
+class ImportQuantized : public Pass {
+public:
+  const char *name() const override { return "import-quantized"; }
+  Status run(ir::Graph &G, const PassOptions &Opts) override {
+    if (!isQuantizedModel(G))
+      return Status::ok();
+    NPU_ASSIGN(ir::Graph Quant, convertQuantizedGraph(G));
+    reportPass(Opts, "import-quantized", G.nodes().size(), Quant.nodes().size(), "converted with the model's own scales");
+    G = std::move(Quant);
+    return Status::ok();
+  }
+};
+
 std::unique_ptr<Pass> createQuantizePass() { return std::make_unique<Quantize>(); }
+std::unique_ptr<Pass> createImportQuantizedPass() { return std::make_unique<ImportQuantized>(); }
 
 } // namespace npu::passes

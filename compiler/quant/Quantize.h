@@ -5,4 +5,6 @@
 
 namespace npu::passes {
 std::unique_ptr<Pass> createQuantizePass();
+/// import-quantized (host pipeline): only the conversion of already quantized models.
+std::unique_ptr<Pass> createImportQuantizedPass();
 } // namespace npu::passes

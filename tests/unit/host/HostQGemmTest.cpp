@@ -1,7 +1,10 @@
 // The host path's int8 GEMM (npu.QConv / npu.QMatMul on vpdpbusd or its portable form) against the reference
 // interpreter's kernels, bit for bit: padding with a nonzero input zero point, strides, dilations, groups,
-// channel counts that fill no vector, per-channel multipliers, activation bounds, int32 results.
+// channel counts that fill no vector, per-channel multipliers, activation bounds, int32 results; and a QLinearConv
+// model through the host pipeline (import-quantized) on them, against ONNX's float-defined QLinearConv.
 #include "HostTestUtil.h"
+
+#include "npu/compiler/passes/PassManager.h"
 
 using namespace npu;
 using namespace npu::test;
@@ -115,6 +118,61 @@ TEST(HostQGemm, QMatMulMatchesReference) {
   checkQMatMul({3, 50, 70}, 70, 45, -9, true, 60);
   checkQMatMul({7, 20}, 20, 33, 0, false, 70);
   checkQMatMul({1, 256}, 256, 10, 4, true, 80); // one row (a classifier head)
+}
+
+template <typename T> ir::Tensor scalar(ElemType E, T V) {
+  ir::Tensor S(E, {});
+  S.data<T>()[0] = V;
+  return S;
+}
+
+TEST(HostQGemm, QLinearConvModelRunsOnInt8KernelsThroughHostPipeline) {
+  // QuantizeLinear -> QLinearConv (uint8 activations, int8 per-channel weights) -> DequantizeLinear.
+  ir::Graph G;
+  G.Name = "qlinearconv";
+  ir::ValueId X = G.addInput("x", ir::TensorType(ElemType::Float32, {1, 8, 10, 10}));
+  ir::ValueId S = G.addConstant("s", scalar<float>(ElemType::Float32, 0.02f));
+  ir::ValueId Z = G.addConstant("z", scalar<uint8_t>(ElemType::UInt8, 128));
+  ir::ValueId YS = G.addConstant("ys", scalar<float>(ElemType::Float32, 0.05f));
+  ir::ValueId YZ = G.addConstant("yz", scalar<uint8_t>(ElemType::UInt8, 120));
+  ir::ValueId W = G.addConstant("w", randomTensor(ElemType::Int8, {16, 8, 3, 3}, 90, -127, 127));
+  ir::ValueId WS = G.addConstant("ws", randomTensor(ElemType::Float32, {16}, 91, 0.002, 0.004));
+  ir::ValueId WZ = G.addConstant("wz", ir::Tensor(ElemType::Int8, {16}));
+  ir::ValueId B = G.addConstant("b", int32Tensor(randomInts(16, -3000, 3000, 92)));
+  ir::ValueId Q = G.addValue("q", ir::TensorType(ElemType::UInt8, {1, 8, 10, 10}));
+  ir::ValueId Y = G.addValue("y", ir::TensorType(ElemType::UInt8, {1, 16, 10, 10}));
+  ir::ValueId Out = G.addValue("out", ir::TensorType(ElemType::Float32, {1, 16, 10, 10}));
+  G.addNode("QuantizeLinear", {X, S, Z}, {Q}, "quant");
+  ir::Node &C = G.addNode("QLinearConv", {Q, S, Z, W, WS, WZ, YS, YZ, B}, {Y}, "conv");
+  C.Attrs = {attr("kernel_shape", std::vector<int64_t>{3, 3}), attr("pads", std::vector<int64_t>{1, 1, 1, 1})};
+  G.addNode("DequantizeLinear", {Y, YS, YZ}, {Out}, "dequant");
+  G.Outputs = {Out};
+  const std::vector<ir::Tensor> Feeds = {randomTensor(ElemType::Float32, {1, 8, 10, 10}, 93, -2.5, 2.5)};
+  auto Onnx = ref::interpret(G, Feeds); // ONNX's definition: float requantization
+  ASSERT_TRUE(Onnx.isOk()) << Onnx.message();
+
+  ir::Graph H = G;
+  ASSERT_TRUE(passes::runPipeline(H, passes::defaultPipeline("host"), {}, {}).isOk());
+  int QConvs = 0, QLinear = 0;
+  for (const ir::Node &N : H.nodes())
+    QConvs += N.OpType == "npu.QConv", QLinear += N.OpType == "QLinearConv";
+  EXPECT_EQ(QConvs, 1);
+  EXPECT_EQ(QLinear, 0);
+  host::HostOptions O = testOptions(); // no fallback: the converted graph runs in generated code only
+  auto M = host::compileHostModel(H, O);
+  ASSERT_TRUE(M.isOk()) << M.message();
+  auto Got = (*M)->run(Feeds);
+  ASSERT_TRUE(Got.isOk()) << Got.message();
+  // Bit-exact with the reference interpreter on the converted graph, and within one output step (0.05) of
+  // ONNX's float definition (docs/quantization.md: ties and float sums).
+  expectMatchesReference(H, Feeds, O);
+  const float *Gd = (*Got)[0].data<float>(), *Od = (*Onnx)[0].data<float>();
+  int64_t Differ = 0;
+  for (int64_t I = 0; I < (*Got)[0].numElements(); ++I) {
+    ASSERT_LE(std::fabs(Gd[I] - Od[I]), 0.05f + 1e-6f) << "element " << I;
+    Differ += Gd[I] != Od[I];
+  }
+  EXPECT_LT(Differ, (*Got)[0].numElements() / 20) << "more than 5% of the outputs one step off";
 }
 
 } // namespace
