@@ -17,10 +17,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -64,11 +67,84 @@ double field(const std::string &Json, const std::string &Key) {
   return At == std::string::npos ? -1 : std::atof(Json.c_str() + At + Key.size() + 3);
 }
 
+/// onnxruntime in a node process that runs the model once per request (ort_bench.js --serve, workers not
+/// spinning), so its runs interleave with ours and both see the same load of the shared machine.
+class OrtServer {
+public:
+  OrtServer(const std::string &Model, int Threads) {
+    const std::string NodeModules = ortNodeModules();
+    if (!fs::exists(fs::path(NodeModules) / "onnxruntime-node"))
+      return;
+    // Everything the child needs is built before fork (the parent has threads: no allocation after fork).
+    std::vector<std::string> Env = {"NODE_PATH=" + NodeModules};
+    for (char **E = environ; *E; ++E)
+      if (std::strncmp(*E, "NODE_PATH=", 10) != 0)
+        Env.push_back(*E);
+    const std::vector<std::string> Args = {"node", std::string(NPU_SOURCE_DIR) + "/bench/host/ort_bench.js", Model,
+                                           std::to_string(Threads), "0", "0", "--serve"};
+    std::vector<char *> EnvP, ArgP;
+    for (const std::string &E : Env)
+      EnvP.push_back(const_cast<char *>(E.c_str()));
+    for (const std::string &A : Args)
+      ArgP.push_back(const_cast<char *>(A.c_str()));
+    EnvP.push_back(nullptr);
+    ArgP.push_back(nullptr);
+    int ToChild[2], FromChild[2];
+    if (pipe(ToChild) != 0)
+      return;
+    if (pipe(FromChild) != 0) {
+      close(ToChild[0]), close(ToChild[1]);
+      return;
+    }
+    const int Null = open("/dev/null", O_WRONLY);
+    Pid = fork();
+    if (Pid == 0) {
+      dup2(ToChild[0], 0), dup2(FromChild[1], 1), dup2(Null, 2);
+      close(ToChild[1]), close(FromChild[0]);
+      execvpe("node", ArgP.data(), EnvP.data());
+      _exit(127);
+    }
+    close(ToChild[0]), close(FromChild[1]), close(Null);
+    In = fdopen(ToChild[1], "w");
+    Out = fdopen(FromChild[0], "r");
+    char Buf[512];
+    if (Pid > 0 && In && Out && fgets(Buf, sizeof Buf, Out))
+      LoadMs = field(Buf, "load_ms");
+  }
+  ~OrtServer() {
+    if (In)
+      fclose(In); // end of input: the node process exits
+    if (Out)
+      fclose(Out);
+    if (Pid > 0)
+      waitpid(Pid, nullptr, 0);
+  }
+  OrtServer(const OrtServer &) = delete;
+  OrtServer &operator=(const OrtServer &) = delete;
+  bool ok() const { return LoadMs >= 0; }
+  /// Runs the model once; false when the process has gone.
+  bool run() {
+    char Buf[64];
+    if (!ok() || std::fputs("1\n", In) < 0 || std::fflush(In) != 0 || !std::fgets(Buf, sizeof Buf, Out)) {
+      LoadMs = -1;
+      return false;
+    }
+    Times.push_back(std::atof(Buf));
+    return true;
+  }
+  double LoadMs = -1;
+  std::vector<double> Times; ///< ms of each run
+private:
+  pid_t Pid = -1;
+  FILE *In = nullptr, *Out = nullptr;
+};
+
 /// Checks M's output against the reference interpreter once, before the timing (which keeps its own warm-up
-/// run; the runs compute the same values), then returns the times of Iters runs in ms, sorted.
+/// run; the runs compute the same values), then returns the times of Iters runs in ms, sorted. With Ort, each
+/// of our runs is paired with one of onnxruntime's, the order alternating (its times: Ort->Times, sorted).
 std::vector<double> checkAndTime(const std::string &Name, host::HostModel &M, const ir::Graph &G,
                                  const std::vector<ir::Tensor> &Ins, int Iters, double Atol = -1,
-                                 std::vector<ir::Tensor> *Result = nullptr) {
+                                 std::vector<ir::Tensor> *Result = nullptr, OrtServer *Ort = nullptr) {
   auto Out = M.run(Ins);
   if (!Out)
     npubench::checkFailed(Name, Out.message());
@@ -77,12 +153,22 @@ std::vector<double> checkAndTime(const std::string &Name, host::HostModel &M, co
     *Result = *Out;
   std::vector<double> Times;
   (void)M.run(Ins);
+  if (Ort)
+    Ort->run(); // its warm-up in this phase
   for (int R = 0; R < Iters; ++R) {
+    if (Ort && R % 2)
+      Ort->run();
     auto T0 = std::chrono::steady_clock::now();
     (void)M.run(Ins);
     Times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - T0).count());
+    if (Ort && R % 2 == 0)
+      Ort->run();
   }
   std::sort(Times.begin(), Times.end());
+  if (Ort && !Ort->Times.empty()) {
+    Ort->Times.erase(Ort->Times.begin()); // the warm-up
+    std::sort(Ort->Times.begin(), Ort->Times.end());
+  }
   return Times;
 }
 
@@ -187,7 +273,8 @@ std::vector<ir::Tensor> benchInputs(const ir::Graph &G) {
 
 /// Compiles G (no node may fall back to the interpreter), checks it and times it: sorted run times in ms.
 std::vector<double> compileCheckTime(const std::string &Name, const ir::Graph &G, int Threads, int Iters,
-                                     double Atol = -1, std::vector<ir::Tensor> *Result = nullptr) {
+                                     double Atol = -1, std::vector<ir::Tensor> *Result = nullptr,
+                                     OrtServer *Ort = nullptr) {
   host::HostOptions HO;
   HO.Threads = Threads;
   HO.UseDiskCache = false;
@@ -195,7 +282,7 @@ std::vector<double> compileCheckTime(const std::string &Name, const ir::Graph &G
   auto M = host::compileHostModel(G, HO);
   if (!M)
     npubench::checkFailed(Name, M.message());
-  return checkAndTime(Name, **M, G, benchInputs(G), Iters, Atol, Result);
+  return checkAndTime(Name, **M, G, benchInputs(G), Iters, Atol, Result, Ort && Ort->ok() ? Ort : nullptr);
 }
 
 /// --int8: the QLinearConv net converted by the quantize pass to npu.QConv (the host's int8 GEMM), its float
@@ -220,14 +307,15 @@ void benchInt8(int Threads, int Iters) {
               "(vpdpbusd where the CPU has VNNI); threads %d, %d timed runs\n",
               QConvs, Threads, Iters);
   std::vector<ir::Tensor> YQ, YF;
-  std::vector<double> TQ = compileCheckTime("qnet int8", *Q, Threads, Iters, -1, &YQ);
+  OrtServer OrtQ(QPath, Threads), OrtF(FPath, Threads);
+  std::vector<double> TQ = compileCheckTime("qnet int8", *Q, Threads, Iters, -1, &YQ, &OrtQ);
   host::HostOptions HO;
   HO.Threads = Threads;
   HO.UseDiskCache = false;
   const std::vector<host::StepProfile> ProfQ = profileRuns(*Q, HO, benchInputs(*Q), 5);
   // The twin's 12 layers without rounding between them leave outputs near zero that differ in the last bits
   // with the summation order (about 5e-7 on outputs of about 0.3): checked with an absolute 1e-5.
-  std::vector<double> TF = compileCheckTime("qnet float twin", *F, Threads, Iters, 1e-5, &YF);
+  std::vector<double> TF = compileCheckTime("qnet float twin", *F, Threads, Iters, 1e-5, &YF, &OrtF);
   // How far the int8 result is from the float one (not a check: 12 layers of int8 rounding), and how much of
   // the int8 range it uses (a result stuck at the zero point would make the int8 timing meaningless).
   double Sig = 0, Err = 0;
@@ -239,18 +327,18 @@ void benchInt8(int Threads, int Iters) {
   }
   std::printf("int8 result against the float twin: SQNR %.1f dB, %.1f%% of the outputs at the zero point\n",
               10 * std::log10(Sig / std::max(Err, 1e-30)), 100.0 * double(Zero) / double(YF[0].numElements()));
-  std::string OQ = runOrt(QPath, Threads, Iters), OF = runOrt(FPath, Threads, Iters);
-  auto Row = [&](const char *Name, const std::vector<double> &T, const std::string &Ort) {
-    double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms");
+  auto Row = [&](const char *Name, const std::vector<double> &T, const OrtServer &Ort) {
+    const bool Have = Ort.Times.size() == T.size();
+    const double OB = Have ? Ort.Times[0] : -1, OM = Have ? Ort.Times[Ort.Times.size() / 2] : -1;
     if (OB < 0)
       std::printf("%-22s ours %8.2f / %8.2f ms   onnxruntime n/a\n", Name, T[0], T[T.size() / 2]);
     else
       std::printf("%-22s ours %8.2f / %8.2f ms   onnxruntime %8.2f / %8.2f ms   ratio %5.2f / %5.2f\n", Name, T[0],
                   T[T.size() / 2], OB, OM, T[0] / OB, T[T.size() / 2] / OM);
   };
-  std::printf("(best / median; ratio ours / onnxruntime)\n");
-  Row("int8 (QLinearConv)", TQ, OQ);
-  Row("fp32 twin (Conv)", TF, OF);
+  std::printf("(best / median; ratio ours / onnxruntime, runs interleaved one by one)\n");
+  Row("int8 (QLinearConv)", TQ, OrtQ);
+  Row("fp32 twin (Conv)", TF, OrtF);
   std::printf("ours int8 / ours fp32: %.2f best, %.2f median\n", TQ[0] / TF[0], TQ[TQ.size() / 2] / TF[TF.size() / 2]);
   // onnxruntime runs QLinearConv as its NHWC form with prepacked weights, which its profile records without the
   // weight shape: no per-layer match, so our own kernels' times (input transform and GEMM apart).
@@ -331,9 +419,16 @@ int main(int Argc, char **Argv) {
     auto M2 = host::compileHostModel(*G, HO); // second load: object from the disk cache
     double Cached = M2 ? (*M2)->stats().totalMs() : -1;
     const std::vector<ir::Tensor> Ins = benchInputs(*G);
-    std::vector<double> Times = checkAndTime(Name, **M, *G, Ins, Iters);
-    std::string Ort = runOrt(Path, Threads, Iters, Gaps ? 5 : 0);
-    double OB = field(Ort, "best_ms"), OM = field(Ort, "median_ms"), OL = field(Ort, "load_ms");
+    std::vector<double> Times, OT;
+    double OL = -1;
+    {
+      OrtServer Server(Path, Threads);
+      Times = checkAndTime(Name, **M, *G, Ins, Iters, -1, nullptr, Server.ok() ? &Server : nullptr);
+      if (Server.ok() && Server.Times.size() == Times.size())
+        OT = Server.Times, OL = Server.LoadMs;
+    }
+    const double OB = OT.empty() ? -1 : OT[0], OM = OT.empty() ? -1 : OT[OT.size() / 2];
+    const std::string Ort = Gaps ? runOrt(Path, Threads, 1, 5) : std::string(); // its per-node profile
     if (OB < 0)
       std::printf("%-20s %8.2fms %8.2fms %10s %10s %6s %6s %7.0fms %8.0fms %9s\n", Name.c_str(), Times[0],
                   Times[Times.size() / 2], "n/a", "n/a", "n/a", "n/a", Cold, Cached, "n/a");
@@ -348,7 +443,8 @@ int main(int Argc, char **Argv) {
   std::error_code EC;
   fs::remove_all(CacheDir, EC);
   std::printf("best, median: ratios ours / onnxruntime of the best and of the median run (below 1: faster than\n"
-              "onnxruntime); on a loaded machine the best run is the steadier figure. jit cold: lowering + LLVM\n"
+              "onnxruntime), runs interleaved one by one (onnxruntime's workers not spinning between its runs);\n"
+              "on a loaded machine the best run is the steadier figure. jit cold: lowering + LLVM\n"
               "compile + link; jit cached: the same model loaded again (object from the disk cache, weights\n"
               "packed again)\n");
   return 0;

@@ -2,7 +2,9 @@
 // With PROFILE_RUNS > 0, a second session with onnxruntime's profiler runs that many times after the timing,
 // and one line per node of its optimized graph follows the JSON: "N<TAB>flops<TAB>median ms<TAB>what" (flops of
 // convolutions and matrix products, 2 per multiply-add, from the shapes the profiler records; 0 for others).
-// usage: NODE_PATH=<ort-oracle>/node_modules node ort_bench.js MODEL.onnx THREADS [ITERS [PROFILE_RUNS]]
+// With --serve (after the other arguments), it prints {load_ms, shape} after one warm-up run, then runs the
+// model once per line read from stdin and prints that run's ms: the caller interleaves its own runs with these.
+// usage: NODE_PATH=<ort-oracle>/node_modules node ort_bench.js MODEL.onnx THREADS [ITERS [PROFILE_RUNS]] [--serve]
 const ort = require('onnxruntime-node');
 const fs = require('fs');
 const os = require('os');
@@ -43,10 +45,13 @@ async function profileNodes(model, opts, feedsOf, runs) {
 }
 
 (async () => {
-  const [model, threadsStr, itersStr, profStr] = process.argv.slice(2);
+  const [model, threadsStr, itersStr, profStr] = process.argv.slice(2).filter((a) => a !== '--serve');
   const threads = +(threadsStr || 0), iters = +(itersStr || 10), profRuns = +(profStr || 0);
   const opts = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (threads > 0) { opts.intraOpNumThreads = threads; opts.interOpNumThreads = 1; }
+  // Interleaved with another runtime's runs, onnxruntime's workers must not spin after a run (its default):
+  // they would take the cores the other runtime's run needs.
+  if (process.argv.includes('--serve')) opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let t = process.hrtime.bigint();
   const s = await ort.InferenceSession.create(model, opts);
   const load = Number(process.hrtime.bigint() - t) / 1e6;
@@ -58,6 +63,16 @@ async function profileNodes(model, opts, feedsOf, runs) {
   const feedsOf = (sess) => ({ [sess.inputNames[0]]: new ort.Tensor('float32', x, shape) });
   const feeds = feedsOf(s);
   await s.run(feeds);
+  if (process.argv.includes('--serve')) {
+    console.log(JSON.stringify({ load_ms: load, shape }));
+    for await (const line of require('readline').createInterface({ input: process.stdin })) {
+      if (!line.trim()) continue;
+      t = process.hrtime.bigint();
+      await s.run(feeds);
+      console.log(String(Number(process.hrtime.bigint() - t) / 1e6));
+    }
+    return;
+  }
   const times = [];
   for (let i = 0; i < iters; i++) {
     t = process.hrtime.bigint();

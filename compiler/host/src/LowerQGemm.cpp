@@ -4,6 +4,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 #include "npu/support/Math.h"
 
+#include <llvm/Analysis/VectorUtils.h>
 #include <llvm/IR/IntrinsicsX86.h>
 
 namespace npu::host {
@@ -145,42 +146,78 @@ struct QEmitter {
     C.add(std::move(O));
   }
 
-  /// Requantizes (or passes through) one vector of accumulators and stores its lanes that are real channels.
-  void storeLanes(KB &K, Value *Acc, Value *ChanBase, Value *Lane0, Value *YBase) {
+  /// acc + corr for the channels CI.. (index into the packed per-channel tables), requantized to <VL x i8>, or
+  /// the int32 sums themselves without a multiplier.
+  Value *finishVec(KB &K, Value *Acc, Value *CI) {
     auto &B = K.B;
     Buf Corr = K.buf(CorrSlot, ElemType::Int32), Mul = K.buf(MultSlot, ElemType::Int64);
-    Buf Y = K.buf(YSlot, P.Raw ? ElemType::Int32 : ElemType::Int8);
     auto *VI = FixedVectorType::get(K.E.I32, unsigned(Bl.VL)), *VQ = FixedVectorType::get(K.E.I64, unsigned(Bl.VL));
-    Value *CI = B.CreateAdd(ChanBase, Lane0);
     LoadInst *CL = B.CreateAlignedLoad(VI, gep(K, Corr, K.E.I32, CI), Align(4));
     K.tag(CL, Corr.Slot);
-    Value *V = B.CreateAdd(Acc, CL), *Out = V;
-    Type *ET = K.E.I32;
-    if (!P.Raw) {
-      LoadInst *ML = B.CreateAlignedLoad(VQ, gep(K, Mul, K.E.I64, CI), Align(8));
-      K.tag(ML, Mul.Slot);
-      Value *Q = B.CreateMul(B.CreateSExt(V, VQ), ML);
-      Q = B.CreateAShr(B.CreateAdd(Q, ConstantInt::get(VQ, uint64_t(1) << (P.Shift - 1))), ConstantInt::get(VQ, P.Shift));
-      Q = B.CreateAdd(Q, ConstantInt::get(VQ, uint64_t(P.YZp)));
-      auto Clamp = [&](Value *X, int64_t L, int64_t H) {
-        Value *LV = ConstantInt::get(VQ, uint64_t(L)), *HV = ConstantInt::get(VQ, uint64_t(H));
-        X = B.CreateSelect(B.CreateICmpSLT(X, LV), LV, X);
-        return B.CreateSelect(B.CreateICmpSGT(X, HV), HV, X);
-      };
-      Out = B.CreateTrunc(Clamp(Clamp(Q, -128, 127), P.Lo, P.Hi), FixedVectorType::get(K.E.I8, unsigned(Bl.VL)));
-      ET = K.E.I8;
+    Value *V = B.CreateAdd(Acc, CL);
+    if (P.Raw)
+      return V;
+    LoadInst *ML = B.CreateAlignedLoad(VQ, gep(K, Mul, K.E.I64, CI), Align(8));
+    K.tag(ML, Mul.Slot);
+    Value *Q = B.CreateMul(B.CreateSExt(V, VQ), ML);
+    Q = B.CreateAShr(B.CreateAdd(Q, ConstantInt::get(VQ, uint64_t(1) << (P.Shift - 1))), ConstantInt::get(VQ, P.Shift));
+    Q = B.CreateAdd(Q, ConstantInt::get(VQ, uint64_t(P.YZp)));
+    auto Clamp = [&](Value *X, int64_t L, int64_t H) {
+      Value *LV = ConstantInt::get(VQ, uint64_t(L)), *HV = ConstantInt::get(VQ, uint64_t(H));
+      X = B.CreateSelect(B.CreateICmpSLT(X, LV), LV, X);
+      return B.CreateSelect(B.CreateICmpSGT(X, HV), HV, X);
+    };
+    return B.CreateTrunc(Clamp(Clamp(Q, -128, 127), P.Lo, P.Hi), FixedVectorType::get(K.E.I8, unsigned(Bl.VL)));
+  }
+
+  /// Runs Store (for channel O0 + L of the group) unless that channel is padding.
+  void ifChannel(KB &K, Value *O, const std::function<void()> &Store) {
+    if (P.Mg % lanes() == 0)
+      Store();
+    else
+      K.ifThen(K.B.CreateICmpULT(O, K.c64(P.Mg)), Store);
+  }
+
+  /// Stores the results Outs[r] (position X0 + r, channels O0.. of the group) at Y: convolutions transpose the
+  /// Rows x VL tile so each channel's Rows bytes go out as one store; matrix products store each position's
+  /// channels as one vector; int32 results go lane by lane.
+  void storeTile(KB &K, const std::vector<Value *> &Outs, Value *YPos0, Value *O0) {
+    auto &B = K.B;
+    Buf Y = K.buf(YSlot, P.Raw ? ElemType::Int32 : ElemType::Int8);
+    const int Rows = int(Outs.size());
+    if (!P.Raw && P.YS[3] == 1) {
+      Value *All = Rows == 1 ? Outs[0] : concatenateVectors(B, Outs);
+      SmallVector<int, 256> Mask;
+      for (int O = 0; O < Bl.VL; ++O)
+        for (int R = 0; R < Rows; ++R)
+          Mask.push_back(R * Bl.VL + O);
+      Value *T = B.CreateShuffleVector(All, Mask);
+      for (int O = 0; O < Bl.VL; ++O) {
+        Value *Oc = B.CreateAdd(O0, K.c64(O));
+        ifChannel(K, Oc, [&] {
+          SmallVector<int, 32> Part;
+          for (int R = 0; R < Rows; ++R)
+            Part.push_back(O * Rows + R);
+          Value *At = B.CreateAdd(YPos0, B.CreateMul(Oc, K.c64(P.YS[1])));
+          K.tag(B.CreateAlignedStore(B.CreateShuffleVector(T, Part), gep(K, Y, K.E.I8, At), Align(1)), Y.Slot);
+        });
+      }
+      return;
     }
-    Value *OBase = B.CreateSub(CI, B.CreateMul(B.CreateUDiv(ChanBase, K.c64(MB * lanes())), K.c64(MB * lanes())));
-    for (int L = 0; L < Bl.VL; ++L) {
-      Value *O = B.CreateAdd(OBase, K.c64(L)); // channel within the group
-      auto Store = [&] {
-        Value *At = B.CreateAdd(YBase, B.CreateMul(O, K.c64(P.YS[1])));
-        K.tag(B.CreateStore(B.CreateExtractElement(Out, uint64_t(L)), gep(K, Y, ET, At)), Y.Slot);
-      };
-      if (P.Mg % lanes() == 0)
-        Store();
-      else
-        K.ifThen(B.CreateICmpULT(O, K.c64(P.Mg)), Store);
+    Type *ET = P.Raw ? K.E.I32 : K.E.I8;
+    for (int R = 0; R < Rows; ++R) {
+      Value *Base = B.CreateAdd(YPos0, K.c64(R * P.YS[3]));
+      if (!P.Raw && P.YS[1] == 1 && P.Mg % lanes() == 0) {
+        K.tag(B.CreateAlignedStore(Outs[size_t(R)], gep(K, Y, ET, B.CreateAdd(Base, O0)), Align(1)), Y.Slot);
+        continue;
+      }
+      for (int L = 0; L < Bl.VL; ++L) {
+        Value *Oc = B.CreateAdd(O0, K.c64(L));
+        ifChannel(K, Oc, [&] {
+          Value *At = B.CreateAdd(Base, B.CreateMul(Oc, K.c64(P.YS[1])));
+          K.tag(B.CreateStore(B.CreateExtractElement(Outs[size_t(R)], uint64_t(L)), gep(K, Y, ET, At)), Y.Slot);
+        });
+      }
     }
   }
 
@@ -227,17 +264,20 @@ struct QEmitter {
       });
     });
     Value *ChanBase = B.CreateMul(B.CreateAdd(B.CreateMul(Gg, K.c64(MB)), Mb), K.c64(lanes()));
-    for (int R = 0; R < Rows; ++R) {
-      Value *YBase = B.CreateAdd(
-          B.CreateAdd(B.CreateMul(Nn, K.c64(P.YS[0])), B.CreateMul(Gg, K.c64(P.Mg * P.YS[1]))),
-          B.CreateAdd(B.CreateMul(Oy, K.c64(P.YS[2])), B.CreateMul(B.CreateAdd(X0, K.c64(R)), K.c64(P.YS[3]))));
-      for (int V = 0; V < Bl.NV; ++V)
-        storeLanes(K, K.get(Acc[size_t(R * Bl.NV + V)]), ChanBase, K.c64(V * Bl.VL), YBase);
+    Value *YPos0 = B.CreateAdd(B.CreateAdd(B.CreateMul(Nn, K.c64(P.YS[0])), B.CreateMul(Gg, K.c64(P.Mg * P.YS[1]))),
+                               B.CreateAdd(B.CreateMul(Oy, K.c64(P.YS[2])), B.CreateMul(X0, K.c64(P.YS[3]))));
+    for (int V = 0; V < Bl.NV; ++V) {
+      std::vector<Value *> Outs;
+      for (int R = 0; R < Rows; ++R)
+        Outs.push_back(finishVec(K, K.get(Acc[size_t(R * Bl.NV + V)]), B.CreateAdd(ChanBase, K.c64(V * Bl.VL))));
+      storeTile(K, Outs, YPos0, B.CreateAdd(B.CreateMul(Mb, K.c64(lanes())), K.c64(V * Bl.VL)));
     }
   }
 
-  /// Kernel 2: one task per (n, g, output row, column chunk): every channel block over the chunk's positions,
-  /// R at a time; the last block of a chunk moves back to end at the chunk's end (it recomputes a few outputs).
+  /// Kernel 2: one task per (n, g, output row, column chunk, channel block): the block's channels over the
+  /// chunk's positions, R at a time; the last block of a chunk moves back to end at the chunk's end (it
+  /// recomputes a few outputs). Channel blocks as tasks keep many small tasks even for 7x7 outputs, so a
+  /// thread that loses its core on a busy machine holds up little.
   void emitGemm() {
     KB K(C.E, C.kernelName("_q8gemm"));
     auto &B = K.B;
@@ -248,23 +288,23 @@ struct QEmitter {
       ChunkW = std::max<int64_t>(Rows, ceilDiv(ceilDiv(P.OW, 8), Rows) * Rows);
     const int64_t Chunks = std::max<int64_t>(1, P.OW / ChunkW);
     emitItems(K, [&](Value *Item) {
+      Value *Mb = B.CreateURem(Item, K.c64(MB));
+      Item = B.CreateUDiv(Item, K.c64(MB));
       Value *Ch = B.CreateURem(Item, K.c64(Chunks)), *Rest = B.CreateUDiv(Item, K.c64(Chunks));
       Value *Oy = B.CreateURem(Rest, K.c64(P.OH)), *Ng = B.CreateUDiv(Rest, K.c64(P.OH));
       Value *Nn = B.CreateUDiv(Ng, K.c64(P.G)), *Gg = B.CreateURem(Ng, K.c64(P.G));
       Value *X0 = B.CreateMul(Ch, K.c64(ChunkW));
       Value *XEnd = B.CreateSelect(B.CreateICmpEQ(Ch, K.c64(Chunks - 1)), K.c64(P.OW), B.CreateAdd(X0, K.c64(ChunkW)));
-      K.loop(MB, [&](Value *Mb) {
-        AllocaInst *Xs = K.var(K.E.I64, X0);
-        K.loop(K.c64(0), B.CreateUDiv(B.CreateAdd(B.CreateSub(XEnd, X0), K.c64(Rows - 1)), K.c64(Rows)), [&](Value *) {
-          Value *S = K.get(Xs), *Last = B.CreateSub(XEnd, K.c64(Rows));
-          Value *At = B.CreateSelect(B.CreateICmpSGT(S, Last), Last, S);
-          micro(K, Rows, Ng, Gg, Nn, Oy, At, Mb);
-          K.set(Xs, B.CreateAdd(S, K.c64(Rows)));
-        });
+      AllocaInst *Xs = K.var(K.E.I64, X0);
+      K.loop(K.c64(0), B.CreateUDiv(B.CreateAdd(B.CreateSub(XEnd, X0), K.c64(Rows - 1)), K.c64(Rows)), [&](Value *) {
+        Value *S = K.get(Xs), *Last = B.CreateSub(XEnd, K.c64(Rows));
+        Value *At = B.CreateSelect(B.CreateICmpSGT(S, Last), Last, S);
+        micro(K, Rows, Ng, Gg, Nn, Oy, At, Mb);
+        K.set(Xs, B.CreateAdd(S, K.c64(Rows)));
       });
     });
-    const double Cost = 2.0 * double(MB * lanes() * Taps * Cgp) * double(ChunkW);
-    KernelOut O = K.finish(P.N * P.G * P.OH * Chunks, Cost);
+    const double Cost = 2.0 * double(lanes() * Taps * Cgp) * double(ChunkW);
+    KernelOut O = K.finish(P.N * P.G * P.OH * Chunks * MB, Cost);
     O.TempSlots = {TSlot};
     C.add(std::move(O));
   }

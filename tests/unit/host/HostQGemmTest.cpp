@@ -118,6 +118,7 @@ TEST(HostQGemm, QMatMulMatchesReference) {
   checkQMatMul({3, 50, 70}, 70, 45, -9, true, 60);
   checkQMatMul({7, 20}, 20, 33, 0, false, 70);
   checkQMatMul({1, 256}, 256, 10, 4, true, 80); // one row (a classifier head)
+  checkQMatMul({5, 64}, 64, 32, 3, true, 85);    // whole channel blocks: one vector store per row
 }
 
 template <typename T> ir::Tensor scalar(ElemType E, T V) {
