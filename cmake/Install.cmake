@@ -66,8 +66,8 @@ function(npu_link_order OUT)
   set(${OUT} ${order} PARENT_SCOPE)
 endfunction()
 
-# What users link: the runtime (compile, run on func/systemc/rtl) and the LLVM host compiler.
-npu_link_closure(NPU_EXPORTED_LIBS runtime compiler_host)
+# What users link: the NPU compiler, the runtime (run on func/systemc/rtl) and the LLVM host compiler.
+npu_link_closure(NPU_EXPORTED_LIBS runtime compiler_npu compiler_host)
 foreach(t IN LISTS NPU_EXPORTED_LIBS)
   # Headers: the include/ folders of the sources, copied to P/include; the build uses them in place.
   get_target_property(dirs ${t} INTERFACE_INCLUDE_DIRECTORIES)
@@ -86,6 +86,8 @@ foreach(t IN LISTS NPU_EXPORTED_LIBS)
   set_property(TARGET ${t} PROPERTY INTERFACE_INCLUDE_DIRECTORIES ${wrapped})
   set_property(TARGET ${t} APPEND PROPERTY INTERFACE_COMPILE_FEATURES cxx_std_20)
 endforeach()
+# The header-only host_runtime (npu/runtime/HostJit.h): users link npu::runtime and npu::compiler_host for it.
+install(FILES ${PROJECT_SOURCE_DIR}/runtime/host/include/npu/runtime/HostJit.h DESTINATION include/npu/runtime)
 install(TARGETS ${NPU_EXPORTED_LIBS} EXPORT npuTargets
         ARCHIVE DESTINATION ${NPU_INSTALL_LIBDIR} LIBRARY DESTINATION ${NPU_INSTALL_LIBDIR}
         INCLUDES DESTINATION include)

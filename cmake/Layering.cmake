@@ -9,10 +9,13 @@ set(NPU_LAYERS
   "simulator_systemc:simulator,isa,timing"
   "rtl_harness:simulator_systemc,simulator,isa,timing"
   "hw_area:isa"
-  "compiler:isa"
-  "compiler_npu:compiler,isa,timing"
+  "compiler_ir:isa"
+  "compiler:compiler_ir,isa"
+  "artifact:compiler_ir,isa"
+  "compiler_npu:compiler,artifact,isa,timing"
   "compiler_host:compiler,isa"
-  "runtime:isa,simulator,simulator_systemc,rtl_harness,compiler_npu,compiler,timing"
+  "runtime:isa,simulator,simulator_systemc,rtl_harness,artifact,compiler_ir,timing"
+  "host_runtime:runtime,compiler_host"
   "codesign:isa,simulator,runtime,compiler,compiler_npu,hw_area,timing,simulator_systemc,rtl_harness"
   "npu_modelgen:compiler,isa")
 

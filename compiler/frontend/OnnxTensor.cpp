@@ -1,8 +1,11 @@
 // ONNX TensorProto <-> IR tensor: data types, raw and typed data fields, external data, .pb files.
 #include "OnnxTensor.h"
 #include "npu/compiler/frontend/TensorProto.h"
+#include "npu/compiler/support/Try.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -132,9 +135,31 @@ std::pair<const char *, int64_t> typedField(const onnx::TensorProto &P, ElemType
   }
 }
 
+/// A value of int32_data outside the element type it stands for is a malformed file, not a value to wrap.
+Status int32DataFits(const onnx::TensorProto &P, ElemType E) {
+  int64_t Lo = INT32_MIN, Hi = INT32_MAX;
+  if (E == ElemType::Int8)
+    Lo = -128, Hi = 127;
+  else if (E == ElemType::UInt8)
+    Lo = 0, Hi = 255;
+  else if (E == ElemType::Int16)
+    Lo = -32768, Hi = 32767;
+  else if (E == ElemType::UInt16 || E == ElemType::Float16 || E == ElemType::BFloat16)
+    Lo = 0, Hi = 65535;
+  for (int I = 0; I < P.int32_data_size(); ++I)
+    if (P.int32_data(I) < Lo || P.int32_data(I) > Hi)
+      return makeError("int32_data[", I, "] = ", P.int32_data(I), " does not fit ", onnxDataTypeName(P.data_type()));
+  return Status::ok();
+}
+
 } // namespace
 
 Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::string &BaseDir, const MemoryLimit &Limit) {
+  if (!P.has_data_type() || P.data_type() == onnx::TensorProto::UNDEFINED)
+    return makeError("not an ONNX TensorProto: no data type");
+  for (int I = 0; I < P.dims_size(); ++I)
+    if (P.dims(I) < 0)
+      return makeError("dims[", I, "] is negative (", P.dims(I), ")");
   auto ET = elemTypeFromOnnx(P.data_type());
   if (!ET)
     return ET.error();
@@ -161,6 +186,8 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
                      uint64_t(N) * ES);
   if (auto [Field, Count] = typedField(P, *ET); !Raw && Count != N)
     return makeError(Field, " has ", Count, " values, the dims need ", N);
+  else if (Raw && Count)
+    return makeError("holds both raw_data and ", Field);
   ir::Tensor T(*ET, Dims);
   if (Raw) {
     if (Raw->size() != T.byteSize())
@@ -194,6 +221,7 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
     });
     break;
   default: // int32_data holds the narrower integer types, bool and the 16-bit float bit patterns
+    NPU_TRY(int32DataFits(P, *ET));
     S = copyField(P.int32_data(), N, "int32_data", [&](int64_t I, int32_t V) {
       switch (*ET) {
       case ElemType::Bool:
@@ -223,15 +251,32 @@ Expected<ir::Tensor> tensorFromProto(const onnx::TensorProto &P, const std::stri
   return T;
 }
 
+Expected<NamedTensor> parseTensorProto(const std::string &Bytes, const std::string &SourceName,
+                                       const MemoryLimit &Limit) {
+  onnx::TensorProto P;
+  if (!P.ParseFromString(Bytes))
+    return makeError(SourceName, ": not a TensorProto (protobuf parse failed)");
+  if (P.data_location() == onnx::TensorProto::EXTERNAL || P.external_data_size())
+    return makeError(SourceName, ": tensors with external data are not supported here");
+  auto T = tensorFromProto(P, "", Limit);
+  if (!T)
+    return T.error().withContext(SourceName);
+  return NamedTensor{P.name(), T.takeValue()};
+}
+
 Expected<NamedTensor> readTensorProtoFile(const std::string &Path, const MemoryLimit &Limit) {
+  std::error_code Ec;
+  if (std::filesystem::is_directory(Path, Ec))
+    return makeError(Path, ": is a directory, not a TensorProto file");
   std::ifstream In(Path, std::ios::binary);
   if (!In)
     return makeError(Path, ": cannot open");
   std::stringstream SS;
   SS << In.rdbuf();
-  std::string Bytes = SS.str();
+  if (In.bad())
+    return makeError(Path, ": read error");
   onnx::TensorProto P;
-  if (!P.ParseFromString(Bytes))
+  if (!P.ParseFromString(SS.str()))
     return makeError(Path, ": not a TensorProto (protobuf parse failed)");
   std::string Dir = Path.substr(0, Path.find_last_of('/') == std::string::npos ? 0 : Path.find_last_of('/'));
   auto T = tensorFromProto(P, Dir, Limit);
@@ -240,16 +285,28 @@ Expected<NamedTensor> readTensorProtoFile(const std::string &Path, const MemoryL
   return NamedTensor{P.name(), T.takeValue()};
 }
 
-Status writeTensorProtoFile(const std::string &Path, const std::string &Name, const ir::Tensor &T) {
+Expected<std::string> serializeTensorProto(const std::string &Name, const ir::Tensor &T) {
   onnx::TensorProto P;
   P.set_name(Name);
   P.set_data_type(elemTypeToOnnx(T.elemType()));
   for (int64_t D : T.shape())
     P.add_dims(D);
   P.set_raw_data(std::string(reinterpret_cast<const char *>(T.bytes()), T.byteSize()));
-  std::ofstream Out(Path, std::ios::binary);
-  if (!Out || !P.SerializeToOstream(&Out))
-    return makeError(Path, ": cannot write");
+  std::string Out;
+  if (!P.SerializeToString(&Out))
+    return makeError("tensor '", Name, "': protobuf serialization failed");
+  return Out;
+}
+
+Status writeTensorProtoFile(const std::string &Path, const std::string &Name, const ir::Tensor &T) {
+  NPU_ASSIGN(std::string Bytes, serializeTensorProto(Name, T));
+  std::ofstream Out(Path, std::ios::binary | std::ios::trunc);
+  if (!Out)
+    return makeError(Path, ": cannot create the tensor file");
+  Out.write(Bytes.data(), std::streamsize(Bytes.size()));
+  Out.close();
+  if (!Out)
+    return makeError(Path, ": write error");
   return Status::ok();
 }
 

@@ -59,6 +59,13 @@ void Program::setNode(size_t I, const std::string &Name) {
   InsnNode[I] = uint32_t(It - NodeNames.begin());
 }
 
+Status checkBuiltFor(const Program &P, const HardwareConfig &C) {
+  if (!P.Config.Hash.empty() && !C.Hash.empty() && P.Config.Hash != C.Hash)
+    return makeError("program was built for config '", P.Config.Name, "' (", P.Config.shortHash(),
+                     ") but the device runs config '", C.Name, "' (", C.shortHash(), ")");
+  return Status::ok();
+}
+
 Status Program::verify() const {
   for (size_t I = 0; I < Insns.size(); ++I)
     if (Status S = checkInstruction(Config, Insns[I]); !S)

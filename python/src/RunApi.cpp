@@ -5,7 +5,7 @@
 #include "Convert.h"
 
 #include "npu/codesign/Tech.h"
-#include "npu/host/RuntimeHost.h"
+#include "npu/runtime/HostJit.h"
 #include "npu/runtime/Device.h"
 #include "npu/runtime/LayerReport.h"
 #include "npu/runtime/ModelLatency.h"

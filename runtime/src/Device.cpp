@@ -6,15 +6,7 @@
 
 namespace npu::runtime {
 
-Status checkProgramConfig(const isa::Program &P, const HardwareConfig &C) {
-  if (P.Config.Hash != C.Hash)
-    return makeError("the program was built for config '", P.Config.Name, "' (hash ", P.Config.shortHash(),
-                     ") but the device is configured for '", C.Name, "' (hash ", C.shortHash(), ")");
-  return Status::ok();
-}
-
 Expected<DeviceResult> FuncDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
-  NPU_TRY(checkProgramConfig(P, Config));
   sim::FuncSim Sim(Config);
   auto Stats = Sim.run(P, Dram);
   if (!Stats)
@@ -26,7 +18,6 @@ Expected<DeviceResult> FuncDevice::run(const isa::Program &P, std::vector<uint8_
 }
 
 Expected<DeviceResult> SystemCDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
-  NPU_TRY(checkProgramConfig(P, Config));
   sim::SystemCSim Sim(Config);
   auto Timing = Sim.run(P, Dram);
   if (!Timing)
@@ -59,7 +50,6 @@ Status RtlDevice::enableWaveform(const std::string &Path, const std::string &For
 }
 
 Expected<DeviceResult> RtlDevice::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
-  NPU_TRY(checkProgramConfig(P, Config));
   rtl::RtlOptions O;
   if (!WaveformPath.empty()) {
     O.Waveform = WaveformFormat == "fst" ? rtl::WaveformKind::Fst : rtl::WaveformKind::Vcd;

@@ -161,6 +161,12 @@ Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T) {
   return R;
 }
 
+ir::Tensor toIrTensor(const Tensor &T) {
+  static constexpr ir::ElemType Ir[] = {ir::ElemType::Int8,  ir::ElemType::UInt8, ir::ElemType::Int16,
+                                        ir::ElemType::Int32, ir::ElemType::Int64, ir::ElemType::Float32};
+  return ir::Tensor(Ir[size_t(T.Type)], T.Shape, T.Data);
+}
+
 const backend::ArtifactSegment *findSegment(const backend::ModelArtifact &A, const std::string &Name,
                                             backend::ArtifactSegment::Kind K) {
   for (const backend::ArtifactSegment &S : A.Segments)

@@ -1,5 +1,6 @@
 // Tensor element types, shapes and element access.
 #include "npu/runtime/Tensor.h"
+#include "npu/compiler/ir/Compare.h"
 
 #include <bit>
 
@@ -71,13 +72,7 @@ uint64_t shapeElementCount(const std::vector<int64_t> &Shape) {
 }
 
 bool sameShapeIgnoringLeadingOnes(const std::vector<int64_t> &A, const std::vector<int64_t> &B) {
-  auto Strip = [](const std::vector<int64_t> &S) {
-    size_t I = 0;
-    while (I < S.size() && S[I] == 1)
-      ++I;
-    return std::vector<int64_t>(S.begin() + I, S.end());
-  };
-  return Strip(A) == Strip(B);
+  return ir::sameShapeIgnoringLeadingOnes(A, B);
 }
 
 std::string Tensor::describe() const { return Name + " " + elemTypeName(Type) + " " + formatShape(Shape); }

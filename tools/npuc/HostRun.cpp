@@ -3,7 +3,7 @@
 #include "HostRun.h"
 #include "MemoryOption.h"
 
-#include "npu/host/RuntimeHost.h"
+#include "npu/runtime/HostJit.h"
 
 #include <cstdlib>
 

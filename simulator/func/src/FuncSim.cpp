@@ -138,9 +138,7 @@ uint64_t FuncSim::instructionWork(const Instruction &I) {
 }
 
 Expected<SimStats> FuncSim::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
-  if (!P.Config.Hash.empty() && !C.Hash.empty() && P.Config.Hash != C.Hash)
-    return makeError("program was built for config '", P.Config.Name, "' (", P.Config.shortHash(),
-                     ") but the simulator runs config '", C.Name, "' (", C.shortHash(), ")");
+  NPU_TRY(isa::checkBuiltFor(P, C));
   if (Dram.size() != P.DramBytes)
     return makeError("DRAM image has ", Dram.size(), " bytes but the program declares ", P.DramBytes);
   const isa::IsaLayout L(C);

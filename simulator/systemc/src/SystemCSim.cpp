@@ -79,9 +79,7 @@ private:
 } // namespace
 
 Expected<TimingStats> SystemCSim::run(const isa::Program &P, std::vector<uint8_t> &Dram) {
-  if (!P.Config.Hash.empty() && !C.Hash.empty() && P.Config.Hash != C.Hash)
-    return makeError("program was built for config '", P.Config.Name, "' (", P.Config.shortHash(),
-                     ") but the simulator runs config '", C.Name, "' (", C.shortHash(), ")");
+  NPU_TRY(isa::checkBuiltFor(P, C));
   if (Dram.size() != P.DramBytes)
     return makeError("DRAM image has ", Dram.size(), " bytes but the program declares ", P.DramBytes);
   const isa::IsaLayout L(C);

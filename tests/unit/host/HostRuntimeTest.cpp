@@ -7,7 +7,7 @@
 #include "npu/compiler/frontend/LoadModel.h"
 #include "npu/compiler/ir/Verifier.h"
 #include "npu/compiler/passes/PassManager.h"
-#include "npu/host/RuntimeHost.h"
+#include "npu/runtime/HostJit.h"
 #include "npu/runtime/TensorProto.h"
 
 using namespace npu;

@@ -67,6 +67,11 @@ struct Program {
   void setNode(size_t I, const std::string &Name);
 };
 
+/// Refuses to run P on a device of config C when P was built for another config (the config hashes differ;
+/// a program without a recorded hash, hand-built in a test, runs anywhere). The one place where a program meets
+/// the device's config: the functional simulator, the SystemC model and the RTL call it when they run.
+Status checkBuiltFor(const Program &P, const HardwareConfig &C);
+
 constexpr char ContainerMagic[4] = {'N', 'P', 'U', 'B'};
 /// Version 2 added the node provenance section; version 1 files (without it) are still read.
 constexpr uint32_t ContainerVersion = 2;

@@ -30,7 +30,7 @@ public:
   /// The backend name as given to makeDevice ("func", ...).
   virtual std::string name() const = 0;
   /// Runs P over Dram (its initial image with inputs bound), leaving the final DRAM contents in Dram.
-  /// A program built for a config other than the device's is refused.
+  /// A program built for a config other than the device's is refused (by the simulator: isa::checkBuiltFor).
   virtual Expected<DeviceResult> run(const isa::Program &P, std::vector<uint8_t> &Dram) = 0;
   /// Asks for a trace in DeviceResult::TraceJson on the following runs; backends without timing refuse.
   virtual Status enableTrace() {
@@ -100,8 +100,5 @@ Expected<std::unique_ptr<Device>> makeDevice(const std::string &Name, const Hard
 
 /// TimingStats::toJson with "backend" naming the timing backend that produced T (systemc or rtl).
 std::string timingStatsJson(const sim::TimingStats &T, const HardwareConfig &C, const std::string &Backend);
-
-/// Refuses a program whose config hash differs from C's, naming both configs.
-Status checkProgramConfig(const isa::Program &P, const HardwareConfig &C);
 
 } // namespace npu::runtime

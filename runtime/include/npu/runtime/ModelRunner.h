@@ -35,7 +35,7 @@ struct HostSegmentInfo {
 };
 
 /// How host segments run. Prepare compiles one segment's subgraph (once per segment and run). The runtime
-/// does not link LLVM: npuc plugs in the LLVM JIT of compiler_host (npu/host/RuntimeHost.h); an empty Prepare
+/// does not link LLVM: npuc plugs in the LLVM JIT of compiler_host (npu/runtime/HostJit.h, library host_runtime); an empty Prepare
 /// means the reference interpreter.
 struct HostExecutor {
   std::string Name = "reference interpreter";
@@ -89,7 +89,9 @@ Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
 const backend::ArtifactSegment *findSegment(const backend::ModelArtifact &A, const std::string &Name,
                                             backend::ArtifactSegment::Kind K);
 
-/// Converts between runtime tensors and Graph IR tensors (same bytes, same shape).
+/// Converts between runtime tensors and Graph IR tensors (same bytes, same shape); a Graph IR element type the
+/// runtime does not carry (bool, float16, ...) is an error.
 Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T);
+ir::Tensor toIrTensor(const Tensor &T);
 
 } // namespace npu::runtime

@@ -27,4 +27,11 @@ Expected<NamedTensor> readTensorProtoFile(const std::string &Path, const MemoryL
 /// Writes T as a TensorProto (raw_data) named Name.
 Status writeTensorProtoFile(const std::string &Path, const std::string &Name, const ir::Tensor &T);
 
+/// Parses a serialized TensorProto held in memory; external data is refused (there is no folder to read it
+/// from). Errors name SourceName. The one TensorProto reader: the files above and the runtime use it.
+Expected<NamedTensor> parseTensorProto(const std::string &Bytes, const std::string &SourceName,
+                                       const MemoryLimit &Limit = {});
+/// T named Name as a serialized TensorProto with raw_data, as the ONNX backend tests write them.
+Expected<std::string> serializeTensorProto(const std::string &Name, const ir::Tensor &T);
+
 } // namespace npu::frontend

@@ -1,5 +1,6 @@
 // Plugs the host path into the runtime: host segments of model artifacts compiled by the LLVM JIT (CPU) or run
-// on the GPU. Header-only, so compiler_host does not depend on the runtime; users link both.
+// on the GPU. Header-only, in the interface library host_runtime (runtime + compiler_host), so that neither of
+// the two libraries depends on the other.
 #pragma once
 
 #include "npu/host/Gpu.h"
