@@ -391,6 +391,11 @@ Status qconv(LowerCtx &C) {
   const int64_t HW = P.H * P.W, OHW = P.OH * P.OW;
   P.XS[0] = X[1] * HW, P.XS[1] = HW, P.XS[2] = P.W, P.XS[3] = 1;
   P.YS[0] = W[0] * OHW, P.YS[1] = OHW, P.YS[2] = P.OW, P.YS[3] = 1;
+  if (P.KH == 1 && P.KW == 1 && P.SH == 1 && P.SW == 1 && P.PT == 0 && P.PL == 0 && P.OH == P.H && P.OW == P.W) {
+    // A plain 1x1 convolution: the image as one row, so register blocks never straddle a row end.
+    P.H = P.OH = 1, P.W = P.OW = HW;
+    P.XS[2] = P.YS[2] = 0;
+  }
   const int8_t *Wd = C.known(N.Inputs[1])->data<int8_t>();
   const int64_t Cg = P.Cg, KH = P.KH, KW = P.KW;
   P.Wt = [=](int64_t O, int64_t Ci, int64_t Ky, int64_t Kx) { return Wd[((O * Cg + Ci) * KH + Ky) * KW + Kx]; };

@@ -93,6 +93,8 @@ TEST(HostQGemm, QConvMatchesReference) {
   checkQConv({{2, 16, 7, 11}, {24, 8, 3, 2}, {1, 2}, {1, 0, 2, 1}, {2, 2}, 2, 7, true}, 30);
   // Few output rows: each row split into column chunks; the last block of a chunk overlaps the one before.
   checkQConv({{1, 64, 3, 40}, {48, 64, 3, 3}, {1, 1}, {1, 1, 1, 1}, {1, 1}, 1, 0, true}, 40);
+  // A plain 1x1 convolution (run as one long row of positions).
+  checkQConv({{1, 24, 6, 9}, {40, 24, 1, 1}, {1, 1}, {0, 0, 0, 0}, {1, 1}, 1, 5, true}, 45);
   // Output rows narrower than a register block; 7x7 stride 2 stem.
   checkQConv({{1, 4, 15, 15}, {16, 4, 7, 7}, {2, 2}, {3, 3, 3, 3}, {1, 1}, 1, -128, true}, 50);
 }
