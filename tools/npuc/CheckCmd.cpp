@@ -147,7 +147,7 @@ const Command CheckCommand = {
     {{"--target", true, "ref (reference interpreter), npu (compiled, on --backend), host (LLVM JIT) or gpu"},
      {"--threads", true, "host: JIT worker threads (default 0: every core)"},
      {"--config", true, "npu: hardware config (default: configs/default.yaml as built into npuc)"},
-     {"--backend", true, "npu: device for the NPU segments, func (default) or systemc"},
+     {"--backend", true, "npu: device for the NPU segments, func (default), systemc or rtl"},
      {"--calib", true, "npu: calibration folder (default: the test folder's data sets); repeatable", true},
      {"--artifact", true, "npu: run this compiled artifact (one test folder)"},
      {"--calib-method", true, "npu: calibration range estimator: minmax (default), percentile, entropy or mse"},
