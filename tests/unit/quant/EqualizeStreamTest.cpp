@@ -14,15 +14,6 @@ using namespace npu::qtest;
 
 namespace {
 
-double sqnrOf(const Tensor &Ref, const Tensor &Got) {
-  double S = 0, N = 0;
-  for (int64_t I = 0; I < Ref.numElements(); ++I) {
-    double D = Ref.getDouble(I) - Got.getDouble(I);
-    S += Ref.getDouble(I) * Ref.getDouble(I), N += D * D;
-  }
-  return 10 * std::log10(S / N);
-}
-
 const float Gain[4] = {100.0f, 1.0f, 0.01f, 10.0f};
 
 /// A residual block as in BlazeFace: s0 = Relu(conv(x)) whose channels differ by 10^4 in range, then
@@ -68,15 +59,6 @@ Graph residualBlock(const std::string &Act = "Relu") {
 
 std::vector<std::vector<Tensor>> sets(int N, uint32_t Seed) { return randomInputSets(N, Seed, {1, 4, 8, 8}, -1, 1); }
 
-Graph compileWith(Graph G, const std::vector<std::string> &Passes, const std::vector<std::string> &Calib) {
-  passes::PassOptions Opts;
-  Opts.CalibDirs = Calib;
-  std::vector<std::string> All = {"shape-inference", "fuse"};
-  All.insert(All.end(), Passes.begin(), Passes.end());
-  Status S = runPasses(G, All, Opts);
-  EXPECT_TRUE(S.isOk()) << S.message();
-  return G;
-}
 
 } // namespace
 

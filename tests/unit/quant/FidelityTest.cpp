@@ -17,15 +17,6 @@ using namespace npu::qtest;
 
 namespace {
 
-double sqnrOf(const Tensor &Ref, const Tensor &Got) {
-  double S = 0, N = 0;
-  for (int64_t I = 0; I < Ref.numElements(); ++I) {
-    double D = Ref.getDouble(I) - Got.getDouble(I);
-    S += Ref.getDouble(I) * Ref.getDouble(I), N += D * D;
-  }
-  return 10 * std::log10(S / N);
-}
-
 /// x -> depthwise 3x3 conv whose channels differ by up to 10^4 in gain [-> Act] -> 1x1 conv reading the
 /// narrow channels with large weights: a per-tensor scale of the middle tensor serves only the wide channels.
 /// Positive biases keep every channel alive after a Relu (a channel dead on the calibration sets keeps scale 1).
@@ -54,16 +45,6 @@ Graph imbalancedPair(const std::string &Act = "") {
 
 std::vector<std::vector<Tensor>> sets(int N, uint32_t Seed) { return randomInputSets(N, Seed, {1, 4, 8, 8}, -1, 1); }
 
-/// Runs the float pipeline passes that feed quantize (so Relu is fused), then Passes.
-Graph compileWith(Graph G, const std::vector<std::string> &Passes, const std::vector<std::string> &Calib) {
-  passes::PassOptions Opts;
-  Opts.CalibDirs = Calib;
-  std::vector<std::string> All = {"shape-inference", "fuse"};
-  All.insert(All.end(), Passes.begin(), Passes.end());
-  Status S = runPasses(G, All, Opts);
-  EXPECT_TRUE(S.isOk()) << S.message();
-  return G;
-}
 
 } // namespace
 

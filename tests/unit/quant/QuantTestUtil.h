@@ -1,6 +1,7 @@
 // Helpers of the quantization tests: test data, an independent integer requantization, graph building.
 #pragma once
 
+
 #include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/ir/Graph.h"
 #include "npu/compiler/ir/Printer.h"
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -161,6 +163,29 @@ inline std::vector<std::string> writeSets(const std::string &Dir,
 inline Status runPasses(ir::Graph &G, const std::vector<std::string> &Passes,
                         const passes::PassOptions &Opts) {
   return passes::runPipeline(G, Passes, Opts, passes::PipelineOptions{});
+}
+
+/// SQNR (dB) of Got against Ref: signal power over error power.
+inline double sqnrOf(const ir::Tensor &Ref, const ir::Tensor &Got) {
+  double S = 0, N = 0;
+  for (int64_t I = 0; I < Ref.numElements(); ++I) {
+    const double D = Ref.getDouble(I) - Got.getDouble(I);
+    S += Ref.getDouble(I) * Ref.getDouble(I), N += D * D;
+  }
+  return 10 * std::log10(S / N);
+}
+
+/// Runs the float pipeline passes that feed quantize (shape inference, fuse: Relu is fused), then Passes, with
+/// the calibration sets Calib.
+inline ir::Graph compileWith(ir::Graph G, const std::vector<std::string> &Passes,
+                             const std::vector<std::string> &Calib) {
+  passes::PassOptions Opts;
+  Opts.CalibDirs = Calib;
+  std::vector<std::string> All = {"shape-inference", "fuse"};
+  All.insert(All.end(), Passes.begin(), Passes.end());
+  Status S = runPasses(G, All, Opts);
+  EXPECT_TRUE(S.isOk()) << S.message();
+  return G;
 }
 
 } // namespace npu::qtest
