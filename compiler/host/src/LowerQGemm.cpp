@@ -105,9 +105,37 @@ struct QEmitter {
 
   Value *gep(KB &K, const Buf &Bf, Type *T, Value *I) { return K.B.CreateInBoundsGEP(T, Bf.Ptr, I); }
 
+  /// 16 channels x 16 columns of one input row (channel C0 + c at Src + c * XS[1] + W0 + w) transposed into the
+  /// grid row at Dst: 16 vector loads, one byte shuffle, 16 vector stores.
+  void transpose16(KB &K, const Buf &X, const Buf &T, Value *Src, Value *Dst, Value *C0, Value *W0) {
+    auto &B = K.B;
+    auto *V16 = FixedVectorType::get(K.E.I8, 16);
+    std::vector<Value *> Rows;
+    for (int C = 0; C < 16; ++C) {
+      Value *At = B.CreateAdd(Src, B.CreateAdd(B.CreateMul(B.CreateAdd(C0, K.c64(C)), K.c64(P.XS[1])), W0));
+      LoadInst *L = B.CreateAlignedLoad(V16, gep(K, X, K.E.I8, At), Align(1));
+      K.tag(L, X.Slot);
+      Rows.push_back(L);
+    }
+    Value *All = B.CreateXor(concatenateVectors(B, Rows), ConstantInt::get(FixedVectorType::get(K.E.I8, 256), 0x80));
+    SmallVector<int, 256> Mask;
+    for (int W = 0; W < 16; ++W)
+      for (int C = 0; C < 16; ++C)
+        Mask.push_back(C * 16 + W);
+    Value *Tr = B.CreateShuffleVector(All, Mask);
+    for (int W = 0; W < 16; ++W) {
+      SmallVector<int, 16> Part;
+      for (int C = 0; C < 16; ++C)
+        Part.push_back(W * 16 + C);
+      Value *At = B.CreateAdd(Dst, B.CreateAdd(B.CreateMul(B.CreateAdd(W0, K.c64(P.PL + W)), K.c64(Cgp)), C0));
+      K.tag(B.CreateAlignedStore(B.CreateShuffleVector(Tr, Part), gep(K, T, K.E.I8, At), Align(1)), T.Slot);
+    }
+  }
+
   /// Kernel 1: X as u8 (x + 128) into the padded channels-last grid [n][g][Hp][Wp][Cgp], x_zp in the border.
   /// Bytes of the channels past Cg stay unwritten: their weights are zero. No branch in the copy loops: the
-  /// inner loop walks the source's contiguous dimension (columns for convolutions, channels for matrices).
+  /// inner loop walks the source's contiguous dimension (columns for convolutions, channels for matrices), and
+  /// convolutions move whole 16 x 16 byte blocks through a transpose.
   void emitTransform() {
     KB K(C.E, C.kernelName("_q8in"));
     auto &B = K.B;
@@ -134,10 +162,18 @@ struct QEmitter {
               Value *D = B.CreateAdd(Dst, B.CreateAdd(B.CreateMul(B.CreateAdd(Iw, K.c64(P.PL)), K.c64(Cgp)), Ci));
               K.tag(B.CreateStore(B.CreateXor(L, B.getInt8(0x80)), gep(K, T, K.E.I8, D)), T.Slot);
             };
-            if (P.XS[1] == 1)
+            const int64_t CB = P.Cg / 16 * 16, WB = P.W / 16 * 16;
+            if (P.XS[1] == 1) {
               K.loop(P.W, [&](Value *Iw) { K.loop(P.Cg, [&](Value *Ci) { Copy(Ci, Iw); }); });
-            else
+            } else if (P.XS[3] == 1 && CB > 0 && WB > 0) {
+              K.loop(CB / 16, [&](Value *Cb) {
+                K.loop(WB / 16, [&](Value *Wb) { transpose16(K, X, T, Src, Dst, B.CreateMul(Cb, K.c64(16)), B.CreateMul(Wb, K.c64(16))); });
+              });
+              K.loop(K.c64(CB), K.c64(P.Cg), [&](Value *Ci) { K.loop(P.W, [&](Value *Iw) { Copy(Ci, Iw); }); });
+              K.loop(K.c64(0), K.c64(CB), [&](Value *Ci) { K.loop(K.c64(WB), K.c64(P.W), [&](Value *Iw) { Copy(Ci, Iw); }); });
+            } else {
               K.loop(P.Cg, [&](Value *Ci) { K.loop(P.W, [&](Value *Iw) { Copy(Ci, Iw); }); });
+            }
           },
           [&] { Fill(0, Wp * Cgp); });
     });
