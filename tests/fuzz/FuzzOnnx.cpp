@@ -18,25 +18,39 @@ namespace {
 constexpr int64_t MaxCalibElements = 1 << 16;
 
 /// Writes one calibration set for G's float inputs (a ramp over [-1, 1]) into a folder of this process, so
-/// float models get through quantization; "" when an input is too large or not float.
+/// float models get through quantization; "" when an input is too large or not float. The set depends only
+/// on the inputs' names and shapes: when they are those of the last set written, that set is used again.
 std::string writeCalibSet(const ir::Graph &G) {
   static const std::filesystem::path Dir =
       std::filesystem::temp_directory_path() / ("npu-fuzz-calib-" + std::to_string(getpid()));
-  std::filesystem::remove_all(Dir);
-  std::filesystem::create_directories(Dir);
-  for (size_t K = 0; K < G.Inputs.size(); ++K) {
-    const ir::Value &V = G.value(G.Inputs[K]);
+  static std::string Written; // the names and shapes of the set in Dir; "" when none is
+  std::string Key;
+  for (ir::ValueId Id : G.Inputs) {
+    const ir::Value &V = G.value(Id);
     if (!V.Type || V.Type->Elem != ir::ElemType::Float32)
       return "";
     int64_t N = ir::shapeNumElements(V.Type->Dims);
     if (N <= 0 || N > MaxCalibElements)
       return "";
+    Key += std::to_string(V.Name.size()) + ":" + V.Name;
+    for (int64_t D : V.Type->Dims)
+      Key += "," + std::to_string(D);
+    Key += ";";
+  }
+  if (!Written.empty() && Key == Written)
+    return Dir.string();
+  Written.clear();
+  std::filesystem::remove_all(Dir);
+  std::filesystem::create_directories(Dir);
+  for (size_t K = 0; K < G.Inputs.size(); ++K) {
+    const ir::Value &V = G.value(G.Inputs[K]);
     ir::Tensor T(ir::ElemType::Float32, V.Type->Dims);
-    for (int64_t I = 0; I < N; ++I)
+    for (int64_t I = 0; I < T.numElements(); ++I)
       T.setDouble(I, -1.0 + 2.0 * double(I % 97) / 96.0);
     if (!frontend::writeTensorProtoFile((Dir / ("input_" + std::to_string(K) + ".pb")).string(), V.Name, T))
       return "";
   }
+  Written = Key;
   return Dir.string();
 }
 
