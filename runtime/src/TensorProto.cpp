@@ -24,6 +24,14 @@ Expected<Tensor> runtimeTensorOf(const frontend::NamedTensor &T, const std::stri
   return R;
 }
 
+/// A tensor whose bytes do not match its shape cannot be written.
+Status checkDataSize(const Tensor &T) {
+  if (T.Data.size() != T.byteSize())
+    return makeError("tensor '", T.Name, "' ", formatShape(T.Shape), " of ", elemTypeName(T.Type), " has ",
+                     T.Data.size(), " bytes of data instead of ", T.byteSize());
+  return Status::ok();
+}
+
 } // namespace
 
 Expected<Tensor> parseTensorProto(const std::string &Bytes, const std::string &SourceName) {
@@ -37,16 +45,13 @@ Expected<Tensor> readTensorProto(const std::string &Path) {
 }
 
 Expected<std::string> serializeTensorProto(const Tensor &T) {
-  if (T.Data.size() != T.byteSize())
-    return makeError("tensor '", T.Name, "' ", formatShape(T.Shape), " of ", elemTypeName(T.Type), " has ",
-                     T.Data.size(), " bytes of data instead of ", T.byteSize());
+  NPU_TRY(checkDataSize(T));
   return frontend::serializeTensorProto(T.Name, toIrTensor(T));
 }
 
 Status writeTensorProto(const Tensor &T, const std::string &Path) {
-  if (T.Data.size() != T.byteSize())
-    return makeError(Path, ": tensor '", T.Name, "' ", formatShape(T.Shape), " of ", elemTypeName(T.Type), " has ",
-                     T.Data.size(), " bytes of data instead of ", T.byteSize());
+  if (Status S = checkDataSize(T); !S)
+    return S.withContext(Path);
   return frontend::writeTensorProtoFile(Path, T.Name, toIrTensor(T));
 }
 
