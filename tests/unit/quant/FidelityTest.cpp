@@ -113,17 +113,8 @@ TEST(Equalize, KeepsTheFloatFunctionAndLiftsInt8Accuracy) {
     Graph Base = compileWith(imbalancedPair(Act), {}, {});
     std::string Dir = tempDir("equalize" + Act);
     std::vector<std::string> Calib = writeSets(Dir, sets(3, 70));
-    Graph Eq = compileWith(Base, {"equalize"}, Calib);
-    Graph Q0 = compileWith(Base, {"quantize"}, Calib);
-    Graph Q1 = compileWith(Base, {"equalize", "quantize"}, Calib);
-    double Plain = 0, Equalized = 0;
-    for (const auto &In : sets(2, 90)) { // held-out inputs
-      auto F = ref::interpret(Base, In), E = ref::interpret(Eq, In);
-      auto A = ref::interpret(Q0, In), B = ref::interpret(Q1, In);
-      ASSERT_TRUE(F.isOk() && E.isOk() && A.isOk() && B.isOk());
-      EXPECT_GT(sqnrOf((*F)[0], (*E)[0]), 100); // the same function up to float rounding
-      Plain += sqnrOf((*F)[0], (*A)[0]) / 2, Equalized += sqnrOf((*F)[0], (*B)[0]) / 2;
-    }
+    const EqualizeGain G = measureEqualize(Base, Calib, sets(2, 90)); // held-out inputs
+    const double Plain = G.Plain, Equalized = G.Equalized;
     EXPECT_GT(Equalized, Plain + 10) << "plain " << Plain << " dB, equalized " << Equalized << " dB";
     EXPECT_GT(Equalized, 30);
   }

@@ -7,6 +7,7 @@
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/ops/OpRegistry.h"
 #include "npu/compiler/passes/PassManager.h"
+#include "npu/compiler/ref/Interpreter.h"
 #include "npu/config/HardwareConfig.h"
 
 #include <gtest/gtest.h>
@@ -186,6 +187,30 @@ inline ir::Graph compileWith(ir::Graph G, const std::vector<std::string> &Passes
   Status S = runPasses(G, All, Opts);
   EXPECT_TRUE(S.isOk()) << S.message();
   return G;
+}
+
+/// Mean output SQNR (dB) against the float graph Base over HeldOut input sets, quantized without and with the
+/// equalize pass (both calibrated on Calib); checks on the way that equalize keeps the float function.
+struct EqualizeGain {
+  double Plain = 0, Equalized = 0;
+};
+inline EqualizeGain measureEqualize(const ir::Graph &Base, const std::vector<std::string> &Calib,
+                                    const std::vector<std::vector<ir::Tensor>> &HeldOut) {
+  const ir::Graph Eq = compileWith(Base, {"equalize"}, Calib);
+  const ir::Graph Q0 = compileWith(Base, {"quantize"}, Calib);
+  const ir::Graph Q1 = compileWith(Base, {"equalize", "quantize"}, Calib);
+  EqualizeGain R;
+  for (const auto &In : HeldOut) {
+    auto F = ref::interpret(Base, In), E = ref::interpret(Eq, In);
+    auto A = ref::interpret(Q0, In), B = ref::interpret(Q1, In);
+    EXPECT_TRUE(F.isOk() && E.isOk() && A.isOk() && B.isOk());
+    if (!F.isOk() || !E.isOk() || !A.isOk() || !B.isOk())
+      return R;
+    EXPECT_GT(sqnrOf((*F)[0], (*E)[0]), 100); // the same function up to float rounding
+    R.Plain += sqnrOf((*F)[0], (*A)[0]) / double(HeldOut.size());
+    R.Equalized += sqnrOf((*F)[0], (*B)[0]) / double(HeldOut.size());
+  }
+  return R;
 }
 
 } // namespace npu::qtest
