@@ -217,6 +217,19 @@ Status QuantBuilder::copyNode(size_t I) {
   return Status::ok();
 }
 
+Expected<Graph> QuantBuilder::rewriteAll(std::vector<bool> &Done,
+                                         const std::function<Expected<bool>(size_t)> &Convert) {
+  for (size_t I = 0; I < Old.nodes().size(); ++I) {
+    if (Done[I])
+      continue;
+    NPU_ASSIGN(bool Converted, Convert(I));
+    if (!Converted)
+      NPU_TRY(copyNode(I));
+    Done[I] = true;
+  }
+  return finish();
+}
+
 Expected<Graph> QuantBuilder::finish() {
   for (ValueId Out : Old.Outputs) {
     NPU_ASSIGN(ValueId O, orig(Out));

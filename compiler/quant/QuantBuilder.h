@@ -7,6 +7,7 @@
 #include "npu/compiler/ir/Graph.h"
 #include "npu/support/Status.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -82,6 +83,9 @@ public:
   Status copyNode(size_t I);
   /// Sets the outputs (original forms), removes what nothing uses and returns the graph.
   Expected<ir::Graph> finish();
+  /// The rewrite loop of both quantize paths: every old node not yet Done (a pattern may take several) is given
+  /// to Convert, copied unchanged when Convert leaves it, and marked Done; then finish().
+  Expected<ir::Graph> rewriteAll(std::vector<bool> &Done, const std::function<Expected<bool>(size_t)> &Convert);
 
 private:
   const ir::Graph &Old;

@@ -37,15 +37,7 @@ public:
   }
 
   Expected<Graph> run() {
-    for (size_t I = 0; I < B.old().nodes().size(); ++I) {
-      if (Done[I])
-        continue;
-      NPU_ASSIGN(bool Converted, convert(I));
-      if (!Converted)
-        NPU_TRY(B.copyNode(I));
-      Done[I] = true;
-    }
-    return B.finish();
+    return B.rewriteAll(Done, [&](size_t I) { return convert(I); });
   }
 
 private:
