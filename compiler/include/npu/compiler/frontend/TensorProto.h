@@ -16,10 +16,7 @@ int32_t elemTypeToOnnx(ir::ElemType T);
 /// "FLOAT", "INT4", ... or "type 99".
 std::string onnxDataTypeName(int32_t DataType);
 
-struct NamedTensor {
-  std::string Name;
-  ir::Tensor Data;
-};
+using ir::NamedTensor;
 
 /// Reads a serialized TensorProto. Errors (unreadable, not a TensorProto, unsupported type, data size not
 /// matching the dims, dims needing more than Limit) name the file.

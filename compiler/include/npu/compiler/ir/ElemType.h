@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 namespace npu::ir {
 
@@ -94,6 +95,38 @@ template <typename F> decltype(auto) dispatchElemType(ElemType T, F &&Fn) {
     return Fn(bool{});
   }
   return Fn(float{});
+}
+
+/// The element type whose C++ storage type is T (the inverse of dispatchElemType).
+template <typename T> constexpr ElemType elemTypeOf() {
+  if constexpr (std::is_same_v<T, float>)
+    return ElemType::Float32;
+  else if constexpr (std::is_same_v<T, Half>)
+    return ElemType::Float16;
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    return ElemType::BFloat16;
+  else if constexpr (std::is_same_v<T, double>)
+    return ElemType::Float64;
+  else if constexpr (std::is_same_v<T, int8_t>)
+    return ElemType::Int8;
+  else if constexpr (std::is_same_v<T, int16_t>)
+    return ElemType::Int16;
+  else if constexpr (std::is_same_v<T, int32_t>)
+    return ElemType::Int32;
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return ElemType::Int64;
+  else if constexpr (std::is_same_v<T, uint8_t>)
+    return ElemType::UInt8;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return ElemType::UInt16;
+  else if constexpr (std::is_same_v<T, uint32_t>)
+    return ElemType::UInt32;
+  else if constexpr (std::is_same_v<T, uint64_t>)
+    return ElemType::UInt64;
+  else {
+    static_assert(std::is_same_v<T, bool>, "no element type is stored as this C++ type");
+    return ElemType::Bool;
+  }
 }
 
 } // namespace npu::ir

@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,16 @@ public:
     return R;
   }
   static Tensor fromInt64s(const std::vector<int64_t> &Values);
+  /// A tensor of T's element type holding Values as they are (no conversion); Values.size() must equal the
+  /// shape's element count.
+  template <typename T> static Tensor of(Shape Dims, const std::vector<T> &Values) {
+    static_assert(!std::is_same_v<T, bool>, "std::vector<bool> has no contiguous storage");
+    Tensor R(elemTypeOf<T>(), std::move(Dims));
+    assert(static_cast<int64_t>(Values.size()) == R.numElements() && "value count does not match the shape");
+    if (!Values.empty())
+      std::memcpy(R.Bytes.data(), Values.data(), R.Bytes.size());
+    return R;
+  }
 
   ElemType elemType() const { return Elem; }
   const Shape &shape() const { return Dims; }
@@ -86,6 +97,15 @@ public:
   void setDouble(int64_t I, double V);
   std::vector<int64_t> toInt64s() const;
   std::vector<double> toDoubles() const;
+  /// Typed copy of the elements; T must be the element type's storage type (int8_t for i8, float for f32).
+  template <typename T> std::vector<T> values() const {
+    static_assert(!std::is_same_v<T, bool>, "std::vector<bool> has no contiguous storage");
+    assert(elemTypeOf<T>() == Elem && "element type mismatch");
+    std::vector<T> Out(static_cast<size_t>(NumElements));
+    if (!Out.empty())
+      std::memcpy(Out.data(), Bytes.data(), Bytes.size());
+    return Out;
+  }
 
   /// Same shape, same type, same bytes.
   bool operator==(const Tensor &O) const { return Elem == O.Elem && Dims == O.Dims && Bytes == O.Bytes; }
@@ -98,6 +118,13 @@ private:
   Shape Dims;
   int64_t NumElements = 1;
   std::vector<uint8_t> Bytes = std::vector<uint8_t>(4, 0);
+};
+
+/// A tensor with the name it carries outside a graph: a TensorProto file's name field, or the input or output
+/// of a program or model it feeds or comes from. Tensor itself has no name: inside a graph, values are named.
+struct NamedTensor {
+  std::string Name;
+  Tensor Data;
 };
 
 } // namespace npu::ir
