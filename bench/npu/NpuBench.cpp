@@ -132,15 +132,15 @@ Expected<std::vector<ir::Tensor>> readInputs(const fs::path &Set) {
 }
 
 /// "" when the NPU output has the reference's bytes, else the first differing element.
-std::string outputDifference(const runtime::Tensor &Got, const ir::Tensor &Want) {
-  if (Got.Data.size() != Want.byteSize())
-    return std::to_string(Got.Data.size()) + " bytes, the reference has " + std::to_string(Want.byteSize());
-  const ir::Tensor G(Want.elemType(), Want.shape(), Got.Data);
+std::string outputDifference(const ir::Tensor &Got, const ir::Tensor &Want) {
+  if (Got.byteSize() != Want.byteSize())
+    return std::to_string(Got.byteSize()) + " bytes, the reference has " + std::to_string(Want.byteSize());
+  const ir::Tensor G(Want.elemType(), Want.shape(), Got.byteVector());
   std::vector<double> GotV(size_t(Want.numElements())), WantV(GotV.size());
   for (int64_t I = 0; I < Want.numElements(); ++I)
     GotV[size_t(I)] = G.getDouble(I), WantV[size_t(I)] = Want.getDouble(I);
   std::string D = npubench::exactDifference(GotV.data(), WantV.data(), GotV.size());
-  return D.empty() && Got.Data != Want.byteVector() ? "bytes differ (e.g. the sign of a zero)" : D;
+  return D.empty() && Got.byteVector() != Want.byteVector() ? "bytes differ (e.g. the sign of a zero)" : D;
 }
 
 /// Runs the compiled model on the functional simulator with Set's inputs and compares every output bit for bit
@@ -153,13 +153,9 @@ void checkCompiled(const std::string &Case, const ir::Graph &G, const backend::M
   auto Want = ref::interpret(G, *Inputs);
   if (!Want)
     npubench::checkFailed(Case, "reference interpreter: " + Want.message());
-  std::vector<std::optional<runtime::Tensor>> In;
-  for (size_t K = 0; K < Inputs->size() && K < G.Inputs.size(); ++K) {
-    auto T = runtime::toRuntimeTensor(G.value(G.Inputs[K]).Name, (*Inputs)[K]);
-    if (!T)
-      npubench::checkFailed(Case, T.message());
-    In.push_back(T.takeValue());
-  }
+  std::vector<std::optional<ir::NamedTensor>> In;
+  for (size_t K = 0; K < Inputs->size() && K < G.Inputs.size(); ++K)
+    In.push_back(ir::NamedTensor{G.value(G.Inputs[K]).Name, (*Inputs)[K]});
   runtime::FuncDevice Func(C);
   auto Got = runtime::runModel(Func, A, In);
   if (!Got)
@@ -168,7 +164,7 @@ void checkCompiled(const std::string &Case, const ir::Graph &G, const backend::M
   for (size_t K = 0; K < Want->size(); ++K) {
     if (K >= Got->Outputs.size())
       npubench::checkFailed(Case, "output " + std::to_string(K) + " missing");
-    if (std::string D = outputDifference(Got->Outputs[K], (*Want)[K]); !D.empty())
+    if (std::string D = outputDifference(Got->Outputs[K].Data, (*Want)[K]); !D.empty())
       npubench::checkFailed(Case, "output " + std::to_string(K) + ": " + D);
     Values += (*Want)[K].numElements();
   }

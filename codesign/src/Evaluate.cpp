@@ -97,16 +97,13 @@ PointResult rowFor(const Space &S, const Point &P, const ModelSpec &M, const Eva
 }
 
 /// Inputs of a simulated run: the model's test_data_set_0, else zeros of the artifact's input shapes.
-Expected<std::vector<std::optional<runtime::Tensor>>> runInputs(const ModelSpec &M, const backend::ModelArtifact &A) {
+Expected<std::vector<std::optional<ir::NamedTensor>>> runInputs(const ModelSpec &M, const backend::ModelArtifact &A) {
   if (!M.InputsDir.empty())
     return runtime::readTensorDir(M.InputsDir, "input");
-  std::vector<std::optional<runtime::Tensor>> In;
+  std::vector<std::optional<ir::NamedTensor>> In;
   for (const backend::ArtifactValue &V : A.Inputs) {
-    ir::Tensor Zero(V.Elem, V.Dims);
-    auto T = runtime::toRuntimeTensor(V.Name, Zero);
-    if (!T)
-      return T.error();
-    In.push_back(T.takeValue());
+    NPU_TRY(runtime::checkRuntimeType(V.Elem));
+    In.push_back(ir::NamedTensor{V.Name, ir::Tensor(V.Elem, V.Dims)});
   }
   return In;
 }

@@ -6,8 +6,8 @@
 
 namespace npu::examples {
 
-using runtime::Tensor;
-using runtime::makeTensor;
+using ir::NamedTensor;
+using ir::Tensor;
 
 namespace {
 
@@ -25,7 +25,7 @@ int64_t tiled(const std::vector<int8_t> &W, int KB, int K, int N) {
   return W[(((N / 16) * KB + K / 16) * 16 + N % 16) * 16 + K % 16];
 }
 
-std::vector<Tensor> matmulTiled(const std::vector<Tensor> &In) {
+std::vector<NamedTensor> matmulTiled(const std::vector<Tensor> &In) {
   auto A = In[0].values<int8_t>(), W = In[1].values<int8_t>();
   const int M = 20, K = 64, N = 32;
   std::vector<int32_t> C(M * N);
@@ -36,10 +36,10 @@ std::vector<Tensor> matmulTiled(const std::vector<Tensor> &In) {
         S += int64_t(A[m * K + k]) * tiled(W, K / 16, k, n);
       C[m * N + n] = int32_t(S);
     }
-  return {makeTensor("C", {M, N}, C)};
+  return {{"C", Tensor::of({M, N}, C)}};
 }
 
-std::vector<Tensor> requantExample(const std::vector<Tensor> &In) {
+std::vector<NamedTensor> requantExample(const std::vector<Tensor> &In) {
   auto X = In[0].values<int32_t>(), Mul = In[1].values<int32_t>(), Z = In[2].values<int32_t>();
   std::vector<int8_t> Y(4 * 16), Zq(2 * 16);
   for (int m = 0; m < 4; ++m)
@@ -50,10 +50,10 @@ std::vector<Tensor> requantExample(const std::vector<Tensor> &In) {
   for (int m = 0; m < 2; ++m)
     for (int c = 0; c < 16; ++c)
       Zq[m * 16 + c] = int8_t(requant(Z[m * 16 + c], 1518500250, 40, 3));
-  return {makeTensor("Y", {4, 16}, Y), makeTensor("Zq", {2, 16}, Zq)};
+  return {{"Y", Tensor::of({4, 16}, Y)}, {"Zq", Tensor::of({2, 16}, Zq)}};
 }
 
-std::vector<Tensor> pipelined(const std::vector<Tensor> &In) {
+std::vector<NamedTensor> pipelined(const std::vector<Tensor> &In) {
   auto A = In[0].values<int8_t>(), W = In[1].values<int8_t>();
   const int M = 64, K = 32, N = 32;
   std::vector<int8_t> Y(M * N);
@@ -64,10 +64,10 @@ std::vector<Tensor> pipelined(const std::vector<Tensor> &In) {
         P += int64_t(A[m * K + k]) * tiled(W, K / 16, k, n);
       Y[m * N + n] = int8_t(requant(std::max<int64_t>(P, 0), 1193046, 29, -128));
     }
-  return {makeTensor("Y", {M, N}, Y)};
+  return {{"Y", Tensor::of({M, N}, Y)}};
 }
 
-std::vector<Tensor> conv3x3(const std::vector<Tensor> &In) {
+std::vector<NamedTensor> conv3x3(const std::vector<Tensor> &In) {
   auto X = In[0].values<int8_t>(), W = In[1].values<int8_t>();
   const int H = 6, Wd = 6, C = 16;
   std::vector<int32_t> Y(H * Wd * C);
@@ -85,10 +85,10 @@ std::vector<Tensor> conv3x3(const std::vector<Tensor> &In) {
           }
         Y[(oh * Wd + ow) * C + o] = int32_t(S);
       }
-  return {makeTensor("Y", {1, 1, H, Wd, C}, Y)};
+  return {{"Y", Tensor::of({1, 1, H, Wd, C}, Y)}};
 }
 
-std::vector<Tensor> lutExample(const std::vector<Tensor> &In) {
+std::vector<NamedTensor> lutExample(const std::vector<Tensor> &In) {
   const auto X = In[0].values<int32_t>();
   const auto T = In[1].values<int8_t>();
   std::vector<int32_t> Y(4 * 16);
@@ -98,18 +98,18 @@ std::vector<Tensor> lutExample(const std::vector<Tensor> &In) {
     Y[I] = V;
     Yq[I] = V;
   }
-  return {makeTensor("Y", {4, 16}, Y), makeTensor("Yq", {4, 16}, Yq)};
+  return {{"Y", Tensor::of({4, 16}, Y)}, {"Yq", Tensor::of({4, 16}, Yq)}};
 }
 
 } // namespace
 
 std::vector<std::string> knownExamples() { return {"matmul_tiled", "requant", "pipelined", "conv3x3", "lut"}; }
 
-Expected<std::vector<Tensor>> referenceOutputs(const std::string &Name, const std::vector<Tensor> &Inputs) {
+Expected<std::vector<NamedTensor>> referenceOutputs(const std::string &Name, const std::vector<Tensor> &Inputs) {
   struct Entry {
     const char *Name;
     size_t Inputs;
-    std::vector<Tensor> (*Fn)(const std::vector<Tensor> &);
+    std::vector<NamedTensor> (*Fn)(const std::vector<Tensor> &);
   };
   static const Entry Table[] = {
       {"matmul_tiled", 2, matmulTiled}, {"requant", 3, requantExample}, {"pipelined", 2, pipelined},
@@ -123,7 +123,7 @@ Expected<std::vector<Tensor>> referenceOutputs(const std::string &Name, const st
   return makeError("no reference for example '", Name, "'");
 }
 
-Expected<std::vector<Tensor>> referenceForProgram(const isa::Program &P) {
+Expected<std::vector<NamedTensor>> referenceForProgram(const isa::Program &P) {
   std::string Name;
   for (auto &[K, V] : P.Meta)
     if (K == "example")
@@ -138,7 +138,7 @@ Expected<std::vector<Tensor>> referenceForProgram(const isa::Program &P) {
     auto T = runtime::readBinding(*B, *Dram);
     if (!T)
       return T.error();
-    Inputs.push_back(T.takeValue());
+    Inputs.push_back(T->Data);
   }
   return referenceOutputs(Name, Inputs);
 }

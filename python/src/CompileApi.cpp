@@ -6,6 +6,7 @@
 
 #include "npu/backend/HostArtifact.h"
 #include "npu/compiler/frontend/LoadModel.h"
+#include "npu/compiler/ir/Compare.h"
 #include "npu/compiler/passes/PassManager.h"
 #include "npu/runtime/TensorProto.h"
 
@@ -57,10 +58,10 @@ std::string writeCalibSet(const ir::Graph &G, const py::handle &Set, size_t K, c
     if (IsDict && !Set.cast<py::dict>().contains(Name))
       throw NpuError("calib[" + std::to_string(K) + "]: no array for input '" + Name + "'");
     const ir::TensorType &Want = G.type(G.Inputs[I]);
-    runtime::Tensor T =
+    ir::NamedTensor T =
         toTensor(Name, IsDict ? Set.cast<py::dict>()[py::str(Name)] : Set, runtimeType(Want.Elem, Name));
-    if (T.Shape != Want.Dims && runtime::sameShapeIgnoringLeadingOnes(T.Shape, Want.Dims))
-      T.Shape = Want.Dims; // (3,32,32) for [1,3,32,32]
+    if (T.Data.shape() != Want.Dims && ir::sameShapeIgnoringLeadingOnes(T.Data.shape(), Want.Dims))
+      T.Data.reshape(Want.Dims); // (3,32,32) for [1,3,32,32]
     check(runtime::writeTensorProto(T, (Dir / ("input_" + std::to_string(I) + ".pb")).string()));
   }
   return Dir.string();

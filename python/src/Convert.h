@@ -1,9 +1,8 @@
-// Conversions shared by the Python bindings: Status/Expected to exceptions, numpy arrays to and from runtime
-// tensors, and JSON text to Python objects.
+// Conversions shared by the Python bindings: Status/Expected to exceptions, numpy arrays to and from tensors,
+// and JSON text to Python objects.
 #pragma once
 
-#include "npu/compiler/ir/ElemType.h"
-#include "npu/runtime/Tensor.h"
+#include "npu/runtime/DType.h"
 #include "npu/support/Status.h"
 
 #include <pybind11/numpy.h>
@@ -34,16 +33,17 @@ template <typename T> T unwrap(npu::Expected<T> E) {
   return E.takeValue();
 }
 
-/// The runtime element type of a graph value's type; int4 and float16 have no numpy form here (an error).
-npu::runtime::ElemType runtimeType(npu::ir::ElemType T, const std::string &What);
+/// T itself when it is a runtime element type (npu/runtime/DType.h); int4 and float16 have no numpy form here
+/// (an error naming What).
+npu::ir::ElemType runtimeType(npu::ir::ElemType T, const std::string &What);
 /// The numpy dtype ("int8", "float32", ...) of a runtime element type.
-py::dtype numpyType(npu::runtime::ElemType T);
+py::dtype numpyType(npu::ir::ElemType T);
 
 /// A copy of Array as a tensor named Name of element type Want. The array is converted when numpy can do so
 /// within the same kind (float64 to float32, int64 to int8 is refused); the shape is the array's.
-npu::runtime::Tensor toTensor(const std::string &Name, const py::handle &Array, npu::runtime::ElemType Want);
+npu::ir::NamedTensor toTensor(const std::string &Name, const py::handle &Array, npu::ir::ElemType Want);
 /// A numpy array holding a copy of T's elements, in T's shape.
-py::array toNumpy(const npu::runtime::Tensor &T);
+py::array toNumpy(const npu::ir::Tensor &T);
 
 /// None as no strings, a str or path-like object as one, any other iterable as its items (str() of each).
 std::vector<std::string> pathList(const py::object &Items);

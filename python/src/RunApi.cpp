@@ -23,7 +23,7 @@ using namespace npu;
 namespace {
 
 /// Inputs in the artifact's order from a dict (by name), a list or tuple (by position), or one array.
-std::vector<std::optional<runtime::Tensor>> inputTensors(const backend::ModelArtifact &A, const py::object &In) {
+std::vector<std::optional<ir::NamedTensor>> inputTensors(const backend::ModelArtifact &A, const py::object &In) {
   std::vector<py::object> Given(A.Inputs.size());
   if (py::isinstance<py::dict>(In)) {
     py::dict D = In.cast<py::dict>();
@@ -45,7 +45,7 @@ std::vector<std::optional<runtime::Tensor>> inputTensors(const backend::ModelArt
   } else if (!In.is_none() && A.Inputs.size() == 1) {
     Given[0] = In;
   }
-  std::vector<std::optional<runtime::Tensor>> Out;
+  std::vector<std::optional<ir::NamedTensor>> Out;
   for (size_t K = 0; K < Given.size(); ++K) {
     const backend::ArtifactValue &V = A.Inputs[K];
     if (!Given[K])
@@ -120,7 +120,7 @@ py::tuple run(const py::object &Art, const py::object &Inputs, const std::string
   runtime::ModelRunOptions Opts; // host segments: the LLVM JIT as npuc run's default, or the interpreter
   if (Backend == "host" || HostBackend == "jit")
     Opts.Host = host::jitHostExecutor(jitOptions(Threads));
-  std::vector<std::optional<runtime::Tensor>> In = inputTensors(A, Inputs);
+  std::vector<std::optional<ir::NamedTensor>> In = inputTensors(A, Inputs);
   std::unique_ptr<runtime::Device> Dev = deviceFor(A, Backend);
   Expected<runtime::ModelOutcome> R = makeError("not run");
   {
@@ -134,17 +134,17 @@ py::tuple run(const py::object &Art, const py::object &Inputs, const std::string
     writeTrace(A, *R, L, py::str(Trace).cast<std::string>());
   py::dict Outputs;
   for (size_t K = 0; K < R->Outputs.size(); ++K)
-    Outputs[py::str(K < A.Outputs.size() ? A.Outputs[K].Name : R->Outputs[K].Name)] = toNumpy(R->Outputs[K]);
+    Outputs[py::str(K < A.Outputs.size() ? A.Outputs[K].Name : R->Outputs[K].Name)] = toNumpy(R->Outputs[K].Data);
   return py::make_tuple(Outputs, parseJson(statsJson(A, *R, Backend, L, Tech)));
 }
 
 py::array loadTensor(const py::object &Path) {
-  return toNumpy(unwrap(runtime::readTensorProto(py::str(Path).cast<std::string>())));
+  return toNumpy(unwrap(runtime::readTensorProto(py::str(Path).cast<std::string>())).Data);
 }
 
 void saveTensor(const py::object &Path, const py::array &Array, const std::string &Name) {
   const std::string Type = py::str(Array.dtype()).cast<std::string>();
-  runtime::ElemType Elem = unwrap(runtime::parseElemType(Type));
+  ir::ElemType Elem = unwrap(runtime::parseDType(Type));
   check(runtime::writeTensorProto(toTensor(Name, Array, Elem), py::str(Path).cast<std::string>()));
 }
 

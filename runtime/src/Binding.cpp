@@ -1,5 +1,6 @@
 // Binding tensors to DRAM: type/shape/layout checks, int4 packing, input matching and output extraction.
 #include "npu/runtime/Binding.h"
+#include "npu/compiler/ir/Compare.h"
 
 #include <cctype>
 
@@ -42,27 +43,27 @@ static Status checkLayout(const isa::TensorBinding &B) {
   return Status::ok();
 }
 
-Status checkTensorForBinding(const isa::TensorBinding &B, const Tensor &T) {
+Status checkTensorForBinding(const isa::TensorBinding &B, const NamedTensor &T) {
   NPU_TRY(checkLayout(B));
   std::string Want = B.DType == "int4" ? "int8" : B.DType;
-  if (Want != elemTypeName(T.Type))
-    return makeError(bindingWhat(B), " is ", B.DType, " ", formatShape(B.Shape), " but the tensor",
-                     T.Name.empty() ? "" : " '" + T.Name + "'", " is ", elemTypeName(T.Type),
+  std::string Got = dtypeName(T.Data.elemType());
+  if (Want != Got)
+    return makeError(bindingWhat(B), " is ", B.DType, " ", ir::formatShape(B.Shape), " but the tensor",
+                     T.Name.empty() ? "" : " '" + T.Name + "'", " is ", Got,
                      B.DType == "int4" ? " (an int4 binding takes int8 data)" : "");
-  if (!sameShapeIgnoringLeadingOnes(B.Shape, T.Shape))
-    return makeError(bindingWhat(B), " has shape ", formatShape(B.Shape), " but the tensor",
-                     T.Name.empty() ? "" : " '" + T.Name + "'", " has shape ", formatShape(T.Shape));
-  if (T.Data.size() != T.byteSize())
-    return makeError("tensor '", T.Name, "' holds ", T.Data.size(), " bytes instead of ", T.byteSize());
+  if (!ir::sameShapeIgnoringLeadingOnes(B.Shape, T.Data.shape()))
+    return makeError(bindingWhat(B), " has shape ", ir::formatShape(B.Shape), " but the tensor",
+                     T.Name.empty() ? "" : " '" + T.Name + "'", " has shape ", ir::formatShape(T.Data.shape()));
   return Status::ok();
 }
 
-Expected<std::vector<uint8_t>> packInt4(const Tensor &T) {
-  assert(T.Type == ElemType::Int8 && "int4 packing takes int8 tensors");
-  uint64_t N = T.elementCount();
+Expected<std::vector<uint8_t>> packInt4(const ir::Tensor &T) {
+  assert(T.elemType() == ir::ElemType::Int8 && "int4 packing takes int8 tensors");
+  const int8_t *Values = T.data<int8_t>();
+  uint64_t N = uint64_t(T.numElements());
   std::vector<uint8_t> Out((N + 1) / 2, 0);
   for (uint64_t I = 0; I < N; ++I) {
-    int8_t V = int8_t(T.Data[I]);
+    int8_t V = Values[I];
     if (V < -8 || V > 7)
       return makeError("element ", I, " = ", int(V), " does not fit int4 (-8..7)");
     Out[I / 2] |= uint8_t((uint8_t(V) & 0xF) << (I % 2 ? 4 : 0));
@@ -87,51 +88,45 @@ static Status checkInsideDram(const isa::TensorBinding &B, size_t DramBytes) {
   return Status::ok();
 }
 
-Status writeBinding(const isa::TensorBinding &B, const Tensor &T, std::vector<uint8_t> &Dram) {
+Status writeBinding(const isa::TensorBinding &B, const NamedTensor &T, std::vector<uint8_t> &Dram) {
   NPU_TRY(checkTensorForBinding(B, T));
   NPU_TRY(checkInsideDram(B, Dram.size()));
   if (B.DType == "int4") {
-    auto Packed = packInt4(T);
+    auto Packed = packInt4(T.Data);
     if (!Packed)
       return Packed.error().withContext(bindingWhat(B));
     std::copy(Packed->begin(), Packed->end(), Dram.begin() + B.Address);
     return Status::ok();
   }
-  std::copy(T.Data.begin(), T.Data.end(), Dram.begin() + B.Address);
+  const std::vector<uint8_t> &Bytes = T.Data.byteVector();
+  std::copy(Bytes.begin(), Bytes.end(), Dram.begin() + B.Address);
   return Status::ok();
 }
 
-Expected<Tensor> readBinding(const isa::TensorBinding &B, const std::vector<uint8_t> &Dram) {
+Expected<NamedTensor> readBinding(const isa::TensorBinding &B, const std::vector<uint8_t> &Dram) {
   NPU_TRY(checkLayout(B));
+  if (ir::shapeNumElements(B.Shape) < 0)
+    return makeError(bindingWhat(B), ": shape ", ir::formatShape(B.Shape), " is not a tensor shape");
   NPU_TRY(checkInsideDram(B, Dram.size()));
-  Tensor T;
-  T.Name = B.Name;
-  T.Shape = B.Shape;
   const uint8_t *Src = Dram.data() + B.Address;
-  if (B.DType == "int4") {
-    T.Type = ElemType::Int8;
-    std::vector<int8_t> V = unpackInt4(Src, B.elementCount());
-    T.Data.assign(reinterpret_cast<const uint8_t *>(V.data()),
-                  reinterpret_cast<const uint8_t *>(V.data()) + V.size());
-    return T;
-  }
-  auto Type = parseElemType(B.DType);
+  if (B.DType == "int4")
+    return NamedTensor{B.Name, ir::Tensor::of(B.Shape, unpackInt4(Src, B.elementCount()))};
+  auto Type = parseDType(B.DType);
   if (!Type)
     return Type.error().withContext(bindingWhat(B));
-  T.Type = *Type;
-  T.Data.assign(Src, Src + T.byteSize());
-  return T;
+  ir::Tensor T(*Type, B.Shape);
+  std::copy(Src, Src + T.byteSize(), T.bytes());
+  return NamedTensor{B.Name, std::move(T)};
 }
 
-Expected<std::vector<std::optional<size_t>>> bindInputs(const isa::Program &P,
-                                                        const std::vector<std::optional<Tensor>> &Inputs,
-                                                        std::vector<uint8_t> &Dram) {
+Expected<std::vector<std::optional<size_t>>>
+bindInputs(const isa::Program &P, const std::vector<std::optional<NamedTensor>> &Inputs, std::vector<uint8_t> &Dram) {
   std::vector<const isa::TensorBinding *> Bindings = inputBindings(P);
   std::vector<std::optional<size_t>> Source(Bindings.size());
   for (size_t K = 0; K < Inputs.size(); ++K) {
     if (!Inputs[K])
       continue;
-    const Tensor &T = *Inputs[K];
+    const NamedTensor &T = *Inputs[K];
     std::optional<size_t> Slot;
     for (size_t I = 0; I < Bindings.size() && !T.Name.empty(); ++I)
       if (Bindings[I]->Name == T.Name)
@@ -152,8 +147,8 @@ Expected<std::vector<std::optional<size_t>>> bindInputs(const isa::Program &P,
   return Source;
 }
 
-Expected<std::vector<Tensor>> readOutputs(const isa::Program &P, const std::vector<uint8_t> &Dram) {
-  std::vector<Tensor> Out;
+Expected<std::vector<NamedTensor>> readOutputs(const isa::Program &P, const std::vector<uint8_t> &Dram) {
+  std::vector<NamedTensor> Out;
   for (const isa::TensorBinding *B : outputBindings(P)) {
     auto T = readBinding(*B, Dram);
     if (!T)

@@ -3,6 +3,7 @@
 // batch x c elements) and cut back on the way out.
 #include "npu/runtime/ModelRunner.h"
 
+#include "npu/compiler/ir/Compare.h"
 #include "npu/compiler/ir/Printer.h"
 #include "npu/compiler/ops/Flops.h"
 #include "npu/compiler/ref/Interpreter.h"
@@ -16,35 +17,15 @@ namespace npu::runtime {
 
 namespace {
 
-Expected<ElemType> runtimeElem(ir::ElemType T) {
-  switch (T) {
-  case ir::ElemType::Int8:
-    return ElemType::Int8;
-  case ir::ElemType::UInt8:
-    return ElemType::UInt8;
-  case ir::ElemType::Int16:
-    return ElemType::Int16;
-  case ir::ElemType::Int32:
-    return ElemType::Int32;
-  case ir::ElemType::Int64:
-    return ElemType::Int64;
-  case ir::ElemType::Float32:
-    return ElemType::Float32;
-  default:
-    return makeError("element type ", ir::elemTypeName(T), " cannot cross the runtime interface");
-  }
-}
-
-Expected<ir::Tensor> toIrTensor(const Tensor &T, const backend::ArtifactValue &V) {
-  auto Want = runtimeElem(V.Elem);
-  if (!Want)
-    return Want.error();
-  if (*Want != T.Type)
-    return makeError("input '", V.Name, "' must be ", elemTypeName(*Want), ", got ", elemTypeName(T.Type));
-  if (!sameShapeIgnoringLeadingOnes(T.Shape, V.Dims))
-    return makeError("input '", V.Name, "' must have shape ", formatShape(V.Dims), ", got ",
-                     formatShape(T.Shape));
-  return ir::Tensor(V.Elem, V.Dims, T.Data);
+/// The tensor given for model input V, in V's shape.
+Expected<ir::Tensor> modelInput(const ir::Tensor &T, const backend::ArtifactValue &V) {
+  NPU_TRY(checkRuntimeType(V.Elem));
+  if (V.Elem != T.elemType())
+    return makeError("input '", V.Name, "' must be ", dtypeName(V.Elem), ", got ", dtypeName(T.elemType()));
+  if (!ir::sameShapeIgnoringLeadingOnes(T.shape(), V.Dims))
+    return makeError("input '", V.Name, "' must have shape ", ir::formatShape(V.Dims), ", got ",
+                     ir::formatShape(T.shape()));
+  return ir::Tensor(V.Elem, V.Dims, T.byteVector());
 }
 
 /// Moves the [.., n, c] blocks of a blocked tensor between n lanes and Lanes lanes (zeros in the extra
@@ -72,15 +53,13 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
     auto It = Env.find(V.Name);
     if (!B || It == Env.end())
       return makeError("segment '", S.Name, "': input '", V.Name, "' is not bound");
-    Tensor T;
-    T.Name = V.Name;
-    auto Elem = runtimeElem(V.Elem); // the activation type: int8, or int16 on an int16 config
-    if (!Elem)
-      return Elem.error();
-    T.Type = *Elem;
-    T.Shape = B->Shape;
-    T.Data = relane(It->second.byteVector(), V.Dims, V.Dims[V.Dims.size() - 2], B->Shape[B->Shape.size() - 2],
-                    int64_t(ir::elemTypeSize(V.Elem)));
+    NPU_TRY(checkRuntimeType(V.Elem)); // the activation type: int8, or int16 on an int16 config
+    std::vector<uint8_t> Data = relane(It->second.byteVector(), V.Dims, V.Dims[V.Dims.size() - 2],
+                                       B->Shape[B->Shape.size() - 2], int64_t(ir::elemTypeSize(V.Elem)));
+    if (int64_t(Data.size()) != ir::shapeNumElements(B->Shape) * int64_t(ir::elemTypeSize(V.Elem)))
+      return makeError("segment '", S.Name, "': input '", V.Name, "' ", ir::formatShape(V.Dims),
+                       " does not fill its binding ", ir::formatShape(B->Shape));
+    NamedTensor T{V.Name, ir::Tensor(V.Elem, B->Shape, std::move(Data))};
     NPU_TRY(writeBinding(*B, T, *Dram));
   }
   const auto T0 = std::chrono::steady_clock::now();
@@ -97,7 +76,7 @@ Status runNpuSegment(Device &D, const backend::ArtifactSegment &S, std::map<std:
     auto T = readBinding(*B, *Dram);
     if (!T)
       return T.error();
-    auto Data = relane(T->Data, B->Shape, B->Shape[B->Shape.size() - 2], V.Dims[V.Dims.size() - 2],
+    auto Data = relane(T->Data.byteVector(), B->Shape, B->Shape[B->Shape.size() - 2], V.Dims[V.Dims.size() - 2],
                        int64_t(isa::tensorDTypeBits(B->DType) / 8));
     Env.insert_or_assign(V.Name, ir::Tensor(V.Elem, V.Dims, std::move(Data)));
   }
@@ -149,24 +128,6 @@ Status runHostSegment(const HostExecutor &X, const backend::ArtifactSegment &S,
 
 } // namespace
 
-Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T) {
-  auto E = runtimeElem(T.elemType());
-  if (!E)
-    return E.error();
-  Tensor R;
-  R.Name = Name;
-  R.Type = *E;
-  R.Shape = T.shape();
-  R.Data = T.byteVector();
-  return R;
-}
-
-ir::Tensor toIrTensor(const Tensor &T) {
-  static constexpr ir::ElemType Ir[] = {ir::ElemType::Int8,  ir::ElemType::UInt8, ir::ElemType::Int16,
-                                        ir::ElemType::Int32, ir::ElemType::Int64, ir::ElemType::Float32};
-  return ir::Tensor(Ir[size_t(T.Type)], T.Shape, T.Data);
-}
-
 const backend::ArtifactSegment *findSegment(const backend::ModelArtifact &A, const std::string &Name,
                                             backend::ArtifactSegment::Kind K) {
   for (const backend::ArtifactSegment &S : A.Segments)
@@ -203,25 +164,24 @@ HostExecutor reusingHostExecutor(HostExecutor X) {
 }
 
 Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
-                                const std::vector<std::optional<Tensor>> &Inputs) {
+                                const std::vector<std::optional<NamedTensor>> &Inputs) {
   return runModel(&D, A, Inputs, ModelRunOptions());
 }
 
 Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
-                                const std::vector<std::optional<Tensor>> &Inputs,
-                                const ModelRunOptions &Opts) {
+                                const std::vector<std::optional<NamedTensor>> &Inputs, const ModelRunOptions &Opts) {
   std::map<std::string, ir::Tensor> Env;
   for (size_t K = 0; K < A.Inputs.size(); ++K) {
     const backend::ArtifactValue &V = A.Inputs[K];
-    const Tensor *Found = nullptr;
-    for (const std::optional<Tensor> &T : Inputs)
+    const NamedTensor *Found = nullptr;
+    for (const std::optional<NamedTensor> &T : Inputs)
       if (T && T->Name == V.Name)
         Found = &*T;
     if (!Found && K < Inputs.size() && Inputs[K])
       Found = &*Inputs[K];
     if (!Found)
       return makeError("model input ", K, " '", V.Name, "' is not given (input_", K, ".pb)");
-    auto T = toIrTensor(*Found, V);
+    auto T = modelInput(Found->Data, V);
     if (!T)
       return T.error();
     Env.insert_or_assign(V.Name, T.takeValue());
@@ -250,10 +210,8 @@ Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
     auto It = Env.find(V.Name);
     if (It == Env.end())
       return makeError("model output '", V.Name, "' was not computed by any segment");
-    auto T = toRuntimeTensor(V.Name, It->second);
-    if (!T)
-      return T.error();
-    O.Outputs.push_back(T.takeValue());
+    NPU_TRY(checkRuntimeType(It->second.elemType()));
+    O.Outputs.push_back(NamedTensor{V.Name, It->second});
   }
   return O;
 }

@@ -4,7 +4,7 @@
 
 namespace npu::runtime {
 
-Expected<RunOutcome> runProgram(Device &D, const isa::Program &P, const std::vector<std::optional<Tensor>> &Inputs,
+Expected<RunOutcome> runProgram(Device &D, const isa::Program &P, const std::vector<std::optional<NamedTensor>> &Inputs,
                                 const MemoryLimit &Limit) {
   auto Dram = P.dramImage(Limit);
   if (!Dram)

@@ -2,7 +2,6 @@
 #include "npu/runtime/TensorProto.h"
 #include "npu/compiler/frontend/TensorProto.h"
 #include "npu/compiler/support/Try.h"
-#include "npu/runtime/ModelRunner.h"
 
 #include <charconv>
 #include <filesystem>
@@ -10,53 +9,40 @@
 namespace npu::runtime {
 
 // The bytes are read and written by the frontend's TensorProto code (one reader for the compiler and the
-// runtime); this file only converts between its Graph IR tensors and runtime tensors.
+// runtime); this file only keeps out the element types the runtime does not carry.
 
 namespace {
 
-/// The runtime's tensor of a parsed file: an element type it does not carry is an error naming the file.
-Expected<Tensor> runtimeTensorOf(const frontend::NamedTensor &T, const std::string &SourceName) {
-  auto R = toRuntimeTensor(T.Name, T.Data);
-  if (!R)
+/// A parsed file of an element type the runtime does not carry is an error naming the file.
+Expected<NamedTensor> runtimeTensorOf(NamedTensor T, const std::string &SourceName) {
+  if (!isRuntimeType(T.Data.elemType()))
     return makeError(SourceName, ": unsupported tensor data type ",
                      frontend::onnxDataTypeName(frontend::elemTypeToOnnx(T.Data.elemType())),
                      " (supported: INT8, UINT8, INT16, INT32, INT64, FLOAT)");
-  return R;
-}
-
-/// A tensor whose bytes do not match its shape cannot be written.
-Status checkDataSize(const Tensor &T) {
-  if (T.Data.size() != T.byteSize())
-    return makeError("tensor '", T.Name, "' ", formatShape(T.Shape), " of ", elemTypeName(T.Type), " has ",
-                     T.Data.size(), " bytes of data instead of ", T.byteSize());
-  return Status::ok();
+  return T;
 }
 
 } // namespace
 
-Expected<Tensor> parseTensorProto(const std::string &Bytes, const std::string &SourceName) {
-  NPU_ASSIGN(frontend::NamedTensor T, frontend::parseTensorProto(Bytes, SourceName));
-  return runtimeTensorOf(T, SourceName);
+Expected<NamedTensor> parseTensorProto(const std::string &Bytes, const std::string &SourceName) {
+  NPU_ASSIGN(NamedTensor T, frontend::parseTensorProto(Bytes, SourceName));
+  return runtimeTensorOf(std::move(T), SourceName);
 }
 
-Expected<Tensor> readTensorProto(const std::string &Path) {
-  NPU_ASSIGN(frontend::NamedTensor T, frontend::readTensorProtoFile(Path));
-  return runtimeTensorOf(T, Path);
+Expected<NamedTensor> readTensorProto(const std::string &Path) {
+  NPU_ASSIGN(NamedTensor T, frontend::readTensorProtoFile(Path));
+  return runtimeTensorOf(std::move(T), Path);
 }
 
-Expected<std::string> serializeTensorProto(const Tensor &T) {
-  NPU_TRY(checkDataSize(T));
-  return frontend::serializeTensorProto(T.Name, toIrTensor(T));
+Expected<std::string> serializeTensorProto(const NamedTensor &T) {
+  return frontend::serializeTensorProto(T.Name, T.Data);
 }
 
-Status writeTensorProto(const Tensor &T, const std::string &Path) {
-  if (Status S = checkDataSize(T); !S)
-    return S.withContext(Path);
-  return frontend::writeTensorProtoFile(Path, T.Name, toIrTensor(T));
+Status writeTensorProto(const NamedTensor &T, const std::string &Path) {
+  return frontend::writeTensorProtoFile(Path, T.Name, T.Data);
 }
 
-Expected<std::vector<std::optional<Tensor>>> readTensorDir(const std::string &Dir,
-                                                           const std::string &Prefix) {
+Expected<std::vector<std::optional<NamedTensor>>> readTensorDir(const std::string &Dir, const std::string &Prefix) {
   namespace fs = std::filesystem;
   std::error_code Ec;
   if (!fs::is_directory(Dir, Ec))
@@ -85,7 +71,7 @@ Expected<std::vector<std::optional<Tensor>>> readTensorDir(const std::string &Di
   }
   if (Ec)
     return makeError(Dir, ": cannot list the directory: ", Ec.message());
-  std::vector<std::optional<Tensor>> Out(Paths.size());
+  std::vector<std::optional<NamedTensor>> Out(Paths.size());
   for (size_t K = 0; K < Paths.size(); ++K) {
     if (Paths[K].empty())
       continue;

@@ -32,12 +32,12 @@ int64_t argmax(const ir::Tensor &T) {
 }
 
 /// "" when the NPU output equals the reference interpreter's bit for bit, else the first difference.
-std::string bitDifference(const runtime::Tensor &Got, const ir::Tensor &Ref) {
-  if (Got.Data.size() != Ref.byteSize())
-    return "size " + std::to_string(Got.Data.size()) + " bytes, reference " + std::to_string(Ref.byteSize());
-  if (Got.Data == Ref.byteVector())
+std::string bitDifference(const ir::Tensor &Got, const ir::Tensor &Ref) {
+  if (Got.byteSize() != Ref.byteSize())
+    return "size " + std::to_string(Got.byteSize()) + " bytes, reference " + std::to_string(Ref.byteSize());
+  if (Got.byteVector() == Ref.byteVector())
     return "";
-  ir::Tensor G(Ref.elemType(), Ref.shape(), Got.Data);
+  ir::Tensor G(Ref.elemType(), Ref.shape(), Got.byteVector());
   int64_t Differ = 0, First = -1;
   for (int64_t I = 0; I < Ref.numElements(); ++I)
     if (G.getDouble(I) != Ref.getDouble(I) ||
@@ -154,14 +154,15 @@ private:
 
   /// The fidelity of every output of one set against the stored fp32 outputs, one line each; Judge applies
   /// --min-sqnr / --min-cos.
-  void fidelity(const std::vector<runtime::Tensor> &Got, const std::vector<ir::Tensor> &Fp32,
+  void fidelity(const std::vector<ir::NamedTensor> &Got, const std::vector<ir::Tensor> &Fp32,
                 const std::vector<ir::Tensor> &Ref, const std::string &SetName, bool Judge) {
     for (size_t K = 0; K < Fp32.size() && K < Ref.size() && K < Got.size(); ++K) {
       const ir::Tensor &E = Fp32[K];
       if (!ir::isFloatType(E.elemType()) || E.numElements() != Ref[K].numElements() ||
-          Got[K].Data.size() != Ref[K].byteSize())
+          Got[K].Data.byteSize() != Ref[K].byteSize())
         continue;
-      check::Fidelity F = check::measureFidelity(ir::Tensor(Ref[K].elemType(), Ref[K].shape(), Got[K].Data), E);
+      check::Fidelity F =
+          check::measureFidelity(ir::Tensor(Ref[K].elemType(), Ref[K].shape(), Got[K].Data.byteVector()), E);
       const std::string Where = SetName + " output_" + std::to_string(K);
       note("  output_" + std::to_string(K) + ": " + check::formatFidelity(F));
       if (!Judge)
@@ -219,15 +220,14 @@ private:
     auto Ref = ref::interpret(G, *Inputs, Opts.Memory);
     if (!Ref)
       return Ref.status().withContext("reference interpreter");
-    std::vector<std::optional<runtime::Tensor>> In;
+    std::vector<std::optional<ir::NamedTensor>> In;
     for (size_t K = 0; K < Inputs->size() && K < G.Inputs.size(); ++K) {
       // Element types the runtime does not carry (u16, f16, ...) are outside what an NPU model takes in.
-      auto T = runtime::toRuntimeTensor(G.value(G.Inputs[K]).Name, (*Inputs)[K]);
-      if (!T) {
-        NoRuntimeType = T.message();
+      if (Status S = runtime::checkRuntimeType((*Inputs)[K].elemType()); !S) {
+        NoRuntimeType = S.message();
         return Status::ok();
       }
-      In.push_back(T.takeValue());
+      In.push_back(ir::NamedTensor{G.value(G.Inputs[K]).Name, (*Inputs)[K]});
     }
     runtime::ModelRunOptions MO;
     MO.Memory = Opts.Memory;
@@ -243,7 +243,7 @@ private:
     for (size_t K = 0; K < Ref->size() && Diff.empty(); ++K)
       if (K >= Got->Outputs.size())
         Diff = "output_" + std::to_string(K) + " missing";
-      else if (std::string D = bitDifference(Got->Outputs[K], (*Ref)[K]); !D.empty())
+      else if (std::string D = bitDifference(Got->Outputs[K].Data, (*Ref)[K]); !D.empty())
         Diff = "output_" + std::to_string(K) + ": " + D;
     const ir::Tensor &Out0 = (*Ref)[0];
     bool Scores = check::isScoreRow(Out0) && !Fp32->empty() && (*Fp32)[0].numElements() == Out0.numElements();

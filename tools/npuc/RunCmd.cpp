@@ -4,8 +4,8 @@
 #include "MemoryOption.h"
 
 #include "npu/codesign/Tech.h"
+#include "npu/compiler/ir/Compare.h"
 #include "npu/runtime/Binding.h"
-#include "npu/runtime/Compare.h"
 #include "npu/runtime/HostProfile.h"
 #include "npu/runtime/LayerReport.h"
 #include "npu/runtime/ModelLatency.h"
@@ -37,7 +37,7 @@ void reportInputs(const isa::Program &P, const RunOutcome &R, const std::string 
   std::vector<const isa::TensorBinding *> Inputs = inputBindings(P);
   for (size_t I = 0; I < Inputs.size(); ++I) {
     const isa::TensorBinding &B = *Inputs[I];
-    std::cout << "input_" << I << " " << B.Name << " " << B.DType << " " << formatShape(B.Shape) << ": ";
+    std::cout << "input_" << I << " " << B.Name << " " << B.DType << " " << ir::formatShape(B.Shape) << ": ";
     if (R.InputSources[I])
       std::cout << "from " << joinPath(Dir, "input_" + std::to_string(*R.InputSources[I]) + ".pb") << "\n";
     else
@@ -56,14 +56,14 @@ Status writeOutputs(const RunOutcome &R, const std::string &Dir) {
 }
 
 /// Prints "output_K WHAT: " and how output K compares with Dir/output_K.pb; false unless it matches.
-bool compareOutput(const Tensor &Got, size_t K, const std::string &What, const std::string &Dir) {
+bool compareOutput(const NamedTensor &Got, size_t K, const std::string &What, const std::string &Dir) {
   std::cout << "output_" << K << " " << What << ": ";
   auto Expected = readTensorProto(joinPath(Dir, "output_" + std::to_string(K) + ".pb"));
   if (!Expected) {
     std::cout << "no reference: " << Expected.message() << "\n";
     return false;
   }
-  CompareResult C = compareTensors(Got, *Expected);
+  ir::CompareResult C = ir::compareTensors(Got.Data, Expected->Data);
   std::cout << (C.Match ? "" : "MISMATCH: ") << C.summary() << "\n";
   return C.Match;
 }
@@ -74,8 +74,8 @@ size_t compareOutputs(const isa::Program &P, const RunOutcome &R, const std::str
   size_t Failed = 0;
   for (size_t K = 0; K < R.Outputs.size(); ++K) {
     const isa::TensorBinding &B = *Outputs[K];
-    Failed += !compareOutput(R.Outputs[K], K,
-                             B.Name + " " + elemTypeName(R.Outputs[K].Type) + " " + formatShape(B.Shape), Dir);
+    Failed += !compareOutput(
+        R.Outputs[K], K, B.Name + " " + dtypeName(R.Outputs[K].Data.elemType()) + " " + ir::formatShape(B.Shape), Dir);
   }
   return Failed;
 }
@@ -237,8 +237,7 @@ int reportModelTiming(const Args &A, const backend::ModelArtifact &M, const Mode
 /// The first output of Now that differs from Before's (type, shape or bytes), or -1.
 int firstDifferentOutput(const ModelOutcome &Before, const ModelOutcome &Now) {
   for (size_t K = 0; K < Before.Outputs.size(); ++K) {
-    const Tensor &X = Before.Outputs[K], &Y = Now.Outputs[K];
-    if (X.Type != Y.Type || X.Shape != Y.Shape || X.Data != Y.Data)
+    if (Before.Outputs[K].Data != Now.Outputs[K].Data)
       return int(K);
   }
   return -1;
@@ -253,7 +252,7 @@ struct RepeatedRun {
 };
 
 Expected<RepeatedRun> runRepeated(Device *D, const backend::ModelArtifact &M,
-                                  const std::vector<std::optional<Tensor>> &Inputs, ModelRunOptions Opts,
+                                  const std::vector<std::optional<NamedTensor>> &Inputs, ModelRunOptions Opts,
                                   int Repeat) {
   Opts.Host = reusingHostExecutor(std::move(Opts.Host));
   RepeatedRun Out;
@@ -304,7 +303,7 @@ void printSegments(const ModelOutcome &R, const std::string &Backend) {
 int compareModelOutputs(const Args &A, const ModelOutcome &R) {
   size_t Failed = 0;
   for (size_t K = 0; K < R.Outputs.size(); ++K)
-    Failed += !compareOutput(R.Outputs[K], K, R.Outputs[K].describe(), A.get("--compare"));
+    Failed += !compareOutput(R.Outputs[K], K, describe(R.Outputs[K]), A.get("--compare"));
   if (Failed)
     return fail(std::to_string(Failed) + " of " + std::to_string(R.Outputs.size()) + " outputs differ from " +
                 A.get("--compare"));
@@ -379,7 +378,7 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
   auto Dev = modelDevice(A, *M, Backend);
   if (!Dev)
     return fail(Dev.message());
-  std::vector<std::optional<Tensor>> Inputs;
+  std::vector<std::optional<NamedTensor>> Inputs;
   if (A.has("--inputs")) {
     auto Read = readTensorDir(A.get("--inputs"), "input");
     if (!Read)
@@ -481,7 +480,7 @@ int runRun(const Command &Self, const Args &A) {
     if (Status S = (*Dev)->enableWaveform(Wave.Path, Wave.Format); !S)
       return usageError(Self, "--" + Wave.Format + ": " + S.message());
 
-  std::vector<std::optional<Tensor>> Inputs;
+  std::vector<std::optional<NamedTensor>> Inputs;
   if (A.has("--inputs")) {
     auto Read = readTensorDir(A.get("--inputs"), "input");
     if (!Read)

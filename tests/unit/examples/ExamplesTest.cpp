@@ -1,8 +1,8 @@
 // Runs each program in examples/asm/ on the functional simulator and compares with examples/reference.
 #include "ExampleReference.h"
+#include "npu/compiler/ir/Compare.h"
 #include "npu/isa/Assembler.h"
 #include "npu/runtime/Binding.h"
-#include "npu/runtime/Compare.h"
 #include "npu/runtime/Device.h"
 #include "npu/runtime/Runner.h"
 
@@ -52,7 +52,7 @@ TEST_P(Examples, MatchesPlainCppReference) {
   ASSERT_TRUE(Run) << Run.message();
   ASSERT_EQ(Run->Outputs.size(), Expected->size());
   for (size_t K = 0; K < Expected->size(); ++K) {
-    auto R = runtime::compareTensors(Run->Outputs[K], (*Expected)[K]);
+    auto R = ir::compareTensors(Run->Outputs[K].Data, (*Expected)[K].Data);
     EXPECT_TRUE(R.Match) << GetParam() << " output " << K << ": " << R.summary();
   }
   EXPECT_GT(Run->Result.Stats.Instructions, 0u);
@@ -66,25 +66,25 @@ TEST_P(Examples, MatchesReferenceOnFreshRandomInputs) {
   auto Dram = P->dramImage();
   ASSERT_TRUE(Dram);
   std::mt19937 Rng(1234);
-  std::vector<std::optional<runtime::Tensor>> Inputs;
-  std::vector<runtime::Tensor> Plain;
+  std::vector<std::optional<ir::NamedTensor>> Inputs;
+  std::vector<ir::Tensor> Plain;
   for (const isa::TensorBinding *B : runtime::inputBindings(*P)) {
     auto T = runtime::readBinding(*B, *Dram);
     ASSERT_TRUE(T);
     // Re-draw every byte of the tensor's payload; int32 inputs keep their scale by drawing small values.
-    if (T->Type == runtime::ElemType::Int32) {
-      auto V = T->template values<int32_t>();
+    if (T->Data.elemType() == ir::ElemType::Int32) {
+      auto V = T->Data.values<int32_t>();
       for (int32_t &X : V)
         X = int32_t(Rng() % 2000001) - 1000000;
       if (B->Name == "M") // the requant example's per-channel multipliers must stay positive and large
         for (int32_t &X : V)
           X = int32_t(Rng() % (1u << 30)) + (1 << 20);
-      T = runtime::makeTensor(B->Name, B->Shape, V);
+      T->Data = ir::Tensor::of(B->Shape, V);
     } else {
-      for (uint8_t &Byte : T->Data)
-        Byte = uint8_t(Rng());
+      for (size_t I = 0; I < T->Data.byteSize(); ++I)
+        T->Data.bytes()[I] = uint8_t(Rng());
     }
-    Plain.push_back(*T);
+    Plain.push_back(T->Data);
     Inputs.push_back(*T);
   }
   std::string Name;
@@ -98,7 +98,7 @@ TEST_P(Examples, MatchesReferenceOnFreshRandomInputs) {
   auto Run = runtime::runProgram(**Dev, *P, Inputs);
   ASSERT_TRUE(Run) << Run.message();
   for (size_t K = 0; K < Expected->size(); ++K) {
-    auto R = runtime::compareTensors(Run->Outputs[K], (*Expected)[K]);
+    auto R = ir::compareTensors(Run->Outputs[K].Data, (*Expected)[K].Data);
     EXPECT_TRUE(R.Match) << GetParam() << " output " << K << ": " << R.summary();
   }
 }

@@ -98,7 +98,8 @@ TEST(HostRuntime, Mnist8NpuArtifactJitHostSegmentsMatchReference) {
     ASSERT_TRUE(Got.isOk()) << Got.message();
     ASSERT_EQ(Got->Outputs.size(), Want->Outputs.size());
     for (size_t K = 0; K < Got->Outputs.size(); ++K)
-      EXPECT_EQ(Got->Outputs[K].Data, Want->Outputs[K].Data) << "data set " << Set << " output " << K;
+      EXPECT_EQ(Got->Outputs[K].Data.byteVector(), Want->Outputs[K].Data.byteVector())
+          << "data set " << Set << " output " << K;
     for (const runtime::SegmentRun &S : Got->Segments)
       if (!S.Npu) {
         EXPECT_EQ(S.Executor, "LLVM JIT");

@@ -138,12 +138,10 @@ TEST(DemoCnn, FuncSimulatorBitExactWithReferenceOnEveryConfig) {
       ir::Tensor X = readTensor(Set / "input_0.pb");
       auto Ref = ref::interpret(*G, {X});
       ASSERT_TRUE(Ref.isOk()) << Ref.message();
-      auto In = runtime::toRuntimeTensor("image", X);
-      ASSERT_TRUE(In.isOk()) << In.message();
-      auto Got = runtime::runModel(Dev, *A, {In.takeValue()});
+      auto Got = runtime::runModel(Dev, *A, {ir::NamedTensor{"image", X}});
       ASSERT_TRUE(Got.isOk()) << Got.message();
       ASSERT_EQ(Got->Outputs.size(), 1u);
-      EXPECT_EQ(Got->Outputs[0].Data, (*Ref)[0].byteVector()) << "set " << S;
+      EXPECT_EQ(Got->Outputs[0].Data.byteVector(), (*Ref)[0].byteVector()) << "set " << S;
       Top1Equal += argmax((*Ref)[0]) == argmax(readTensor(Set / "output_0.pb"));
     }
     // The head separates the synthetic classes by a wide margin (p >= 0.37 in fp32), far above the int8

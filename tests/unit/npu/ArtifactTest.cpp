@@ -40,11 +40,11 @@ TEST(Artifact, RoundTripIsByteIdentical) {
 TEST(Artifact, HostSegmentRuns) {
   auto A = sampleArtifact();
   runtime::FuncDevice Dev(A.Config);
-  std::vector<std::optional<runtime::Tensor>> In = {
-      runtime::makeTensor<float>("x", {1, 4}, {-1.f, 2.f, -3.f, 4.f})};
+  std::vector<std::optional<ir::NamedTensor>> In = {
+      ir::NamedTensor{"x", ir::Tensor::of<float>({1, 4}, {-1.f, 2.f, -3.f, 4.f})}};
   auto O = runtime::runModel(Dev, A, In);
   ASSERT_TRUE(O.isOk()) << O.message();
-  EXPECT_EQ(O->Outputs[0].values<float>(), (std::vector<float>{0.f, 2.f, 0.f, 4.f}));
+  EXPECT_EQ(O->Outputs[0].Data.values<float>(), (std::vector<float>{0.f, 2.f, 0.f, 4.f}));
 }
 
 TEST(Artifact, TruncatedAndCorruptedFilesAreErrors) {

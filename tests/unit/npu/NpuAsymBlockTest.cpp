@@ -318,7 +318,7 @@ TEST(NpuAsymBlock, Mnist) {
     auto In = runtime::readTensorProto(Set + "/input_0.pb"),
          Ref = runtime::readTensorProto(Set + "/output_0.pb");
     ASSERT_TRUE(In.isOk() && Ref.isOk());
-    ir::Tensor X(ElemType::Float32, In->Shape, In->Data), F(ElemType::Float32, Ref->Shape, Ref->Data);
+    ir::Tensor X = In->Data, F = Ref->Data;
     auto Expected = ref::interpret(*G, {X});
     ASSERT_TRUE(Expected.isOk()) << Expected.message();
     backend::CompileResult R;

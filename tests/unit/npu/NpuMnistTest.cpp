@@ -17,7 +17,7 @@ std::string mnistDir() { return std::string(NPU_TESTDATA_DIR) + "/models/mnist-8
 ir::Tensor readF32(const std::string &Path) {
   auto T = runtime::readTensorProto(Path);
   EXPECT_TRUE(T.isOk()) << (T ? "" : T.message());
-  return ir::Tensor(ir::ElemType::Float32, T->Shape, T->Data);
+  return T->Data;
 }
 
 int64_t argmax(const ir::Tensor &T) {

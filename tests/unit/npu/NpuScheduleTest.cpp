@@ -337,14 +337,12 @@ TEST(NpuSchedule, TuneIsDeterministicAndRecorded) {
   ASSERT_TRUE(Expected.isOk());
   auto Read = backend::readModelArtifact(*BytesA, "tuned");
   ASSERT_TRUE(Read.isOk()) << Read.message();
-  auto T = runtime::toRuntimeTensor("x", X);
-  ASSERT_TRUE(T.isOk());
-  std::vector<std::optional<runtime::Tensor>> In;
-  In.push_back(T.takeValue());
+  std::vector<std::optional<ir::NamedTensor>> In;
+  In.push_back(ir::NamedTensor{"x", X});
   runtime::FuncDevice Dev(C);
   auto O = runtime::runModel(Dev, *Read, In);
   ASSERT_TRUE(O.isOk()) << O.message();
-  EXPECT_EQ(O->Outputs[0].Data, (*Expected)[0].byteVector());
+  EXPECT_EQ(O->Outputs[0].Data.byteVector(), (*Expected)[0].byteVector());
   expectTokensSafe(*A, "tuned");
 }
 

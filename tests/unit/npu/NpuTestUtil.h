@@ -107,20 +107,17 @@ inline Expected<std::vector<ir::Tensor>> compileAndRun(const ir::Graph &G, const
   auto A = backend::readModelArtifact(*Bytes, "test");
   if (!A)
     return A.error();
-  std::vector<std::optional<runtime::Tensor>> In;
-  for (size_t K = 0; K < Inputs.size(); ++K) {
-    auto T = runtime::toRuntimeTensor(G.value(G.Inputs[K]).Name, Inputs[K]);
-    if (!T)
-      return T.error();
-    In.push_back(T.takeValue());
-  }
+  std::vector<std::optional<ir::NamedTensor>> In;
+  for (size_t K = 0; K < Inputs.size(); ++K)
+    In.push_back(ir::NamedTensor{G.value(G.Inputs[K]).Name, Inputs[K]});
   runtime::FuncDevice Dev(C);
   auto O = runtime::runModel(Dev, *A, In);
   if (!O)
     return O.error();
   std::vector<ir::Tensor> Out;
-  for (const runtime::Tensor &T : O->Outputs)
-    Out.push_back(ir::Tensor(G.type(G.Outputs[Out.size()]).Elem, G.type(G.Outputs[Out.size()]).Dims, T.Data));
+  for (const ir::NamedTensor &T : O->Outputs)
+    Out.push_back(
+        ir::Tensor(G.type(G.Outputs[Out.size()]).Elem, G.type(G.Outputs[Out.size()]).Dims, T.Data.byteVector()));
   if (Keep)
     *Keep = R.takeValue();
   return Out;

@@ -120,12 +120,10 @@ TEST(RtlCounters, EqualSystemCOnACompiledConvPoolModel) {
     const npu::ir::Graph G = npu::test::blockedConvPoolGraph(C, Rng, false);
     auto Compiled = npu::backend::compileModel(G, C);
     ASSERT_TRUE(Compiled.isOk()) << Name << ": " << Compiled.message();
-    auto In = npu::runtime::toRuntimeTensor(
-        "x", npu::test::randomTensor(npu::ir::ElemType::Int8, {1, 1, 12, 12, 1, int64_t(C.BlockIn)}, Rng,
-                                     -128, 127));
-    ASSERT_TRUE(In.isOk()) << In.message();
+    npu::ir::NamedTensor In{
+        "x", npu::test::randomTensor(npu::ir::ElemType::Int8, {1, 1, 12, 12, 1, int64_t(C.BlockIn)}, Rng, -128, 127)};
     BothDevice Dev(C);
-    auto O = npu::runtime::runModel(Dev, Compiled->Artifact, {In.takeValue()});
+    auto O = npu::runtime::runModel(Dev, Compiled->Artifact, {In});
     ASSERT_TRUE(O.isOk()) << Name << ": " << O.message();
     ASSERT_FALSE(Dev.Runs.empty()) << Name;
     for (size_t K = 0; K < Dev.Runs.size(); ++K) {

@@ -59,12 +59,12 @@ TEST(Device, FuncRunsTileProduct) {
   X[0] = -128, W[0] = -128; // the extreme product
 
   FuncDevice D(C);
-  std::vector<std::optional<Tensor>> In = {makeTensor<int8_t>("X", {1, 16}, X),
-                                           makeTensor<int8_t>("W", {16, 16}, W)};
+  std::vector<std::optional<NamedTensor>> In = {NamedTensor{"X", ir::Tensor::of<int8_t>({1, 16}, X)},
+                                                NamedTensor{"W", ir::Tensor::of<int8_t>({16, 16}, W)}};
   auto R = runProgram(D, P, In);
   ASSERT_TRUE(R.isOk()) << R.message();
   ASSERT_EQ(R->Outputs.size(), 1u);
-  EXPECT_EQ(R->Outputs[0].values<int32_t>(), tiletest::tileReference(X, W));
+  EXPECT_EQ(R->Outputs[0].Data.values<int32_t>(), tiletest::tileReference(X, W));
   EXPECT_EQ(R->Result.Stats.Instructions, 7u);
   EXPECT_EQ(R->Result.Stats.Macs, 256u);
   EXPECT_TRUE(contains(R->Result.StatsJson, C.Hash.substr(0, 16))) << R->Result.StatsJson;
@@ -85,12 +85,12 @@ TEST(Device, SystemCRunsTileProductWithTiming) {
     V = int8_t(Dist(Rng));
   for (int8_t &V : W)
     V = int8_t(Dist(Rng));
-  std::vector<std::optional<Tensor>> In = {makeTensor<int8_t>("X", {1, 16}, X),
-                                           makeTensor<int8_t>("W", {16, 16}, W)};
+  std::vector<std::optional<NamedTensor>> In = {NamedTensor{"X", ir::Tensor::of<int8_t>({1, 16}, X)},
+                                                NamedTensor{"W", ir::Tensor::of<int8_t>({16, 16}, W)}};
   SystemCDevice D(C);
   auto R = runProgram(D, P, In);
   ASSERT_TRUE(R.isOk()) << R.message();
-  EXPECT_EQ(R->Outputs[0].values<int32_t>(), tiletest::tileReference(X, W));
+  EXPECT_EQ(R->Outputs[0].Data.values<int32_t>(), tiletest::tileReference(X, W));
   EXPECT_EQ(R->Result.Stats.Macs, 256u);
   ASSERT_TRUE(R->Result.Timing.has_value());
   EXPECT_GT(R->Result.Timing->TotalCycles, 0u);
@@ -117,11 +117,11 @@ TEST(Device, EmbeddedDataWhenInputsMissing) {
   auto Kept = runProgram(D, P, {});
   ASSERT_TRUE(Kept.isOk()) << Kept.message();
   EXPECT_FALSE(Kept->InputSources[0]);
-  EXPECT_EQ(Kept->Outputs[0].values<int16_t>(), (std::vector<int16_t>{1, 2, 3}));
-  auto Given = runProgram(D, P, {makeTensor<int16_t>("", {3}, {-4, 5, -6})});
+  EXPECT_EQ(Kept->Outputs[0].Data.values<int16_t>(), (std::vector<int16_t>{1, 2, 3}));
+  auto Given = runProgram(D, P, {NamedTensor{"", ir::Tensor::of<int16_t>({3}, {-4, 5, -6})}});
   ASSERT_TRUE(Given.isOk()) << Given.message();
   EXPECT_EQ(Given->InputSources[0], std::optional<size_t>(0));
-  EXPECT_EQ(Given->Outputs[0].values<int16_t>(), (std::vector<int16_t>{-4, 5, -6}));
+  EXPECT_EQ(Given->Outputs[0].Data.values<int16_t>(), (std::vector<int16_t>{-4, 5, -6}));
 }
 
 TEST(Device, RefusesProgramForAnotherConfig) {

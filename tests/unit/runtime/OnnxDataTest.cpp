@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+using namespace npu;
 using namespace npu::runtime;
 
 namespace {
@@ -18,26 +19,26 @@ std::string dataSet(const std::string &Test) {
   if (!std::filesystem::exists(dataSet(Test)))                                                               \
   GTEST_SKIP() << "ONNX test data not found at " << dataSet(Test) << " (set NPU_TESTDATA_DIR)"
 
-Tensor load(const std::string &Path) {
+NamedTensor load(const std::string &Path) {
   auto T = readTensorProto(Path);
   EXPECT_TRUE(T.isOk()) << T.message();
-  return T.isOk() ? T.takeValue() : Tensor();
+  return T.isOk() ? T.takeValue() : NamedTensor();
 }
 
 } // namespace
 
 TEST(OnnxData, AddInt8) {
   REQUIRE_TESTDATA("test_add_int8");
-  Tensor X = load(dataSet("test_add_int8") + "input_0.pb");
-  Tensor Y = load(dataSet("test_add_int8") + "input_1.pb");
-  Tensor Sum = load(dataSet("test_add_int8") + "output_0.pb");
-  for (const Tensor *T : {&X, &Y, &Sum}) {
-    EXPECT_EQ(T->Type, ElemType::Int8);
-    EXPECT_EQ(T->Shape, (std::vector<int64_t>{3, 4, 5}));
+  NamedTensor X = load(dataSet("test_add_int8") + "input_0.pb");
+  NamedTensor Y = load(dataSet("test_add_int8") + "input_1.pb");
+  NamedTensor Sum = load(dataSet("test_add_int8") + "output_0.pb");
+  for (const NamedTensor *T : {&X, &Y, &Sum}) {
+    EXPECT_EQ(T->Data.elemType(), ir::ElemType::Int8);
+    EXPECT_EQ(T->Data.shape(), (std::vector<int64_t>{3, 4, 5}));
   }
   EXPECT_EQ(X.Name, "x");
   EXPECT_EQ(Y.Name, "y");
-  auto XV = X.values<int8_t>(), YV = Y.values<int8_t>(), SV = Sum.values<int8_t>();
+  auto XV = X.Data.values<int8_t>(), YV = Y.Data.values<int8_t>(), SV = Sum.Data.values<int8_t>();
   ASSERT_EQ(SV.size(), 60u);
   for (size_t I = 0; I < SV.size(); ++I)
     EXPECT_EQ(SV[I], int8_t(XV[I] + YV[I])) << I; // ONNX Add on int8 wraps
@@ -45,12 +46,12 @@ TEST(OnnxData, AddInt8) {
 
 TEST(OnnxData, AddFloat) {
   REQUIRE_TESTDATA("test_add");
-  Tensor X = load(dataSet("test_add") + "input_0.pb");
-  Tensor Y = load(dataSet("test_add") + "input_1.pb");
-  Tensor Sum = load(dataSet("test_add") + "output_0.pb");
-  ASSERT_EQ(Sum.Type, ElemType::Float32);
-  ASSERT_EQ(Sum.Shape, (std::vector<int64_t>{3, 4, 5}));
-  auto XV = X.values<float>(), YV = Y.values<float>(), SV = Sum.values<float>();
+  NamedTensor X = load(dataSet("test_add") + "input_0.pb");
+  NamedTensor Y = load(dataSet("test_add") + "input_1.pb");
+  NamedTensor Sum = load(dataSet("test_add") + "output_0.pb");
+  ASSERT_EQ(Sum.Data.elemType(), ir::ElemType::Float32);
+  ASSERT_EQ(Sum.Data.shape(), (std::vector<int64_t>{3, 4, 5}));
+  auto XV = X.Data.values<float>(), YV = Y.Data.values<float>(), SV = Sum.Data.values<float>();
   for (size_t I = 0; I < SV.size(); ++I)
     EXPECT_NEAR(SV[I], XV[I] + YV[I], 1e-6 + 1e-6 * std::fabs(SV[I])) << I;
 }
@@ -58,19 +59,19 @@ TEST(OnnxData, AddFloat) {
 TEST(OnnxData, Uint8WithScalarAndInt32Output) {
   REQUIRE_TESTDATA("test_convinteger_without_padding");
   std::string D = dataSet("test_convinteger_without_padding");
-  Tensor X = load(D + "input_0.pb"), W = load(D + "input_1.pb"), Zp = load(D + "input_2.pb");
-  Tensor Y = load(D + "output_0.pb");
-  ASSERT_EQ(X.Type, ElemType::UInt8);
-  ASSERT_EQ(X.Shape, (std::vector<int64_t>{1, 1, 3, 3}));
-  ASSERT_EQ(W.Shape, (std::vector<int64_t>{1, 1, 2, 2}));
-  ASSERT_EQ(Zp.Shape, std::vector<int64_t>{});
-  ASSERT_EQ(Zp.elementCount(), 1u);
-  ASSERT_EQ(Y.Type, ElemType::Int32);
-  ASSERT_EQ(Y.Shape, (std::vector<int64_t>{1, 1, 2, 2}));
+  NamedTensor X = load(D + "input_0.pb"), W = load(D + "input_1.pb"), Zp = load(D + "input_2.pb");
+  NamedTensor Y = load(D + "output_0.pb");
+  ASSERT_EQ(X.Data.elemType(), ir::ElemType::UInt8);
+  ASSERT_EQ(X.Data.shape(), (std::vector<int64_t>{1, 1, 3, 3}));
+  ASSERT_EQ(W.Data.shape(), (std::vector<int64_t>{1, 1, 2, 2}));
+  ASSERT_EQ(Zp.Data.shape(), std::vector<int64_t>{});
+  ASSERT_EQ(Zp.Data.numElements(), 1);
+  ASSERT_EQ(Y.Data.elemType(), ir::ElemType::Int32);
+  ASSERT_EQ(Y.Data.shape(), (std::vector<int64_t>{1, 1, 2, 2}));
   // ConvInteger: y = sum((x - x_zero_point) * w) over a 2x2 window, stride 1.
-  auto XV = X.values<uint8_t>(), WV = W.values<uint8_t>();
-  auto YV = Y.values<int32_t>();
-  int32_t Z = Zp.values<uint8_t>()[0];
+  auto XV = X.Data.values<uint8_t>(), WV = W.Data.values<uint8_t>();
+  auto YV = Y.Data.values<int32_t>();
+  int32_t Z = Zp.Data.values<uint8_t>()[0];
   for (int R = 0; R < 2; ++R)
     for (int C = 0; C < 2; ++C) {
       int32_t Acc = 0;
@@ -87,5 +88,5 @@ TEST(OnnxData, ReadWholeDataSet) {
   ASSERT_TRUE(In.isOk()) << In.message();
   ASSERT_EQ(In->size(), 2u);
   EXPECT_TRUE((*In)[0] && (*In)[1]);
-  EXPECT_EQ((*In)[0]->Type, ElemType::UInt8);
+  EXPECT_EQ((*In)[0]->Data.elemType(), ir::ElemType::UInt8);
 }

@@ -38,7 +38,7 @@ int64_t rawInt(const std::string &Raw, size_t I, unsigned Bytes, bool Signed) {
 template <typename E>
 void roundTrip(const std::vector<E> &Values, int32_t OnnxType, const std::vector<int64_t> &Shape) {
   ScratchDir Dir;
-  Tensor T = makeTensor<E>("t", Shape, Values);
+  NamedTensor T{"t", ir::Tensor::of<E>(Shape, Values)};
   std::string Path = Dir.file("t.pb");
   ASSERT_TRUE(writeTensorProto(T, Path).isOk());
 
@@ -61,9 +61,9 @@ void roundTrip(const std::vector<E> &Values, int32_t OnnxType, const std::vector
   auto Back = readTensorProto(Path);
   ASSERT_TRUE(Back.isOk()) << Back.message();
   EXPECT_EQ(Back->Name, "t");
-  EXPECT_EQ(Back->Type, T.Type);
-  EXPECT_EQ(Back->Shape, Shape);
-  EXPECT_EQ(Back->values<E>(), Values);
+  EXPECT_EQ(Back->Data.elemType(), T.Data.elemType());
+  EXPECT_EQ(Back->Data.shape(), Shape);
+  EXPECT_EQ(Back->Data.values<E>(), Values);
 }
 
 } // namespace
@@ -90,7 +90,7 @@ TEST(TensorProto, TypedFields) {
     P.add_int32_data(V);
   auto T = parseTensorProto(P.SerializeAsString(), "int8.pb");
   ASSERT_TRUE(T.isOk()) << T.message();
-  EXPECT_EQ(T->values<int8_t>(), (std::vector<int8_t>{-128, 5, 127}));
+  EXPECT_EQ(T->Data.values<int8_t>(), (std::vector<int8_t>{-128, 5, 127}));
 
   onnx::TensorProto U;
   U.set_data_type(onnx::TensorProto::UINT8);
@@ -98,7 +98,7 @@ TEST(TensorProto, TypedFields) {
   U.add_int32_data(255), U.add_int32_data(0);
   auto TU = parseTensorProto(U.SerializeAsString(), "u8.pb");
   ASSERT_TRUE(TU.isOk()) << TU.message();
-  EXPECT_EQ(TU->values<uint8_t>(), (std::vector<uint8_t>{255, 0}));
+  EXPECT_EQ(TU->Data.values<uint8_t>(), (std::vector<uint8_t>{255, 0}));
 
   onnx::TensorProto S;
   S.set_data_type(onnx::TensorProto::INT16);
@@ -106,7 +106,7 @@ TEST(TensorProto, TypedFields) {
   S.add_int32_data(-32768), S.add_int32_data(1234);
   auto TS = parseTensorProto(S.SerializeAsString(), "i16.pb");
   ASSERT_TRUE(TS.isOk()) << TS.message();
-  EXPECT_EQ(TS->values<int16_t>(), (std::vector<int16_t>{-32768, 1234}));
+  EXPECT_EQ(TS->Data.values<int16_t>(), (std::vector<int16_t>{-32768, 1234}));
 
   onnx::TensorProto F;
   F.set_data_type(onnx::TensorProto::FLOAT);
@@ -114,8 +114,8 @@ TEST(TensorProto, TypedFields) {
   F.add_float_data(1.5f), F.add_float_data(-2.0f);
   auto TF = parseTensorProto(F.SerializeAsString(), "f.pb");
   ASSERT_TRUE(TF.isOk()) << TF.message();
-  EXPECT_EQ(TF->Shape, (std::vector<int64_t>{1, 2}));
-  EXPECT_EQ(TF->values<float>(), (std::vector<float>{1.5f, -2.0f}));
+  EXPECT_EQ(TF->Data.shape(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(TF->Data.values<float>(), (std::vector<float>{1.5f, -2.0f}));
 
   onnx::TensorProto L;
   L.set_data_type(onnx::TensorProto::INT64);
@@ -123,7 +123,7 @@ TEST(TensorProto, TypedFields) {
   L.add_int64_data(INT64_MIN), L.add_int64_data(3);
   auto TL = parseTensorProto(L.SerializeAsString(), "i64.pb");
   ASSERT_TRUE(TL.isOk()) << TL.message();
-  EXPECT_EQ(TL->values<int64_t>(), (std::vector<int64_t>{INT64_MIN, 3}));
+  EXPECT_EQ(TL->Data.values<int64_t>(), (std::vector<int64_t>{INT64_MIN, 3}));
 }
 
 static std::string errorOf(const onnx::TensorProto &P, const std::string &Name = "bad.pb") {
@@ -216,9 +216,9 @@ TEST(TensorProto, BadContents) {
 
 TEST(TensorProto, ReadDirectory) {
   ScratchDir Dir;
-  ASSERT_TRUE(writeTensorProto(makeTensor<int8_t>("a", {2}, {1, 2}), Dir.file("input_0.pb")).isOk());
-  ASSERT_TRUE(writeTensorProto(makeTensor<int8_t>("c", {1}, {3}), Dir.file("input_2.pb")).isOk());
-  ASSERT_TRUE(writeTensorProto(makeTensor<int8_t>("o", {1}, {9}), Dir.file("output_0.pb")).isOk());
+  ASSERT_TRUE(writeTensorProto(NamedTensor{"a", ir::Tensor::of<int8_t>({2}, {1, 2})}, Dir.file("input_0.pb")).isOk());
+  ASSERT_TRUE(writeTensorProto(NamedTensor{"c", ir::Tensor::of<int8_t>({1}, {3})}, Dir.file("input_2.pb")).isOk());
+  ASSERT_TRUE(writeTensorProto(NamedTensor{"o", ir::Tensor::of<int8_t>({1}, {9})}, Dir.file("output_0.pb")).isOk());
   writeBytes(Dir.file("input_01.pb"), "not read");
   writeBytes(Dir.file("input_x.pb"), "not read");
   auto In = readTensorDir(Dir.str(), "input");
@@ -227,7 +227,7 @@ TEST(TensorProto, ReadDirectory) {
   ASSERT_TRUE((*In)[0] && (*In)[2]);
   EXPECT_FALSE((*In)[1]);
   EXPECT_EQ((*In)[0]->Name, "a");
-  EXPECT_EQ((*In)[2]->values<int8_t>(), std::vector<int8_t>{3});
+  EXPECT_EQ((*In)[2]->Data.values<int8_t>(), std::vector<int8_t>{3});
 
   auto None = readTensorDir(Dir.file("missing"), "input");
   ASSERT_FALSE(None.isOk());

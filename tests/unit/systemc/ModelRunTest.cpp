@@ -33,7 +33,7 @@ struct Runs {
 
 /// Compiles G for C, writes and reads the artifact back, and runs it on func and systemc.
 std::optional<Runs> runBoth(const ir::Graph &G, const HardwareConfig &C,
-                            const std::vector<std::optional<runtime::Tensor>> &Inputs) {
+                            const std::vector<std::optional<ir::NamedTensor>> &Inputs) {
   auto R = backend::compileModel(G, C);
   EXPECT_TRUE(R.isOk()) << (R ? "" : R.message());
   if (!R)
@@ -61,7 +61,7 @@ std::optional<Runs> runBoth(const ir::Graph &G, const HardwareConfig &C,
 void expectSameOutputs(const Runs &R, const std::string &What) {
   ASSERT_EQ(R.Func.Outputs.size(), R.Sc.Outputs.size()) << What;
   for (size_t K = 0; K < R.Func.Outputs.size(); ++K)
-    EXPECT_EQ(R.Func.Outputs[K].Data, R.Sc.Outputs[K].Data) << What << " output " << K;
+    EXPECT_EQ(R.Func.Outputs[K].Data.byteVector(), R.Sc.Outputs[K].Data.byteVector()) << What << " output " << K;
   EXPECT_EQ(R.Func.Total, R.Sc.Total) << What << ": operation counts";
 }
 
@@ -205,16 +205,14 @@ TEST(ScModel, GeneratedTwoSegmentGraphMatchesFuncAndReference) {
     ir::Tensor X = randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -128, 127);
     auto Expected = ref::interpret(G, {X});
     ASSERT_TRUE(Expected.isOk()) << Expected.message();
-    auto In = runtime::toRuntimeTensor("x", X);
-    ASSERT_TRUE(In.isOk());
-    auto R = runBoth(G, C, {In.takeValue()});
+    auto R = runBoth(G, C, {ir::NamedTensor{"x", X}});
     ASSERT_TRUE(R.has_value()) << Name;
     size_t Npu = 0;
     for (const backend::ArtifactSegment &S : R->Artifact.Segments)
       Npu += S.K == backend::ArtifactSegment::Npu;
     EXPECT_EQ(Npu, 2u) << Name << ": the host layout conversions split the graph";
     expectSameOutputs(*R, Name);
-    EXPECT_EQ(R->Sc.Outputs[0].Data, (*Expected)[0].byteVector()) << Name << ": reference interpreter";
+    EXPECT_EQ(R->Sc.Outputs[0].Data.byteVector(), (*Expected)[0].byteVector()) << Name << ": reference interpreter";
     checkLayerCycles(*R);
     checkStatsAndTrace(*R, C);
     // The layer table names every layer with its segment.
@@ -231,9 +229,7 @@ TEST(ScModel, FuncRunHasNoTiming) {
   const HardwareConfig C = loadConfig("default");
   std::mt19937 Rng(9);
   ir::Graph G = blockedConvPoolGraph(C, Rng, true);
-  auto In = runtime::toRuntimeTensor("x", randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -9, 9));
-  ASSERT_TRUE(In.isOk());
-  auto R = runBoth(G, C, {In.takeValue()});
+  auto R = runBoth(G, C, {ir::NamedTensor{"x", randomTensor(ElemType::Int8, G.type(G.Inputs[0]).Dims, Rng, -9, 9)}});
   ASSERT_TRUE(R.has_value());
   EXPECT_FALSE(runtime::hasTiming(R->Func));
   EXPECT_TRUE(runtime::hasTiming(R->Sc));

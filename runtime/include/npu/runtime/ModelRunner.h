@@ -4,8 +4,8 @@
 
 #include "npu/backend/Artifact.h"
 #include "npu/compiler/ir/Graph.h"
+#include "npu/runtime/DType.h"
 #include "npu/runtime/Device.h"
-#include "npu/runtime/Tensor.h"
 #include "npu/support/MemoryLimit.h"
 
 #include <functional>
@@ -70,7 +70,7 @@ struct SegmentRun {
 };
 
 struct ModelOutcome {
-  std::vector<Tensor> Outputs; ///< one per model output, in order
+  std::vector<NamedTensor> Outputs; ///< one per model output, in order, named like it
   std::vector<SegmentRun> Segments;
   sim::SimStats Total; ///< NPU statistics summed over the segments
   std::string Report;  ///< device reports of the NPU segments, concatenated
@@ -79,19 +79,13 @@ struct ModelOutcome {
 /// Runs A with Inputs[K] feeding model input K (or the input named like the tensor). Every input is required.
 /// D may be null for an artifact without NPU segments (a model compiled with --target host).
 Expected<ModelOutcome> runModel(Device *D, const backend::ModelArtifact &A,
-                                const std::vector<std::optional<Tensor>> &Inputs,
-                                const ModelRunOptions &Opts);
+                                const std::vector<std::optional<NamedTensor>> &Inputs, const ModelRunOptions &Opts);
 /// The same with host segments on the reference interpreter.
 Expected<ModelOutcome> runModel(Device &D, const backend::ModelArtifact &A,
-                                const std::vector<std::optional<Tensor>> &Inputs);
+                                const std::vector<std::optional<NamedTensor>> &Inputs);
 
 /// The segment of A named Name of kind K, or nullptr (a run's SegmentRun back to the artifact's segment).
 const backend::ArtifactSegment *findSegment(const backend::ModelArtifact &A, const std::string &Name,
                                             backend::ArtifactSegment::Kind K);
-
-/// Converts between runtime tensors and Graph IR tensors (same bytes, same shape); a Graph IR element type the
-/// runtime does not carry (bool, float16, ...) is an error.
-Expected<Tensor> toRuntimeTensor(const std::string &Name, const ir::Tensor &T);
-ir::Tensor toIrTensor(const Tensor &T);
 
 } // namespace npu::runtime

@@ -2,8 +2,8 @@
 #pragma once
 
 #include "npu/isa/Program.h"
+#include "npu/runtime/DType.h"
 #include "npu/runtime/Device.h"
-#include "npu/runtime/Tensor.h"
 
 #include <optional>
 #include <string>
@@ -15,14 +15,14 @@ struct RunOutcome {
   /// For each input binding, the position in the given inputs of the tensor written there; empty where the
   /// program's embedded data was kept.
   std::vector<std::optional<size_t>> InputSources;
-  std::vector<Tensor> Outputs; ///< one per output binding, in order
+  std::vector<NamedTensor> Outputs; ///< one per output binding, in order
   DeviceResult Result;
 };
 
 /// Builds P's DRAM image (refused when larger than Limit), writes Inputs (see bindInputs), runs it on D and
 /// reads the outputs.
-Expected<RunOutcome> runProgram(Device &D, const isa::Program &P,
-                                const std::vector<std::optional<Tensor>> &Inputs, const MemoryLimit &Limit = {});
+Expected<RunOutcome> runProgram(Device &D, const isa::Program &P, const std::vector<std::optional<NamedTensor>> &Inputs,
+                                const MemoryLimit &Limit = {});
 
 /// A few lines for people: instructions by opcode, MACs and ALU work, DRAM bytes per buffer, config
 /// name+hash.
