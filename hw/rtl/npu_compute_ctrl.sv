@@ -8,8 +8,9 @@
 // - issue in order, H(k) = max(D(k), S(k-1)): the two oldest queue entries are looked at, and a GEMM and an
 //   ALU may start in the same cycle (at most one per pipe; never a non-pipe instruction beside another);
 // - a GEMM/ALU starts when its own pipe is free (previous instruction ended: free in its end cycle E), the
-//   instruction running on the other pipe has ended or its accumulator footprint does not meet this one's, and
-//   the tokens hold; a GEMM/ALU with no micro-op (n = 0) still occupies its pipe for one cycle;
+//   instruction running on the other pipe has ended or both accumulator footprints are known (npu_footprint's
+//   scanner) and do not meet, and the tokens hold; a GEMM/ALU with no micro-op (n = 0) still occupies its
+//   pipe for one cycle;
 // - the others (LOADs, FINISH) start only when both pipes are empty and hold both while they run;
 // - tokens are pushed at in-order retirement R(k) = max(E(k), R(k-1)); a FIFO's room counts the pushes of
 //   issued, unretired instructions (pending).
@@ -153,11 +154,10 @@ module npu_compute_ctrl import npu_isa_pkg::*; #(
     assign d_push[h] = {w[int'(COMMON_PUSH_NEXT_LSB)], w[int'(COMMON_PUSH_PREV_LSB)]};
     assign d_cls[h] = !AluConcurrent ? ClsNone : d_gemm[h] ? ClsGemm : d_alu[h] ? ClsAlu : ClsNone;
     assign d_lane[h] = d_alu[h];
-    // The footprint: empty without micro-ops, else from the scanner (stored, or completed this cycle; the
-    // scanner has its own copy of the uop buffer, so this is no combinational loop through the GEMM core's
-    // and the ALU's start-cycle reads).
-    assign fp_ok[h] = d_zero[h] || fp_rdy_i[h] || (fp_done_i && fp_done_idx_i == head_idx_i[h]);
-    assign fp[h] = d_zero[h] ? '0 : fp_rdy_i[h] ? fp_i[h] : fp_done_fp_i;
+    // The footprint: empty without micro-ops, else from the scanner once it is known (registered: a hull
+    // completed in cycle t is usable from t + 1, docs/timing.md).
+    assign fp_ok[h] = d_zero[h] || fp_rdy_i[h];
+    assign fp[h] = d_zero[h] ? '0 : fp_i[h];
   end
 
   // ---------------------------------------------------------------------------------------------------------
@@ -191,13 +191,11 @@ module npu_compute_ctrl import npu_isa_pkg::*; #(
     end
   end
 
-  // The running instructions' hulls, including one the scanner completes this cycle.
+  // The running instructions' hulls, once known.
   logic [1:0]          pfp_ok;
   logic [1:0][FpW-1:0] pfp;
-  for (genvar p = 0; p < 2; p++) begin : g_pfp
-    assign pfp_ok[p] = pfp_rdy_q[p] || (fp_done_i && fp_done_idx_i == pidx_q[p]);
-    assign pfp[p] = pfp_rdy_q[p] ? pfp_q[p] : fp_done_fp_i;
-  end
+  assign pfp_ok = pfp_rdy_q;
+  assign pfp = pfp_q;
 
   // ---------------------------------------------------------------------------------------------------------
   // Issue
@@ -410,8 +408,9 @@ module npu_compute_ctrl import npu_isa_pkg::*; #(
           run_d[d_cls[h][0]] = 1'b1;
           pidx_d[d_cls[h][0]] = head_idx_i[h];
           ppush_d[d_cls[h][0]] = d_push[h];
-          pfp_rdy_d[d_cls[h][0]] = fp_ok[h];
-          pfp_d[d_cls[h][0]] = fp[h];
+          // Its hull: known, or completed by the scanner in this start cycle.
+          pfp_rdy_d[d_cls[h][0]] = fp_ok[h] || (fp_done_i && fp_done_idx_i == head_idx_i[h]);
+          pfp_d[d_cls[h][0]] = fp_ok[h] ? fp[h] : fp_done_fp_i;
           pword_d[d_cls[h][0]] = head_word_i[h];
           if (!live) older_d = d_cls[h][0];
           live = 1'b1;

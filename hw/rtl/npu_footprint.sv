@@ -3,33 +3,31 @@
 //
 // The footprint (isa/src/Footprint.cpp) is the interval hull [min dst, max dst + dst span] over the
 // instruction's micro-ops, dst span = (loop_out-1)*dst_out + (loop_in-1)*dst_in, plus for an ALU without
-// use_imm the same hull of its src rows. The SystemC model computes it instantly when the instruction is taken
-// up; here a scanner walks the compute queue in order and reads ScanLanes micro-ops per cycle (its own read
-// ports on the uop buffer), so the hull is ready ahead of issue whenever the queue runs ahead of the unit.
+// use_imm the same hull of its src rows. docs/timing.md (timing::FootprintScanner) says when it is known: the
+// scanner reads TIMING_FOOTPRINT_SCAN_LANES micro-ops per cycle, one instruction at a time in program order;
+// the scan of k starts at P(k) = max(D(k) + 1, F, E(L)) and the hull is usable from P(k) + ceil(r / lanes),
+// r = uop_end - uop_begin, F the cycle the scanner left the previous instruction, L the last micro-op LOAD
+// that moved data. An instruction that ends before its hull is complete is left at its end.
 //
-// A micro-op LOAD rewrites the buffer: the scanner does not pass one until it has left the queue and ended
-// (uop_busy_i low), since every instruction behind it reads the new contents. A footprint not yet computed
-// when the issue rule needs it delays the instruction (a timing divergence from the model; the compute
-// controller counts those cycles on fp_wait_o). A hull completed in a cycle is broadcast on done_* in that
-// cycle, and the controller may use it for that cycle's start.
+// Which instructions: those with micro-ops (n > 0; the others' hull is empty and known from the word). A
+// scan list keeps the command-queue slots of such instructions in order (and of micro-op LOADs, which stop
+// the scanner until they have left the queue and ended: every instruction behind one reads the new buffer).
+// An entry leaves the list when the scanner takes it or when it leaves the command queue: an instruction
+// that starts before the scanner took it either runs on its pipe without a hull (the compute controller names
+// it on wait_*_i, and the scanner takes it first: it is older than any list entry) or has ended (it needs no
+// hull any more). So skipping costs no cycle, as the rule says.
 //
-// When the scanner has caught up with the queue, it also looks at the instruction fetch offers to the queue
-// this cycle (inc_*_i), so that one dispatched into an empty queue and starting at once (bypass) can have its
-// hull in its dispatch cycle when its micro-ops fit in one cycle's lanes.
-//
-// An instruction that started without its footprint (the other pipe was idle, so no check was needed; often
-// it never sat in the queue at all, bypassing it) is still wanted: the next instruction on the other pipe is
-// checked against it. The controller names such instructions on wait_*_i (with their words), and the scanner
-// takes them first, before the next queue entry: they are older, and needed now.
+// The results are registered: a hull completed in cycle t (done_*) is usable from t + 1, in the slot's ready
+// bit (head_*) or, for an instruction that has left the queue, in the controller's pipe state.
 //
 // The scanner reads its own copy of the micro-op buffer (the top keeps a shadow written like the buffer):
-// the GEMM core's and the ALU's start-cycle reads depend on the start, which depends on done_*, and sharing
-// one buffer's read-port array would make that a combinational loop at Verilator's variable level.
+// the GEMM core's and the ALU's start-cycle reads depend on the start, and sharing one buffer's read-port
+// array would make a combinational loop at Verilator's variable level.
 //
 // Hull packing, FpW = 4*FpBits + 2 bits: {src_v, src_hi, src_lo, dst_v, dst_hi, dst_lo}, *_v = non-empty.
 module npu_footprint import npu_isa_pkg::*; #(
   parameter int unsigned Depth     = int'(CFG_QUEUES_COMMAND_DEPTH),
-  parameter int unsigned ScanLanes = 4,
+  parameter int unsigned ScanLanes = int'(TIMING_FOOTPRINT_SCAN_LANES),
   // Row numbers of a hull: a micro-op field plus two loop-count x step products (no overflow).
   parameter int unsigned FpBits    = int'(CFG_ISA_LOOP_BITS) + 2 + int'(
       (UOP_SRC_WIDTH > UOP_DST_WIDTH && UOP_SRC_WIDTH > ALU_SRC_OUT_WIDTH) ? UOP_SRC_WIDTH :
@@ -46,12 +44,9 @@ module npu_footprint import npu_isa_pkg::*; #(
   input  logic [PtrW-1:0]                         q_rd_ptr_i,
   input  logic [PtrW-1:0]                         q_wr_ptr_i,
   input  logic [CntW-1:0]                         q_count_i,
-  input  logic [1:0]                              q_pop_cnt_i,   // entries leaving this cycle
-  input  logic                                    q_push_i,      // slot q_wr_ptr_i is written this cycle
-  // the instruction fetch offers to the queue this cycle (pushed iff q_push_i)
-  input  logic                                    inc_valid_i,
-  input  logic [31:0]                             inc_idx_i,
-  input  logic [INSN_BITS-1:0]                    inc_word_i,
+  input  logic [1:0]                              q_pop_cnt_i,   // entries leaving this cycle (oldest first)
+  input  logic                                    q_push_i,      // slot q_wr_ptr_i is written this cycle ...
+  input  logic [INSN_BITS-1:0]                    q_push_word_i, // ... with this instruction
   output logic [PtrW-1:0]                         q_peek_ptr_o,
   input  logic [31:0]                             q_peek_idx_i,
   input  logic [INSN_BITS-1:0]                    q_peek_word_i,
@@ -67,7 +62,7 @@ module npu_footprint import npu_isa_pkg::*; #(
   // hulls of the two oldest queue entries
   output logic [1:0]                              head_rdy_o,
   output logic [1:0][FpW-1:0]                     head_fp_o,
-  // a hull completed this cycle
+  // a hull completed this cycle (usable from the next)
   output logic                                    done_o,
   output logic [31:0]                             done_idx_o,
   output logic [FpW-1:0]                          done_fp_o
@@ -83,131 +78,143 @@ module npu_footprint import npu_isa_pkg::*; #(
     return PtrW'(s);
   endfunction
 
+  // Decoded fields of an instruction word.
+  typedef struct packed {
+    logic             scan;      // a GEMM/ALU with micro-ops (n > 0)
+    logic             uop_load;  // a micro-op LOAD that moves data
+    logic [UiW-1:0]   ubegin;
+    logic [UiW-1:0]   uend;
+    logic [FpBits-1:0] dspan;
+    logic [FpBits-1:0] sspan;
+    logic             src;
+  } dec_t;
+
+  function automatic dec_t decode(logic [INSN_BITS-1:0] w);
+    dec_t d;
+    logic [2:0] op;
+    logic gemm, alu;
+    logic [LpW-1:0] lo, li, lo1, li1;
+    logic [FpBits-1:0] dout, din, sout, sin;
+    op = w[int'(COMMON_OPCODE_LSB) +: 3];
+    gemm = op == 3'(OPCODE_GEMM);
+    alu = op == 3'(OPCODE_ALU);
+    if (gemm) begin
+      d.ubegin = UiW'(w[int'(GEMM_UOP_BEGIN_LSB) +: int'(GEMM_UOP_BEGIN_WIDTH)]);
+      d.uend   = w[int'(GEMM_UOP_END_LSB) +: UiW];
+      lo       = w[int'(GEMM_LOOP_OUT_LSB) +: LpW];
+      li       = w[int'(GEMM_LOOP_IN_LSB) +: LpW];
+      dout     = FpBits'(w[int'(GEMM_DST_OUT_LSB) +: int'(GEMM_DST_OUT_WIDTH)]);
+      din      = FpBits'(w[int'(GEMM_DST_IN_LSB) +: int'(GEMM_DST_IN_WIDTH)]);
+      sout     = '0;
+      sin      = '0;
+      d.src    = 1'b0;
+    end else begin
+      d.ubegin = UiW'(w[int'(ALU_UOP_BEGIN_LSB) +: int'(ALU_UOP_BEGIN_WIDTH)]);
+      d.uend   = w[int'(ALU_UOP_END_LSB) +: UiW];
+      lo       = w[int'(ALU_LOOP_OUT_LSB) +: LpW];
+      li       = w[int'(ALU_LOOP_IN_LSB) +: LpW];
+      dout     = FpBits'(w[int'(ALU_DST_OUT_LSB) +: int'(ALU_DST_OUT_WIDTH)]);
+      din      = FpBits'(w[int'(ALU_DST_IN_LSB) +: int'(ALU_DST_IN_WIDTH)]);
+      sout     = FpBits'(w[int'(ALU_SRC_OUT_LSB) +: int'(ALU_SRC_OUT_WIDTH)]);
+      sin      = FpBits'(w[int'(ALU_SRC_IN_LSB) +: int'(ALU_SRC_IN_WIDTH)]);
+      d.src    = !w[int'(ALU_USE_IMM_LSB)];
+    end
+    d.scan = (gemm || alu) && d.ubegin < d.uend && lo != '0 && li != '0;
+    // Only a micro-op LOAD that moves data rewrites the buffer (a token-only one, y = 0 or x = 0, does not).
+    d.uop_load = op == 3'(OPCODE_LOAD) && w[int'(MEM_MEM_LSB) +: 3] == 3'(MEM_UOP)
+              && w[int'(MEM_Y_LSB) +: int'(MEM_Y_WIDTH)] != '0 && w[int'(MEM_X_LSB) +: int'(MEM_X_WIDTH)] != '0;
+    lo1 = lo - LpW'(1);
+    li1 = li - LpW'(1);
+    d.dspan = FpBits'(lo1) * dout + FpBits'(li1) * din;
+    d.sspan = FpBits'(lo1) * sout + FpBits'(li1) * sin;
+    return d;
+  endfunction
+
   // ---------------------------------------------------------------------------------------------------------
   // Per-slot hull memory and ready bits
   logic [FpW-1:0]   fp_mem_q [Depth];
   logic [Depth-1:0] rdy_q, rdy_d;
 
   // ---------------------------------------------------------------------------------------------------------
+  // Scan list: {uop_load, slot} of the queued instructions the scanner has not taken yet, oldest first
+  logic [PtrW:0]   ls_mem_q [Depth];
+  logic [PtrW-1:0] ls_rd_q, ls_wr_q;
+  logic [CntW-1:0] ls_cnt_q;
+  logic [PtrW-1:0] ls_slot0, ls_slot1;
+  logic            ls_uop0;
+  assign {ls_uop0, ls_slot0} = ls_mem_q[ls_rd_q];
+  assign ls_slot1 = ls_mem_q[ptr_add(ls_rd_q, 1)][PtrW-1:0];
+
+  // Slots leaving the command queue this cycle: the stored entries among the pops (a pop beyond q_count_i is
+  // the entry fetch offers for bypass, which never enters the list).
+  logic [1:0]      popped;
+  logic [PtrW-1:0] pop_slot0, pop_slot1;
+  assign pop_slot0 = q_rd_ptr_i;
+  assign pop_slot1 = ptr_add(q_rd_ptr_i, 1);
+  assign popped[0] = q_pop_cnt_i >= 2'd1 && q_count_i >= CntW'(1);
+  assign popped[1] = q_pop_cnt_i == 2'd2 && q_count_i >= CntW'(2);
+
+  // ---------------------------------------------------------------------------------------------------------
   // Scanner state
-  logic [CntW-1:0]   lag_q, lag_d;         // queue entries before the next one to look at
-  logic              scan_q, scan_d;       // scanning cur_*
+  logic              scan_q;              // scanning cur_*
+  logic              cur_inq_q, cur_inq_d; // cur_* is still in the command queue (not started)
   logic [31:0]       cur_idx_q;
   logic [PtrW-1:0]   cur_slot_q;
   logic [UiW-1:0]    cur_u_q, cur_end_q;
   logic [FpBits-1:0] cur_dspan_q, cur_sspan_q;
   logic              cur_src_q;
-  logic              cur_pipe_q;           // cur_* came from a pipe (wait_*_i), not from the queue
   logic [FpBits-1:0] dmin_q, dmax_q, smin_q, smax_q;
   logic              dv_q, sv_q;
 
-  // ---------------------------------------------------------------------------------------------------------
-  // The entry the scanner looks at
-  logic [PtrW-1:0] sc_ptr;
-  logic            entry_in;
-  assign sc_ptr = ptr_add(q_rd_ptr_i, int'(lag_q));
-  assign entry_in = lag_q < q_count_i;
-  assign q_peek_ptr_o = sc_ptr;
-
-  // A running instruction that still wants its hull comes first.
-  logic                 pipe_go, psel;
-  logic [INSN_BITS-1:0] src_word;
-  logic [31:0]          src_idx;
-  assign pipe_go = !scan_q && wait_valid_i != 2'b00;
+  // The current instruction is still wanted while queued or running without its hull; once it has ended the
+  // scanner leaves it in that same cycle.
+  logic alive, busy, free, pipe_go, list_go, psel, step, last;
+  assign alive = cur_inq_q || (wait_valid_i[0] && wait_idx_i[0] == cur_idx_q)
+                           || (wait_valid_i[1] && wait_idx_i[1] == cur_idx_q);
+  assign busy = scan_q && alive;
+  assign free = !busy && !uop_busy_i;
+  // A running instruction that still wants its hull is older than every list entry: it comes first.
+  assign pipe_go = free && wait_valid_i != 2'b00;
   assign psel = !wait_valid_i[0];
-  assign src_word = pipe_go ? wait_word_i[psel] : entry_in ? q_peek_word_i : inc_word_i;
-  assign src_idx = pipe_go ? wait_idx_i[psel] : entry_in ? q_peek_idx_i : inc_idx_i;
+  assign list_go = free && !pipe_go && ls_cnt_q != '0 && !ls_uop0;
+  assign q_peek_ptr_o = ls_slot0;
 
-  logic [2:0]        w_op, w_mem;
-  logic              w_gemm, w_alu, w_uop_load, w_trivial, w_src;
-  logic [UiW-1:0]    w_begin, w_end;
-  logic [LpW-1:0]    w_lo, w_li;
-  logic [FpBits-1:0] w_dout, w_din, w_sout, w_sin, w_dspan, w_sspan;
+  // The next instruction's fields (its scan/uop_load bits are known: list and pipe entries are scanned ones).
+  /* verilator lint_off UNUSEDSIGNAL */
+  dec_t nw;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign nw = decode(pipe_go ? wait_word_i[psel] : q_peek_word_i);
 
-  assign w_op = src_word[int'(COMMON_OPCODE_LSB) +: 3];
-  assign w_mem = src_word[int'(MEM_MEM_LSB) +: 3];
-  assign w_gemm = w_op == 3'(OPCODE_GEMM);
-  assign w_alu = w_op == 3'(OPCODE_ALU);
-  // Only a micro-op LOAD that moves data rewrites the buffer (a token-only one, y = 0 or x = 0, does not).
-  assign w_uop_load = w_op == 3'(OPCODE_LOAD) && w_mem == 3'(MEM_UOP)
-                   && src_word[int'(MEM_Y_LSB) +: int'(MEM_Y_WIDTH)] != '0
-                   && src_word[int'(MEM_X_LSB) +: int'(MEM_X_WIDTH)] != '0;
-
-  always_comb begin
-    if (w_gemm) begin
-      w_begin = UiW'(src_word[int'(GEMM_UOP_BEGIN_LSB) +: int'(GEMM_UOP_BEGIN_WIDTH)]);
-      w_end   = src_word[int'(GEMM_UOP_END_LSB) +: UiW];
-      w_lo    = src_word[int'(GEMM_LOOP_OUT_LSB) +: LpW];
-      w_li    = src_word[int'(GEMM_LOOP_IN_LSB) +: LpW];
-      w_dout  = FpBits'(src_word[int'(GEMM_DST_OUT_LSB) +: int'(GEMM_DST_OUT_WIDTH)]);
-      w_din   = FpBits'(src_word[int'(GEMM_DST_IN_LSB) +: int'(GEMM_DST_IN_WIDTH)]);
-      w_sout  = '0;
-      w_sin   = '0;
-      w_src   = 1'b0;
-    end else begin
-      w_begin = UiW'(src_word[int'(ALU_UOP_BEGIN_LSB) +: int'(ALU_UOP_BEGIN_WIDTH)]);
-      w_end   = src_word[int'(ALU_UOP_END_LSB) +: UiW];
-      w_lo    = src_word[int'(ALU_LOOP_OUT_LSB) +: LpW];
-      w_li    = src_word[int'(ALU_LOOP_IN_LSB) +: LpW];
-      w_dout  = FpBits'(src_word[int'(ALU_DST_OUT_LSB) +: int'(ALU_DST_OUT_WIDTH)]);
-      w_din   = FpBits'(src_word[int'(ALU_DST_IN_LSB) +: int'(ALU_DST_IN_WIDTH)]);
-      w_sout  = FpBits'(src_word[int'(ALU_SRC_OUT_LSB) +: int'(ALU_SRC_OUT_WIDTH)]);
-      w_sin   = FpBits'(src_word[int'(ALU_SRC_IN_LSB) +: int'(ALU_SRC_IN_WIDTH)]);
-      w_src   = !src_word[int'(ALU_USE_IMM_LSB)];
-    end
-  end
-  // No micro-op runs (n = 0): the hull is empty; the controller knows that from the word itself.
-  assign w_trivial = w_begin >= w_end || w_lo == '0 || w_li == '0;
-  logic [LpW-1:0] w_lo1, w_li1;
-  assign w_lo1 = w_lo - LpW'(1);
-  assign w_li1 = w_li - LpW'(1);
-  assign w_dspan = FpBits'(w_lo1) * w_dout + FpBits'(w_li1) * w_din;
-  assign w_sspan = FpBits'(w_lo1) * w_sout + FpBits'(w_li1) * w_sin;
-
-  // ---------------------------------------------------------------------------------------------------------
-  // One scan step: ScanLanes micro-ops from u_base, folded into the running min/max.
-  logic              idle_go, inc_go, idle_scan, step, last, abort, wanted, in_queue;
   logic [UiW-1:0]    u_base, u_end;
   logic [FpBits-1:0] dspan, sspan;
   logic              use_src;
-  logic [FpBits-1:0] dmin, dmax, smin, smax;
-  logic              dv, sv;
-  logic [PtrW-1:0]   slot;
-  logic [31:0]       idx;
-
-  assign idle_go = !scan_q && !pipe_go && entry_in && !uop_busy_i;
-  // The offered instruction: only when its hull completes this cycle (else the walker takes it next cycle).
-  assign inc_go = !scan_q && !pipe_go && !entry_in && !uop_busy_i && inc_valid_i;
-  assign idle_scan = (pipe_go || (idle_go && (w_gemm || w_alu)) || (inc_go && (w_gemm || w_alu) && last))
-                  && !w_trivial;
-  assign wanted = (wait_valid_i[0] && wait_idx_i[0] == cur_idx_q)
-               || (wait_valid_i[1] && wait_idx_i[1] == cur_idx_q);
-  // The current instruction is neither queued nor waited for by a pipe (it ended): drop it.
-  assign abort = scan_q && !in_queue && !wanted;
-  assign step = idle_scan || (scan_q && !abort);
-
-  assign u_base  = scan_q ? cur_u_q : w_begin;
-  assign u_end   = scan_q ? cur_end_q : w_end;
-  assign dspan   = scan_q ? cur_dspan_q : w_dspan;
-  assign sspan   = scan_q ? cur_sspan_q : w_sspan;
-  assign use_src = scan_q ? cur_src_q : w_src;
-  assign slot    = scan_q ? cur_slot_q : inc_go ? q_wr_ptr_i : sc_ptr;
-  assign idx     = scan_q ? cur_idx_q : src_idx;
+  assign step    = busy || pipe_go || list_go;
+  assign u_base  = busy ? cur_u_q : nw.ubegin;
+  assign u_end   = busy ? cur_end_q : nw.uend;
+  assign dspan   = busy ? cur_dspan_q : nw.dspan;
+  assign sspan   = busy ? cur_sspan_q : nw.sspan;
+  assign use_src = busy ? cur_src_q : nw.src;
   assign last    = int'(u_base) + ScanLanes >= int'(u_end);
-  // While scanning, a queue entry is still queued iff an entry precedes the next one to look at. An offered
-  // instruction is stored only if it is pushed (below).
-  assign in_queue = scan_q ? !cur_pipe_q && lag_q != '0 : idle_go;
+
+  logic [PtrW-1:0] slot;
+  logic [31:0]     idx;
+  logic            inq;   // the instruction of this step is in the queue this cycle
+  assign slot = busy ? cur_slot_q : ls_slot0;
+  assign idx  = busy ? cur_idx_q : pipe_go ? wait_idx_i[psel] : q_peek_idx_i;
+  assign inq  = busy ? cur_inq_q : list_go;
 
   for (genvar l = 0; l < ScanLanes; l++) begin : g_addr
     assign uop_addr_o[l] = UopAw'(int'(u_base) + l);
   end
 
+  logic [FpBits-1:0] dmin, dmax, smin, smax;
+  logic              dv, sv;
   always_comb begin
     logic [FpBits-1:0] ud, us;
     ud = '0;
     us = '0;
-    dv = scan_q && dv_q;
-    sv = scan_q && sv_q;
+    dv = busy && dv_q;
+    sv = busy && sv_q;
     dmin = dmin_q;
     dmax = dmax_q;
     smin = smin_q;
@@ -237,40 +244,52 @@ module npu_footprint import npu_isa_pkg::*; #(
 
   // ---------------------------------------------------------------------------------------------------------
   // Next state
-  logic adv;
+  logic         slot_popped;   // the step's slot leaves the queue this cycle
+  logic [1:0]   ls_pop;
+  logic         ls_push;
+  /* verilator lint_off UNUSEDSIGNAL */
+  dec_t         pw;     // the pushed instruction: only its kind matters here
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign slot_popped = (popped[0] && pop_slot0 == slot) || (popped[1] && pop_slot1 == slot);
+  assign cur_inq_d = inq && !slot_popped;
+  assign pw = decode(q_push_word_i);
+  // A pushed instruction that starts in this same cycle (bypass: more pops than stored entries) is not listed.
+  assign ls_push = q_push_i && (pw.scan || pw.uop_load) && int'(q_pop_cnt_i) <= int'(q_count_i);
+
   always_comb begin
-    adv = 1'b0;
-    if (idle_go) begin
-      // Stop at a micro-op LOAD: it leaves the queue when it starts (lag_d then skips it) and uop_busy_i holds
-      // the scanner until it ends.
-      adv = !w_uop_load;
-    end else if (inc_go && q_push_i) begin
-      // The offered instruction enters the queue: the walker need not look at it again if its hull is done
-      // or it has none to compute (never past a micro-op LOAD).
-      adv = !w_uop_load && (done_o || !(w_gemm || w_alu) || w_trivial);
+    // The list's entries are queue entries in order, and pops take the oldest queue entries: the popped slots
+    // can only be the list's first entries (the second only after the first).
+    ls_pop = 2'd0;
+    if (ls_cnt_q != '0 && popped[0] && ls_slot0 == pop_slot0) begin
+      ls_pop = (popped[1] && ls_cnt_q >= CntW'(2) && ls_slot1 == pop_slot1) ? 2'd2 : 2'd1;
+    end else if (ls_cnt_q != '0 && popped[1] && ls_slot0 == pop_slot1) begin
+      ls_pop = 2'd1;
     end
-    lag_d = lag_q + CntW'(adv);
-    lag_d = (lag_d > CntW'(q_pop_cnt_i)) ? lag_d - CntW'(q_pop_cnt_i) : '0;
-    scan_d = scan_q ? !(abort || last) : (idle_scan && !last);
+    // The scanner takes the first entry (counted once if it also leaves the queue).
+    if (list_go && ls_pop == 2'd0) ls_pop = 2'd1;
   end
 
   always_comb begin
     rdy_d = rdy_q;
-    if (done_o && in_queue) rdy_d[slot] = 1'b1;
-    if (q_push_i) rdy_d[q_wr_ptr_i] = inc_go && done_o;   // a new instruction in that slot
+    if (done_o && inq) rdy_d[slot] = 1'b1;
+    if (q_push_i) rdy_d[q_wr_ptr_i] = 1'b0;   // a new instruction in that slot
   end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni || clear_i) begin
-      lag_q <= '0;
       scan_q <= 1'b0;
       rdy_q <= '0;
+      ls_rd_q <= '0;
+      ls_wr_q <= '0;
+      ls_cnt_q <= '0;
       dv_q <= 1'b0;
       sv_q <= 1'b0;
     end else begin
-      lag_q <= lag_d;
-      scan_q <= scan_d;
+      scan_q <= step && !last;
       rdy_q <= rdy_d;
+      ls_rd_q <= ptr_add(ls_rd_q, int'(ls_pop));
+      ls_wr_q <= ptr_add(ls_wr_q, int'(ls_push));
+      ls_cnt_q <= ls_cnt_q + CntW'(ls_push) - CntW'(ls_pop);
       if (step) begin
         dv_q <= dv;
         sv_q <= sv;
@@ -278,25 +297,28 @@ module npu_footprint import npu_isa_pkg::*; #(
     end
   end
 
-  // Datapath registers: meaningful only while scan_q is set.
+  // Datapath registers: meaningful only while scan_q is set; the arrays are not reset.
   always_ff @(posedge clk_i) begin
-    if (idle_scan) begin
-      cur_pipe_q <= pipe_go;
-      cur_idx_q <= src_idx;
-      cur_slot_q <= sc_ptr;
-      cur_end_q <= w_end;
-      cur_dspan_q <= w_dspan;
-      cur_sspan_q <= w_sspan;
-      cur_src_q <= w_src;
+    if (ls_push) begin
+      ls_mem_q[ls_wr_q] <= {pw.uop_load, q_wr_ptr_i};
+    end
+    if (step && !busy) begin
+      cur_idx_q <= idx;
+      cur_slot_q <= slot;
+      cur_end_q <= nw.uend;
+      cur_dspan_q <= nw.dspan;
+      cur_sspan_q <= nw.sspan;
+      cur_src_q <= nw.src;
     end
     if (step) begin
+      cur_inq_q <= cur_inq_d;
       cur_u_q <= UiW'(int'(u_base) + ScanLanes);
       dmin_q <= dmin;
       dmax_q <= dmax;
       smin_q <= smin;
       smax_q <= smax;
     end
-    if (done_o && (in_queue || (inc_go && q_push_i))) begin
+    if (done_o && inq) begin
       fp_mem_q[slot] <= fp_new;
     end
   end

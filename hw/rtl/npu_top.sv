@@ -7,7 +7,7 @@
 // Events: lane 0 load, 1 compute (GEMM pipe and non-pipe instructions), 2 ALU (either mode), 3 store; start in
 // cycle S, end in cycle E - 1.
 module npu_top import npu_isa_pkg::*; #(
-  parameter int unsigned ScanLanes = 4,  // micro-ops the footprint scanner reads per cycle (alu.concurrent)
+  parameter int unsigned ScanLanes = int'(TIMING_FOOTPRINT_SCAN_LANES),  // footprint scanner (alu.concurrent)
   localparam int unsigned PerfSelW = 6      // npu_perf_counters: 35 counters
 ) (
   input  logic                                          clk_i,
@@ -440,9 +440,9 @@ module npu_top import npu_isa_pkg::*; #(
 
   // ---------------------------------------------------------------------------------------------------------
   // Footprint scanner (alu.concurrent only), with its own shadow copy of the micro-op buffer: written exactly
-  // like u_uop_buf, read only by the scanner. Its hull of the current cycle may decide that cycle's start; on
-  // the main buffer its reads would share the read-port array with the GEMM core's and the ALU's start-cycle
-  // reads, a combinational loop at Verilator's variable level.
+  // like u_uop_buf, read only by the scanner, whose ports then never share a read-port array with the GEMM
+  // core's and the ALU's start-cycle reads (a combinational loop at Verilator's variable level when a hull
+  // could decide its own cycle's start; hulls are registered now, so the shadow could be folded back).
   if (AluConc) begin : g_fp
     logic [ScanLanes-1:0][UopAw-1:0] scan_addr;
     logic [ScanLanes-1:0][UopW-1:0]  scan_data;
@@ -467,7 +467,7 @@ module npu_top import npu_isa_pkg::*; #(
     npu_footprint #(.Depth(Qc), .ScanLanes(ScanLanes), .FpBits(FpBits)) u_footprint (
       .clk_i, .rst_ni, .clear_i (clear),
       .q_rd_ptr_i (cq_rd_ptr), .q_wr_ptr_i (cq_wr_ptr), .q_count_i (cq_count), .q_pop_cnt_i (cq_pop_cnt),
-      .q_push_i (f_push[1]), .inc_valid_i (f_want[1]), .inc_idx_i (f_idx), .inc_word_i (f_word),
+      .q_push_i (f_push[1]), .q_push_word_i (f_word),
       .q_peek_ptr_o (cq_peek_ptr), .q_peek_idx_i (cq_peek_idx),
       .q_peek_word_i (cq_peek_word),
       .uop_busy_i (uop_busy), .wait_valid_i (fp_wait_valid), .wait_idx_i (fp_wait_idx),

@@ -1,5 +1,6 @@
 // Text generated from the ISA spec and a config: the SystemVerilog package for hw/ and the reference docs.
 #include "npu/isa/Generators.h"
+#include "npu/timing/TimingRules.h"
 #include "npu/isa/Isa.h"
 
 #include <cctype>
@@ -66,6 +67,8 @@ std::string generateSvPackage(const HardwareConfig &C) {
   P("OUTPUT_DEPTH", D.OutputDepth);
   P("INSN_BITS", L.instructionBits());
   P("UOP_BITS", L.uopBits());
+  OS << "\n  // Timing rules (isa/include/npu/timing/TimingRules.h).\n";
+  P("TIMING_FOOTPRINT_SCAN_LANES", timing::FootprintScanLanes);
   OS << "\n  // Opcodes.\n";
   for (Opcode O : allOpcodes())
     P("OPCODE_" + upper(opcodeName(O)), int(O));

@@ -94,4 +94,29 @@ uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I) {
   return 1;
 }
 
+uint64_t FootprintScanner::known(const isa::Instruction &I, uint64_t Dispatch) const {
+  const uint64_t Uops = loopUops(I);
+  if (Uops == 0)
+    return 0;
+  const uint64_t Range = I.opcode() == isa::Opcode::Gemm ? I.Gemm.UopEnd - I.Gemm.UopBegin
+                                                         : I.Alu.UopEnd - I.Alu.UopBegin;
+  return std::max({Dispatch + 1, Free, UopEnd}) + ceilDiv(Range, FootprintScanLanes);
+}
+
+void FootprintScanner::ended(uint64_t Known, uint64_t End) {
+  if (Known != 0)
+    Free = std::max(Free, std::min(Known, End));
+}
+
+void FootprintScanner::uopLoadEnded(uint64_t End) { UopEnd = std::max(UopEnd, End); }
+
+uint64_t besideOtherPipe(const isa::AccFootprint &Mine, uint64_t MineKnown, const isa::AccFootprint &Other,
+                         uint64_t OtherKnown, uint64_t OtherEnd) {
+  if (MineKnown == 0 || OtherKnown == 0)
+    return 0;
+  if (Mine.conflicts(Other))
+    return OtherEnd;
+  return std::min(OtherEnd, std::max(MineKnown, OtherKnown));
+}
+
 } // namespace npu::timing

@@ -97,6 +97,8 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
   const bool Dual = C.AluConcurrent != 0;
   std::array<uint64_t, 2> PipeEnd{};
   std::array<isa::AccFootprint, 2> PipeFoot;
+  std::array<uint64_t, 2> PipeKnown{}; // when each pipe's footprint is known (timing::FootprintScanner)
+  timing::FootprintScanner Scanner;
   uint64_t LastStart = 0, Retired = 0;
   std::vector<isa::MicroOp> UopBuf(Dual ? C.D.UopDepth : 0);
   std::array<uint64_t, 3> UnitEnd{};
@@ -123,16 +125,18 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
     uint64_t S = std::max(Dispatch, UnitEnd[Q]);
     const isa::ComputePipe Pipe = Dual && Q == 1 ? isa::computePipe(In) : isa::ComputePipe::None;
     isa::AccFootprint Foot;
+    uint64_t Known = 0;
     if (Dual && Q == 1) {
       S = std::max(Dispatch, LastStart);
       if (Pipe == isa::ComputePipe::None) {
         S = std::max(S, Retired);
       } else {
         Foot = isa::accFootprint(In, UopBuf);
+        Known = Scanner.known(In, Dispatch);
         const unsigned K = unsigned(Pipe);
         S = std::max(S, PipeEnd[K]);
-        if (Foot.conflicts(PipeFoot[1 - K]))
-          S = std::max(S, PipeEnd[1 - K]);
+        if (PipeEnd[1 - K] > S)
+          S = std::max(S, timing::besideOtherPipe(Foot, Known, PipeFoot[1 - K], PipeKnown[1 - K], PipeEnd[1 - K]));
       }
     }
     // Pops: l2c (compute pop_prev), c2l (load pop_next), c2s (store pop_prev), s2c (compute pop_next).
@@ -183,10 +187,14 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
     UnitEnd[Q] = End[I];
     if (Dual && Q == 1) {
       LastStart = S;
-      if (Pipe != isa::ComputePipe::None)
-        PipeEnd[unsigned(Pipe)] = End[I], PipeFoot[unsigned(Pipe)] = Foot;
-      else // it held both pipes
+      if (Pipe != isa::ComputePipe::None) {
+        PipeEnd[unsigned(Pipe)] = End[I], PipeFoot[unsigned(Pipe)] = Foot, PipeKnown[unsigned(Pipe)] = Known;
+        Scanner.ended(Known, End[I]);
+      } else { // it held both pipes
         PipeEnd = {End[I], End[I]};
+        if (In.opcode() == isa::Opcode::Load && In.memType() == isa::MemType::Uop && timing::dmaBursts(C, In.Mem))
+          Scanner.uopLoadEnded(End[I]);
+      }
       Pushed[I] = Retired = std::max(Retired, End[I]);
       UnitEnd[Q] = Retired;
     }

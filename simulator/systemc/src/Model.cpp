@@ -156,7 +156,8 @@ void NpuModel::computeThread() {
 }
 
 // Issue in program order; a GEMM or ALU instruction starts once its pipe is free, the other pipe's
-// instruction does not touch its accumulator rows (else once that one ends) and its tokens are there; the
+// instruction does not touch its accumulator rows and both footprints have been read by the scanner
+// (timing::FootprintScanner; else once that one ends) and its tokens are there; the
 // others (micro-op/accumulator LOADs, FINISH, no-ops) start once both pipes are empty. Retirement is in
 // program order, so a token means what it means with one pipe: everything before it in the queue is done.
 void NpuModel::dualPipeLoop() {
@@ -164,8 +165,10 @@ void NpuModel::dualPipeLoop() {
   struct Pipe {
     uint64_t End = 0;
     isa::AccFootprint F;
+    uint64_t Known = 0; // the cycle F is known from (0: no micro-ops)
   };
   std::array<Pipe, 2> Pipes;
+  timing::FootprintScanner Scanner;
   uint64_t Retired = 0; // the retirement cycle of the last issued instruction
   for (;;) {
     if (!nextEntry(Q))
@@ -176,11 +179,12 @@ void NpuModel::dualPipeLoop() {
     T.Head = now();
     const isa::ComputePipe K = isa::computePipe(I);
     isa::AccFootprint F;
-    uint64_t Ready = Retired;
+    uint64_t Ready = Retired, Known = 0;
     if (K != isa::ComputePipe::None) {
       F = isa::accFootprint(I, S.Sram.Uops);
+      Known = Scanner.known(I, T.Dispatch);
       const Pipe &Other = Pipes[K == isa::ComputePipe::Gemm ? 1 : 0];
-      Ready = std::max(Pipes[unsigned(K)].End, F.conflicts(Other.F) ? Other.End : 0);
+      Ready = std::max(Pipes[unsigned(K)].End, timing::besideOtherPipe(F, Known, Other.F, Other.Known, Other.End));
     }
     if (Ready > now())
       waitCycles(Ready - now());
@@ -196,6 +200,8 @@ void NpuModel::dualPipeLoop() {
       ++S.Counts.Instructions;
       ++S.Completed;
       T.End = Retired = now();
+      if (I.opcode() == isa::Opcode::Load && I.memType() == isa::MemType::Uop && timing::dmaBursts(S.C, I.Mem))
+        Scanner.uopLoadEnded(T.End);
       continue;
     }
     if (Status St = executeInstruction(S.X, I); !St) {
@@ -203,7 +209,8 @@ void NpuModel::dualPipeLoop() {
       return;
     }
     T.End = now() + (K == isa::ComputePipe::Gemm ? timing::gemmCycles(S.C, I) : timing::aluCycles(S.C, I));
-    Pipes[unsigned(K)] = {T.End, F};
+    Pipes[unsigned(K)] = {T.End, F, Known};
+    Scanner.ended(Known, T.End);
     Retired = std::max(Retired, T.End);
     if (U.NumPushes == 0) {
       ++S.Counts.Instructions;

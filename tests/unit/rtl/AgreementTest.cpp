@@ -203,38 +203,32 @@ TEST(RtlAgreement, StridedMicroOpLoads) {
   }
 }
 
-// The known divergence (docs/rtl.md): with alu.concurrent 1, a GEMM and an ALU instruction issued beside each
-// other right after a micro-op LOAD ends wait in the RTL until its footprint scanner has read their new
-// micro-ops. Data must be func's and no instruction may start or end earlier than in the SystemC model; the
-// programs that agree exactly are counted.
-TEST(RtlAgreement, PipesBesideAMicroOpLoadEndAreNeverEarly) {
+// With alu.concurrent 1, a GEMM and an ALU instruction issued beside each other right after a micro-op LOAD
+// ends wait until the footprint scanner has read their new micro-ops (docs/timing.md,
+// timing::FootprintScanner): every instruction's cycles the SystemC model's, with ALUs that do run beside a
+// GEMM (else the rule would not be exercised).
+TEST(RtlAgreement, PipesBesideAMicroOpLoadEnd) {
   for (const std::string &Name : rtlConfigNames()) {
     const HardwareConfig C = repoConfig(Name);
     if (!C.AluConcurrent)
       continue;
-    int Exact = 0;
+    int Beside = 0;
     for (uint32_t K = 0; K < 8; ++K) {
       const uint32_t Seed = 13000 + K;
       std::mt19937 Rng(Seed);
       const Program P = uopReloadProgram(C, Rng, true);
       const std::string What = Name + " micro-op reloads beside the ALU, seed " + std::to_string(Seed);
-      std::vector<uint8_t> FuncDram, ScDram, RtlDram;
-      auto F = runProgram(P, FuncDram);
+      const Agreement A = agree(P, What);
+      EXPECT_TRUE(A.agreed()) << What;
+      std::vector<uint8_t> ScDram;
       auto S = runTimed(P, ScDram);
-      auto R = runRtl(P, RtlDram);
-      ASSERT_TRUE(F.isOk() && S.isOk() && R.isOk()) << What;
-      EXPECT_EQ(R->Counts, *F) << What;
-      EXPECT_TRUE(RtlDram == FuncDram) << What << ": the RTL's final DRAM differs from func's";
-      bool Same = true;
-      for (size_t I = 0; I < P.Insns.size(); ++I) {
-        EXPECT_GE(R->Insns[I].Start, S->Insns[I].Start) << What << " instruction " << I;
-        EXPECT_GE(R->Insns[I].End, S->Insns[I].End) << What << " instruction " << I;
-        Same = Same && R->Insns[I].Start == S->Insns[I].Start && R->Insns[I].End == S->Insns[I].End;
-      }
-      Exact += Same;
+      ASSERT_TRUE(S.isOk()) << What;
+      // An ALU that starts before the GEMM right before it has ended ran beside it.
+      for (size_t I = 1; I < P.Insns.size(); ++I)
+        Beside += P.Insns[I].opcode() == npu::isa::Opcode::Alu &&
+                  P.Insns[I - 1].opcode() == npu::isa::Opcode::Gemm && S->Insns[I].Start < S->Insns[I - 1].End;
     }
-    std::printf("%s: %d of 8 programs with the pipes beside micro-op load ends take SystemC's cycles exactly\n",
-                Name.c_str(), Exact);
+    EXPECT_GT(Beside, 0) << Name << ": no ALU ran beside a GEMM, so the scanner rule was never exercised";
   }
 }
 

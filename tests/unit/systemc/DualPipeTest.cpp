@@ -13,12 +13,15 @@ namespace {
 
 HardwareConfig dualConfig() { return timingConfig("alu:\n  lanes: 4\n  latency: 3\n  concurrent: 1\n"); }
 
-/// loadUops, then a 40-row GEMM on accumulator rows 0..39, then an ALU add over 4 rows from AluDst (and the
-/// extra instructions); no tokens between them.
-Program gemmThenAlu(const HardwareConfig &C, int64_t AluDst, std::vector<Instruction> After = {}) {
+/// loadUops, then a 40-row GEMM on accumulator rows 0..39 (two with GemmAhead), then an ALU add over 4 rows
+/// from AluDst (and the extra instructions); no tokens between them.
+Program gemmThenAlu(const HardwareConfig &C, int64_t AluDst, std::vector<Instruction> After = {},
+                    bool GemmAhead = false) {
   ProgramBuilder B(C);
   B.uops({MicroOp{0, 0, 0}, MicroOp{AluDst, 0, 0}});
   B.add(B.loadUops());
+  if (GemmAhead)
+    B.add(gemm(false, 0, 1, 40, 1, {1, 0, 0, 0, 0, 0}));
   B.add(gemm(false, 0, 1, 40, 1, {1, 0, 0, 0, 0, 0}));
   B.add(alu(AluOp::Add, true, 1, 2, 4, 1, {1, 0, 0, 0}, 1));
   for (const Instruction &I : After)
@@ -38,8 +41,10 @@ TEST(ScDualPipe, DisjointAluStartsBesideTheGemm) {
   const uint64_t G = T.Insns[1].Start;
   EXPECT_EQ(T.Insns[1].Start, T.Insns[0].End); // after the micro-op LOAD, which holds both pipes
   EXPECT_EQ(T.Insns[1].End, G + 40 + 5);
-  EXPECT_EQ(T.Insns[2].Start, G); // issued in order, in the GEMM's start cycle
-  EXPECT_EQ(T.Insns[2].End, G + 4 * 4 + 3);
+  // Issued in order in the GEMM's start cycle, but the footprints are read after the micro-op LOAD: the
+  // GEMM's one micro-op in cycle G, the ALU's in G + 1, both known from G + 2 (timing::FootprintScanner).
+  EXPECT_EQ(T.Insns[2].Start, G + 2);
+  EXPECT_EQ(T.Insns[2].End, G + 2 + 4 * 4 + 3);
   EXPECT_EQ(T.Insns[3].Start, G + 45); // FINISH waits for both pipes
   // The compute unit is busy while either pipe is, counted once.
   const auto &U = T.Units[unsigned(Unit::Compute)];
@@ -49,6 +54,11 @@ TEST(ScDualPipe, DisjointAluStartsBesideTheGemm) {
   const npu::Json J = npu::Json::parse(T.toJson(dualConfig()));
   EXPECT_EQ(J["pipes"]["gemm_busy"], 45);
   EXPECT_EQ(J["pipes"]["alu_busy"], 19);
+  // Behind a first GEMM the queue runs ahead: both footprints are read while it runs, and the ALU starts in
+  // the second GEMM's start cycle.
+  const TimingStats Ahead = timed(gemmThenAlu(dualConfig(), 100, {}, true));
+  EXPECT_EQ(Ahead.Insns[2].Start, Ahead.Insns[1].End);
+  EXPECT_EQ(Ahead.Insns[3].Start, Ahead.Insns[2].Start);
 }
 
 TEST(ScDualPipe, OverlappingRowsWaitForTheOtherPipe) {
@@ -58,7 +68,7 @@ TEST(ScDualPipe, OverlappingRowsWaitForTheOtherPipe) {
     EXPECT_EQ(T.Insns[2].Start, T.Insns[1].End);
   }
   const TimingStats Next = timed(gemmThenAlu(dualConfig(), 40)); // first row past the GEMM's
-  EXPECT_EQ(Next.Insns[2].Start, Next.Insns[1].Start);
+  EXPECT_EQ(Next.Insns[2].Start, Next.Insns[1].Start + 2); // once both footprints are read
   // Without alu.concurrent the compute unit runs one instruction at a time.
   const TimingStats Serial = timed(gemmThenAlu(timingConfig(), 100));
   EXPECT_EQ(Serial.Insns[2].Start, Serial.Insns[1].End);
@@ -66,8 +76,9 @@ TEST(ScDualPipe, OverlappingRowsWaitForTheOtherPipe) {
 
 TEST(ScDualPipe, TokensArePushedAtInOrderRetirement) {
   const HardwareConfig C = dualConfig();
-  // The ALU (ending 19 cycles after the GEMM's start) pushes a token to the store; it retires only when the
-  // earlier GEMM does, 45 cycles after that start, and the store starts then.
+  // The ALU (starting 2 cycles after the GEMM, once both footprints are read, and ending 19 cycles later)
+  // pushes a token to the store; it retires only when the earlier GEMM does, 45 cycles after that start, and
+  // the store starts then.
   ProgramBuilder B(C);
   B.uops({MicroOp{0, 0, 0}, MicroOp{100, 0, 0}});
   B.add(B.loadUops());
@@ -78,7 +89,7 @@ TEST(ScDualPipe, TokensArePushedAtInOrderRetirement) {
   B.add(finish());
   const TimingStats T = timed(B.build(0, false));
   const uint64_t G = T.Insns[1].Start;
-  EXPECT_EQ(T.Insns[2].End, G + 19);
+  EXPECT_EQ(T.Insns[2].End, G + 2 + 19);
   EXPECT_EQ(T.Insns[3].Start, G + 45);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "npu/config/HardwareConfig.h"
+#include "npu/isa/Footprint.h"
 #include "npu/isa/Isa.h"
 
 #include <cstdint>
@@ -45,5 +46,36 @@ uint64_t aluPasses(const HardwareConfig &C);
 /// (LOAD/STORE: issue latency + dram.latency + bursts x burstCycles, at least the padding rows after the
 /// issue; token-only no-ops and FINISH: 1).
 uint64_t uncontendedCycles(const HardwareConfig &C, const isa::Instruction &I);
+
+/// Micro-ops the footprint scanner of a dual-pipe compute unit (alu.concurrent: 1) reads per cycle.
+constexpr uint64_t FootprintScanLanes = 4;
+
+/// The footprint scanner of alu.concurrent: 1 (docs/timing.md, "The ALU pipe beside the GEMM core"). A GEMM or
+/// ALU instruction with micro-ops has its accumulator footprint known only once the scanner has read its
+/// micro-ops, FootprintScanLanes per cycle, one instruction at a time in program order. The scan of k starts at
+/// P(k) = max(D(k) + 1, F, E(L)) -- F the cycle the scanner left the previous instruction, L the last micro-op
+/// LOAD that moved data before k -- and k's footprint is known from K(k) = P(k) + ceil(r / FootprintScanLanes),
+/// r = uop_end - uop_begin. The scanner leaves k at min(K(k), E(k)): an instruction that ends first needs no
+/// footprint any more (one that ended before P(k) costs nothing). Instructions without micro-ops (n = 0) have
+/// an empty footprint, known from the word, and are not scanned.
+class FootprintScanner {
+public:
+  /// K(k) for instruction I dispatched in cycle Dispatch; 0 when I is not scanned (n = 0, or not GEMM/ALU).
+  uint64_t known(const isa::Instruction &I, uint64_t Dispatch) const;
+  /// The scanned instruction whose footprint is known from Known (from known()) ended at End.
+  void ended(uint64_t Known, uint64_t End);
+  /// A micro-op LOAD that moved data ended at End: it rewrote the buffer the scans read.
+  void uopLoadEnded(uint64_t End);
+
+private:
+  uint64_t Free = 0, UopEnd = 0;
+};
+
+/// First cycle a GEMM/ALU may start beside the instruction running on the other pipe (which ends at
+/// OtherEnd), given the two footprints and the cycles they are known from (FootprintScanner::known; 0 for an
+/// instruction without micro-ops, whose footprint is empty: then nothing is checked): at OtherEnd when they
+/// meet, else once both are known, but never later than OtherEnd.
+uint64_t besideOtherPipe(const isa::AccFootprint &Mine, uint64_t MineKnown, const isa::AccFootprint &Other,
+                         uint64_t OtherKnown, uint64_t OtherEnd);
 
 } // namespace npu::timing

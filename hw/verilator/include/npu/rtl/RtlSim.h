@@ -77,7 +77,7 @@ public:
   /// Cycles clocked by the last run (reset and start included): the figure for cycles per second.
   uint64_t clockedCycles() const { return Clocked; }
   /// Cycles of the last run in which the compute unit's head waited only for its accumulator footprint to
-  /// be computed (the RTL's fp_wait_o; a wait the SystemC model does not have).
+  /// be computed (the RTL's fp_wait_o; the SystemC model has the same waits, docs/timing.md).
   uint64_t footprintWaitCycles() const { return FootprintWait; }
 
 private:
