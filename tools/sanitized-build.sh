@@ -11,11 +11,11 @@ export CCACHE_NOHASHDIR=1
 npu_san_configure() {
   command -v clang++-16 >/dev/null || { echo "sanitize: clang-16 missing (tools/setup.sh installs it)" >&2; return 1; }
   [ -f "$npu_san_dir/build.ninja" ] && return 0
-  # -O1 with line tables: a quarter of -O2 -g's build time; asserts stay on (no NDEBUG). The RTL models are
-  # Verilated without the sanitizers anyway, and their tests are not run here.
+  # -O1 with line tables: a quarter of -O2 -g's build time; asserts stay on (no NDEBUG). The RTL models of
+  # NPU_RTL_CONFIGS are built too, their C++ with the same sanitizers (hw/CMakeLists.txt).
   CC=clang-16 CXX=clang++-16 cmake -S . -B "$npu_san_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
-    -DNPU_FUZZ=ON -DNPU_BUILD_BENCH=OFF -DNPU_BUILD_RTL_MODELS=OFF >/dev/null
+    -DNPU_FUZZ=ON -DNPU_BUILD_BENCH=OFF -DNPU_BUILD_RTL_MODELS=ON >/dev/null
 }
 
 # npu_san_build [NINJA_TARGETS...]: builds into $npu_san_dir (NPU_JOBS parallel jobs, default nproc).
