@@ -34,6 +34,9 @@ TEST(RtlAgreement, ExamplePrograms) {
       auto P = npu::isa::assembleFile(E.path().string(), C);
       ASSERT_TRUE(P) << P.message();
       const Agreement A = agree(*P, Name + ": " + E.path().filename().string());
+      // The examples lay out DRAM for small rows; where the functional simulator runs one, the RTL must too.
+      std::vector<uint8_t> FuncDram;
+      EXPECT_EQ(A.Ran, runProgram(*P, FuncDram).isOk()) << Name << " " << E.path();
       if (A.Ran && A.Divergent == 0) {
         EXPECT_EQ(A.Rtl.TotalCycles, A.SystemC.TotalCycles) << Name << " " << E.path();
         EXPECT_EQ(A.Rtl.DramBursts, A.SystemC.DramBursts) << Name << " " << E.path();
@@ -42,8 +45,9 @@ TEST(RtlAgreement, ExamplePrograms) {
       Ran += A.Ran;
     }
     EXPECT_GE(Count, 4);
-    // conv3x3.s needs more DRAM than wide's layout of it leaves; the others fit every bundled config.
-    EXPECT_GE(Ran, 3) << Name << ": example programs that ran";
+    // conv3x3.s needs more DRAM than wide's layout of it leaves, and on large (4 x 32 x 32) only lut.s and
+    // requant.s fit; the others fit default, edge and wide.
+    EXPECT_GE(Ran, C.Batch * C.BlockOut > 32 ? 2 : 3) << Name << ": example programs that ran";
   }
 }
 
