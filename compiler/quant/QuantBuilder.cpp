@@ -6,6 +6,9 @@
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/compiler/support/Try.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace npu::passes {
 
 using namespace ir;
@@ -15,6 +18,37 @@ Tensor f32Scalar(double V) { return Tensor::fromValues(ElemType::Float32, {}, st
 double roundScale(double S) { return double(float(S)); }
 
 double QuantBuilder::actScale(double R) const { return roundScale(quant::symmetricScale(R, actMax())); }
+
+QValue asymmetricGrid(double Lo, double Hi) {
+  Lo = std::min(Lo, 0.0), Hi = std::max(Hi, 0.0);
+  QValue Q;
+  if (!(Hi - Lo > 0) || !std::isfinite(Hi - Lo))
+    return Q;
+  Q.Scale = roundScale((Hi - Lo) / 255.0);
+  Q.Zp = int64_t(std::clamp(std::nearbyint(-128.0 - Lo / Q.Scale), -128.0, 127.0));
+  return Q;
+}
+
+std::pair<int64_t, int64_t> QuantBuilder::actBounds(double Lo, double Hi, const QValue &Y) const {
+  const int64_t Min = actMin(), Max = actMax();
+  auto Q = [&](double V) { return quant::quantizeValue(V, Y.Scale, Min - Y.Zp, Max - Y.Zp) + Y.Zp; };
+  const int64_t L = std::isfinite(Lo) ? Q(Lo) : Min, H = std::isfinite(Hi) ? Q(Hi) : Max;
+  return {L, std::max(L, H)};
+}
+
+void QuantBuilder::setRequantType(Node &M) const {
+  if (Act == ElemType::Int16)
+    M.setAttr("to", std::string("i16"));
+}
+
+QValue QuantBuilder::gridOf(ValueId V) const {
+  if (!Bounds.empty() && Act == ElemType::Int8 && Ranges[size_t(V)] >= 0 &&
+      (Bounds[size_t(V)].first >= 0 || Bounds[size_t(V)].second <= 0))
+    return asymmetricGrid(Bounds[size_t(V)].first, Bounds[size_t(V)].second);
+  QValue Q;
+  Q.Scale = actScale(Ranges[size_t(V)]);
+  return Q;
+}
 
 Tensor QuantBuilder::zeroPointScalar(ElemType E, int64_t V) {
   return Tensor::fromValues(E, {}, std::vector<int64_t>{V});
@@ -125,12 +159,11 @@ Expected<QValue> QuantBuilder::int8(ValueId V) {
   if (Ranges[size_t(V)] < 0)
     return makeError("no calibration range for value '", OV.Name, "'");
   NPU_ASSIGN(ValueId F, orig(V));
-  QValue Q;
-  Q.Scale = actScale(Ranges[size_t(V)]);
-  Q.Id = addInt8Value(OV.Name + "_q", OV.Type->Dims, Q.Scale, 0);
+  QValue Q = gridOf(V);
+  Q.Id = addInt8Value(OV.Name + "_q", OV.Type->Dims, Q.Scale, Q.Zp);
   addNode("QuantizeLinear",
           {F, addConstant(OV.Name + "_q_scale", f32Scalar(Q.Scale)),
-           addConstant(OV.Name + "_q_zp", zeroPointScalar(Act, 0))},
+           addConstant(OV.Name + "_q_zp", zeroPointScalar(Act, Q.Zp))},
           {Q.Id}, "quantize_" + OV.Name);
   Int8[size_t(V)] = Q;
   return Q;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace npu::passes {
@@ -48,12 +49,24 @@ public:
   int64_t actMax() const { return ir::integerTypeMax(Act); }
   /// The activation scale for the calibrated range |x| <= R: R / actMax() as a float32 number.
   double actScale(double R) const;
+  /// The integer bounds [lo, hi] of the real activation range [Lo, Hi] (infinite: none) on grid Y, clamped to
+  /// the type (quantization is monotone, so Q(clip(x)) = clamp(Q(x))).
+  std::pair<int64_t, int64_t> actBounds(double Lo, double Hi, const QValue &Y) const;
+  /// npu.Requantize produces int8 unless told: an int16 result says so.
+  void setRequantType(ir::Node &M) const;
   /// A scalar zero point of element type E.
   static ir::Tensor zeroPointScalar(ir::ElemType E, int64_t V);
 
   // --- Representations of old values in the new graph.
   /// Per old float value: the symmetric range |x| <= R from calibration (negative: none).
   std::vector<double> Ranges;
+  /// Asymmetric activations (--act-zero-point=asymmetric, int8 only): per old float value the calibrated
+  /// interval [lo, hi] inside [-R, R]; empty for symmetric activations (zero point 0).
+  std::vector<std::pair<double, double>> Bounds;
+  /// The grid (Scale, Zp; Id unset) V's quantized form gets from its calibration: [-R, R] at R / actMax()
+  /// with zero point 0, or with Bounds the interval widened to hold 0, on all 256 int8 steps, with the zero
+  /// point that makes the real 0 exact (see asymmetricGrid).
+  QValue gridOf(ir::ValueId V) const;
   /// V in its original element type (a DequantizeLinear or npu.Requantize back from the int8 form if needed).
   Expected<ir::ValueId> orig(ir::ValueId V);
   /// V as int8 (Act): its quantized form, or a QuantizeLinear of the float value with the calibrated scale.
@@ -106,5 +119,9 @@ ir::Tensor int8Scalar(int64_t V);
 ir::Tensor f32Scalar(double V);
 /// Activation scales are float32 numbers (that is what QuantizeLinear / DequantizeLinear carry).
 double roundScale(double S);
+/// The int8 grid of the real interval [Lo, Hi] (widened to hold 0): scale (hi - lo) / 255 as a float32
+/// number, zero point round(-128 - lo / scale) in [-128, 127], so real = (q - zp) * scale covers the interval
+/// and 0 is exact; scale 1, zero point 0 for an empty interval.
+QValue asymmetricGrid(double Lo, double Hi);
 
 } // namespace npu::passes

@@ -213,12 +213,15 @@ double mseThreshold(const std::vector<double> &Hist, double Max) {
 }
 
 Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<CalibSet> &Sets,
-                                              const std::string &Method, std::vector<std::string> *Notes) {
+                                              const std::string &Method, std::vector<std::string> *Notes,
+                                              std::vector<std::pair<double, double>> *Signed) {
   if (std::find(calibMethods().begin(), calibMethods().end(), Method) == calibMethods().end())
     return makeError("unknown calibration method '", Method, "' (minmax, percentile, entropy, mse)");
   if (Sets.empty())
     return makeError("no calibration data");
   std::vector<double> Max(G.numValues(), -1.0);
+  if (Signed)
+    Signed->assign(G.numValues(), {0.0, 0.0});
   auto IsF32 = [](const Tensor &T) { return T.elemType() == ElemType::Float32; };
   // Pass 1: max |x|, which is the minmax estimate and the histogram range of the others.
   for (const CalibSet &S : Sets)
@@ -226,10 +229,15 @@ Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<
               if (!IsF32(T))
                 return;
               double M = std::max(Max[size_t(V)], 0.0);
+              std::pair<double, double> MinMax = Signed ? (*Signed)[size_t(V)] : std::pair{0.0, 0.0};
               for (int64_t I = 0; I < T.numElements(); ++I)
-                if (std::isfinite(T.data<float>()[I]))
-                  M = std::max(M, double(std::fabs(T.data<float>()[I])));
+                if (const double X = T.data<float>()[I]; std::isfinite(X)) {
+                  M = std::max(M, std::fabs(X));
+                  MinMax = {std::min(MinMax.first, X), std::max(MinMax.second, X)};
+                }
               Max[size_t(V)] = M;
+              if (Signed)
+                (*Signed)[size_t(V)] = MinMax;
             }).withContext("calibration on " + S.Dir));
   if (Method == "minmax")
     return Max;
@@ -286,7 +294,8 @@ Expected<std::vector<double>> calibrateRanges(const Graph &G, const std::vector<
 /// inputs of a group that nothing else reads get the widest leaf range, so every producer writes the group's
 /// scale directly: no npu.Requantize before a Concat (one rounding instead of two), and the NPU stores each
 /// producer's result straight into its slice of the concat output.
-std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges) {
+std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges,
+                                      std::vector<std::pair<double, double>> *Bounds) {
   const auto &Nodes = G.nodes();
   std::vector<int> Readers(G.numValues(), 0), ConcatOf(G.numValues(), -1);
   for (size_t K = 0; K < Nodes.size(); ++K) {
@@ -311,6 +320,7 @@ std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges
         if (V != NoValue && ConcatOf[size_t(V)] >= 0)
           Group[Find(size_t(ConcatOf[size_t(V)]))] = Find(K);
   std::map<size_t, double> Widest;
+  std::map<size_t, std::pair<double, double>> Union;
   auto ForLeaves = [&](auto &&F) {
     for (size_t K = 0; K < Nodes.size(); ++K)
       if (Nodes[K].OpType == "Concat")
@@ -318,10 +328,20 @@ std::vector<double> unifyConcatRanges(const Graph &G, std::vector<double> Ranges
           if (V != NoValue && ConcatOf[size_t(V)] < 0 && Ranges[size_t(V)] >= 0)
             F(Find(K), V);
   };
-  ForLeaves([&](size_t Grp, ValueId V) { Widest[Grp] = std::max(Widest[Grp], Ranges[size_t(V)]); });
   ForLeaves([&](size_t Grp, ValueId V) {
-    if (Readers[size_t(V)] == 1 && G.value(V).Kind == ValueKind::NodeOutput)
-      Ranges[size_t(V)] = Widest[Grp];
+    Widest[Grp] = std::max(Widest[Grp], Ranges[size_t(V)]);
+    if (Bounds) {
+      auto [It, New] = Union.try_emplace(Grp, (*Bounds)[size_t(V)]);
+      It->second = {std::min(It->second.first, (*Bounds)[size_t(V)].first),
+                    std::max(It->second.second, (*Bounds)[size_t(V)].second)};
+    }
+  });
+  ForLeaves([&](size_t Grp, ValueId V) {
+    if (Readers[size_t(V)] != 1 || G.value(V).Kind != ValueKind::NodeOutput)
+      return;
+    Ranges[size_t(V)] = Widest[Grp];
+    if (Bounds)
+      (*Bounds)[size_t(V)] = Union[Grp];
   });
   return Ranges;
 }

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace npu::passes {
@@ -30,9 +31,11 @@ Status runObserved(const ir::Graph &G, const std::vector<ir::Tensor> &Inputs,
 /// (-1 for other values). "minmax": max |x|; "percentile": the 99.99th percentile of |x|; "entropy": the
 /// threshold minimising the KL divergence between the |x| histogram and its 128-level quantization, overruled
 /// by the percentile when it would clip more than 0.1% of the nonzero values (one line in Notes each);
-/// "mse": the threshold minimising the expected squared error of rounding plus clipping.
+/// "mse": the threshold minimising the expected squared error of rounding plus clipping. Signed, when given,
+/// gets every f32 value's smallest and largest element over the sets (for asymmetric activations).
 Expected<std::vector<double>> calibrateRanges(const ir::Graph &G, const std::vector<CalibSet> &Sets,
-                                              const std::string &Method, std::vector<std::string> *Notes = nullptr);
+                                              const std::string &Method, std::vector<std::string> *Notes = nullptr,
+                                              std::vector<std::pair<double, double>> *Signed = nullptr);
 
 /// The estimators on one histogram of |x| (Bins equal bins over [0, Max]); exposed for tests.
 double percentileThreshold(const std::vector<double> &Hist, double Max, double Fraction);

@@ -14,9 +14,8 @@ namespace npu::passes {
 using namespace ir;
 
 QValue outputOf(QuantBuilder &B, ValueId Out) {
-  QValue Y;
-  Y.Scale = B.actScale(B.Ranges[size_t(Out)]);
-  Y.Id = B.addInt8Value(B.old().value(Out).Name + "_q", B.old().type(Out).Dims, Y.Scale, 0);
+  QValue Y = B.gridOf(Out);
+  Y.Id = B.addInt8Value(B.old().value(Out).Name + "_q", B.old().type(Out).Dims, Y.Scale, Y.Zp);
   B.setInt8(Out, Y);
   return Y;
 }
@@ -47,7 +46,7 @@ Expected<bool> convertLeakyRelu(QuantBuilder &B, const Node &N) {
   M.setAttr("neg_multiplier", Alpha < 0 ? -F.M[1] : F.M[1]);
   M.setAttr("shift", int64_t(F.Shift));
   M.setAttr("x_zero_point", XQ.Zp);
-  M.setAttr("y_zero_point", int64_t(0));
+  M.setAttr("y_zero_point", Y.Zp);
   M.setAttr("act_min", B.actMin());
   M.setAttr("act_max", B.actMax());
   return true;

@@ -1,7 +1,7 @@
 // Post-training quantization of a float graph into npu.* operators on int8 (or int16) activations with the
 // calibrated ranges.
-// Conv/MatMul/Gemm/Add/Mul/pools/Concat take their bias adds and Relu/Clip along (one-input operators with nothing
-// to fold: QuantElementwise.cpp); the rest stays float between DequantizeLinear and QuantizeLinear.
+// Conv/MatMul/Gemm/Add/Mul/pools take their bias adds and Relu/Clip along (operators with nothing to fold:
+// QuantElementwise.cpp, QuantConcat.cpp); the rest stays float between DequantizeLinear and QuantizeLinear.
 #include "QuantElementwise.h"
 #include "QuantRewrite.h"
 
@@ -28,10 +28,11 @@ struct Tail {
 
 class Ptq {
 public:
-  Ptq(const Graph &G, const std::vector<double> &Ranges, ElemType Act, int WeightBits,
-      std::vector<std::string> *Notes)
+  Ptq(const Graph &G, std::vector<double> Ranges, std::vector<std::pair<double, double>> Bounds, ElemType Act,
+      int WeightBits, std::vector<std::string> *Notes)
       : B(G), Done(G.nodes().size(), false), Notes(Notes) {
-    B.Ranges = Ranges;
+    B.Ranges = std::move(Ranges);
+    B.Bounds = std::move(Bounds);
     B.Act = Act;
     B.WeightBits = WeightBits;
   }
@@ -43,47 +44,55 @@ public:
 private:
   QuantBuilder B;
   std::vector<bool> Done;
-  std::map<ValueId, ValueId> ZeroInt8; ///< constant all-zero float Concat input -> its int8 zeros
+  ZeroConstants ZeroInt8; ///< the int8 forms of all-zero float Concat inputs
   std::vector<std::string> *Notes;     ///< why a node stayed float, for --report (may be null)
 
   void note(const Node &N, const std::string &Why) {
     if (Notes)
       Notes->push_back(N.OpType + " '" + N.Name + "' stays float: " + Why);
   }
-  /// The scale of V's quantized form, or the one it will get from its calibrated range.
-  double scaleOf(ValueId V) const {
-    return B.hasInt8(V) ? B.int8Form(V).Scale : B.actScale(B.Ranges[size_t(V)]);
-  }
-  /// The largest |acc| of a chain is sum_k |W_q[o, k]| * 2^(bits-1) + |B_q[o]| (zero point 0, the largest
-  /// input magnitude); the int32 accumulator must hold it. An error message naming the channel, else "".
-  std::string accumulatorOverflow(const QuantizedWeights &WQ, const Tensor &Bias, int64_t Channels,
-                                  bool ChannelIsLastDim) const {
-    const int64_t Total = WQ.Data.numElements(), PerChannel = Total / std::max<int64_t>(Channels, 1);
-    std::vector<int64_t> Sum(size_t(Channels), 0);
-    const int8_t *W = WQ.Data.data<int8_t>();
-    for (int64_t I = 0; I < Total; ++I)
-      Sum[size_t(ChannelIsLastDim ? I % Channels : I / PerChannel)] += std::abs(int64_t(W[I]));
-    const int64_t XMax = -B.actMin();
-    for (int64_t O = 0; O < Channels; ++O) {
-      const int64_t Max = Sum[size_t(O)] * XMax + std::abs(int64_t(Bias.data<int32_t>()[O]));
-      if (Max > int64_t(INT32_MAX))
-        return "output channel " + std::to_string(O) + " can reach |acc| = " + std::to_string(Max) +
-               " (sum of |weights| " + std::to_string(Sum[size_t(O)]) + " x " + std::to_string(XMax) +
-               " + |bias|), beyond the int32 accumulator";
-    }
-    return "";
-  }
+  /// The grid of V's quantized form, or the one it will get from its calibration.
+  QValue gridOf(ValueId V) const { return B.hasInt8(V) ? B.int8Form(V) : B.gridOf(V); }
 
-  /// The int32 bias of node N (its input X, weights WQ) at s_x * s_w[o], or none, with a note, when the layer's
-  /// accumulators could overflow (then it stays float).
+  /// The int32 bias of node N (input X, weights WQ) at s_x * s_w[o], or none, with a note, when the layer's
+  /// accumulators could overflow (then it stays float). With FoldZp the input's zero point folds into it:
+  /// without padded taps sum (q - zp) * w = sum q * w - zp * sum w, so the GEMM reads q as it is (the NPU pads
+  /// with 0 and knows no zero point) and the bias holds -zp * sum_k W_q[o, k]. The largest |acc| is
+  /// sum_k |W_q[o, k]| * max |x| + |bias|, max |x| being 2^(bits-1) for q, or max |q - zp| when zp stays.
   std::optional<Tensor> boundedBias(const Node &N, ValueId X, const QuantizedWeights &WQ,
-                                    const std::vector<double> &Bias, bool ChannelIsLastDim) {
-    Tensor BQ = quantizeBias(Bias, scaleOf(X), WQ.Scales);
-    if (std::string Why = accumulatorOverflow(WQ, BQ, int64_t(Bias.size()), ChannelIsLastDim); !Why.empty()) {
-      note(N, Why);
-      return std::nullopt;
+                                    const std::vector<double> &Bias, bool ChannelIsLastDim, bool FoldZp) {
+    const QValue XG = gridOf(X);
+    Tensor BQ = quantizeBias(Bias, XG.Scale, WQ.Scales);
+    const int64_t Channels = int64_t(Bias.size()), Total = WQ.Data.numElements();
+    const int64_t PerChannel = Total / std::max<int64_t>(Channels, 1);
+    std::vector<int64_t> Abs(size_t(Channels), 0), Sum(size_t(Channels), 0);
+    const int8_t *W = WQ.Data.data<int8_t>();
+    for (int64_t I = 0; I < Total; ++I) {
+      const size_t O = size_t(ChannelIsLastDim ? I % Channels : I / PerChannel);
+      Abs[O] += std::abs(int64_t(W[I]));
+      Sum[O] += W[I];
+    }
+    const int64_t Zp = FoldZp ? XG.Zp : 0;
+    const int64_t XMax = FoldZp ? -B.actMin() : std::max(B.actMax() - XG.Zp, XG.Zp - B.actMin());
+    for (int64_t O = 0; O < Channels; ++O) {
+      const int64_t Folded = int64_t(BQ.data<int32_t>()[O]) - Zp * Sum[size_t(O)];
+      const int64_t Max = Abs[size_t(O)] * XMax + std::abs(Folded);
+      if (Max > int64_t(INT32_MAX)) {
+        note(N, "output channel " + std::to_string(O) + " can reach |acc| = " + std::to_string(Max) +
+                    " (sum of |weights| " + std::to_string(Abs[size_t(O)]) + " x " + std::to_string(XMax) +
+                    " + |bias|), beyond the int32 accumulator");
+        return std::nullopt;
+      }
+      BQ.data<int32_t>()[O] = int32_t(Folded);
     }
     return BQ;
+  }
+
+  /// True when no tap of conv N's window falls in the padding, so an input zero point folds into the bias.
+  static bool unpadded(const Node &N, const Shape &Spatial, const Shape &Kernel) {
+    auto Geo = resolveWindow(N, Spatial, Kernel, false);
+    auto Zero = [](const Shape &P) { return std::all_of(P.begin(), P.end(), [](int64_t V) { return V == 0; }); };
+    return Geo && Zero(Geo->PadsBegin) && Zero(Geo->PadsEnd);
   }
 
   const Node &node(size_t I) const { return B.old().nodes()[I]; }
@@ -107,9 +116,9 @@ private:
     if (Op == "AveragePool" || Op == "GlobalAveragePool")
       return convertAvgPool(I);
     if (Op == "Concat")
-      return convertConcat(I);
+      return convertConcat(B, N, ZeroInt8);
     if (Op == "Relu" || Op == "Clip")
-      return convertActivation(I);
+      return convertActivation(B, N);
     if (Op == "LeakyRelu" || Op == "Pad" || isLutActivation(N) || isPassThrough(N))
       return convertElementwise(B, N);
     return false;
@@ -160,18 +169,8 @@ private:
     }
   }
 
-  /// The integer bounds of a real activation range at scale S (Q is monotone, so Q(clip(x)) = clamp(Q(x))).
-  std::pair<int64_t, int64_t> actRange(const Tail &T, double S) const {
-    const int64_t Min = B.actMin(), Max = B.actMax();
-    int64_t Lo = std::isfinite(T.Lo) ? quant::quantizeValue(T.Lo, S, Min, Max) : Min;
-    int64_t Hi = std::isfinite(T.Hi) ? quant::quantizeValue(T.Hi, S, Min, Max) : Max;
-    return {Lo, std::max(Lo, Hi)};
-  }
-  /// npu.Requantize produces int8 unless told: an int16 result says so.
-  void setRequantType(Node &M) const {
-    if (B.Act == ElemType::Int16)
-      M.setAttr("to", std::string("i16"));
-  }
+  /// The integer bounds of T's activation range on grid Y.
+  std::pair<int64_t, int64_t> actRange(const Tail &T, const QValue &Y) const { return B.actBounds(T.Lo, T.Hi, Y); }
 
   /// The int8 output value of a converted chain ending in T.Out, registered as T.Out's int8 form.
   QValue makeOutput(const Tail &T) {
@@ -281,10 +280,14 @@ private:
     std::vector<double> Bias(size_t(O), 0.0), Ratios;
     for (int64_t K = 0; K < O; ++K)
       Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
-    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, false);
+    const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
+    const Shape Sp(XD.begin() + 2, XD.end()), Kernel(WD.begin() + 2, WD.end());
+    const bool Fold = unpadded(N, Sp, Kernel);
+    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, false, Fold);
     if (!BQ)
       return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
+    const int64_t XZp = Fold ? 0 : XQ.Zp;
     const bool KeepAcc = keepsAccumulators(T);
     QValue Y = KeepAcc ? accumulatorValue(T) : makeOutput(T);
     for (int64_t K = 0; K < O; ++K)
@@ -292,15 +295,14 @@ private:
     ValueId WId = B.addConstant(WName + "_q", std::move(WQ.Data));
     ValueId BId = B.addConstant(WName + "_bias_q", std::move(*BQ));
     Node &M = B.addNode("npu.QConv", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
-    const Shape &XD = B.old().type(X).Dims, &WD = W->shape();
-    NPU_TRY(setWindowAttrs(M, N, Shape(XD.begin() + 2, XD.end()), Shape(WD.begin() + 2, WD.end()), true));
+    NPU_TRY(setWindowAttrs(M, N, Sp, Kernel, true));
     M.setAttr("group", Group);
     if (KeepAcc) {
-      M.setAttr("x_zero_point", XQ.Zp);
+      M.setAttr("x_zero_point", XZp);
       return dequantizeAccumulators(T, Y.Id, XQ.Scale, WQ.Scales, 1);
     }
-    auto [Lo, Hi] = actRange(T, Y.Scale);
-    NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
+    auto [Lo, Hi] = actRange(T, Y);
+    NPU_TRY(setPerChannelRequant(M, Ratios, XZp, Y.Zp, Lo, Hi));
     return true;
   }
 
@@ -341,7 +343,7 @@ private:
     QuantizedWeights WQ = quantizeWeights(W, Cols, true, B.WeightBits);
     for (int64_t C = 0; C < Cols; ++C)
       Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
-    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, true);
+    std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, true, true); // no padding: the zero point folds
     if (!BQ)
       return false;
     NPU_ASSIGN(QValue XQ, B.int8(X));
@@ -355,11 +357,11 @@ private:
     ValueId BId = B.addConstant(WName + "_bias_q", std::move(*BQ));
     Node &M = B.addNode("npu.QMatMul", {XQ.Id, WId, BId}, {Y.Id}, N.Name);
     if (KeepAcc) {
-      M.setAttr("x_zero_point", XQ.Zp);
+      M.setAttr("x_zero_point", int64_t(0));
       return dequantizeAccumulators(T, Y.Id, XQ.Scale, WQ.Scales, int64_t(YD.size()) - 1);
     }
-    auto [Lo, Hi] = actRange(T, Y.Scale);
-    NPU_TRY(setPerChannelRequant(M, Ratios, XQ.Zp, 0, Lo, Hi));
+    auto [Lo, Hi] = actRange(T, Y);
+    NPU_TRY(setPerChannelRequant(M, Ratios, 0, Y.Zp, Lo, Hi));
     return true;
   }
 
@@ -398,17 +400,17 @@ private:
     Node &M = B.addNode("npu.QAdd", {QA.Id, QC.Id}, {Y.Id}, N.Name);
     M.setAttr("a_multiplier", F.M[0]);
     M.setAttr("b_multiplier", F.M[1]);
-    setBinaryAttrs(M, QA, QC, F.Shift, actRange(T, Y.Scale));
+    setBinaryAttrs(M, QA, QC, Y, F.Shift, actRange(T, Y));
     return true;
   }
 
   /// The attributes npu.QAdd and npu.QMul share: shift, operand and result zero points, activation range.
-  static void setBinaryAttrs(Node &M, const QValue &QA, const QValue &QC, int64_t Shift,
+  static void setBinaryAttrs(Node &M, const QValue &QA, const QValue &QC, const QValue &Y, int64_t Shift,
                              std::pair<int64_t, int64_t> Range) {
     M.setAttr("shift", Shift);
     M.setAttr("a_zero_point", QA.Zp);
     M.setAttr("b_zero_point", QC.Zp);
-    M.setAttr("y_zero_point", int64_t(0));
+    M.setAttr("y_zero_point", Y.Zp);
     M.setAttr("act_min", Range.first);
     M.setAttr("act_max", Range.second);
   }
@@ -436,7 +438,7 @@ private:
     NPU_ASSIGN(quant::FixedMultipliers F, quant::chooseMultipliers({QA.Scale * QC.Scale / Out.Scale}));
     Node &M = B.addNode("npu.QMul", {QA.Id, QC.Id}, {Out.Id}, N.Name);
     M.setAttr("multiplier", F.M[0]);
-    setBinaryAttrs(M, QA, QC, F.Shift, actRange(T, Out.Scale));
+    setBinaryAttrs(M, QA, QC, Out, F.Shift, actRange(T, Out));
     return true;
   }
 
@@ -468,107 +470,27 @@ private:
       NPU_TRY(setWindowAttrs(M, N, Sp, N.getInts("kernel_shape"), false));
       M.setAttr("ceil_mode", N.getInt("ceil_mode", 0));
     }
-    NPU_TRY(setRequant(M, XQ.Scale / (double(Count) * Y.Scale), XQ.Zp, 0, B.actMin(), B.actMax()));
+    NPU_TRY(setRequant(M, XQ.Scale / (double(Count) * Y.Scale), XQ.Zp, Y.Zp, B.actMin(), B.actMax()));
     return true;
   }
-
-  /// A constant (or constant-computable) float tensor whose every element is 0.
-  bool isZeroConstant(ValueId V) {
-    const Tensor *K = isF32(V) ? B.constantOf(V) : nullptr;
-    if (!K)
-      return false;
-    for (int64_t E = 0; E < K->numElements(); ++E)
-      if (K->getDouble(E) != 0)
-        return false;
-    return true;
-  }
-
-  /// Concat of int8 inputs: each is requantized to the largest input scale first. Constant all-zero inputs
-  /// (BlazeFace pads channels with Concat(x, zeros)) are exact at any scale with zero point 0: they become
-  /// int8 zeros and take no part in choosing the scale, so Concat(x, zeros) keeps x's scale.
-  Expected<bool> convertConcat(size_t I) {
-    const Node &N = node(I);
-    double S = 0;
-    std::vector<bool> Zero(N.Inputs.size(), false);
-    for (size_t K = 0; K < N.Inputs.size(); ++K) {
-      const ValueId In = N.Inputs[K];
-      if (In == NoValue)
-        return false;
-      if ((Zero[K] = isZeroConstant(In)))
-        continue;
-      if (!B.hasInt8(In) || B.int8Form(In).Zp != 0)
-        return false;
-      S = std::max(S, B.int8Form(In).Scale);
-    }
-    if (S == 0) // only zeros: constant folding's business
-      return false;
-    std::vector<ValueId> Ins;
-    for (size_t K = 0; K < N.Inputs.size(); ++K) {
-      const ValueId In = N.Inputs[K];
-      if (Zero[K]) {
-        auto [It, New] = ZeroInt8.try_emplace(In, NoValue);
-        if (New)
-          It->second = B.addConstant(B.old().value(In).Name + "_q", Tensor(B.Act, B.old().type(In).Dims));
-        Ins.push_back(It->second);
-        continue;
-      }
-      QValue Q = B.int8Form(In);
-      if (Q.Scale != S) {
-        ValueId R = B.addInt8Value(B.old().value(In).Name + "_rq", B.old().type(In).Dims, S, 0);
-        Node &M = B.addNode("npu.Requantize", {Q.Id}, {R}, "requantize_" + B.old().value(In).Name);
-        NPU_TRY(setRequant(M, Q.Scale / S, 0, 0, B.actMin(), B.actMax()));
-        setRequantType(M);
-        Q.Id = R;
-      }
-      Ins.push_back(Q.Id);
-    }
-    Tail T;
-    T.Out = N.Outputs[0];
-    ValueId Y = B.addInt8Value(B.old().value(T.Out).Name + "_q", B.old().type(T.Out).Dims, S, 0);
-    B.addNode("Concat", Ins, {Y}, N.Name).Attrs = N.Attrs;
-    B.setInt8(T.Out, {Y, S, 0});
-    return true;
-  }
-
-  /// Relu/Clip on an int8 value: Relu as is (zero point 0), Clip as an identity npu.Requantize with bounds.
-  Expected<bool> convertActivation(size_t I) {
-    const Node &N = node(I);
-    ValueId X = N.Inputs[0];
-    if (!B.hasInt8(X) || B.int8Form(X).Zp != 0)
-      return false;
-    QValue Q = B.int8Form(X);
-    ValueId Y =
-        B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale, 0);
-    if (N.OpType == "Relu") {
-      B.addNode("Relu", {Q.Id}, {Y}, N.Name);
-    } else {
-      Tail T;
-      for (size_t K : {size_t(1), size_t(2)}) {
-        const Tensor *V = N.hasInput(K) ? B.constantOf(N.Inputs[K]) : nullptr;
-        if (N.hasInput(K) && !V)
-          return false;
-        (K == 1 ? T.Lo : T.Hi) = V ? V->getDouble(0) : (K == 1 ? -INFINITY : INFINITY);
-      }
-      Node &M = B.addNode("npu.Requantize", {Q.Id}, {Y}, N.Name);
-      auto [Lo, Hi] = actRange(T, Q.Scale);
-      NPU_TRY(setRequant(M, 1.0, 0, 0, Lo, Hi));
-      setRequantType(M);
-    }
-    B.setInt8(N.Outputs[0], {Y, Q.Scale, 0});
-    return true;
-  }
-
 };
 
 } // namespace
 
 Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges, ElemType Act,
-                                   std::vector<std::string> *Notes, int WeightBits) {
+                                   std::vector<std::string> *Notes, int WeightBits,
+                                   const std::vector<std::pair<double, double>> *Bounds) {
   if (Act != ElemType::Int8 && Act != ElemType::Int16)
     return makeError("activations are quantized to i8 or i16, not ", elemTypeName(Act));
   if (WeightBits != 8 && WeightBits != 4)
     return makeError("weights are quantized to 8 or 4 bits, not ", WeightBits);
-  return Ptq(G, unifyConcatRanges(G, Ranges), Act, WeightBits, Notes).run();
+  if (Bounds && Act != ElemType::Int8)
+    return makeError("asymmetric activations (zero points) are int8 only, not ", elemTypeName(Act));
+  if (Bounds && Bounds->size() != Ranges.size())
+    return makeError("internal error: ", Bounds->size(), " calibrated intervals for ", Ranges.size(), " values");
+  std::vector<std::pair<double, double>> B = Bounds ? *Bounds : std::vector<std::pair<double, double>>{};
+  std::vector<double> R = unifyConcatRanges(G, Ranges, Bounds ? &B : nullptr);
+  return Ptq(G, std::move(R), std::move(B), Act, WeightBits, Notes).run();
 }
 
 } // namespace npu::passes

@@ -14,14 +14,19 @@ bool isQuantizedModel(const ir::Graph &G);
 
 /// Post-training quantization of a float graph with calibrated ranges (one per old value, -1 for none), with
 /// activations of type Act (int8, or int16 for a config with int16 inputs and outputs). Notes gets why a
-/// node that could have been converted stayed float (an int32 accumulator that could overflow).
+/// node that could have been converted stayed float (an int32 accumulator that could overflow). Bounds, when
+/// given (int8 only), are the calibrated intervals [lo, hi] inside the ranges: activations then get zero
+/// points (asymmetric, QuantBuilder::gridOf).
 Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges,
                                        ir::ElemType Act = ir::ElemType::Int8,
-                                       std::vector<std::string> *Notes = nullptr, int WeightBits = 8);
+                                       std::vector<std::string> *Notes = nullptr, int WeightBits = 8,
+                                       const std::vector<std::pair<double, double>> *Bounds = nullptr);
 
 /// Calibrated ranges (one per value) where the leaf inputs of each group of chained Concats that only the
-/// Concat reads take the group's widest range, so their producers write the Concat's scale (QuantCalibrate.cpp).
-std::vector<double> unifyConcatRanges(const ir::Graph &G, std::vector<double> Ranges);
+/// Concat reads take the group's widest range (and the union of their Bounds, when given), so their producers
+/// write the Concat's grid (QuantCalibrate.cpp).
+std::vector<double> unifyConcatRanges(const ir::Graph &G, std::vector<double> Ranges,
+                                      std::vector<std::pair<double, double>> *Bounds = nullptr);
 
 /// Converts an already quantized graph (QDQ pairs, QLinear*, *Integer) to npu.* operators with the scales it
 /// carries; what does not match a known pattern is kept as it is.

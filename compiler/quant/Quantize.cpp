@@ -8,6 +8,7 @@
 
 #include "npu/compiler/support/Try.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace npu::passes {
@@ -56,14 +57,25 @@ public:
       if (Opts.Config && Opts.Config->WeightType == DType::Int4)
         NPU_TRY(checkInt4Weights(Quant, Opts.Config->Name));
     } else {
+      if (Opts.AsymmetricActivations && Act != ir::ElemType::Int8)
+        return makeError("--act-zero-point=asymmetric quantizes int8 activations; config '", Opts.Config->Name,
+                         "' has ", dtypeName(Opts.Config->InputType), " activations");
       std::vector<std::string> Notes;
-      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes));
+      std::vector<std::pair<double, double>> Bounds;
+      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes,
+                                                             Opts.AsymmetricActivations ? &Bounds : nullptr));
       Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
-      for (double &R : Ranges)
-        if (R > 0)
-          R *= Headroom;
+      for (size_t V = 0; V < Ranges.size(); ++V) {
+        // The estimator's threshold bounds the signed interval too (minmax: the interval itself).
+        if (!Bounds.empty())
+          Bounds[V] = {std::max(Bounds[V].first, -Ranges[V]) * Headroom,
+                       std::min(Bounds[V].second, Ranges[V]) * Headroom};
+        if (Ranges[V] > 0)
+          Ranges[V] *= Headroom;
+      }
       const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
-      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes, WeightBits));
+      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes, WeightBits,
+                                           Opts.AsymmetricActivations ? &Bounds : nullptr));
       if (Opts.Report)
         for (const std::string &N : Notes)
           *Opts.Report << "quantize: " << N << "\n";
@@ -73,7 +85,8 @@ public:
     std::string How =
         Imported ? "converted with the model's own scales"
                  : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets" +
-                       (Headroom != 1 ? ", ranges x" + (std::ostringstream() << Headroom).str() : std::string());
+                       (Headroom != 1 ? ", ranges x" + (std::ostringstream() << Headroom).str() : std::string()) +
+                       (Opts.AsymmetricActivations ? ", asymmetric activations" : "");
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report) {
       // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.

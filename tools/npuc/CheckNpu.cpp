@@ -104,6 +104,7 @@ public:
       PO.CalibMethod = Opts.CalibMethod;
       PO.BiasCorrection = Opts.BiasCorrection;
       PO.CalibHeadroom = Opts.CalibHeadroom;
+      PO.AsymmetricActivations = Opts.AsymmetricActivations;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return error("npu pipeline: " + S.message());

@@ -19,6 +19,7 @@ struct NpuCheckOptions {
   std::string CalibMethod = "minmax"; ///< the quantize pass's range estimator
   bool BiasCorrection = false;        ///< the quantize pass's empirical bias correction
   double CalibHeadroom = 0;           ///< the quantize pass's range headroom (0: by activation type)
+  bool AsymmetricActivations = false; ///< the quantize pass's --act-zero-point=asymmetric
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::optional<double> MinSqnr, MinCos; ///< fail below these fidelity figures against the fp32 outputs
   bool CrossValidate = false; ///< compile once per data set, calibrated on the other sets of the folder

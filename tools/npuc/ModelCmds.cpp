@@ -77,6 +77,10 @@ int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
   if (std::find(passes::calibMethods().begin(), passes::calibMethods().end(), Opts.CalibMethod) ==
       passes::calibMethods().end())
     return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
+  const std::string Zp = A.get("--act-zero-point", "symmetric");
+  if (Zp != "symmetric" && Zp != "asymmetric")
+    return usageError(Self, "--act-zero-point must be symmetric or asymmetric, got '" + Zp + "'");
+  Opts.AsymmetricActivations = Zp == "asymmetric";
   return ExitOk;
 }
 
@@ -300,6 +304,7 @@ const Command CompileCommand = {
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction] [--calib-headroom F]\n"
+    "            [--act-zero-point=symmetric|asymmetric]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune] [--max-memory SIZE]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -329,6 +334,7 @@ const Command CompileCommand = {
      {"--report", false, "print what the passes did, per-layer SQNR, placements, per-layer costs and schedules"},
      {"--bias-correction", false, "quantize: move each conv's bias by its mean int8 error on the calibration sets"},
      {"--calib-headroom", true, "quantize: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
+     {"--act-zero-point", true, "quantize: symmetric (default, zero point 0) or asymmetric int8 activations"},
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},

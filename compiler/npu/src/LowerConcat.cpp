@@ -29,6 +29,15 @@ bool isZeroConstant(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C) 
   return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
 }
 
+/// The zero point of Concat N's output when it is nonzero and input V is a constant: the channel padding of an
+/// asymmetric activation (elements at the zero point; in the blocked layout its padding lanes too), else 0.
+int64_t zeroPointPadding(const ir::Graph &G, const ir::Node &N, ir::ValueId V) {
+  const auto &Q = G.type(N.Outputs[0]).Quant;
+  if (G.value(V).Kind != ir::ValueKind::Constant || !Q || Q->ZeroPoints.size() != 1)
+    return 0;
+  return Q->ZeroPoints[0];
+}
+
 } // namespace
 
 Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
@@ -40,6 +49,10 @@ Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   auto Axis = ir::normalizeAxis(N.getInt("axis", 0), Y.rank());
   if (!Axis || *Axis != 1)
     return makeError("only a Concat of channel blocks (axis 1 of the blocked tensor) is lowered");
+  for (ir::ValueId V : N.Inputs)
+    if (const int64_t Zp = zeroPointPadding(G, N, V))
+      return makeError("asymmetric activation needs zero-point padding (Concat input '", G.value(V).Name,
+                       "' is channel padding at zero point ", Zp, "; the NPU writes zero blocks)");
   for (ir::ValueId V : N.Inputs) {
     if (!isZeroConstant(G, V, C))
       NPU_TRY(checkBlockedOperand(G, V, C, B));

@@ -43,12 +43,20 @@ void storeResult(Emitter &E, const ir::Node &N, int64_t Sram, int Tensor, uint64
 }
 
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
+  // First, so the report says why whichever layout the node got: the GEMM reads q, not q - zp. Without padding
+  // the quantizer folds -zp * sum(w) into the bias (x_zero_point 0); padded taps would need LOAD to pad with
+  // the zero point, and it pads with 0.
+  if (const int64_t Zp = N.getInt("x_zero_point", 0)) {
+    const std::vector<int64_t> Pads = N.getInts("pads");
+    if (std::any_of(Pads.begin(), Pads.end(), [](int64_t P) { return P != 0; }))
+      return makeError("asymmetric activation needs zero-point padding (x_zero_point ", Zp,
+                       "; the NPU's LOAD pads with 0)");
+    return makeError("x_zero_point ", Zp, " != 0 (the GEMM reads no zero point: fold it into the bias)");
+  }
   if (!ir::isBlockedNode(N))
     return makeError("not in the blocked layout");
   if (int32Result(N) && (C.AccType != DType::Int32 || G.type(N.Outputs[0]).Elem != ir::ElemType::Int32))
     return makeError("an int32 result needs int32 accumulators and an i32 output");
-  if (N.getInt("x_zero_point", 0) != 0)
-    return makeError("x_zero_point ", N.getInt("x_zero_point", 0), " != 0 (the NPU pads with zeros)");
   return checkBlockedAct(G, N.Inputs[0], C, int64_t(C.BlockIn));
 }
 

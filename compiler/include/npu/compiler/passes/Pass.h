@@ -22,6 +22,9 @@ struct PassOptions {
   /// are not clipped; 0 picks 1 for int8 activations and 4 for int16 (whose 90 dB of rounding SQNR can spare
   /// the 12 dB).
   double CalibHeadroom = 0;
+  /// quantize (--act-zero-point=asymmetric): int8 activations get zero points, each tensor's calibrated
+  /// interval on all 256 steps (docs/quantization.md); off: symmetric, zero point 0.
+  bool AsymmetricActivations = false;
   std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
   std::vector<std::string> ReportDirs;    ///< sets the quantize report measures on (default: calibration)
 };
