@@ -47,6 +47,11 @@ struct GemmProblem {
   /// Wp positions of which the first OWv are real outputs); shift(th, tw) = th*DH*Wp + tw*DW.
   int64_t Taps = 1, KW = 1, Wp = 0, OWv = 0, DH = 1, DW = 1;
   ir::Shape InSp, OutSp, Kernel, Strides, Dilations, PadsBegin; ///< Im2col geometry
+  /// Small output planes (PosRows): output positions are the micro-kernel's rows and output channels its vector
+  /// lanes, so a plane of 7x7 or 13x13 fills whole tiles. A holds the weights packed as B panels,
+  /// [group][ceil(Mg/NR)][K][NR] (K ordered (channel, tap)); the input is read in place (1x1, stride 1, no
+  /// padding: BSlot/BOff with row length BLd) or from an im2col temporary.
+  bool PosRows = false;
   /// Convolutions with few channels per group run as direct row kernels on the unpacked weights instead.
   bool RowConv = false;
   bool PlaneConv = false; ///< stride-1 RowConv: whole planes on the padded grid (input in BSlot/BOff, padded)
@@ -79,6 +84,17 @@ GemmBlocking gemmBlocking(const TargetInfo &T);
 /// Emits the kernel for P (one task per batch x column block x row block); adds it to C.Kernels.
 /// Temps are arena temporaries earlier kernels of the step filled (kept alive across the step).
 Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps = {});
+
+/// The shared micro-kernel C[Rows x Lanes] (+)= A x B (GemmEmit.cpp): A packed in MR-row panels, or A(r, k) at
+/// A + r*ars + k*acs (ars fixed to 1 with UnitRows); B(k, j) at B + k*ldb + j.
+llvm::Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows);
+
+/// A kernel writing P's whole im2col matrix (rows K, NPad floats apart, per batch and group) into a new arena
+/// temporary; returns the temporary's slot.
+int emitIm2colTemp(LowerCtx &C, const GemmProblem &P, int64_t NPad);
+
+/// Emits the kernels of a P.PosRows problem (GemmPos.cpp).
+Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P);
 
 /// Emits the plane kernel for P.PlaneConv problems: one task per output plane, every tap accumulated over the
 /// padded-width grid in one vectorizable loop, then compacted into Y with the epilogue.

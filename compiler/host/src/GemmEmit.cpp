@@ -55,16 +55,14 @@ GemmBlocking gemmBlocking(const TargetInfo &T) {
   return {VW, 2, 2 * VW, MR};
 }
 
-namespace {
-
-
 /// The shared micro-kernel: C[Rows x Lanes] (+)= A-panel x B-panel, accumulators in vector registers, over
 /// Segs segments of KLen steps: segment s reads A from A + s*ASeg and B from B + Shift[s] (Shift null: 0), so a
 /// stride-1 convolution sums all its taps before C is touched. A(r, k) at A + k*MR + r (packed) or
 /// A + r*ars + k*acs; B(k, j) at B + k*ldb + j; C rows ldc apart. `first` starts from zero instead of C.
-/// Columns past Lanes are masked off.
-Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA) {
-  std::string Name = "npu_ukr_" + std::to_string(Rows) + "x" + std::to_string(Lanes) + (PackedA ? "p" : "s") +
+/// Columns past Lanes are masked off. UnitRows: ars is 1 (rows of A adjacent; the argument is ignored).
+Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows) {
+  std::string Name = "npu_ukr_" + std::to_string(Rows) + "x" + std::to_string(Lanes) +
+                     (PackedA ? "p" : UnitRows ? "u" : "s") +
                      std::to_string(Bl.VW) + "_" + std::to_string(Bl.MR);
   auto It = E.Helpers.find(Name);
   if (It != E.Helpers.end())
@@ -127,7 +125,8 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
       Value *ACol = PackedA ? B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, B.getInt64(static_cast<uint64_t>(Bl.MR))))
                             : B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, Acs));
       for (int R = 0; R < Rows; ++R) {
-        Value *AOff = PackedA ? B.getInt64(static_cast<uint64_t>(R)) : B.CreateMul(B.getInt64(static_cast<uint64_t>(R)), Ars);
+        Value *AOff = PackedA || UnitRows ? B.getInt64(static_cast<uint64_t>(R))
+                                          : B.CreateMul(B.getInt64(static_cast<uint64_t>(R)), Ars);
         Value *Av = B.CreateVectorSplat(static_cast<unsigned>(Bl.VW),
                                         B.CreateLoad(E.F32, B.CreateInBoundsGEP(E.F32, ACol, AOff)));
         for (int V = 0; V < NV; ++V) {
@@ -148,6 +147,8 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
   K.finishHelper();
   return F;
 }
+
+namespace {
 
 struct Emitter {
   LowerCtx &C;
@@ -203,7 +204,7 @@ struct Emitter {
       YBase = B.CreateAdd(B.CreateMul(B.CreateSub(I0, M0), c(NCPad)), B.CreateSub(J0, N0));
       Ldc = c(NCPad);
     }
-    Function *F = microKernel(K.E, Bl, Rows, Lanes, P.APacked);
+    Function *F = microKernel(K.E, Bl, Rows, Lanes, P.APacked, false);
     // Shifted problems: one segment per tap, A advancing a tap's channels, B by the tap's shift.
     bool Seg = P.BK == GemmProblem::BKind::Shifted;
     B.CreateCall(F, {B.CreateInBoundsGEP(K.E.F32, A.Ptr, ABase), c(P.ARS), c(P.ACS),
@@ -467,6 +468,31 @@ Status emitGemmKernel(LowerCtx &C, const GemmProblem &P, const std::vector<int> 
 
 } // namespace
 
+int emitIm2colTemp(LowerCtx &C, const GemmProblem &P, int64_t NPad) {
+  GemmBlocking Bl = gemmBlocking(C.E.T);
+  int64_t Chunk = 64, Chunks = ceilDiv(P.K, Chunk);
+  int Temp = C.P.addTempSlot(static_cast<size_t>(P.B0 * P.B1 * P.K * NPad) * sizeof(float));
+  KB K(C.E, C.kernelName("_im2col"));
+  auto &B = K.B;
+  Buf Dst = K.buf(Temp, ElemType::Float32), Src = K.buf(P.BSlot, ElemType::Float32);
+  GlobalVariable *Geo = C.E.constI64s(im2colGeometry(P));
+  emitItems(K, [&](Value *Item) {
+    Value *Bt = B.CreateUDiv(Item, K.c64(Chunks)), *K0 = B.CreateMul(B.CreateURem(Item, K.c64(Chunks)), K.c64(Chunk));
+    Value *KLen = B.CreateSub(K.c64(P.K), K0);
+    KLen = B.CreateSelect(B.CreateICmpSLT(KLen, K.c64(Chunk)), KLen, K.c64(Chunk));
+    Value *B0 = B.CreateUDiv(Bt, K.c64(P.B1)), *B1 = B.CreateURem(Bt, K.c64(P.B1));
+    Value *XOff = B.CreateAdd(K.c64(P.BOff.Base), B.CreateAdd(B.CreateMul(B0, K.c64(P.BOff.S0)), B.CreateMul(B1, K.c64(P.BOff.S1))));
+    Value *DOff = B.CreateMul(B.CreateAdd(B.CreateMul(Bt, K.c64(P.K)), K0), K.c64(NPad));
+    B.CreateCall(im2colHelper(C.E, Bl.NR), {B.CreateInBoundsGEP(C.E.F32, Dst.Ptr, DOff), K.c64(NPad),
+                                            B.CreateInBoundsGEP(C.E.F32, Src.Ptr, XOff), K0, KLen, K.c64(0),
+                                            K.c64(P.N), Geo});
+  });
+  KernelOut O = K.finish(P.B0 * P.B1 * Chunks, 3.0 * static_cast<double>(Chunk * NPad));
+  O.TempSlots = {Temp};
+  C.add(O);
+  return Temp;
+}
+
 Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps) {
   if (P.M * P.N * P.B0 * P.B1 == 0)
     return Status::ok();
@@ -480,28 +506,8 @@ Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps
     return emitGemmKernel(C, P, {});
   // Row blocks would each redo the im2col of their columns (or one column block leaves threads idle): a first
   // kernel writes the whole im2col matrix once, in parallel over row chunks, and the GEMM reads it in place.
-  int64_t NPad = ceilDiv(P.N, Bl.NR) * Bl.NR + 16, Chunk = 64, Chunks = ceilDiv(P.K, Chunk);
-  int Temp = C.P.addTempSlot(static_cast<size_t>(P.B0 * P.B1 * P.K * NPad) * sizeof(float));
-  {
-    KB K(C.E, C.kernelName("_im2col"));
-    auto &B = K.B;
-    Buf Dst = K.buf(Temp, ElemType::Float32), Src = K.buf(P.BSlot, ElemType::Float32);
-    GlobalVariable *Geo = C.E.constI64s(im2colGeometry(P));
-    emitItems(K, [&](Value *Item) {
-      Value *Bt = B.CreateUDiv(Item, K.c64(Chunks)), *K0 = B.CreateMul(B.CreateURem(Item, K.c64(Chunks)), K.c64(Chunk));
-      Value *KLen = B.CreateSub(K.c64(P.K), K0);
-      KLen = B.CreateSelect(B.CreateICmpSLT(KLen, K.c64(Chunk)), KLen, K.c64(Chunk));
-      Value *B0 = B.CreateUDiv(Bt, K.c64(P.B1)), *B1 = B.CreateURem(Bt, K.c64(P.B1));
-      Value *XOff = B.CreateAdd(K.c64(P.BOff.Base), B.CreateAdd(B.CreateMul(B0, K.c64(P.BOff.S0)), B.CreateMul(B1, K.c64(P.BOff.S1))));
-      Value *DOff = B.CreateMul(B.CreateAdd(B.CreateMul(Bt, K.c64(P.K)), K0), K.c64(NPad));
-      B.CreateCall(im2colHelper(C.E, Bl.NR), {B.CreateInBoundsGEP(C.E.F32, Dst.Ptr, DOff), K.c64(NPad),
-                                              B.CreateInBoundsGEP(C.E.F32, Src.Ptr, XOff), K0, KLen, K.c64(0),
-                                              K.c64(P.N), Geo});
-    });
-    KernelOut O = K.finish(P.B0 * P.B1 * Chunks, 3.0 * static_cast<double>(Chunk * NPad));
-    O.TempSlots = {Temp};
-    C.add(O);
-  }
+  int64_t NPad = ceilDiv(P.N, Bl.NR) * Bl.NR + 16;
+  int Temp = emitIm2colTemp(C, P, NPad);
   GemmProblem Ready = P;
   Ready.BK = GemmProblem::BKind::Ready;
   Ready.BSlot = Temp;

@@ -2,6 +2,7 @@
 // residual Add/Sum, Relu/Clip/LeakyRelu): builds the GemmProblem and packs constant weights at compile time.
 #include "Gemm.h"
 #include "npu/compiler/ops/OpHelpers.h"
+#include "npu/support/Math.h"
 
 #include <cmath>
 
@@ -157,7 +158,23 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   bool Unit = !P.RowConv && InSp.size() <= 2 && Cg >= 16 && C.known(N.Inputs[1]);
   for (size_t D = 0; D < InSp.size(); ++D)
     Unit &= G->Strides[D] == 1;
-  if (P.RowConv) {
+  // Small planes: positions as rows (GemmPos.cpp) when columns of NR positions (of the padded-width grid for
+  // the Shifted path) would leave many lanes idle.
+  int64_t Cols = Unit ? (InSp.size() == 2 ? G->OutSpatial[0] : 1) *
+                            (InSp.back() + G->PadsBegin.back() + G->PadsEnd.back())
+                      : OutSize;
+  double Idle = 1.0 - static_cast<double>(OutSize) / static_cast<double>(ceilDiv(Cols, Bl.NR) * Bl.NR);
+  P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05;
+  Unit &= !P.PosRows;
+  if (P.PosRows) {
+    // Weights as B panels of W^T: [group][ceil(Mg/NR)][K][NR], K ordered (channel, tap) as im2col's rows.
+    int64_t Each = packedSize(Mg, P.K, Bl.NR);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    const float *WD = C.known(N.Inputs[1])->data<float>();
+    for (int64_t G2 = 0; G2 < Groups; ++G2)
+      packB(WD + G2 * Mg * P.K, P.K, Mg, 1, P.K, Bl.NR, C.P.rawData(P.ASlot) + G2 * Each);
+    P.AOff = {0, 0, Each};
+  } else if (P.RowConv) {
     P.ASlot = P.WSlot;
   } else if (Unit) {
     // Weights packed with K ordered (tap, channel).
@@ -189,6 +206,13 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   P.BK = GemmProblem::BKind::Im2col;
   P.BSlot = C.slot(N.Inputs[0]);
   P.BOff = {0, Cin * InSize, Cg * InSize};
+  bool Plain1x1 = KSize == 1 && InSize == OutSize;
+  for (size_t D = 0; D < InSp.size(); ++D)
+    Plain1x1 &= G->Strides[D] == 1 && G->PadsBegin[D] == 0;
+  if (P.PosRows && Plain1x1) { // the input is A as it is: A(j, c) = X[c][j]
+    P.BK = GemmProblem::BKind::Ready;
+    P.BLd = InSize;
+  }
   // The padded input grid: BSlot/BOff read it, a pad kernel makes it unless the input can be read in place.
   auto Padded = [&]() {
     bool TwoD = InSp.size() == 2;
@@ -340,6 +364,8 @@ Status lowerFusedGemm(LowerCtx &C) {
       return noCodegen(C, "activation '" + Kind + "'");
   }
   NPU_TRY(memberSteps(C, L, P));
+  if (P.PosRows)
+    return emitPosRowsGemm(C, P);
   if (P.PlaneConv) {
     if (Pad.Needed)
       emitPad(C, Pad);

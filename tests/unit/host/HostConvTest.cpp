@@ -54,6 +54,41 @@ TEST(HostConv, GemmBlockingTails) {
        true);
 }
 
+/// Small output planes run with positions as the register tile's rows and channels as its lanes (GemmPos.cpp):
+/// planes that a tile count divides (7x7, 13x13, 9x11) and ones that leave a short tile (5x5), channel counts
+/// that fill no vector, groups, batches, strides, the input read in place (plain 1x1) or through im2col; with
+/// AVX2's narrower tiles too where this CPU has it.
+TEST(HostConv, SmallPlanesPositionRows) {
+  std::vector<host::HostOptions> Targets = {testOptions()};
+  if (__builtin_cpu_supports("avx2")) {
+    Targets.push_back(testOptions());
+    Targets.back().Cpu = "haswell";
+    Targets.back().Features = "+avx2,+avx,+fma,+f16c,+bmi,+bmi2";
+  }
+  struct Case {
+    ir::Shape X, W;
+    std::vector<ir::Attribute> Attrs;
+  };
+  std::vector<Case> Cases = {
+      {{2, 40, 7, 7}, {70, 40, 1, 1}, {}},
+      {{1, 36, 13, 13}, {48, 36, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 32, 14, 14}, {40, 16, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1})), attr("strides", ints({2, 2}))}},
+      {{1, 20, 9, 11}, {33, 20, 1, 1}, {}},
+      {{1, 24, 5, 5}, {64, 24, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
+  uint32_t Seed = 300;
+  for (const Case &Cc : Cases)
+    for (const host::HostOptions &O : Targets) {
+      std::vector<ir::Tensor> Feeds;
+      std::vector<Operand> Ops = {in(data(Cc.X, Seed, true)), cst(data(Cc.W, Seed + 1, true)),
+                                  cst(randomF32({Cc.W[0]}, Seed + 2))};
+      ir::Graph G = oneNode("Conv", Ops, Cc.Attrs, 1, Feeds);
+      SCOPED_TRACE(ir::formatShape(Cc.X) + " * " + ir::formatShape(Cc.W) + " on " + (O.Cpu.empty() ? "host" : O.Cpu));
+      expectMatchesReference(G, Feeds, O);
+      Seed += 3;
+    }
+}
+
 TEST(HostConv, Transposed) {
   checkOp("ConvTranspose", {in(randomF32({1, 3, 5, 5}, 16)), cst(randomF32({3, 4, 3, 3}, 17)), cst(randomF32({4}, 18))},
           {attr("strides", ints({2, 2})), attr("pads", ints({1, 1, 1, 1})), attr("output_padding", ints({1, 1}))});
@@ -187,11 +222,12 @@ TEST(HostFusion, GraphPassFusedNodes) {
 namespace {
 
 /// Convolutions fed by another kernel (their input in the arena): stride-1 ones read it in place or through a
-/// padded copy, the padded-width grid is compacted with the fused epilogue.
+/// padded copy, the padded-width grid is compacted with the fused epilogue (planes above 1024 positions: the
+/// smaller ones run with positions as rows).
 TEST(HostConv, ChainedStrideOneConvolutions) {
   auto F32 = [](ir::Shape S) { return ir::TensorType(ElemType::Float32, std::move(S)); };
   for (auto [Kh, Pad, Dil, Len] : std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t>>{
-           {3, 1, 1, 13}, {1, 0, 1, 7}, {3, 2, 2, 9}, {5, 2, 1, 11}, {3, 0, 1, 10}}) {
+           {3, 1, 1, 13}, {1, 0, 1, 7}, {3, 2, 2, 9}, {5, 2, 1, 11}, {3, 0, 1, 10}, {3, 1, 1, 34}, {1, 0, 1, 36}}) {
     SCOPED_TRACE("k" + std::to_string(Kh) + " p" + std::to_string(Pad) + " d" + std::to_string(Dil));
     ir::Graph G;
     G.Name = "chain";

@@ -1,0 +1,118 @@
+// Small-plane f32 convolutions as a GEMM with output positions as the micro-kernel's rows and output channels as
+// its vector lanes: a 7x7 or 13x13 plane fills whole register tiles, where columns of NR positions would not.
+#include "Gemm.h"
+#include "npu/support/Math.h"
+
+namespace npu::host {
+
+using namespace llvm;
+using ir::ElemType;
+
+namespace {
+
+/// Positions per register tile: as many as the registers allow (Rows x NV accumulators, NV loads of the
+/// weights, one broadcast), preferring a count that divides the plane so that no tile is short.
+int tileRows(int64_t N, const GemmBlocking &Bl) {
+  int Regs = Bl.VW >= 16 ? 32 : 16;
+  int Max = (Regs - Bl.NV - 1) / Bl.NV;
+  for (int R = Max; R > Max / 2; --R)
+    if (N % R == 0)
+      return R;
+  return Max;
+}
+
+} // namespace
+
+Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
+  if (P.M * P.N * P.B0 * P.B1 == 0)
+    return Status::ok();
+  GemmBlocking Bl = gemmBlocking(C.E.T);
+  // The input as A(j, k) = In[k * Ld + j]: in place for a plain 1x1 convolution, else an im2col temporary.
+  int InSlot = P.BSlot;
+  BatchOffset InOff = P.BOff;
+  int64_t Ld = P.BLd;
+  std::vector<int> Temps;
+  if (P.BK == GemmProblem::BKind::Im2col) {
+    Ld = ceilDiv(P.N, Bl.NR) * Bl.NR + 16; // the helper zero-fills to the panel edge; no power-of-two rows
+    InSlot = emitIm2colTemp(C, P, Ld);
+    InOff = {0, P.B1 * P.K * Ld, P.K * Ld};
+    Temps = {InSlot};
+  }
+  int Rows = tileRows(P.N, Bl);
+  int64_t FullTiles = P.N / Rows, RemRows = P.N % Rows;
+  int64_t Panels = ceilDiv(P.M, Bl.NR), TailLanes = P.M % Bl.NR;
+  // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of the plane.
+  int64_t PerTask = std::max<int64_t>(1, ceilDiv(Panels, std::max<int64_t>(1, ceilDiv(8, P.B0 * P.B1))));
+  int64_t Blocks = ceilDiv(Panels, PerTask);
+  int64_t Ldc = PerTask * Bl.NR + 16;
+  int64_t KC = ceilDiv(P.K, ceilDiv(P.K, 256));
+  int64_t WPanel = P.K * Bl.NR; // floats per packed weight panel
+
+  KB K(C.E, C.kernelName("_gemm"));
+  auto &B = K.B;
+  auto c = [&](int64_t V) { return K.c64(V); };
+  Buf A = K.buf(P.ASlot, ElemType::Float32), In = K.buf(InSlot, ElemType::Float32);
+  Buf S = K.scratch(ElemType::Float32), Y = K.buf(P.YSlot, ElemType::Float32);
+  emitItems(K, [&](Value *Item) {
+    Value *Mb = B.CreateURem(Item, c(Blocks)), *T = B.CreateUDiv(Item, c(Blocks));
+    Value *B1 = B.CreateURem(T, c(P.B1)), *B0 = B.CreateUDiv(T, c(P.B1));
+    auto Off = [&](const BatchOffset &O) {
+      return B.CreateAdd(c(O.Base), B.CreateAdd(B.CreateMul(B0, c(O.S0)), B.CreateMul(B1, c(O.S1))));
+    };
+    Value *P0 = B.CreateMul(Mb, c(PerTask));
+    Value *PEnd = B.CreateSelect(B.CreateICmpSLT(c(Panels), B.CreateAdd(P0, c(PerTask))), c(Panels),
+                                 B.CreateAdd(P0, c(PerTask)));
+    Value *InBase = Off(InOff), *ABase = Off(P.AOff);
+    K.loop(c(0), c(ceilDiv(P.K, KC)), [&](Value *Kb) {
+      Value *K0 = B.CreateMul(Kb, c(KC));
+      Value *KLen = B.CreateSub(c(P.K), K0);
+      KLen = B.CreateSelect(B.CreateICmpSLT(KLen, c(KC)), KLen, c(KC));
+      Value *First = B.CreateICmpEQ(Kb, c(0));
+      // One panel of weights (KC x NR, in L1) against every position tile of the plane.
+      auto Panel = [&](int Lanes, Value *Pn) {
+        Value *W = B.CreateInBoundsGEP(C.E.F32, A.Ptr,
+                                       B.CreateAdd(ABase, B.CreateAdd(B.CreateMul(Pn, c(WPanel)), B.CreateMul(K0, c(Bl.NR)))));
+        Value *Col = B.CreateMul(B.CreateSub(Pn, P0), c(Bl.NR));
+        auto Tile = [&](int R, Value *J0) {
+          Value *Av = B.CreateInBoundsGEP(C.E.F32, In.Ptr, B.CreateAdd(InBase, B.CreateAdd(B.CreateMul(K0, c(Ld)), J0)));
+          Value *Cv = B.CreateInBoundsGEP(C.E.F32, S.Ptr, B.CreateAdd(B.CreateMul(J0, c(Ldc)), Col));
+          B.CreateCall(microKernel(C.E, Bl, R, Lanes, false, true),
+                       {Av, c(1), c(Ld), W, c(Bl.NR), Cv, c(Ldc), KLen, First, c(1), c(0),
+                        ConstantPointerNull::get(cast<PointerType>(C.E.Ptr))});
+        };
+        K.loop(c(0), c(FullTiles), [&](Value *Tl) { Tile(Rows, B.CreateMul(Tl, c(Rows))); });
+        if (RemRows)
+          Tile(static_cast<int>(RemRows), c(FullTiles * Rows));
+      };
+      if (TailLanes) {
+        Value *FullEnd = B.CreateSelect(B.CreateICmpEQ(PEnd, c(Panels)), c(Panels - 1), PEnd);
+        K.loop(P0, FullEnd, [&](Value *Pn) { Panel(Bl.NR, Pn); });
+        K.ifThen(B.CreateICmpEQ(PEnd, c(Panels)), [&] { Panel(static_cast<int>(TailLanes), c(Panels - 1)); });
+      } else {
+        K.loop(P0, PEnd, [&](Value *Pn) { Panel(Bl.NR, Pn); });
+      }
+    });
+    // The block, positions x channels in scratch, transposed into Y's channel rows, then the epilogue per row.
+    Value *M0 = B.CreateMul(P0, c(Bl.NR));
+    Value *MEnd = B.CreateMul(PEnd, c(Bl.NR));
+    MEnd = B.CreateSelect(B.CreateICmpSLT(c(P.M), MEnd), c(P.M), MEnd);
+    Value *YBase = Off(P.YOff);
+    K.loop(M0, MEnd, [&](Value *I) {
+      Value *Row = B.CreateAdd(YBase, B.CreateMul(I, c(P.Ldc)));
+      Value *Ch = B.CreateSub(I, M0);
+      K.loop(c(0), c(P.N), [&](Value *J) {
+        K.store(Y, B.CreateAdd(Row, J), K.load(S, B.CreateAdd(B.CreateMul(J, c(Ldc)), Ch)));
+      });
+      emitEpilogueRow(K, P, B0, B1, I, c(0), c(P.N));
+    });
+  });
+  int64_t Items = P.B0 * P.B1 * Blocks;
+  double Cost = 2.0 * static_cast<double>(P.M * P.N * P.K) * static_cast<double>(P.B0 * P.B1) /
+                static_cast<double>(Items);
+  KernelOut O = K.finish(Items, Cost, static_cast<size_t>(P.N * Ldc) * sizeof(float));
+  O.TempSlots = Temps;
+  C.add(O);
+  return Status::ok();
+}
+
+} // namespace npu::host
