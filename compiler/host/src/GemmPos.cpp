@@ -41,9 +41,14 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
   int Rows = tileRows(P.N, Bl);
   int64_t FullTiles = P.N / Rows, RemRows = P.N % Rows;
   int64_t Panels = ceilDiv(P.M, Bl.NR), TailLanes = P.M % Bl.NR;
-  // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of the plane.
+  // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of the plane
+  // (positions x channels, indexed by the position in the plane).
   int64_t PerTask = std::max<int64_t>(1, ceilDiv(Panels, std::max<int64_t>(1, ceilDiv(8, P.B0 * P.B1))));
   int64_t Blocks = ceilDiv(Panels, PerTask);
+  // Few channel blocks (a 1x1 squeeze to 16 channels is one): the plane's tiles are split among tasks as well.
+  int64_t Tiles = ceilDiv(P.N, Rows);
+  int64_t TilesPer = ceilDiv(Tiles, std::min(Tiles, std::max<int64_t>(1, ceilDiv(4, P.B0 * P.B1 * Blocks))));
+  int64_t PosBlocks = ceilDiv(Tiles, TilesPer);
   int64_t Ldc = PerTask * Bl.NR + 16;
   int64_t KC = ceilDiv(P.K, ceilDiv(P.K, 256));
   int64_t WPanel = P.K * Bl.NR; // floats per packed weight panel
@@ -54,7 +59,14 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
   Buf A = K.buf(P.ASlot, ElemType::Float32), In = K.buf(InSlot, ElemType::Float32);
   Buf S = K.scratch(ElemType::Float32), Y = K.buf(P.YSlot, ElemType::Float32);
   emitItems(K, [&](Value *Item) {
-    Value *Mb = B.CreateURem(Item, c(Blocks)), *T = B.CreateUDiv(Item, c(Blocks));
+    Value *Pb = B.CreateURem(Item, c(PosBlocks)), *T = B.CreateUDiv(Item, c(PosBlocks));
+    Value *Mb = B.CreateURem(T, c(Blocks));
+    T = B.CreateUDiv(T, c(Blocks));
+    Value *T0 = B.CreateMul(Pb, c(TilesPer)), *T1 = B.CreateAdd(T0, c(TilesPer));
+    T1 = B.CreateSelect(B.CreateICmpSLT(c(FullTiles), T1), c(FullTiles), T1); // full tiles [T0, T1)
+    Value *J0 = B.CreateMul(T0, c(Rows)), *J1 = B.CreateMul(B.CreateAdd(T0, c(TilesPer)), c(Rows));
+    J1 = B.CreateSelect(B.CreateICmpSLT(c(P.N), J1), c(P.N), J1);
+    Value *LastPb = B.CreateICmpEQ(Pb, c(PosBlocks - 1));
     Value *B1 = B.CreateURem(T, c(P.B1)), *B0 = B.CreateUDiv(T, c(P.B1));
     auto Off = [&](const BatchOffset &O) {
       return B.CreateAdd(c(O.Base), B.CreateAdd(B.CreateMul(B0, c(O.S0)), B.CreateMul(B1, c(O.S1))));
@@ -80,9 +92,9 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
                        {Av, c(1), c(Ld), W, c(Bl.NR), Cv, c(Ldc), KLen, First, c(1), c(0),
                         ConstantPointerNull::get(cast<PointerType>(C.E.Ptr))});
         };
-        K.loop(c(0), c(FullTiles), [&](Value *Tl) { Tile(Rows, B.CreateMul(Tl, c(Rows))); });
-        if (RemRows)
-          Tile(static_cast<int>(RemRows), c(FullTiles * Rows));
+        K.loop(T0, T1, [&](Value *Tl) { Tile(Rows, B.CreateMul(Tl, c(Rows))); });
+        if (RemRows) // the short tile is the plane's last
+          K.ifThen(LastPb, [&] { Tile(static_cast<int>(RemRows), c(FullTiles * Rows)); });
       };
       if (TailLanes) {
         Value *FullEnd = B.CreateSelect(B.CreateICmpEQ(PEnd, c(Panels)), c(Panels - 1), PEnd);
@@ -100,13 +112,13 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
     K.loop(M0, MEnd, [&](Value *I) {
       Value *Row = B.CreateAdd(YBase, B.CreateMul(I, c(P.Ldc)));
       Value *Ch = B.CreateSub(I, M0);
-      K.loop(c(0), c(P.N), [&](Value *J) {
+      K.loop(J0, J1, [&](Value *J) {
         K.store(Y, B.CreateAdd(Row, J), K.load(S, B.CreateAdd(B.CreateMul(J, c(Ldc)), Ch)));
       });
-      emitEpilogueRow(K, P, B0, B1, I, c(0), c(P.N));
+      emitEpilogueRow(K, P, B0, B1, I, J0, J1);
     });
   });
-  int64_t Items = P.B0 * P.B1 * Blocks;
+  int64_t Items = P.B0 * P.B1 * Blocks * PosBlocks;
   double Cost = 2.0 * static_cast<double>(P.M * P.N * P.K) * static_cast<double>(P.B0 * P.B1) /
                 static_cast<double>(Items);
   KernelOut O = K.finish(Items, Cost, static_cast<size_t>(P.N * Ldc) * sizeof(float));

@@ -56,8 +56,8 @@ TEST(HostConv, GemmBlockingTails) {
 
 /// Small output planes run with positions as the register tile's rows and channels as its lanes (GemmPos.cpp):
 /// planes that a tile count divides (7x7, 13x13, 9x11) and ones that leave a short tile (5x5), channel counts
-/// that fill no vector, groups, batches, strides, the input read in place (plain 1x1) or through im2col; with
-/// AVX2's narrower tiles too where this CPU has it.
+/// that fill no vector or one panel, groups, batches, strides, the input read in place (plain 1x1) or through
+/// im2col; with AVX2's narrower tiles too where this CPU has it.
 TEST(HostConv, SmallPlanesPositionRows) {
   std::vector<host::HostOptions> Targets = {testOptions()};
   if (__builtin_cpu_supports("avx2")) {
@@ -74,6 +74,7 @@ TEST(HostConv, SmallPlanesPositionRows) {
       {{1, 36, 13, 13}, {48, 36, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
       {{1, 32, 14, 14}, {40, 16, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1})), attr("strides", ints({2, 2}))}},
       {{1, 20, 9, 11}, {33, 20, 1, 1}, {}},
+      {{1, 64, 13, 13}, {16, 64, 1, 1}, {}}, // one channel panel: the plane's tiles split among tasks
       {{1, 24, 5, 5}, {64, 24, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
       {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
   uint32_t Seed = 300;
