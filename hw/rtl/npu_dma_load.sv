@@ -47,7 +47,8 @@ module npu_dma_load
   localparam int unsigned StrideLsb = 32'(MEM_STRIDE_LSB), localparam int unsigned StrideW = 32'(MEM_STRIDE_WIDTH),
   localparam int unsigned PtLsb = 32'(MEM_PAD_TOP_LSB),    localparam int unsigned PadW = 32'(MEM_PAD_TOP_WIDTH),
   localparam int unsigned PbLsb = 32'(MEM_PAD_BOTTOM_LSB), localparam int unsigned PlLsb = 32'(MEM_PAD_LEFT_LSB),
-  localparam int unsigned PrLsb = 32'(MEM_PAD_RIGHT_LSB)
+  localparam int unsigned PrLsb = 32'(MEM_PAD_RIGHT_LSB),
+  localparam int unsigned PvLsb = 32'(MEM_PAD_VALUE_LSB),  localparam int unsigned PvW = 32'(MEM_PAD_VALUE_WIDTH)
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -68,7 +69,9 @@ module npu_dma_load
   output logic [LenW-1:0]        span_wlen_o,
   output logic [Burst*8-1:0]     span_wdata_o,
   output logic                   pad_we_o,
-  output logic [31:0]            pad_addr_o
+  output logic [31:0]            pad_addr_o,
+  // the instruction's pad_value: every element of a padding row of the input buffer (0 for the others)
+  output logic [PvW-1:0]         pad_value_o
 );
   // Walker byte addresses: two bits above the DRAM space so that a row end or the block after the last
   // byte never wraps.
@@ -118,6 +121,7 @@ module npu_dma_load
   // ---- Control state.
   logic            busy_q, first_q, wdone_q, pdone_q;
   logic [2:0]      mem_q;
+  logic [PvW-1:0]  pad_value_q;
   logic [CycW-1:0] cyc_q;   // cycles since S, saturating at Lp
   logic [GcW-1:0]  gcyc_q;  // cycles since the last grant, saturating at Cb
   logic            issued;  // cycle >= I
@@ -208,6 +212,7 @@ module npu_dma_load
   assign done_o = busy_q && w_fin && p_fin && g_fin;
   assign busy_o = start_i || busy_q;
   assign mem_o  = mem_q;
+  assign pad_value_o = pad_value_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -216,6 +221,7 @@ module npu_dma_load
       wdone_q <= 1'b0;
       pdone_q <= 1'b0;
       mem_q   <= '0;
+      pad_value_q <= '0;
       cyc_q   <= '0;
       gcyc_q  <= '0;
     end else if (start_i) begin
@@ -224,6 +230,7 @@ module npu_dma_load
       wdone_q <= 1'b0;
       pdone_q <= 1'b0;
       mem_q   <= f_mem;
+      pad_value_q <= PvW'(insn_i >> PvLsb);
       cyc_q   <= CycW'(1);
       gcyc_q  <= '0;
     end else if (busy_q) begin

@@ -302,6 +302,7 @@ module npu_top import npu_isa_pkg::*; #(
   // ---------------------------------------------------------------------------------------------------------
   // Load unit DMA (inp/wgt), DRAM client 0
   logic [2:0]         ld_mem;
+  logic [int'(MEM_PAD_VALUE_WIDTH)-1:0] ld_pad_value;
   logic               ld_span_we, ld_pad_we;
   logic [31:0]        ld_span_waddr, ld_pad_addr;
   logic [SpanLw-1:0]  ld_span_wlen;
@@ -318,11 +319,15 @@ module npu_top import npu_isa_pkg::*; #(
     .req_valid_o (dram_req_valid_o[0]), .req_ready_i (dram_req_ready_i[0]), .req_first_o (dram_req_first_o[0]),
     .req_addr_o (dram_req_addr_o[0]), .rsp_rdata_i (dram_rsp_rdata_i[0]),
     .mem_o (ld_mem), .span_we_o (ld_span_we), .span_waddr_o (ld_span_waddr), .span_wlen_o (ld_span_wlen),
-    .span_wdata_o (ld_span_wdata), .pad_we_o (ld_pad_we), .pad_addr_o (ld_pad_addr)
+    .span_wdata_o (ld_span_wdata), .pad_we_o (ld_pad_we), .pad_addr_o (ld_pad_addr),
+    .pad_value_o (ld_pad_value)
   );
 
-  // Compute unit DMA (uop/acc/lut), DRAM client 1
+  // Compute unit DMA (uop/acc/lut), DRAM client 1 (these buffers pad with zeros: pad_value is 0 there)
   logic [2:0]         cd_mem;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [int'(MEM_PAD_VALUE_WIDTH)-1:0] cd_pad_value;
+  /* verilator lint_on UNUSEDSIGNAL */
   logic               cd_span_we, cd_pad_we;
   logic [31:0]        cd_span_waddr, cd_pad_addr;
   logic [SpanLw-1:0]  cd_span_wlen;
@@ -337,7 +342,8 @@ module npu_top import npu_isa_pkg::*; #(
     .req_valid_o (dram_req_valid_o[1]), .req_ready_i (dram_req_ready_i[1]), .req_first_o (dram_req_first_o[1]),
     .req_addr_o (dram_req_addr_o[1]), .rsp_rdata_i (dram_rsp_rdata_i[1]),
     .mem_o (cd_mem), .span_we_o (cd_span_we), .span_waddr_o (cd_span_waddr), .span_wlen_o (cd_span_wlen),
-    .span_wdata_o (cd_span_wdata), .pad_we_o (cd_pad_we), .pad_addr_o (cd_pad_addr)
+    .span_wdata_o (cd_span_wdata), .pad_we_o (cd_pad_we), .pad_addr_o (cd_pad_addr),
+    .pad_value_o (cd_pad_value)
   );
 
   // Store unit DMA (out/acc), DRAM client 2
@@ -515,7 +521,8 @@ module npu_top import npu_isa_pkg::*; #(
 
   assign inp_wr_en = ld_pad_we && ld_mem == 3'(MEM_INP);
   assign inp_wr_addr[0] = ld_pad_row[InpAw-1:0];
-  assign inp_wr_data[0] = '0;
+  // A padding row of the input buffer: pad_value in every element (the activation's zero point).
+  assign inp_wr_data[0] = {(int'(INPUT_ROW_BYTES) * 8 / int'(MEM_PAD_VALUE_WIDTH)){ld_pad_value}};
   npu_sram #(.RowBytes(int'(INPUT_ROW_BYTES)), .Depth(int'(INPUT_DEPTH)), .NumRd(1), .NumWr(1),
              .SpanBytes(Burst)) u_inp_buf (
     .clk_i, .rst_ni,

@@ -305,6 +305,10 @@ Status checkInstruction(const HardwareConfig &C, const Instruction &I) {
       return makeError("store reads the out or acc buffer, not ", memTypeName(M));
     if (Op == Opcode::Store && (I.Mem.PadTop || I.Mem.PadBottom || I.Mem.PadLeft || I.Mem.PadRight))
       return makeError("store cannot pad");
+    // Only activations have a zero point to pad with; the other buffers pad with zeros.
+    if (I.Mem.PadValue != 0 && !(Op == Opcode::Load && M == MemType::Input))
+      return makeError(opcodeName(Op), ".", memTypeName(M), ": pad_value ", I.Mem.PadValue,
+                       " is only for load.inp (other buffers pad with zeros)");
     if ((I.Mem.YSize == 0) != (I.Mem.XSize == 0))
       return makeError(opcodeName(Op), ": y and x must both be zero (a no-op) or both non-zero");
     if (I.Mem.YSize > 1 && I.Mem.XStride < I.Mem.XSize)

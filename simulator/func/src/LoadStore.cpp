@@ -62,13 +62,15 @@ template <typename F> void forEachLoadRow(ExecContext &X, const isa::MemFields &
   }
 }
 
-template <typename T> void loadRows(ExecContext &X, const isa::MemFields &M, RowArray<T> &A, unsigned Bits) {
+/// Padding elements get Pad (pad_value for the input buffer, whose zero point it is; 0 elsewhere).
+template <typename T>
+void loadRows(ExecContext &X, const isa::MemFields &M, RowArray<T> &A, unsigned Bits, int64_t Pad = 0) {
   forEachLoadRow(X, M, [&](uint64_t Dst, const uint8_t *Src) {
     T *Row = A.row(Dst);
     if (Src)
       decodeRow(Src, Bits, A.RowElems, Row);
     else
-      std::fill(Row, Row + A.RowElems, T(0));
+      std::fill(Row, Row + A.RowElems, T(Pad));
   });
 }
 
@@ -90,7 +92,7 @@ Status executeLoad(ExecContext &X, const isa::Instruction &I) {
     });
     break;
   case MemType::Input:
-    std::visit([&](auto &A) { loadRows(X, M, A, X.C.inputBits()); }, X.S.Inp);
+    std::visit([&](auto &A) { loadRows(X, M, A, X.C.inputBits(), M.PadValue); }, X.S.Inp);
     break;
   case MemType::Weight:
     std::visit([&](auto &A) { loadRows(X, M, A, X.C.weightBits()); }, X.S.Wgt);

@@ -90,6 +90,42 @@ TEST(RtlAgreement, RandomPipelinedPrograms) {
   }
 }
 
+// LOAD inp with padding and a pad_value (an asymmetric activation's zero point), observed through GEMMs over
+// every padded row against one weight tile and a store of the results: the RTL's data must be func's (a
+// padding row holds pad_value in every element) and every instruction's cycles the SystemC model's.
+TEST(RtlAgreement, InputPaddingWithAZeroPoint) {
+  for (const std::string &Name : rtlConfigNames()) {
+    const HardwareConfig C = repoConfig(Name);
+    for (uint32_t K = 0; K < 6; ++K) {
+      std::mt19937 Rng(15000 + K);
+      auto Pick = [&](int64_t Lo, int64_t Hi) { return std::uniform_int_distribution<int64_t>(Lo, Hi)(Rng); };
+      const npu::DerivedConfig &D = C.D;
+      const int64_t Y = Pick(1, 3), X = Pick(1, 3), Stride = X + Pick(0, 1);
+      const Pads P{Pick(0, 2), Pick(0, 2), Pick(0, 2), Pick(0, 2)};
+      const int64_t Rows = (P.Top + Y + P.Bottom) * (P.Left + X + P.Right);
+      const int64_t Half = int64_t(1) << (C.inputBits() - 1);
+      ProgramBuilder B(C);
+      const uint64_t In =
+          B.data("inp", randomValues(Rng, size_t(Y * Stride) * C.Batch * C.BlockIn, C.inputBits()), C.inputBits());
+      const uint64_t W = B.data("wgt", randomValues(Rng, C.BlockOut * C.BlockIn, C.weightBits()), C.weightBits());
+      const uint64_t Out = B.reserve(uint64_t(Rows) * D.AccRowBytes);
+      B.uops({MicroOp{0, 0, 0}});
+      Instruction L = load(MemType::Input, 0, int64_t(In), Y, X, Stride, P);
+      L.Mem.PadValue = K == 0 ? -Half : Pick(-Half, Half - 1);
+      B.add(L);
+      B.add(load(MemType::Weight, 0, int64_t(W), 1, 1, 1));
+      B.add(tokens(B.loadUops(), false, false, false, false));
+      B.add(tokens(load(MemType::Input, 0, 0, 0, 0, 0), false, false, false, true));
+      B.add(tokens(gemm(true, 0, 1, Rows, 1, {1, 0, 1, 0, 0, 0}), true, false, false, false));
+      B.add(tokens(gemm(false, 0, 1, Rows, 1, {1, 0, 1, 0, 0, 0}), false, false, false, true));
+      B.add(tokens(store(MemType::Acc, 0, int64_t(Out), 1, Rows, Rows), true, false, false, false));
+      B.add(finish());
+      const std::string What = Name + " padded input load, pad_value " + std::to_string(L.Mem.PadValue);
+      EXPECT_TRUE(agree(B.build(0, false), What).agreed()) << What;
+    }
+  }
+}
+
 // LOAD lut of every shape (gaps between rows, left/right padding, strides), observed through alu.lut over
 // accumulator rows holding every table index and stored: the RTL's data must be func's and every instruction's
 // cycles the SystemC model's. Such transfers put many one-byte rows into one DRAM block, more (row, block)

@@ -161,6 +161,16 @@ TEST(SimErrorsProgram, IllegalInstructionsNamed) {
   Check(load(MemType::Input, 0, 0, -1, 1, 1), "field 'y'");
   Check(load(MemType::Input, int64_t(1) << 40, 0, 1, 1, 1), "field 'sram'");
   Check(tokens(load(MemType::Input, 0, 0, 1, 1, 1), true, false, false, false), "pop_prev");
+  // pad_value is an activation's zero point: load.inp only, and within the input width.
+  Instruction PadW = load(MemType::Weight, 0, 0, 1, 1, 1);
+  PadW.Mem.PadValue = 3;
+  Check(PadW, "pad_value 3 is only for load.inp");
+  Instruction PadS = store(MemType::Acc, 0, 0, 1, 1, 1);
+  PadS.Mem.PadValue = -1;
+  Check(PadS, "pad_value -1 is only for load.inp");
+  Instruction PadWide = load(MemType::Input, 0, 0, 1, 1, 1);
+  PadWide.Mem.PadValue = 128;
+  Check(PadWide, "field 'pad_value'");
   Instruction Bad;
   Bad.H.Op = 7;
   Check(Bad, "invalid opcode");

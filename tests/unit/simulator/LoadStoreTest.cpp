@@ -58,7 +58,8 @@ TEST_P(LoadStore, AccPaddingAndStridedStore) {
 }
 
 // LOAD inp with padding, observed through a GEMM against one weight tile: each buffer row r of the padded
-// block gives acc[r] = inp[r] x W^T, zero for padding rows.
+// block gives acc[r] = inp[r] x W^T, where a padding row is pad_value in every element (here the most
+// negative input value: the zero point of an asymmetric post-ReLU activation).
 TEST_P(LoadStore, InputPaddingThroughGemm) {
   const HardwareConfig C = configByName(std::get<0>(GetParam()));
   const Pads Pd = PadCases[std::get<1>(GetParam())].P;
@@ -74,7 +75,10 @@ TEST_P(LoadStore, InputPaddingThroughGemm) {
   const uint64_t WAddr = B.data("wgt", W, C.weightBits());
   const uint64_t Res = B.reserve(Rows * C.D.AccRowBytes);
   B.uops({MicroOp{0, Sram, 2}});
-  B.add(load(MemType::Input, Sram, InAddr, Y, X, Stride, Pd));
+  const int64_t PadValue = -(int64_t(1) << (C.inputBits() - 1));
+  Instruction LoadIn = load(MemType::Input, Sram, InAddr, Y, X, Stride, Pd);
+  LoadIn.Mem.PadValue = PadValue;
+  B.add(LoadIn);
   B.add(load(MemType::Weight, 2, WAddr, 1, 1, 1));
   B.add(B.loadUops());
   B.add(gemm(true, 0, 1, Rows, 1, {1, 0, 1, 0, 0, 0}));
@@ -86,11 +90,11 @@ TEST_P(LoadStore, InputPaddingThroughGemm) {
   ASSERT_TRUE(S.isOk()) << S.message();
 
   const auto Got = unpack(Dram.data() + Res, C.accBits(), Rows * Lanes);
-  std::vector<int64_t> Zero(InElems, 0);
+  const std::vector<int64_t> PadRow(InElems, PadValue);
   for (int64_t R = 0; R < Yt; ++R)
     for (int64_t Col = 0; Col < Xt; ++Col) {
       const bool Data = R >= Pd.Top && R < Pd.Top + Y && Col >= Pd.Left && Col < Pd.Left + X;
-      const int64_t *Row = Data ? &Grid[((R - Pd.Top) * Stride + (Col - Pd.Left)) * InElems] : Zero.data();
+      const int64_t *Row = Data ? &Grid[((R - Pd.Top) * Stride + (Col - Pd.Left)) * InElems] : PadRow.data();
       const auto Want = refTile(C, Row, W.data());
       for (uint64_t L = 0; L < Lanes; ++L)
         ASSERT_EQ(Got[(R * Xt + Col) * Lanes + L], wrapTo(Want[L], C.accBits()))

@@ -86,9 +86,9 @@ int64_t pick(std::mt19937 &Rng, int64_t Lo, int64_t Hi) {
 }
 
 /// A random 2-D transfer of at most MaxRows rows from a DRAM region of RegionRows rows into a buffer of
-/// Depth rows (padding only when Pad).
+/// Depth rows (padding only when Pad; a padded LOAD draws a pad_value of PadValueBits bits when non-zero).
 Instruction randomTransfer(std::mt19937 &Rng, bool IsStore, MemType M, uint64_t Region, uint64_t RegionRows,
-                           uint64_t RowBytes, uint64_t Depth, bool Pad) {
+                           uint64_t RowBytes, uint64_t Depth, bool Pad, unsigned PadValueBits = 0) {
   int64_t Y = pick(Rng, 1, 3), X = pick(Rng, 1, 4), Stride = Y > 1 ? X + pick(Rng, 0, 2) : X;
   if (uint64_t((Y - 1) * Stride + X) > RegionRows) {
     Y = 1;
@@ -102,8 +102,15 @@ Instruction randomTransfer(std::mt19937 &Rng, bool IsStore, MemType M, uint64_t 
   const uint64_t First = uint64_t(pick(Rng, 0, int64_t(RegionRows - Span)));
   const uint64_t Sram = uint64_t(pick(Rng, 0, int64_t(std::min<uint64_t>(Depth, 64) - Rows)));
   const uint64_t Dram = Region + First * RowBytes;
-  return IsStore ? store(M, int64_t(Sram), int64_t(Dram), Y, X, Stride)
-                 : load(M, int64_t(Sram), int64_t(Dram), Y, X, Stride, P);
+  if (IsStore)
+    return store(M, int64_t(Sram), int64_t(Dram), Y, X, Stride);
+  Instruction I = load(M, int64_t(Sram), int64_t(Dram), Y, X, Stride, P);
+  // A padded input load pads with a zero point (any value of the input width).
+  if (PadValueBits && (P.Top || P.Bottom || P.Left || P.Right)) {
+    const int64_t Half = int64_t(1) << (PadValueBits - 1);
+    I.Mem.PadValue = pick(Rng, -Half, Half - 1);
+  }
+  return I;
 }
 
 /// A random ALU instruction: operation Op, or one of add .. requant drawn from Rng.
@@ -189,7 +196,7 @@ Program randomSerialProgram(const HardwareConfig &C, std::mt19937 &Rng) {
   for (int64_t N = pick(Rng, 6, 20); N > 0; --N) {
     switch (pick(Rng, 0, 7)) {
     case 0:
-      B.add(randomTransfer(Rng, false, MemType::Input, In, NI, D.InputRowBytes, D.InputDepth, true));
+      B.add(randomTransfer(Rng, false, MemType::Input, In, NI, D.InputRowBytes, D.InputDepth, true, C.inputBits()));
       break;
     case 1:
       B.add(randomTransfer(Rng, false, MemType::Weight, W, NW, D.WeightRowBytes, D.WeightDepth, true));
