@@ -1,6 +1,7 @@
 // npuc check: run ONNX backend-test folders through a target and compare with their stored outputs.
 #include "CheckNpu.h"
 #include "Command.h"
+#include "HostRun.h"
 #include "MemoryOption.h"
 
 #include "npu/compiler/check/Conformance.h"
@@ -100,11 +101,10 @@ int runCheckCmd(const Command &Self, const Args &A) {
   }
   npu::host::HostOptions HO;
   if (A.has("--threads")) {
-    char *End = nullptr;
-    long T = std::strtol(A.get("--threads").c_str(), &End, 10);
-    if (A.get("--threads").empty() || *End || T < 0 || T > 1024)
-      return usageError(Self, "--threads must be a number of threads (0: all cores)");
-    HO.Threads = int(T);
+    auto T = threadsOption(A);
+    if (!T)
+      return usageError(Self, T.message());
+    HO.Threads = *T;
   }
   npu::host::HostExecutor E(Tolerances, HO);
   return runWith(Self, E, A);

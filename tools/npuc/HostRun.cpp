@@ -13,6 +13,17 @@ using namespace npu;
 
 bool isHostBackend(const std::string &Backend) { return Backend == "host" || Backend == "gpu"; }
 
+Expected<int> threadsOption(const Args &A) {
+  // strtol's end pointer points into V, which must outlive the check of *End (a temporary would not: ASan
+  // reported the read as a stack-use-after-scope).
+  const std::string V = A.get("--threads");
+  char *End = nullptr;
+  const long T = std::strtol(V.c_str(), &End, 10);
+  if (V.empty() || *End || T < 0 || T > 1024)
+    return makeError("--threads must be a number of threads (0: all cores)");
+  return int(T);
+}
+
 Expected<runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::string &Backend) {
   runtime::ModelRunOptions O;
   auto Limit = maxMemoryOption(A);
@@ -21,11 +32,10 @@ Expected<runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::stri
   O.Memory = *Limit;
   host::HostOptions HO;
   if (A.has("--threads")) {
-    char *End = nullptr;
-    long T = std::strtol(A.get("--threads").c_str(), &End, 10);
-    if (A.get("--threads").empty() || *End || T < 0 || T > 1024)
-      return makeError("usage: --threads must be a number of threads (0: all cores)");
-    HO.Threads = int(T);
+    auto T = threadsOption(A);
+    if (!T)
+      return makeError("usage: ", T.message());
+    HO.Threads = *T;
   }
   std::string Which = A.get("--host-backend", "jit");
   if (Which != "jit" && Which != "ref" && Which != "gpu")

@@ -15,6 +15,9 @@ bool isHostBackend(const std::string &Backend);
 using npu::backend::compileHostArtifact;
 using npu::backend::hostArtifact;
 
+/// The value of --threads: a number of host threads from 0 (all cores) to 1024, else an error saying so.
+npu::Expected<int> threadsOption(const Args &A);
+
 /// How host segments run, from --backend (host, gpu or an NPU device), --host-backend ref|jit and --threads.
 /// Usage errors come back as an error whose message starts with "usage: ".
 npu::Expected<npu::runtime::ModelRunOptions> hostRunOptions(const Args &A, const std::string &Backend);
