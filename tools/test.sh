@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages, builds everything and runs all tests; the last line is ctest's summary.
-# First the sanitized stage (docs/fuzzing.md): the unit tests under ASan + UBSan (tools/sanitize.sh) and every fuzz
-# target for 15 s on its corpus (bench/fuzz/run.sh); NPU_SANITIZE_TESTS=OFF skips it. Then the main suite
+# First the sanitized stage (docs/fuzzing.md): the suite under ASan + UBSan but its slowest tests (tools/sanitize.sh)
+# and every fuzz target for 15 s on its corpus (bench/fuzz/run.sh); NPU_SANITIZE_TESTS=OFF skips it. Then the main suite
 # (Release, build/). Exits non-zero when either failed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
