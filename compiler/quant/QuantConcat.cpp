@@ -108,8 +108,7 @@ Expected<bool> convertActivation(QuantBuilder &B, const Node &N) {
   if (!B.hasInt8(X))
     return false;
   const QValue Q = B.int8Form(X);
-  ValueId Y =
-      B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale, Q.Zp);
+  ValueId Y = B.addInt8Value(B.old().value(N.Outputs[0]).Name + "_q", B.old().type(N.Outputs[0]).Dims, Q.Scale, Q.Zp);
   if (N.OpType == "Relu" && Q.Zp == 0) {
     B.addNode("Relu", {Q.Id}, {Y}, N.Name);
   } else {

@@ -62,8 +62,8 @@ public:
                          "' has ", dtypeName(Opts.Config->InputType), " activations");
       std::vector<std::string> Notes;
       std::vector<std::pair<double, double>> Bounds;
-      NPU_ASSIGN(std::vector<double> Ranges, calibrateRanges(G, Sets, Opts.CalibMethod, &Notes,
-                                                             Opts.AsymmetricActivations ? &Bounds : nullptr));
+      NPU_ASSIGN(std::vector<double> Ranges,
+                 calibrateRanges(G, Sets, Opts.CalibMethod, &Notes, Opts.AsymmetricActivations ? &Bounds : nullptr));
       Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
       for (size_t V = 0; V < Ranges.size(); ++V) {
         // The estimator's threshold bounds the signed interval too (minmax: the interval itself).

@@ -17,8 +17,8 @@ namespace npuc {
 
 namespace {
 
-const char *const NpuOnlyFlags[] = {"--config",          "--backend",       "--calib",          "--artifact",
-                                    "--min-sqnr",        "--min-cos",       "--cross-validate", "--calib-method",
+const char *const NpuOnlyFlags[] = {"--config",          "--backend",        "--calib",          "--artifact",
+                                    "--min-sqnr",        "--min-cos",        "--cross-validate", "--calib-method",
                                     "--bias-correction", "--calib-headroom", "--act-zero-point"};
 
 /// Runs the conformance runner with E and turns its counts into the exit status.

@@ -32,8 +32,8 @@ Graph reluConvGraph() {
   return G;
 }
 
-Graph quantize(const Graph &G, const std::vector<std::vector<Tensor>> &Sets, bool Asymmetric,
-               const std::string &Dir, const HardwareConfig *C = nullptr) {
+Graph quantize(const Graph &G, const std::vector<std::vector<Tensor>> &Sets, bool Asymmetric, const std::string &Dir,
+               const HardwareConfig *C = nullptr) {
   passes::PassOptions Opts;
   Opts.Config = C;
   Opts.CalibDirs = writeSets(tempDir(Dir), Sets);
@@ -111,15 +111,15 @@ TEST(AsymmetricActivations, PaddedConvAfterReluMatchesIntegerReferenceAndFloat) 
   }
   // The integer reference: conv1, requantized to the ReLU's grid, then conv2 reading q - zp with padded taps
   // left out (they stand for real 0), dequantized per channel.
-  std::vector<int64_t> Acc1 = integerConv(Q0, 0, constantOf(Q, Conv1->Inputs[1]), constantOf(Q, Conv1->Inputs[2]),
-                                          C0, C1);
+  std::vector<int64_t> Acc1 =
+      integerConv(Q0, 0, constantOf(Q, Conv1->Inputs[1]), constantOf(Q, Conv1->Inputs[2]), C0, C1);
   std::vector<int64_t> Q1(Acc1.size());
   const std::vector<int64_t> M1 = Conv1->getInts("multiplier");
   for (size_t I = 0; I < Acc1.size(); ++I)
     Q1[I] = expectRequant(Acc1[I], M1[I / size_t(H * W)], int(Conv1->getInt("shift", 999)), -128,
                           Conv1->getInt("act_min", 999), Conv1->getInt("act_max", 999), -128, 127);
-  std::vector<int64_t> Acc2 = integerConv(Q1, -128, constantOf(Q, Conv2->Inputs[1]), constantOf(Q, Conv2->Inputs[2]),
-                                          C1, C2);
+  std::vector<int64_t> Acc2 =
+      integerConv(Q1, -128, constantOf(Q, Conv2->Inputs[1]), constantOf(Q, Conv2->Inputs[2]), C1, C2);
   const Node *Deq = nullptr;
   for (const Node &N : Q.nodes())
     if (N.OpType == "DequantizeLinear" && N.Inputs[0] == Conv2->Outputs[0])
@@ -210,8 +210,7 @@ TEST(AsymmetricActivations, UnpaddedConvFoldsTheZeroPointIntoItsBias) {
         Acc += (Qx[size_t(C * 16 + P)] - Zp) * Wq[size_t(O * 2 + C)];
       const int64_t Y = expectRequant(Acc, M[size_t(O)], int(Conv->getInt("shift", 999)), YQ.ZeroPoints[0],
                                       Conv->getInt("act_min", 999), Conv->getInt("act_max", 999), -128, 127);
-      EXPECT_NEAR((*Got)[0].getDouble(O * 16 + P), double(float(double(Y - YQ.ZeroPoints[0]) * YQ.Scales[0])),
-                  1e-6)
+      EXPECT_NEAR((*Got)[0].getDouble(O * 16 + P), double(float(double(Y - YQ.ZeroPoints[0]) * YQ.Scales[0])), 1e-6)
           << "channel " << O << " position " << P;
     }
 }
@@ -226,17 +225,21 @@ TEST(AsymmetricActivations, OnTheNpuBitExactAndPaddedConvsStayOnTheHost) {
   const int64_t Ch = 16;
   ValueId X = G.addInput("x", TensorType(ElemType::Float32, {1, Ch, 8, 8}));
   auto Conv1x1 = [&](ValueId In, uint32_t Seed) {
-    return addOp(G, "Conv", {In, G.addConstant("w" + std::to_string(Seed), randomFloats({Ch, Ch, 1, 1}, Seed, -0.3f, 0.3f)),
-                             G.addConstant("b" + std::to_string(Seed), randomFloats({Ch}, Seed + 1, -0.2f, 0.2f))});
+    return addOp(G, "Conv",
+                 {In, G.addConstant("w" + std::to_string(Seed), randomFloats({Ch, Ch, 1, 1}, Seed, -0.3f, 0.3f)),
+                  G.addConstant("b" + std::to_string(Seed), randomFloats({Ch}, Seed + 1, -0.2f, 0.2f))});
   };
   ValueId R = addOp(G, "Relu", {Conv1x1(X, 20)});
-  ValueId Six = addOp(G, "Clip", {Conv1x1(R, 22), G.addConstant("lo", Tensor::fromValues(ElemType::Float32, {}, std::vector<double>{0})),
-                                  G.addConstant("hi", Tensor::fromValues(ElemType::Float32, {}, std::vector<double>{6}))});
+  ValueId Six =
+      addOp(G, "Clip",
+            {Conv1x1(R, 22), G.addConstant("lo", Tensor::fromValues(ElemType::Float32, {}, std::vector<double>{0})),
+             G.addConstant("hi", Tensor::fromValues(ElemType::Float32, {}, std::vector<double>{6}))});
   ValueId Sum = addOp(G, "Add", {Six, addOp(G, "Sigmoid", {R})});
   ValueId Prod = addOp(G, "Mul", {Sum, R});
   const std::vector<Attribute> Pool = {ints("kernel_shape", {2, 2}), ints("strides", {2, 2})};
-  ValueId Cat = addOp(G, "Concat", {addOp(G, "AveragePool", {Prod}, Pool), addOp(G, "Relu", {addOp(G, "MaxPool", {R}, Pool)})},
-                      {i64("axis", 1)});
+  ValueId Cat =
+      addOp(G, "Concat", {addOp(G, "AveragePool", {Prod}, Pool), addOp(G, "Relu", {addOp(G, "MaxPool", {R}, Pool)})},
+            {i64("axis", 1)});
   ValueId Last = addOp(G, "Conv", {Cat, G.addConstant("w3", randomFloats({Ch, 2 * Ch, 3, 3}, 30, -0.2f, 0.2f))},
                        {ints("pads", {1, 1, 1, 1}), ints("kernel_shape", {3, 3})});
   G.Outputs = {addOp(G, "Relu", {Last})};
