@@ -159,12 +159,15 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   for (size_t D = 0; D < InSp.size(); ++D)
     Unit &= G->Strides[D] == 1;
   // Small planes: positions as rows (GemmPos.cpp) when columns of NR positions (of the padded-width grid for
-  // the Shifted path) would leave many lanes idle.
+  // the Shifted path) would leave many lanes idle. Their result is transposed into Y, about 3 cycles per output
+  // against K/16 cycles of FMAs (32 flops a cycle): the idle lanes must cost more than that (Idle * K >= 48), so
+  // short reductions (ShuffleNet's grouped 1x1 with K = 136 on 7x7) keep the column path.
   int64_t Cols = Unit ? (InSp.size() == 2 ? G->OutSpatial[0] : 1) *
                             (InSp.back() + G->PadsBegin.back() + G->PadsEnd.back())
                       : OutSize;
   double Idle = 1.0 - static_cast<double>(OutSize) / static_cast<double>(ceilDiv(Cols, Bl.NR) * Bl.NR);
-  P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05;
+  P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05 &&
+              Idle * static_cast<double>(P.K) >= 48;
   Unit &= !P.PosRows;
   if (P.PosRows) {
     // Weights as B panels of W^T: [group][ceil(Mg/NR)][K][NR], K ordered (channel, tap) as im2col's rows.
