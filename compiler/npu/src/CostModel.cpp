@@ -135,8 +135,7 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
         Known = Scanner.known(In, Dispatch);
         const unsigned K = unsigned(Pipe);
         S = std::max(S, PipeEnd[K]);
-        if (PipeEnd[1 - K] > S)
-          S = std::max(S, timing::besideOtherPipe(Foot, Known, PipeFoot[1 - K], PipeKnown[1 - K], PipeEnd[1 - K]));
+        S = std::max(S, timing::besideOtherPipe(Foot, Known, PipeFoot[1 - K], PipeKnown[1 - K], PipeEnd[1 - K]));
       }
     }
     // Pops: l2c (compute pop_prev), c2l (load pop_next), c2s (store pop_prev), s2c (compute pop_next).
