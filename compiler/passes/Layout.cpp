@@ -47,26 +47,28 @@ bool isSqueezeOfUnitSpatial(const Graph &G, const Node &N) {
 
 bool isConstant(const Graph &G, ValueId V) { return G.value(V).Kind == ValueKind::Constant; }
 
-/// A constant int8/int16 tensor of zeros.
-bool isZeroConstant(const Graph &G, ValueId V) {
-  const Value &X = G.value(V);
-  if (X.Kind != ValueKind::Constant || !isAct(G, V) || !X.Data)
-    return false;
-  const std::vector<uint8_t> &B = X.Data->byteVector();
-  return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
-}
-
 /// The zero point of an int8 value (0 when it has no quantization parameters).
 int64_t zeroPoint(const Graph &G, ValueId V) {
   const auto &Q = G.type(V).Quant;
   return Q && Q->ZeroPoints.size() == 1 ? Q->ZeroPoints[0] : 0;
 }
 
+/// A constant activation of real zeros on the grid of zero point Zp (a Concat's output grid, which an int8
+/// Concat's constant inputs are on whether or not their type says so): every element Zp.
+bool isZeroConstant(const Graph &G, ValueId V, int64_t Zp) {
+  const Value &X = G.value(V);
+  if (X.Kind != ValueKind::Constant || !isAct(G, V) || !X.Data)
+    return false;
+  const std::vector<int64_t> Q = X.Data->toInt64s();
+  return std::all_of(Q.begin(), Q.end(), [&](int64_t E) { return E == Zp; });
+}
+
 /// The inputs of a channel Concat before its tail of constant zero tensors (BlazeFace pads channels with
-/// Concat(x, zeros)); all of them when the last input is not such a constant.
+/// Concat(x, zeros)), at the output's zero point; all of them when the last input is not such a constant.
 size_t concatLead(const Graph &G, const Node &N) {
   size_t L = N.Inputs.size();
-  while (L > 1 && N.Inputs[L - 1] != NoValue && isZeroConstant(G, N.Inputs[L - 1]))
+  const int64_t Zp = zeroPoint(G, N.Outputs[0]);
+  while (L > 1 && N.Inputs[L - 1] != NoValue && isZeroConstant(G, N.Inputs[L - 1], Zp))
     --L;
   return L;
 }
@@ -120,7 +122,8 @@ bool padLanesAtZeroPoint(const Graph &G, ValueId V, int Depth = 0) {
 /// Concat along channels of blocked tensors is a concat of their channel blocks when every input but the last
 /// fills whole blocks of C. A tail of constant zero inputs adds zero blocks: in the blocked layout the lanes
 /// past the last real input's channels are its padding, so Concat(x[C], zeros[P]) is x's blocks followed by
-/// ceil((C+P)/c) - ceil(C/c) zero blocks when x's padding lanes are zeros (zero point 0).
+/// ceil((C+P)/c) - ceil(C/c) zero blocks when x's padding lanes hold real zeros (the zero point, the same as
+/// the output's).
 bool isBlockConcat(const Graph &G, const Node &N, int64_t C, ElemType Act) {
   const int64_t Rank = G.type(N.Inputs[0]).rank();
   auto Axis = normalizeAxis(N.getInt("axis", 0), Rank);
@@ -132,7 +135,7 @@ bool isBlockConcat(const Graph &G, const Node &N, int64_t C, ElemType Act) {
       return false;
   const ValueId Last = N.Inputs[Lead - 1];
   return Lead == N.Inputs.size() || G.type(Last).Dims[1] % C == 0 ||
-         (zeroPoint(G, Last) == 0 && padLanesAtZeroPoint(G, Last));
+         (zeroPoint(G, Last) == zeroPoint(G, N.Outputs[0]) && padLanesAtZeroPoint(G, Last));
 }
 
 /// npu.QAdd of two activations of equal shape or of an activation and a per-channel one, or of an activation
@@ -522,8 +525,12 @@ private:
       return;
     Shape D = YDims;
     D[1] = Blocks;
-    M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Inputs[Lead]).Name + "_blk"),
-                                       Tensor(Old.type(N.Inputs[Lead]).Elem, D)));
+    Tensor Z(Old.type(N.Inputs[Lead]).Elem, D);
+    if (const int64_t Zp = zeroPoint(Old, N.Outputs[0])) // int8: the only type with nonzero zero points here
+      std::fill(Z.data<int8_t>(), Z.data<int8_t>() + Z.numElements(), int8_t(Zp));
+    const ValueId V = New.addConstant(freshName(Old.value(N.Inputs[Lead]).Name + "_blk"), std::move(Z));
+    New.value(V).Type->Quant = Old.type(N.Inputs[Lead]).Quant;
+    M.Inputs.push_back(V);
   }
 
   Status convertNode(const Node &N) {

@@ -32,7 +32,7 @@ Tensor expandGroups(const Tensor &W, int64_t G) {
 bool groupedConvFits(const Graph &G, const Node &N, const HardwareConfig &C,
                      const std::vector<int64_t> *Perm) {
   const Value &W = G.value(N.Inputs[1]);
-  if (W.Kind != ValueKind::Constant || N.getInt("x_zero_point", 0) != 0)
+  if (W.Kind != ValueKind::Constant)
     return false;
   const Shape &D = W.Data->shape();
   const int64_t Grp = N.getInt("group", 1), O = D[0], Cg = D[1], B = int64_t(C.BlockOut),

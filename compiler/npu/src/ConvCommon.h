@@ -33,8 +33,11 @@ Status initFromBias(Emitter &E, int64_t BiasRow, int64_t Outer, int64_t Inner, i
 /// Per-channel requant (multiplier row, the node's shift and zero point), then the clip if the node has one.
 Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer, int64_t Inner,
                    int64_t Dst = 0);
-/// Checks shared by the GEMM operators: blocked, int8 result, zero input zero point (padding is exact zeros).
+/// Checks shared by the GEMM operators: blocked, an input zero point that fits LOAD's pad_value, the result type.
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+/// The node's int32 bias per output channel with -x_zero_point * sum(w) folded in (the GEMM reads q, and LOAD
+/// pads the input with the zero point); the bias itself when the zero point is 0.
+std::vector<int64_t> foldedBias(const ir::Graph &G, const ir::Node &N);
 /// Bias and multiplier constants of a node, one accumulator row per output block.
 std::pair<int, int> channelConstants(Emitter &E, const ir::Graph &G, const ir::Node &N, int64_t Blocks);
 Expected<Window2D> convWindow(const ir::Graph &G, const ir::Node &N);

@@ -13,10 +13,10 @@ void Emitter::push(isa::Instruction I, int Tensor, uint64_t Offset) {
 }
 
 void Emitter::load(MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X,
-                   int64_t Stride, int64_t PadT, int64_t PadB, int64_t PadL, int64_t PadR) {
+                   int64_t Stride, int64_t PadT, int64_t PadB, int64_t PadL, int64_t PadR, int64_t PadValue) {
   isa::Instruction I;
   I.H.Op = int64_t(isa::Opcode::Load);
-  I.Mem = {int64_t(Mem), Sram, 0, Y, X, Stride, PadT, PadB, PadL, PadR};
+  I.Mem = {int64_t(Mem), Sram, 0, Y, X, Stride, PadT, PadB, PadL, PadR, PadValue};
   push(I, Tensor, Offset);
 }
 

@@ -35,9 +35,10 @@ public:
     UopFill = -1;
   }
 
-  /// LOAD into Mem from Tensor at byte Offset (pads: top, bottom, left, right).
+  /// LOAD into Mem from Tensor at byte Offset (pads: top, bottom, left, right; the padding elements hold
+  /// PadValue, which only a LOAD inp may set: the input's zero point).
   void load(isa::MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride,
-            int64_t PadT = 0, int64_t PadB = 0, int64_t PadL = 0, int64_t PadR = 0);
+            int64_t PadT = 0, int64_t PadB = 0, int64_t PadL = 0, int64_t PadR = 0, int64_t PadValue = 0);
   void storeOut(int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride);
   /// STORE from Mem (out: the narrowed output rows; acc: the int32 accumulator rows).
   void store(isa::MemType Mem, int64_t Sram, int Tensor, uint64_t Offset, int64_t Y, int64_t X, int64_t Stride);

@@ -2,8 +2,9 @@
 // temporary) becomes an alias of its slice of the output, so its producer stores straight into the concat
 // output and the Concat itself emits nothing. Other inputs (segment inputs and outputs, a value concatenated
 // twice, batch-blocked tensors whose slices are not contiguous) are copied: rows loaded, widened into the
-// accumulators by the identity GEMM and stored into the slice. Constant zero inputs (the zero channel blocks
-// of Concat(x, zeros), BlazeFace's channel padding) are written by an ALU mov of the immediate 0 and stores.
+// accumulators by the identity GEMM and stored into the slice. Uniform constant inputs (the channel blocks of
+// Concat(x, zeros), BlazeFace's channel padding, at 0 or at an asymmetric activation's zero point) are written
+// by an ALU mov of the immediate and stores.
 #include "AluRows.h"
 #include "BlockedValue.h"
 #include "Reblock.h"
@@ -11,6 +12,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace npu::backend {
 
@@ -19,23 +21,17 @@ using isa::MicroOp;
 
 namespace {
 
-/// A constant tensor of zeros of the activation type: channel blocks the layout pass appended for
-/// Concat(x, zeros).
-bool isZeroConstant(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C) {
+/// The value of a constant of the activation type whose elements are all one value: the channel blocks the
+/// layout pass appended for Concat(x, zeros), zero, or the zero point of an asymmetric activation (whose
+/// blocked padding lanes hold it too).
+std::optional<int64_t> uniformConstant(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C) {
   const ir::Value &X = G.value(V);
-  if (X.Kind != ir::ValueKind::Constant || !X.Data || X.Data->elemType() != actElem(C))
-    return false;
-  const std::vector<uint8_t> &B = X.Data->byteVector();
-  return std::all_of(B.begin(), B.end(), [](uint8_t E) { return E == 0; });
-}
-
-/// The zero point of Concat N's output when it is nonzero and input V is a constant: the channel padding of an
-/// asymmetric activation (elements at the zero point; in the blocked layout its padding lanes too), else 0.
-int64_t zeroPointPadding(const ir::Graph &G, const ir::Node &N, ir::ValueId V) {
-  const auto &Q = G.type(N.Outputs[0]).Quant;
-  if (G.value(V).Kind != ir::ValueKind::Constant || !Q || Q->ZeroPoints.size() != 1)
-    return 0;
-  return Q->ZeroPoints[0];
+  if (X.Kind != ir::ValueKind::Constant || !X.Data || X.Data->elemType() != actElem(C) || !X.Data->numElements())
+    return std::nullopt;
+  const std::vector<int64_t> Q = X.Data->toInt64s();
+  if (!std::all_of(Q.begin(), Q.end(), [&](int64_t E) { return E == Q[0]; }))
+    return std::nullopt;
+  return Q[0];
 }
 
 } // namespace
@@ -49,15 +45,11 @@ Status canLowerConcat(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   auto Axis = ir::normalizeAxis(N.getInt("axis", 0), Y.rank());
   if (!Axis || *Axis != 1)
     return makeError("only a Concat of channel blocks (axis 1 of the blocked tensor) is lowered");
-  for (ir::ValueId V : N.Inputs)
-    if (const int64_t Zp = zeroPointPadding(G, N, V))
-      return makeError("asymmetric activation needs zero-point padding (Concat input '", G.value(V).Name,
-                       "' is channel padding at zero point ", Zp, "; the NPU writes zero blocks)");
   for (ir::ValueId V : N.Inputs) {
-    if (!isZeroConstant(G, V, C))
+    if (!uniformConstant(G, V, C))
       NPU_TRY(checkBlockedOperand(G, V, C, B));
     else if (V == N.Inputs[0] || G.type(V).Dims.size() != Y.Dims.size())
-      return makeError("Concat input '", G.value(V).Name, "': zero blocks only after an activation");
+      return makeError("Concat input '", G.value(V).Name, "': constant blocks only after an activation");
     const ir::Shape &D = G.type(V).Dims;
     for (size_t K = 0; K < D.size(); ++K)
       if (K != 1 && D[K] != Y.Dims[K])
@@ -77,12 +69,15 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const uint64_t Orb = C.D.OutputRowBytes;
   bool IdentityLoaded = false;
   std::vector<int> Aliased;
-  std::vector<std::pair<int64_t, int64_t>> Zeros; // (first channel block, blocks) of the zero inputs
+  struct Fill {
+    int64_t Off, Blocks, Value; ///< first channel block, blocks, element value of a uniform constant input
+  };
+  std::vector<Fill> Fills;
   int64_t COff = 0;
   for (ir::ValueId V : N.Inputs) {
-    if (isZeroConstant(G, V, C)) {
-      Zeros.push_back({COff, G.type(V).Dims[1]});
-      COff += Zeros.back().second;
+    if (auto U = uniformConstant(G, V, C)) {
+      Fills.push_back({COff, G.type(V).Dims[1], *U});
+      COff += Fills.back().Blocks;
       continue;
     }
     const RowTensor A = E.Values.at(V);
@@ -107,18 +102,18 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     }
     COff += A.COuter;
   }
-  // Zero blocks: accumulator rows set to the immediate 0 once (the ALU mirrors them into the output rows),
-  // then stored into every zero slice.
-  int64_t Zeroed = 0;
-  for (auto [Off, Blocks] : Zeros)
+  // Constant blocks: accumulator rows set to the immediate once per value (the ALU mirrors them into the
+  // output rows), then stored into every slice of that value.
+  int64_t Filled = 0, FilledValue = 0;
+  for (const Fill &F : Fills)
     for (int64_t Nb = 0; Nb < Y.NOuter; ++Nb)
-      for (int64_t R0 = 0; R0 < Blocks * Plane; R0 += T) {
-        const int64_t Tt = std::min(T, Blocks * Plane - R0);
-        if (Tt > Zeroed) {
-          NPU_TRY(rowsAlu(E, isa::AluOp::Mov, 0, Tt, int64_t(0)));
-          Zeroed = Tt;
+      for (int64_t R0 = 0; R0 < F.Blocks * Plane; R0 += T) {
+        const int64_t Tt = std::min(T, F.Blocks * Plane - R0);
+        if (Tt > Filled || F.Value != FilledValue) {
+          NPU_TRY(rowsAlu(E, isa::AluOp::Mov, 0, Tt, F.Value));
+          Filled = Tt, FilledValue = F.Value;
         }
-        E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, Off, 0, 0) + R0) * Orb, 1, Tt, Tt);
+        E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, F.Off, 0, 0) + R0) * Orb, 1, Tt, Tt);
       }
   return Status::ok();
 }

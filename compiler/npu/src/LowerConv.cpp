@@ -43,21 +43,42 @@ void storeResult(Emitter &E, const ir::Node &N, int64_t Sram, int Tensor, uint64
 }
 
 Status checkGemmNode(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C) {
-  // First, so the report says why whichever layout the node got: the GEMM reads q, not q - zp. Without padding
-  // the quantizer folds -zp * sum(w) into the bias (x_zero_point 0); padded taps would need LOAD to pad with
-  // the zero point, and it pads with 0.
-  if (const int64_t Zp = N.getInt("x_zero_point", 0)) {
-    const std::vector<int64_t> Pads = N.getInts("pads");
-    if (std::any_of(Pads.begin(), Pads.end(), [](int64_t P) { return P != 0; }))
-      return makeError("asymmetric activation needs zero-point padding (x_zero_point ", Zp,
-                       "; the NPU's LOAD pads with 0)");
-    return makeError("x_zero_point ", Zp, " != 0 (the GEMM reads no zero point: fold it into the bias)");
-  }
+  // An input zero point is exact on the NPU: LOAD pads the input tiles with it (pad_value), so every tap reads
+  // q, and the bias gets -zp * sum(w) (foldedBias). It must fit the LOAD's pad_value field.
+  const int64_t Zp = N.getInt("x_zero_point", 0), Half = int64_t(1) << (C.inputBits() - 1);
+  if (Zp < -Half || Zp >= Half)
+    return makeError("x_zero_point ", Zp, " does not fit the ", C.inputBits(), "-bit input type");
   if (!ir::isBlockedNode(N))
     return makeError("not in the blocked layout");
   if (int32Result(N) && (C.AccType != DType::Int32 || G.type(N.Outputs[0]).Elem != ir::ElemType::Int32))
     return makeError("an int32 result needs int32 accumulators and an i32 output");
   return checkBlockedAct(G, N.Inputs[0], C, int64_t(C.BlockIn));
+}
+
+std::vector<int64_t> foldedBias(const ir::Graph &G, const ir::Node &N) {
+  std::vector<int64_t> Bias = {0};
+  if (N.hasInput(2) && G.value(N.Inputs[2]).Data)
+    Bias = G.value(N.Inputs[2]).Data->toInt64s();
+  const int64_t Zp = N.getInt("x_zero_point", 0);
+  if (Zp == 0)
+    return Bias;
+  // sum_t (q_t - zp) * w_t = sum_t q_t * w_t - zp * sum_t w_t over every tap, the padded ones included: they
+  // read zp (the LOAD's pad value), so they add nothing, as the operator's definition says. The padding lanes
+  // of the blocked input hold zp too and meet zero weights. Blocked weights are [O/bo, C/bi, taps..., bo, bi].
+  const ir::Tensor &W = *G.value(N.Inputs[1]).Data;
+  const ir::Shape &D = W.shape();
+  const int64_t Bo = D[D.size() - 2], Bi = D.back(), Outer = D[0], Inner = W.numElements() / (Outer * Bo * Bi);
+  const int8_t *P = W.data<int8_t>();
+  std::vector<int64_t> Out(size_t(Outer * Bo), 0);
+  for (int64_t O = 0; O < Outer * Bo; ++O) {
+    int64_t Sum = 0;
+    for (int64_t R = 0; R < Inner; ++R)
+      for (int64_t I = 0; I < Bi; ++I)
+        Sum += P[((O / Bo * Inner + R) * Bo + O % Bo) * Bi + I];
+    const int64_t B = Bias.size() == 1 ? Bias[0] : O < int64_t(Bias.size()) ? Bias[size_t(O)] : 0;
+    Out[size_t(O)] = int64_t(int32_t(uint32_t(B - Zp * Sum))); // the accumulators wrap like int32
+  }
+  return Out;
 }
 
 /// acc[Dst .. Dst + Rows) = bias row (src factors 0): replaces a reset GEMM and a bias add.
@@ -86,10 +107,7 @@ Status requantRows(Emitter &E, const ir::Node &N, int64_t MulRow, int64_t Outer,
 
 /// Bias and multiplier constants of a node, one accumulator row per output block.
 std::pair<int, int> channelConstants(Emitter &E, const ir::Graph &G, const ir::Node &N, int64_t Blocks) {
-  std::vector<int64_t> Bias = {0};
-  if (N.hasInput(2) && G.value(N.Inputs[2]).Data)
-    Bias = G.value(N.Inputs[2]).Data->toInt64s();
-  return {E.channelRows(N.Name + ".bias", Bias, Blocks),
+  return {E.channelRows(N.Name + ".bias", foldedBias(G, N), Blocks),
           E.channelRows(N.Name + ".mult", requantMultipliers(N), Blocks)};
 }
 
@@ -296,7 +314,7 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     for (int64_t Cb = 0; Cb < Cin; ++Cb) {
       E.load(MemType::Input, InBase + Cb * T.TIH * T.TIW, X.Tensor,
              uint64_t(X.row(Nb, Cb, L->FirstRow, 0)) * Irb, L->Y, L->X, X.W, L->PadT, L->PadB, L->PadL,
-             L->PadR);
+             L->PadR, N.getInt("x_zero_point", 0));
     }
     return Status::ok();
   };

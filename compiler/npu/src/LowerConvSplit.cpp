@@ -183,7 +183,7 @@ Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const C
     for (int64_t Cb = 0; Cb < Kn; ++Cb)
       E.load(MemType::Input, InBase + Cb * TIH * TIW, X.Tensor,
              uint64_t(X.row(Nb, C0 + Cb, L.FirstRow, L.FirstCol)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB,
-             L.PadL, L.PadR);
+             L.PadL, L.PadR, N.getInt("x_zero_point", 0));
     return Status::ok();
   };
   int64_t Unit = 0, Chunk = 0, WSet = 0;

@@ -156,10 +156,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     }
   }
   const int WT = E.weightTiles(N.Name + ".weights", Packed);
-  std::vector<int64_t> Bias = {0};
-  if (N.hasInput(2))
-    Bias = G.value(N.Inputs[2]).Data->toInt64s();
-  const int BiasT = E.channelRows(N.Name + ".bias", Bias, OO);
+  const int BiasT = E.channelRows(N.Name + ".bias", conv::foldedBias(G, N), OO);
   const int MulT = E.channelRows(N.Name + ".mult", conv::requantMultipliers(N), OO);
   // Constant rows at the top of the accumulators: of every output block, or of the current one.
   const int64_t ConstRows = Sc.Resident ? OO : 1;
@@ -204,7 +201,7 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
           NPU_ASSIGN(InputTileLoad L, inputTile(X, W, TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C)));
           E.load(MemType::Input, InBase + J * Block, X.Tensor,
                  uint64_t(X.row(Nb, Span[size_t(J)], L.FirstRow, 0)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB,
-                 L.PadL, L.PadR);
+                 L.PadL, L.PadR, N.getInt("x_zero_point", 0));
         }
         NPU_TRY(movRow(E, AccBase, BiasBase + Row, Th, W.OW));
         if (S) {
