@@ -2,6 +2,7 @@
 // backend, compared bit for bit with the reference interpreter running the same quantized graph.
 #include "CheckNpu.h"
 #include "Command.h"
+#include "FidelityCost.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/compiler/check/Fidelity.h"
@@ -108,9 +109,17 @@ public:
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return error("npu pipeline: " + S.message());
-      auto A = artifact(Q);
+      // The fidelity options' price, once per model: from the first compile, against the default quantization
+      // on the same calibration sets.
+      const bool Price = Round == 0 && hasFidelityOptions(PO);
+      backend::ModelCost Cost;
+      auto A = artifact(Q, Price ? &Cost : nullptr);
       if (!A)
         return fail(A.message());
+      if (Price) {
+        std::string Line = fidelityCostLine(*G, PO, C, backend::CompileOptions(), Cost);
+        note(Line.substr(0, Line.size() - 1)); // a log line ends without its newline
+      }
       std::vector<bool> Held(Sets.size());
       for (size_t K = 0; K < Sets.size(); ++K)
         Held[K] = Opts.CrossValidate ? K == Round : !isCalibSet(Sets[K], Calib);
@@ -183,11 +192,14 @@ private:
     }
   }
 
-  /// The check's own compilation, or --artifact when given (saying whether it is the same bytes).
-  Expected<backend::ModelArtifact> artifact(const ir::Graph &G) {
+  /// The check's own compilation, or --artifact when given (saying whether it is the same bytes). Cost, when
+  /// given, receives the cost model's estimate of the check's own compilation.
+  Expected<backend::ModelArtifact> artifact(const ir::Graph &G, backend::ModelCost *Cost) {
     auto CR = backend::compileModel(G, C);
     if (!CR)
       return CR.error().withContext("compile");
+    if (Cost)
+      *Cost = backend::estimateModelCost(CR->Artifact);
     size_t OnNpu = std::count_if(CR->Placements.begin(), CR->Placements.end(),
                                  [](const backend::NodePlacement &P) { return P.Npu; });
     size_t NpuSegments =

@@ -1,5 +1,6 @@
 // npuc compile and npuc opt: the frontend and the graph pass pipeline, with IR printing between passes.
 #include "Command.h"
+#include "FidelityCost.h"
 #include "HostRun.h"
 #include "MemoryOption.h"
 
@@ -15,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace npuc {
@@ -143,9 +145,10 @@ int runOpt(const Command &Self, const Args &A) {
   return writeText(A, ir::printGraph(*G));
 }
 
-/// The NPU backend: artifact (-o), tile IR or assembly text, placement report.
+/// The NPU backend: artifact (-o), tile IR or assembly text, placement report. Float, when given, is the
+/// imported model before the pipeline ran with Opts' fidelity options: the report prices them against it.
 int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config,
-            const backend::BackendPipelineOptions &Backend) {
+            const backend::BackendPipelineOptions &Backend, const ir::Graph *Float, const passes::PassOptions &Opts) {
   backend::CompileOptions Options;
   Options.Tune = A.has("--tune");
   Options.Serial = A.has("--serial-schedule");
@@ -155,8 +158,11 @@ int emitNpu(const Args &A, const ir::Graph &G, const HardwareConfig &Config,
     return fail(A.Positional[0] + ": " + R.message());
   if (R->Stopped) // --stop-after a backend pass: the tile IR that npuc backend --start-after continues
     return writeText(A, R->TileText);
-  if (A.has("--report"))
+  if (A.has("--report")) {
     std::cout << backend::formatPlacementReport(*R);
+    if (Float)
+      std::cout << fidelityCostLine(*Float, Opts, Config, Options, backend::estimateModelCost(R->Artifact));
+  }
   std::string Emit = A.get("--emit");
   if (Emit == "tile")
     return writeText(A, R->TileText);
@@ -264,13 +270,17 @@ int runCompile(const Command &Self, const Args &A) {
     return E;
   if (A.has("--report"))
     Opts.Report = &std::cout;
+  // The fidelity options' price needs the model as imported, compiled again with the default quantization.
+  std::optional<ir::Graph> Float;
+  if (Target == "npu" && A.has("--report") && hasFidelityOptions(Opts))
+    Float = *G;
   if (Status S = passes::runPipeline(*G, passes::defaultPipeline(Target), Opts, Pipe); !S)
     return fail(A.Positional[0] + ": " + S.message());
   if (Emit == "graph")
     return writeText(A, ir::printGraph(*G));
   if (Target == "host")
     return emitHost(Self, A, *G, Config ? *Config : defaultHardwareConfig());
-  return emitNpu(A, *G, *Config, Backend);
+  return emitNpu(A, *G, *Config, Backend, Float ? &*Float : nullptr, Opts);
 }
 
 } // namespace

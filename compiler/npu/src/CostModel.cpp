@@ -248,6 +248,47 @@ std::string formatCostTable(const std::vector<LayerCost> &Layers, const Hardware
   return OS.str();
 }
 
+ModelCost estimateModelCost(const ModelArtifact &A) {
+  ModelCost M;
+  for (const ArtifactSegment &S : A.Segments) {
+    if (S.K != ArtifactSegment::Npu)
+      continue;
+    M.NpuSegments += 1;
+    for (const LayerCost &L : estimateProgram(S.Program))
+      M.Cycles += L.Cycles, M.DramBytes += L.DramBytes;
+  }
+  return M;
+}
+
+namespace {
+
+/// "A vs B WHAT (+x.xx %)": the change from B to A in percent of B (none when B is 0); Over names the budget.
+std::string comparison(uint64_t A, uint64_t B, const char *What, bool Over) {
+  const std::string Budget = "over the " + std::to_string(FidelityCycleBudgetPercent) + " % budget of issue 12";
+  std::string S = std::to_string(A) + " vs " + std::to_string(B) + " " + What;
+  if (B == 0) // no percentage of nothing
+    return Over ? S + " (" + Budget + ")" : S;
+  char Buf[64];
+  std::snprintf(Buf, sizeof Buf, " (%+.2f %%", 100.0 * (double(A) - double(B)) / double(B));
+  return S + Buf + (Over ? ": " + Budget : "") + ")";
+}
+
+} // namespace
+
+std::string formatFidelityCost(const ModelCost &WithOptions, const ModelCost &Default) {
+  // Integer comparison, so a change of exactly the budget is within it whatever the rounding of the percent.
+  const bool Over = WithOptions.Cycles * 100 > Default.Cycles * (100 + FidelityCycleBudgetPercent);
+  std::string S =
+      "fidelity cost: " +
+      comparison(WithOptions.Cycles, Default.Cycles, "estimated cycles with the default quantization", Over) + ", " +
+      comparison(WithOptions.DramBytes, Default.DramBytes, "DRAM bytes", false);
+  // Work the other quantization leaves on the host is not in its estimate: say when the partitions differ.
+  if (WithOptions.NpuSegments != Default.NpuSegments)
+    S += "; " + std::to_string(WithOptions.NpuSegments) + " vs " + std::to_string(Default.NpuSegments) +
+         " NPU segments (host segments are not estimated)";
+  return S + "\n";
+}
+
 uint64_t transferCycles(const HardwareConfig &C, uint64_t Bytes, uint64_t Transfers, bool Store) {
   if (Transfers == 0)
     return 0;

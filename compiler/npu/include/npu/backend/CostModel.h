@@ -3,6 +3,7 @@
 // plus the per-tile formula the lowerings use to choose tile sizes and buffering depth.
 #pragma once
 
+#include "npu/backend/Artifact.h"
 #include "npu/isa/Program.h"
 
 #include <string>
@@ -31,6 +32,21 @@ uint64_t estimateTotalCycles(const isa::Program &P);
 
 /// The --report table: one line per layer and a total line.
 std::string formatCostTable(const std::vector<LayerCost> &Layers, const HardwareConfig &C);
+
+/// A compiled model's whole-program estimate: estimateProgram's cycles and DRAM bytes summed over every NPU
+/// segment (host segments have no estimate), and how many NPU segments there are.
+struct ModelCost {
+  uint64_t Cycles = 0, DramBytes = 0;
+  uint64_t NpuSegments = 0;
+};
+ModelCost estimateModelCost(const ModelArtifact &A);
+
+/// The budget of issue 12: a fidelity option may cost at most this many percent of the model's cycles.
+constexpr uint64_t FidelityCycleBudgetPercent = 10;
+/// The --report line pricing fidelity options: WithOptions' cycles and DRAM bytes against Default's (the same
+/// model and calibration with the default quantization options), the change in percent, saying so when the
+/// cycles grow by more than FidelityCycleBudgetPercent, and both NPU segment counts when they differ.
+std::string formatFidelityCost(const ModelCost &WithOptions, const ModelCost &Default);
 
 /// Per-tile stage costs for choosing tiles before any code exists: transfers on the load unit, compute
 /// cycles, transfers on the store unit.
