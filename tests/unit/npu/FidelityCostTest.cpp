@@ -15,43 +15,43 @@ ModelCost cost(uint64_t Cycles, uint64_t DramBytes, uint64_t NpuSegments = 1) {
   return M;
 }
 
-TEST(FidelityCost, UnderTheBudget) {
-  // (884336 - 884723) / 884723 = -0.0437 %; DRAM bytes unchanged.
-  EXPECT_EQ(formatFidelityCost(cost(884336, 52000), cost(884723, 52000)),
-            "fidelity cost: 884336 vs 884723 estimated cycles with the default quantization (-0.04 %), "
-            "52000 vs 52000 DRAM bytes (+0.00 %)\n");
-  // +9.99 %: still within it.
-  EXPECT_EQ(formatFidelityCost(cost(10999, 150), cost(10000, 100)),
-            "fidelity cost: 10999 vs 10000 estimated cycles with the default quantization (+9.99 %), "
-            "150 vs 100 DRAM bytes (+50.00 %)\n");
-}
+struct Case {
+  const char *What;
+  ModelCost WithOptions, Default;
+  const char *Line;
+};
 
-TEST(FidelityCost, OverTheBudget) {
-  EXPECT_EQ(formatFidelityCost(cost(11420, 2000), cost(10000, 2500)),
-            "fidelity cost: 11420 vs 10000 estimated cycles with the default quantization (+14.20 %: over the "
-            "10 % budget of issue 12), 2000 vs 2500 DRAM bytes (-20.00 %)\n");
-}
-
-TEST(FidelityCost, AtTheBudget) {
-  // Exactly +10 % is within the budget; one cycle more is over it.
-  EXPECT_EQ(formatFidelityCost(cost(11000, 0), cost(10000, 0)),
-            "fidelity cost: 11000 vs 10000 estimated cycles with the default quantization (+10.00 %), "
-            "0 vs 0 DRAM bytes\n");
-  EXPECT_EQ(formatFidelityCost(cost(11001, 0), cost(10000, 0)),
-            "fidelity cost: 11001 vs 10000 estimated cycles with the default quantization (+10.01 %: over the "
-            "10 % budget of issue 12), 0 vs 0 DRAM bytes\n");
-}
-
-TEST(FidelityCost, DifferentPartitions) {
-  // The default quantization leaves work on the host that its estimate does not count: the line says so.
-  EXPECT_EQ(formatFidelityCost(cost(30000, 4000, 1), cost(20000, 3000, 17)),
-            "fidelity cost: 30000 vs 20000 estimated cycles with the default quantization (+50.00 %: over the "
-            "10 % budget of issue 12), 4000 vs 3000 DRAM bytes (+33.33 %); 1 vs 17 NPU segments (host "
-            "segments are not estimated)\n");
-  // Nothing on the NPU by default: no percentage of zero, but any NPU cycles exceed the budget.
-  EXPECT_EQ(formatFidelityCost(cost(500, 64, 1), cost(0, 0, 0)),
-            "fidelity cost: 500 vs 0 estimated cycles with the default quantization (over the 10 % budget of "
-            "issue 12), 64 vs 0 DRAM bytes; 1 vs 0 NPU segments (host segments are not estimated)\n");
+TEST(FidelityCost, Lines) {
+  const Case Cases[] = {
+      // (884336 - 884723) / 884723 = -0.0437 %.
+      {"under", cost(884336, 52000), cost(884723, 52000),
+       "fidelity cost: 884336 vs 884723 estimated cycles with the default quantization (-0.04 %), 52000 vs 52000 "
+       "DRAM bytes (+0.00 %)\n"},
+      {"just under", cost(10999, 150), cost(10000, 100),
+       "fidelity cost: 10999 vs 10000 estimated cycles with the default quantization (+9.99 %), 150 vs 100 DRAM "
+       "bytes (+50.00 %)\n"},
+      {"over", cost(11420, 2000), cost(10000, 2500),
+       "fidelity cost: 11420 vs 10000 estimated cycles with the default quantization (+14.20 %: over the 10 % "
+       "budget of issue 12), 2000 vs 2500 DRAM bytes (-20.00 %)\n"},
+      // Exactly +10 % is within the budget; one cycle more is over it. No percentage of 0 bytes.
+      {"at", cost(11000, 0), cost(10000, 0),
+       "fidelity cost: 11000 vs 10000 estimated cycles with the default quantization (+10.00 %), 0 vs 0 DRAM "
+       "bytes\n"},
+      {"past", cost(11001, 0), cost(10000, 0),
+       "fidelity cost: 11001 vs 10000 estimated cycles with the default quantization (+10.01 %: over the 10 % "
+       "budget of issue 12), 0 vs 0 DRAM bytes\n"},
+      // The default quantization leaves work on the host that its estimate does not count: the line says so.
+      {"partitions", cost(30000, 4000, 1), cost(20000, 3000, 17),
+       "fidelity cost: 30000 vs 20000 estimated cycles with the default quantization (+50.00 %: over the 10 % "
+       "budget of issue 12), 4000 vs 3000 DRAM bytes (+33.33 %); 1 vs 17 NPU segments (host segments are not "
+       "estimated)\n"},
+      // Nothing on the NPU by default: no percentage of zero, but any NPU cycles exceed the budget.
+      {"nothing by default", cost(500, 64, 1), cost(0, 0, 0),
+       "fidelity cost: 500 vs 0 estimated cycles with the default quantization (over the 10 % budget of issue "
+       "12), 64 vs 0 DRAM bytes; 1 vs 0 NPU segments (host segments are not estimated)\n"},
+  };
+  for (const Case &C : Cases)
+    EXPECT_EQ(formatFidelityCost(C.WithOptions, C.Default), C.Line) << C.What;
 }
 
 TEST(FidelityCost, SumsTheNpuSegments) {
