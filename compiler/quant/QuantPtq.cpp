@@ -4,6 +4,7 @@
 // QuantElementwise.cpp, QuantConcat.cpp); the rest stays float between DequantizeLinear and QuantizeLinear.
 #include "QuantElementwise.h"
 #include "QuantRewrite.h"
+#include "QuantRounding.h"
 
 #include "npu/compiler/ops/FixedPoint.h"
 #include "npu/compiler/support/Try.h"
@@ -29,8 +30,8 @@ struct Tail {
 class Ptq {
 public:
   Ptq(const Graph &G, std::vector<double> Ranges, std::vector<std::pair<double, double>> Bounds, ElemType Act,
-      int WeightBits, std::vector<std::string> *Notes)
-      : B(G), Done(G.nodes().size(), false), Notes(Notes) {
+      int WeightBits, std::vector<std::string> *Notes, const std::map<size_t, InputMoments> *Moments)
+      : B(G), Done(G.nodes().size(), false), Notes(Notes), Moments(Moments) {
     B.Ranges = std::move(Ranges);
     B.Bounds = std::move(Bounds);
     B.Act = Act;
@@ -43,9 +44,19 @@ public:
 
 private:
   QuantBuilder B;
+
+  /// Node I's weights: per-channel scales, values rounded to nearest or, with moments of its input, by GPTQ.
+  QuantizedWeights weights(size_t I, const Tensor &W, int64_t Channels, bool ChannelIsLastDim) const {
+    QuantizedWeights Q = quantizeWeights(W, Channels, ChannelIsLastDim, B.WeightBits);
+    if (Moments)
+      if (auto It = Moments->find(I); It != Moments->end())
+        roundWithMoments(W, Channels, ChannelIsLastDim, B.WeightBits, It->second, Q);
+    return Q;
+  }
   std::vector<bool> Done;
   ZeroConstants ZeroInt8; ///< the int8 forms of all-zero float Concat inputs
   std::vector<std::string> *Notes;     ///< why a node stayed float, for --report (may be null)
+  const std::map<size_t, InputMoments> *Moments; ///< GPTQ rounding's input moments by node (may be null)
 
   void note(const Node &N, const std::string &Why) {
     if (Notes)
@@ -276,7 +287,7 @@ private:
     T = followTail(N.Outputs[0], 1, O, N.OpType == "Conv", T);
     if (!hasRange(T.Out))
       return false;
-    QuantizedWeights WQ = quantizeWeights(*W, O, false, B.WeightBits);
+    QuantizedWeights WQ = weights(I, *W, O, false);
     std::vector<double> Bias(size_t(O), 0.0), Ratios;
     for (int64_t K = 0; K < O; ++K)
       Bias[size_t(K)] = (Bc ? Bc->getDouble(K) : 0.0) + (T.Bias.empty() ? 0.0 : T.Bias[size_t(K)]);
@@ -340,7 +351,7 @@ private:
     T = followTail(N.Outputs[0], YD.size() - 1, Cols, N.OpType != "npu.FusedGemm", T);
     if (!hasRange(T.Out))
       return false;
-    QuantizedWeights WQ = quantizeWeights(W, Cols, true, B.WeightBits);
+    QuantizedWeights WQ = weights(I, W, Cols, true);
     for (int64_t C = 0; C < Cols; ++C)
       Bias[size_t(C)] += T.Bias.empty() ? 0.0 : T.Bias[size_t(C)];
     std::optional<Tensor> BQ = boundedBias(N, X, WQ, Bias, true, true); // no padding: the zero point folds
@@ -479,7 +490,8 @@ private:
 
 Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges, ElemType Act,
                                    std::vector<std::string> *Notes, int WeightBits,
-                                   const std::vector<std::pair<double, double>> *Bounds) {
+                                   const std::vector<std::pair<double, double>> *Bounds,
+                                   const std::map<size_t, InputMoments> *Moments) {
   if (Act != ElemType::Int8 && Act != ElemType::Int16)
     return makeError("activations are quantized to i8 or i16, not ", elemTypeName(Act));
   if (WeightBits != 8 && WeightBits != 4)
@@ -490,7 +502,7 @@ Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ra
     return makeError("internal error: ", Bounds->size(), " calibrated intervals for ", Ranges.size(), " values");
   std::vector<std::pair<double, double>> B = Bounds ? *Bounds : std::vector<std::pair<double, double>>{};
   std::vector<double> R = unifyConcatRanges(G, Ranges, Bounds ? &B : nullptr);
-  return Ptq(G, std::move(R), std::move(B), Act, WeightBits, Notes).run();
+  return Ptq(G, std::move(R), std::move(B), Act, WeightBits, Notes, Moments).run();
 }
 
 } // namespace npu::passes

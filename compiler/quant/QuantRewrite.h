@@ -4,9 +4,12 @@
 #include "QuantBuilder.h"
 #include "npu/compiler/ops/OpHelpers.h"
 
+#include <map>
 #include <optional>
 
 namespace npu::passes {
+
+struct InputMoments; // QuantRounding.h
 
 /// True when the graph already carries quantization: QuantizeLinear/DequantizeLinear, QLinearConv,
 /// QLinearMatMul, ConvInteger or MatMulInteger.
@@ -16,11 +19,13 @@ bool isQuantizedModel(const ir::Graph &G);
 /// activations of type Act (int8, or int16 for a config with int16 inputs and outputs). Notes gets why a
 /// node that could have been converted stayed float (an int32 accumulator that could overflow). Bounds, when
 /// given (int8 only), are the calibrated intervals [lo, hi] inside the ranges: activations then get zero
-/// points (asymmetric, QuantBuilder::gridOf).
+/// points (asymmetric, QuantBuilder::gridOf). Moments, when given, are the inputs' second moments of convs and
+/// matmuls by node index (QuantRounding.h): their weights are then rounded by GPTQ instead of to nearest.
 Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges,
                                        ir::ElemType Act = ir::ElemType::Int8,
                                        std::vector<std::string> *Notes = nullptr, int WeightBits = 8,
-                                       const std::vector<std::pair<double, double>> *Bounds = nullptr);
+                                       const std::vector<std::pair<double, double>> *Bounds = nullptr,
+                                       const std::map<size_t, InputMoments> *Moments = nullptr);
 
 /// Calibrated ranges (one per value) where the leaf inputs of each group of chained Concats that only the
 /// Concat reads take the group's widest range (and the union of their Bounds, when given), so their producers

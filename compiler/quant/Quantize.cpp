@@ -5,6 +5,7 @@
 #include "QuantBiasCorrect.h"
 #include "QuantReport.h"
 #include "QuantRewrite.h"
+#include "QuantRounding.h"
 
 #include "npu/compiler/support/Try.h"
 
@@ -74,8 +75,15 @@ public:
           Ranges[V] *= Headroom;
       }
       const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
+      if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
+        return makeError("weight rounding must be nearest or gptq, not '", Opts.WeightRounding, "'");
+      std::map<size_t, InputMoments> Moments;
+      if (Opts.WeightRounding == "gptq") {
+        NPU_ASSIGN(Moments, collectInputMoments(G, Sets));
+      }
       NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes, WeightBits,
-                                           Opts.AsymmetricActivations ? &Bounds : nullptr));
+                                           Opts.AsymmetricActivations ? &Bounds : nullptr,
+                                           Opts.WeightRounding == "gptq" ? &Moments : nullptr));
       if (Opts.Report)
         for (const std::string &N : Notes)
           *Opts.Report << "quantize: " << N << "\n";
@@ -86,7 +94,8 @@ public:
         Imported ? "converted with the model's own scales"
                  : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets" +
                        (Headroom != 1 ? ", ranges x" + (std::ostringstream() << Headroom).str() : std::string()) +
-                       (Opts.AsymmetricActivations ? ", asymmetric activations" : "");
+                       (Opts.AsymmetricActivations ? ", asymmetric activations" : "") +
+                       (Opts.WeightRounding == "gptq" ? ", GPTQ weight rounding" : "");
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report) {
       // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.

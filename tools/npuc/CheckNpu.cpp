@@ -106,6 +106,7 @@ public:
       PO.BiasCorrection = Opts.BiasCorrection;
       PO.CalibHeadroom = Opts.CalibHeadroom;
       PO.AsymmetricActivations = Opts.AsymmetricActivations;
+      PO.WeightRounding = Opts.WeightRounding;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return error("npu pipeline: " + S.message());

@@ -20,6 +20,7 @@ struct NpuCheckOptions {
   bool BiasCorrection = false;        ///< the quantize pass's empirical bias correction
   double CalibHeadroom = 0;           ///< the quantize pass's range headroom (0: by activation type)
   bool AsymmetricActivations = false; ///< the quantize pass's --act-zero-point=asymmetric
+  std::string WeightRounding = "nearest"; ///< the quantize pass's --weight-rounding
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::optional<double> MinSqnr, MinCos; ///< fail below these fidelity figures against the fp32 outputs
   bool CrossValidate = false; ///< compile once per data set, calibrated on the other sets of the folder

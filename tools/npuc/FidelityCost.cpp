@@ -11,7 +11,8 @@ using namespace npu;
 bool hasFidelityOptions(const passes::PassOptions &Opts) {
   const passes::PassOptions Default;
   return Opts.CalibMethod != Default.CalibMethod || Opts.BiasCorrection != Default.BiasCorrection ||
-         Opts.CalibHeadroom != Default.CalibHeadroom || Opts.AsymmetricActivations != Default.AsymmetricActivations;
+         Opts.CalibHeadroom != Default.CalibHeadroom || Opts.AsymmetricActivations != Default.AsymmetricActivations ||
+         Opts.WeightRounding != Default.WeightRounding;
 }
 
 std::string fidelityCostLine(const ir::Graph &Float, const passes::PassOptions &Opts, const HardwareConfig &C,

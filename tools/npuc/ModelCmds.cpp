@@ -83,6 +83,9 @@ int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
   if (Zp != "symmetric" && Zp != "asymmetric")
     return usageError(Self, "--act-zero-point must be symmetric or asymmetric, got '" + Zp + "'");
   Opts.AsymmetricActivations = Zp == "asymmetric";
+  Opts.WeightRounding = A.get("--weight-rounding", "nearest");
+  if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
+    return usageError(Self, "--weight-rounding must be nearest or gptq, got '" + Opts.WeightRounding + "'");
   return ExitOk;
 }
 
@@ -314,7 +317,7 @@ const Command CompileCommand = {
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction] [--calib-headroom F]\n"
-    "            [--act-zero-point=symmetric|asymmetric]\n"
+    "            [--act-zero-point=symmetric|asymmetric] [--weight-rounding nearest|gptq]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune] [--max-memory SIZE]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -345,6 +348,7 @@ const Command CompileCommand = {
      {"--bias-correction", false, "quantize: move each conv's bias by its mean int8 error on the calibration sets"},
      {"--calib-headroom", true, "quantize: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
      {"--act-zero-point", true, "quantize: symmetric (default, zero point 0) or asymmetric int8 activations"},
+     {"--weight-rounding", true, "quantize: nearest (default) or gptq (error feedback through input moments)"},
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},

@@ -25,6 +25,9 @@ struct PassOptions {
   /// quantize (--act-zero-point=asymmetric): int8 activations get zero points, each tensor's calibrated
   /// interval on all 256 steps (docs/quantization.md); off: symmetric, zero point 0.
   bool AsymmetricActivations = false;
+  /// quantize (--weight-rounding): "nearest" (default) or "gptq", each conv / matmul weight rounded with error
+  /// feedback through its input's second moments on the calibration sets (docs/quantization.md).
+  std::string WeightRounding = "nearest";
   std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
   std::vector<std::string> ReportDirs;    ///< sets the quantize report measures on (default: calibration)
 };
