@@ -11,7 +11,8 @@
 namespace npuc {
 
 /// True when Opts quantize otherwise than a default PassOptions does (--calib-method, --bias-correction,
-/// --calib-headroom or --act-zero-point given): only then is the default quantization compiled to compare.
+/// --calib-headroom, --act-zero-point or --weight-rounding given): only then is the default quantization
+/// compiled to compare.
 bool hasFidelityOptions(const npu::passes::PassOptions &Opts);
 
 /// The --report line of backend::formatFidelityCost: Float (the imported model, before the pipeline)
