@@ -6,6 +6,7 @@
 #include "npu/compiler/ops/OpHelpers.h"
 #include "npu/compiler/support/Try.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace npu::passes {
@@ -217,18 +218,29 @@ void roundWithMoments(const Tensor &W, int64_t Channels, bool ChannelIsLastDim, 
   const int64_t PerGroup = Channels / M.Groups;
   auto Index = [&](int64_t O, int64_t I) { return ChannelIsLastDim ? I * Channels + O : O * K + I; };
   std::vector<double> Row(static_cast<size_t>(K));
+  std::vector<int64_t> Order(static_cast<size_t>(K));
   for (int64_t G = 0; G < M.Groups; ++G) {
-    const std::vector<double> U =
-        inverseFactor(std::vector<double>(M.H.begin() + G * K * K, M.H.begin() + (G + 1) * K * K), K);
+    // GPTQ's "act order": the inputs with the largest second moment first, so their weights are rounded while
+    // the most other weights can still absorb the error.
+    const double *Hg = M.H.data() + G * K * K;
+    for (int64_t I = 0; I < K; ++I)
+      Order[size_t(I)] = I;
+    std::stable_sort(Order.begin(), Order.end(),
+                     [&](int64_t A, int64_t B) { return Hg[A * K + A] > Hg[B * K + B]; });
+    std::vector<double> Hp(size_t(K * K));
+    for (int64_t I = 0; I < K; ++I)
+      for (int64_t J = 0; J < K; ++J)
+        Hp[size_t(I * K + J)] = Hg[Order[size_t(I)] * K + Order[size_t(J)]];
+    const std::vector<double> U = inverseFactor(std::move(Hp), K);
     if (U.empty())
       continue;
     for (int64_t O = G * PerGroup; O < (G + 1) * PerGroup; ++O) {
       const double S = Q.Scales[size_t(O)];
       for (int64_t I = 0; I < K; ++I)
-        Row[size_t(I)] = W.getDouble(Index(O, I));
+        Row[size_t(I)] = W.getDouble(Index(O, Order[size_t(I)]));
       for (int64_t I = 0; I < K; ++I) {
         const int64_t V = quant::quantizeValue(Row[size_t(I)], S, -Max, Max);
-        Q.Data.data<int8_t>()[Index(O, I)] = int8_t(V);
+        Q.Data.data<int8_t>()[Index(O, Order[size_t(I)])] = int8_t(V);
         const double Err = (Row[size_t(I)] - double(V) * S) / U[size_t(I * K + I)];
         for (int64_t J = I + 1; J < K; ++J)
           Row[size_t(J)] -= Err * U[size_t(I * K + J)];
