@@ -159,6 +159,18 @@ void print(const Row &R) {
               R.CompileMs);
 }
 
+std::string gemmName(int64_t M, int64_t N, int64_t K, bool ConstB) {
+  char Name[96];
+  std::snprintf(Name, sizeof(Name), "gemm %ldx%ldx%ld%s", M, N, K, ConstB ? "" : " (B input)");
+  return Name;
+}
+
+std::string convName(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride) {
+  char Name[96];
+  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld -> %ld", C, H, H, Kh, Stride, M);
+  return Name;
+}
+
 /// MatMul [M,K] x [K,N]: B constant (weights, packed at compile time) or a second input.
 Row gemm(int64_t M, int64_t N, int64_t K, bool ConstB, const host::HostOptions &HO, int Reps) {
   ir::Graph G;
@@ -177,8 +189,8 @@ Row gemm(int64_t M, int64_t N, int64_t K, bool ConstB, const host::HostOptions &
   std::vector<ir::Tensor> In = {randomTensor({M, K}, 1)};
   if (!ConstB)
     In.push_back(BT);
-  char Name[96];
-  std::snprintf(Name, sizeof(Name), "gemm %ldx%ldx%ld%s", M, N, K, ConstB ? "" : " (B input)");
+  const std::string NameS = gemmName(M, N, K, ConstB);
+  const char *Name = NameS.c_str();
   std::vector<ir::Tensor> Outs; // reused: times the kernels, not the allocation of a fresh result
   std::vector<float> C(static_cast<size_t>(M * N));
   auto Blas = [&] {
@@ -218,8 +230,8 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
     std::fprintf(stderr, "%s\n", Model.message().c_str());
     std::exit(1);
   }
-  char Name[96];
-  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld -> %ld", C, H, H, Kh, Stride, M);
+  const std::string NameS = convName(C, H, M, Kh, Stride);
+  const char *Name = NameS.c_str();
   std::vector<ir::Tensor> In = {randomTensor({1, C, H, H}, 1)}, Outs;
   int64_t Kk = C * Kh * Kh, P = OH * OH;
   std::vector<float> Wm(static_cast<size_t>(M * Kk), 0.5f);
@@ -248,8 +260,11 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
 int main(int Argc, char **Argv) {
   int Threads = Argc > 1 ? std::atoi(Argv[1]) : static_cast<int>(std::thread::hardware_concurrency());
   int Reps = Argc > 2 ? std::atoi(Argv[2]) : 5;
-  // quick: the first two sizes of each kind; tiny: small sizes that only check (the ctest smoke run).
-  bool Quick = Argc > 3 && std::string(Argv[3]) == "quick", Tiny = Argc > 3 && std::string(Argv[3]) == "tiny";
+  // quick: the first two sizes of each kind; tiny: small sizes that only check (the ctest smoke run); any other
+  // word: only the rows whose name contains it (e.g. "k7" for ResNet-50's stem), to time one layer repeatedly.
+  std::string Mode = Argc > 3 ? Argv[3] : "";
+  bool Quick = Mode == "quick", Tiny = Mode == "tiny";
+  std::string Only = Quick || Tiny ? "" : Mode;
   openblas_set_num_threads(Threads);
   host::HostOptions HO;
   HO.Threads = Threads;
@@ -273,7 +288,8 @@ int main(int Argc, char **Argv) {
   if (Tiny)
     Gemms = {{37, 48, 70, true}, {20, 33, 64, false}};
   for (auto [M, N, K, ConstB] : Gemms)
-    print(gemm(M, N, K, ConstB, HO, Reps));
+    if (gemmName(M, N, K, ConstB).find(Only) != std::string::npos)
+      print(gemm(M, N, K, ConstB, HO, Reps));
   std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
       {64, 56, 64, 3, 1}, {128, 28, 128, 3, 1}, {256, 14, 256, 3, 1}, {512, 7, 512, 3, 1}, {256, 56, 64, 1, 1},
       {64, 56, 256, 1, 1}, {3, 224, 64, 7, 2}, {512, 7, 2048, 1, 1}, {48, 13, 192, 3, 1}, {512, 13, 1000, 1, 1}};
@@ -282,6 +298,7 @@ int main(int Argc, char **Argv) {
   if (Tiny)
     Convs = {{4, 10, 8, 3, 1}, {3, 16, 8, 7, 2}};
   for (auto [C, H, M, Kh, S] : Convs)
-    print(conv(C, H, M, Kh, S, HO, Reps));
+    if (convName(C, H, M, Kh, S).find(Only) != std::string::npos)
+      print(conv(C, H, M, Kh, S, HO, Reps));
   return 0;
 }

@@ -27,6 +27,32 @@ void conv(ir::Shape X, ir::Shape W, std::vector<ir::Attribute> Attrs, bool Bias,
   checkOp("Conv", Ops, std::move(Attrs));
 }
 
+struct ConvCase {
+  ir::Shape X, W;
+  std::vector<ir::Attribute> Attrs;
+};
+
+/// Each case (positive data, constant weights and bias) against the reference interpreter, on this CPU and with
+/// AVX2's narrower vectors too where this CPU has it.
+void checkConvs(const std::vector<ConvCase> &Cases, uint32_t Seed) {
+  std::vector<host::HostOptions> Targets = {testOptions()};
+  if (__builtin_cpu_supports("avx2")) {
+    Targets.push_back(testOptions());
+    Targets.back().Cpu = "haswell";
+    Targets.back().Features = "+avx2,+avx,+fma,+f16c,+bmi,+bmi2";
+  }
+  for (const ConvCase &Cc : Cases)
+    for (const host::HostOptions &O : Targets) {
+      std::vector<ir::Tensor> Feeds;
+      std::vector<Operand> Ops = {in(data(Cc.X, Seed, true)), cst(data(Cc.W, Seed + 1, true)),
+                                  cst(randomF32({Cc.W[0]}, Seed + 2))};
+      ir::Graph G = oneNode("Conv", Ops, Cc.Attrs, 1, Feeds);
+      SCOPED_TRACE(ir::formatShape(Cc.X) + " * " + ir::formatShape(Cc.W) + " on " + (O.Cpu.empty() ? "host" : O.Cpu));
+      expectMatchesReference(G, Feeds, O);
+      Seed += 3;
+    }
+}
+
 TEST(HostConv, Geometry) {
   conv({1, 3, 9, 9}, {8, 3, 3, 3}, {}, true, true, 1);
   conv({2, 3, 9, 10}, {8, 3, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}, true, true, 2);
@@ -59,17 +85,7 @@ TEST(HostConv, GemmBlockingTails) {
 /// that fill no vector or one panel, groups, batches, strides, the input read in place (plain 1x1) or through
 /// im2col; with AVX2's narrower tiles too where this CPU has it.
 TEST(HostConv, SmallPlanesPositionRows) {
-  std::vector<host::HostOptions> Targets = {testOptions()};
-  if (__builtin_cpu_supports("avx2")) {
-    Targets.push_back(testOptions());
-    Targets.back().Cpu = "haswell";
-    Targets.back().Features = "+avx2,+avx,+fma,+f16c,+bmi,+bmi2";
-  }
-  struct Case {
-    ir::Shape X, W;
-    std::vector<ir::Attribute> Attrs;
-  };
-  std::vector<Case> Cases = {
+  std::vector<ConvCase> Cases = {
       {{2, 40, 7, 7}, {70, 40, 1, 1}, {}},
       {{1, 36, 13, 13}, {48, 36, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
       {{1, 32, 14, 14}, {40, 16, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1})), attr("strides", ints({2, 2}))}},
@@ -77,17 +93,22 @@ TEST(HostConv, SmallPlanesPositionRows) {
       {{1, 64, 13, 13}, {16, 64, 1, 1}, {}}, // one channel panel: the plane's tiles split among tasks
       {{1, 24, 5, 5}, {64, 24, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
       {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
-  uint32_t Seed = 300;
-  for (const Case &Cc : Cases)
-    for (const host::HostOptions &O : Targets) {
-      std::vector<ir::Tensor> Feeds;
-      std::vector<Operand> Ops = {in(data(Cc.X, Seed, true)), cst(data(Cc.W, Seed + 1, true)),
-                                  cst(randomF32({Cc.W[0]}, Seed + 2))};
-      ir::Graph G = oneNode("Conv", Ops, Cc.Attrs, 1, Feeds);
-      SCOPED_TRACE(ir::formatShape(Cc.X) + " * " + ir::formatShape(Cc.W) + " on " + (O.Cpu.empty() ? "host" : O.Cpu));
-      expectMatchesReference(G, Feeds, O);
-      Seed += 3;
-    }
+  checkConvs(Cases, 300);
+}
+
+/// Strided im2col copies (Im2col.cpp): stride 2 along the rows as vector loads and even-lane shuffles, with
+/// rows of several vectors and a last one that overlaps the one before, rows shorter than a vector, taps that
+/// start outside the row (padding), dilation, 1-D; stride 1 along the rows under a vertical stride. With
+/// AVX2's 8-lane vectors too where this CPU has it.
+TEST(HostConv, StridedIm2col) {
+  std::vector<ConvCase> Cases = {
+      {{1, 3, 41, 75}, {12, 3, 7, 7}, {attr("strides", ints({2, 2})), attr("pads", ints({3, 3, 3, 3}))}},
+      {{1, 3, 30, 53}, {8, 3, 5, 5}, {attr("strides", ints({2, 2})), attr("pads", ints({0, 1, 2, 0}))}},
+      {{1, 2, 25, 70}, {5, 2, 3, 3}, {attr("strides", ints({1, 2})), attr("dilations", ints({2, 3}))}},
+      {{1, 4, 19, 23}, {6, 4, 3, 3}, {attr("strides", ints({2, 2})), attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 5, 31, 40}, {7, 5, 3, 3}, {attr("strides", ints({2, 1})), attr("pads", ints({1, 0, 1, 0}))}},
+      {{1, 4, 101}, {6, 4, 3}, {attr("strides", ints({2})), attr("pads", ints({1, 1}))}}};
+  checkConvs(Cases, 400);
 }
 
 TEST(HostConv, Transposed) {
