@@ -118,6 +118,9 @@ Status canLowerResize(const ir::Graph &G, const ir::Node &N, const HardwareConfi
 Status lowerResize(Emitter &E, const ir::Graph &G, const ir::Node &N);
 Status canLowerPad(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerPad(Emitter &E, const ir::Graph &G, const ir::Node &N);
+/// A Reshape of a blocked tensor that keeps its rows (the layout pass makes them): an alias, else a row copy.
+Status canLowerReshape(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
+Status lowerReshape(Emitter &E, const ir::Graph &G, const ir::Node &N);
 
 /// Shared checks: a blocked int8 activation whose rows are the config's rows.
 Status checkBlockedAct(const ir::Graph &G, ir::ValueId V, const HardwareConfig &C, int64_t BlockC);

@@ -91,14 +91,8 @@ Status lowerConcat(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       if (!IdentityLoaded)
         loadPlacementTiles(E);
       IdentityLoaded = true;
-      const int64_t Rows = A.COuter * Plane;
       for (int64_t Nb = 0; Nb < A.NOuter; ++Nb)
-        for (int64_t R0 = 0; R0 < Rows; R0 += T) {
-          const int64_t Tt = std::min(T, Rows - R0);
-          loadActRows(E, 0, A.Tensor, A.row(Nb, 0, 0, 0) + R0, Tt);
-          NPU_TRY(widenRows(E, 0, 0, Tt));
-          E.storeOut(0, Y.Tensor, uint64_t(Y.row(Nb, COff, 0, 0) + R0) * Orb, 1, Tt, Tt);
-        }
+        NPU_TRY(copyActRows(E, A.Tensor, A.row(Nb, 0, 0, 0), Y.Tensor, Y.row(Nb, COff, 0, 0), A.COuter * Plane));
     }
     COff += A.COuter;
   }

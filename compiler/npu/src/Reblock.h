@@ -84,6 +84,22 @@ inline Status widenRows(Emitter &E, int64_t Dst, int64_t Src, int64_t Rows) {
   return E.gemm(widenUops(E.config(), Dst, Src), F);
 }
 
+/// Copies Rows activation rows (block_out wide) from row SrcRow of Src to row DstRow of Dst through the input
+/// buffer and the accumulators, a tile of at most the buffers' rows at a time; the placement tiles must be in
+/// weight rows [0, k) (loadPlacementTiles).
+inline Status copyActRows(Emitter &E, int Src, int64_t SrcRow, int Dst, int64_t DstRow, int64_t Rows) {
+  const HardwareConfig &C = E.config();
+  const int64_t T = std::min({int64_t(C.D.InputDepth) / subRows(C), int64_t(C.D.OutputDepth), int64_t(C.D.AccDepth),
+                              (int64_t(1) << C.LoopBits) - 1});
+  for (int64_t R0 = 0; R0 < Rows; R0 += T) {
+    const int64_t Tt = std::min(T, Rows - R0);
+    loadActRows(E, 0, Src, SrcRow + R0, Tt);
+    NPU_TRY(widenRows(E, 0, 0, Tt));
+    E.storeOut(0, Dst, uint64_t(DstRow + R0) * C.D.OutputRowBytes, 1, Tt, Tt);
+  }
+  return Status::ok();
+}
+
 /// npu.Reblock from block_out to block_in channel blocks (LowerReblock.cpp).
 Status canLowerReblock(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C);
 Status lowerReblock(Emitter &E, const ir::Graph &G, const ir::Node &N);

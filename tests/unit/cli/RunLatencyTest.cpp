@@ -1,5 +1,8 @@
-// npuc run's whole-model latency, --repeat, --host-gflops and --profile, on the demo CNN of npu-modelgen: runs
-// the real npuc and checks its --stats JSON, --trace and printed lines against the model's own shapes.
+// npuc run's whole-model latency, --repeat, --host-gflops and --profile, on the demo CNN of npu-modelgen and on a
+// model written here whose host segment sits between two NPU segments: runs the real npuc and checks its --stats
+// JSON, --trace and printed lines against the models' own shapes.
+#include "OnnxWriter.h"
+#include "npu/compiler/frontend/TensorProto.h"
 #include "npu/support/Json.h"
 
 #include <gtest/gtest.h>
@@ -48,8 +51,42 @@ npu::Json parseJsonFile(const std::string &Path) {
   return J ? *J : npu::Json();
 }
 
-/// The demo CNN (npu-modelgen), compiled for configs/default.yaml, in a folder of its own per test (ctest runs
-/// tests side by side).
+constexpr int64_t SplitHw = 16, SplitIn = 3, SplitMid = 8, SplitOut = 4;
+
+/// DIR/model.onnx: conv 3x3 + ReLU, a Softmax over the channels (left in float: the host), conv 3x3 + ReLU, so
+/// the NPU runs two segments with a host segment between them; and two input sets DIR/test_data_set_K.
+void writeSplitModel(const std::string &Dir) {
+  npu::modelgen::OnnxWriter W("split", 13);
+  W.addInput("image", {1, SplitIn, SplitHw, SplitHw});
+  W.addOutput("y", {1, SplitOut, SplitHw, SplitHw});
+  auto Weights = [](int64_t N, int Seed) {
+    std::vector<float> V(static_cast<size_t>(N));
+    for (int64_t I = 0; I < N; ++I)
+      V[size_t(I)] = float(std::sin(double(Seed * 131 + I) * 0.37)) * 0.3f;
+    return V;
+  };
+  W.addInitializer("w1", {SplitMid, SplitIn, 3, 3}, Weights(SplitMid * SplitIn * 9, 1));
+  W.addInitializer("w2", {SplitOut, SplitMid, 3, 3}, Weights(SplitOut * SplitMid * 9, 2));
+  const std::vector<int64_t> Pads = {1, 1, 1, 1}, Kernel = {3, 3};
+  W.addNode("Conv", "conv1", {"image", "w1"}, {"c1"}).attr("pads", Pads).attr("kernel_shape", Kernel);
+  W.addNode("Relu", "relu1", {"c1"}, {"r1"});
+  W.addNode("Softmax", "softmax", {"r1"}, {"s"}).attr("axis", int64_t(1));
+  W.addNode("Conv", "conv2", {"s", "w2"}, {"c2"}).attr("pads", Pads).attr("kernel_shape", Kernel);
+  W.addNode("Relu", "relu2", {"c2"}, {"y"});
+  fs::create_directories(Dir);
+  ASSERT_TRUE(W.writeFile(Dir + "/model.onnx").isOk());
+  for (int K = 0; K < 2; ++K) {
+    npu::ir::Tensor T(npu::ir::ElemType::Float32, {1, SplitIn, SplitHw, SplitHw});
+    for (int64_t I = 0; I < T.numElements(); ++I)
+      T.data<float>()[I] = float(std::cos(double(I * (K + 3)) * 0.11));
+    const std::string Set = Dir + "/test_data_set_" + std::to_string(K);
+    fs::create_directories(Set);
+    ASSERT_TRUE(npu::frontend::writeTensorProtoFile(Set + "/input_0.pb", "image", T).isOk());
+  }
+}
+
+/// The demo CNN (npu-modelgen) and the split model, compiled for configs/default.yaml, in a folder of its own
+/// per test (ctest runs tests side by side).
 class RunLatency : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -62,21 +99,27 @@ protected:
     Result C = run(npuc("compile " + Dir + "/cnn/model.onnx --config " NPU_SOURCE_DIR "/configs/default.yaml --calib " +
                         Dir + "/cnn -o " + Dir + "/cnn.npub"));
     ASSERT_EQ(C.Exit, 0) << C.Out;
+    writeSplitModel(Dir + "/split");
+    Result S = run(npuc("compile " + Dir + "/split/model.onnx --config " NPU_SOURCE_DIR
+                        "/configs/default.yaml --calib " + Dir + "/split -o " + Dir + "/split.npub"));
+    ASSERT_EQ(S.Exit, 0) << S.Out;
   }
   static std::string npuc(const std::string &Args) { return std::string(NPUC) + " " + Args; }
-  std::string runArgs(const std::string &Backend) const {
-    return "run " + Dir + "/cnn.npub --backend " + Backend + " --inputs " + Dir + "/cnn/test_data_set_0";
+  std::string runArgs(const std::string &Backend, const std::string &Model = "cnn") const {
+    return "run " + Dir + "/" + Model + ".npub --backend " + Backend + " --inputs " + Dir + "/" + Model +
+           "/test_data_set_0";
   }
   std::string Dir;
 };
 
 constexpr double Eps = 1e-5;
 
-/// The demo CNN's host segments (README: the input's quantization, the flatten, the softmax) in order.
+/// The split model's segments: the input's quantization, conv1, the softmax (with its dequantization and
+/// quantization), conv2, the output's dequantization.
 const std::vector<std::string> ExpectedKinds = {"host", "npu", "host", "npu", "host"};
 
 TEST_F(RunLatency, StatsFieldsAddUp) {
-  Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json"));
+  Result R = run(npuc(runArgs("systemc", "split") + " --stats " + Dir + "/s.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
   npu::Json J = parseJsonFile(Dir + "/s.json");
   npu::Json &L = J["latency"];
@@ -112,7 +155,7 @@ TEST_F(RunLatency, StatsFieldsAddUp) {
 }
 
 TEST_F(RunLatency, TraceHasHostTrackBetweenNpuSegments) {
-  Result R = run(npuc(runArgs("systemc") + " --stats " + Dir + "/s.json --trace " + Dir + "/t.json"));
+  Result R = run(npuc(runArgs("systemc", "split") + " --stats " + Dir + "/s.json --trace " + Dir + "/t.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
   npu::Json L = parseJsonFile(Dir + "/s.json")["latency"];
   npu::Json T = parseJsonFile(Dir + "/t.json");
@@ -159,12 +202,14 @@ TEST_F(RunLatency, TraceHasHostTrackBetweenNpuSegments) {
 
 TEST_F(RunLatency, HostGflopsModelsFlopsByHand) {
   const double Gflops = 2;
-  Result R = run(npuc(runArgs("systemc") + " --host-gflops 2 --stats " + Dir + "/s.json"));
+  Result R = run(npuc(runArgs("systemc", "split") + " --host-gflops 2 --stats " + Dir + "/s.json"));
   ASSERT_EQ(R.Exit, 0) << R.Out;
-  // The demo CNN's host work, from its shapes: QuantizeLinear of the 1x3x32x32 image (1 per element), the
-  // flatten (moves only), then DequantizeLinear and Softmax of the 10 logits (1 per element each).
-  const double Quantize = 1 * 3 * 32 * 32, Flatten = 0, Tail = 10 + 10;
-  const std::vector<double> Flops = {Quantize, Flatten, Tail};
+  // The split model's host work, from its shapes (1 per element each; layout conversions only move): the
+  // image's QuantizeLinear, then DequantizeLinear, Softmax and QuantizeLinear of conv1's 8 channels, then
+  // DequantizeLinear of the 4 output channels.
+  const double Plane = double(SplitHw * SplitHw), Quantize = SplitIn * Plane, Middle = 3 * SplitMid * Plane,
+               Tail = SplitOut * Plane;
+  const std::vector<double> Flops = {Quantize, Middle, Tail};
   npu::Json L = parseJsonFile(Dir + "/s.json")["latency"];
   EXPECT_EQ(L["host_time"].get<std::string>(), "modeled");
   EXPECT_EQ(L["host_gflops"].get<double>(), Gflops);
@@ -178,7 +223,7 @@ TEST_F(RunLatency, HostGflopsModelsFlopsByHand) {
     ++K;
   }
   EXPECT_EQ(K, Flops.size());
-  EXPECT_NEAR(L["host_time_us"].get<double>(), (Quantize + Flatten + Tail) / (Gflops * 1e9) * 1e6, Eps);
+  EXPECT_NEAR(L["host_time_us"].get<double>(), (Quantize + Middle + Tail) / (Gflops * 1e9) * 1e6, Eps);
   EXPECT_NE(R.Out.find("us modeled at 2 GFLOP/s (3 segments)"), std::string::npos) << R.Out;
 }
 
