@@ -11,24 +11,45 @@ namespace {
 
 enum GeoField { GKSize, GKH, GKW, GH, GW, GOH, GOW, GSH, GSW, GDH, GDW, GPH, GPW, GInSize, GCount };
 
-/// Dst[DBase + p] = X[Src + 2p] for p in [P0, P1), P1 - P0 >= VW: vectors of VW outputs from two loads of
-/// VW inputs, the second starting one element early so that no element after the last one used is read.
-/// The last vector ends at P1 and may overlap the one before (it writes the same values again).
+/// Dst[DBase + p] = X[Src + 2p] for p in [P0, P1), P1 > P0: vectors of VW outputs from two loads of VW
+/// inputs, the second starting one element early so that no element after the last one used is read. The last
+/// vector ends at P1 and may overlap the one before (it writes the same values again); a run shorter than a
+/// vector (the 7 and 14 columns of ResNet-50's stride-2 3x3 layers) is one masked load pair and masked store.
 void copyEven(KB &K, const Buf &Dst, Value *DBase, const Buf &X, Value *Src, Value *P0, Value *P1, int VW) {
   auto &B = K.B;
   SmallVector<int, 32> Even;
-  for (int I = 0; I < VW; ++I)
+  SmallVector<Constant *, 32> Lanes;
+  for (int I = 0; I < VW; ++I) {
     Even.push_back(I < VW / 2 ? 2 * I : 2 * I + 1);
-  auto Vector = [&](Value *P) {
+    Lanes.push_back(ConstantInt::get(K.E.I64, static_cast<uint64_t>(I)));
+  }
+  auto *VT = FixedVectorType::get(K.E.F32, static_cast<unsigned>(VW));
+  Value *Len = B.CreateSub(P1, P0);
+  // Mask is null for a whole vector, else the lanes below Mask(n).
+  auto Vector = [&](Value *P, const std::function<Value *(Value *)> &Mask) {
     Value *S = B.CreateAdd(Src, B.CreateMul(P, K.c64(2)));
-    Value *Lo = K.loadVec(X, S, static_cast<unsigned>(VW));
-    Value *Hi = K.loadVec(X, B.CreateAdd(S, K.c64(VW - 1)), static_cast<unsigned>(VW));
-    K.storeVec(Dst, B.CreateAdd(DBase, P), B.CreateShuffleVector(Lo, Hi, Even));
+    auto Load = [&](Value *At, Value *M) -> Value * {
+      if (!M)
+        return K.loadVec(X, At, static_cast<unsigned>(VW));
+      return B.CreateMaskedLoad(VT, B.CreateInBoundsGEP(K.E.F32, X.Ptr, At), Align(4), M, Constant::getNullValue(VT));
+    };
+    Value *Lo = Load(S, Mask ? Mask(B.CreateSub(B.CreateMul(Len, K.c64(2)), K.c64(1))) : nullptr);
+    Value *Hi = Load(B.CreateAdd(S, K.c64(VW - 1)), Mask ? Mask(B.CreateSub(B.CreateMul(Len, K.c64(2)), K.c64(VW))) : nullptr);
+    Value *R = B.CreateShuffleVector(Lo, Hi, Even), *At = B.CreateInBoundsGEP(K.E.F32, Dst.Ptr, B.CreateAdd(DBase, P));
+    if (Mask)
+      B.CreateMaskedStore(R, At, Align(4), Mask(Len));
+    else
+      B.CreateAlignedStore(R, At, Align(4));
   };
-  Value *Full = B.CreateUDiv(B.CreateSub(P1, P0), K.c64(VW));
-  K.loop(K.c64(0), Full, [&](Value *V) { Vector(B.CreateAdd(P0, B.CreateMul(V, K.c64(VW)))); });
-  K.ifThen(B.CreateICmpNE(B.CreateURem(B.CreateSub(P1, P0), K.c64(VW)), K.c64(0)),
-           [&] { Vector(B.CreateSub(P1, K.c64(VW))); });
+  auto Below = [&](Value *N) { return B.CreateICmpSLT(ConstantVector::get(Lanes), B.CreateVectorSplat(VW, N)); };
+  K.ifThenElse(
+      B.CreateICmpSLT(Len, K.c64(VW)), [&] { Vector(P0, Below); },
+      [&] {
+        Value *Full = B.CreateUDiv(Len, K.c64(VW));
+        K.loop(K.c64(0), Full, [&](Value *V) { Vector(B.CreateAdd(P0, B.CreateMul(V, K.c64(VW))), nullptr); });
+        K.ifThen(B.CreateICmpNE(B.CreateURem(Len, K.c64(VW)), K.c64(0)),
+                 [&] { Vector(B.CreateSub(P1, K.c64(VW)), nullptr); });
+      });
 }
 
 } // namespace
@@ -159,7 +180,7 @@ Function *im2colHelper(ModuleEnv &E, int NR) {
                       B.CreateICmpEQ(G[GSW], c(1)), [&] { Copy(c(1)); },
                       [&] {
                         K.ifThenElse(
-                            B.CreateAnd(B.CreateICmpEQ(G[GSW], c(2)), B.CreateICmpSGE(B.CreateSub(A1, A0), c(VW))),
+                            B.CreateAnd(B.CreateICmpEQ(G[GSW], c(2)), B.CreateICmpSLT(A0, A1)),
                             [&] { copyEven(K, Dst, RBase, X, Src, A0, A1, VW); }, [&] { Copy(G[GSW]); });
                       });
                   Fill(RBase, Max(OwA, Hi), OwB);

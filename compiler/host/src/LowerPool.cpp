@@ -210,7 +210,12 @@ Status globalPool(LowerCtx &C, bool Max) {
     Value *Base = B.CreateMul(P, K.c64(Size));
     K.loop(Size, [&](Value *I) {
       Value *V = K.load(In, B.CreateAdd(Base, I)), *A = K.get(Acc);
-      K.set(Acc, Max ? stdMax(K, A, V, E) : B.CreateFAdd(A, V));
+      Value *S = Max ? stdMax(K, A, V, E) : B.CreateFAdd(A, V);
+      // The sum may be reassociated: the vectorizer then keeps several partial sums instead of one chain of
+      // dependent adds (SqueezeNet's 1000 planes of 169: 0.18 ms, bound by the add's latency).
+      if (!Max)
+        cast<Instruction>(S)->setHasAllowReassoc(true);
+      K.set(Acc, S);
     });
     Value *R = K.get(Acc);
     if (!Max)

@@ -135,6 +135,12 @@ TEST(HostConv, Pooling) {
   checkOp("MaxPool", {in(randomTensor(ElemType::Int8, {1, 2, 6, 6}, 23, -100, 100))}, {attr("kernel_shape", ints({2, 2}))});
   checkOp("GlobalAveragePool", {in(X)});
   checkOp("GlobalMaxPool", {in(X)});
+  // Planes long enough for the vectorized sum (partial sums in vector lanes, then their reduction), with a
+  // remainder after the last full vector.
+  for (const ir::Shape &S : {ir::Shape{2, 5, 13, 13}, ir::Shape{1, 3, 37, 41}}) {
+    checkOp("GlobalAveragePool", {in(randomF32(S, 24))});
+    checkOp("GlobalMaxPool", {in(randomF32(S, 25))});
+  }
 }
 
 TEST(HostMatMul, GemmAttributes) {
