@@ -18,6 +18,8 @@ namespace npu::host {
 namespace {
 // Long enough to bridge the gap between two kernels of a model, short enough not to burn a core when idle.
 constexpr auto SpinTime = std::chrono::microseconds(200);
+// How long the caller spins for workers still inside a job before it sleeps.
+constexpr auto WaitSpinTime = std::chrono::microseconds(30);
 } // namespace
 
 ThreadPool::ThreadPool(int Threads) {
@@ -74,7 +76,12 @@ void ThreadPool::workerLoop(int Index) {
     InFlight.fetch_add(1);
     if (Open.load() == G && Index < JobThreads)
       runChunks(Index);
-    InFlight.fetch_sub(1);
+    // The last one out wakes a caller that stopped spinning (checked after the decrement, both sequentially
+    // consistent: a caller that set the flag later sees InFlight at 0 before it sleeps).
+    if (InFlight.fetch_sub(1) == 1 && CallerWaiting.load()) {
+      std::lock_guard<std::mutex> L(M);
+      Done.notify_all();
+    }
   }
 }
 
@@ -102,13 +109,21 @@ void ThreadPool::parallelFor(int64_t N, int64_t Chunk, int MaxThreads,
     Wake.notify_all();
   }
   runChunks(0);
-  // Every chunk is taken; close the job and wait for the workers still running theirs.
+  // Every chunk is taken; close the job and wait for the workers still running theirs: a short spin (a worker
+  // usually finishes within a chunk's time), then sleep. A worker that another process's thread took its core
+  // from can then be moved to this one, which a spinning or yielding caller keeps busy: with 2 threads on the
+  // loaded 2-core machine that made whole models slower than on 1 thread.
   Open.store(0);
+  auto Until = std::chrono::steady_clock::now() + WaitSpinTime;
   for (int Spin = 0; InFlight.load() != 0; ++Spin) {
-    if (Spin < 4096)
-      NPU_PAUSE();
-    else
-      std::this_thread::yield(); // the worker may be waiting for this core
+    NPU_PAUSE();
+    if ((Spin & 255) == 255 && std::chrono::steady_clock::now() > Until) {
+      std::unique_lock<std::mutex> L(M);
+      CallerWaiting.store(true);
+      Done.wait(L, [&] { return InFlight.load() == 0; });
+      CallerWaiting.store(false);
+      break;
+    }
   }
   Job = nullptr;
 }

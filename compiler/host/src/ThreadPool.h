@@ -33,6 +33,8 @@ private:
   std::vector<std::thread> Workers;
   std::mutex M;
   std::condition_variable Wake;
+  std::condition_variable Done;          ///< the caller sleeps on it for a worker still inside the job
+  std::atomic<bool> CallerWaiting{false};
   std::atomic<uint64_t> Generation{0};
   std::atomic<int> Sleepers{0};
   std::atomic<bool> Stop{false};
