@@ -8,6 +8,7 @@
 // batch. Conversions (npu.ToBlocked/FromBlocked) appear only where a chain meets the rest of the graph;
 // npu.Reblock where block_out != block_in inside a chain.
 #include "Layout.h"
+#include "LayoutFlatten.h"
 #include "LayoutGroupConv.h"
 #include "PassReport.h"
 #include "../quant/QuantRewrite.h"
@@ -219,8 +220,17 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     return Rank >= 2 && isAct(G, N.Inputs[1], Act) && addOperandsFit(G, N);
   if (Op == "npu.QMul") // a constant first operand may be a scalar: the output's rank
     return G.type(N.Outputs[0]).rank() >= 2 && isAct(G, N.Inputs[1], Act) && addOperandsFit(G, N);
-  if (Op == "Flatten" || Op == "Reshape")
-    return isSqueezeOfUnitSpatial(G, N);
+  if (Op == "Flatten" || Op == "Reshape") {
+    if (isSqueezeOfUnitSpatial(G, N))
+      return true;
+    // A flatten into the matmul that reads it relabels the blocked rows; the matmul reads block_in rows.
+    if (!flattenIntoMatMul(G, N) || C.BlockIn != C.BlockOut)
+      return false;
+    for (const Node &M : G.nodes())
+      if (!M.Inputs.empty() && M.Inputs[0] == N.Outputs[0])
+        return eligible(G, M, C);
+    return false;
+  }
   if (Op == "Concat")
     return isBlockConcat(G, N, BlockOut, Act);
   if (Op == "Resize")
@@ -533,6 +543,15 @@ private:
     M.Inputs.push_back(V);
   }
 
+  /// A matmul's weights [K, Nout], with the rows permuted when its input is a relabeled flatten.
+  Tensor matMulWeights(const Node &N, const Tensor &W) const {
+    for (const Node &P : Old.nodes())
+      if (P.hasOutput(0) && P.Outputs[0] == N.Inputs[0])
+        if (auto F = flattenIntoMatMul(Old, P); F && NativeC[size_t(N.Inputs[0])])
+          return permuteFlattenRows(W, *F, BlockIn);
+    return W;
+  }
+
   Status convertNode(const Node &N) {
     const std::string &Op = N.OpType;
     const bool Gemm = Op == "npu.QConv" || Op == "npu.QMatMul";
@@ -558,7 +577,7 @@ private:
                       ? blockConvWeights(
                             permuteInputs(expandGroups(*W.Data, N.getInt("group", 1)), Shuffle), BlockOut,
                             BlockIn)
-                      : blockMatMulWeights(*W.Data, BlockOut, BlockIn);
+                      : blockMatMulWeights(matMulWeights(N, *W.Data), BlockOut, BlockIn);
       const int64_t Padded = WB.shape()[0] * BlockOut;
       M.Inputs.push_back(New.addConstant(freshName(W.Name + "_blk"), std::move(WB)));
       if (N.hasInput(2)) {
@@ -581,7 +600,10 @@ private:
         M.Inputs.push_back(B);
       }
     } else if (Op == "Flatten" || Op == "Reshape") {
-      // Dropping unit spatial dims of [N/n, C/c, 1.., n, c] is a reshape of the blocked tensor.
+      // Dropping unit spatial dims of [N/n, C/c, 1.., n, c] is a reshape of the blocked tensor; so is a flatten
+      // into a matmul, whose rows are then (C/c, H, W) blocks (its weights are permuted to match).
+      if (flattenIntoMatMul(Old, N))
+        New.value(Y).Type->Dims = relabeledDims(New.type(X).Dims);
       M.OpType = "Reshape";
       M.Attrs.clear();
       M.Inputs.push_back(New.addConstant(freshName(Old.value(N.Outputs[0]).Name + "_blk_shape"),

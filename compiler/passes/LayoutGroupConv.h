@@ -24,8 +24,8 @@ struct ChannelShuffle {
 ir::Tensor expandGroups(const ir::Tensor &W, int64_t G);
 
 /// True when the NPU can take the grouped npu.QConv N (reading through Perm, if given): block_in ==
-/// block_out, constant weights, zero input zero point, and the weight tiles one output block reads fit the
-/// weight buffer.
+/// block_out, constant weights, and the weight tiles one output block reads fit the weight buffer (an input
+/// zero point is fine: LOAD pads with it and the lowering folds it into the bias).
 bool groupedConvFits(const ir::Graph &G, const ir::Node &N, const HardwareConfig &C,
                      const std::vector<int64_t> *Perm = nullptr);
 
