@@ -130,7 +130,7 @@ TEST(RtlModels, Mnist8SegmentsAgree) {
     auto G = npu::test::loadQuantizedModel(Dir, C);
     ASSERT_TRUE(G.isOk()) << Name << ": " << G.message();
     const ModelAgreement M = agreeOnModel(*G, C, readInputs(Dir + "/test_data_set_0"), Name + " mnist-8");
-    EXPECT_GE(M.Segments, 2u) << Name;
+    EXPECT_GE(M.Segments, 1u) << Name; // one NPU segment since its flatten is relabeled (two where blocks differ)
     printSummary("mnist-8 on " + Name, M);
   }
 }
