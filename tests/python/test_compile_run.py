@@ -93,6 +93,22 @@ def test_host_target_runs_close_to_fp32(demo):
     np.testing.assert_allclose(got, fp32, rtol=1e-3, atol=1e-6)
 
 
+def test_quantization_options_equal_npuc_compile(demo, config_path, tmp_path):
+    """act_zero_point and weight_rounding give the bytes npuc compile gives with the same flags."""
+    art = npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
+                      act_zero_point="asymmetric", weight_rounding="gptq")
+    subprocess.run([os.environ["NPUC"], "compile", str(demo / "model.onnx"), "--config", config_path, "--calib",
+                    str(demo / "test_data_set_0"), "--act-zero-point=asymmetric", "--weight-rounding", "gptq",
+                    "-o", str(tmp_path / "cli.npub")], check=True, stdout=subprocess.DEVNULL)
+    assert art.to_bytes() == (tmp_path / "cli.npub").read_bytes()
+    with pytest.raises(ValueError, match="weight_rounding"):
+        npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
+                    weight_rounding="best")
+    with pytest.raises(ValueError, match="act_zero_point"):
+        npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
+                    act_zero_point="both")
+
+
 def test_artifact_description(compiled):
     art = compiled[0]
     assert art.config.name == "default"
