@@ -293,7 +293,8 @@ int main(int Argc, char **Argv) {
   std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
       {64, 56, 64, 3, 1}, {128, 28, 128, 3, 1}, {256, 14, 256, 3, 1}, {512, 7, 512, 3, 1}, {256, 56, 64, 1, 1},
       {64, 56, 256, 1, 1}, {3, 224, 64, 7, 2}, {512, 7, 2048, 1, 1}, {48, 13, 192, 3, 1}, {512, 13, 1000, 1, 1},
-      {3, 224, 64, 3, 2}}; // the last: SqueezeNet 1.1's stem (unpadded there: 111x111 outputs, here 112x112)
+      {3, 224, 64, 3, 2},  // SqueezeNet 1.1's stem (unpadded there: 111x111 outputs, here 112x112)
+      {256, 28, 512, 3, 1}, {512, 28, 512, 3, 1}}; // VGG-19's 28x28 layers
   if (Quick)
     Convs.resize(2);
   if (Tiny)

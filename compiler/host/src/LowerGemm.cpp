@@ -166,8 +166,10 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
                             (InSp.back() + G->PadsBegin.back() + G->PadsEnd.back())
                       : OutSize;
   double Idle = 1.0 - static_cast<double>(OutSize) / static_cast<double>(ceilDiv(Cols, Bl.NR) * Bl.NR);
+  // Every channel block re-reads the whole input matrix (K x positions): above a few MB (VGG-19's 28x28 layers,
+  // 7-15 MB) that streams from L3 or memory 8 times, and the column path's L2 blocks are faster.
   P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05 &&
-              Idle * static_cast<double>(P.K) >= 48;
+              Idle * static_cast<double>(P.K) >= 48 && P.K * OutSize * 4 <= (int64_t(4) << 20);
   Unit &= !P.PosRows;
   if (P.PosRows) {
     // Weights as B panels of W^T: [group][ceil(Mg/NR)][K][NR], K ordered (channel, tap) as im2col's rows.

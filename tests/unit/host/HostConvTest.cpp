@@ -92,7 +92,9 @@ TEST(HostConv, SmallPlanesPositionRows) {
       {{1, 20, 9, 11}, {33, 20, 1, 1}, {}},
       {{1, 64, 13, 13}, {16, 64, 1, 1}, {}}, // one channel panel: the plane's tiles split among tasks
       {{1, 24, 5, 5}, {64, 24, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
-      {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
+      {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      // An input matrix over 4 MB (K = 1440 x 784 positions): the column path takes it back.
+      {{1, 160, 28, 28}, {8, 160, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
   checkConvs(Cases, 300);
 }
 
