@@ -34,7 +34,8 @@ void copyEven(KB &K, const Buf &Dst, Value *DBase, const Buf &X, Value *Src, Val
       return B.CreateMaskedLoad(VT, B.CreateInBoundsGEP(K.E.F32, X.Ptr, At), Align(4), M, Constant::getNullValue(VT));
     };
     Value *Lo = Load(S, Mask ? Mask(B.CreateSub(B.CreateMul(Len, K.c64(2)), K.c64(1))) : nullptr);
-    Value *Hi = Load(B.CreateAdd(S, K.c64(VW - 1)), Mask ? Mask(B.CreateSub(B.CreateMul(Len, K.c64(2)), K.c64(VW))) : nullptr);
+    Value *Hi =
+        Load(B.CreateAdd(S, K.c64(VW - 1)), Mask ? Mask(B.CreateSub(B.CreateMul(Len, K.c64(2)), K.c64(VW))) : nullptr);
     Value *R = B.CreateShuffleVector(Lo, Hi, Even), *At = B.CreateInBoundsGEP(K.E.F32, Dst.Ptr, B.CreateAdd(DBase, P));
     if (Mask)
       B.CreateMaskedStore(R, At, Align(4), Mask(Len));

@@ -27,6 +27,17 @@ void conv(ir::Shape X, ir::Shape W, std::vector<ir::Attribute> Attrs, bool Bias,
   checkOp("Conv", Ops, std::move(Attrs));
 }
 
+/// This CPU, and AVX2's narrower vectors too where the CPU has them.
+std::vector<host::HostOptions> testTargets() {
+  std::vector<host::HostOptions> Targets = {testOptions()};
+  if (__builtin_cpu_supports("avx2")) {
+    Targets.push_back(testOptions());
+    Targets.back().Cpu = "haswell";
+    Targets.back().Features = "+avx2,+avx,+fma,+f16c,+bmi,+bmi2";
+  }
+  return Targets;
+}
+
 struct ConvCase {
   ir::Shape X, W;
   std::vector<ir::Attribute> Attrs;
@@ -35,12 +46,7 @@ struct ConvCase {
 /// Each case (positive data, constant weights and bias) against the reference interpreter, on this CPU and with
 /// AVX2's narrower vectors too where this CPU has it.
 void checkConvs(const std::vector<ConvCase> &Cases, uint32_t Seed) {
-  std::vector<host::HostOptions> Targets = {testOptions()};
-  if (__builtin_cpu_supports("avx2")) {
-    Targets.push_back(testOptions());
-    Targets.back().Cpu = "haswell";
-    Targets.back().Features = "+avx2,+avx,+fma,+f16c,+bmi,+bmi2";
-  }
+  const std::vector<host::HostOptions> Targets = testTargets();
   for (const ConvCase &Cc : Cases)
     for (const host::HostOptions &O : Targets) {
       std::vector<ir::Tensor> Feeds;
@@ -111,6 +117,26 @@ TEST(HostConv, StridedIm2col) {
       {{1, 5, 31, 40}, {7, 5, 3, 3}, {attr("strides", ints({2, 1})), attr("pads", ints({1, 0, 1, 0}))}},
       {{1, 4, 101}, {6, 4, 3}, {attr("strides", ints({2})), attr("pads", ints({1, 1}))}}};
   checkConvs(Cases, 400);
+}
+
+/// 2-D MaxPool's vector interior (LowerPool.cpp, f32, stride 1 or 2): rows several vectors wide with a scalar
+/// rest, padding rows and columns, dilation, ceil mode; on this CPU and with AVX2's 8 lanes where it has them.
+TEST(HostConv, MaxPoolVectorColumns) {
+  const std::vector<host::HostOptions> Targets = testTargets();
+  std::vector<std::vector<ir::Attribute>> Cases = {
+      {attr("kernel_shape", ints({3, 3})), attr("strides", ints({2, 2}))},
+      {attr("kernel_shape", ints({3, 3})), attr("strides", ints({2, 2})), attr("pads", ints({1, 1, 1, 1}))},
+      {attr("kernel_shape", ints({3, 3})), attr("strides", ints({2, 2})), attr("ceil_mode", int64_t(1))},
+      {attr("kernel_shape", ints({3, 3})), attr("pads", ints({1, 1, 1, 1}))},
+      {attr("kernel_shape", ints({2, 3})), attr("strides", ints({1, 2})), attr("dilations", ints({2, 2}))}};
+  uint32_t Seed = 500;
+  for (const auto &Attrs : Cases)
+    for (const host::HostOptions &O : Targets) {
+      std::vector<ir::Tensor> Feeds;
+      ir::Graph G = oneNode("MaxPool", {in(randomF32({2, 3, 9, 75}, Seed++))}, Attrs, 1, Feeds);
+      SCOPED_TRACE(O.Cpu.empty() ? "host" : O.Cpu);
+      expectMatchesReference(G, Feeds, O);
+    }
 }
 
 TEST(HostConv, Transposed) {
