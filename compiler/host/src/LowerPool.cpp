@@ -64,33 +64,58 @@ struct PoolRow {
 };
 
 /// f32 interior columns [L, R) at stride 1 or 2 as vectors of VW outputs, the last vector ending at R and
-/// overlapping the one before (the same values written twice); returns where the scalar columns start (R, or L
+/// overlapping the one before (the same values written twice), or one masked vector for a row of 4 to VW - 1
+/// columns; returns where the scalar columns start (R, or L
 /// when the row is not vectorized). The vectorizer turned the stride-2 taps into gathers: ResNet-50's and
 /// SqueezeNet's 3x3 stride-2 pools took about 5 cycles an output. Stride 2 takes the even lanes of two loads,
 /// the second starting one element early so that nothing past the last element used is read.
 int64_t maxPoolVectorColumns(KB &K, const ir::WindowGeometry &G, ElemType E, const PoolRow &P, int64_t L, int64_t R) {
   const int64_t KH = G.Kernel[0], KW = G.Kernel[1], SW = G.Strides[1], DW = G.Dilations[1], PL = G.PadsBegin[1];
   const int VW = std::max(4, K.E.T.VectorBits / 32);
-  if (E != ElemType::Float32 || (SW != 1 && SW != 2) || R - L < VW)
+  if (E != ElemType::Float32 || (SW != 1 && SW != 2) || R - L < 4)
     return L;
   auto &B = K.B;
+  auto *VT = FixedVectorType::get(K.E.F32, static_cast<unsigned>(VW));
   SmallVector<int, 32> Even;
   for (int I = 0; I < VW; ++I)
     Even.push_back(I < VW / 2 ? 2 * I : 2 * I + 1);
+  // Lanes below N (a row narrower than a vector: SqueezeNet's 13 outputs) or every lane (N >= VW).
+  auto Below = [&](int64_t N) {
+    SmallVector<Constant *, 32> Bits;
+    for (int I = 0; I < VW; ++I)
+      Bits.push_back(ConstantInt::get(K.E.I1, I < N));
+    return ConstantVector::get(Bits);
+  };
+  const int64_t Len = std::min<int64_t>(R - L, VW);
+  auto Load = [&](Value *At, int64_t Lanes) -> Value * {
+    if (Lanes >= VW)
+      return K.loadVec(P.In, At, static_cast<unsigned>(VW));
+    CallInst *M = B.CreateMaskedLoad(VT, B.CreateInBoundsGEP(K.E.F32, P.In.Ptr, At), Align(4), Below(Lanes),
+                                     Constant::getNullValue(VT));
+    K.tag(M, P.In.Slot);
+    return M;
+  };
   Value *VInit = B.CreateVectorSplat(static_cast<unsigned>(VW), P.Init);
   auto Vector = [&](Value *Ow) {
     Value *Acc = VInit, *Have = B.getFalse();
     for (int64_t Kh = 0; Kh < KH; ++Kh)
       for (int64_t Kw = 0; Kw < KW; ++Kw) {
         Value *At = B.CreateAdd(P.RowBase[size_t(Kh)], B.CreateAdd(B.CreateMul(Ow, K.c64(SW)), K.c64(Kw * DW - PL)));
-        Value *V = K.loadVec(P.In, At, static_cast<unsigned>(VW));
+        Value *V = Load(At, SW == 2 ? 2 * Len - 1 : Len);
         if (SW == 2)
-          V = B.CreateShuffleVector(V, K.loadVec(P.In, B.CreateAdd(At, K.c64(VW - 1)), static_cast<unsigned>(VW)),
-                                    Even);
+          V = B.CreateShuffleVector(V, Load(B.CreateAdd(At, K.c64(VW - 1)), 2 * Len - VW), Even);
         maxStep(K, E, Acc, Have, V, P.RowOk[size_t(Kh)]);
       }
-    K.storeVec(P.Out, B.CreateAdd(P.OutBase, Ow), Acc);
+    Value *Dst = B.CreateAdd(P.OutBase, Ow);
+    if (Len < VW)
+      K.tag(B.CreateMaskedStore(Acc, B.CreateInBoundsGEP(K.E.F32, P.Out.Ptr, Dst), Align(4), Below(Len)), P.Out.Slot);
+    else
+      K.storeVec(P.Out, Dst, Acc);
   };
+  if (Len < VW) {
+    Vector(K.c64(L));
+    return R;
+  }
   K.loop(K.c64(0), K.c64((R - L) / VW),
          [&](Value *Blk) { Vector(B.CreateAdd(K.c64(L), B.CreateMul(Blk, K.c64(VW)))); });
   if ((R - L) % VW)
