@@ -313,3 +313,45 @@ TEST(HostConv, ChainedStrideOneConvolutions) {
 }
 
 } // namespace
+
+namespace {
+
+/// Conv -> BatchNormalization -> Sum(residual) -> Relu, ResNet-50's fused group, with 77 output channels (a short
+/// row tile, a partial channel panel): on planes above 1024 positions (the column path: a masked column tile,
+/// K = 300 and 360 in two K blocks, a 1x1 read in place and a stride-2 3x3 through im2col) and on small planes
+/// (GemmPos.cpp: a 1x1 read in place and a 3x3 through im2col, short position tiles). On AVX2's narrower
+/// vectors too where this CPU has it.
+TEST(HostFusion, ResidualConvEpilogues) {
+  auto F32 = [](ir::Shape S) { return ir::TensorType(ElemType::Float32, std::move(S)); };
+  for (auto [C, H, W, Kh, S] : std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>>{
+           {300, 33, 35, 1, 1}, {40, 70, 66, 3, 2}, {600, 14, 14, 1, 1}, {64, 13, 13, 3, 1}}) {
+    int64_t OH = (H + 2 * (Kh / 2) - Kh) / S + 1, OW = (W + 2 * (Kh / 2) - Kh) / S + 1, M = 77;
+    SCOPED_TRACE("k" + std::to_string(Kh) + " s" + std::to_string(S));
+    ir::Graph G;
+    G.Name = "residual";
+    ir::ValueId X = G.addInput("x", F32({1, C, H, W})), R = G.addInput("r", F32({1, M, OH, OW}));
+    ir::ValueId Y = G.addValue("y", F32({1, M, OH, OW}));
+    ir::Node &Cv = G.addNode("Conv", {X, G.addConstant("w", data({M, C, Kh, Kh}, 400, true))}, {Y}, "conv");
+    Cv.setAttr("pads", ints({Kh / 2, Kh / 2, Kh / 2, Kh / 2}));
+    Cv.setAttr("strides", ints({S, S}));
+    std::vector<ir::ValueId> Bn = {Y};
+    for (uint32_t I = 0; I < 4; ++I)
+      Bn.push_back(G.addConstant("bn" + std::to_string(I), randomTensor(ElemType::Float32, {M}, 401 + I, 0.5, 1.5)));
+    ir::ValueId B = G.addValue("b", F32({1, M, OH, OW})), Sm = G.addValue("s", F32({1, M, OH, OW}));
+    ir::ValueId Z = G.addValue("z", F32({1, M, OH, OW}));
+    G.addNode("BatchNormalization", Bn, {B}, "bn");
+    G.addNode("Sum", {R, B}, {Sm}, "add");
+    G.addNode("Relu", {Sm}, {Z}, "relu");
+    G.Outputs = {Z};
+    // Every third residual far below the convolution's range (about 75), so that the Relu clips those outputs;
+    // no sum close to zero, where the summation order alone would move the result past the tolerance.
+    ir::Tensor Res = data({1, M, OH, OW}, 406, true);
+    for (int64_t I = 0; I < Res.numElements(); I += 3)
+      Res.data<float>()[I] -= 1000.0f;
+    std::vector<ir::Tensor> Feeds = {data({1, C, H, W}, 405, true), Res};
+    for (const host::HostOptions &O : testTargets())
+      expectMatchesReference(G, Feeds, O);
+  }
+}
+
+} // namespace
