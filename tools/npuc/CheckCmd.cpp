@@ -3,6 +3,7 @@
 #include "Command.h"
 #include "HostRun.h"
 #include "MemoryOption.h"
+#include "QuantFlags.h"
 
 #include "npu/compiler/check/Conformance.h"
 #include "npu/compiler/passes/Pass.h"
@@ -43,22 +44,8 @@ int runNpuTarget(const Command &Self, const Args &A) {
   Opts.Memory = *Limit;
   Opts.ConfigPath = A.get("--config"); // empty: the bundled configs/default.yaml
   Opts.Backend = A.get("--backend", "func");
-  Opts.CalibDirs = A.getAll("--calib");
-  Opts.CalibMethod = A.get("--calib-method", "minmax");
-  Opts.BiasCorrection = A.has("--bias-correction");
-  if (A.has("--calib-headroom") &&
-      (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
-    return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
-  if (std::find(npu::passes::calibMethods().begin(), npu::passes::calibMethods().end(), Opts.CalibMethod) ==
-      npu::passes::calibMethods().end())
-    return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
-  const std::string Zp = A.get("--act-zero-point", "symmetric");
-  if (Zp != "symmetric" && Zp != "asymmetric")
-    return usageError(Self, "--act-zero-point must be symmetric or asymmetric, got '" + Zp + "'");
-  Opts.AsymmetricActivations = Zp == "asymmetric";
-  Opts.WeightRounding = A.get("--weight-rounding", "nearest");
-  if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
-    return usageError(Self, "--weight-rounding must be nearest or gptq, got '" + Opts.WeightRounding + "'");
+  if (int E = quantizeFlags(Self, A, Opts.Quant))
+    return E;
   Opts.Artifact = A.get("--artifact");
   Opts.CrossValidate = A.has("--cross-validate");
   if (Opts.CrossValidate && A.has("--calib"))

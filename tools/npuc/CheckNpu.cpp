@@ -96,17 +96,12 @@ public:
           if (K != Round)
             Calib.push_back(Sets[K].string());
       } else {
-        Calib = Opts.CalibDirs.empty() ? std::vector<std::string>{Dir.string()} : Opts.CalibDirs;
+        Calib = Opts.Quant.CalibDirs.empty() ? std::vector<std::string>{Dir.string()} : Opts.Quant.CalibDirs;
       }
       ir::Graph Q = *G;
-      passes::PassOptions PO;
+      passes::PassOptions PO = Opts.Quant;
       PO.Config = &C;
       PO.CalibDirs = Calib;
-      PO.CalibMethod = Opts.CalibMethod;
-      PO.BiasCorrection = Opts.BiasCorrection;
-      PO.CalibHeadroom = Opts.CalibHeadroom;
-      PO.AsymmetricActivations = Opts.AsymmetricActivations;
-      PO.WeightRounding = Opts.WeightRounding;
       passes::PipelineOptions Pipe;
       if (Status S = passes::runPipeline(Q, passes::defaultPipeline("npu"), PO, Pipe); !S)
         return error("npu pipeline: " + S.message());

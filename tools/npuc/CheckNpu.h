@@ -3,6 +3,7 @@
 #pragma once
 
 #include "npu/compiler/check/Runner.h"
+#include "npu/compiler/passes/Pass.h"
 #include "npu/config/HardwareConfig.h"
 
 #include <iosfwd>
@@ -15,12 +16,9 @@ namespace npuc {
 struct NpuCheckOptions {
   std::string ConfigPath;             ///< the hardware config (YAML); empty: the bundled configs/default.yaml
   std::string Backend = "func";       ///< the device the NPU segments run on
-  std::vector<std::string> CalibDirs; ///< calibration folders; empty: the test folder's own data sets
-  std::string CalibMethod = "minmax"; ///< the quantize pass's range estimator
-  bool BiasCorrection = false;        ///< the quantize pass's empirical bias correction
-  double CalibHeadroom = 0;           ///< the quantize pass's range headroom (0: by activation type)
-  bool AsymmetricActivations = false; ///< the quantize pass's --act-zero-point=asymmetric
-  std::string WeightRounding = "nearest"; ///< the quantize pass's --weight-rounding
+  /// The quantize pass's options (QuantFlags.h); CalibDirs empty: the test folder's own data sets. Config is
+  /// set per compile.
+  npu::passes::PassOptions Quant;
   std::string Artifact;               ///< run this compiled artifact instead of the check's own compilation
   std::optional<double> MinSqnr, MinCos; ///< fail below these fidelity figures against the fp32 outputs
   bool CrossValidate = false; ///< compile once per data set, calibrated on the other sets of the folder

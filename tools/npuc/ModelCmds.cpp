@@ -3,6 +3,7 @@
 #include "FidelityCost.h"
 #include "HostRun.h"
 #include "MemoryOption.h"
+#include "QuantFlags.h"
 
 #include "npu/backend/Compile.h"
 #include "npu/backend/Lowerings.h"
@@ -67,26 +68,10 @@ int loadConfig(const Args &A, std::optional<HardwareConfig> &Config) {
   return ExitOk;
 }
 
-/// --calib DIR... and --calib-method NAME for the quantize pass.
+/// The quantize pass's flags and --report-on DIR....
 int calibFlags(const Command &Self, const Args &A, passes::PassOptions &Opts) {
-  Opts.CalibDirs = A.getAll("--calib");
   Opts.ReportDirs = A.getAll("--report-on");
-  Opts.BiasCorrection = A.has("--bias-correction");
-  if (A.has("--calib-headroom") &&
-      (!parseNumber(A.get("--calib-headroom"), Opts.CalibHeadroom) || Opts.CalibHeadroom < 1))
-    return usageError(Self, "--calib-headroom must be a factor >= 1, got '" + A.get("--calib-headroom") + "'");
-  Opts.CalibMethod = A.get("--calib-method", "minmax");
-  if (std::find(passes::calibMethods().begin(), passes::calibMethods().end(), Opts.CalibMethod) ==
-      passes::calibMethods().end())
-    return usageError(Self, "--calib-method must be minmax, percentile, entropy or mse");
-  const std::string Zp = A.get("--act-zero-point", "symmetric");
-  if (Zp != "symmetric" && Zp != "asymmetric")
-    return usageError(Self, "--act-zero-point must be symmetric or asymmetric, got '" + Zp + "'");
-  Opts.AsymmetricActivations = Zp == "asymmetric";
-  Opts.WeightRounding = A.get("--weight-rounding", "nearest");
-  if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
-    return usageError(Self, "--weight-rounding must be nearest or gptq, got '" + Opts.WeightRounding + "'");
-  return ExitOk;
+  return quantizeFlags(Self, A, Opts);
 }
 
 int writeText(const Args &A, const std::string &Text) {
