@@ -224,12 +224,8 @@ bool eligible(const Graph &G, const Node &N, const HardwareConfig &C) {
     if (isSqueezeOfUnitSpatial(G, N))
       return true;
     // A flatten into the matmul that reads it relabels the blocked rows; the matmul reads block_in rows.
-    if (!flattenIntoMatMul(G, N) || C.BlockIn != C.BlockOut)
-      return false;
-    for (const Node &M : G.nodes())
-      if (!M.Inputs.empty() && M.Inputs[0] == N.Outputs[0])
-        return eligible(G, M, C);
-    return false;
+    const auto F = flattenIntoMatMul(G, N);
+    return F && C.BlockIn == C.BlockOut && eligible(G, *F->Reader, C);
   }
   if (Op == "Concat")
     return isBlockConcat(G, N, BlockOut, Act);

@@ -32,7 +32,7 @@ std::optional<FlattenRelabel> flattenIntoMatMul(const Graph &G, const Node &N) {
   const Value &W = G.value(Reader->Inputs[1]);
   if (W.Kind != ValueKind::Constant || !W.Data || W.Data->rank() != 2 || W.Data->shape()[0] != Y[1])
     return std::nullopt;
-  return FlattenRelabel{X[1], X[2], X[3]};
+  return FlattenRelabel{X[1], X[2], X[3], Reader};
 }
 
 Shape relabeledDims(const Shape &XBlocked) {

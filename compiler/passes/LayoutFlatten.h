@@ -12,6 +12,7 @@ namespace npu::passes {
 /// The flattened activation's logical [N, C, H, W].
 struct FlattenRelabel {
   int64_t C = 0, H = 0, W = 0;
+  const ir::Node *Reader = nullptr; ///< the npu.QMatMul that reads the flatten
 };
 
 /// For a Flatten / Reshape N of an int8/int16 activation [N, C, H, W] (H x W > 1) into [N, C x H x W] that is not
