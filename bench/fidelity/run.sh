@@ -25,10 +25,12 @@ rows=(
   "blazeface-front|edge|"
   "blazeface-front|default|--act-zero-point=asymmetric --weight-rounding gptq --bias-correction"
   "blazeface-front|edge16|--weight-rounding gptq --bias-correction"
+  "blazeface-front|edge16|--weight-rounding gptq --bias-correction --mixed-precision=30"
   "blazeface-back|default|"
   "blazeface-back|edge|"
   "blazeface-back|default|--act-zero-point=asymmetric --weight-rounding gptq --bias-correction"
   "blazeface-back|edge16|--weight-rounding gptq --bias-correction"
+  "blazeface-back|edge16|--weight-rounding gptq --bias-correction --mixed-precision=30"
 )
 status=0
 printf '| model | config | options | worst SQNR per held-out set (dB) | top-1 = fp32 | NPU segments | targets |\n'

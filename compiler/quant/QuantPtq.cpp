@@ -30,8 +30,9 @@ struct Tail {
 class Ptq {
 public:
   Ptq(const Graph &G, std::vector<double> Ranges, std::vector<std::pair<double, double>> Bounds, ElemType Act,
-      int WeightBits, std::vector<std::string> *Notes, const std::map<size_t, InputMoments> *Moments)
-      : B(G), Done(G.nodes().size(), false), Notes(Notes), Moments(Moments) {
+      int WeightBits, std::vector<std::string> *Notes, const std::map<size_t, InputMoments> *Moments,
+      const std::set<size_t> *KeepFloat)
+      : B(G), Done(G.nodes().size(), false), Notes(Notes), Moments(Moments), KeepFloat(KeepFloat) {
     B.Ranges = std::move(Ranges);
     B.Bounds = std::move(Bounds);
     B.Act = Act;
@@ -57,6 +58,7 @@ private:
   ZeroConstants ZeroInt8; ///< the int8 forms of all-zero float Concat inputs
   std::vector<std::string> *Notes;     ///< why a node stayed float, for --report (may be null)
   const std::map<size_t, InputMoments> *Moments; ///< GPTQ rounding's input moments by node (may be null)
+  const std::set<size_t> *KeepFloat; ///< nodes mixed precision leaves float (may be null)
 
   void note(const Node &N, const std::string &Why) {
     if (Notes)
@@ -114,6 +116,8 @@ private:
   Expected<bool> convert(size_t I) {
     const Node &N = node(I);
     const std::string &Op = N.OpType;
+    if (KeepFloat && KeepFloat->count(I))
+      return false;
     if (Op == "Conv" || Op == "npu.FusedConv")
       return convertConv(I);
     if (Op == "BatchNormalization")
@@ -491,7 +495,8 @@ private:
 Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ranges, ElemType Act,
                                    std::vector<std::string> *Notes, int WeightBits,
                                    const std::vector<std::pair<double, double>> *Bounds,
-                                   const std::map<size_t, InputMoments> *Moments) {
+                                   const std::map<size_t, InputMoments> *Moments,
+                                   const std::set<size_t> *KeepFloat) {
   if (Act != ElemType::Int8 && Act != ElemType::Int16)
     return makeError("activations are quantized to i8 or i16, not ", elemTypeName(Act));
   if (WeightBits != 8 && WeightBits != 4)
@@ -502,7 +507,7 @@ Expected<Graph> quantizeFloatGraph(const Graph &G, const std::vector<double> &Ra
     return makeError("internal error: ", Bounds->size(), " calibrated intervals for ", Ranges.size(), " values");
   std::vector<std::pair<double, double>> B = Bounds ? *Bounds : std::vector<std::pair<double, double>>{};
   std::vector<double> R = unifyConcatRanges(G, Ranges, Bounds ? &B : nullptr);
-  return Ptq(G, std::move(R), std::move(B), Act, WeightBits, Notes, Moments).run();
+  return Ptq(G, std::move(R), std::move(B), Act, WeightBits, Notes, Moments, KeepFloat).run();
 }
 
 } // namespace npu::passes

@@ -21,11 +21,13 @@ bool isQuantizedModel(const ir::Graph &G);
 /// given (int8 only), are the calibrated intervals [lo, hi] inside the ranges: activations then get zero
 /// points (asymmetric, QuantBuilder::gridOf). Moments, when given, are the inputs' second moments of convs and
 /// matmuls by node index (QuantRounding.h): their weights are then rounded by GPTQ instead of to nearest.
+/// Nodes in KeepFloat (indices into G) stay float (mixed precision, QuantMixed.h).
 Expected<ir::Graph> quantizeFloatGraph(const ir::Graph &G, const std::vector<double> &Ranges,
                                        ir::ElemType Act = ir::ElemType::Int8,
                                        std::vector<std::string> *Notes = nullptr, int WeightBits = 8,
                                        const std::vector<std::pair<double, double>> *Bounds = nullptr,
-                                       const std::map<size_t, InputMoments> *Moments = nullptr);
+                                       const std::map<size_t, InputMoments> *Moments = nullptr,
+                                       const std::set<size_t> *KeepFloat = nullptr);
 
 /// Calibrated ranges (one per value) where the leaf inputs of each group of chained Concats that only the
 /// Concat reads take the group's widest range (and the union of their Bounds, when given), so their producers

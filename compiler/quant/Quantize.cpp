@@ -3,6 +3,7 @@
 #include "Quantize.h"
 #include "../passes/PassReport.h"
 #include "QuantBiasCorrect.h"
+#include "QuantMixed.h"
 #include "QuantReport.h"
 #include "QuantRewrite.h"
 #include "QuantRounding.h"
@@ -31,6 +32,32 @@ Status checkInt4Weights(const ir::Graph &G, const std::string &Config) {
   return Status::ok();
 }
 
+/// A float graph's calibration: ranges (with the headroom), asymmetric intervals, GPTQ's input moments.
+struct Calibration {
+  std::vector<double> Ranges;
+  std::vector<std::pair<double, double>> Bounds;
+  std::map<size_t, InputMoments> Moments;
+};
+
+Expected<Calibration> calibrate(const ir::Graph &G, const std::vector<CalibSet> &Sets, const PassOptions &Opts,
+                                double Headroom, std::vector<std::string> *Notes) {
+  Calibration C;
+  NPU_ASSIGN(C.Ranges,
+             calibrateRanges(G, Sets, Opts.CalibMethod, Notes, Opts.AsymmetricActivations ? &C.Bounds : nullptr));
+  for (size_t V = 0; V < C.Ranges.size(); ++V) {
+    // The estimator's threshold bounds the signed interval too (minmax: the interval itself).
+    if (!C.Bounds.empty())
+      C.Bounds[V] = {std::max(C.Bounds[V].first, -C.Ranges[V]) * Headroom,
+                     std::min(C.Bounds[V].second, C.Ranges[V]) * Headroom};
+    if (C.Ranges[V] > 0)
+      C.Ranges[V] *= Headroom;
+  }
+  if (Opts.WeightRounding == "gptq") {
+    NPU_ASSIGN(C.Moments, collectInputMoments(G, Sets));
+  }
+  return C;
+}
+
 class Quantize : public Pass {
 public:
   const char *name() const override { return "quantize"; }
@@ -43,6 +70,9 @@ public:
       return makeError("the model is already quantized (int8 operators with its own scales); config '",
                        Opts.Config->Name, "' has ", dtypeName(Opts.Config->InputType),
                        " activations: compile it with an int8 config");
+    if (Imported && Opts.MixedPrecisionDb > 0)
+      return makeError("--mixed-precision chooses layers of a float model to leave float; this model is already "
+                       "quantized (its own scales are kept)");
     if (!Imported && Opts.CalibDirs.empty())
       return makeError(
           "no calibration data (--calib DIR): a float model is quantized with ranges measured on "
@@ -61,41 +91,54 @@ public:
       if (Opts.AsymmetricActivations && Act != ir::ElemType::Int8)
         return makeError("--act-zero-point=asymmetric quantizes int8 activations; config '", Opts.Config->Name,
                          "' has ", dtypeName(Opts.Config->InputType), " activations");
-      std::vector<std::string> Notes;
-      std::vector<std::pair<double, double>> Bounds;
-      NPU_ASSIGN(std::vector<double> Ranges,
-                 calibrateRanges(G, Sets, Opts.CalibMethod, &Notes, Opts.AsymmetricActivations ? &Bounds : nullptr));
-      Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
-      for (size_t V = 0; V < Ranges.size(); ++V) {
-        // The estimator's threshold bounds the signed interval too (minmax: the interval itself).
-        if (!Bounds.empty())
-          Bounds[V] = {std::max(Bounds[V].first, -Ranges[V]) * Headroom,
-                       std::min(Bounds[V].second, Ranges[V]) * Headroom};
-        if (Ranges[V] > 0)
-          Ranges[V] *= Headroom;
-      }
-      const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
       if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
         return makeError("weight rounding must be nearest or gptq, not '", Opts.WeightRounding, "'");
-      std::map<size_t, InputMoments> Moments;
-      if (Opts.WeightRounding == "gptq") {
-        NPU_ASSIGN(Moments, collectInputMoments(G, Sets));
-      }
-      NPU_ASSIGN(Quant, quantizeFloatGraph(G, Ranges, Act, &Notes, WeightBits,
-                                           Opts.AsymmetricActivations ? &Bounds : nullptr,
-                                           Opts.WeightRounding == "gptq" ? &Moments : nullptr));
+      Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
+      std::vector<std::string> Notes;
+      NPU_ASSIGN(Calibration All, calibrate(G, Sets, Opts, Headroom, &Notes));
+      // One quantization with the given nodes left float, calibrated on Cal (all sets, or with --mixed-precision
+      // every set but one), its bias corrected on the same sets.
+      auto QuantizeWith = [&](const Calibration &Cal, const std::vector<CalibSet> &CalSets,
+                              const std::set<size_t> &KeepFloat, std::vector<std::string> *N,
+                              std::ostream *Report) -> Expected<ir::Graph> {
+        const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
+        NPU_ASSIGN(ir::Graph Q, quantizeFloatGraph(G, Cal.Ranges, Act, N, WeightBits,
+                                                   Opts.AsymmetricActivations ? &Cal.Bounds : nullptr,
+                                                   Opts.WeightRounding == "gptq" ? &Cal.Moments : nullptr, &KeepFloat));
+        if (Opts.BiasCorrection)
+          NPU_TRY(correctBias(G, Q, CalSets, Report));
+        return Q;
+      };
+      NPU_ASSIGN(Quant, QuantizeWith(All, Sets, {}, &Notes, Opts.Report));
       if (Opts.Report)
         for (const std::string &N : Notes)
           *Opts.Report << "quantize: " << N << "\n";
-      if (Opts.BiasCorrection)
-        NPU_TRY(correctBias(G, Quant, Sets, Opts.Report));
+      if (Opts.MixedPrecisionDb > 0) {
+        std::map<size_t, std::pair<Calibration, std::vector<CalibSet>>> Folds; // calibrated once per fold
+        auto Trial = [&](const std::set<size_t> &K, size_t Fold) -> Expected<ir::Graph> {
+          if (Fold >= Sets.size())
+            return QuantizeWith(All, Sets, K, nullptr, nullptr);
+          if (!Folds.count(Fold)) {
+            std::vector<CalibSet> Others;
+            for (size_t S = 0; S < Sets.size(); ++S)
+              if (S != Fold)
+                Others.push_back(Sets[S]);
+            NPU_ASSIGN(Calibration C, calibrate(G, Others, Opts, Headroom, nullptr));
+            Folds.emplace(Fold, std::make_pair(std::move(C), std::move(Others)));
+          }
+          const auto &[C, Others] = Folds.at(Fold);
+          return QuantizeWith(C, Others, K, nullptr, nullptr);
+        };
+        NPU_ASSIGN(Quant, chooseMixedPrecision(G, Sets, Opts.MixedPrecisionDb, Trial, Opts.Report));
+      }
     }
     std::string How =
         Imported ? "converted with the model's own scales"
                  : "calibration " + Opts.CalibMethod + " over " + std::to_string(Sets.size()) + " input sets" +
                        (Headroom != 1 ? ", ranges x" + (std::ostringstream() << Headroom).str() : std::string()) +
                        (Opts.AsymmetricActivations ? ", asymmetric activations" : "") +
-                       (Opts.WeightRounding == "gptq" ? ", GPTQ weight rounding" : "");
+                       (Opts.WeightRounding == "gptq" ? ", GPTQ weight rounding" : "") +
+                       (Opts.MixedPrecisionDb > 0 ? ", mixed precision" : "");
     reportPass(Opts, "quantize", G.nodes().size(), Quant.nodes().size(), How);
     if (Opts.Report) {
       // The report measures on --report-on sets when given (how the ranges generalize), else on calibration.

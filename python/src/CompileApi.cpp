@@ -111,8 +111,8 @@ PyArtifact compileGraph(ir::Graph &G, CompileArgs &Args) {
 PyArtifact compile(const py::object &Model, const py::object &Config, const std::string &Target,
                    const py::object &CalibDir, const py::object &Calib, const std::string &CalibMethod,
                    bool BiasCorrection, const py::object &CalibHeadroom, const std::string &ActZeroPoint,
-                   const std::string &WeightRounding, const py::object &InputShapes, bool Tune, bool SerialSchedule,
-                   bool Report) {
+                   const std::string &WeightRounding, const py::object &MixedPrecision, const py::object &InputShapes,
+                   bool Tune, bool SerialSchedule, bool Report) {
   if (Target != "npu" && Target != "host")
     throw py::value_error("target must be 'npu' or 'host', got '" + Target + "'");
   const auto &Methods = passes::calibMethods();
@@ -130,6 +130,8 @@ PyArtifact compile(const py::object &Model, const py::object &Config, const std:
   if (WeightRounding != "nearest" && WeightRounding != "gptq")
     throw py::value_error("weight_rounding must be 'nearest' or 'gptq', got '" + WeightRounding + "'");
   Args.Pass.WeightRounding = WeightRounding;
+  if (!MixedPrecision.is_none() && !((Args.Pass.MixedPrecisionDb = MixedPrecision.cast<double>()) > 0))
+    throw py::value_error("mixed_precision must be an SQNR in dB > 0");
   Args.Backend.Tune = Tune;
   Args.Backend.Serial = SerialSchedule;
   frontend::ImportOptions Import;
@@ -247,7 +249,9 @@ void bindCompile(py::module_ &M) {
   M.def("compile", &compile, py::arg("model"), py::arg("config") = py::none(), py::kw_only(), py::arg("target") = "npu",
         py::arg("calib_dir") = py::none(), py::arg("calib") = py::none(), py::arg("calib_method") = "minmax",
         py::arg("bias_correction") = false, py::arg("calib_headroom") = py::none(),
-        py::arg("act_zero_point") = "symmetric", py::arg("weight_rounding") = "nearest", py::arg("input_shapes") = py::none(), py::arg("tune") = false, py::arg("serial_schedule") = false,
+        py::arg("act_zero_point") = "symmetric", py::arg("weight_rounding") = "nearest",
+        py::arg("mixed_precision") = py::none(), py::arg("input_shapes") = py::none(), py::arg("tune") = false,
+        py::arg("serial_schedule") = false,
         py::arg("report") = false,
         "Compiles an ONNX model for the NPU (quantized, calibrated on calib_dir folders of input_K.pb files or on\n"
         "calib, a list of {input name: array} dicts) or for the host (target='host', float). config: an\n"

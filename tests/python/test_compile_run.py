@@ -94,16 +94,20 @@ def test_host_target_runs_close_to_fp32(demo):
 
 
 def test_quantization_options_equal_npuc_compile(demo, config_path, tmp_path):
-    """act_zero_point and weight_rounding give the bytes npuc compile gives with the same flags."""
+    """act_zero_point, weight_rounding and mixed_precision give the bytes npuc compile gives with the same flags."""
     art = npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
-                      act_zero_point="asymmetric", weight_rounding="gptq")
+                      act_zero_point="asymmetric", weight_rounding="gptq", mixed_precision=60, report=True)
     subprocess.run([os.environ["NPUC"], "compile", str(demo / "model.onnx"), "--config", config_path, "--calib",
                     str(demo / "test_data_set_0"), "--act-zero-point=asymmetric", "--weight-rounding", "gptq",
-                    "-o", str(tmp_path / "cli.npub")], check=True, stdout=subprocess.DEVNULL)
+                    "--mixed-precision=60", "-o", str(tmp_path / "cli.npub")], check=True, stdout=subprocess.DEVNULL)
+    assert "quantize: mixed precision: worst output SQNR" in art.report
     assert art.to_bytes() == (tmp_path / "cli.npub").read_bytes()
     with pytest.raises(ValueError, match="weight_rounding"):
         npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
                     weight_rounding="best")
+    with pytest.raises(ValueError, match="mixed_precision"):
+        npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
+                    mixed_precision=0)
     with pytest.raises(ValueError, match="act_zero_point"):
         npu.compile(str(demo / "model.onnx"), config_path, calib_dir=str(demo / "test_data_set_0"),
                     act_zero_point="both")

@@ -20,7 +20,8 @@ namespace {
 
 const char *const NpuOnlyFlags[] = {"--config",          "--backend",        "--calib",          "--artifact",
                                     "--min-sqnr",        "--min-cos",        "--cross-validate", "--calib-method",
-                                    "--bias-correction", "--calib-headroom", "--act-zero-point", "--weight-rounding"};
+                                    "--bias-correction", "--calib-headroom", "--act-zero-point", "--weight-rounding",
+                                    "--mixed-precision"};
 
 /// Runs the conformance runner with E and turns its counts into the exit status.
 int runWith(const Command &Self, npu::check::Executor &E, const Args &A) {
@@ -108,7 +109,8 @@ const Command CheckCommand = {
     "npuc check DIR... [--target ref|npu|host|gpu] [--filter TEXT] [--quiet] [--threads N]\n"
     "                [--config FILE.yaml] [--backend func|systemc|rtl] [--calib DIR]... [--calib-method M]\n"
     "                [--bias-correction] [--cross-validate] [--artifact FILE.npub] [--min-sqnr DB] [--min-cos C]\n"
-    "                [--act-zero-point=symmetric|asymmetric] [--weight-rounding nearest|gptq] [--max-memory SIZE]",
+    "                [--act-zero-point=symmetric|asymmetric] [--weight-rounding nearest|gptq] [--mixed-precision=DB]\n"
+    "                [--max-memory SIZE]",
     "Each DIR is an ONNX backend-test folder (model.onnx + test_data_set_N/input_K.pb, output_K.pb) or a\n"
     "folder containing many. Every data set is imported, run on the target and compared with output_K.pb\n"
     "(float32: rtol 1e-3, atol 1e-7; integers exactly). Prints one line per test and last\n"
@@ -149,6 +151,7 @@ const Command CheckCommand = {
      {"--calib-headroom", true, "npu: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
      {"--act-zero-point", true, "npu: symmetric (default, zero point 0) or asymmetric int8 activations"},
      {"--weight-rounding", true, "npu: nearest (default) or gptq weight rounding"},
+     {"--mixed-precision", true, "npu: leave the layers nearest an output below DB float (on the host)"},
      {"--cross-validate", false, "npu: calibrate on the other data sets of the folder, once per set"},
      {"--min-sqnr", true, "npu: fail when an output's SQNR against fp32 is below DB on a held-out set"},
      {"--min-cos", true, "npu: fail when an output's cosine similarity against fp32 is below C on a held-out set"},

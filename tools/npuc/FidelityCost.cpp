@@ -12,7 +12,7 @@ bool hasFidelityOptions(const passes::PassOptions &Opts) {
   const passes::PassOptions Default;
   return Opts.CalibMethod != Default.CalibMethod || Opts.BiasCorrection != Default.BiasCorrection ||
          Opts.CalibHeadroom != Default.CalibHeadroom || Opts.AsymmetricActivations != Default.AsymmetricActivations ||
-         Opts.WeightRounding != Default.WeightRounding;
+         Opts.WeightRounding != Default.WeightRounding || Opts.MixedPrecisionDb != Default.MixedPrecisionDb;
 }
 
 std::string fidelityCostLine(const ir::Graph &Float, const passes::PassOptions &Opts, const HardwareConfig &C,

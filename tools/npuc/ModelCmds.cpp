@@ -302,7 +302,7 @@ const Command CompileCommand = {
     "Compile an ONNX model for the NPU or the host",
     "npuc compile MODEL.onnx [--config FILE.yaml] [-o OUT] [--target npu|host] [--calib DIR]...\n"
     "            [--calib-method minmax|percentile|entropy|mse] [--bias-correction] [--calib-headroom F]\n"
-    "            [--act-zero-point=symmetric|asymmetric] [--weight-rounding nearest|gptq]\n"
+    "            [--act-zero-point=symmetric|asymmetric] [--weight-rounding nearest|gptq] [--mixed-precision=DB]\n"
     "            [--input-shape NAME=1x3x224x224]... [--print-after=PASS|all] [--stop-after=PASS]\n"
     "            [--emit=graph|tile|asm] [--report] [--report-on DIR]... [--tune] [--max-memory SIZE]",
     "Imports the model, runs the target's default pass pipeline (npuc opt --list-passes) and emits the\n"
@@ -334,6 +334,7 @@ const Command CompileCommand = {
      {"--calib-headroom", true, "quantize: widen calibrated ranges by this factor (default 1 for int8, 4 for int16)"},
      {"--act-zero-point", true, "quantize: symmetric (default, zero point 0) or asymmetric int8 activations"},
      {"--weight-rounding", true, "quantize: nearest (default) or gptq (error feedback through input moments)"},
+     {"--mixed-precision", true, "quantize: layers nearest an output whose SQNR is below DB stay float (host)"},
      {"--report-on", true, "measure the report's int8 error on these input sets instead of the calibration sets",
       true},
      {"--tune", false, "search tile sizes and buffering depth per layer against the cost model"},

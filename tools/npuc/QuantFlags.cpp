@@ -22,6 +22,9 @@ int quantizeFlags(const Command &Self, const Args &A, npu::passes::PassOptions &
   Opts.WeightRounding = A.get("--weight-rounding", "nearest");
   if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
     return usageError(Self, "--weight-rounding must be nearest or gptq, got '" + Opts.WeightRounding + "'");
+  if (A.has("--mixed-precision") &&
+      (!parseNumber(A.get("--mixed-precision"), Opts.MixedPrecisionDb) || !(Opts.MixedPrecisionDb > 0)))
+    return usageError(Self, "--mixed-precision must be an SQNR in dB > 0, got '" + A.get("--mixed-precision") + "'");
   return ExitOk;
 }
 

@@ -28,6 +28,10 @@ struct PassOptions {
   /// quantize (--weight-rounding): "nearest" (default) or "gptq", each conv / matmul weight rounded with error
   /// feedback through its input's second moments on the calibration sets (docs/quantization.md).
   std::string WeightRounding = "nearest";
+  /// quantize (--mixed-precision=DB): while an output's SQNR against the float model on a calibration set is
+  /// below this, the quantized layer nearest it that raises it most stays float, on the host (0: off;
+  /// docs/quantization.md).
+  double MixedPrecisionDb = 0;
   std::ostream *Report = nullptr;         ///< where passes write what they did (npuc compile --report)
   std::vector<std::string> ReportDirs;    ///< sets the quantize report measures on (default: calibration)
 };
