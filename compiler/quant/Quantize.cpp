@@ -58,6 +58,62 @@ Expected<Calibration> calibrate(const ir::Graph &G, const std::vector<CalibSet> 
   return C;
 }
 
+/// Post-training quantization of a float model: calibration, the rewrite, bias correction, and with
+/// --mixed-precision the search over which layers stay float (each trial calibrated per fold, QuantMixed.h).
+struct FloatQuantizer {
+  const ir::Graph &G;
+  const std::vector<CalibSet> &Sets;
+  const PassOptions &Opts;
+  ir::ElemType Act;
+  double Headroom;
+
+  Expected<ir::Graph> run() {
+    if (Opts.AsymmetricActivations && Act != ir::ElemType::Int8)
+      return makeError("--act-zero-point=asymmetric quantizes int8 activations; config '", Opts.Config->Name,
+                       "' has ", dtypeName(Opts.Config->InputType), " activations");
+    if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
+      return makeError("weight rounding must be nearest or gptq, not '", Opts.WeightRounding, "'");
+    std::vector<std::string> Notes;
+    NPU_ASSIGN(Calibration All, calibrate(G, Sets, Opts, Headroom, &Notes));
+    NPU_ASSIGN(ir::Graph Quant, quantizeWith(All, Sets, {}, &Notes, Opts.Report));
+    if (Opts.Report)
+      for (const std::string &N : Notes)
+        *Opts.Report << "quantize: " << N << "\n";
+    if (!(Opts.MixedPrecisionDb > 0))
+      return Quant;
+    std::map<size_t, std::pair<Calibration, std::vector<CalibSet>>> Folds; // calibrated once per fold
+    auto Trial = [&](const std::set<size_t> &K, size_t Fold) -> Expected<ir::Graph> {
+      if (Fold >= Sets.size())
+        return quantizeWith(All, Sets, K, nullptr, nullptr);
+      if (!Folds.count(Fold)) {
+        std::vector<CalibSet> Others;
+        for (size_t S = 0; S < Sets.size(); ++S)
+          if (S != Fold)
+            Others.push_back(Sets[S]);
+        NPU_ASSIGN(Calibration C, calibrate(G, Others, Opts, Headroom, nullptr));
+        Folds.emplace(Fold, std::make_pair(std::move(C), std::move(Others)));
+      }
+      const auto &[C, Others] = Folds.at(Fold);
+      return quantizeWith(C, Others, K, nullptr, nullptr);
+    };
+    return chooseMixedPrecision(G, Sets, Opts.MixedPrecisionDb, Trial, Opts.Report);
+  }
+
+  /// One quantization with the given nodes left float, calibrated by Cal (on all sets, or with
+  /// --mixed-precision on every set but one), its bias corrected on the same sets.
+  Expected<ir::Graph> quantizeWith(const Calibration &Cal, const std::vector<CalibSet> &CalSets,
+                                   const std::set<size_t> &KeepFloat, std::vector<std::string> *Notes,
+                                   std::ostream *Report) const {
+    const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
+    NPU_ASSIGN(ir::Graph Q, quantizeFloatGraph(G, Cal.Ranges, Act, Notes, WeightBits,
+                                               Opts.AsymmetricActivations ? &Cal.Bounds : nullptr,
+                                               Opts.WeightRounding == "gptq" ? &Cal.Moments : nullptr, &KeepFloat));
+    if (Opts.BiasCorrection)
+      NPU_TRY(correctBias(G, Q, CalSets, Report));
+    return Q;
+  }
+};
+
 class Quantize : public Pass {
 public:
   const char *name() const override { return "quantize"; }
@@ -88,49 +144,9 @@ public:
       if (Opts.Config && Opts.Config->WeightType == DType::Int4)
         NPU_TRY(checkInt4Weights(Quant, Opts.Config->Name));
     } else {
-      if (Opts.AsymmetricActivations && Act != ir::ElemType::Int8)
-        return makeError("--act-zero-point=asymmetric quantizes int8 activations; config '", Opts.Config->Name,
-                         "' has ", dtypeName(Opts.Config->InputType), " activations");
-      if (Opts.WeightRounding != "nearest" && Opts.WeightRounding != "gptq")
-        return makeError("weight rounding must be nearest or gptq, not '", Opts.WeightRounding, "'");
       Headroom = Opts.CalibHeadroom > 0 ? Opts.CalibHeadroom : Act == ir::ElemType::Int16 ? 4.0 : 1.0;
-      std::vector<std::string> Notes;
-      NPU_ASSIGN(Calibration All, calibrate(G, Sets, Opts, Headroom, &Notes));
-      // One quantization with the given nodes left float, calibrated on Cal (all sets, or with --mixed-precision
-      // every set but one), its bias corrected on the same sets.
-      auto QuantizeWith = [&](const Calibration &Cal, const std::vector<CalibSet> &CalSets,
-                              const std::set<size_t> &KeepFloat, std::vector<std::string> *N,
-                              std::ostream *Report) -> Expected<ir::Graph> {
-        const int WeightBits = Opts.Config && Opts.Config->WeightType == DType::Int4 ? 4 : 8;
-        NPU_ASSIGN(ir::Graph Q, quantizeFloatGraph(G, Cal.Ranges, Act, N, WeightBits,
-                                                   Opts.AsymmetricActivations ? &Cal.Bounds : nullptr,
-                                                   Opts.WeightRounding == "gptq" ? &Cal.Moments : nullptr, &KeepFloat));
-        if (Opts.BiasCorrection)
-          NPU_TRY(correctBias(G, Q, CalSets, Report));
-        return Q;
-      };
-      NPU_ASSIGN(Quant, QuantizeWith(All, Sets, {}, &Notes, Opts.Report));
-      if (Opts.Report)
-        for (const std::string &N : Notes)
-          *Opts.Report << "quantize: " << N << "\n";
-      if (Opts.MixedPrecisionDb > 0) {
-        std::map<size_t, std::pair<Calibration, std::vector<CalibSet>>> Folds; // calibrated once per fold
-        auto Trial = [&](const std::set<size_t> &K, size_t Fold) -> Expected<ir::Graph> {
-          if (Fold >= Sets.size())
-            return QuantizeWith(All, Sets, K, nullptr, nullptr);
-          if (!Folds.count(Fold)) {
-            std::vector<CalibSet> Others;
-            for (size_t S = 0; S < Sets.size(); ++S)
-              if (S != Fold)
-                Others.push_back(Sets[S]);
-            NPU_ASSIGN(Calibration C, calibrate(G, Others, Opts, Headroom, nullptr));
-            Folds.emplace(Fold, std::make_pair(std::move(C), std::move(Others)));
-          }
-          const auto &[C, Others] = Folds.at(Fold);
-          return QuantizeWith(C, Others, K, nullptr, nullptr);
-        };
-        NPU_ASSIGN(Quant, chooseMixedPrecision(G, Sets, Opts.MixedPrecisionDb, Trial, Opts.Report));
-      }
+      FloatQuantizer F{G, Sets, Opts, Act, Headroom};
+      NPU_ASSIGN(Quant, F.run());
     }
     std::string How =
         Imported ? "converted with the model's own scales"
