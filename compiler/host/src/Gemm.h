@@ -46,6 +46,10 @@ struct GemmProblem {
   /// B(tap*Cg + c, j) is at BOff + c*BLd + shift(tap) + j, j a position of the padded-width output grid (rows of
   /// Wp positions of which the first OWv are real outputs); shift(th, tw) = th*DH*Wp + tw*DW.
   int64_t Taps = 1, KW = 1, Wp = 0, OWv = 0, DH = 1, DW = 1;
+  /// Shifted on the unpadded input (output width == input width, AVX-512): j is an output position, Wp = OWv =
+  /// the width, shift(th, tw) = (th*DH - pad top)*Wp + tw*DW - pad left, and the lanes whose input element lies
+  /// in the padding (or past N) are masked off in the micro-kernel: no padded copy and no idle grid columns.
+  bool MaskedB = false;
   ir::Shape InSp, OutSp, Kernel, Strides, Dilations, PadsBegin; ///< Im2col geometry
   /// Small output planes (PosRows): output positions are the micro-kernel's rows and output channels its vector
   /// lanes, so a plane of 7x7 or 13x13 fills whole tiles. A holds the weights packed as B panels,
@@ -87,7 +91,9 @@ Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps
 
 /// The shared micro-kernel C[Rows x Lanes] (+)= A x B (GemmEmit.cpp): A packed in MR-row panels, or A(r, k) at
 /// A + r*ars + k*acs (ars fixed to 1 with UnitRows); B(k, j) at B + k*ldb + j.
-llvm::Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows);
+/// MaskedB: B's loads masked per segment (a table of lane masks, one i64 per segment, as the last argument).
+llvm::Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows,
+                            bool MaskedB = false);
 
 /// A kernel writing P's whole im2col matrix (rows K, NPad floats apart, per batch and group) into a new arena
 /// temporary; returns the temporary's slot.

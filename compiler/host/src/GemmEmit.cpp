@@ -60,16 +60,23 @@ GemmBlocking gemmBlocking(const TargetInfo &T) {
 /// stride-1 convolution sums all its taps before C is touched. A(r, k) at A + k*MR + r (packed) or
 /// A + r*ars + k*acs; B(k, j) at B + k*ldb + j; C rows ldc apart. `first` starts from zero instead of C.
 /// Columns past Lanes are masked off. UnitRows: ars is 1 (rows of A adjacent; the argument is ignored).
-Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows) {
+/// MaskedB: a 13th argument points to one i64 per segment whose bit v*VW + l enables lane l of B's vector v; the
+/// other lanes read as zero and are not accessed (B + Shift[s] may point outside the buffer there).
+Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows,
+                      bool MaskedB) {
   std::string Name = "npu_ukr_" + std::to_string(Rows) + "x" + std::to_string(Lanes) +
-                     (PackedA ? "p" : UnitRows ? "u" : "s") +
-                     std::to_string(Bl.VW) + "_" + std::to_string(Bl.MR);
+                     (PackedA    ? "p"
+                      : UnitRows ? "u"
+                                 : "s") +
+                     (MaskedB ? "m" : "") + std::to_string(Bl.VW) + "_" + std::to_string(Bl.MR);
   auto It = E.Helpers.find(Name);
   if (It != E.Helpers.end())
     return It->second;
-  // (a, ars, acs, b, ldb, c, ldc, klen, first, segs, aseg, shifts)
-  auto *FT = FunctionType::get(
-      E.Void, {E.Ptr, E.I64, E.I64, E.Ptr, E.I64, E.Ptr, E.I64, E.I64, E.I1, E.I64, E.I64, E.Ptr}, false);
+  // (a, ars, acs, b, ldb, c, ldc, klen, first, segs, aseg, shifts[, masks])
+  std::vector<Type *> Params = {E.Ptr, E.I64, E.I64, E.Ptr, E.I64, E.Ptr, E.I64, E.I64, E.I1, E.I64, E.I64, E.Ptr};
+  if (MaskedB)
+    Params.push_back(E.Ptr);
+  auto *FT = FunctionType::get(E.Void, Params, false);
   Function *F = Function::Create(FT, GlobalValue::InternalLinkage, Name, E.M);
   F->addFnAttr(Attribute::NoUnwind);
   F->addFnAttr(Attribute::NoInline);
@@ -114,14 +121,28 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
   Value *HasShifts = B.CreateICmpNE(Shifts, ConstantPointerNull::get(cast<PointerType>(E.Ptr)));
   K.loop(B.getInt64(0), Segs, [&](Value *S) {
     Value *Shift = B.CreateSelect(HasShifts, B.CreateLoad(E.I64, B.CreateInBoundsGEP(E.I64, Shifts, S)), B.getInt64(0));
-    Value *BSeg = B.CreateInBoundsGEP(E.F32, Bp, Shift);
+    // A masked segment's pointer may leave the buffer (its lanes there are off): no inbounds.
+    Value *BSeg = MaskedB ? B.CreateGEP(E.F32, Bp, Shift) : B.CreateInBoundsGEP(E.F32, Bp, Shift);
     Value *ASegP = B.CreateInBoundsGEP(E.F32, A, B.CreateMul(S, ASeg));
-    K.loop(B.getInt64(0), KLen, [&](Value *Kk) {
-      Value *BRow = B.CreateInBoundsGEP(E.F32, BSeg, B.CreateMul(Kk, Ldb));
-      std::vector<Value *> Bv;
+    std::vector<Value *> BMask;
+    if (MaskedB) {
+      Value *Bits = B.CreateLoad(E.I64, B.CreateInBoundsGEP(E.I64, F->getArg(12), S));
+      auto *MT = FixedVectorType::get(E.I1, static_cast<unsigned>(Bl.VW));
       for (int V = 0; V < NV; ++V)
-        Bv.push_back(B.CreateAlignedLoad(
-            VT, B.CreateInBoundsGEP(E.F32, BRow, B.getInt64(static_cast<uint64_t>(V * Bl.VW))), Align(4)));
+        BMask.push_back(B.CreateBitCast(B.CreateTrunc(B.CreateLShr(Bits, static_cast<uint64_t>(V * Bl.VW)),
+                                                      B.getIntNTy(static_cast<unsigned>(Bl.VW))),
+                                        MT));
+    }
+    K.loop(B.getInt64(0), KLen, [&](Value *Kk) {
+      Value *BRow = MaskedB ? B.CreateGEP(E.F32, BSeg, B.CreateMul(Kk, Ldb))
+                            : B.CreateInBoundsGEP(E.F32, BSeg, B.CreateMul(Kk, Ldb));
+      std::vector<Value *> Bv;
+      for (int V = 0; V < NV; ++V) {
+        Value *Ptr = B.CreateGEP(E.F32, BRow, B.getInt64(static_cast<uint64_t>(V * Bl.VW)), "", !MaskedB);
+        Bv.push_back(
+            MaskedB ? B.CreateMaskedLoad(VT, Ptr, Align(4), BMask[static_cast<size_t>(V)], Constant::getNullValue(VT))
+                    : static_cast<Value *>(B.CreateAlignedLoad(VT, Ptr, Align(4))));
+      }
       Value *ACol = PackedA ? B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, B.getInt64(static_cast<uint64_t>(Bl.MR))))
                             : B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, Acs));
       for (int R = 0; R < Rows; ++R) {
@@ -150,6 +171,33 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
 
 namespace {
 
+/// Masked Shifted problems: the input offset of tap (0, 0) from the output position, pad top rows and pad left
+/// columns before the image.
+int64_t shiftOrigin(const GemmProblem &P) {
+  return (P.InSp.size() == 2 ? P.PadsBegin[0] * P.Wp : 0) + P.PadsBegin.back();
+}
+
+/// Masked Shifted problems: per column panel of NR positions and tap, bit l set when position j = panel*NR + l
+/// is an output (j < N) whose input element for the tap lies inside the image (not in the padding).
+std::vector<int64_t> shiftMasks(const GemmProblem &P, const GemmBlocking &Bl) {
+  bool TwoD = P.InSp.size() == 2;
+  int64_t H = TwoD ? P.InSp[0] : 1, W = P.InSp.back(), PT = TwoD ? P.PadsBegin[0] : 0, PL = P.PadsBegin.back();
+  int64_t Panels = ceilDiv(P.N, Bl.NR);
+  std::vector<int64_t> Masks(static_cast<size_t>(Panels * P.Taps), 0);
+  for (int64_t Pn = 0; Pn < Panels; ++Pn)
+    for (int64_t T = 0; T < P.Taps; ++T) {
+      uint64_t Bits = 0;
+      for (int64_t L = 0; L < Bl.NR && Pn * Bl.NR + L < P.N; ++L) {
+        int64_t J = Pn * Bl.NR + L;
+        int64_t Ih = J / W + (T / P.KW) * P.DH - PT, Iw = J % W + (T % P.KW) * P.DW - PL;
+        if (Ih >= 0 && Ih < H && Iw >= 0 && Iw < W)
+          Bits |= uint64_t(1) << L;
+      }
+      Masks[static_cast<size_t>(Pn * P.Taps + T)] = static_cast<int64_t>(Bits);
+    }
+  return Masks;
+}
+
 struct Emitter {
   LowerCtx &C;
   const GemmProblem &P;
@@ -172,7 +220,7 @@ struct Emitter {
   bool cScratch() const { return P.BK == GemmProblem::BKind::Shifted && P.Wp != P.OWv; }
 
   void micro(int Rows, int Lanes, Value *I0, Value *J0, Value *N0, Value *Kc0, Value *KLen, Value *First,
-             Value *M0 = nullptr, Value *BShift = nullptr, Value *Shifts = nullptr) {
+             Value *M0 = nullptr, Value *BShift = nullptr, Value *Shifts = nullptr, Value *Masks = nullptr) {
     auto &B = b();
     Buf A = K.buf(P.ASlot, ElemType::Float32), Y = K.buf(P.YSlot, ElemType::Float32);
     bool InPlace = P.BK == GemmProblem::BKind::Packed || P.BK == GemmProblem::BKind::Ready ||
@@ -204,13 +252,24 @@ struct Emitter {
       YBase = B.CreateAdd(B.CreateMul(B.CreateSub(I0, M0), c(NCPad)), B.CreateSub(J0, N0));
       Ldc = c(NCPad);
     }
-    Function *F = microKernel(K.E, Bl, Rows, Lanes, P.APacked, false);
+    Function *F = microKernel(K.E, Bl, Rows, Lanes, P.APacked, false, P.MaskedB);
     // Shifted problems: one segment per tap, A advancing a tap's channels, B by the tap's shift.
     bool Seg = P.BK == GemmProblem::BKind::Shifted;
-    B.CreateCall(F, {B.CreateInBoundsGEP(K.E.F32, A.Ptr, ABase), c(P.ARS), c(P.ACS),
-                     B.CreateInBoundsGEP(K.E.F32, Bm.Ptr, BBase), Ldb, B.CreateInBoundsGEP(K.E.F32, Y.Ptr, YBase),
-                     Ldc, KLen, First, c(Seg ? P.Taps : 1), c(Seg ? (P.K / P.Taps) * Bl.MR : 0),
-                     Shifts ? Shifts : ConstantPointerNull::get(cast<PointerType>(K.E.Ptr))});
+    std::vector<Value *> Args = {B.CreateInBoundsGEP(K.E.F32, A.Ptr, ABase),
+                                 c(P.ARS),
+                                 c(P.ACS),
+                                 B.CreateInBoundsGEP(K.E.F32, Bm.Ptr, BBase),
+                                 Ldb,
+                                 B.CreateInBoundsGEP(K.E.F32, Y.Ptr, YBase),
+                                 Ldc,
+                                 KLen,
+                                 First,
+                                 c(Seg ? P.Taps : 1),
+                                 c(Seg ? (P.K / P.Taps) * Bl.MR : 0),
+                                 Shifts ? Shifts : ConstantPointerNull::get(cast<PointerType>(K.E.Ptr))};
+    if (P.MaskedB) // this column panel's row of the mask table: one i64 per tap
+      Args.push_back(B.CreateInBoundsGEP(K.E.I64, Masks, B.CreateMul(B.CreateUDiv(J0, c(Bl.NR)), c(P.Taps))));
+    B.CreateCall(F, Args);
   }
 
   /// Applies the epilogue to the finished block rows [M0, M0 + MLen) x columns [N0, N0 + NLen) of Y.
@@ -331,12 +390,16 @@ struct Emitter {
     // Shifted problems block K by channels; each micro-kernel call then runs every tap of its channel block.
     bool Shift = P.BK == GemmProblem::BKind::Shifted;
     int64_t Cg = Shift ? P.K / P.Taps : P.K, KBlocks = ceilDiv(Cg, KC);
-    Value *Shifts = nullptr;
+    Value *Shifts = nullptr, *Masks = nullptr;
     if (Shift) {
+      // The masked form reads the unpadded input: its shifts subtract the padding before the image.
+      int64_t Origin = P.MaskedB ? shiftOrigin(P) : 0;
       std::vector<int64_t> Table;
       for (int64_t T = 0; T < P.Taps; ++T)
-        Table.push_back((T / P.KW) * P.DH * P.Wp + (T % P.KW) * P.DW);
+        Table.push_back((T / P.KW) * P.DH * P.Wp + (T % P.KW) * P.DW - Origin);
       Shifts = K.E.constI64s(Table);
+      if (P.MaskedB)
+        Masks = K.E.constI64s(shiftMasks(P, Bl));
     }
     K.loop(c(0), c(KBlocks), [&](Value *KB2) {
       Value *Kc0, *KLen, *BShift = nullptr;
@@ -358,12 +421,13 @@ struct Emitter {
       // (KC x MR each) stream from L2.
       auto ColPanel = [&](int Lanes, Value *J0) {
         K.loop(c(0), FullMP, [&](Value *Mp) {
-          micro(Bl.MR, Lanes, B.CreateAdd(M0, B.CreateMul(Mp, c(Bl.MR))), J0, N0, Kc0, KLen, First, M0, BShift, Shifts);
+          micro(Bl.MR, Lanes, B.CreateAdd(M0, B.CreateMul(Mp, c(Bl.MR))), J0, N0, Kc0, KLen, First, M0, BShift, Shifts,
+                Masks);
         });
         if (RemRows)
           K.ifThen(LastMB, [&] {
-            micro(RemRows, Lanes, B.CreateAdd(M0, B.CreateMul(FullMP, c(Bl.MR))), J0, N0, Kc0, KLen, First, M0,
-                  BShift, Shifts);
+            micro(RemRows, Lanes, B.CreateAdd(M0, B.CreateMul(FullMP, c(Bl.MR))), J0, N0, Kc0, KLen, First, M0, BShift,
+                  Shifts, Masks);
           });
       };
       K.loop(c(0), FullNP, [&](Value *Np) { ColPanel(Bl.NR, B.CreateAdd(N0, B.CreateMul(Np, c(Bl.NR)))); });

@@ -248,7 +248,22 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
     }
   };
   if (Unit) {
-    Padded();
+    // With AVX-512 a masked load costs what a load does: when the output is as wide as the input, the positions
+    // of the unpadded input are the GEMM's columns (a tap is a constant shift of them) and the padding becomes
+    // masked-off lanes, so there is no padded copy and no idle grid column. Plain 1x1 layers need no masks.
+    bool Pads = false;
+    for (size_t D = 0; D < InSp.size(); ++D)
+      Pads |= G->PadsBegin[D] != 0 || G->PadsEnd[D] != 0;
+    if (Bl.VW >= 16 && G->OutSpatial.back() == InSp.back() && (Pads || !arenaBacked(C.P, N.Inputs[0]))) {
+      P.MaskedB = true;
+      P.KW = G->Kernel.back();
+      P.Wp = P.OWv = InSp.back();
+      P.DH = InSp.size() == 2 ? G->Dilations[0] : 1;
+      P.DW = G->Dilations.back();
+      P.BLd = InSize;
+    } else {
+      Padded();
+    }
     P.BK = GemmProblem::BKind::Shifted;
     P.N = (InSp.size() == 2 ? G->OutSpatial[0] : 1) * P.Wp;
     P.Taps = KSize;

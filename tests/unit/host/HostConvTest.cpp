@@ -104,6 +104,22 @@ TEST(HostConv, SmallPlanesPositionRows) {
   checkConvs(Cases, 300);
 }
 
+/// Stride-1 convolutions whose output is as wide as their input read the unpadded input in place with AVX-512:
+/// each tap a shift of the output positions, the lanes that fall into the padding masked off (GemmEmit.cpp).
+/// Asymmetric and one-sided pads, dilation, 1-D, groups, a batch of 2, two K blocks of channels, position
+/// counts that leave a short last panel, a padded 5x5; with AVX2 (the padded copy) too where this CPU has it.
+TEST(HostConv, MaskedShiftedColumns) {
+  std::vector<ConvCase> Cases = {
+      {{1, 24, 37, 41}, {40, 24, 3, 3}, {attr("pads", ints({0, 1, 2, 1}))}},
+      {{2, 16, 33, 35}, {24, 16, 3, 3}, {attr("pads", ints({2, 0, 0, 2}))}},
+      {{1, 20, 36, 38}, {17, 20, 3, 3}, {attr("pads", ints({2, 2, 2, 2})), attr("dilations", ints({2, 2}))}},
+      {{1, 130, 34, 31}, {19, 130, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 32, 40, 30}, {36, 16, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 16, 33, 37}, {12, 16, 5, 5}, {attr("pads", ints({2, 2, 2, 2}))}},
+      {{1, 32, 1500}, {10, 32, 3}, {attr("pads", ints({1, 1}))}}};
+  checkConvs(Cases, 500);
+}
+
 /// Strided im2col copies (Im2col.cpp): stride 2 along the rows as vector loads and even-lane shuffles, with
 /// rows of several vectors and a last one that overlaps the one before, rows shorter than a vector, taps that
 /// start outside the row (padding), dilation, 1-D; stride 1 along the rows under a vertical stride. With
