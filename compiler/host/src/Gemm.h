@@ -56,6 +56,10 @@ struct GemmProblem {
   /// [group][ceil(Mg/NR)][K][NR] (K ordered (channel, tap)); the input is read in place (1x1, stride 1, no
   /// padding: BSlot/BOff with row length BLd) or from an im2col temporary.
   bool PosRows = false;
+  /// PosRows at stride 1 without im2col (> 0: the tile's rows): K ordered (tap, channel) as Shifted, A read from
+  /// the padded grid (BSlot/BOff, BLd floats per channel, rows Wp apart) shifted per tap; a tile is PosShift
+  /// positions of one output row, or whole rows of OWv positions.
+  int PosShift = 0;
   /// Convolutions with few channels per group run as direct row kernels on the unpacked weights instead.
   bool RowConv = false;
   bool PlaneConv = false; ///< stride-1 RowConv: whole planes on the padded grid (input in BSlot/BOff, padded)
@@ -92,15 +96,19 @@ Status emitGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps
 /// The shared micro-kernel C[Rows x Lanes] (+)= A x B (GemmEmit.cpp): A packed in MR-row panels, or A(r, k) at
 /// A + r*ars + k*acs (ars fixed to 1 with UnitRows); B(k, j) at B + k*ldb + j.
 /// MaskedB: B's loads masked per segment (a table of lane masks, one i64 per segment, as the last argument).
+/// ShiftA > 0: the segments' shifts move A (rows of ShiftA positions, Gap apart) and B advances aseg per segment.
 llvm::Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows,
-                            bool MaskedB = false);
+                            bool MaskedB = false, int ShiftA = 0, int64_t Gap = 0);
 
 /// A kernel writing P's whole im2col matrix (rows K, NPad floats apart, per batch and group) into a new arena
 /// temporary; returns the temporary's slot.
 int emitIm2colTemp(LowerCtx &C, const GemmProblem &P, int64_t NPad);
 
-/// Emits the kernels of a P.PosRows problem (GemmPos.cpp).
-Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P);
+/// Emits the kernels of a P.PosRows problem (GemmPos.cpp); Temps as for emitGemm.
+Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &Temps = {});
+/// The tile rows of a PosShift problem with output rows of OW positions: a divisor of OW or whole rows, as many
+/// as the registers hold; 0 when no count fills the registers at least half.
+int posShiftRows(int64_t OW, const GemmBlocking &Bl);
 
 /// Emits the plane kernel for P.PlaneConv problems: one task per output plane, every tap accumulated over the
 /// padded-width grid in one vectorizable loop, then compacted into Y with the epilogue.

@@ -62,13 +62,17 @@ GemmBlocking gemmBlocking(const TargetInfo &T) {
 /// Columns past Lanes are masked off. UnitRows: ars is 1 (rows of A adjacent; the argument is ignored).
 /// MaskedB: a 13th argument points to one i64 per segment whose bit v*VW + l enables lane l of B's vector v; the
 /// other lanes read as zero and are not accessed (B + Shift[s] may point outside the buffer there).
+/// ShiftA (> 0, with UnitRows): segment s reads A from A + Shift[s] and B from B + s*aseg instead, and row r of A
+/// is at A + r + (r / ShiftA) * Gap (rows of ShiftA positions Gap apart: positions of a padded grid).
 Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes, bool PackedA, bool UnitRows,
-                      bool MaskedB) {
+                      bool MaskedB, int ShiftA, int64_t Gap) {
   std::string Name = "npu_ukr_" + std::to_string(Rows) + "x" + std::to_string(Lanes) +
                      (PackedA    ? "p"
                       : UnitRows ? "u"
                                  : "s") +
-                     (MaskedB ? "m" : "") + std::to_string(Bl.VW) + "_" + std::to_string(Bl.MR);
+                     (MaskedB ? "m" : "") +
+                     (ShiftA > 0 ? "a" + std::to_string(ShiftA) + "g" + std::to_string(Gap) + "_" : "") +
+                     std::to_string(Bl.VW) + "_" + std::to_string(Bl.MR);
   auto It = E.Helpers.find(Name);
   if (It != E.Helpers.end())
     return It->second;
@@ -122,8 +126,10 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
   K.loop(B.getInt64(0), Segs, [&](Value *S) {
     Value *Shift = B.CreateSelect(HasShifts, B.CreateLoad(E.I64, B.CreateInBoundsGEP(E.I64, Shifts, S)), B.getInt64(0));
     // A masked segment's pointer may leave the buffer (its lanes there are off): no inbounds.
-    Value *BSeg = MaskedB ? B.CreateGEP(E.F32, Bp, Shift) : B.CreateInBoundsGEP(E.F32, Bp, Shift);
-    Value *ASegP = B.CreateInBoundsGEP(E.F32, A, B.CreateMul(S, ASeg));
+    Value *BSeg = ShiftA > 0 ? B.CreateInBoundsGEP(E.F32, Bp, B.CreateMul(S, ASeg))
+                  : MaskedB  ? B.CreateGEP(E.F32, Bp, Shift)
+                             : B.CreateInBoundsGEP(E.F32, Bp, Shift);
+    Value *ASegP = B.CreateInBoundsGEP(E.F32, A, ShiftA > 0 ? Shift : B.CreateMul(S, ASeg));
     std::vector<Value *> BMask;
     if (MaskedB) {
       Value *Bits = B.CreateLoad(E.I64, B.CreateInBoundsGEP(E.I64, F->getArg(12), S));
@@ -146,7 +152,8 @@ Function *microKernel(ModuleEnv &E, const GemmBlocking &Bl, int Rows, int Lanes,
       Value *ACol = PackedA ? B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, B.getInt64(static_cast<uint64_t>(Bl.MR))))
                             : B.CreateInBoundsGEP(E.F32, ASegP, B.CreateMul(Kk, Acs));
       for (int R = 0; R < Rows; ++R) {
-        Value *AOff = PackedA || UnitRows ? B.getInt64(static_cast<uint64_t>(R))
+        int64_t RowOff = ShiftA > 0 ? R + R / ShiftA * Gap : R;
+        Value *AOff = PackedA || UnitRows ? B.getInt64(static_cast<uint64_t>(RowOff))
                                           : B.CreateMul(B.getInt64(static_cast<uint64_t>(R)), Ars);
         Value *Av = B.CreateVectorSplat(static_cast<unsigned>(Bl.VW),
                                         B.CreateLoad(E.F32, B.CreateInBoundsGEP(E.F32, ACol, AOff)));

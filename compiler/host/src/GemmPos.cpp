@@ -10,11 +10,13 @@ using ir::ElemType;
 
 namespace {
 
-/// Positions per register tile: as many as the registers allow (Rows x NV accumulators, NV loads of the
-/// weights, one broadcast), preferring a count that divides the plane so that no tile is short.
+/// Positions per register tile at most: Rows x NV accumulators, NV loads of the weights and one broadcast.
+int maxTileRows(const GemmBlocking &Bl) { return ((Bl.VW >= 16 ? 32 : 16) - Bl.NV - 1) / Bl.NV; }
+
+/// Positions per register tile: as many as the registers allow, preferring a count that divides the plane so
+/// that no tile is short.
 int tileRows(int64_t N, const GemmBlocking &Bl) {
-  int Regs = Bl.VW >= 16 ? 32 : 16;
-  int Max = (Regs - Bl.NV - 1) / Bl.NV;
+  int Max = maxTileRows(Bl);
   for (int R = Max; R > Max / 2; --R)
     if (N % R == 0)
       return R;
@@ -23,22 +25,32 @@ int tileRows(int64_t N, const GemmBlocking &Bl) {
 
 } // namespace
 
-Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
+int posShiftRows(int64_t OW, const GemmBlocking &Bl) {
+  int Max = maxTileRows(Bl);
+  for (int R = Max; R > Max / 2; --R)
+    if (OW % R == 0)
+      return R;
+  int64_t Whole = OW <= Max ? Max / OW * OW : 0;
+  return Whole > Max / 2 ? static_cast<int>(Whole) : 0;
+}
+
+Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int> &PadTemps) {
   if (P.M * P.N * P.B0 * P.B1 == 0)
     return Status::ok();
   GemmBlocking Bl = gemmBlocking(C.E.T);
-  // The input as A(j, k) = In[k * Ld + j]: in place for a plain 1x1 convolution, else an im2col temporary.
+  // The input as A(j, k) = In[k * Ld + j]: in place for a plain 1x1 convolution, the padded grid shifted per tap
+  // (PosShift), else an im2col temporary.
   int InSlot = P.BSlot;
   BatchOffset InOff = P.BOff;
   int64_t Ld = P.BLd;
-  std::vector<int> Temps;
-  if (P.BK == GemmProblem::BKind::Im2col) {
+  std::vector<int> Temps = PadTemps;
+  if (P.BK == GemmProblem::BKind::Im2col && !P.PosShift) {
     Ld = ceilDiv(P.N, Bl.NR) * Bl.NR + 16; // the helper zero-fills to the panel edge; no power-of-two rows
     InSlot = emitIm2colTemp(C, P, Ld);
     InOff = {0, P.B1 * P.K * Ld, P.K * Ld};
     Temps = {InSlot};
   }
-  int Rows = tileRows(P.N, Bl);
+  int Rows = P.PosShift ? P.PosShift : tileRows(P.N, Bl);
   int64_t FullTiles = P.N / Rows, RemRows = P.N % Rows;
   int64_t Panels = ceilDiv(P.M, Bl.NR), TailLanes = P.M % Bl.NR;
   // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of the plane
@@ -50,8 +62,17 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
   int64_t TilesPer = ceilDiv(Tiles, std::min(Tiles, std::max<int64_t>(1, ceilDiv(4, P.B0 * P.B1 * Blocks))));
   int64_t PosBlocks = ceilDiv(Tiles, TilesPer);
   int64_t Ldc = PerTask * Bl.NR + 16;
-  int64_t KC = ceilDiv(P.K, ceilDiv(P.K, 256));
+  // PosShift blocks K by channels, every tap of a block in one micro-kernel call (as the Shifted column path).
+  int64_t Cg = P.PosShift ? P.K / P.Taps : P.K;
+  int64_t KC = P.PosShift ? ceilDiv(Cg, ceilDiv(Cg, 64)) : ceilDiv(P.K, ceilDiv(P.K, 256));
   int64_t WPanel = P.K * Bl.NR; // floats per packed weight panel
+  Value *Shifts = ConstantPointerNull::get(cast<PointerType>(C.E.Ptr));
+  if (P.PosShift) {
+    std::vector<int64_t> Table;
+    for (int64_t T = 0; T < P.Taps; ++T)
+      Table.push_back((T / P.KW) * P.DH * P.Wp + (T % P.KW) * P.DW);
+    Shifts = C.E.constI64s(Table);
+  }
 
   KB K(C.E, C.kernelName("_gemm"));
   auto &B = K.B;
@@ -75,9 +96,9 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
     Value *PEnd = B.CreateSelect(B.CreateICmpSLT(c(Panels), B.CreateAdd(P0, c(PerTask))), c(Panels),
                                  B.CreateAdd(P0, c(PerTask)));
     Value *InBase = Off(InOff), *ABase = Off(P.AOff);
-    K.loop(c(0), c(ceilDiv(P.K, KC)), [&](Value *Kb) {
+    K.loop(c(0), c(ceilDiv(Cg, KC)), [&](Value *Kb) {
       Value *K0 = B.CreateMul(Kb, c(KC));
-      Value *KLen = B.CreateSub(c(P.K), K0);
+      Value *KLen = B.CreateSub(c(Cg), K0);
       KLen = B.CreateSelect(B.CreateICmpSLT(KLen, c(KC)), KLen, c(KC));
       Value *First = B.CreateICmpEQ(Kb, c(0));
       // One panel of weights (KC x NR, in L1) against every position tile of the plane.
@@ -86,11 +107,18 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P) {
                                        B.CreateAdd(ABase, B.CreateAdd(B.CreateMul(Pn, c(WPanel)), B.CreateMul(K0, c(Bl.NR)))));
         Value *Col = B.CreateMul(B.CreateSub(Pn, P0), c(Bl.NR));
         auto Tile = [&](int R, Value *J0) {
-          Value *Av = B.CreateInBoundsGEP(C.E.F32, In.Ptr, B.CreateAdd(InBase, B.CreateAdd(B.CreateMul(K0, c(Ld)), J0)));
+          // PosShift: position J0 of the output is at (J0 / OW) * Wp + J0 % OW of the padded grid.
+          Value *At = P.PosShift
+                          ? B.CreateAdd(B.CreateMul(B.CreateUDiv(J0, c(P.OWv)), c(P.Wp)), B.CreateURem(J0, c(P.OWv)))
+                          : J0;
+          Value *Av =
+              B.CreateInBoundsGEP(C.E.F32, In.Ptr, B.CreateAdd(InBase, B.CreateAdd(B.CreateMul(K0, c(Ld)), At)));
           Value *Cv = B.CreateInBoundsGEP(C.E.F32, S.Ptr, B.CreateAdd(B.CreateMul(J0, c(Ldc)), Col));
-          B.CreateCall(microKernel(C.E, Bl, R, Lanes, false, true),
-                       {Av, c(1), c(Ld), W, c(Bl.NR), Cv, c(Ldc), KLen, First, c(1), c(0),
-                        ConstantPointerNull::get(cast<PointerType>(C.E.Ptr))});
+          int RowLen = static_cast<int>(std::min<int64_t>(P.OWv, Rows));
+          int64_t Gap = RowLen < Rows ? P.Wp - P.OWv : 0;
+          B.CreateCall(microKernel(C.E, Bl, R, Lanes, false, true, false, P.PosShift ? RowLen : 0, Gap),
+                       {Av, c(1), c(Ld), W, c(Bl.NR), Cv, c(Ldc), KLen, First, c(P.PosShift ? P.Taps : 1),
+                        c(P.PosShift ? Cg * Bl.NR : 0), Shifts});
         };
         K.loop(T0, T1, [&](Value *Tl) { Tile(Rows, B.CreateMul(Tl, c(Rows))); });
         if (RemRows) // the short tile is the plane's last

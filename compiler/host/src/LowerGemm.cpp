@@ -126,6 +126,56 @@ Status memberSteps(LowerCtx &C, const Layout &L, GemmProblem &P) {
   return Status::ok();
 }
 
+/// Where convProblem's A comes from: the constant weights packed for the path P takes (B panels of W^T for
+/// small planes, A panels otherwise; K ordered (tap, channel) where taps are shifts of the input), the weights
+/// themselves for row kernels, or a weight input read in place.
+void convWeights(LowerCtx &C, GemmProblem &P, const GemmBlocking &Bl, int64_t Groups, int64_t KSize, bool Unit) {
+  const ir::Node &N = C.node();
+  // Weights [M][Cg][taps] in panels of Tile output channels with K ordered (tap, channel), per group:
+  // [group][ceil(Mg/Tile)][K][Tile]; returns the floats per group.
+  auto PackTapMajor = [&](int Tile) {
+    int64_t Each = packedSize(P.Mg, P.K, Tile);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    const float *WD = C.known(N.Inputs[1])->data<float>();
+    for (int64_t G2 = 0; G2 < Groups; ++G2) {
+      float *Dst = C.P.rawData(P.ASlot) + G2 * Each;
+      for (int64_t M2 = 0; M2 < P.Mg; ++M2)
+        for (int64_t T = 0; T < KSize; ++T)
+          for (int64_t Ci = 0; Ci < P.Cg; ++Ci)
+            Dst[(M2 / Tile * P.K + T * P.Cg + Ci) * Tile + M2 % Tile] = WD[((G2 * P.Mg + M2) * P.Cg + Ci) * KSize + T];
+    }
+    return Each;
+  };
+  if (P.PosShift) {
+    P.AOff = {0, 0, PackTapMajor(Bl.NR)}; // B panels of W^T
+  } else if (P.PosRows) {
+    // Weights as B panels of W^T: [group][ceil(Mg/NR)][K][NR], K ordered (channel, tap) as im2col's rows.
+    int64_t Each = packedSize(P.Mg, P.K, Bl.NR);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    const float *WD = C.known(N.Inputs[1])->data<float>();
+    for (int64_t G2 = 0; G2 < Groups; ++G2)
+      packB(WD + G2 * P.Mg * P.K, P.K, P.Mg, 1, P.K, Bl.NR, C.P.rawData(P.ASlot) + G2 * Each);
+    P.AOff = {0, 0, Each};
+  } else if (P.RowConv) {
+    P.ASlot = P.WSlot;
+  } else if (Unit) {
+    P.AOff = {0, 0, PackTapMajor(Bl.MR)}; // A panels
+    P.APacked = true;
+  } else if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
+    int64_t Each = packedSize(P.Mg, P.K, Bl.MR);
+    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
+    for (int64_t G2 = 0; G2 < Groups; ++G2)
+      packA(WT->data<float>() + G2 * P.Mg * P.K, P.Mg, P.K, P.K, 1, Bl.MR, C.P.rawData(P.ASlot) + G2 * Each);
+    P.APacked = true;
+    P.AOff = {0, 0, (P.Mg + Bl.MR - 1) / Bl.MR * Bl.MR * P.K};
+  } else {
+    P.ASlot = C.slot(N.Inputs[1]);
+    P.AOff = {0, 0, P.Mg * P.K};
+    P.ARS = P.K;
+    P.ACS = 1;
+  }
+}
+
 Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   const ir::Node &N = C.node();
   const Shape &X = C.dims(N.Inputs[0]), &W = C.dims(N.Inputs[1]);
@@ -166,54 +216,28 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
                             (InSp.back() + G->PadsBegin.back() + G->PadsEnd.back())
                       : OutSize;
   double Idle = 1.0 - static_cast<double>(OutSize) / static_cast<double>(ceilDiv(Cols, Bl.NR) * Bl.NR);
-  // Every channel block re-reads the whole input matrix (K x positions): above a few MB (VGG-19's 28x28 layers,
-  // 7-15 MB) that streams from L3 or memory 8 times, and the column path's L2 blocks are faster.
-  P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05 &&
-              Idle * static_cast<double>(P.K) >= 48 && P.K * OutSize * 4 <= (int64_t(4) << 20);
-  Unit &= !P.PosRows;
-  if (P.PosRows) {
-    // Weights as B panels of W^T: [group][ceil(Mg/NR)][K][NR], K ordered (channel, tap) as im2col's rows.
-    int64_t Each = packedSize(Mg, P.K, Bl.NR);
-    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
-    const float *WD = C.known(N.Inputs[1])->data<float>();
-    for (int64_t G2 = 0; G2 < Groups; ++G2)
-      packB(WD + G2 * Mg * P.K, P.K, Mg, 1, P.K, Bl.NR, C.P.rawData(P.ASlot) + G2 * Each);
-    P.AOff = {0, 0, Each};
-  } else if (P.RowConv) {
-    P.ASlot = P.WSlot;
-  } else if (Unit) {
-    // Weights packed with K ordered (tap, channel).
-    int64_t Each = packedSize(Mg, P.K, Bl.MR);
-    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
-    const float *WD = C.known(N.Inputs[1])->data<float>();
-    for (int64_t G2 = 0; G2 < Groups; ++G2) {
-      float *Dst = C.P.rawData(P.ASlot) + G2 * Each;
-      for (int64_t M2 = 0; M2 < Mg; ++M2)
-        for (int64_t T = 0; T < KSize; ++T)
-          for (int64_t Ci = 0; Ci < Cg; ++Ci)
-            Dst[(M2 / Bl.MR * P.K + T * Cg + Ci) * Bl.MR + M2 % Bl.MR] = WD[((G2 * Mg + M2) * Cg + Ci) * KSize + T];
-    }
-    P.APacked = true;
-    P.AOff = {0, 0, Each};
-  } else if (const ir::Tensor *WT = C.known(N.Inputs[1])) {
-    int64_t Each = packedSize(Mg, P.K, Bl.MR);
-    P.ASlot = C.P.addRawSlot(static_cast<size_t>(Each * Groups));
-    for (int64_t G2 = 0; G2 < Groups; ++G2)
-      packA(WT->data<float>() + G2 * Mg * P.K, Mg, P.K, P.K, 1, Bl.MR, C.P.rawData(P.ASlot) + G2 * Each);
-    P.APacked = true;
-    P.AOff = {0, 0, (Mg + Bl.MR - 1) / Bl.MR * Bl.MR * P.K};
-  } else {
-    P.ASlot = C.slot(N.Inputs[1]);
-    P.AOff = {0, 0, Mg * P.K};
-    P.ARS = P.K;
-    P.ACS = 1;
+  bool AllUnit = true, Plain1x1 = KSize == 1 && InSize == OutSize;
+  for (size_t D = 0; D < InSp.size(); ++D) {
+    AllUnit &= G->Strides[D] == 1;
+    Plain1x1 &= G->Strides[D] == 1 && G->PadsBegin[D] == 0;
   }
+  // Stride 1 on small planes: the tiles' positions read the padded input shifted per tap, no im2col matrix.
+  int ShiftRows = AllUnit && !Plain1x1 && InSp.size() <= 2 ? posShiftRows(G->OutSpatial.back(), Bl) : 0;
+  int64_t Grid = Cg;
+  for (size_t D = 0; D < InSp.size(); ++D)
+    Grid *= InSp[D] + G->PadsBegin[D] + G->PadsEnd[D];
+  // Every channel block re-reads the whole input matrix (K x positions, or the padded grid): above a few MB
+  // (VGG-19's 28x28 layers' im2col, 7-15 MB) that streams from L3 or memory 8 times, and the column path's L2
+  // blocks are faster.
+  P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05 &&
+              Idle * static_cast<double>(P.K) >= 48 && (ShiftRows ? Grid : P.K * OutSize) * 4 <= (int64_t(4) << 20);
+  Unit &= !P.PosRows;
+  if (P.PosRows)
+    P.PosShift = ShiftRows;
+  convWeights(C, P, Bl, Groups, KSize, Unit);
   P.BK = GemmProblem::BKind::Im2col;
   P.BSlot = C.slot(N.Inputs[0]);
   P.BOff = {0, Cin * InSize, Cg * InSize};
-  bool Plain1x1 = KSize == 1 && InSize == OutSize;
-  for (size_t D = 0; D < InSp.size(); ++D)
-    Plain1x1 &= G->Strides[D] == 1 && G->PadsBegin[D] == 0;
   if (P.PosRows && Plain1x1) { // the input is A as it is: A(j, c) = X[c][j]
     P.BK = GemmProblem::BKind::Ready;
     P.BLd = InSize;
@@ -268,9 +292,10 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
     P.N = (InSp.size() == 2 ? G->OutSpatial[0] : 1) * P.Wp;
     P.Taps = KSize;
   }
-  bool AllUnit = true;
-  for (size_t D = 0; D < InSp.size(); ++D)
-    AllUnit &= G->Strides[D] == 1;
+  if (P.PosShift) {
+    Padded();
+    P.Taps = KSize;
+  }
   if (P.RowConv && AllUnit) {
     Padded();
     P.PlaneConv = true;
@@ -384,8 +409,11 @@ Status lowerFusedGemm(LowerCtx &C) {
       return noCodegen(C, "activation '" + Kind + "'");
   }
   NPU_TRY(memberSteps(C, L, P));
-  if (P.PosRows)
-    return emitPosRowsGemm(C, P);
+  if (P.PosRows) {
+    if (Pad.Needed)
+      emitPad(C, Pad);
+    return emitPosRowsGemm(C, P, Pad.Needed ? std::vector<int>{Pad.Slot} : std::vector<int>{});
+  }
   if (P.PlaneConv) {
     if (Pad.Needed)
       emitPad(C, Pad);

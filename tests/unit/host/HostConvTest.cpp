@@ -88,19 +88,24 @@ TEST(HostConv, GemmBlockingTails) {
 
 /// Small output planes run with positions as the register tile's rows and channels as its lanes (GemmPos.cpp):
 /// planes that a tile count divides (7x7, 13x13, 9x11) and ones that leave a short tile (5x5), channel counts
-/// that fill no vector or one panel, groups, batches, strides, the input read in place (plain 1x1) or through
+/// that fill no vector or one panel, groups, batches, strides, the input read in place (plain 1x1), at stride 1
+/// from the padded input shifted per tap (tiles of one row's positions, or of whole rows: 7x7, 5x5) or through
 /// im2col; with AVX2's narrower tiles too where this CPU has it.
 TEST(HostConv, SmallPlanesPositionRows) {
   std::vector<ConvCase> Cases = {
       {{2, 40, 7, 7}, {70, 40, 1, 1}, {}},
       {{1, 36, 13, 13}, {48, 36, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
-      {{1, 32, 14, 14}, {40, 16, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1})), attr("strides", ints({2, 2}))}},
+      {{1, 32, 14, 14},
+       {40, 16, 3, 3},
+       {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1})), attr("strides", ints({2, 2}))}},
       {{1, 20, 9, 11}, {33, 20, 1, 1}, {}},
       {{1, 64, 13, 13}, {16, 64, 1, 1}, {}}, // one channel panel: the plane's tiles split among tasks
       {{1, 24, 5, 5}, {64, 24, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
       {{1, 300, 7, 7}, {600, 300, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
-      // An input matrix over 4 MB (K = 1440 x 784 positions): the column path takes it back.
-      {{1, 160, 28, 28}, {8, 160, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
+      // Stride 1 reads the padded input (576 KB) shifted per tap, not a 4.5 MB im2col matrix: three K blocks.
+      {{1, 160, 28, 28}, {8, 160, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      // No tile fits a row of 17 (AVX-512) and the im2col matrix is over 4 MB (K = 3690 x 289): the column path.
+      {{1, 410, 17, 17}, {8, 410, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}}};
   checkConvs(Cases, 300);
 }
 
