@@ -257,6 +257,151 @@ Expected<ConvPlan> chooseConvPlan(const Emitter &E, const ConvShape &K) {
 
 } // namespace
 
+namespace {
+
+/// One convolution's lowering with a ConvPlan: per step (batch block, group of output blocks) its weights and
+/// constant rows, then every band of the image: the band's input tile, and per output block the bias, the GEMM
+/// and (deferred by one tile with alu.concurrent) the requant, clip and store.
+class ConvLowering {
+public:
+  ConvLowering(Emitter &E, const ir::Node &N, const ConvShape &K, const ConvPlan &P, int WT, int BiasT, int MulT)
+      : E(E), C(E.config()), N(N), K(K), P(P), T(P.S), W(K.W), X(K.X), Y(E.Values.at(N.Outputs[0])),
+        WT(WT), BiasT(BiasT), MulT(MulT), Tails(C.AluConcurrent && P.NA >= 3) {
+    OneGroup = P.G >= K.OO;
+    Resident = OneGroup || constantsResident(C, K, T.TH, P.NA);
+    // Constant rows: of every output block when they fit above the slots (loaded once), else of one group.
+    const int64_t ConstRows = Resident ? K.OO : P.G;
+    BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
+    InSlot = T.inSlotRows(K.Cin), AccSlot = T.accSlotRows(W.OW);
+  }
+
+  Status run();
+
+private:
+  /// One micro-op per (input block, tap); the slot bases are in the micro-ops, so each (input slot, weight
+  /// base, accumulator slot) has its kernel, loaded once per layer.
+  std::vector<MicroOp> kernelFor(int64_t WgtBase, int64_t InBase, int64_t AccBase) const;
+  Status loadBand(int64_t Nb, int64_t Oh0, int64_t Th, int64_t InBase);
+  Status computeBlock(int64_t Nb, int64_t Ob, int64_t Row, int64_t WgtBase, int64_t InBase, int64_t Oh0, int64_t Th);
+  void loadWeights(int64_t G0, int64_t WgtBase, int64_t R0, int64_t R1);
+  void loadConsts(int64_t G0, int64_t Gn);
+  int64_t groupSize(int64_t G0) const { return OneGroup ? K.OO : std::min(P.G, K.OO - G0); }
+
+  Emitter &E;
+  const HardwareConfig &C;
+  const ir::Node &N;
+  const ConvShape &K;
+  const ConvPlan &P;
+  const SlotPlan &T;
+  const Window2D &W;
+  const RowTensor &X;
+  const RowTensor Y;
+  const int WT, BiasT, MulT; ///< the weight tiles' and constant rows' DRAM tensors
+  DeferredTail Tails;
+  bool OneGroup = false, Resident = false;
+  int64_t BiasBase = 0, MulBase = 0, InSlot = 0, AccSlot = 0;
+  int64_t Unit = 0; ///< output blocks computed so far (their accumulator slot rotates)
+};
+
+std::vector<MicroOp> ConvLowering::kernelFor(int64_t WgtBase, int64_t InBase, int64_t AccBase) const {
+  std::vector<MicroOp> Kn;
+  for (int64_t Cb = 0; Cb < K.Cin; ++Cb)
+    for (int64_t Kh = 0; Kh < W.KH; ++Kh)
+      for (int64_t Kw = 0; Kw < W.KW; ++Kw)
+        Kn.push_back({AccBase, InBase + Cb * T.TIH * T.TIW + Kh * W.DH * T.TIW + Kw * W.DW,
+                      WgtBase + (Cb * W.KH + Kh) * W.KW + Kw});
+  return Kn;
+}
+
+Status ConvLowering::loadBand(int64_t Nb, int64_t Oh0, int64_t Th, int64_t InBase) {
+  auto L = inputTile(X, W, T.TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C));
+  if (!L)
+    return L.error();
+  const uint64_t Irb = C.D.InputRowBytes;
+  const int64_t MaxSize = (int64_t(1) << C.SizeBits) - 1;
+  // Without padding the band of every channel block is TIH x TIW contiguous rows (whole image rows, or a
+  // single row), H x W apart in DRAM: one 2-D transfer (y = blocks) instead of one per block, which saves
+  // a DRAM latency per block.
+  if (L->PadT + L->PadB + L->PadL + L->PadR == 0 && L->Y * L->X == T.TIH * T.TIW && (L->X == X.W || L->Y == 1) &&
+      K.Cin <= MaxSize && L->Y * L->X <= MaxSize && X.H * X.W < (int64_t(1) << C.StrideBits)) {
+    E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, 0, L->FirstRow, 0)) * Irb, K.Cin, L->Y * L->X,
+           X.H * X.W);
+    return Status::ok();
+  }
+  for (int64_t Cb = 0; Cb < K.Cin; ++Cb)
+    E.load(MemType::Input, InBase + Cb * T.TIH * T.TIW, X.Tensor, uint64_t(X.row(Nb, Cb, L->FirstRow, 0)) * Irb,
+           L->Y, L->X, X.W, L->PadT, L->PadB, L->PadL, L->PadR, N.getInt("x_zero_point", 0));
+  return Status::ok();
+}
+
+// With an ALU beside the GEMM core (alu.concurrent) and three accumulator slots, a tile's requant, clip and store
+// are emitted after the next tile's GEMM, so the ALU works on one tile while the GEMM core computes the next
+// (software pipelining by one tile).
+Status ConvLowering::computeBlock(int64_t Nb, int64_t Ob, int64_t Row, int64_t WgtBase, int64_t InBase, int64_t Oh0,
+                                  int64_t Th) {
+  const int64_t AccBase = (Unit++ % P.NA) * AccSlot;
+  NPU_TRY(initFromBias(E, BiasBase + Row, Th, W.OW, AccBase));
+  isa::GemmFields F;
+  F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * T.TIW, F.SrcIn = W.SW;
+  NPU_TRY(E.gemm(kernelFor(WgtBase, InBase, AccBase), F));
+  return Tails.push([this, Nb, Ob, Row, AccBase, Oh0, Th]() -> Status {
+    NPU_TRY(requantRows(E, N, MulBase + Row, Th, W.OW, AccBase));
+    storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
+    return Status::ok();
+  });
+}
+
+void ConvLowering::loadWeights(int64_t G0, int64_t WgtBase, int64_t R0, int64_t R1) {
+  if (R1 > R0)
+    E.load(MemType::Weight, WgtBase + R0, WT, uint64_t(G0 * K.Cin * K.Taps + R0) * C.D.WeightRowBytes, 1, R1 - R0,
+           R1 - R0);
+}
+
+void ConvLowering::loadConsts(int64_t G0, int64_t Gn) {
+  E.load(MemType::Acc, BiasBase, BiasT, uint64_t(G0) * C.D.AccRowBytes, 1, Gn, Gn);
+  E.load(MemType::Acc, MulBase, MulT, uint64_t(G0) * C.D.AccRowBytes, 1, Gn, Gn);
+}
+
+// Per group of output blocks (one step per batch block and group): its weights in weight slot step % NW, its
+// constant rows unless all are resident, then every band of the image once. With NW > 1 the next step's weights
+// are prefetched in one chunk per band, so they stream while this group computes. With one group the weights
+// stay for the whole batch.
+Status ConvLowering::run() {
+  const int64_t Cin = K.Cin, Taps = K.Taps, OO = K.OO;
+  std::vector<std::pair<int64_t, int64_t>> Steps; // (batch block, first output block)
+  for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
+    for (int64_t G0 = 0; G0 < (OneGroup ? 1 : OO); G0 += P.G)
+      Steps.push_back({Nb, G0});
+  auto WBaseOf = [&](size_t I) { return OneGroup ? 0 : int64_t(I % size_t(P.NW)) * P.G * Cin * Taps; };
+  if (Resident)
+    loadConsts(0, OO);
+  const int64_t Bands = (W.OH + T.TH - 1) / T.TH;
+  int64_t Band = 0;
+  for (size_t I = 0; I < Steps.size(); ++I) {
+    const auto [Nb, G0] = Steps[I];
+    const int64_t Gn = groupSize(G0), WgtBase = WBaseOf(I), Rows = Gn * Cin * Taps;
+    if (I == 0 || (!OneGroup && P.NW == 1))
+      loadWeights(G0, WgtBase, 0, Rows);
+    if (!Resident) {
+      NPU_TRY(Tails.flush()); // the pending tail reads this group's multiplier rows
+      loadConsts(G0, Gn);
+    }
+    const bool Prefetch = !OneGroup && P.NW > 1 && I + 1 < Steps.size();
+    const int64_t NextG0 = Prefetch ? Steps[I + 1].second : 0, NextRows = groupSize(NextG0) * Cin * Taps;
+    for (int64_t B = 0, Oh0 = 0; Oh0 < W.OH; ++B, Oh0 += T.TH) {
+      const int64_t Th = std::min(T.TH, W.OH - Oh0), InBase = (Band++ % T.N) * InSlot;
+      NPU_TRY(loadBand(Nb, Oh0, Th, InBase));
+      if (Prefetch)
+        loadWeights(NextG0, WBaseOf(I + 1), NextRows * B / Bands, NextRows * (B + 1) / Bands);
+      for (int64_t Ob = 0; Ob < Gn; ++Ob)
+        NPU_TRY(computeBlock(Nb, G0 + Ob, Resident ? G0 + Ob : Ob, WgtBase + Ob * Cin * Taps, InBase, Oh0, Th));
+    }
+  }
+  return Tails.flush();
+}
+
+} // namespace
+
 Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const HardwareConfig &C = E.config();
   NPU_TRY(canLowerConv(G, N, C));
@@ -264,121 +409,15 @@ Status lowerConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   K.W = *convWindow(G, N);
   K.X = E.Values.at(N.Inputs[0]);
   const RowTensor Y = E.Values.at(N.Outputs[0]);
-  const Window2D &W = K.W;
-  const RowTensor &X = K.X;
-  K.Cin = X.COuter, K.Taps = W.KH * W.KW, K.OO = Y.COuter;
-  K.Clip = needsClip(N, E.config()), K.Int32 = int32Result(N);
-  const int64_t Cin = K.Cin, Taps = K.Taps, OO = K.OO;
+  K.Cin = K.X.COuter, K.Taps = K.W.KH * K.W.KW, K.OO = Y.COuter;
+  K.Clip = needsClip(N, C), K.Int32 = int32Result(N);
   const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
-  auto [BiasT, MulT] = channelConstants(E, G, N, OO);
+  auto [BiasT, MulT] = channelConstants(E, G, N, K.OO);
   auto Plan = chooseConvPlan(E, K);
   if (!Plan || convSplitEstimate(E, K) < Plan->Estimate - Plan->Estimate / 50)
     return lowerConvSplit(E, G, N, K);
-  const SlotPlan &T = Plan->S;
-  const int64_t GB = Plan->G;
-  E.recordSchedule({"", T.TH, T.N, GB, Plan->Estimate, E.forcedSchedule() != nullptr});
-  const int64_t NA = Plan->NA;
-  const bool OneGroup = GB >= OO, Resident = OneGroup || constantsResident(C, K, T.TH, NA);
-  // Constant rows: of every output block when they fit above the slots (loaded once), else of one group.
-  const int64_t ConstRows = Resident ? OO : GB;
-  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
-  const int64_t InSlot = T.inSlotRows(Cin), AccSlot = T.accSlotRows(W.OW);
-
-  // One micro-op per (input block, tap); the slot bases are in the micro-ops, so each (input slot, weight
-  // base, accumulator slot) has its kernel, loaded once per layer.
-  auto KernelFor = [&](int64_t WgtBase, int64_t InBase, int64_t AccBase) {
-    std::vector<MicroOp> Kn;
-    for (int64_t Cb = 0; Cb < Cin; ++Cb)
-      for (int64_t Kh = 0; Kh < W.KH; ++Kh)
-        for (int64_t Kw = 0; Kw < W.KW; ++Kw)
-          Kn.push_back({AccBase, InBase + Cb * T.TIH * T.TIW + Kh * W.DH * T.TIW + Kw * W.DW,
-                        WgtBase + (Cb * W.KH + Kh) * W.KW + Kw});
-    return Kn;
-  };
-  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Arb = C.D.AccRowBytes;
-  const int64_t MaxSize = (int64_t(1) << C.SizeBits) - 1;
-  auto LoadBand = [&](int64_t Nb, int64_t Oh0, int64_t Th, int64_t InBase) -> Status {
-    auto L = inputTile(X, W, T.TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C));
-    if (!L)
-      return L.error();
-    // Without padding the band of every channel block is TIH x TIW contiguous rows (whole image rows, or a
-    // single row), H x W apart in DRAM: one 2-D transfer (y = blocks) instead of one per block, which saves
-    // a DRAM latency per block.
-    if (L->PadT + L->PadB + L->PadL + L->PadR == 0 && L->Y * L->X == T.TIH * T.TIW && (L->X == X.W || L->Y == 1) &&
-        Cin <= MaxSize && L->Y * L->X <= MaxSize && X.H * X.W < (int64_t(1) << C.StrideBits)) {
-      E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, 0, L->FirstRow, 0)) * Irb, Cin, L->Y * L->X,
-             X.H * X.W);
-      return Status::ok();
-    }
-    for (int64_t Cb = 0; Cb < Cin; ++Cb) {
-      E.load(MemType::Input, InBase + Cb * T.TIH * T.TIW, X.Tensor,
-             uint64_t(X.row(Nb, Cb, L->FirstRow, 0)) * Irb, L->Y, L->X, X.W, L->PadT, L->PadB, L->PadL,
-             L->PadR, N.getInt("x_zero_point", 0));
-    }
-    return Status::ok();
-  };
-  int64_t Unit = 0;
-  // With an ALU beside the GEMM core (alu.concurrent) and three accumulator slots, a tile's requant, clip
-  // and store are emitted after the next tile's GEMM, so the ALU works on one tile while the GEMM core
-  // computes the next (software pipelining by one tile).
-  DeferredTail Tails(C.AluConcurrent && NA >= 3);
-  auto ComputeBlock = [&](int64_t Nb, int64_t Ob, int64_t Row, int64_t WgtBase, int64_t InBase, int64_t Oh0,
-                          int64_t Th) -> Status {
-    const int64_t AccBase = (Unit++ % NA) * AccSlot;
-    NPU_TRY(initFromBias(E, BiasBase + Row, Th, W.OW, AccBase));
-    isa::GemmFields F;
-    F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * T.TIW, F.SrcIn = W.SW;
-    NPU_TRY(E.gemm(KernelFor(WgtBase, InBase, AccBase), F));
-    return Tails.push([&, Nb, Ob, Row, AccBase, Oh0, Th]() -> Status {
-      NPU_TRY(requantRows(E, N, MulBase + Row, Th, W.OW, AccBase));
-      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
-      return Status::ok();
-    });
-  };
-  // Per group of output blocks (one step per batch block and group): its weights in weight slot
-  // step % NW, its constant rows unless all are resident, then every band of the image once. With NW > 1 the
-  // next step's weights are prefetched in one chunk per band, so they stream while this group computes.
-  // With one group the weights stay for the whole batch.
-  auto LoadWeights = [&](int64_t G0, int64_t Gn, int64_t WgtBase, int64_t R0, int64_t R1) {
-    if (R1 > R0)
-      E.load(MemType::Weight, WgtBase + R0, WT, uint64_t(G0 * Cin * Taps + R0) * Wrb, 1, R1 - R0, R1 - R0);
-  };
-  auto LoadConsts = [&](int64_t G0, int64_t Gn) {
-    E.load(MemType::Acc, BiasBase, BiasT, uint64_t(G0) * Arb, 1, Gn, Gn);
-    E.load(MemType::Acc, MulBase, MulT, uint64_t(G0) * Arb, 1, Gn, Gn);
-  };
-  std::vector<std::pair<int64_t, int64_t>> Steps; // (batch block, first output block)
-  for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
-    for (int64_t G0 = 0; G0 < (OneGroup ? 1 : OO); G0 += GB)
-      Steps.push_back({Nb, G0});
-  auto WBaseOf = [&](size_t I) { return OneGroup ? 0 : int64_t(I % size_t(Plan->NW)) * GB * Cin * Taps; };
-  auto GroupSize = [&](int64_t G0) { return OneGroup ? OO : std::min(GB, OO - G0); };
-  if (Resident)
-    LoadConsts(0, OO);
-  const int64_t Bands = (W.OH + T.TH - 1) / T.TH;
-  int64_t Band = 0;
-  for (size_t I = 0; I < Steps.size(); ++I) {
-    const auto [Nb, G0] = Steps[I];
-    const int64_t Gn = GroupSize(G0), WgtBase = WBaseOf(I), Rows = Gn * Cin * Taps;
-    if (I == 0 || (!OneGroup && Plan->NW == 1))
-      LoadWeights(G0, Gn, WgtBase, 0, Rows);
-    if (!Resident) {
-      NPU_TRY(Tails.flush()); // the pending tail reads this group's multiplier rows
-      LoadConsts(G0, Gn);
-    }
-    const bool Prefetch = !OneGroup && Plan->NW > 1 && I + 1 < Steps.size();
-    const int64_t NextG0 = Prefetch ? Steps[I + 1].second : 0, NextRows = GroupSize(NextG0) * Cin * Taps;
-    for (int64_t B = 0, Oh0 = 0; Oh0 < W.OH; ++B, Oh0 += T.TH) {
-      const int64_t Th = std::min(T.TH, W.OH - Oh0), InBase = (Band++ % T.N) * InSlot;
-      NPU_TRY(LoadBand(Nb, Oh0, Th, InBase));
-      if (Prefetch)
-        LoadWeights(NextG0, GroupSize(NextG0), WBaseOf(I + 1), NextRows * B / Bands, NextRows * (B + 1) / Bands);
-      for (int64_t Ob = 0; Ob < Gn; ++Ob)
-        NPU_TRY(ComputeBlock(Nb, G0 + Ob, Resident ? G0 + Ob : Ob, WgtBase + Ob * Cin * Taps, InBase, Oh0, Th));
-    }
-  }
-  return Tails.flush();
+  E.recordSchedule({"", Plan->S.TH, Plan->S.N, Plan->G, Plan->Estimate, E.forcedSchedule() != nullptr});
+  return ConvLowering(E, N, K, *Plan, WT, BiasT, MulT).run();
 }
 
 } // namespace npu::backend
