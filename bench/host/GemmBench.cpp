@@ -165,9 +165,11 @@ std::string gemmName(int64_t M, int64_t N, int64_t K, bool ConstB) {
   return Name;
 }
 
-std::string convName(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride) {
+/// Pad: the zero padding on each side; Kh / 2 is left out of the name.
+std::string convName(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, int64_t Pad) {
   char Name[96];
-  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld -> %ld", C, H, H, Kh, Stride, M);
+  std::snprintf(Name, sizeof(Name), "conv %ldx%ldx%ld k%ld s%ld%s -> %ld", C, H, H, Kh, Stride,
+                Pad == Kh / 2 ? "" : (" p" + std::to_string(Pad)).c_str(), M);
   return Name;
 }
 
@@ -211,8 +213,9 @@ Row gemm(int64_t M, int64_t N, int64_t K, bool ConstB, const host::HostOptions &
 }
 
 /// Conv NCHW 3x3/1x1 against OpenBLAS sgemm on the equivalent im2col GEMM (sgemm time only).
-Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host::HostOptions &HO, int Reps) {
-  int64_t Pad = Kh / 2, OH = (H + 2 * Pad - Kh) / Stride + 1;
+Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, int64_t Pad, const host::HostOptions &HO,
+         int Reps) {
+  int64_t OH = (H + 2 * Pad - Kh) / Stride + 1;
   ir::Graph G;
   G.Name = "conv";
   ir::ValueId X = G.addInput("x", ir::TensorType(ir::ElemType::Float32, {1, C, H, H}));
@@ -230,7 +233,7 @@ Row conv(int64_t C, int64_t H, int64_t M, int64_t Kh, int64_t Stride, const host
     std::fprintf(stderr, "%s\n", Model.message().c_str());
     std::exit(1);
   }
-  const std::string NameS = convName(C, H, M, Kh, Stride);
+  const std::string NameS = convName(C, H, M, Kh, Stride, Pad);
   const char *Name = NameS.c_str();
   std::vector<ir::Tensor> In = {randomTensor({1, C, H, H}, 1)}, Outs;
   int64_t Kk = C * Kh * Kh, P = OH * OH;
@@ -290,17 +293,21 @@ int main(int Argc, char **Argv) {
   for (auto [M, N, K, ConstB] : Gemms)
     if (gemmName(M, N, K, ConstB).find(Only) != std::string::npos)
       print(gemm(M, N, K, ConstB, HO, Reps));
-  std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
-      {64, 56, 64, 3, 1}, {128, 28, 128, 3, 1}, {256, 14, 256, 3, 1}, {512, 7, 512, 3, 1}, {256, 56, 64, 1, 1},
-      {64, 56, 256, 1, 1}, {3, 224, 64, 7, 2}, {512, 7, 2048, 1, 1}, {48, 13, 192, 3, 1}, {512, 13, 1000, 1, 1},
-      {3, 224, 64, 3, 2},  // SqueezeNet 1.1's stem (unpadded there: 111x111 outputs, here 112x112)
-      {256, 28, 512, 3, 1}, {512, 28, 512, 3, 1}}; // VGG-19's 28x28 layers
+  // (C, H, M, Kh, stride, pad; -1: Kh / 2). SqueezeNet 1.1's stem twice: padded (112x112 outputs) and as it is in
+  // the model (unpadded: 111x111 outputs, rows of 111 floats). The last two: VGG-19's 28x28 layers.
+  std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
+      {64, 56, 64, 3, 1, -1},   {128, 28, 128, 3, 1, -1},  {256, 14, 256, 3, 1, -1}, {512, 7, 512, 3, 1, -1},
+      {256, 56, 64, 1, 1, -1},  {64, 56, 256, 1, 1, -1},   {3, 224, 64, 7, 2, -1},   {512, 7, 2048, 1, 1, -1},
+      {48, 13, 192, 3, 1, -1},  {512, 13, 1000, 1, 1, -1}, {3, 224, 64, 3, 2, -1},   {3, 224, 64, 3, 2, 0},
+      {256, 28, 512, 3, 1, -1}, {512, 28, 512, 3, 1, -1}};
   if (Quick)
     Convs.resize(2);
   if (Tiny)
-    Convs = {{4, 10, 8, 3, 1}, {3, 16, 8, 7, 2}};
-  for (auto [C, H, M, Kh, S] : Convs)
-    if (convName(C, H, M, Kh, S).find(Only) != std::string::npos)
-      print(conv(C, H, M, Kh, S, HO, Reps));
+    Convs = {{4, 10, 8, 3, 1, -1}, {3, 16, 8, 7, 2, -1}};
+  for (auto [C, H, M, Kh, S, Pad] : Convs) {
+    int64_t Pd = Pad < 0 ? Kh / 2 : Pad;
+    if (convName(C, H, M, Kh, S, Pd).find(Only) != std::string::npos)
+      print(conv(C, H, M, Kh, S, Pd, HO, Reps));
+  }
   return 0;
 }
