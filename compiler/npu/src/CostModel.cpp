@@ -8,6 +8,7 @@
 #include "npu/support/Math.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -82,50 +83,46 @@ void replayUopLoad(const isa::Program &P, const isa::MemFields &M, std::vector<i
     }
 }
 
-} // namespace
+/// The one-pass list schedule of estimateProgram: per instruction its start (dispatch, its unit or with
+/// alu.concurrent its pipe, the footprints beside the other pipe, the tokens it pops), its duration by the
+/// timing rules, then what it leaves for the ones after it; cycles and bytes attributed to the node that
+/// emitted it.
+class Schedule {
+public:
+  explicit Schedule(const isa::Program &P)
+      : P(P), C(P.Config), MacsPerUop(C.Batch * C.BlockIn * C.BlockOut), Cb(timing::burstCycles(C)),
+        Qc(C.CommandQueueDepth), Dual(C.AluConcurrent != 0), End(P.Insns.size()), Pushed(P.Insns.size()),
+        UopBuf(Dual ? C.D.UopDepth : 0) {}
 
-std::vector<LayerCost> estimateProgram(const isa::Program &P) {
-  const HardwareConfig &C = P.Config;
-  std::vector<LayerCost> Layers;
-  std::map<std::string, size_t> Index;
-  std::string Current = "(segment)";
-  const uint64_t MacsPerUop = C.Batch * C.BlockIn * C.BlockOut;
-  const uint64_t Cb = timing::burstCycles(C), Qc = C.CommandQueueDepth;
-  std::vector<uint64_t> End(P.Insns.size()), Pushed(P.Insns.size()); // Pushed: when its tokens are pushed
-  // alu.concurrent: the GEMM and ALU pipes (end, footprint), in-order retirement, and the micro-op buffer
-  // (replayed from the program's micro-op table) that the footprints are read from.
-  const bool Dual = C.AluConcurrent != 0;
-  std::array<uint64_t, 2> PipeEnd{};
-  std::array<isa::AccFootprint, 2> PipeFoot;
-  std::array<uint64_t, 2> PipeKnown{}; // when each pipe's footprint is known (timing::FootprintScanner)
-  timing::FootprintScanner Scanner;
-  uint64_t LastStart = 0, Retired = 0;
-  std::vector<isa::MicroOp> UopBuf(Dual ? C.D.UopDepth : 0);
-  std::array<uint64_t, 3> UnitEnd{};
-  std::array<std::deque<uint64_t>, 3> QueueStarts; // starts of each queue's last Qc instructions
-  std::array<std::deque<size_t>, 4> Tokens;        // pushed, not yet popped: producer indices
-  std::vector<uint64_t> First(0);
-  Port Dram;
-  uint64_t Dispatch = 0, Makespan = 0;
-  for (size_t I = 0; I < P.Insns.size(); ++I) {
-    const isa::Instruction &In = P.Insns[I];
-    const std::string &N = P.nodeOf(I);
-    if (!N.empty())
+  std::vector<LayerCost> run() {
+    for (size_t I = 0; I < P.Insns.size(); ++I)
+      step(I);
+    for (LayerCost &L : Layers)
+      L.Roofline = std::max(double(L.Macs) / double(C.D.PeakMacsPerCycle),
+                            double(L.DramBytes) / double(C.DramBandwidth));
+    return Layers;
+  }
+
+private:
+  /// The layer instruction I belongs to (the last node named at or before it).
+  size_t layerOf(size_t I) {
+    if (const std::string &N = P.nodeOf(I); !N.empty())
       Current = N;
     auto [It, New] = Index.try_emplace(Current, Layers.size());
     if (New) {
       Layers.push_back({Current});
       First.push_back(UINT64_MAX);
     }
-    LayerCost &L = Layers[It->second];
-    const unsigned Q = unsigned(In.queue());
+    return It->second;
+  }
+
+  /// When In can start: dispatched, its unit (or pipe) free, beside the other pipe, its tokens pushed.
+  uint64_t startOf(const isa::Instruction &In, unsigned Q, isa::ComputePipe Pipe, isa::AccFootprint &Foot,
+                   uint64_t &Known) {
     Dispatch += C.FetchLatency;
     if (QueueStarts[Q].size() >= Qc)
       Dispatch = std::max(Dispatch, QueueStarts[Q][QueueStarts[Q].size() - Qc]);
     uint64_t S = std::max(Dispatch, UnitEnd[Q]);
-    const isa::ComputePipe Pipe = Dual && Q == 1 ? isa::computePipe(In) : isa::ComputePipe::None;
-    isa::AccFootprint Foot;
-    uint64_t Known = 0;
     if (Dual && Q == 1) {
       S = std::max(Dispatch, LastStart);
       if (Pipe == isa::ComputePipe::None) {
@@ -149,40 +146,48 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
       Pop(Q == 1 ? 0 : 2);
     if (In.H.PopNext)
       Pop(Q == 0 ? 1 : 3);
-    uint64_t Dur = 1;
+    return S;
+  }
+
+  /// In's cycles from its start S, counted into its layer L.
+  uint64_t duration(const isa::Instruction &In, unsigned Q, uint64_t S, LayerCost &L) {
     switch (In.opcode()) {
     case isa::Opcode::Gemm: {
-      Dur = timing::gemmCycles(C, In);
+      const uint64_t Dur = timing::gemmCycles(C, In);
       if (!In.Gemm.Reset)
         L.Macs += timing::loopUops(In) * MacsPerUop;
       L.ComputeCycles += Dur;
-      break;
+      return Dur;
     }
     case isa::Opcode::Alu: {
-      Dur = timing::aluCycles(C, In);
+      const uint64_t Dur = timing::aluCycles(C, In);
       L.ComputeCycles += Dur;
-      break;
+      return Dur;
     }
     case isa::Opcode::Load:
     case isa::Opcode::Store: {
       const bool Load = In.opcode() == isa::Opcode::Load;
       const uint64_t Bytes = uint64_t(In.Mem.YSize * In.Mem.XSize) * isa::rowBytes(C, In.memType());
       if (Bytes == 0)
-        break;
+        return 1;
       L.DramBytes += Bytes;
       if (Dual && Load && In.memType() == isa::MemType::Uop)
         replayUopLoad(P, In.Mem, UopBuf);
       const uint64_t Issue = S + timing::dmaIssueLatency(C, In);
       const uint64_t X = Dram.take(Issue + C.DramLatency, timing::dmaBursts(C, In.Mem) * Cb);
       const uint64_t Pad = Load ? timing::paddingRows(In.Mem) : 0;
-      Dur = std::max(X, Issue + Pad) - S;
+      const uint64_t Dur = std::max(X, Issue + Pad) - S;
       (Q == 1 ? L.ComputeCycles : L.DmaCycles) += Dur;
-      break;
+      return Dur;
     }
     default:
-      break;
+      return 1;
     }
-    End[I] = Pushed[I] = S + Dur;
+  }
+
+  /// Instruction I (queue Q) ended: its unit or pipe, in-order retirement, the queue's window, its tokens.
+  void ended(size_t I, const isa::Instruction &In, unsigned Q, isa::ComputePipe Pipe, const isa::AccFootprint &Foot,
+             uint64_t Known, uint64_t S) {
     UnitEnd[Q] = End[I];
     if (Dual && Q == 1) {
       LastStart = S;
@@ -204,18 +209,53 @@ std::vector<LayerCost> estimateProgram(const isa::Program &P) {
       Tokens[Q == 0 ? 0 : 2].push_back(I);
     if (In.H.PushPrev)
       Tokens[Q == 1 ? 1 : 3].push_back(I);
-    First[It->second] = std::min(First[It->second], S);
-    L.Span = End[I] - First[It->second];
+  }
+
+  void step(size_t I) {
+    const isa::Instruction &In = P.Insns[I];
+    const size_t Layer = layerOf(I);
+    LayerCost &L = Layers[Layer];
+    const unsigned Q = unsigned(In.queue());
+    const isa::ComputePipe Pipe = Dual && Q == 1 ? isa::computePipe(In) : isa::ComputePipe::None;
+    isa::AccFootprint Foot;
+    uint64_t Known = 0;
+    const uint64_t S = startOf(In, Q, Pipe, Foot, Known);
+    End[I] = Pushed[I] = S + duration(In, Q, S, L);
+    ended(I, In, Q, Pipe, Foot, Known, S);
+    First[Layer] = std::min(First[Layer], S);
+    L.Span = End[I] - First[Layer];
     const uint64_t NewMakespan = std::max(Makespan, End[I]);
     L.Cycles += NewMakespan - Makespan;
     Makespan = NewMakespan;
     Dram.prune(std::max(Dispatch, std::min({UnitEnd[0], UnitEnd[1], UnitEnd[2]})));
   }
-  for (LayerCost &L : Layers)
-    L.Roofline = std::max(double(L.Macs) / double(C.D.PeakMacsPerCycle),
-                          double(L.DramBytes) / double(C.DramBandwidth));
-  return Layers;
-}
+
+  const isa::Program &P;
+  const HardwareConfig &C;
+  const uint64_t MacsPerUop, Cb, Qc;
+  const bool Dual; ///< alu.concurrent: the GEMM and ALU pipes (end, footprint), in-order retirement, and the
+                   ///< micro-op buffer (replayed from the program's micro-op table) the footprints are read from
+  std::vector<LayerCost> Layers;
+  std::map<std::string, size_t> Index;
+  std::vector<uint64_t> First; ///< per layer, its first start
+  std::string Current = "(segment)";
+  std::vector<uint64_t> End, Pushed; ///< per instruction; Pushed: when its tokens are pushed
+  std::array<uint64_t, 2> PipeEnd{};
+  std::array<isa::AccFootprint, 2> PipeFoot;
+  std::array<uint64_t, 2> PipeKnown{}; ///< when each pipe's footprint is known (timing::FootprintScanner)
+  timing::FootprintScanner Scanner;
+  uint64_t LastStart = 0, Retired = 0;
+  std::vector<isa::MicroOp> UopBuf;
+  std::array<uint64_t, 3> UnitEnd{};
+  std::array<std::deque<uint64_t>, 3> QueueStarts; ///< starts of each queue's last Qc instructions
+  std::array<std::deque<size_t>, 4> Tokens;        ///< pushed, not yet popped: producer indices
+  Port Dram;
+  uint64_t Dispatch = 0, Makespan = 0;
+};
+
+} // namespace
+
+std::vector<LayerCost> estimateProgram(const isa::Program &P) { return Schedule(P).run(); }
 
 uint64_t estimateTotalCycles(const isa::Program &P) {
   uint64_t T = 0;
