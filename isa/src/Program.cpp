@@ -223,6 +223,195 @@ void section(Writer &W, uint32_t T, const Writer &Body) {
   W.bytes(Body.Out.data(), Body.Out.size());
 }
 
+Status writeInsns(Writer &B, const IsaLayout &L, const Program &P) {
+  B.u32(L.instructionBytes());
+  B.u64(P.Insns.size());
+  std::vector<uint8_t> Buf(L.instructionBytes());
+  for (size_t I = 0; I < P.Insns.size(); ++I) {
+    if (Status S = encode(L, P.Insns[I], Buf.data()); !S)
+      return S.error().withContext(makeError("instruction ", I).message());
+    B.bytes(Buf.data(), Buf.size());
+  }
+  return Status::ok();
+}
+
+Status writeUops(Writer &B, const IsaLayout &L, const Program &P) {
+  B.u64(P.UopBase);
+  B.u32(L.uopBytes());
+  B.u64(P.Uops.size());
+  std::vector<uint8_t> Buf(L.uopBytes());
+  for (size_t I = 0; I < P.Uops.size(); ++I) {
+    if (Status S = encodeUop(L, P.Uops[I], Buf.data()); !S)
+      return S.error().withContext(makeError("micro-op ", I).message());
+    B.bytes(Buf.data(), Buf.size());
+  }
+  return Status::ok();
+}
+
+void writeSegments(Writer &B, const Program &P) {
+  B.u64(P.Segments.size());
+  for (const Segment &S : P.Segments) {
+    B.str(S.Name);
+    B.u64(S.Address);
+    B.u64(S.Data.size());
+    B.bytes(S.Data.data(), S.Data.size());
+  }
+}
+
+void writeIO(Writer &B, const Program &P) {
+  B.u64(P.IO.size());
+  for (const TensorBinding &T : P.IO) {
+    B.str(T.Name);
+    B.u8(T.IsInput ? 1 : 0);
+    B.str(T.DType);
+    B.u64(T.Shape.size());
+    for (int64_t D : T.Shape)
+      B.u64(uint64_t(D));
+    B.u64(T.Address);
+    B.str(T.Layout);
+  }
+}
+
+void writeMeta(Writer &B, const Program &P) {
+  B.u64(P.Meta.size());
+  for (auto &[K, V] : P.Meta) {
+    B.str(K);
+    B.str(V);
+  }
+}
+
+/// Canonical form: only the names in use, in order of first use, so equal provenance gives equal bytes.
+void writeNodes(Writer &B, const Program &P) {
+  std::vector<uint32_t> Renumber(P.NodeNames.size(), Program::NoNode);
+  std::vector<std::string> Names;
+  bool Any = false;
+  for (uint32_t N : P.InsnNode) {
+    if (N == Program::NoNode)
+      continue;
+    Any = true;
+    if (Renumber[N] == Program::NoNode) {
+      Renumber[N] = uint32_t(Names.size());
+      Names.push_back(P.NodeNames[N]);
+    }
+  }
+  B.u64(Names.size());
+  for (const std::string &N : Names)
+    B.str(N);
+  B.u64(Any ? P.InsnNode.size() : 0);
+  if (Any)
+    for (uint32_t N : P.InsnNode)
+      B.u32(N == Program::NoNode ? N : Renumber[N]);
+}
+
+Status readIO(Reader &S, Program &P, const std::string &Name) {
+  uint64_t Count = S.u64();
+  for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
+    TensorBinding B;
+    B.Name = S.str();
+    B.IsInput = S.u8() != 0;
+    B.DType = S.str();
+    uint64_t Rank = S.u64();
+    if (Rank > 16)
+      return makeError(Name, ": I/O tensor '", B.Name, "' has rank ", Rank, " (at most 16)");
+    for (uint64_t D = 0; D < Rank; ++D)
+      B.Shape.push_back(int64_t(S.u64()));
+    B.Address = S.u64();
+    B.Layout = S.str();
+    P.IO.push_back(std::move(B));
+  }
+  return Status::ok();
+}
+
+/// Reads section T of a container into P (Hash: the config hash recorded in the header; Want: the config the
+/// caller selected, or null).
+Status readSection(uint32_t T, Reader &S, Program &P, const std::string &Name, const std::string &Hash,
+                   const HardwareConfig *Want) {
+  switch (T) {
+  case TagConfig: {
+    std::string Yaml = S.str();
+    auto C = parseHardwareConfig(Yaml, Name + " (embedded config)");
+    if (!C)
+      return C.error();
+    if (C->Hash != Hash)
+      return makeError(Name, ": embedded config does not match the recorded hash ", Hash);
+    P.Config = C.takeValue();
+    if (Want && Want->Hash != P.Config.Hash)
+      return makeError(Name, ": compiled for config '", P.Config.Name, "' (hash ", P.Config.shortHash(),
+                       ") but the selected config is '", Want->Name, "' (hash ", Want->shortHash(), ")");
+    return Status::ok();
+  }
+  case TagInsns: {
+    IsaLayout L(P.Config);
+    uint32_t IB = S.u32();
+    uint64_t Count = S.u64();
+    if (IB != L.instructionBytes())
+      return makeError(Name, ": instruction size ", IB, " does not match the config's ", L.instructionBytes());
+    for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
+      const uint8_t *W = S.take(IB);
+      if (!W)
+        break;
+      auto Insn = decode(L, W);
+      if (!Insn)
+        return makeError(Name, ": instruction ", I, ": ", Insn.message());
+      P.Insns.push_back(*Insn);
+    }
+    return Status::ok();
+  }
+  case TagUops: {
+    IsaLayout L(P.Config);
+    P.UopBase = S.u64();
+    uint32_t UB = S.u32();
+    uint64_t Count = S.u64();
+    if (UB != L.uopBytes())
+      return makeError(Name, ": micro-op size ", UB, " does not match the config's ", L.uopBytes());
+    for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
+      const uint8_t *W = S.take(UB);
+      if (W)
+        P.Uops.push_back(decodeUop(L, W));
+    }
+    return Status::ok();
+  }
+  case TagSegments: {
+    uint64_t Count = S.u64();
+    for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
+      Segment Seg;
+      Seg.Name = S.str();
+      Seg.Address = S.u64();
+      uint64_t Size = S.u64();
+      const uint8_t *D = S.take(Size);
+      if (D)
+        Seg.Data.assign(D, D + Size);
+      P.Segments.push_back(std::move(Seg));
+    }
+    return Status::ok();
+  }
+  case TagIO:
+    return readIO(S, P, Name);
+  case TagMeta: {
+    uint64_t Count = S.u64();
+    for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
+      std::string K = S.str();
+      std::string V = S.str();
+      P.Meta.push_back({K, V});
+    }
+    return Status::ok();
+  }
+  case TagNodes: {
+    uint64_t Count = S.u64();
+    for (uint64_t I = 0; I < Count && !S.Failed; ++I)
+      P.NodeNames.push_back(S.str());
+    uint64_t Tags = S.u64();
+    if (Tags != 0 && Tags != P.Insns.size())
+      return makeError(Name, ": node provenance has ", Tags, " entries for ", P.Insns.size(), " instructions");
+    for (uint64_t I = 0; I < Tags && !S.Failed; ++I)
+      P.InsnNode.push_back(S.u32());
+    return Status::ok();
+  }
+  default:
+    return makeError(Name, ": unexpected section ", T);
+  }
+}
+
 } // namespace
 
 Expected<std::vector<uint8_t>> writeContainer(const Program &P) {
@@ -233,95 +422,17 @@ Expected<std::vector<uint8_t>> writeContainer(const Program &P) {
   W.u32(ContainerVersion);
   W.str(P.Config.Hash);
   W.u64(P.DramBytes);
-  {
-    Writer B;
-    B.str(P.Config.canonicalYaml());
-    section(W, TagConfig, B);
-  }
-  {
-    Writer B;
-    B.u32(L.instructionBytes());
-    B.u64(P.Insns.size());
-    std::vector<uint8_t> Buf(L.instructionBytes());
-    for (size_t I = 0; I < P.Insns.size(); ++I) {
-      if (Status S = encode(L, P.Insns[I], Buf.data()); !S)
-        return S.error().withContext(makeError("instruction ", I).message());
-      B.bytes(Buf.data(), Buf.size());
-    }
-    section(W, TagInsns, B);
-  }
-  {
-    Writer B;
-    B.u64(P.UopBase);
-    B.u32(L.uopBytes());
-    B.u64(P.Uops.size());
-    std::vector<uint8_t> Buf(L.uopBytes());
-    for (size_t I = 0; I < P.Uops.size(); ++I) {
-      if (Status S = encodeUop(L, P.Uops[I], Buf.data()); !S)
-        return S.error().withContext(makeError("micro-op ", I).message());
-      B.bytes(Buf.data(), Buf.size());
-    }
-    section(W, TagUops, B);
-  }
-  {
-    Writer B;
-    B.u64(P.Segments.size());
-    for (const Segment &S : P.Segments) {
-      B.str(S.Name);
-      B.u64(S.Address);
-      B.u64(S.Data.size());
-      B.bytes(S.Data.data(), S.Data.size());
-    }
-    section(W, TagSegments, B);
-  }
-  {
-    Writer B;
-    B.u64(P.IO.size());
-    for (const TensorBinding &T : P.IO) {
-      B.str(T.Name);
-      B.u8(T.IsInput ? 1 : 0);
-      B.str(T.DType);
-      B.u64(T.Shape.size());
-      for (int64_t D : T.Shape)
-        B.u64(uint64_t(D));
-      B.u64(T.Address);
-      B.str(T.Layout);
-    }
-    section(W, TagIO, B);
-  }
-  {
-    Writer B;
-    B.u64(P.Meta.size());
-    for (auto &[K, V] : P.Meta) {
-      B.str(K);
-      B.str(V);
-    }
-    section(W, TagMeta, B);
-  }
-  {
-    // Canonical form: only the names in use, in order of first use, so equal provenance gives equal bytes.
-    Writer B;
-    std::vector<uint32_t> Renumber(P.NodeNames.size(), Program::NoNode);
-    std::vector<std::string> Names;
-    bool Any = false;
-    for (uint32_t N : P.InsnNode) {
-      if (N == Program::NoNode)
-        continue;
-      Any = true;
-      if (Renumber[N] == Program::NoNode) {
-        Renumber[N] = uint32_t(Names.size());
-        Names.push_back(P.NodeNames[N]);
-      }
-    }
-    B.u64(Names.size());
-    for (const std::string &N : Names)
-      B.str(N);
-    B.u64(Any ? P.InsnNode.size() : 0);
-    if (Any)
-      for (uint32_t N : P.InsnNode)
-        B.u32(N == Program::NoNode ? N : Renumber[N]);
-    section(W, TagNodes, B);
-  }
+  Writer Config, Insns, Uops, Segments, IO, Meta, Nodes;
+  Config.str(P.Config.canonicalYaml());
+  NPU_TRY(writeInsns(Insns, L, P));
+  NPU_TRY(writeUops(Uops, L, P));
+  writeSegments(Segments, P);
+  writeIO(IO, P);
+  writeMeta(Meta, P);
+  writeNodes(Nodes, P);
+  for (auto [T, B] : {std::pair{TagConfig, &Config}, {TagInsns, &Insns}, {TagUops, &Uops},
+                     {TagSegments, &Segments}, {TagIO, &IO}, {TagMeta, &Meta}, {TagNodes, &Nodes}})
+    section(W, T, *B);
   // A digest of everything before it detects corruption anywhere in the file.
   auto Digest = sha256(std::string_view(reinterpret_cast<const char *>(W.Out.data()), W.Out.size()));
   W.bytes(Digest.data(), Digest.size());
@@ -348,7 +459,6 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
   std::string Hash = R.str();
   P.DramBytes = R.u64();
   uint32_t Expect = TagConfig;
-  std::string Fail;
   while (!R.Failed && !R.atEnd()) {
     uint32_t T = R.u32();
     uint64_t Len = R.u64();
@@ -359,108 +469,7 @@ Expected<Program> readContainer(const std::vector<uint8_t> &Bytes, const std::st
       return makeError(Name, ": unexpected section ", T, " (expected ", Expect, ")");
     ++Expect;
     Reader S(Data, Len, Name + " section " + std::to_string(T));
-    switch (T) {
-    case TagConfig: {
-      std::string Yaml = S.str();
-      auto C = parseHardwareConfig(Yaml, Name + " (embedded config)");
-      if (!C)
-        return C.error();
-      if (C->Hash != Hash)
-        return makeError(Name, ": embedded config does not match the recorded hash ", Hash);
-      P.Config = C.takeValue();
-      if (Want && Want->Hash != P.Config.Hash)
-        return makeError(Name, ": compiled for config '", P.Config.Name, "' (hash ", P.Config.shortHash(),
-                         ") but the selected config is '", Want->Name, "' (hash ", Want->shortHash(), ")");
-      break;
-    }
-    case TagInsns: {
-      IsaLayout L(P.Config);
-      uint32_t IB = S.u32();
-      uint64_t Count = S.u64();
-      if (IB != L.instructionBytes())
-        return makeError(Name, ": instruction size ", IB, " does not match the config's ",
-                         L.instructionBytes());
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
-        const uint8_t *W = S.take(IB);
-        if (!W)
-          break;
-        auto Insn = decode(L, W);
-        if (!Insn)
-          return makeError(Name, ": instruction ", I, ": ", Insn.message());
-        P.Insns.push_back(*Insn);
-      }
-      break;
-    }
-    case TagUops: {
-      IsaLayout L(P.Config);
-      P.UopBase = S.u64();
-      uint32_t UB = S.u32();
-      uint64_t Count = S.u64();
-      if (UB != L.uopBytes())
-        return makeError(Name, ": micro-op size ", UB, " does not match the config's ", L.uopBytes());
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
-        const uint8_t *W = S.take(UB);
-        if (W)
-          P.Uops.push_back(decodeUop(L, W));
-      }
-      break;
-    }
-    case TagSegments: {
-      uint64_t Count = S.u64();
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
-        Segment Seg;
-        Seg.Name = S.str();
-        Seg.Address = S.u64();
-        uint64_t Size = S.u64();
-        const uint8_t *D = S.take(Size);
-        if (D)
-          Seg.Data.assign(D, D + Size);
-        P.Segments.push_back(std::move(Seg));
-      }
-      break;
-    }
-    case TagIO: {
-      uint64_t Count = S.u64();
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
-        TensorBinding B;
-        B.Name = S.str();
-        B.IsInput = S.u8() != 0;
-        B.DType = S.str();
-        uint64_t Rank = S.u64();
-        if (Rank > 16)
-          return makeError(Name, ": I/O tensor '", B.Name, "' has rank ", Rank, " (at most 16)");
-        for (uint64_t D = 0; D < Rank; ++D)
-          B.Shape.push_back(int64_t(S.u64()));
-        B.Address = S.u64();
-        B.Layout = S.str();
-        P.IO.push_back(std::move(B));
-      }
-      break;
-    }
-    case TagMeta: {
-      uint64_t Count = S.u64();
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I) {
-        std::string K = S.str();
-        std::string V = S.str();
-        P.Meta.push_back({K, V});
-      }
-      break;
-    }
-    case TagNodes: {
-      uint64_t Count = S.u64();
-      for (uint64_t I = 0; I < Count && !S.Failed; ++I)
-        P.NodeNames.push_back(S.str());
-      uint64_t Tags = S.u64();
-      if (Tags != 0 && Tags != P.Insns.size())
-        return makeError(Name, ": node provenance has ", Tags, " entries for ", P.Insns.size(),
-                         " instructions");
-      for (uint64_t I = 0; I < Tags && !S.Failed; ++I)
-        P.InsnNode.push_back(S.u32());
-      break;
-    }
-    default:
-      return makeError(Name, ": unexpected section ", T);
-    }
+    NPU_TRY(readSection(T, S, P, Name, Hash, Want));
     if (S.Failed)
       return makeError(S.Why);
     if (!S.atEnd())
