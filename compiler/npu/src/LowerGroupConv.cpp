@@ -121,33 +121,75 @@ GroupSchedule groupSchedule(const HardwareConfig &C, const GroupConvPlan &P, con
   return G;
 }
 
-} // namespace
-
-Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
+/// Tile rows and buffering by the per-tile formula (or as --tune asks).
+Expected<GroupSchedule> chooseGroupSchedule(Emitter &E, const GroupConvPlan &Plan, const RowTensor &X, bool Clip,
+                                            bool Int32) {
   const HardwareConfig &C = E.config();
-  NPU_ASSIGN(GroupConvPlan Plan, planGroupConv(G, N, C));
-  const Window2D &W = Plan.W;
-  const RowTensor X = E.Values.at(N.Inputs[0]), Y = E.Values.at(N.Outputs[0]);
-  const int64_t Taps = W.KH * W.KW, OO = Plan.WG.NOuter, TileBytes = int64_t(C.BlockIn * C.BlockOut);
-  // Tile rows and buffering by the per-tile formula (or as --tune asks).
-  const bool Clip = needsClip(N, C), Int32 = conv::int32Result(N);
   GroupSchedule Sc;
   if (const LayerSchedule *F = E.forcedSchedule())
     Sc = groupSchedule(C, Plan, X, F->TileRows, F->Buffers, E.maxBuffers(), Clip, Int32);
   const bool Forced = Sc.TH > 0;
   for (int64_t Nn = 1; !Forced && Nn <= E.maxBuffers(); ++Nn)
-    for (int64_t TH : tileRowCandidates(W.OH))
+    for (int64_t TH : tileRowCandidates(Plan.W.OH))
       if (GroupSchedule S = groupSchedule(C, Plan, X, TH, Nn, E.maxBuffers(), Clip, Int32); S.Estimate < Sc.Estimate)
         Sc = S;
   if (!Sc.TH)
     return makeError("no tiling of the grouped convolution fits the on-chip buffers");
   E.recordSchedule({"", Sc.TH, Sc.N, 0, Sc.Estimate, Forced});
-  const int64_t TIH = tileInRows(W, Sc.TH), TIW = (W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1;
-  // Only the span tiles go to DRAM, each output block's contiguous: a depthwise layer's constant is as small
-  // as its real weights times block_in.
+  return Sc;
+}
+
+/// One grouped convolution's emission: per batch block and output block its span's weight tiles (and its
+/// constant rows unless all are resident), then per band the span's input tiles, the bias, one GEMM over the
+/// span's taps, and the requant/clip/store tail (after the next tile's GEMM when the ALU runs beside the GEMM
+/// core).
+class GroupConvLowering {
+public:
+  GroupConvLowering(Emitter &E, const ir::Graph &G, const ir::Node &N, const GroupConvPlan &Plan,
+                    const GroupSchedule &Sc)
+      : E(E), C(E.config()), G(G), N(N), Plan(Plan), Sc(Sc), W(Plan.W), X(E.Values.at(N.Inputs[0])),
+        Y(E.Values.at(N.Outputs[0])), Taps(W.KH * W.KW), OO(Plan.WG.NOuter),
+        TIW((W.OW - 1) * W.SW + (W.KW - 1) * W.DW + 1), Block(tileInRows(W, Sc.TH) * TIW),
+        InSlot(std::max<int64_t>(1, Plan.MaxSpan) * Block), AccSlot(Sc.TH * W.OW),
+        WSlot(std::max<int64_t>(1, Plan.MaxSpan) * Taps), Tails(Sc.NA >= 3) {
+    // Constant rows at the top of the accumulators: of every output block, or of the current one.
+    const int64_t ConstRows = Sc.Resident ? OO : 1;
+    BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
+  }
+
+  Status run();
+
+private:
+  struct Tail {
+    int64_t Nb = 0, Ob = 0, Oh0 = 0, Th = 0, AccBase = 0, MulRow = 0;
+  };
+  /// Only the span tiles go to DRAM, each output block's contiguous: a depthwise layer's constant is as small
+  /// as its real weights times block_in. FirstTile: each output block's first tile.
+  std::vector<uint8_t> spanTiles();
+  void loadConsts(int64_t Ob0, int64_t Count);
+  Status band(int64_t Nb, int64_t Ob, int64_t Oh0, int64_t WBase);
+  Status emitTail(const Tail &Tl);
+
+  Emitter &E;
+  const HardwareConfig &C;
+  const ir::Graph &G;
+  const ir::Node &N;
+  const GroupConvPlan &Plan;
+  const GroupSchedule &Sc;
+  const Window2D &W;
+  const RowTensor X, Y;
+  const int64_t Taps, OO, TIW, Block, InSlot, AccSlot, WSlot;
+  DeferredTail Tails;
+  std::vector<int64_t> FirstTile;
+  int WT = 0, BiasT = 0, MulT = 0;
+  int64_t BiasBase = 0, MulBase = 0;
+  int64_t Band = 0, Unit = 0; ///< bands and (output block, band) units so far: their slots rotate
+};
+
+std::vector<uint8_t> GroupConvLowering::spanTiles() {
+  const int64_t TileBytes = int64_t(C.BlockIn * C.BlockOut);
   const std::vector<uint8_t> All = G.value(N.Inputs[1]).Data->byteVector();
   std::vector<uint8_t> Packed;
-  std::vector<int64_t> FirstTile;
   for (int64_t Ob = 0; Ob < OO; ++Ob) {
     FirstTile.push_back(int64_t(Packed.size()) / TileBytes);
     for (int64_t Cb : Plan.Spans[size_t(Ob)]) {
@@ -155,70 +197,78 @@ Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
       Packed.insert(Packed.end(), Begin, Begin + Taps * TileBytes);
     }
   }
-  const int WT = E.weightTiles(N.Name + ".weights", Packed);
-  const int BiasT = E.channelRows(N.Name + ".bias", conv::foldedBias(G, N), OO);
-  const int MulT = E.channelRows(N.Name + ".mult", conv::requantMultipliers(N), OO);
-  // Constant rows at the top of the accumulators: of every output block, or of the current one.
-  const int64_t ConstRows = Sc.Resident ? OO : 1;
-  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstRows, MulBase = BiasBase + ConstRows;
-  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Arb = C.D.AccRowBytes;
-  const int64_t Block = TIH * TIW, InSlot = std::max<int64_t>(1, Plan.MaxSpan) * Block, AccSlot = Sc.TH * W.OW;
-  const int64_t WSlot = std::max<int64_t>(1, Plan.MaxSpan) * Taps;
-  auto LoadConsts = [&](int64_t Ob0, int64_t Count) {
-    E.load(MemType::Acc, BiasBase, BiasT, uint64_t(Ob0) * Arb, 1, Count, Count);
-    E.load(MemType::Acc, MulBase, MulT, uint64_t(Ob0) * Arb, 1, Count, Count);
-  };
-  // A tile's requant/clip/store, emitted after the next tile's GEMM when the ALU runs beside the GEMM core.
-  struct Tail {
-    int64_t Nb = 0, Ob = 0, Oh0 = 0, Th = 0, AccBase = 0, MulRow = 0;
-  };
-  DeferredTail Tails(Sc.NA >= 3);
-  auto EmitTail = [&](const Tail &Tl) -> Status {
-    const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = Tl;
-    NPU_TRY(conv::requantRows(E, N, MulRow, Th, W.OW, AccBase));
-    conv::storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
-    return Status::ok();
-  };
+  return Packed;
+}
+
+void GroupConvLowering::loadConsts(int64_t Ob0, int64_t Count) {
+  E.load(MemType::Acc, BiasBase, BiasT, uint64_t(Ob0) * C.D.AccRowBytes, 1, Count, Count);
+  E.load(MemType::Acc, MulBase, MulT, uint64_t(Ob0) * C.D.AccRowBytes, 1, Count, Count);
+}
+
+Status GroupConvLowering::emitTail(const Tail &Tl) {
+  const auto [Nb, Ob, Oh0, Th, AccBase, MulRow] = Tl;
+  NPU_TRY(conv::requantRows(E, N, MulRow, Th, W.OW, AccBase));
+  conv::storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * W.OW, Th * W.OW);
+  return Status::ok();
+}
+
+/// Output rows Oh0.. of output block Ob: the span's input tiles, the bias, the GEMM, the tail queued.
+Status GroupConvLowering::band(int64_t Nb, int64_t Ob, int64_t Oh0, int64_t WBase) {
+  const std::vector<int64_t> &Span = Plan.Spans[size_t(Ob)];
+  const int64_t S = int64_t(Span.size()), Row = Sc.Resident ? Ob : 0;
+  const int64_t Th = std::min(Sc.TH, W.OH - Oh0), InBase = (Band++ % Sc.N) * InSlot;
+  const int64_t AccBase = (Unit++ % Sc.NA) * AccSlot;
+  for (int64_t J = 0; J < S; ++J) {
+    NPU_ASSIGN(InputTileLoad L, inputTile(X, W, TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C)));
+    E.load(MemType::Input, InBase + J * Block, X.Tensor,
+           uint64_t(X.row(Nb, Span[size_t(J)], L.FirstRow, 0)) * C.D.InputRowBytes, L.Y, L.X, X.W, L.PadT, L.PadB,
+           L.PadL, L.PadR, N.getInt("x_zero_point", 0));
+  }
+  NPU_TRY(movRow(E, AccBase, BiasBase + Row, Th, W.OW));
+  if (S) {
+    std::vector<MicroOp> Kernel;
+    for (int64_t J = 0; J < S; ++J)
+      for (int64_t Kh = 0; Kh < W.KH; ++Kh)
+        for (int64_t Kw = 0; Kw < W.KW; ++Kw)
+          Kernel.push_back({AccBase, InBase + J * Block + Kh * W.DH * TIW + Kw * W.DW,
+                            WBase + (J * W.KH + Kh) * W.KW + Kw});
+    isa::GemmFields F;
+    F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * TIW, F.SrcIn = W.SW;
+    NPU_TRY(E.gemm(Kernel, F));
+  }
+  return Tails.push([this, Tl = Tail{Nb, Ob, Oh0, Th, AccBase, MulBase + Row}] { return emitTail(Tl); });
+}
+
+Status GroupConvLowering::run() {
+  WT = E.weightTiles(N.Name + ".weights", spanTiles());
+  BiasT = E.channelRows(N.Name + ".bias", conv::foldedBias(G, N), OO);
+  MulT = E.channelRows(N.Name + ".mult", conv::requantMultipliers(N), OO);
   if (Sc.Resident)
-    LoadConsts(0, OO);
-  int64_t Band = 0, Unit = 0, WSet = 0;
+    loadConsts(0, OO);
+  int64_t WSet = 0;
   for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
     for (int64_t Ob = 0; Ob < OO; ++Ob) {
-      const std::vector<int64_t> &Span = Plan.Spans[size_t(Ob)];
-      const int64_t S = int64_t(Span.size()), WBase = (WSet++ % Sc.NW) * WSlot;
+      const int64_t S = int64_t(Plan.Spans[size_t(Ob)].size()), WBase = (WSet++ % Sc.NW) * WSlot;
       if (S)
-        E.load(MemType::Weight, WBase, WT, uint64_t(FirstTile[size_t(Ob)]) * Wrb, 1, S * Taps, S * Taps);
+        E.load(MemType::Weight, WBase, WT, uint64_t(FirstTile[size_t(Ob)]) * C.D.WeightRowBytes, 1, S * Taps,
+               S * Taps);
       if (!Sc.Resident) {
         NPU_TRY(Tails.flush()); // the pending tail reads the multiplier row
-        LoadConsts(Ob, 1);
+        loadConsts(Ob, 1);
       }
-      const int64_t Row = Sc.Resident ? Ob : 0;
-      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += Sc.TH) {
-        const int64_t Th = std::min(Sc.TH, W.OH - Oh0), InBase = (Band++ % Sc.N) * InSlot;
-        const int64_t AccBase = (Unit++ % Sc.NA) * AccSlot;
-        for (int64_t J = 0; J < S; ++J) {
-          NPU_ASSIGN(InputTileLoad L, inputTile(X, W, TIW, Oh0 * W.SH - W.PT, tileInRows(W, Th), maxPad(C)));
-          E.load(MemType::Input, InBase + J * Block, X.Tensor,
-                 uint64_t(X.row(Nb, Span[size_t(J)], L.FirstRow, 0)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB,
-                 L.PadL, L.PadR, N.getInt("x_zero_point", 0));
-        }
-        NPU_TRY(movRow(E, AccBase, BiasBase + Row, Th, W.OW));
-        if (S) {
-          std::vector<MicroOp> Kernel;
-          for (int64_t J = 0; J < S; ++J)
-            for (int64_t Kh = 0; Kh < W.KH; ++Kh)
-              for (int64_t Kw = 0; Kw < W.KW; ++Kw)
-                Kernel.push_back({AccBase, InBase + J * Block + Kh * W.DH * TIW + Kw * W.DW,
-                                  WBase + (J * W.KH + Kh) * W.KW + Kw});
-          isa::GemmFields F;
-          F.LoopOut = Th, F.LoopIn = W.OW, F.DstOut = W.OW, F.DstIn = 1, F.SrcOut = W.SH * TIW, F.SrcIn = W.SW;
-          NPU_TRY(E.gemm(Kernel, F));
-        }
-        NPU_TRY(Tails.push([&, Tl = Tail{Nb, Ob, Oh0, Th, AccBase, MulBase + Row}] { return EmitTail(Tl); }));
-      }
+      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += Sc.TH)
+        NPU_TRY(band(Nb, Ob, Oh0, WBase));
     }
   return Tails.flush();
+}
+
+} // namespace
+
+Status lowerGroupConv(Emitter &E, const ir::Graph &G, const ir::Node &N) {
+  NPU_ASSIGN(GroupConvPlan Plan, planGroupConv(G, N, E.config()));
+  const RowTensor X = E.Values.at(N.Inputs[0]);
+  NPU_ASSIGN(GroupSchedule Sc, chooseGroupSchedule(E, Plan, X, needsClip(N, E.config()), conv::int32Result(N)));
+  return GroupConvLowering(E, G, N, Plan, Sc).run();
 }
 
 } // namespace npu::backend
