@@ -72,7 +72,8 @@ uint64_t splitEstimate(const HardwareConfig &C, const ConvShape &K, const SplitP
                    : Chunks * transferCycles(C, ChunkW, 1, false));
   T.Alu = tailAluPasses(K.Int32, K.Clip) * timing::aluLoopCycles(C, Rows);
   T.AluOverlaps = overlapAccSlots(C, P) > 0;
-  T.Compute = Chunks * timing::gemmLoopCycles(C, uint64_t(P.KB * K.Taps) * Rows) + transferCycles(C, 64, 2, false) / Tiles;
+  T.Compute = Chunks * timing::gemmLoopCycles(C, uint64_t(P.KB * K.Taps) * Rows) +
+              transferCycles(C, 64, 2, false) / Tiles;
   const uint64_t Orb = resultRowBytes(C, K.Int32);
   T.Store = transferCycles(C, Rows * Orb, 1, true) + (P.TW < W.OW ? uint64_t(P.TH - 1) * Cb : 0);
   T.DramBytes = Chunks * (uint64_t(P.KB) * InRows * C.D.InputRowBytes + (P.WRes ? 0 : ChunkW)) + Rows * Orb;
@@ -147,104 +148,143 @@ uint64_t convSplitEstimate(const Emitter &E, const ConvShape &K) {
   return P ? P->Estimate : UINT64_MAX;
 }
 
+namespace {
+
+/// One split convolution's emission: per batch block and output block its weights (all resident, or per chunk)
+/// and constant rows, then per tile of Th x Tw outputs the bias and, per chunk of KB input blocks, the chunk's
+/// input tiles and one GEMM; the requant/clip/store tail of a tile after the next tile's first GEMM with
+/// alu.concurrent (it needs its own accumulator slot, three at least).
+class ConvSplitLowering {
+public:
+  ConvSplitLowering(Emitter &E, const ir::Node &N, const ConvShape &K, const SplitPlan &P, int WT)
+      : E(E), C(E.config()), N(N), K(K), P(P), W(K.W), X(K.X), Y(E.Values.at(N.Outputs[0])), WT(WT),
+        TIH(tileInRows(W, P.TH)), TIW(tileInCols(W, P.TW)), InSlot(P.KB * TIH * TIW), AccSlot(P.TH * P.TW),
+        WSlot(P.WRes ? K.Cin * K.Taps : P.KB * K.Taps), NA(overlapAccSlots(C, P)), AccSlots(NA ? NA : P.N),
+        Tails(NA != 0) {}
+
+  Status run(int BiasT, int MulT);
+
+private:
+  struct Tail {
+    int64_t Nb = 0, Ob = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, AccBase = 0;
+  };
+  /// Kn blocks of the tile at (Oh0, Ow0) of Th x Tw outputs, each Rows x Pitch input rows at InBase.
+  Status loadChunk(int64_t Nb, int64_t C0, int64_t Kn, int64_t Oh0, int64_t Th, int64_t Ow0, int64_t Pitch,
+                   int64_t InBase);
+  Status tile(int64_t Nb, int64_t Ob, int64_t Oh0, int64_t Ow0, int64_t WBase);
+  Status emitTail(const Tail &Tl);
+
+  Emitter &E;
+  const HardwareConfig &C;
+  const ir::Node &N;
+  const ConvShape &K;
+  const SplitPlan &P;
+  const Window2D &W;
+  const RowTensor &X;
+  const RowTensor Y;
+  const int WT;
+  /// Slot layout: KB blocks of TIH x TIW rows (a narrower last column tile uses its own, smaller pitch).
+  const int64_t TIH, TIW, InSlot, AccSlot, WSlot;
+  const int64_t NA, AccSlots;
+  const int64_t BiasRow = int64_t(C.D.AccDepth) - 2, MulRow = BiasRow + 1;
+  DeferredTail Tails;
+  int64_t Unit = 0, Chunk = 0, WSet = 0; ///< tiles, chunks and weight sets so far: their slots rotate
+};
+
+Status ConvSplitLowering::loadChunk(int64_t Nb, int64_t C0, int64_t Kn, int64_t Oh0, int64_t Th, int64_t Ow0,
+                                    int64_t Pitch, int64_t InBase) {
+  const int64_t Rows = tileInRows(W, Th), MaxSize = (int64_t(1) << C.SizeBits) - 1;
+  const uint64_t Irb = C.D.InputRowBytes;
+  NPU_ASSIGN(InputTileLoad L, inputTileAt(X, Oh0 * W.SH - W.PT, Rows, Ow0 * W.SW - W.PL, Pitch, maxPad(C)));
+  // Unpadded whole image rows (or a single row) of every block are contiguous, H x W apart in DRAM: one 2-D
+  // transfer for the chunk.
+  if (L.PadT + L.PadB + L.PadL + L.PadR == 0 && (L.X == X.W || L.Y == 1) && Kn <= MaxSize &&
+      L.Y * L.X <= MaxSize && X.H * X.W < (int64_t(1) << C.StrideBits) && (Kn == 1 || L.Y * L.X == TIH * TIW)) {
+    E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, C0, L.FirstRow, L.FirstCol)) * Irb, Kn, L.Y * L.X,
+           X.H * X.W);
+    return Status::ok();
+  }
+  for (int64_t Cb = 0; Cb < Kn; ++Cb)
+    E.load(MemType::Input, InBase + Cb * TIH * TIW, X.Tensor,
+           uint64_t(X.row(Nb, C0 + Cb, L.FirstRow, L.FirstCol)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB, L.PadL, L.PadR,
+           N.getInt("x_zero_point", 0));
+  return Status::ok();
+}
+
+Status ConvSplitLowering::emitTail(const Tail &Tl) {
+  const auto [Nb, Ob, Oh0, Ow0, Th, Tw, AccBase] = Tl;
+  NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
+  // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
+  if (Tw == W.OW)
+    storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * Tw, Th * Tw);
+  else
+    storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)), Th, Tw, W.OW);
+  return Status::ok();
+}
+
+/// The tile at (Oh0, Ow0) of output block Ob: the bias, then per chunk its inputs (and weights) and one GEMM.
+Status ConvSplitLowering::tile(int64_t Nb, int64_t Ob, int64_t Oh0, int64_t Ow0, int64_t WBase) {
+  const int64_t Cin = K.Cin, Taps = K.Taps;
+  const int64_t Th = std::min(P.TH, W.OH - Oh0), Tw = std::min(P.TW, W.OW - Ow0);
+  const int64_t Pitch = tileInCols(W, Tw), AccBase = (Unit++ % AccSlots) * AccSlot;
+  NPU_TRY(initFromBias(E, BiasRow, Th, Tw, AccBase));
+  for (int64_t C0 = 0; C0 < Cin; C0 += P.KB) {
+    const int64_t Kn = std::min(P.KB, Cin - C0), InBase = (Chunk++ % P.N) * InSlot;
+    NPU_TRY(loadChunk(Nb, C0, Kn, Oh0, Th, Ow0, Pitch, InBase));
+    int64_t WgtBase = WBase + C0 * Taps;
+    if (!P.WRes) {
+      WgtBase = (WSet++ % P.NW) * WSlot;
+      E.load(MemType::Weight, WgtBase, WT, uint64_t((Ob * Cin + C0) * Taps) * C.D.WeightRowBytes, 1, Kn * Taps,
+             Kn * Taps);
+    }
+    std::vector<MicroOp> Kernel;
+    for (int64_t Cb = 0; Cb < Kn; ++Cb)
+      for (int64_t Kh = 0; Kh < W.KH; ++Kh)
+        for (int64_t Kw = 0; Kw < W.KW; ++Kw)
+          Kernel.push_back({AccBase, InBase + Cb * TIH * TIW + Kh * W.DH * Pitch + Kw * W.DW,
+                            WgtBase + (Cb * W.KH + Kh) * W.KW + Kw});
+    isa::GemmFields F;
+    F.LoopOut = Th, F.LoopIn = Tw, F.DstOut = Tw, F.DstIn = 1, F.SrcOut = Th > 1 ? W.SH * Pitch : 0,
+    F.SrcIn = Tw > 1 ? W.SW : 0;
+    NPU_TRY(E.gemm(Kernel, F));
+    if (C0 == 0)
+      NPU_TRY(Tails.flush());
+  }
+  return Tails.push([this, Tl = Tail{Nb, Ob, Oh0, Ow0, Th, Tw, AccBase}] { return emitTail(Tl); });
+}
+
+Status ConvSplitLowering::run(int BiasT, int MulT) {
+  const int64_t Cin = K.Cin, Taps = K.Taps;
+  for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
+    for (int64_t Ob = 0; Ob < K.OO; ++Ob) {
+      int64_t WBase = 0;
+      if (P.WRes) {
+        WBase = (WSet++ % P.NW) * WSlot;
+        E.load(MemType::Weight, WBase, WT, uint64_t(Ob * Cin * Taps) * C.D.WeightRowBytes, 1, Cin * Taps,
+               Cin * Taps);
+      }
+      NPU_TRY(Tails.flush()); // the pending tail reads the multiplier row
+      E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * C.D.AccRowBytes, 1, 1, 1);
+      E.load(MemType::Acc, MulRow, MulT, uint64_t(Ob) * C.D.AccRowBytes, 1, 1, 1);
+      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += P.TH)
+        for (int64_t Ow0 = 0; Ow0 < W.OW; Ow0 += P.TW)
+          NPU_TRY(tile(Nb, Ob, Oh0, Ow0, WBase));
+    }
+  return Tails.flush();
+}
+
+} // namespace
+
 Status lowerConvSplit(Emitter &E, const ir::Graph &G, const ir::Node &N, const ConvShape &K) {
   const HardwareConfig &C = E.config();
   NPU_TRY(fieldLimits(C, K));
   auto Plan = chooseSplitPlan(&E, C, K);
   if (!Plan)
     return Plan.error();
-  const SplitPlan P = *Plan;
-  const Window2D &W = K.W;
-  const RowTensor &X = K.X, Y = E.Values.at(N.Outputs[0]);
-  const int64_t Cin = K.Cin, Taps = K.Taps, TIH = tileInRows(W, P.TH), TIW = tileInCols(W, P.TW);
-  E.recordSchedule({"", P.TH, P.N, 1, P.Estimate, E.forcedSchedule() != nullptr});
+  E.recordSchedule({"", Plan->TH, Plan->N, 1, Plan->Estimate, E.forcedSchedule() != nullptr});
   const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
   auto [BiasT, MulT] = channelConstants(E, G, N, K.OO);
-  const int64_t BiasRow = int64_t(C.D.AccDepth) - 2, MulRow = BiasRow + 1;
-  // Slot layout: KB blocks of TIH x TIW rows (a narrower last column tile uses its own, smaller pitch).
-  const int64_t InSlot = P.KB * TIH * TIW, AccSlot = P.TH * P.TW;
-  const int64_t WSlot = P.WRes ? Cin * Taps : P.KB * Taps, MaxSize = (int64_t(1) << C.SizeBits) - 1;
-  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Arb = C.D.AccRowBytes;
-  // Kn blocks of the tile at (Oh0, Ow0) of Th x Tw outputs, each Rows x Pitch input rows at InBase.
-  auto LoadChunk = [&](int64_t Nb, int64_t C0, int64_t Kn, int64_t Oh0, int64_t Th, int64_t Ow0,
-                       int64_t Pitch, int64_t InBase) -> Status {
-    const int64_t Rows = tileInRows(W, Th);
-    NPU_ASSIGN(InputTileLoad L, inputTileAt(X, Oh0 * W.SH - W.PT, Rows, Ow0 * W.SW - W.PL, Pitch, maxPad(C)));
-    // Unpadded whole image rows (or a single row) of every block are contiguous, H x W apart in DRAM: one
-    // 2-D transfer for the chunk.
-    if (L.PadT + L.PadB + L.PadL + L.PadR == 0 && (L.X == X.W || L.Y == 1) && Kn <= MaxSize &&
-        L.Y * L.X <= MaxSize && X.H * X.W < (int64_t(1) << C.StrideBits) &&
-        (Kn == 1 || L.Y * L.X == TIH * TIW)) {
-      E.load(MemType::Input, InBase, X.Tensor, uint64_t(X.row(Nb, C0, L.FirstRow, L.FirstCol)) * Irb, Kn,
-             L.Y * L.X, X.H * X.W);
-      return Status::ok();
-    }
-    for (int64_t Cb = 0; Cb < Kn; ++Cb)
-      E.load(MemType::Input, InBase + Cb * TIH * TIW, X.Tensor,
-             uint64_t(X.row(Nb, C0 + Cb, L.FirstRow, L.FirstCol)) * Irb, L.Y, L.X, X.W, L.PadT, L.PadB,
-             L.PadL, L.PadR, N.getInt("x_zero_point", 0));
-    return Status::ok();
-  };
-  int64_t Unit = 0, Chunk = 0, WSet = 0;
-  // With alu.concurrent a tile's requant, clip and store are emitted after the next tile's first GEMM, so
-  // the ALU works beside the GEMM core; they need their own accumulator slot (three at least).
-  const int64_t NA = overlapAccSlots(C, P), AccSlots = NA ? NA : P.N;
-  struct Tail {
-    int64_t Nb = 0, Ob = 0, Oh0 = 0, Ow0 = 0, Th = 0, Tw = 0, AccBase = 0;
-  };
-  DeferredTail Tails(NA != 0);
-  auto EmitTail = [&](const Tail &Tl) -> Status {
-    const auto [Nb, Ob, Oh0, Ow0, Th, Tw, AccBase] = Tl;
-    NPU_TRY(requantRows(E, N, MulRow, Th, Tw, AccBase));
-    // Th runs of Tw positions, OW apart (one contiguous run when the tile is full width).
-    if (Tw == W.OW)
-      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, 0)), 1, Th * Tw, Th * Tw);
-    else
-      storeResult(E, N, AccBase, Y.Tensor, uint64_t(Y.row(Nb, Ob, Oh0, Ow0)), Th, Tw, W.OW);
-    return Status::ok();
-  };
-  for (int64_t Nb = 0; Nb < X.NOuter; ++Nb)
-    for (int64_t Ob = 0; Ob < K.OO; ++Ob) {
-      int64_t WBase = 0;
-      if (P.WRes) {
-        WBase = (WSet++ % P.NW) * WSlot;
-        E.load(MemType::Weight, WBase, WT, uint64_t(Ob * Cin * Taps) * Wrb, 1, Cin * Taps, Cin * Taps);
-      }
-      NPU_TRY(Tails.flush()); // the pending tail reads the multiplier row
-      E.load(MemType::Acc, BiasRow, BiasT, uint64_t(Ob) * Arb, 1, 1, 1);
-      E.load(MemType::Acc, MulRow, MulT, uint64_t(Ob) * Arb, 1, 1, 1);
-      for (int64_t Oh0 = 0; Oh0 < W.OH; Oh0 += P.TH)
-        for (int64_t Ow0 = 0; Ow0 < W.OW; Ow0 += P.TW) {
-          const int64_t Th = std::min(P.TH, W.OH - Oh0), Tw = std::min(P.TW, W.OW - Ow0);
-          const int64_t Pitch = tileInCols(W, Tw), AccBase = (Unit++ % AccSlots) * AccSlot;
-          NPU_TRY(initFromBias(E, BiasRow, Th, Tw, AccBase));
-          for (int64_t C0 = 0; C0 < Cin; C0 += P.KB) {
-            const int64_t Kn = std::min(P.KB, Cin - C0), InBase = (Chunk++ % P.N) * InSlot;
-            NPU_TRY(LoadChunk(Nb, C0, Kn, Oh0, Th, Ow0, Pitch, InBase));
-            int64_t WgtBase = WBase + C0 * Taps;
-            if (!P.WRes) {
-              WgtBase = (WSet++ % P.NW) * WSlot;
-              E.load(MemType::Weight, WgtBase, WT, uint64_t((Ob * Cin + C0) * Taps) * Wrb, 1, Kn * Taps,
-                     Kn * Taps);
-            }
-            std::vector<MicroOp> Kernel;
-            for (int64_t Cb = 0; Cb < Kn; ++Cb)
-              for (int64_t Kh = 0; Kh < W.KH; ++Kh)
-                for (int64_t Kw = 0; Kw < W.KW; ++Kw)
-                  Kernel.push_back({AccBase, InBase + Cb * TIH * TIW + Kh * W.DH * Pitch + Kw * W.DW,
-                                    WgtBase + (Cb * W.KH + Kh) * W.KW + Kw});
-            isa::GemmFields F;
-            F.LoopOut = Th, F.LoopIn = Tw, F.DstOut = Tw, F.DstIn = 1, F.SrcOut = Th > 1 ? W.SH * Pitch : 0,
-            F.SrcIn = Tw > 1 ? W.SW : 0;
-            NPU_TRY(E.gemm(Kernel, F));
-            if (C0 == 0)
-              NPU_TRY(Tails.flush());
-          }
-          NPU_TRY(Tails.push([&, Tl = Tail{Nb, Ob, Oh0, Ow0, Th, Tw, AccBase}] { return EmitTail(Tl); }));
-        }
-    }
-  return Tails.flush();
+  return ConvSplitLowering(E, N, K, *Plan, WT).run(BiasT, MulT);
 }
 
 } // namespace npu::backend::conv
