@@ -159,9 +159,13 @@ Expected<Graph> chooseMixedPrecision(const Graph &Float, const std::vector<Calib
       for (size_t I = 0; I < Near.size() && I < MaxCandidates; ++I) {
         std::set<size_t> Trial = KeepFloat;
         Trial.insert(Near[I]);
-        NPU_ASSIGN(Worst TW, S.measure(Quantize, Trial));
-        if (TW.Db > PickW.Db)
-          Pick = Near[I], PickW = TW;
+        // A layer whose float form does not quantize or run is no candidate; the report says why.
+        Expected<Worst> TW = S.measure(Quantize, Trial);
+        if (!TW && Report)
+          *Report << "quantize: mixed precision: " << describeNode(Float.nodes()[Near[I]])
+                  << " cannot stay float: " << TW.message() << "\n";
+        if (TW && TW->Db > PickW.Db)
+          Pick = Near[I], PickW = *TW;
       }
       Walk.insert(Near.begin(), Near.end());
     }
