@@ -210,6 +210,129 @@ Status canLowerMatMul(const ir::Graph &G, const ir::Node &N, const HardwareConfi
   return Status::ok();
 }
 
+namespace {
+
+/// One matmul's emission with plan P: per group of GO output blocks its weights and constant rows (unless all
+/// stay), then per tile of TM rows the bias, per chunk of KB K blocks the chunk's rows and one GEMM per piece
+/// of GS output blocks, and the requant, clip and store.
+class MatMulLowering {
+public:
+  MatMulLowering(Emitter &E, const ir::Node &N, const MatMulShape &S, const MatMulPlan &P, int WT)
+      : E(E), C(E.config()), N(N), S(S), P(P), XT(E.Values.at(N.Inputs[0]).Tensor),
+        YT(E.Values.at(N.Outputs[0]).Tensor), WT(WT), ConstN(P.ConstAll ? S.Nb : P.GO),
+        BiasBase(int64_t(C.D.AccDepth) - 2 * ConstN), MulBase(BiasBase + ConstN), AccSlot(P.TM * P.GO),
+        InSlot(P.TM * P.KB), WSlot(P.WRes ? P.GO * S.Kb : P.GS * P.KB) {}
+
+  Status run(int BiasT, int MulT);
+
+private:
+  Status tile(int64_t G0, int64_t Gn, int64_t GroupW, int64_t M0);
+  /// The GEMMs of K blocks C0.. (Kn of them, rows at Src, SrcStep apart) into the tile's accumulators.
+  Status chunkGemms(int64_t G0, int64_t Gn, int64_t GroupW, int64_t Tm, int64_t AccBase, int64_t C0, int64_t Kn,
+                    int64_t Src, int64_t SrcStep);
+  Status tail(int64_t G0, int64_t Gn, int64_t M0, int64_t Tm, int64_t AccBase);
+
+  Emitter &E;
+  const HardwareConfig &C;
+  const ir::Node &N;
+  const MatMulShape &S;
+  const MatMulPlan &P;
+  const int XT, YT, WT;
+  const int64_t ConstN, BiasBase, MulBase, AccSlot, InSlot, WSlot;
+  int64_t Unit = 0, Chunk = 0, WSet = 0; ///< tiles, chunks and weight sets so far: their slots rotate
+};
+
+Status MatMulLowering::chunkGemms(int64_t G0, int64_t Gn, int64_t GroupW, int64_t Tm, int64_t AccBase, int64_t C0,
+                                  int64_t Kn, int64_t Src, int64_t SrcStep) {
+  const int64_t Kb = S.Kb;
+  for (int64_t S0 = 0; S0 < Gn; S0 += P.GS) {
+    const int64_t Gs = std::min(P.GS, Gn - S0);
+    int64_t Wgt = GroupW + S0 * Kb + C0, WStep = Kb;
+    if (!P.WRes) {
+      Wgt = (WSet++ % P.NW) * WSlot, WStep = Kn;
+      E.load(MemType::Weight, Wgt, WT, uint64_t((G0 + S0) * Kb + C0) * C.D.WeightRowBytes, Gs, Kn, Kb);
+    }
+    // The K blocks run in the inner loop into one accumulator row (dst factor 0), so a kernel is one micro-op
+    // per output block (per piece when M has one row: the outer loop walks the blocks).
+    isa::GemmFields F;
+    F.LoopIn = Kn, F.DstIn = 0, F.SrcIn = 1, F.WgtIn = 1;
+    std::vector<MicroOp> Kernel;
+    // A loop of one iteration gets factor 0 (a step of a whole buffer may not fit the field).
+    if (Tm == 1) {
+      F.LoopOut = Gs, F.DstOut = 1, F.SrcOut = 0, F.WgtOut = Gs > 1 ? WStep : 0;
+      Kernel.push_back({AccBase + S0, Src, Wgt});
+    } else {
+      F.LoopOut = Tm, F.DstOut = Gn, F.SrcOut = SrcStep, F.WgtOut = 0;
+      for (int64_t O = 0; O < Gs; ++O)
+        Kernel.push_back({AccBase + S0 + O, Src, Wgt + O * WStep});
+    }
+    NPU_TRY(E.gemm(Kernel, F));
+  }
+  return Status::ok();
+}
+
+Status MatMulLowering::tail(int64_t G0, int64_t Gn, int64_t M0, int64_t Tm, int64_t AccBase) {
+  const int64_t ConstRow = P.ConstAll ? G0 : 0;
+  isa::AluFields Rq;
+  Rq.Shift = N.getInt("shift", 1);
+  Rq.Imm2 = N.getInt("y_zero_point", 0);
+  if (!S.Int32)
+    NPU_TRY(tileAlu(E, AluOp::Requant, AccBase, MulBase + ConstRow, Tm, Gn, Rq));
+  if (S.Clip) {
+    isa::AluFields Cf;
+    Cf.UseImm = 1;
+    std::tie(Cf.Imm, Cf.Imm2) = actBounds(N, C);
+    NPU_TRY(tileAlu(E, AluOp::Clip, AccBase, 0, Tm, Gn, Cf));
+  }
+  storeResult(E, N, AccBase, YT, uint64_t(M0 * S.Nb + G0), Tm, Gn, S.Nb);
+  return Status::ok();
+}
+
+/// Rows M0.. of the output blocks G0.. (Gn of them): bias, the K chunks, the tail.
+Status MatMulLowering::tile(int64_t G0, int64_t Gn, int64_t GroupW, int64_t M0) {
+  const int64_t Kb = S.Kb, ConstRow = P.ConstAll ? G0 : 0;
+  const int64_t Tm = std::min(P.TM, S.Mb - M0), AccBase = (Unit++ % P.N) * AccSlot;
+  NPU_TRY(tileAlu(E, AluOp::Mov, AccBase, BiasBase + ConstRow, Tm, Gn, {}));
+  for (int64_t C0 = 0; C0 < Kb; C0 += P.KB) {
+    const int64_t Kn = std::min(P.KB, Kb - C0);
+    int64_t Src = M0 * Kb + C0, SrcStep = Kb;
+    if (!P.XAll) {
+      Src = (Chunk++ % P.N) * InSlot, SrcStep = Kn;
+      E.load(MemType::Input, Src, XT, uint64_t(M0 * Kb + C0) * C.D.InputRowBytes, Tm, Kn, Kb);
+    }
+    NPU_TRY(chunkGemms(G0, Gn, GroupW, Tm, AccBase, C0, Kn, Src, SrcStep));
+  }
+  return tail(G0, Gn, M0, Tm, AccBase);
+}
+
+Status MatMulLowering::run(int BiasT, int MulT) {
+  const int64_t Kb = S.Kb, Nb = S.Nb;
+  const uint64_t Arb = C.D.AccRowBytes;
+  if (P.XAll)
+    E.load(MemType::Input, 0, XT, 0, S.Mb, Kb, Kb);
+  if (P.ConstAll) {
+    E.load(MemType::Acc, BiasBase, BiasT, 0, 1, Nb, Nb);
+    E.load(MemType::Acc, MulBase, MulT, 0, 1, Nb, Nb);
+  }
+  for (int64_t G0 = 0; G0 < Nb; G0 += P.GO) {
+    const int64_t Gn = std::min(P.GO, Nb - G0);
+    int64_t GroupW = 0;
+    if (P.WRes) {
+      GroupW = (WSet++ % P.NW) * WSlot;
+      E.load(MemType::Weight, GroupW, WT, uint64_t(G0 * Kb) * C.D.WeightRowBytes, Gn, Kb, Kb);
+    }
+    if (!P.ConstAll) {
+      E.load(MemType::Acc, BiasBase, BiasT, uint64_t(G0) * Arb, 1, Gn, Gn);
+      E.load(MemType::Acc, MulBase, MulT, uint64_t(G0) * Arb, 1, Gn, Gn);
+    }
+    for (int64_t M0 = 0; M0 < S.Mb; M0 += P.TM)
+      NPU_TRY(tile(G0, Gn, GroupW, M0));
+  }
+  return Status::ok();
+}
+
+} // namespace
+
 Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
   const HardwareConfig &C = E.config();
   NPU_TRY(canLowerMatMul(G, N, C));
@@ -219,83 +342,9 @@ Status lowerMatMul(Emitter &E, const ir::Graph &G, const ir::Node &N) {
     return Chosen.error();
   const MatMulPlan P = *Chosen;
   E.recordSchedule({"", P.TM, P.N, P.GO, P.Estimate, E.forcedSchedule() != nullptr});
-  const int64_t Mb = S.Mb, Kb = S.Kb, Nb = S.Nb;
-  const int XT = E.Values.at(N.Inputs[0]).Tensor, YT = E.Values.at(N.Outputs[0]).Tensor;
   const int WT = E.weightTiles(N.Name + ".weights", G.value(N.Inputs[1]).Data->byteVector());
-  auto [BiasT, MulT] = channelConstants(E, G, N, Nb);
-  const uint64_t Irb = C.D.InputRowBytes, Wrb = C.D.WeightRowBytes;
-  const uint64_t Arb = C.D.AccRowBytes;
-  const int64_t ConstN = P.ConstAll ? Nb : P.GO;
-  const int64_t BiasBase = int64_t(C.D.AccDepth) - 2 * ConstN, MulBase = BiasBase + ConstN;
-  const int64_t AccSlot = P.TM * P.GO, InSlot = P.TM * P.KB, WSlot = P.WRes ? P.GO * Kb : P.GS * P.KB;
-
-  if (P.XAll)
-    E.load(MemType::Input, 0, XT, 0, Mb, Kb, Kb);
-  if (P.ConstAll) {
-    E.load(MemType::Acc, BiasBase, BiasT, 0, 1, Nb, Nb);
-    E.load(MemType::Acc, MulBase, MulT, 0, 1, Nb, Nb);
-  }
-  int64_t Unit = 0, Chunk = 0, WSet = 0;
-  for (int64_t G0 = 0; G0 < Nb; G0 += P.GO) {
-    const int64_t Gn = std::min(P.GO, Nb - G0), ConstRow = P.ConstAll ? G0 : 0;
-    int64_t GroupW = 0;
-    if (P.WRes) {
-      GroupW = (WSet++ % P.NW) * WSlot;
-      E.load(MemType::Weight, GroupW, WT, uint64_t(G0 * Kb) * Wrb, Gn, Kb, Kb);
-    }
-    if (!P.ConstAll) {
-      E.load(MemType::Acc, BiasBase, BiasT, uint64_t(G0) * Arb, 1, Gn, Gn);
-      E.load(MemType::Acc, MulBase, MulT, uint64_t(G0) * Arb, 1, Gn, Gn);
-    }
-    for (int64_t M0 = 0; M0 < Mb; M0 += P.TM) {
-      const int64_t Tm = std::min(P.TM, Mb - M0), AccBase = (Unit++ % P.N) * AccSlot;
-      NPU_TRY(tileAlu(E, AluOp::Mov, AccBase, BiasBase + ConstRow, Tm, Gn, {}));
-      for (int64_t C0 = 0; C0 < Kb; C0 += P.KB) {
-        const int64_t Kn = std::min(P.KB, Kb - C0);
-        int64_t Src = M0 * Kb + C0, SrcStep = Kb;
-        if (!P.XAll) {
-          Src = (Chunk++ % P.N) * InSlot, SrcStep = Kn;
-          E.load(MemType::Input, Src, XT, uint64_t(M0 * Kb + C0) * Irb, Tm, Kn, Kb);
-        }
-        for (int64_t S0 = 0; S0 < Gn; S0 += P.GS) {
-          const int64_t Gs = std::min(P.GS, Gn - S0);
-          int64_t Wgt = GroupW + S0 * Kb + C0, WStep = Kb;
-          if (!P.WRes) {
-            Wgt = (WSet++ % P.NW) * WSlot, WStep = Kn;
-            E.load(MemType::Weight, Wgt, WT, uint64_t((G0 + S0) * Kb + C0) * Wrb, Gs, Kn, Kb);
-          }
-          // The K blocks run in the inner loop into one accumulator row (dst factor 0), so a kernel is one
-          // micro-op per output block (per piece when M has one row: the outer loop walks the blocks).
-          isa::GemmFields F;
-          F.LoopIn = Kn, F.DstIn = 0, F.SrcIn = 1, F.WgtIn = 1;
-          std::vector<MicroOp> Kernel;
-          // A loop of one iteration gets factor 0 (a step of a whole buffer may not fit the field).
-          if (Tm == 1) {
-            F.LoopOut = Gs, F.DstOut = 1, F.SrcOut = 0, F.WgtOut = Gs > 1 ? WStep : 0;
-            Kernel.push_back({AccBase + S0, Src, Wgt});
-          } else {
-            F.LoopOut = Tm, F.DstOut = Gn, F.SrcOut = SrcStep, F.WgtOut = 0;
-            for (int64_t O = 0; O < Gs; ++O)
-              Kernel.push_back({AccBase + S0 + O, Src, Wgt + O * WStep});
-          }
-          NPU_TRY(E.gemm(Kernel, F));
-        }
-      }
-      isa::AluFields Rq;
-      Rq.Shift = N.getInt("shift", 1);
-      Rq.Imm2 = N.getInt("y_zero_point", 0);
-      if (!S.Int32)
-        NPU_TRY(tileAlu(E, AluOp::Requant, AccBase, MulBase + ConstRow, Tm, Gn, Rq));
-      if (S.Clip) {
-        isa::AluFields Cf;
-        Cf.UseImm = 1;
-        std::tie(Cf.Imm, Cf.Imm2) = actBounds(N, C);
-        NPU_TRY(tileAlu(E, AluOp::Clip, AccBase, 0, Tm, Gn, Cf));
-      }
-      storeResult(E, N, AccBase, YT, uint64_t(M0 * Nb + G0), Tm, Gn, Nb);
-    }
-  }
-  return Status::ok();
+  auto [BiasT, MulT] = channelConstants(E, G, N, S.Nb);
+  return MatMulLowering(E, N, S, P, WT).run(BiasT, MulT);
 }
 
 } // namespace npu::backend
