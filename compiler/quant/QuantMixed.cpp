@@ -1,12 +1,12 @@
 // Mixed precision: a greedy search from the worst output back for the layers to leave float (QuantMixed.h).
 #include "QuantMixed.h"
 
+#include "npu/compiler/check/Fidelity.h"
 #include "npu/compiler/ops/Flops.h"
 #include "npu/compiler/ops/OpRegistry.h"
 #include "npu/compiler/ref/Interpreter.h"
 #include "npu/compiler/support/Try.h"
 
-#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -25,15 +25,6 @@ bool isArithmetic(const Node &N) {
                                             "npu.FusedGemm", "Add", "Sum", "Mul", "AveragePool",
                                             "GlobalAveragePool"};
   return Ops.count(N.OpType) != 0;
-}
-
-double sqnr(const Tensor &Ref, const Tensor &Got) {
-  double Signal = 0, Noise = 0;
-  for (int64_t I = 0; I < Ref.numElements() && I < Got.numElements(); ++I) {
-    const double A = Ref.getDouble(I), D = Got.getDouble(I) - A;
-    Signal += A * A, Noise += D * D;
-  }
-  return Noise > 0 ? 10 * std::log10(Signal / Noise) : std::numeric_limits<double>::infinity();
 }
 
 /// The worst SQNR of any output on any set, and where.
@@ -71,7 +62,8 @@ public:
       }
       NPU_ASSIGN(std::vector<Tensor> Q, ref::interpret(*Shared, Sets[S].Inputs));
       for (size_t O = 0; O < Q.size() && O < Refs[S].size(); ++O) {
-        const double Db = sqnr(Refs[S][O], Q[O]);
+        // What npuc check reports for the output (check::measureFidelity).
+        const double Db = check::measureFidelity(Q[O], Refs[S][O]).SqnrDb;
         if (Db < W.Db)
           W = {Db, O, S};
       }
