@@ -398,6 +398,69 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
   return reportModelRun(A, *M, *R, Q);
 }
 
+/// An assembled program (a .npub container, not a model artifact) on an NPU backend: its inputs from --inputs,
+/// the statistics summary, and --stats, --trace, --outputs and --compare.
+int runAssembledProgram(const Command &Self, const Args &A, const std::vector<uint8_t> &Bytes,
+                        const std::string &Backend, const WaveformRequest &Wave, const MemoryLimit &Limit) {
+  for (const char *ModelOnly : {"--repeat", "--host-gflops", "--profile"})
+    if (A.has(ModelOnly))
+      return usageError(Self, std::string(ModelOnly) + " applies to model artifacts (npuc compile) and ONNX "
+                                                       "models, not to an assembled program");
+  if (isHostBackend(Backend))
+    return fail(A.Positional[0] + ": an assembled NPU program runs on func, systemc or rtl; --backend " +
+                Backend + " runs model artifacts (npuc compile) and ONNX models");
+  std::optional<HardwareConfig> Config;
+  if (A.has("--config")) {
+    auto C = loadHardwareConfig(A.get("--config"));
+    if (!C)
+      return fail(C.message());
+    Config = C.takeValue();
+  }
+  auto P = isa::readContainer(Bytes, A.Positional[0], Config ? &*Config : nullptr);
+  if (!P)
+    return fail(P.message());
+  auto Dev = makeDevice(Backend, P->Config);
+  if (!Dev)
+    return fail(Dev.message());
+  if (A.has("--trace"))
+    if (Status S = (*Dev)->enableTrace(); !S)
+      return usageError(Self, "--trace: " + S.message());
+  if (Wave.wanted())
+    if (Status S = (*Dev)->enableWaveform(Wave.Path, Wave.Format); !S)
+      return usageError(Self, "--" + Wave.Format + ": " + S.message());
+
+  std::vector<std::optional<NamedTensor>> Inputs;
+  if (A.has("--inputs")) {
+    auto Read = readTensorDir(A.get("--inputs"), "input");
+    if (!Read)
+      return fail(Read.message());
+    Inputs = Read.takeValue();
+  }
+  auto R = runProgram(**Dev, *P, Inputs, Limit);
+  if (Wave.wanted() && std::filesystem::exists(Wave.Path))
+    std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
+  if (!R)
+    return fail(A.Positional[0] + ": " + R.message());
+
+  reportInputs(*P, *R, A.get("--inputs", "-"));
+  std::cout << formatStatsSummary(R->Result.Stats, P->Config) << R->Result.Report;
+  if (A.has("--stats"))
+    if (int E = writeStats(A, R->Result.StatsJson, R->Result.Stats, P->Config))
+      return E;
+  if (A.has("--trace") && !writeTextFile(A.get("--trace"), R->Result.TraceJson))
+    return fail(A.get("--trace") + ": cannot write the trace file");
+  if (A.has("--outputs"))
+    if (Status S = writeOutputs(*R, A.get("--outputs")); !S)
+      return fail(S.message());
+  if (!A.has("--compare"))
+    return ExitOk;
+  size_t Failed = compareOutputs(*P, *R, A.get("--compare"));
+  if (Failed)
+    return fail(std::to_string(Failed) + " of " + std::to_string(R->Outputs.size()) +
+                " outputs differ from " + A.get("--compare"));
+  return ExitOk;
+}
+
 int runRun(const Command &Self, const Args &A) {
   if (A.Positional.size() != 1)
     return usageError(Self, A.Positional.empty()
@@ -453,69 +516,7 @@ int runRun(const Command &Self, const Args &A) {
       return usageError(Self, "--trace needs the systemc or rtl backend");
     return runModelArtifact(Self, A, backend::readModelArtifact(*Bytes, A.Positional[0]), Backend, Wave, *Q);
   }
-  for (const char *ModelOnly : {"--repeat", "--host-gflops", "--profile"})
-    if (A.has(ModelOnly))
-      return usageError(Self, std::string(ModelOnly) + " applies to model artifacts (npuc compile) and ONNX "
-                                                       "models, not to an assembled program");
-  if (isHostBackend(Backend))
-    return fail(A.Positional[0] + ": an assembled NPU program runs on func, systemc or rtl; --backend " +
-                Backend + " runs model artifacts (npuc compile) and ONNX models");
-  std::optional<HardwareConfig> Config;
-  if (A.has("--config")) {
-    auto C = loadHardwareConfig(A.get("--config"));
-    if (!C)
-      return fail(C.message());
-    Config = C.takeValue();
-  }
-  auto P = isa::readContainer(*Bytes, A.Positional[0], Config ? &*Config : nullptr);
-  if (!P)
-    return fail(P.message());
-  auto Dev = makeDevice(Backend, P->Config);
-  if (!Dev)
-    return fail(Dev.message());
-  if (A.has("--trace"))
-    if (Status S = (*Dev)->enableTrace(); !S)
-      return usageError(Self, "--trace: " + S.message());
-  if (Wave.wanted())
-    if (Status S = (*Dev)->enableWaveform(Wave.Path, Wave.Format); !S)
-      return usageError(Self, "--" + Wave.Format + ": " + S.message());
-
-  std::vector<std::optional<NamedTensor>> Inputs;
-  if (A.has("--inputs")) {
-    auto Read = readTensorDir(A.get("--inputs"), "input");
-    if (!Read)
-      return fail(Read.message());
-    Inputs = Read.takeValue();
-  }
-  auto R = runProgram(**Dev, *P, Inputs, *Limit);
-  if (Wave.wanted() && std::filesystem::exists(Wave.Path))
-    std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
-  if (!R)
-    return fail(A.Positional[0] + ": " + R.message());
-
-  reportInputs(*P, *R, A.get("--inputs", "-"));
-  std::cout << formatStatsSummary(R->Result.Stats, P->Config) << R->Result.Report;
-  auto WriteFile = [](const std::string &Path, const std::string &Text) {
-    std::ofstream OS(Path, std::ios::binary | std::ios::trunc);
-    OS << Text;
-    OS.close();
-    return bool(OS);
-  };
-  if (A.has("--stats"))
-    if (int E = writeStats(A, R->Result.StatsJson, R->Result.Stats, P->Config))
-      return E;
-  if (A.has("--trace") && !WriteFile(A.get("--trace"), R->Result.TraceJson))
-    return fail(A.get("--trace") + ": cannot write the trace file");
-  if (A.has("--outputs"))
-    if (Status S = writeOutputs(*R, A.get("--outputs")); !S)
-      return fail(S.message());
-  if (!A.has("--compare"))
-    return ExitOk;
-  size_t Failed = compareOutputs(*P, *R, A.get("--compare"));
-  if (Failed)
-    return fail(std::to_string(Failed) + " of " + std::to_string(R->Outputs.size()) +
-                " outputs differ from " + A.get("--compare"));
-  return ExitOk;
+  return runAssembledProgram(Self, A, *Bytes, Backend, Wave, *Limit);
 }
 
 } // namespace
