@@ -294,12 +294,14 @@ int main(int Argc, char **Argv) {
     if (gemmName(M, N, K, ConstB).find(Only) != std::string::npos)
       print(gemm(M, N, K, ConstB, HO, Reps));
   // (C, H, M, Kh, stride, pad; -1: Kh / 2). SqueezeNet 1.1's stem twice: padded (112x112 outputs) and as it is in
-  // the model (unpadded: 111x111 outputs, rows of 111 floats). The last two: VGG-19's 28x28 layers.
+  // the model (unpadded: 111x111 outputs, rows of 111 floats). The last five: VGG-19's 28x28, 224x224, 112x112
+  // and 56x56 layers.
   std::vector<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>> Convs = {
       {64, 56, 64, 3, 1, -1},   {128, 28, 128, 3, 1, -1},  {256, 14, 256, 3, 1, -1}, {512, 7, 512, 3, 1, -1},
       {256, 56, 64, 1, 1, -1},  {64, 56, 256, 1, 1, -1},   {3, 224, 64, 7, 2, -1},   {512, 7, 2048, 1, 1, -1},
       {48, 13, 192, 3, 1, -1},  {512, 13, 1000, 1, 1, -1}, {3, 224, 64, 3, 2, -1},   {3, 224, 64, 3, 2, 0},
-      {256, 28, 512, 3, 1, -1}, {512, 28, 512, 3, 1, -1}};
+      {256, 28, 512, 3, 1, -1}, {512, 28, 512, 3, 1, -1}, {64, 224, 64, 3, 1, -1},  {128, 112, 128, 3, 1, -1},
+      {256, 56, 256, 3, 1, -1}};
   if (Quick)
     Convs.resize(2);
   if (Tiny)

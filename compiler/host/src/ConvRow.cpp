@@ -8,8 +8,9 @@ namespace npu::host {
 using namespace llvm;
 using ir::ElemType;
 
-void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I, Value *J0, Value *J1) {
-  if (P.Ep.empty())
+void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I, Value *J0, Value *J1,
+                     function_ref<Value *(Value *)> Src) {
+  if (P.Ep.empty() && !Src)
     return;
   auto &B = K.B;
   auto Off = [&](const BatchOffset &O) {
@@ -26,7 +27,7 @@ void emitEpilogueRow(KB &K, const GemmProblem &P, Value *B0, Value *B1, Value *I
   }
   K.loop(J0, J1, [&](Value *J) {
     Value *At = B.CreateAdd(Row, J);
-    Value *V = K.load(Y, At);
+    Value *V = Src ? Src(J) : K.load(Y, At);
     for (size_t SI = 0; SI < P.Ep.size(); ++SI) {
       const EpStep &S = P.Ep[SI];
       auto Op = [&](const EpOperand &O, Value *Base) {

@@ -60,6 +60,9 @@ struct GemmProblem {
   /// the padded grid (BSlot/BOff, BLd floats per channel, rows Wp apart) shifted per tap; a tile is PosShift
   /// positions of one output row, or whole rows of OWv positions.
   int PosShift = 0;
+  /// PosShift on large planes (AVX-512): each task is a band of output rows (a band's grid block and its scratch
+  /// fit L2) with up to 8 weight panels, instead of a channel block over the whole plane.
+  bool Banded = false;
   /// Convolutions with few channels per group run as direct row kernels on the unpacked weights instead.
   bool RowConv = false;
   bool PlaneConv = false; ///< stride-1 RowConv: whole planes on the padded grid (input in BSlot/BOff, padded)
@@ -126,8 +129,9 @@ llvm::Function *im2colHelper(ModuleEnv &E, int NR);
 /// One epilogue step S on V. Op(operand, base) loads an operand; Base1/Base2 are passed to it for S.Op/S.Op2.
 llvm::Value *emitEpStep(KB &K, const EpStep &S, llvm::Value *V, llvm::Value *Base1, llvm::Value *Base2,
                         llvm::function_ref<llvm::Value *(const EpOperand &, llvm::Value *)> Op);
-/// Applies P's epilogue to Y elements [J0, J1) of row I (GEMM coordinates) in batch (B0, B1).
+/// Applies P's epilogue to Y elements [J0, J1) of row I (GEMM coordinates) in batch (B0, B1); with Src, element
+/// J's value is Src(J) instead of Y's (Y written once).
 void emitEpilogueRow(KB &K, const GemmProblem &P, llvm::Value *B0, llvm::Value *B1, llvm::Value *I, llvm::Value *J0,
-                     llvm::Value *J1);
+                     llvm::Value *J1, llvm::function_ref<llvm::Value *(llvm::Value *)> Src = nullptr);
 
 } // namespace npu::host

@@ -13,6 +13,13 @@ namespace {
 /// Positions per register tile at most: Rows x NV accumulators, NV loads of the weights and one broadcast.
 int maxTileRows(const GemmBlocking &Bl) { return ((Bl.VW >= 16 ? 32 : 16) - Bl.NV - 1) / Bl.NV; }
 
+/// Positions per chunk of the transposition into Y: their scratch lines (8 KB) stay in L1.
+constexpr int64_t ChunkPos = 128;
+
+/// Banded PosShift: bytes of a band's scratch and grid rows of one K block (a quarter of a 1 MB L2: 256 KB
+/// bands ran 0-2 % faster than 512 KB or 1 MB ones, which leave fewer tasks).
+constexpr int64_t BandBytes = 256 << 10;
+
 /// Positions per register tile: as many as the registers allow, preferring a count that divides the plane so
 /// that no tile is short.
 int tileRows(int64_t N, const GemmBlocking &Bl) {
@@ -53,18 +60,27 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int>
   int Rows = P.PosShift ? P.PosShift : tileRows(P.N, Bl);
   int64_t FullTiles = P.N / Rows, RemRows = P.N % Rows;
   int64_t Panels = ceilDiv(P.M, Bl.NR), TailLanes = P.M % Bl.NR;
-  // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of the plane
-  // (positions x channels, indexed by the position in the plane).
+  // PosShift blocks K by channels, every tap of a block in one micro-kernel call (as the Shifted column path).
+  int64_t Cg = P.PosShift ? P.K / P.Taps : P.K;
+  int64_t KC = P.PosShift ? ceilDiv(Cg, ceilDiv(Cg, 64)) : ceilDiv(P.K, ceilDiv(P.K, 256));
+  // Channel blocks as tasks: about 8 per image and group (threads balance), each a scratch block of its
+  // positions x channels, indexed by the position from the task's first.
   int64_t PerTask = std::max<int64_t>(1, ceilDiv(Panels, std::max<int64_t>(1, ceilDiv(8, P.B0 * P.B1))));
   int64_t Blocks = ceilDiv(Panels, PerTask);
   // Few channel blocks (a 1x1 squeeze to 16 channels is one): the plane's tiles are split among tasks as well.
   int64_t Tiles = ceilDiv(P.N, Rows);
   int64_t TilesPer = ceilDiv(Tiles, std::min(Tiles, std::max<int64_t>(1, ceilDiv(4, P.B0 * P.B1 * Blocks))));
+  if (P.Banded) {
+    // Large planes: a task is a band of output rows and up to 8 weight panels, sized so that the band's scratch
+    // and the grid rows of one K block stay in L2 while every panel of the block reads them.
+    PerTask = std::min<int64_t>(Panels, 8);
+    Blocks = ceilDiv(Panels, PerTask);
+    int64_t RowBytes = (P.OWv * (PerTask * Bl.NR + 16) + KC * P.Wp) * 4, Halo = (P.Taps / P.KW - 1) * P.DH;
+    int64_t Band = std::max<int64_t>(1, (BandBytes - Halo * KC * P.Wp * 4) / RowBytes);
+    TilesPer = Band * (P.OWv / Rows);
+  }
   int64_t PosBlocks = ceilDiv(Tiles, TilesPer);
   int64_t Ldc = PerTask * Bl.NR + 16;
-  // PosShift blocks K by channels, every tap of a block in one micro-kernel call (as the Shifted column path).
-  int64_t Cg = P.PosShift ? P.K / P.Taps : P.K;
-  int64_t KC = P.PosShift ? ceilDiv(Cg, ceilDiv(Cg, 64)) : ceilDiv(P.K, ceilDiv(P.K, 256));
   int64_t WPanel = P.K * Bl.NR; // floats per packed weight panel
   Value *Shifts = ConstantPointerNull::get(cast<PointerType>(C.E.Ptr));
   if (P.PosShift) {
@@ -78,14 +94,19 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int>
   auto &B = K.B;
   auto c = [&](int64_t V) { return K.c64(V); };
   Buf A = K.buf(P.ASlot, ElemType::Float32), In = K.buf(InSlot, ElemType::Float32);
-  Buf S = K.scratch(ElemType::Float32), Y = K.buf(P.YSlot, ElemType::Float32);
+  Buf S = K.scratch(ElemType::Float32);
   emitItems(K, [&](Value *Item) {
+    // Banded: the channel blocks of a band are adjacent items, so that two threads share the band's grid in L3.
     Value *Pb = B.CreateURem(Item, c(PosBlocks)), *T = B.CreateUDiv(Item, c(PosBlocks));
     Value *Mb = B.CreateURem(T, c(Blocks));
+    if (P.Banded) {
+      Mb = B.CreateURem(Item, c(Blocks));
+      Pb = B.CreateURem(B.CreateUDiv(Item, c(Blocks)), c(PosBlocks));
+    }
     T = B.CreateUDiv(T, c(Blocks));
     Value *T0 = B.CreateMul(Pb, c(TilesPer)), *T1 = B.CreateAdd(T0, c(TilesPer));
     T1 = B.CreateSelect(B.CreateICmpSLT(c(FullTiles), T1), c(FullTiles), T1); // full tiles [T0, T1)
-    Value *J0 = B.CreateMul(T0, c(Rows)), *J1 = B.CreateMul(B.CreateAdd(T0, c(TilesPer)), c(Rows));
+    Value *J0 = B.CreateMul(T0, c(Rows)), *JS = J0, *J1 = B.CreateMul(B.CreateAdd(T0, c(TilesPer)), c(Rows));
     J1 = B.CreateSelect(B.CreateICmpSLT(c(P.N), J1), c(P.N), J1);
     Value *LastPb = B.CreateICmpEQ(Pb, c(PosBlocks - 1));
     Value *B1 = B.CreateURem(T, c(P.B1)), *B0 = B.CreateUDiv(T, c(P.B1));
@@ -113,7 +134,7 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int>
                           : J0;
           Value *Av =
               B.CreateInBoundsGEP(C.E.F32, In.Ptr, B.CreateAdd(InBase, B.CreateAdd(B.CreateMul(K0, c(Ld)), At)));
-          Value *Cv = B.CreateInBoundsGEP(C.E.F32, S.Ptr, B.CreateAdd(B.CreateMul(J0, c(Ldc)), Col));
+          Value *Cv = B.CreateInBoundsGEP(C.E.F32, S.Ptr, B.CreateAdd(B.CreateMul(B.CreateSub(J0, JS), c(Ldc)), Col));
           int RowLen = static_cast<int>(std::min<int64_t>(P.OWv, Rows));
           int64_t Gap = RowLen < Rows ? P.Wp - P.OWv : 0;
           B.CreateCall(microKernel(C.E, Bl, R, Lanes, false, true, false, P.PosShift ? RowLen : 0, Gap),
@@ -132,24 +153,26 @@ Status emitPosRowsGemm(LowerCtx &C, const GemmProblem &P, const std::vector<int>
         K.loop(P0, PEnd, [&](Value *Pn) { Panel(Bl.NR, Pn); });
       }
     });
-    // The block, positions x channels in scratch, transposed into Y's channel rows, then the epilogue per row.
+    // The block, positions x channels in scratch, transposed into Y's channel rows with the epilogue on the way
+    // (Y written once), in chunks of positions whose scratch lines stay in L1 while every channel reads them.
     Value *M0 = B.CreateMul(P0, c(Bl.NR));
     Value *MEnd = B.CreateMul(PEnd, c(Bl.NR));
     MEnd = B.CreateSelect(B.CreateICmpSLT(c(P.M), MEnd), c(P.M), MEnd);
-    Value *YBase = Off(P.YOff);
-    K.loop(M0, MEnd, [&](Value *I) {
-      Value *Row = B.CreateAdd(YBase, B.CreateMul(I, c(P.Ldc)));
-      Value *Ch = B.CreateSub(I, M0);
-      K.loop(J0, J1, [&](Value *J) {
-        K.store(Y, B.CreateAdd(Row, J), K.load(S, B.CreateAdd(B.CreateMul(J, c(Ldc)), Ch)));
+    K.loop(c(0), B.CreateUDiv(B.CreateAdd(B.CreateSub(J1, J0), c(ChunkPos - 1)), c(ChunkPos)), [&](Value *Q) {
+      Value *Jc = B.CreateAdd(J0, B.CreateMul(Q, c(ChunkPos))), *JcEnd = B.CreateAdd(Jc, c(ChunkPos));
+      JcEnd = B.CreateSelect(B.CreateICmpSLT(J1, JcEnd), J1, JcEnd);
+      K.loop(M0, MEnd, [&](Value *I) {
+        Value *Ch = B.CreateSub(I, M0);
+        emitEpilogueRow(K, P, B0, B1, I, Jc, JcEnd, [&](Value *J) {
+          return K.load(S, B.CreateAdd(B.CreateMul(B.CreateSub(J, J0), c(Ldc)), Ch));
+        });
       });
-      emitEpilogueRow(K, P, B0, B1, I, J0, J1);
     });
   });
   int64_t Items = P.B0 * P.B1 * Blocks * PosBlocks;
   double Cost = 2.0 * static_cast<double>(P.M * P.N * P.K) * static_cast<double>(P.B0 * P.B1) /
                 static_cast<double>(Items);
-  KernelOut O = K.finish(Items, Cost, static_cast<size_t>(P.N * Ldc) * sizeof(float));
+  KernelOut O = K.finish(Items, Cost, static_cast<size_t>(std::min(P.N, TilesPer * Rows) * Ldc) * sizeof(float));
   O.TempSlots = Temps;
   C.add(O);
   return Status::ok();

@@ -14,6 +14,9 @@ using ir::ValueId;
 
 namespace {
 
+/// Input channels per group from which large stride-1 planes take the banded shifted path (GemmPos.cpp).
+constexpr int64_t BandedMinChannels = 64;
+
 /// Packs A (rows i < M, columns k < K, element at Src[i*RS + k*CS]) as [ceil(M/MR)][K][MR], zero padded.
 /// Floats packA/packB write for one matrix.
 int64_t packedSize(int64_t Rows, int64_t K, int Tile) { return (Rows + Tile - 1) / Tile * Tile * K; }
@@ -231,6 +234,12 @@ Status convProblem(LowerCtx &C, GemmProblem &P, Layout &L, PadPlan &Pad) {
   // blocks are faster.
   P.PosRows = !P.RowConv && InSp.size() <= 2 && C.known(N.Inputs[1]) && OutSize <= 1024 && Idle >= 0.05 &&
               Idle * static_cast<double>(P.K) >= 48 && (ShiftRows ? Grid : P.K * OutSize) * 4 <= (int64_t(4) << 20);
+  // Large planes at stride 1 whose rows a tile count divides (VGG-19's 224x224 to 56x56 3x3 layers): the same
+  // shifted tiles over bands of output rows, whose grid blocks stay in L2 where the whole plane's do not.
+  bool Banded = !P.PosRows && !P.RowConv && Bl.VW >= 16 && ShiftRows && ShiftRows <= G->OutSpatial.back() &&
+                InSp.size() == 2 && KSize > 1 && Cg >= BandedMinChannels && C.known(N.Inputs[1]);
+  P.PosRows |= Banded;
+  P.Banded = Banded;
   Unit &= !P.PosRows;
   if (P.PosRows)
     P.PosShift = ShiftRows;

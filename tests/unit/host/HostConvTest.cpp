@@ -109,6 +109,20 @@ TEST(HostConv, SmallPlanesPositionRows) {
   checkConvs(Cases, 300);
 }
 
+/// Large stride-1 planes (over 1024 positions, rows a tile count divides, 64 or more channels per group) run the
+/// shifted small-plane path over bands of output rows with AVX-512 (GemmPos.cpp): a short last band, three K
+/// blocks of channels, more than 8 weight panels (two channel blocks per band) with a short last one,
+/// asymmetric pads, dilation, groups and a batch of 2; with AVX2 (the column path) too where this CPU has it.
+TEST(HostConv, BandedShiftedPositionRows) {
+  std::vector<ConvCase> Cases = {
+      {{1, 130, 40, 42}, {40, 130, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 64, 40, 28}, {300, 64, 3, 3}, {attr("pads", ints({1, 1, 1, 1}))}},
+      {{1, 64, 37, 28}, {24, 64, 3, 3}, {attr("pads", ints({2, 1, 0, 1}))}},
+      {{1, 64, 44, 32}, {20, 64, 3, 3}, {attr("pads", ints({2, 2, 2, 2})), attr("dilations", ints({2, 2}))}},
+      {{2, 128, 40, 28}, {48, 64, 3, 3}, {attr("group", int64_t(2)), attr("pads", ints({1, 1, 1, 1}))}}};
+  checkConvs(Cases, 700);
+}
+
 /// Stride-1 convolutions whose output is as wide as their input read the unpadded input in place with AVX-512:
 /// each tap a shift of the output positions, the lanes that fall into the padding masked off (GemmEmit.cpp).
 /// Asymmetric and one-sided pads, dilation, 1-D, groups, a batch of 2, two K blocks of channels, position
