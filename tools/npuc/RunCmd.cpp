@@ -100,6 +100,13 @@ bool writeTextFile(const std::string &Path, const std::string &Text) {
   return bool(OS);
 }
 
+/// The tensors of --inputs DIR (input_K.pb), none without the flag.
+Expected<std::vector<std::optional<NamedTensor>>> inputsOption(const Args &A) {
+  if (!A.has("--inputs"))
+    return std::vector<std::optional<NamedTensor>>{};
+  return readTensorDir(A.get("--inputs"), "input");
+}
+
 /// --vcd FILE or --fst FILE: the waveform the rtl backend writes.
 struct WaveformRequest {
   std::string Format, Path; ///< Format "vcd" or "fst"; empty without a request
@@ -378,17 +385,13 @@ int runModelArtifact(const Command &Self, const Args &A, Expected<backend::Model
   auto Dev = modelDevice(A, *M, Backend);
   if (!Dev)
     return fail(Dev.message());
-  std::vector<std::optional<NamedTensor>> Inputs;
-  if (A.has("--inputs")) {
-    auto Read = readTensorDir(A.get("--inputs"), "input");
-    if (!Read)
-      return fail(Read.message());
-    Inputs = Read.takeValue();
-  }
+  auto Inputs = inputsOption(A);
+  if (!Inputs)
+    return fail(Inputs.message());
   std::unique_ptr<SegmentWaveforms> Waves;
   if (Wave.wanted() && *Dev)
     Waves = std::make_unique<SegmentWaveforms>(**Dev, *M, Wave);
-  auto R = runRepeated(Waves ? Waves.get() : Dev->get(), *M, Inputs, *Opts, Q.Repeat);
+  auto R = runRepeated(Waves ? Waves.get() : Dev->get(), *M, *Inputs, *Opts, Q.Repeat);
   if (Waves)
     for (const auto &[Segment, Path] : Waves->Written)
       if (std::filesystem::exists(Path))
@@ -429,14 +432,10 @@ int runAssembledProgram(const Command &Self, const Args &A, const std::vector<ui
     if (Status S = (*Dev)->enableWaveform(Wave.Path, Wave.Format); !S)
       return usageError(Self, "--" + Wave.Format + ": " + S.message());
 
-  std::vector<std::optional<NamedTensor>> Inputs;
-  if (A.has("--inputs")) {
-    auto Read = readTensorDir(A.get("--inputs"), "input");
-    if (!Read)
-      return fail(Read.message());
-    Inputs = Read.takeValue();
-  }
-  auto R = runProgram(**Dev, *P, Inputs, Limit);
+  auto Inputs = inputsOption(A);
+  if (!Inputs)
+    return fail(Inputs.message());
+  auto R = runProgram(**Dev, *P, *Inputs, Limit);
   if (Wave.wanted() && std::filesystem::exists(Wave.Path))
     std::cout << "waveform: " << Wave.Path << " (" << Wave.Format << ")\n";
   if (!R)
