@@ -9,7 +9,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   libopenblas-dev libsqlite3-dev nlohmann-json3-dev yosys
   clang-16 libclang-rt-16-dev
-  slurm-wlm munge pybind11-dev python3-numpy python3-pytest
+  slurm-wlm munge pybind11-dev python3-dev python3-numpy python3-pytest
 )
 
 missing=()
